@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import { HandlerError } from "../errors.js";
+import { silentLogger, type Logger } from "../log.js";
+import { MattermostClient } from "../mattermost/rest.js";
+import type { UserProfile } from "../mattermost/types.js";
+import { WebSocketReceiver, type InboundEvent, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
+import { openStore, type Store } from "../store/index.js";
+import { compose } from "./compose.js";
+import { Composer } from "./composer.js";
+import { Context } from "./context.js";
+import { toBotEvent, type BotEvent } from "./event.js";
+import { Outbox } from "./outbox.js";
+import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
+import { RecentIds } from "./recent-ids.js";
+import { SerialQueue } from "./serial-queue.js";
+
+export interface BotOptions {
+  /** The server, e.g. `https://chat.example.com` (a trailing slash is fine). */
+  url: string;
+  /** The bot account's access token. */
+  token: string;
+  /** A store URL (`sqlite:./data/mmbot.db`, `postgres://…`) or an open store. */
+  store?: string | Store;
+  policy?: Partial<Policy>;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  /** Tuning of the WebSocket connection (ping interval, backoff); for tests and odd networks. */
+  websocket?: Pick<WebSocketReceiverOptions, "pingIntervalMs" | "deadAfterMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs">;
+  /** A handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
+  typingDelayMs?: number;
+  typingIntervalMs?: number;
+}
+
+/** Handles an error thrown by a handler; the default tells the user with a reference id. */
+export type ErrorHandler = (error: HandlerError, ctx: Context) => unknown;
+
+/**
+ * A Mattermost bot: connect, route events to handlers, answer.
+ * @example
+ * const bot = new Bot({ url: "http://localhost:8065", token: process.env.MATTERMOST_BOT_TOKEN! });
+ * bot.command("ping", (ctx) => ctx.reply("pong"));
+ * await bot.start();
+ */
+export class Bot extends Composer {
+  readonly client: MattermostClient;
+  readonly logger: Logger;
+  readonly policy: Policy;
+  private readonly instanceId = randomBytes(6).toString("hex");
+  private readonly queue = new SerialQueue();
+  private readonly seenPosts = new RecentIds();
+  private errorHandler: ErrorHandler | undefined;
+  private store: Store | undefined;
+  private outbox: Outbox | undefined;
+  private receiver: WebSocketReceiver | undefined;
+  private me: UserProfile | undefined;
+  private ownsStore = false;
+
+  constructor(private readonly options: BotOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger();
+    this.policy = { ...defaultPolicy, ...options.policy };
+    this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
+  }
+
+  /** Replaces the default error handler. */
+  catch(handler: ErrorHandler): this {
+    this.errorHandler = handler;
+    return this;
+  }
+
+  /** The bot's own user, known after `init()`/`start()`. */
+  get user(): UserProfile {
+    if (!this.me) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    return this.me;
+  }
+
+  /** Opens the store and learns who the bot is; `start()` calls it. Use alone to `handle()` events in tests. */
+  async init(): Promise<void> {
+    if (this.me) return;
+    if (typeof this.options.store === "object") this.store = this.options.store;
+    else {
+      this.store = await openStore(this.options.store ?? "sqlite:./data/mmbot.db", { logger: this.logger });
+      this.ownsStore = true;
+    }
+    this.outbox = new Outbox({ store: this.store.outbox, client: this.client, logger: this.logger });
+    this.me = await this.client.getMe();
+  }
+
+  /** Connects over WebSocket and handles events until `stop()`. Resolves once connected. */
+  async start(): Promise<void> {
+    await this.init();
+    const store = this.store!;
+    this.outbox!.start();
+    this.receiver = new WebSocketReceiver({
+      url: this.options.url,
+      token: this.options.token,
+      client: this.client,
+      logger: this.logger,
+      ...this.options.websocket,
+      cursor: {
+        load: async () => {
+          const value = await store.kv.get("catchup.cursor");
+          return value === undefined ? undefined : Number(value);
+        },
+        save: (ms) => store.kv.set("catchup.cursor", String(ms)),
+      },
+      onEvent: (event) => void this.handle(event),
+    });
+    await this.receiver.start();
+    this.logger.info({ user: this.user.username, userId: this.user.id }, `connected as @${this.user.username}`);
+  }
+
+  /** Stops receiving, lets running handlers finish and their replies go out, closes the store. */
+  async stop(): Promise<void> {
+    await this.receiver?.stop();
+    this.receiver = undefined;
+    await this.queue.drain();
+    this.outbox?.stop();
+    if (this.ownsStore) await this.store?.close();
+    this.store = undefined;
+    this.me = undefined;
+  }
+
+  /** Sends a post as the bot through the outbox, outside any handler. */
+  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown> } = {}) {
+    if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    return this.outbox.send([{ kind: "post", channel_id: channelId, root_id: options.rootId ?? "", user_id: "", message, props: options.props }]);
+  }
+
+  /**
+   * Handles one event as if a receiver had produced it: dedupe, policy, handlers. Post events
+   * of one channel run in order. The in-process entry point for tests and for receivers.
+   */
+  handle(raw: InboundEvent | (Omit<InboundEvent, "source"> & { source: BotEvent["source"] })): Promise<void> {
+    const event = toBotEvent(raw);
+    if (event.type === "posted" && event.post && !this.seenPosts.add(event.post.id)) return Promise.resolve();
+    return this.queue.push(event.channelId || "-", () => this.process(event));
+  }
+
+  private async process(event: BotEvent): Promise<void> {
+    const me = this.user;
+    const post = event.post;
+    if (event.type === "posted" && post) {
+      if (post.user_id === me.id) return; // our own echo: not worth a store write
+      if (!(await this.store!.claims.claim(`post:${post.id}`, this.instanceId))) return;
+    }
+    const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
+    const decision = decide(event, me, sender, this.policy);
+    const ctx = new Context(event, { client: this.client, outbox: this.outbox!, logger: this.logger, me, threadReplies: this.policy.threadReplies }, sender);
+    if (decision.action === "drop") {
+      this.logger.debug({ postId: post?.id, reason: decision.reason }, "event dropped by policy");
+      return;
+    }
+    if (decision.action === "refuse") {
+      this.logger.info({ postId: post?.id, userId: post?.user_id, reason: decision.reason }, "refused a user");
+      await ctx.ephemeral(`Sorry, you are not allowed to use @${me.username}. Ask an admin to add you to policy.allowed_users.`).catch((error: unknown) =>
+        this.logger.warn({ err: error }, "could not send the refusal"),
+      );
+      return;
+    }
+    if (post) {
+      ctx.isMention = isAddressed(event, me);
+      ctx.text = stripLeadingMention(post.message, me.username);
+    }
+    await this.dispatch(ctx);
+  }
+
+  private async dispatch(ctx: Context): Promise<void> {
+    const typing = ctx.post && ctx.event.type === "posted" ? this.keepTyping(ctx) : undefined;
+    try {
+      await compose(this.handlers)(ctx);
+    } catch (cause) {
+      const error = new HandlerError(randomBytes(4).toString("hex"), ctx.event.type, cause);
+      this.logger.error({ err: cause, ref: error.reference, postId: ctx.post?.id, channelId: ctx.channelId }, error.message);
+      try {
+        if (this.errorHandler) await this.errorHandler(error, ctx);
+        else if (ctx.post) await ctx.reply(`Sorry, something went wrong while handling that (ref \`${error.reference}\`).`);
+      } catch (secondary) {
+        this.logger.error({ err: secondary, ref: error.reference }, "the error handler failed too");
+      }
+    } finally {
+      typing?.stop();
+    }
+  }
+
+  /** Typing indicator for handlers that take a while; fast answers don't flash it. */
+  private keepTyping(ctx: Context): { stop(): void } {
+    const send = () => void ctx.typing().catch((error: unknown) => this.logger.debug({ err: error }, "typing failed"));
+    let interval: NodeJS.Timeout | undefined;
+    const delay = setTimeout(() => {
+      send();
+      interval = setInterval(send, this.options.typingIntervalMs ?? 4_000);
+    }, this.options.typingDelayMs ?? 300);
+    return {
+      stop() {
+        clearTimeout(delay);
+        clearInterval(interval);
+      },
+    };
+  }
+}

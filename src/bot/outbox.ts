@@ -1,0 +1,116 @@
+import { MattermostApiError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { MattermostClient } from "../mattermost/rest.js";
+import type { Post } from "../mattermost/types.js";
+import type { NewOutboxEntry, OutboxEntry, OutboxStore } from "../store/index.js";
+
+export interface OutboxOptions {
+  store: OutboxStore;
+  client: MattermostClient;
+  logger: Logger;
+  /** How often entries left pending (a crash, the server down) are tried again. */
+  retryIntervalMs?: number;
+  /** After this many failed tries an entry is given up and logged as failed. */
+  maxAttempts?: number;
+}
+
+/**
+ * Durable delivery of the bot's posts: each entry is written to the store first, then sent
+ * with the entry id as `pending_post_id` (so a repeat after a crash or a lost answer returns
+ * the same post instead of a duplicate), then marked sent.
+ */
+export class Outbox {
+  private readonly inFlight = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly retryIntervalMs: number;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  /** Stores the entries, then posts them in order. Resolves with the created posts. */
+  async send(entries: NewOutboxEntry[]): Promise<Post[]> {
+    const stored = await this.options.store.enqueue(entries);
+    const posts: Post[] = [];
+    for (const entry of stored) {
+      const post = await this.deliver(entry);
+      if (post) posts.push(post);
+    }
+    return posts;
+  }
+
+  /** Starts the background retry of entries still pending (including those of a previous run). */
+  start(): void {
+    if (this.timer) return;
+    void this.flushPending();
+    this.timer = setInterval(() => void this.flushPending(), this.retryIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Tries every pending entry once more; used by the timer and at start. */
+  async flushPending(): Promise<void> {
+    let pending: OutboxEntry[];
+    try {
+      pending = await this.options.store.pending(100);
+    } catch (error) {
+      this.options.logger.error({ err: error }, "outbox: cannot read pending entries");
+      return;
+    }
+    for (const entry of pending) {
+      if (this.inFlight.has(entry.id)) continue;
+      try {
+        await this.deliver(entry);
+      } catch {
+        // logged in deliver(); the entry stays for the next round or is marked failed
+      }
+    }
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<Post | undefined> {
+    this.inFlight.add(entry.id);
+    try {
+      const post =
+        entry.kind === "ephemeral"
+          ? await this.options.client.createEphemeralPost(entry.user_id, {
+              channel_id: entry.channel_id,
+              message: entry.message,
+              root_id: entry.root_id,
+            })
+          : await this.options.client.createPost({
+              channel_id: entry.channel_id,
+              message: entry.message,
+              root_id: entry.root_id || undefined,
+              props: Object.keys(entry.props).length ? entry.props : undefined,
+              file_ids: entry.file_ids.length ? entry.file_ids : undefined,
+              pending_post_id: entry.id,
+            });
+      await this.options.store.markSent(entry.id, post.id);
+      return post;
+    } catch (error) {
+      const final = !isRetryable(error) || entry.attempts + 1 >= this.maxAttempts;
+      await this.options.store
+        .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
+        .catch((e: unknown) => this.options.logger.error({ err: e }, "outbox: cannot record a failure"));
+      this.options.logger[final ? "error" : "warn"](
+        { err: error, outboxId: entry.id, channelId: entry.channel_id, attempt: entry.attempts + 1 },
+        final ? "outbox: gave up on a post" : "outbox: post failed, will retry",
+      );
+      throw error;
+    } finally {
+      this.inFlight.delete(entry.id);
+    }
+  }
+}
+
+/** A 4xx other than 429 will fail the same way again; everything else may pass later. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof MattermostApiError) return error.status === 429 || error.status >= 500;
+  return true;
+}

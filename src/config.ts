@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);
+
+/** The configuration file's schema; every key can also come from the environment (see ENV). */
+const schema = z.strictObject({
+  mattermost: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
+      bot_token: z.string().regex(/^[a-z0-9]{26}$/, "expected a 26-character token of lowercase letters and digits").optional(),
+    })
+    .default({}),
+  store: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "expected sqlite:<path> or postgres://…")
+        .default("sqlite:./data/mmbot.db"),
+    })
+    .default({ url: "sqlite:./data/mmbot.db" }),
+  policy: z
+    .strictObject({
+      allowed_users: z.union([z.literal("*"), listFromEnv]).optional(),
+      channels: listFromEnv.default([]),
+      mention_only: boolFromEnv.default(false),
+      thread_replies: boolFromEnv.default(true),
+      ignore_bots: boolFromEnv.default(true),
+    })
+    .default({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true }),
+  sandbox: z
+    .strictObject({
+      host: z.string().default("127.0.0.1"),
+      port: z.coerce.number().int().min(0).max(65535).default(8065),
+    })
+    .default({ host: "127.0.0.1", port: 8065 }),
+  log: z.strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info") }).default({ level: "info" }),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** Environment variables, by config key. Every key also has `MMBOT_<SECTION>_<KEY>`. */
+export const ENV: Record<string, string[]> = {
+  "mattermost.url": ["MATTERMOST_URL"],
+  "mattermost.bot_token": ["MATTERMOST_BOT_TOKEN"],
+  "store.url": ["DATABASE_URL"],
+  "log.level": ["MMBOT_LOG_LEVEL"],
+};
+
+const EXAMPLES: Record<string, string> = {
+  "mattermost.url": 'url = "https://chat.example.com"',
+  "mattermost.bot_token": 'bot_token = "<the 26-character token from System Console › Bot Accounts>"',
+  "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
+  "policy.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*" for everybody',
+  "policy.channels": 'channels = ["town-square"]',
+  "policy.mention_only": "mention_only = true",
+  "policy.thread_replies": "thread_replies = true",
+  "policy.ignore_bots": "ignore_bots = true",
+  "sandbox.port": "port = 8065",
+  "log.level": 'level = "info"',
+};
+
+/**
+ * Loads the configuration: the TOML file (if it exists; `explicitPath` must exist), then the
+ * environment on top. Throws a `ConfigError` naming the key, the value, what was expected and
+ * an example.
+ */
+export function loadConfig(options: { path?: string; explicitPath?: boolean; env?: NodeJS.ProcessEnv } = {}): Config {
+  const path = options.path ?? "mmbot.toml";
+  const env = options.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try {
+      raw = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`${path}: not valid TOML: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  } else if (options.explicitPath) {
+    throw new ConfigError(`${path}: no such file (given with --config). Create it or leave --config out to use the environment.`);
+  }
+  applyEnv(raw, env);
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(result.error, raw, existsSync(path) ? path : "configuration"));
+  const config = result.data;
+  if (config.mattermost.url) config.mattermost.url = config.mattermost.url.replace(/\/+$/, "");
+  if ((config.mattermost.url === undefined) !== (config.mattermost.bot_token === undefined)) {
+    const missing = config.mattermost.url === undefined ? "mattermost.url (env MATTERMOST_URL)" : "mattermost.bot_token (env MATTERMOST_BOT_TOKEN)";
+    throw new ConfigError(
+      `${missing} is missing: to use a Mattermost server set both mattermost.url and mattermost.bot_token; to use the built-in sandbox set neither.\n  example: ${EXAMPLES[missing.startsWith("mattermost.url") ? "mattermost.url" : "mattermost.bot_token"]}`,
+    );
+  }
+  return config;
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const sections = schema.shape;
+  for (const [section, sectionSchema] of Object.entries(sections)) {
+    const inner = (sectionSchema as unknown as { def: { innerType: z.ZodObject } }).def.innerType;
+    for (const key of Object.keys(inner.shape)) {
+      const dotted = `${section}.${key}`;
+      const names = [...(ENV[dotted] ?? []), `MMBOT_${section.toUpperCase()}_${key.toUpperCase()}`];
+      const value = names.map((n) => env[n]).find((v) => v !== undefined && v !== "");
+      if (value === undefined) continue;
+      const target = (raw[section] ??= {}) as Record<string, unknown>;
+      target[key] = dotted === "policy.allowed_users" && value.trim() === "*" ? "*" : value;
+    }
+  }
+}
+
+function describeIssues(error: z.ZodError, raw: Record<string, unknown>, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+      const where = key ? `[${key}]` : "top level";
+      return `${source}: unknown key ${issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(", ")} in ${where}; check the spelling (see the README's configuration section)`;
+    }
+    const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k as string] : undefined), raw);
+    const example = EXAMPLES[key] ? `\n  example: ${EXAMPLES[key]}` : "";
+    const env = ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`;
+    return `${source}: ${key} = ${JSON.stringify(value)}: ${issue.message} (env ${env})${example}`;
+  });
+  return lines.join("\n");
+}

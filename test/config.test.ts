@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "mmbot-config-")), "mmbot.toml");
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("configuration", () => {
+  it("has working defaults with no file and no environment", () => {
+    const config = loadConfig({ path: "/nonexistent/mmbot.toml", env: {} });
+    expect(config.mattermost.url).toBeUndefined();
+    expect(config.store.url).toBe("sqlite:./data/mmbot.db");
+    expect(config.policy).toEqual({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true });
+    expect(config.sandbox.port).toBe(8065);
+  });
+
+  it("reads the file and strips a trailing slash from the URL", () => {
+    const path = file(`[mattermost]\nurl = "https://chat.example.com/"\nbot_token = "abcdefghijklmnopqrstuvwxyz"\n[policy]\nallowed_users = ["alice", "bob"]\nmention_only = true\n`);
+    const config = loadConfig({ path, env: {} });
+    expect(config.mattermost.url).toBe("https://chat.example.com");
+    expect(config.policy.allowed_users).toEqual(["alice", "bob"]);
+    expect(config.policy.mention_only).toBe(true);
+  });
+
+  it("lets the environment override every key", () => {
+    const config = loadConfig({
+      path: "/nonexistent/mmbot.toml",
+      env: {
+        MATTERMOST_URL: "http://localhost:8065",
+        MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz",
+        DATABASE_URL: "postgres://u@h/db",
+        MMBOT_POLICY_ALLOWED_USERS: "alice, bob",
+        MMBOT_POLICY_THREAD_REPLIES: "false",
+        MMBOT_POLICY_CHANNELS: "ops",
+      },
+    });
+    expect(config.mattermost.url).toBe("http://localhost:8065");
+    expect(config.store.url).toBe("postgres://u@h/db");
+    expect(config.policy.allowed_users).toEqual(["alice", "bob"]);
+    expect(config.policy.thread_replies).toBe(false);
+    expect(config.policy.channels).toEqual(["ops"]);
+    expect(loadConfig({ path: "/x", env: { MMBOT_POLICY_ALLOWED_USERS: "*" } }).policy.allowed_users).toBe("*");
+  });
+
+  it("fails fast naming the key, the value, what was expected and an example", () => {
+    const path = file(`[policy]\nmention_only = "yes"\n`);
+    expect(() => loadConfig({ path, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ path, env: {} })).toThrow(/policy\.mention_only = "yes".*\n.*example: mention_only = true/);
+  });
+
+  it("names an unknown key", () => {
+    const path = file(`[policy]\nmention_onyl = true\n`);
+    expect(() => loadConfig({ path, env: {} })).toThrow(/unknown key policy\.mention_onyl/);
+  });
+
+  it("rejects a URL without a token, and a malformed token", () => {
+    expect(() => loadConfig({ path: "/x", env: { MATTERMOST_URL: "http://h" } })).toThrow(/mattermost\.bot_token .*missing/);
+    expect(() => loadConfig({ path: "/x", env: { MATTERMOST_URL: "http://h", MATTERMOST_BOT_TOKEN: "short" } })).toThrow(/mattermost\.bot_token = "short": expected a 26-character token/);
+    expect(() => loadConfig({ path: "/x", env: { MATTERMOST_URL: "ftp://h", MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz" } })).toThrow(/mattermost\.url = "ftp:\/\/h"/);
+  });
+
+  it("reports a file that is not TOML, and a missing --config file", () => {
+    expect(() => loadConfig({ path: file(`[policy\n`), env: {} })).toThrow(/not valid TOML/);
+    expect(() => loadConfig({ path: "/nonexistent.toml", explicitPath: true, env: {} })).toThrow(/no such file/);
+  });
+});
