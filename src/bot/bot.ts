@@ -49,7 +49,7 @@ export class Bot extends Composer {
   private readonly queue = new SerialQueue();
   private readonly seenPosts = new RecentIds();
   private errorHandler: ErrorHandler | undefined;
-  private store: Store | undefined;
+  private storeHandle: Store | undefined;
   private outbox: Outbox | undefined;
   private receiver: WebSocketReceiver | undefined;
   private me: UserProfile | undefined;
@@ -74,22 +74,28 @@ export class Bot extends Composer {
     return this.me;
   }
 
+  /** The bot's store (SQLite or PostgreSQL), open after `init()`/`start()`; apps keep their data there. */
+  get store(): Store {
+    if (!this.storeHandle) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    return this.storeHandle;
+  }
+
   /** Opens the store and learns who the bot is; `start()` calls it. Use alone to `handle()` events in tests. */
   async init(): Promise<void> {
     if (this.me) return;
-    if (typeof this.options.store === "object") this.store = this.options.store;
+    if (typeof this.options.store === "object") this.storeHandle = this.options.store;
     else {
-      this.store = await openStore(this.options.store ?? "sqlite:./data/mmbot.db", { logger: this.logger });
+      this.storeHandle = await openStore(this.options.store ?? "sqlite:./data/mmbot.db", { logger: this.logger });
       this.ownsStore = true;
     }
-    this.outbox = new Outbox({ store: this.store.outbox, client: this.client, logger: this.logger });
+    this.outbox = new Outbox({ store: this.storeHandle.outbox, client: this.client, logger: this.logger });
     this.me = await this.client.getMe();
   }
 
   /** Connects over WebSocket and handles events until `stop()`. Resolves once connected. */
   async start(): Promise<void> {
     await this.init();
-    const store = this.store!;
+    const store = this.store;
     this.outbox!.start();
     this.receiver = new WebSocketReceiver({
       url: this.options.url,
@@ -116,8 +122,8 @@ export class Bot extends Composer {
     this.receiver = undefined;
     await this.queue.drain();
     this.outbox?.stop();
-    if (this.ownsStore) await this.store?.close();
-    this.store = undefined;
+    if (this.ownsStore) await this.storeHandle?.close();
+    this.storeHandle = undefined;
     this.me = undefined;
   }
 
@@ -142,7 +148,7 @@ export class Bot extends Composer {
     const post = event.post;
     if (event.type === "posted" && post) {
       if (post.user_id === me.id) return; // our own echo: not worth a store write
-      if (!(await this.store!.claims.claim(`post:${post.id}`, this.instanceId))) return;
+      if (!(await this.store.claims.claim(`post:${post.id}`, this.instanceId))) return;
     }
     const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
     const decision = decide(event, me, sender, this.policy);

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { todoApp } from "./apps/todo/index.js";
+import { Bot } from "./bot/bot.js";
+import { runChat } from "./chat/index.js";
+import { loadConfig, type Config } from "./config.js";
+import { runDoctor, type DoctorTarget } from "./doctor.js";
+import { MmbotError } from "./errors.js";
+import { createLogger, type Logger } from "./log.js";
+import { Sandbox } from "./sandbox/index.js";
+
+const USAGE = `mmbot — Mattermost bots
+
+Usage:
+  mmbot start  [--config mmbot.toml]   run the todo bot (against the built-in sandbox when no server is configured)
+  mmbot chat   [--user alice] [--channel town-square] [--url URL] [--token TOKEN]
+                                       chat in a terminal as a sandbox user (or with a personal access token)
+  mmbot doctor [--config mmbot.toml]   check the configuration against the server
+  mmbot help
+
+Configuration: mmbot.toml (or --config), every key also settable by environment
+(MATTERMOST_URL, MATTERMOST_BOT_TOKEN, DATABASE_URL, MMBOT_<SECTION>_<KEY>). See the README.`;
+
+/** Where `mmbot start` records the embedded sandbox, so `chat` and `doctor` can find it. */
+const SANDBOX_FILE = "data/sandbox.json";
+
+interface SandboxRecord {
+  url: string;
+  bot_token: string;
+  pid: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: "string" },
+      user: { type: "string" },
+      channel: { type: "string" },
+      url: { type: "string" },
+      token: { type: "string" },
+      password: { type: "string" },
+    },
+    allowPositionals: false,
+  });
+  const loadCfg = () => loadConfig({ path: values.config ?? "mmbot.toml", explicitPath: values.config !== undefined });
+  switch (command) {
+    case "start":
+      return start(loadCfg());
+    case "doctor": {
+      const config = loadCfg();
+      const target = doctorTarget(config);
+      if (!target) {
+        console.log(`✗ no Mattermost server configured and no sandbox running\n    fix: start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`);
+        return 1;
+      }
+      return (await runDoctor(config, target, (line) => console.log(line))) ? 0 : 1;
+    }
+    case "chat": {
+      const config = loadCfg();
+      const url = values.url ?? readSandboxRecord()?.url ?? config.mattermost.url ?? `http://127.0.0.1:${config.sandbox.port}`;
+      await runChat({ url, user: values.user, password: values.password, token: values.token, channel: values.channel });
+      return 0;
+    }
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`mmbot: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.log.level });
+  const startedAt = performance.now();
+  let sandbox: Sandbox | undefined;
+  let url = config.mattermost.url;
+  let token = config.mattermost.bot_token;
+  let allowedUsers = config.policy.allowed_users;
+
+  if (!url || !token) {
+    sandbox = await startSandbox(config, logger);
+    const seed = sandbox.seed();
+    url = sandbox.url;
+    token = seed.bot.token;
+    allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
+    writeSandboxRecord({ url, bot_token: token, pid: process.pid });
+    console.log(
+      [
+        `mmbot: sandbox Mattermost running at ${url} (in memory: a restart forgets)`,
+        `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
+      ].join("\n"),
+    );
+  } else if (allowedUsers === undefined || (Array.isArray(allowedUsers) && allowedUsers.length === 0)) {
+    logger.warn('policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).');
+  }
+
+  const bot = new Bot({
+    url,
+    token,
+    store: config.store.url,
+    logger,
+    policy: {
+      allowedUsers: allowedUsers ?? [],
+      channels: config.policy.channels,
+      mentionOnly: config.policy.mention_only,
+      threadReplies: config.policy.thread_replies,
+      ignoreBots: config.policy.ignore_bots,
+    },
+  });
+  todoApp(bot);
+  await bot.start();
+  const ms = Math.round(performance.now() - startedAt);
+  logger.info({ startToConnectedMs: ms }, "ready");
+  console.log(`mmbot: @${bot.user.username} connected to ${url} in ${ms} ms`);
+  if (sandbox) {
+    console.log(
+      [
+        "",
+        "Talk to it from a second terminal:",
+        "  npx mmbot chat                 # you are alice, in ~town-square",
+        "  @todobot add buy milk          # in a channel, mention the bot",
+        "  /dm todobot                    # or open a DM and just type: list, done 1, help",
+        "",
+        "Press Ctrl-C to stop.",
+      ].join("\n"),
+    );
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, "shutting down");
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await bot.stop();
+  await sandbox?.close();
+  logger.flush();
+  return 0;
+}
+
+async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  try {
+    return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new MmbotError(
+        "SANDBOX_PORT",
+        `sandbox.port ${config.sandbox.port} is in use (another mmbot or a Mattermost server?). Stop it, or pick another port: MMBOT_SANDBOX_PORT=8066 npm start`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function writeSandboxRecord(record: SandboxRecord): void {
+  mkdirSync(dirname(SANDBOX_FILE), { recursive: true });
+  writeFileSync(SANDBOX_FILE, JSON.stringify(record, null, 2), { mode: 0o600 });
+}
+
+function readSandboxRecord(): SandboxRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(SANDBOX_FILE, "utf8")) as SandboxRecord;
+    process.kill(record.pid, 0); // still running?
+    return record;
+  } catch {
+    return undefined;
+  }
+}
+
+function doctorTarget(config: Config): DoctorTarget | undefined {
+  if (config.mattermost.url && config.mattermost.bot_token) {
+    return { url: config.mattermost.url, token: config.mattermost.bot_token, origin: "configured server" };
+  }
+  const record = readSandboxRecord();
+  return record ? { url: record.url, token: record.bot_token, origin: `the sandbox started by mmbot start (${SANDBOX_FILE})` } : undefined;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof MmbotError) console.error(`mmbot: ${error.message}`);
+    else console.error("mmbot: unexpected error:", error);
+    process.exit(1);
+  },
+);

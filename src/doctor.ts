@@ -1,0 +1,164 @@
+import WebSocket from "ws";
+import type { Config } from "./config.js";
+import { MattermostApiError } from "./errors.js";
+import { MattermostClient } from "./mattermost/rest.js";
+import type { Channel, UserProfile } from "./mattermost/types.js";
+import { openStore } from "./store/index.js";
+
+export interface DoctorTarget {
+  url: string;
+  token: string;
+  /** Where the target came from, for the first line ("mmbot.toml", "the sandbox started by mmbot start"). */
+  origin: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  label: string;
+  /** For a failed check: what to do about it. */
+  fix?: string;
+}
+
+/**
+ * Checks a configuration against the server, one line per check; resolves true when all pass.
+ * Later checks that need an earlier one (a valid token) are skipped when it failed.
+ */
+export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void): Promise<boolean> {
+  const results: CheckResult[] = [];
+  const report = (r: CheckResult) => {
+    results.push(r);
+    print(r.ok ? `✓ ${r.label}` : `✗ ${r.label}\n    fix: ${r.fix ?? "see the README"}`);
+  };
+  print(`mmbot doctor: checking ${target.url} (${target.origin})`);
+  const client = new MattermostClient({ url: target.url, token: target.token, retry: { attempts: 1 }, timeoutMs: 5_000 });
+
+  const reachable = await checkPing(client);
+  report(reachable);
+  if (reachable.ok) {
+    const me = await checkToken(client);
+    report(me.result);
+    if (me.user) {
+      for (const r of await checkChannels(client, me.user, config.policy.channels)) report(r);
+      for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
+      report(await checkWebSocket(target));
+    }
+  }
+  report(await checkStore(config.store.url));
+  const failed = results.filter((r) => !r.ok).length;
+  print(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
+  return failed === 0;
+}
+
+async function checkPing(client: MattermostClient): Promise<CheckResult> {
+  try {
+    const ping = await client.ping();
+    if (ping.status === "OK") return { ok: true, label: `${client.url} is a Mattermost server (system ping OK)` };
+    return { ok: false, label: `${client.url} answered the ping with status ${ping.status}`, fix: "the server reports itself unhealthy; check its logs" };
+  } catch (error) {
+    const why = error instanceof MattermostApiError ? `HTTP ${error.status}` : error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      label: `${client.url} is not reachable as a Mattermost server (${why})`,
+      fix: "check mattermost.url (env MATTERMOST_URL): scheme, host and port of the server, without /api/v4",
+    };
+  }
+}
+
+async function checkToken(client: MattermostClient): Promise<{ result: CheckResult; user?: UserProfile }> {
+  try {
+    const user = await client.getMe();
+    if (!user.is_bot) {
+      return {
+        user,
+        result: { ok: false, label: `the token belongs to @${user.username}, a person, not a bot account`, fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token" },
+      };
+    }
+    return { user, result: { ok: true, label: `the token is valid: bot account @${user.username}` } };
+  } catch (error) {
+    return {
+      result: {
+        ok: false,
+        label: `the token was refused (${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)})`,
+        fix: "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console stop working",
+      },
+    };
+  }
+}
+
+async function checkChannels(client: MattermostClient, me: UserProfile, channels: string[]): Promise<CheckResult[]> {
+  if (channels.length === 0) return [{ ok: true, label: "policy.channels is empty: the bot answers in every channel it is a member of" }];
+  const mine: Channel[] = [];
+  for (const team of await client.getMyTeams()) mine.push(...(await client.getMyChannels(team.id)));
+  const results: CheckResult[] = [];
+  for (const wanted of channels) {
+    const found = mine.find((c) => c.id === wanted || c.name === wanted);
+    if (found) {
+      results.push({ ok: true, label: `channel ${wanted}: exists, the bot is a member` });
+      continue;
+    }
+    let exists = false;
+    if (/^[a-z0-9]{26}$/.test(wanted)) exists = await client.getChannel(wanted).then(() => true, () => false);
+    results.push({
+      ok: false,
+      label: `channel ${wanted}: ${exists ? "exists but the bot is not a member" : "not among the bot's channels (no such channel, or the bot was never invited)"}`,
+      fix: `invite the bot: type "/invite @${me.username}" in that channel, or fix policy.channels`,
+    });
+  }
+  return results;
+}
+
+async function checkAllowedUsers(client: MattermostClient, allowed: Config["policy"]["allowed_users"]): Promise<CheckResult[]> {
+  if (allowed === undefined || (Array.isArray(allowed) && allowed.length === 0)) {
+    return [{ ok: false, label: "policy.allowed_users is empty: the bot will answer nobody", fix: 'list usernames, e.g. allowed_users = ["alice"], or "*" for everybody' }];
+  }
+  if (allowed === "*" || allowed.includes("*")) return [{ ok: true, label: 'policy.allowed_users = "*": everybody may use the bot' }];
+  const results: CheckResult[] = [];
+  for (const entry of allowed) {
+    const name = entry.replace(/^@/, "");
+    const user = await client.getUserByUsername(name).catch(() => (/^[a-z0-9]{26}$/.test(name) ? client.getUser(name).catch(() => undefined) : undefined));
+    results.push(
+      user
+        ? { ok: true, label: `allowed user ${entry}: exists (@${user.username})` }
+        : { ok: false, label: `allowed user ${entry}: no such user`, fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)" },
+    );
+  }
+  return results;
+}
+
+function checkWebSocket(target: DoctorTarget): Promise<CheckResult> {
+  const url = `${target.url.replace(/^http/, "ws")}/api/v4/websocket`;
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${target.token}` } });
+    const done = (r: CheckResult) => {
+      clearTimeout(timer);
+      ws.terminate();
+      resolve(r);
+    };
+    const fail = (why: string) =>
+      done({ ok: false, label: `the WebSocket (${url}) did not accept the token: ${why}`, fix: "if a proxy is in front of Mattermost, let it pass WebSocket upgrades on /api/v4/websocket" });
+    const timer = setTimeout(() => fail("no hello within 5 s"), 5_000);
+    ws.on("message", (raw) => {
+      const frame = JSON.parse(String(raw)) as { event?: string };
+      if (frame.event === "hello") done({ ok: true, label: "the WebSocket accepts the token (hello received)" });
+    });
+    ws.on("unexpected-response", (_req, res) => fail(`HTTP ${res.statusCode}`));
+    ws.on("error", (error) => fail(error.message));
+  });
+}
+
+async function checkStore(url: string): Promise<CheckResult> {
+  try {
+    const store = await openStore(url, { migrate: false });
+    try {
+      const status = await store.migrationStatus();
+      if (status.pending.length > 0) {
+        return { ok: false, label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`, fix: "run mmbot start once: it applies the migrations" };
+      }
+      return { ok: true, label: `store ${store.url}: opens, migrations up to date` };
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return { ok: false, label: `store ${url} does not open: ${error instanceof Error ? error.message : String(error)}`, fix: "check store.url (env DATABASE_URL): sqlite:<path> or postgres://user@host/db" };
+  }
+}

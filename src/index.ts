@@ -1,0 +1,31 @@
+/**
+ * mmbot — Mattermost bots in TypeScript.
+ * @example
+ * import { Bot } from "mmbot";
+ * const bot = new Bot({ url: "http://localhost:8065", token: process.env.MATTERMOST_BOT_TOKEN! });
+ * bot.command("ping", (ctx) => ctx.reply("pong"));
+ * await bot.start();
+ */
+
+// Building a bot
+export { Bot, type BotOptions, type ErrorHandler } from "./bot/bot.js";
+export { Composer, type PostContext, type CommandContext, type MatchContext } from "./bot/composer.js";
+export { Context, type ReplyOptions } from "./bot/context.js";
+export { compose, type Middleware, type NextFunction } from "./bot/compose.js";
+export type { BotEvent, EventSource } from "./bot/event.js";
+export type { Policy } from "./bot/policy.js";
+export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
+
+// Apps
+export { todoApp, TodoService } from "./apps/todo/index.js";
+
+// Talking to Mattermost directly
+export { MattermostClient } from "./mattermost/rest.js";
+export { WebSocketReceiver } from "./mattermost/websocket.js";
+export type * from "./mattermost/types.js";
+
+// Configuration, storage, errors
+export { loadConfig, type Config } from "./config.js";
+export { openStore, type Store } from "./store/index.js";
+export { MmbotError, MattermostApiError, TransportError, HandlerError, ConfigError } from "./errors.js";
+export { createLogger, silentLogger, type Logger } from "./log.js";
