@@ -1,0 +1,91 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { todoApp } from "../../src/apps/todo/index.js";
+import { Bot, type BotOptions } from "../../src/bot/bot.js";
+import type { Policy } from "../../src/bot/policy.js";
+import type { Post } from "../../src/mattermost/types.js";
+import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+
+export interface Harness {
+  sandbox: Sandbox;
+  seed: SeedResult;
+  bot: Bot;
+  storeUrl: string;
+  /** Posts as a user; resolves with the post. */
+  say(user: keyof SeedResult["users"], channelId: string, message: string, rootId?: string): Post;
+  /** The bot's next post in the thread of `post` (or, with `inChannel`, in its channel with no root). */
+  replyTo(post: Post, options?: { inChannel?: boolean; timeoutMs?: number }): Promise<Post>;
+  /** Every post of the bot in the thread of `root`. */
+  botPostsInThread(root: Post): Post[];
+  /** Starts another bot on the same store (a restart). */
+  restartBot(): Promise<Bot>;
+  close(): Promise<void>;
+}
+
+/**
+ * A seeded sandbox and a bot connected to it over real HTTP and WebSocket, with a fresh
+ * SQLite store. `setup` registers handlers (default: the todo app).
+ */
+export async function startHarness(
+  options: { policy?: Partial<Policy>; setup?: (bot: Bot) => void; storeUrl?: string; bot?: Partial<BotOptions> } = {},
+): Promise<Harness> {
+  const sandbox = await Sandbox.start();
+  const seed = sandbox.seed();
+  const storeUrl = options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;
+  const makeBot = async () => {
+    const bot = new Bot({
+      url: sandbox.url,
+      token: seed.bot.token,
+      store: storeUrl,
+      policy: { allowedUsers: "*", ...options.policy },
+      websocket: { pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 },
+      ...options.bot,
+    });
+    (options.setup ?? todoApp)(bot);
+    await bot.start();
+    return bot;
+  };
+  let bot = await makeBot();
+  // posts that existed when each user post was made: a reply is a bot post not among them
+  const before = new WeakMap<Post, Set<string>>();
+  const harness: Harness = {
+    sandbox,
+    seed,
+    get bot() {
+      return bot;
+    },
+    storeUrl,
+    say(user, channelId, message, rootId) {
+      const existing = new Set(sandbox.channelPosts(channelId).map((p) => p.id));
+      const post = sandbox.post(seed.users[user].user.id, { channel_id: channelId, message, root_id: rootId });
+      before.set(post, existing);
+      return post;
+    },
+    replyTo(post, opts = {}) {
+      const botId = seed.bot.user.id;
+      const root = post.root_id || post.id;
+      return sandbox.waitForPost(
+        (p) =>
+          p.user_id === botId &&
+          p.channel_id === post.channel_id &&
+          !before.get(post)?.has(p.id) &&
+          (opts.inChannel ? p.root_id === "" : p.root_id === root),
+        { timeoutMs: opts.timeoutMs ?? 5_000 },
+      );
+    },
+    botPostsInThread(root) {
+      return sandbox.thread(root.id).filter((p) => p.user_id === seed.bot.user.id);
+    },
+    async restartBot() {
+      await bot.stop();
+      bot = await makeBot();
+      return bot;
+    },
+    async close() {
+      await bot.stop();
+      await sandbox.close();
+    },
+  };
+  return harness;
+}
