@@ -1,0 +1,73 @@
+/**
+ * mmbot's error classes, one per failure plane (after grammY): the server refused
+ * (`MattermostApiError`), the network or socket failed (`TransportError`), a handler threw
+ * (`HandlerError`), the configuration is wrong (`ConfigError`). All carry a stable `code`.
+ */
+import type { ApiErrorBody } from "./mattermost/types.js";
+
+export class MmbotError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The Mattermost server answered with a non-2xx status. */
+export class MattermostApiError extends MmbotError {
+  readonly status: number;
+  /** The server's error id, e.g. `api.context.session_expired.app_error`. */
+  readonly serverErrorId: string;
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body: Partial<ApiErrorBody> | string | undefined;
+  constructor(init: {
+    status: number;
+    method: string;
+    path: string;
+    body?: Partial<ApiErrorBody> | string;
+    requestId?: string;
+    cause?: unknown;
+  }) {
+    const body = init.body;
+    const serverMessage = typeof body === "object" && body?.message ? body.message : typeof body === "string" ? body : "";
+    super(
+      "MATTERMOST_API",
+      `${init.method} ${init.path} → ${init.status}${serverMessage ? `: ${serverMessage}` : ""}`,
+      { cause: init.cause },
+    );
+    this.status = init.status;
+    this.method = init.method;
+    this.path = init.path;
+    this.body = body;
+    this.serverErrorId = typeof body === "object" && body?.id ? body.id : "";
+    this.requestId = (typeof body === "object" && body?.request_id) || init.requestId || "";
+  }
+}
+
+/** The request or the socket failed before the server could answer. */
+export class TransportError extends MmbotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TRANSPORT", message, options);
+  }
+}
+
+/** A handler threw; carries the reference id shown to the user. */
+export class HandlerError extends MmbotError {
+  readonly reference: string;
+  readonly event: string;
+  constructor(reference: string, event: string, cause: unknown) {
+    super("HANDLER", `handler for ${event} failed (ref ${reference})`, { cause });
+    this.reference = reference;
+    this.event = event;
+  }
+}
+
+/** The configuration is invalid; the message names the key, the value and the fix. */
+export class ConfigError extends MmbotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CONFIG", message, options);
+  }
+}
