@@ -66,10 +66,10 @@ export class Composer {
     const names = new Set((Array.isArray(name) ? name : [name]).map((n) => n.toLowerCase()));
     return this.use((ctx, next) => {
       if (!hasPost(ctx)) return next();
-      const [word = "", ...rest] = ctx.text.split(/\s+/);
+      const word = /^\S*/.exec(ctx.text)?.[0] ?? "";
       if (!names.has(word.toLowerCase())) return next();
       ctx.command = word.toLowerCase();
-      ctx.args = rest.join(" ").trim();
+      ctx.args = ctx.text.slice(word.length).trim(); // the user's spacing is kept
       return compose(middleware)(ctx as CommandContext, next);
     });
   }
