@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { compose } from "../../src/bot/compose.js";
 import { Composer } from "../../src/bot/composer.js";
 import { Context, type ContextServices } from "../../src/bot/context.js";
@@ -84,5 +84,20 @@ describe("routing verbs", () => {
     await run(c, event("post_deleted"));
     await run(c, event("typing"));
     expect(seen).toEqual(["reaction_added", "typing"]);
+  });
+});
+
+describe("handler types narrow by verb", () => {
+  // checked by `tsc` (npm test typechecks the tests); at run time this only builds the chain
+  it("gives command, message and mention handlers a post, and on() a plain context", () => {
+    new Composer()
+      .command("x", (ctx) => {
+        expectTypeOf(ctx.post).toEqualTypeOf<Post>();
+        expectTypeOf(ctx.args).toEqualTypeOf<string>();
+        expectTypeOf(ctx.command).toEqualTypeOf<string>();
+      })
+      .message(/x/, (ctx) => expectTypeOf(ctx.match).toEqualTypeOf<RegExpMatchArray>())
+      .mention((ctx) => expectTypeOf(ctx.post).toEqualTypeOf<Post>())
+      .on("typing", (ctx) => expectTypeOf(ctx.post).toEqualTypeOf<Post | undefined>());
   });
 });
