@@ -1,0 +1,125 @@
+import type { Kysely, Selectable } from "kysely";
+import { newId } from "./ids.js";
+import type { Database, OutboxTable } from "./schema.js";
+
+/** A post (or ephemeral post) the bot means to send, kept until it is sent or given up. */
+export interface OutboxEntry {
+  /** 26 characters of `[a-z0-9]`; sent as `pending_post_id` so a repeat is not a duplicate. */
+  id: string;
+  kind: "post" | "ephemeral";
+  channel_id: string;
+  root_id: string;
+  /** The target user of an ephemeral post, else "". */
+  user_id: string;
+  message: string;
+  props: Record<string, unknown>;
+  file_ids: string[];
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  post_id: string;
+  last_error: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type NewOutboxEntry = Pick<OutboxEntry, "kind" | "channel_id" | "root_id" | "user_id" | "message"> & {
+  props?: Record<string, unknown>;
+  file_ids?: string[];
+};
+
+export interface OutboxStore {
+  /** Stores the entries atomically, in order; they come back with their ids. */
+  enqueue(entries: NewOutboxEntry[]): Promise<OutboxEntry[]>;
+  markSent(id: string, postId: string): Promise<void>;
+  /** Counts a failed try; `final` gives the entry up (status `failed`). */
+  markFailed(id: string, error: string, final: boolean): Promise<void>;
+  /** Entries still to send, oldest first. */
+  pending(limit?: number): Promise<OutboxEntry[]>;
+}
+
+// far below SQLite's and PostgreSQL's bound-parameter limits at 14 columns a row
+const ROWS_PER_INSERT = 500;
+
+export function outboxStore(db: Kysely<Database>): OutboxStore {
+  return {
+    async enqueue(entries) {
+      if (entries.length === 0) return [];
+      const now = Date.now();
+      const rows: OutboxTable[] = entries.map((e) => ({
+        id: newId(now),
+        kind: e.kind,
+        channel_id: e.channel_id,
+        root_id: e.root_id ?? "",
+        user_id: e.user_id ?? "",
+        message: e.message,
+        props: JSON.stringify(e.props ?? {}),
+        file_ids: JSON.stringify(e.file_ids ?? []),
+        status: "pending",
+        attempts: 0,
+        post_id: "",
+        last_error: "",
+        created_at: now,
+        updated_at: now,
+      }));
+      if (rows.length <= ROWS_PER_INSERT) {
+        await db.insertInto("outbox").values(rows).execute(); // one statement: atomic without a transaction
+      } else {
+        await db.transaction().execute(async (trx) => {
+          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+            await trx.insertInto("outbox").values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+          }
+        });
+      }
+      return rows.map(toEntry);
+    },
+    async markSent(id, postId) {
+      await db
+        .updateTable("outbox")
+        .set({ status: "sent", post_id: postId, updated_at: Date.now() })
+        .where("id", "=", id)
+        .execute();
+    },
+    async markFailed(id, error, final) {
+      await db
+        .updateTable("outbox")
+        .set((eb) => ({
+          attempts: eb("attempts", "+", 1),
+          last_error: error,
+          status: final ? "failed" : "pending",
+          updated_at: Date.now(),
+        }))
+        .where("id", "=", id)
+        .execute();
+    },
+    async pending(limit = 100) {
+      const rows = await db
+        .selectFrom("outbox")
+        .selectAll()
+        .where("status", "=", "pending")
+        .orderBy("created_at")
+        .orderBy("id")
+        .limit(limit)
+        .execute();
+      return rows.map(toEntry);
+    },
+  };
+}
+
+function toEntry(row: Selectable<OutboxTable>): OutboxEntry {
+  return {
+    ...row,
+    props: parseJson<Record<string, unknown>>(row.props, {}),
+    file_ids: parseJson<string[]>(row.file_ids, []),
+    attempts: Number(row.attempts),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+  };
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
