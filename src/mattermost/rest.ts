@@ -1,0 +1,269 @@
+/**
+ * The REST v4 client: typed methods over one `request` primitive, typed errors, bounded
+ * retries of the requests that are safe to repeat, and small caches for lookups.
+ */
+import { MattermostApiError, TransportError } from "../errors.js";
+import { silentLogger, type Logger } from "../log.js";
+import { sleep } from "./backoff.js";
+import { isRetryableError, resolveRetryOptions, retryDelayMs, serverRetryHintMs, type ResolvedRetryOptions, type RetryOptions } from "./retry.js";
+import { TtlCache } from "./ttl-cache.js";
+import type { ApiErrorBody, Channel, ChannelMembership, CreatePostInput, FileInfo, Post, PostList, Team, UserProfile } from "./types.js";
+
+export interface RestClientOptions {
+  /** Server address, e.g. `https://chat.example.com` (a trailing slash is fine). */
+  url: string;
+  /** A bot token or personal access token. */
+  token: string;
+  /** Defaults to the global `fetch`; wrap it to observe or alter requests. */
+  fetch?: typeof fetch;
+  logger?: Logger;
+  retry?: RetryOptions;
+  /** How long `getUser`/`getUserByUsername` answers are reused (default 5 min). */
+  userCacheTtlMs?: number;
+  /** Per request and per try (default 15 s). */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  /** Whether the request may be sent again after a failure. Default: true for GET, PUT, DELETE, HEAD. */
+  idempotent?: boolean;
+}
+
+const CHANNEL_CACHE_TTL_MS = 30_000;
+const SAFE_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+
+/** A `429`/`5xx` response's wait hint, kept beside the error it belongs to. */
+const retryHints = new WeakMap<MattermostApiError, number>();
+
+/**
+ * A Mattermost REST v4 client.
+ * @example
+ * const client = new MattermostClient({ url: "http://localhost:8065", token: process.env.MM_TOKEN! });
+ * const me = await client.getMe();
+ * await client.createPost({ channel_id: channelId, message: `hello from @${me.username}` });
+ */
+export class MattermostClient {
+  /** The server address, without a trailing slash. */
+  readonly url: string;
+  private readonly token: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly logger: Logger;
+  private readonly retry: ResolvedRetryOptions;
+  private readonly timeoutMs: number;
+  private readonly users: TtlCache<UserProfile>;
+  private readonly usernames: TtlCache<UserProfile>;
+  private readonly channels = new TtlCache<Channel>(CHANNEL_CACHE_TTL_MS);
+  private me: Promise<UserProfile> | undefined;
+
+  constructor(options: RestClientOptions) {
+    this.url = options.url.replace(/\/+$/, "");
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.logger = options.logger ?? silentLogger();
+    this.retry = resolveRetryOptions(options.retry);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.users = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
+    this.usernames = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
+  }
+
+  /** `GET /system/ping`: `{status: "OK"}` from a healthy server. */
+  ping(): Promise<{ status: string } & Record<string, unknown>> {
+    return this.request("GET", "/system/ping");
+  }
+
+  /** The token's own user; cached for the client's life. */
+  getMe(): Promise<UserProfile> {
+    if (!this.me) {
+      const me = this.request<UserProfile>("GET", "/users/me");
+      this.me = me;
+      me.then(
+        (user) => this.users.set(user.id, user),
+        () => {
+          if (this.me === me) this.me = undefined;
+        },
+      );
+    }
+    return this.me;
+  }
+
+  /** A user by id (cached). */
+  getUser(id: string): Promise<UserProfile> {
+    return this.users.get(id, () => this.request<UserProfile>("GET", `/users/${enc(id)}`));
+  }
+
+  /** A user by username, with or without the leading `@` (cached). */
+  getUserByUsername(username: string): Promise<UserProfile> {
+    const name = username.replace(/^@/, "").toLowerCase();
+    return this.usernames.get(name, async () => {
+      const user = await this.request<UserProfile>("GET", `/users/username/${enc(name)}`);
+      this.users.set(user.id, user);
+      return user;
+    });
+  }
+
+  /**
+   * Creates a post. With `pending_post_id` the server deduplicates, so the call is retried
+   * after failures; without it, it is sent once (a retry could post twice).
+   */
+  createPost(input: CreatePostInput): Promise<Post> {
+    return this.request<Post>("POST", "/posts", input, { idempotent: Boolean(input.pending_post_id) });
+  }
+
+  getPost(id: string): Promise<Post> {
+    return this.request<Post>("GET", `/posts/${enc(id)}`);
+  }
+
+  /** Changes a post's message and/or props (`PUT /posts/{id}/patch`). */
+  patchPost(id: string, patch: { message?: string; props?: Record<string, unknown> }): Promise<Post> {
+    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch);
+  }
+
+  async deletePost(id: string): Promise<void> {
+    await this.request<unknown>("DELETE", `/posts/${enc(id)}`);
+  }
+
+  /** The root and every reply of the thread containing `postId`. */
+  getThread(postId: string): Promise<PostList> {
+    return this.request<PostList>("GET", `/posts/${enc(postId)}/thread`);
+  }
+
+  /** Posts of a channel created or edited since `sinceMs` (epoch ms). */
+  getChannelPostsSince(channelId: string, sinceMs: number): Promise<PostList> {
+    return this.request<PostList>("GET", `/channels/${enc(channelId)}/posts?since=${Math.max(0, Math.floor(sinceMs))}`);
+  }
+
+  /** A page of a channel's posts, newest first; `after` pages forward from a post id. */
+  getChannelPosts(channelId: string, options: { page?: number; perPage?: number; after?: string } = {}): Promise<PostList> {
+    const query = new URLSearchParams();
+    if (options.page !== undefined) query.set("page", String(options.page));
+    if (options.perPage !== undefined) query.set("per_page", String(options.perPage));
+    if (options.after !== undefined) query.set("after", options.after);
+    const qs = query.toString();
+    return this.request<PostList>("GET", `/channels/${enc(channelId)}/posts${qs ? `?${qs}` : ""}`);
+  }
+
+  /** A channel by id (cached briefly). */
+  getChannel(id: string): Promise<Channel> {
+    return this.channels.get(id, () => this.request<Channel>("GET", `/channels/${enc(id)}`));
+  }
+
+  getChannelMember(channelId: string, userId: string): Promise<ChannelMembership> {
+    return this.request<ChannelMembership>("GET", `/channels/${enc(channelId)}/members/${enc(userId)}`);
+  }
+
+  /** Gets or creates the direct-message channel of two users (safe to repeat). */
+  createDirectChannel(userA: string, userB: string): Promise<Channel> {
+    return this.request<Channel>("POST", "/channels/direct", [userA, userB], { idempotent: true });
+  }
+
+  getMyTeams(): Promise<Team[]> {
+    return this.request<Team[]>("GET", "/users/me/teams");
+  }
+
+  /** The token user's channels in a team, direct and group messages included. */
+  getMyChannels(teamId: string): Promise<Channel[]> {
+    return this.request<Channel[]>("GET", `/users/me/teams/${enc(teamId)}/channels`);
+  }
+
+  /** Shows "… is typing" for a few seconds; repeat while work runs. */
+  async sendTyping(userId: string, channelId: string, parentId?: string): Promise<void> {
+    await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: true });
+  }
+
+  /** Adds a reaction (a reaction is keyed by user, post and emoji, so a repeat is harmless). */
+  async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    await this.request<unknown>("POST", "/reactions", { user_id: userId, post_id: postId, emoji_name: emojiName.replace(/^:|:$/g, "") }, { idempotent: true });
+  }
+
+  /** A post only `userId` sees; never stored. Needs the `create_post_ephemeral` permission. */
+  createEphemeralPost(userId: string, post: { channel_id: string; message: string; root_id?: string }): Promise<Post> {
+    return this.request<Post>("POST", "/posts/ephemeral", { user_id: userId, post });
+  }
+
+  /** Uploads one file to a channel; attach it with `createPost({file_ids: [info.id]})`. */
+  async uploadFile(channelId: string, fileName: string, data: Uint8Array): Promise<FileInfo> {
+    const form = new FormData();
+    form.set("channel_id", channelId);
+    form.set("files", new Blob([data as Uint8Array<ArrayBuffer>]), fileName);
+    const result = await this.request<{ file_infos: FileInfo[] }>("POST", "/files", form);
+    const info = result.file_infos?.[0];
+    if (!info) throw new TransportError(`POST /files returned no file_infos for ${fileName}`);
+    return info;
+  }
+
+  /**
+   * The primitive: one call to `/api/v4{path}` (or `path` itself when it starts with `/api/`).
+   * `body` is sent as JSON, or as-is when it is `FormData`. Retries only idempotent requests.
+   * @throws MattermostApiError on a non-2xx answer, TransportError when no answer came.
+   */
+  async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const verb = method.toUpperCase();
+    const fullPath = path.startsWith("/api/") ? path : `/api/v4${path.startsWith("/") ? "" : "/"}${path}`;
+    const idempotent = options.idempotent ?? SAFE_METHODS.has(verb);
+    const attempts = idempotent ? this.retry.attempts : 1;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(verb, fullPath, body);
+      } catch (error) {
+        if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
+        const hint = error instanceof MattermostApiError ? retryHints.get(error) : undefined;
+        const delay = retryDelayMs(attempt, this.retry, hint);
+        this.logger.warn({ method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error }, `${verb} ${fullPath} failed; retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
+    let payload: string | FormData | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers["Content-Type"] = "application/json";
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
+      throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
+    }
+    const parsed = parseBody(text);
+    if (response.ok) return parsed as T;
+    const error = new MattermostApiError({
+      status: response.status,
+      method,
+      path,
+      body: typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Partial<ApiErrorBody>) : text.trim() || undefined,
+      requestId: response.headers.get("x-request-id") ?? undefined,
+    });
+    const hint = serverRetryHintMs(response.headers);
+    if (hint !== undefined) retryHints.set(error, hint);
+    throw error;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+/** JSON when it parses (whatever the content type says: 404s come as text/plain JSON), else the text. */
+function parseBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error && cause.message) return `${error.message} (${cause.message})`;
+  return error.message;
+}
