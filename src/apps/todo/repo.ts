@@ -1,0 +1,168 @@
+import type { Kysely, Selectable, Transaction } from "kysely";
+import { newId } from "../../store/ids.js";
+import type { Database, TodoItemsTable } from "../../store/schema.js";
+
+/** One item of a todo list. */
+export interface TodoItem {
+  /** Stable id (26 characters), for buttons and slash commands. */
+  id: string;
+  listKey: string;
+  text: string;
+  done: boolean;
+  createdBy: string;
+  createdByName: string;
+  createdAt: Date;
+  doneAt: Date | undefined;
+  doneBy: string;
+  /** Set when deleted (by `delete` or `clear done`); a deleted item can be restored. */
+  deletedAt: Date | undefined;
+  due: Date | undefined;
+  assignee: string;
+}
+
+/** The todo tables: items and the order each list was last shown in. Each method is one or two statements. */
+export class TodoRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts an item and appends it to the list's last shown order, in one transaction; returns
+   * its 1-based number in that order. The view row is written first, which locks it (PostgreSQL)
+   * or takes the write lock (SQLite), so concurrent adds cannot lose each other.
+   */
+  async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">): Promise<{ item: TodoItem; number: number }> {
+    const created = { ...item, id: newId(item.createdAt.getTime()), done: false, doneAt: undefined, doneBy: "", deletedAt: undefined };
+    const at = item.createdAt.getTime();
+    const number = await this.db.transaction().execute(async (trx) => {
+      const ids = await lockView(trx, item.listKey, at);
+      ids.push(created.id);
+      await trx.insertInto("todo_items").values(toRow(created)).execute();
+      await trx.updateTable("todo_views").set({ item_ids: JSON.stringify(ids) }).where("list_key", "=", item.listKey).execute();
+      return ids.length;
+    });
+    return { item: created, number };
+  }
+
+  /** Items not deleted: open ones first, then done ones, each oldest first. */
+  async items(listKey: string): Promise<TodoItem[]> {
+    const rows = await this.db
+      .selectFrom("todo_items")
+      .selectAll()
+      .where("list_key", "=", listKey)
+      .where("deleted_at", "is", null)
+      .orderBy("done")
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toItem);
+  }
+
+  async get(listKey: string, id: string): Promise<TodoItem | undefined> {
+    const row = await this.db.selectFrom("todo_items").selectAll().where("id", "=", id).where("list_key", "=", listKey).executeTakeFirst();
+    return row ? toItem(row) : undefined;
+  }
+
+  /** The ids in the order the list was last shown, or undefined if it never was. */
+  async view(listKey: string): Promise<string[] | undefined> {
+    const row = await this.db.selectFrom("todo_views").select("item_ids").where("list_key", "=", listKey).executeTakeFirst();
+    return row ? parseIds(row.item_ids) : undefined;
+  }
+
+  async saveView(listKey: string, ids: string[], at: Date): Promise<void> {
+    const values = { item_ids: JSON.stringify(ids), updated_at: at.getTime() };
+    await this.db
+      .insertInto("todo_views")
+      .values({ list_key: listKey, ...values })
+      .onConflict((oc) => oc.column("list_key").doUpdateSet(values))
+      .execute();
+  }
+
+  /** Marks done or open; false if the item was already in that state (or is deleted). */
+  async setDone(id: string, done: boolean, by: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable("todo_items")
+      .set(done ? { done: 1, done_at: at.getTime(), done_by: by } : { done: 0, done_at: null, done_by: "" })
+      .where("id", "=", id)
+      .where("done", "=", done ? 0 : 1)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes (at a time) or restores (null); false if it already was. */
+  async setDeleted(id: string, at: Date | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable("todo_items")
+      .set({ deleted_at: at ? at.getTime() : null })
+      .where("id", "=", id)
+      .where("deleted_at", at ? "is" : "is not", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Deletes every done item of the list; returns how many. */
+  async clearDone(listKey: string, at: Date): Promise<number> {
+    const result = await this.db
+      .updateTable("todo_items")
+      .set({ deleted_at: at.getTime() })
+      .where("list_key", "=", listKey)
+      .where("done", "=", 1)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
+
+/** Creates the view row if missing and returns its ids; the write takes the row (or database) lock. */
+async function lockView(trx: Transaction<Database>, listKey: string, at: number): Promise<string[]> {
+  const row = await trx
+    .insertInto("todo_views")
+    .values({ list_key: listKey, item_ids: "[]", updated_at: at })
+    .onConflict((oc) => oc.column("list_key").doUpdateSet({ updated_at: at }))
+    .returning("item_ids")
+    .executeTakeFirstOrThrow();
+  return parseIds(row.item_ids);
+}
+
+function parseIds(text: string): string[] {
+  try {
+    const ids: unknown = JSON.parse(text);
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function toRow(item: TodoItem): TodoItemsTable {
+  return {
+    id: item.id,
+    list_key: item.listKey,
+    text: item.text,
+    done: item.done ? 1 : 0,
+    created_by: item.createdBy,
+    created_by_name: item.createdByName,
+    created_at: item.createdAt.getTime(),
+    done_at: item.doneAt ? item.doneAt.getTime() : null,
+    done_by: item.doneBy,
+    deleted_at: item.deletedAt ? item.deletedAt.getTime() : null,
+    due: item.due ? item.due.getTime() : null,
+    assignee: item.assignee,
+  };
+}
+
+function toItem(row: Selectable<TodoItemsTable>): TodoItem {
+  const date = (ms: number | string | null) => (ms === null ? undefined : new Date(Number(ms)));
+  return {
+    id: row.id,
+    listKey: row.list_key,
+    text: row.text,
+    done: Number(row.done) === 1,
+    createdBy: row.created_by,
+    createdByName: row.created_by_name,
+    createdAt: new Date(Number(row.created_at)),
+    doneAt: date(row.done_at),
+    doneBy: row.done_by,
+    deletedAt: date(row.deleted_at),
+    due: date(row.due),
+    assignee: row.assignee,
+  };
+}
