@@ -1,0 +1,77 @@
+/** Channel changes that the server announces: creating, joining, opening a DM. */
+import type { Channel } from "../mattermost/types.js";
+import { ERRORS, fail } from "./errors.js";
+import type { Posting } from "./posting.js";
+import { channelWire, type ChannelRecord } from "./wire.js";
+import { target, type Broadcaster, type World } from "./world.js";
+
+export class Channels {
+  constructor(
+    private readonly world: World,
+    private readonly posting: Posting,
+    private readonly events: Broadcaster,
+  ) {}
+
+  /** Creates a team channel; its creator (when given) becomes its first member. */
+  create(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }, creatorId = ""): Channel {
+    if (!this.world.teams.has(input.team_id)) fail(ERRORS.teamMissing);
+    if (!/^[a-z0-9][a-z0-9_-]{1,63}$/.test(input.name ?? "")) fail(ERRORS.channelName);
+    if (this.world.channelByName(input.team_id, input.name)) fail(ERRORS.channelExists);
+    const channel = this.world.insertChannel({
+      team_id: input.team_id,
+      type: input.type ?? "O",
+      name: input.name,
+      display_name: input.display_name ?? input.name,
+      creator_id: creatorId,
+    });
+    if (creatorId) this.world.join(channel.id, creatorId);
+    return channelWire(channel);
+  }
+
+  /**
+   * Adds a member, announced like the server does: `user_added` to the channel, then a system
+   * post (`system_add_to_channel` by `actorId`, or `system_join_channel` when users join alone).
+   */
+  add(channelId: string, userId: string, actorId = userId): void {
+    const channel = this.world.channels.get(channelId);
+    const user = this.world.users.get(userId);
+    if (!channel) fail(ERRORS.channelMissing);
+    if (!user) fail(ERRORS.userMissing);
+    if (channel.team_id && !this.world.isTeamMember(channel.team_id, userId)) this.world.addToTeam(channel.team_id, userId);
+    if (!this.world.join(channelId, userId)) return;
+    this.events.broadcast({
+      event: "user_added",
+      data: { team_id: channel.team_id, user_id: userId },
+      broadcast: target({ channel_id: channelId }),
+    });
+    const actor = this.world.users.get(actorId) ?? user;
+    if (actor.id === user.id) {
+      this.posting.create(user.id, { channel_id: channelId, message: `${user.username} joined the channel.` }, {
+        type: "system_join_channel",
+        props: { username: user.username },
+      });
+    } else {
+      this.posting.create(actor.id, { channel_id: channelId, message: `${user.username} added to the channel by ${actor.username}.` }, {
+        type: "system_add_to_channel",
+        props: { addedUserId: user.id, addedUsername: user.username, userId: actor.id, username: actor.username },
+      });
+    }
+  }
+
+  /** The DM between two users, created (and announced with `direct_added`) on first use. */
+  direct(creatorId: string, otherId: string): Channel {
+    if (!this.world.users.has(creatorId) || !this.world.users.has(otherId)) fail(ERRORS.userMissing);
+    const name = [creatorId, otherId].sort().join("__");
+    const existing = this.world.channelByName("", name);
+    if (existing) return channelWire(existing);
+    const channel: ChannelRecord = this.world.insertChannel({ team_id: "", type: "D", name, display_name: "", creator_id: creatorId });
+    this.world.join(channel.id, creatorId);
+    this.world.join(channel.id, otherId);
+    this.events.broadcast({
+      event: "direct_added",
+      data: { creator_id: creatorId, teammate_id: otherId },
+      broadcast: target({ channel_id: channel.id }),
+    });
+    return channelWire(channel);
+  }
+}

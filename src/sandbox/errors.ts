@@ -1,0 +1,78 @@
+/**
+ * Every error the sandbox answers with, in one catalog (id, message, status as the 5.37 server
+ * sends them), and the error class the sandbox throws: a `MattermostApiError`, so code that
+ * calls the sandbox in-process sees the same error as over HTTP.
+ */
+import { MattermostApiError } from "../errors.js";
+import type { ApiErrorBody } from "../mattermost/types.js";
+
+export interface ErrorSpec {
+  id: string;
+  message: string;
+  status: number;
+}
+
+const spec = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
+
+export const ERRORS = {
+  sessionExpired: spec("api.context.session_expired.app_error", "Invalid or expired session, please login again.", 401),
+  permissions: spec("api.context.permissions.app_error", "You do not have the appropriate permissions.", 403),
+  notFoundRoute: spec("api.context.404.app_error", "Sorry, we could not find the page.", 404),
+  invalidMessage: spec("model.post.is_valid.msg.app_error", "Invalid message.", 400),
+  invalidProps: spec("model.post.is_valid.props.app_error", "Invalid props.", 400),
+  invalidRootId: spec("api.post.create_post.root_id.app_error", "Invalid RootId parameter.", 400),
+  loginInvalid: spec("api.user.login.invalid_credentials_email_username", "Enter a valid email or username and/or password.", 401),
+  userMissing: spec("app.user.missing_account.const", "Unable to find the user.", 404),
+  usernameMissing: spec(
+    "app.user.get_by_username.app_error",
+    "Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.",
+    404,
+  ),
+  teamMissing: spec("app.team.get.find.app_error", "Unable to find the existing team.", 404),
+  teamNameMissing: spec("app.team.get_by_name.missing.app_error", "Unable to find the existing team.", 404),
+  channelMissing: spec("app.channel.get.existing.app_error", "Unable to find the existing channel.", 404),
+  channelNameMissing: spec("app.channel.get_by_name.missing.app_error", "Channel does not exist.", 404),
+  channelExists: spec("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.", 400),
+  channelName: spec("model.channel.is_valid.2_or_more.app_error", "Name must be 2 or more lowercase alphanumeric characters.", 400),
+  memberMissing: spec("app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.", 404),
+  postMissing: spec("app.post.get.app_error", "Unable to get the post.", 404),
+  fileMissing: spec("app.file_info.get.app_error", "Unable to get the file info.", 404),
+  fileNoFiles: spec("api.file.upload_file.multipart.app_error", "Unable to upload files: no files in the request.", 400),
+  reactionMissing: spec("app.reaction.delete_all_with_emoji_name.get_reactions.app_error", "Unable to get the reaction.", 404),
+  websocketUnavailable: spec("api.web_socket.unavailable.app_error", "The WebSocket endpoint is unavailable (sandbox fault injection).", 503),
+  tooLarge: spec("api.context.request_too_large.app_error", "The request body is too large.", 413),
+} as const satisfies Record<string, ErrorSpec>;
+
+/** `api.context.invalid_body_param.app_error` naming the missing or invalid field. */
+export const invalidBodyParam = (name: string): ErrorSpec =>
+  spec("api.context.invalid_body_param.app_error", `Invalid or missing ${name} in request body.`, 400);
+
+/** `api.context.invalid_url_param.app_error` naming the parameter. */
+export const invalidUrlParam = (name: string): ErrorSpec =>
+  spec("api.context.invalid_url_param.app_error", `Invalid or missing ${name} parameter in request URL.`, 400);
+
+/** An error the sandbox refuses a request with; carries the server's error id and status. */
+export class SandboxApiError extends MattermostApiError {
+  readonly spec: ErrorSpec;
+  readonly detailedError: string;
+  constructor(errorSpec: ErrorSpec, where: { method?: string; path?: string; detailedError?: string } = {}) {
+    super({
+      status: errorSpec.status,
+      method: where.method ?? "SANDBOX",
+      path: where.path ?? "",
+      body: { id: errorSpec.id, message: errorSpec.message, detailed_error: where.detailedError ?? "", status_code: errorSpec.status },
+    });
+    this.spec = errorSpec;
+    this.detailedError = where.detailedError ?? "";
+  }
+}
+
+/** Throws the catalog error: `fail(ERRORS.permissions)`. */
+export function fail(errorSpec: ErrorSpec, detailedError?: string): never {
+  throw new SandboxApiError(errorSpec, { detailedError });
+}
+
+/** The JSON body of an error response, `X-Request-ID` included as `request_id`. */
+export function errorBody(errorSpec: ErrorSpec, requestId: string, detailedError = ""): ApiErrorBody {
+  return { id: errorSpec.id, message: errorSpec.message, detailed_error: detailedError, request_id: requestId, status_code: errorSpec.status };
+}

@@ -1,0 +1,138 @@
+/**
+ * The HTTP side: fastify with the server's headers on every answer (`X-Request-ID`,
+ * `X-Version-Id`), its JSON error bodies, and a tiny route helper that does auth and answers.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { ERRORS, SandboxApiError, errorBody, fail, invalidBodyParam, type ErrorSpec } from "./errors.js";
+import { newId } from "./ids.js";
+import { SERVER_VERSION } from "./wire.js";
+import type { World } from "./world.js";
+
+const BODY_LIMIT = 64 * 1024 * 1024;
+const INVALID = Symbol("invalid JSON");
+
+/** One request as a route handler sees it. */
+export interface Call {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: FastifyRequest["headers"];
+  /** The caller (after `Authorization: Bearer`); throws 401 for routes that need one. */
+  readonly userId: string;
+  /** The body parsed as JSON; a 400 naming `what` when it is missing or malformed. */
+  json(what: string): unknown;
+  /** The raw body bytes (multipart uploads). */
+  raw(): Buffer;
+}
+
+/** What a handler answers: JSON (default status 200), or bytes. */
+export interface Answer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  bytes?: { data: Buffer; contentType: string };
+}
+
+export type Handler = (call: Call) => Answer;
+
+/** Creates the fastify app with the catch-all body parser, the 404 and the error handler. */
+export function createHttpApp(logger: Logger): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, genReqId: () => newId(), forceCloseConnections: true });
+  app.removeAllContentTypeParsers();
+  // the server reads JSON whatever the content type says; multipart stays raw for /files
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("X-Request-ID", request.id).header("X-Version-Id", SERVER_VERSION);
+    done();
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    const body = errorBody(ERRORS.notFoundRoute, request.id, `There doesn't appear to be an api call for the url='${path}'.  Typo? are you missing a team_id or user_id as part of the url?`);
+    void reply.code(404).type("text/plain; charset=utf-8").send(JSON.stringify(body));
+  });
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof SandboxApiError) return sendError(reply, request, error.spec, error.detailedError);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 413) return sendError(reply, request, ERRORS.tooLarge);
+    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, request, invalidBodyParam("body"));
+    logger.error({ err: error, url: request.url }, "sandbox: unexpected error");
+    return sendError(reply, request, { id: "api.context.unknown.app_error", message: "An unexpected error occurred.", status: 500 });
+  });
+  return app;
+}
+
+function sendError(reply: FastifyReply, request: FastifyRequest, spec: ErrorSpec, detailed = ""): FastifyReply {
+  return reply.code(spec.status).header("content-type", "application/json").send(JSON.stringify(errorBody(spec, request.id, detailed)));
+}
+
+/** Registers a route whose handler gets a `Call` and returns an `Answer`; 401 first unless `public`. */
+export function route(
+  app: FastifyInstance,
+  world: World,
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  url: string,
+  handler: Handler,
+  options: { public?: boolean } = {},
+): void {
+  app.route({
+    method,
+    url: `/api/v4${url}`,
+    handler: (request, reply) => {
+      const call = makeCall(request, world);
+      if (!options.public) void call.userId; // the session is checked before anything else, as the server does
+      const answer = handler(call);
+      if (answer.headers) reply.headers(answer.headers);
+      reply.code(answer.status ?? 200);
+      if (answer.bytes) return reply.type(answer.bytes.contentType).send(answer.bytes.data);
+      return reply.header("content-type", "application/json").send(JSON.stringify(answer.body ?? { status: "OK" }));
+    },
+  });
+}
+
+function makeCall(request: FastifyRequest, world: World): Call {
+  let userId: string | undefined;
+  let parsed: unknown;
+  const body = request.body;
+  return {
+    params: request.params as Record<string, string>,
+    query: request.query as Record<string, string | undefined>,
+    headers: request.headers,
+    get userId() {
+      if (userId === undefined) {
+        const token = /^(?:bearer|token)\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+        userId = token === undefined ? undefined : world.userIdForToken(token);
+        if (userId === undefined) fail(ERRORS.sessionExpired);
+      }
+      return userId;
+    },
+    json(what) {
+      if (parsed === undefined) {
+        try {
+          parsed = Buffer.isBuffer(body) && body.length > 0 ? JSON.parse(body.toString("utf8")) : INVALID;
+        } catch {
+          parsed = INVALID;
+        }
+      }
+      if (parsed === INVALID || parsed === null) fail(invalidBodyParam(what));
+      return parsed;
+    },
+    raw() {
+      return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+    },
+  };
+}
+
+/** A JSON object or a 400 naming `what`. */
+export function objectBody(call: Call, what: string): Record<string, unknown> {
+  const value = call.json(what);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(invalidBodyParam(what));
+  return value as Record<string, unknown>;
+}
+
+/** A string field of a body, or a 400 naming it. */
+export function stringField(body: Record<string, unknown>, name: string, optional = false): string {
+  const value = body[name];
+  if (value === undefined && optional) return "";
+  if (typeof value !== "string") fail(invalidBodyParam(name));
+  return value;
+}

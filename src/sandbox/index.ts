@@ -1,0 +1,241 @@
+/**
+ * A faithful local Mattermost (5.37 REST v4 and WebSocket), in memory, for tests, `mmbot start`
+ * and `mmbot chat`.
+ *
+ * @example
+ * const sandbox = await Sandbox.start();
+ * const { channels, users, bot } = sandbox.seed();
+ * sandbox.post(users.alice.user.id, { channel_id: channels.ops.id, message: "@todobot add milk" });
+ * const reply = await sandbox.waitForPost((p) => p.user_id === bot.user.id);
+ * await sandbox.close();
+ */
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { silentLogger } from "../log.js";
+import type { Channel, CreatePostInput, Post, Team, UserProfile, WebSocketEvent } from "../mattermost/types.js";
+import { Channels } from "./channels.js";
+import { ERRORS, fail } from "./errors.js";
+import { createHttpApp } from "./http.js";
+import { Hub } from "./hub.js";
+import { Posting } from "./posting.js";
+import { channelRoutes } from "./rest/channels.js";
+import { fileRoutes } from "./rest/files.js";
+import { postRoutes } from "./rest/posts.js";
+import { systemRoutes } from "./rest/system.js";
+import { teamRoutes } from "./rest/teams.js";
+import { userRoutes } from "./rest/users.js";
+import { seedWorld, type SeedResult } from "./seed.js";
+import type { Services } from "./services.js";
+import { WebSocketEndpoint } from "./websocket.js";
+import { channelWire, userWire } from "./wire.js";
+import { World } from "./world.js";
+
+export type { SeedResult, SeededUser } from "./seed.js";
+export { SandboxApiError } from "./errors.js";
+
+export interface SandboxOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  logger?: Logger;
+  /** Close WebSockets that do not authenticate within this time (default 5000, as the server). */
+  authTimeoutMs?: number;
+  /** How long a dropped connection's events are kept for a resume (default 5 minutes). */
+  resumeWindowMs?: number;
+}
+
+export class Sandbox {
+  /** "http://127.0.0.1:PORT", no trailing slash. */
+  readonly url: string;
+  private readonly world: World;
+  private readonly hub: Hub;
+  private readonly posting: Posting;
+  private readonly channelOps: Channels;
+  private seeded: SeedResult | undefined;
+
+  private constructor(
+    services: Services,
+    private readonly app: FastifyInstance,
+    private readonly endpoint: WebSocketEndpoint,
+    url: string,
+  ) {
+    this.world = services.world;
+    this.hub = services.hub;
+    this.posting = services.posting;
+    this.channelOps = services.channels;
+    this.url = url;
+  }
+
+  /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const logger = options.logger ?? silentLogger();
+    const world = new World();
+    const hub = new Hub(world);
+    if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
+    const posting = new Posting(world, hub);
+    const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
+    const app = createHttpApp(logger);
+    for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
+    const endpoint = new WebSocketEndpoint(world, hub, posting, {
+      authTimeoutMs: options.authTimeoutMs ?? 5_000,
+      pingIntervalMs: 60_000,
+      pongWaitMs: 100_000,
+    });
+    app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
+    const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+    const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
+    logger.info({ url }, "sandbox Mattermost listening");
+    return new Sandbox(services, app, endpoint, url);
+  }
+
+  /** Closes every WebSocket and the HTTP server. */
+  async close(): Promise<void> {
+    this.endpoint.close();
+    await this.app.close();
+  }
+
+  // ---- building the world
+
+  createTeam(input: { name: string; display_name?: string }): Team {
+    return this.world.createTeam(input.name, input.display_name ?? input.name);
+  }
+
+  /** A person with a password (default `sandbox-<username>`) and a personal access token. */
+  createUser(input: { username: string; password?: string; first_name?: string; email?: string; roles?: string }): { user: UserProfile; token: string } {
+    const user = this.world.createUser({ ...input, password: input.password ?? `sandbox-${input.username}` });
+    return { user: userWire(user, true), token: this.world.issueToken(user.id) };
+  }
+
+  /** A bot account (`is_bot`) and its token; bots cannot log in with a password. */
+  createBot(input: { username: string; display_name?: string; owner_id?: string }): { user: UserProfile; token: string } {
+    const user = this.world.createUser({ username: input.username, password: "", first_name: input.display_name ?? "", is_bot: true });
+    return { user: userWire(user, true), token: this.world.issueToken(user.id) };
+  }
+
+  addToTeam(teamId: string, userId: string): void {
+    this.world.addToTeam(teamId, userId);
+  }
+
+  createChannel(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }): Channel {
+    return this.channelOps.create(input);
+  }
+
+  /** Adds a member; emits `user_added` and a system post like the server. */
+  addToChannel(channelId: string, userId: string): void {
+    this.channelOps.add(channelId, userId);
+  }
+
+  /** Gets or creates the DM of two users; emits `direct_added` on create. */
+  directChannel(userA: string, userB: string): Channel {
+    return this.channelOps.direct(userA, userB);
+  }
+
+  /** The default world (see README): team acme, channels, admin/alice/bob and todobot. Once. */
+  seed(): SeedResult {
+    if (this.seeded) throw new Error("Sandbox.seed() was already called");
+    this.seeded = seedWorld({
+      createTeam: (input) => this.createTeam(input),
+      createUser: (input) => this.createUser(input),
+      createBot: (input) => this.createBot(input),
+      addToTeam: (teamId, userId) => this.addToTeam(teamId, userId),
+      createChannel: (input) => this.createChannel(input),
+      joinSilently: (channelId, userId) => void this.world.join(channelId, userId),
+    });
+    return this.seeded;
+  }
+
+  // ---- acting as a user (the REST API's code path)
+
+  /** Posts as `userId`; throws a `SandboxApiError` (a `MattermostApiError`) when the server would refuse. */
+  post(userId: string, input: CreatePostInput): Post {
+    this.requireUser(userId);
+    return this.posting.create(userId, input);
+  }
+
+  editPost(userId: string, postId: string, message: string): Post {
+    this.requireUser(userId);
+    return this.posting.edit(userId, postId, { message });
+  }
+
+  deletePost(userId: string, postId: string): void {
+    this.requireUser(userId);
+    this.posting.remove(userId, postId);
+  }
+
+  react(userId: string, postId: string, emojiName: string): void {
+    this.requireUser(userId);
+    this.posting.react(userId, postId, emojiName);
+  }
+
+  typing(userId: string, channelId: string, parentId?: string): void {
+    this.requireUser(userId);
+    this.posting.typing(userId, channelId, parentId);
+  }
+
+  // ---- reading
+
+  getPost(id: string): Post | undefined {
+    const record = this.posting.record(id);
+    return record && this.posting.wire(record);
+  }
+
+  /** A channel's posts, oldest first, deleted ones left out. */
+  channelPosts(channelId: string): Post[] {
+    return this.posting
+      .channelPostIds(channelId)
+      .map((id) => this.posting.record(id))
+      .filter((r) => r !== undefined)
+      .map((r) => this.posting.wire(r));
+  }
+
+  /** The root then its replies, oldest first. */
+  thread(rootId: string): Post[] {
+    const root = this.posting.record(rootId);
+    if (!root) return [];
+    return [root, ...this.posting.replyIds(root.id).map((id) => this.posting.record(id)!)].map((r) => this.posting.wire(r));
+  }
+
+  /** Ephemeral posts sent to that user, oldest first. */
+  ephemeralPosts(userId: string): Post[] {
+    return this.posting.ephemeralFor(userId);
+  }
+
+  getChannel(id: string): Channel | undefined {
+    const channel = this.world.channels.get(id);
+    return channel && channelWire(channel);
+  }
+
+  getUser(id: string): UserProfile | undefined {
+    const user = this.world.users.get(id);
+    return user && userWire(user, false);
+  }
+
+  /** An existing post matching `predicate`, or the next one created; rejects after `timeoutMs` (5000). */
+  waitForPost(predicate: (post: Post) => boolean, options: { timeoutMs?: number } = {}): Promise<Post> {
+    return this.posting.waitForPost(predicate, options.timeoutMs ?? 5_000);
+  }
+
+  /** The next event the server broadcasts matching `predicate` (its `seq` is 0: seq is per connection). */
+  waitForEvent(predicate: (event: WebSocketEvent) => boolean, options: { timeoutMs?: number } = {}): Promise<WebSocketEvent> {
+    return this.hub.waitForEvent(predicate, options.timeoutMs ?? 5_000);
+  }
+
+  // ---- faults
+
+  /** Terminates WebSocket connections abruptly (all, or one user's); returns how many. */
+  dropConnections(userId?: string): number {
+    const live = this.hub.sockets(userId);
+    for (const connection of live) connection.socket?.terminate();
+    return live.length;
+  }
+
+  /** false: new WebSocket upgrades are refused with HTTP 503 (REST keeps working). */
+  setWebSocketAvailable(available: boolean): void {
+    this.endpoint.available = available;
+  }
+
+  private requireUser(userId: string): void {
+    if (!this.world.users.has(userId)) fail(ERRORS.userMissing);
+  }
+}

@@ -1,0 +1,81 @@
+/** Channels: read, create, DMs, members, and a channel's posts. */
+import type { FastifyInstance } from "fastify";
+import { ERRORS, fail, invalidBodyParam } from "../errors.js";
+import { objectBody, route, stringField } from "../http.js";
+import { channelPosts } from "../post-lists.js";
+import type { Services } from "../services.js";
+import { channelWire, memberWire, type ChannelRecord } from "../wire.js";
+import { idParam, intQuery } from "./params.js";
+
+export function channelRoutes(app: FastifyInstance, { world, posting, channels }: Services): void {
+  /** A channel the caller may read; a missing one is a 403 too, as on the server. */
+  const readable = (userId: string, channelId: string): ChannelRecord => {
+    const channel = world.channels.get(channelId);
+    if (!channel || !world.canRead(userId, channel)) fail(ERRORS.permissions);
+    return channel;
+  };
+
+  route(app, world, "GET", "/channels/:channel_id", (call) => ({ body: channelWire(readable(call.userId, idParam(call, "channel_id"))) }));
+
+  route(app, world, "POST", "/channels", (call) => {
+    const body = objectBody(call, "channel");
+    const teamId = stringField(body, "team_id");
+    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    const type = body.type === "P" ? "P" : body.type === undefined || body.type === "O" ? "O" : fail(invalidBodyParam("type"));
+    const channel = channels.create(
+      { team_id: teamId, name: stringField(body, "name"), display_name: stringField(body, "display_name", true) || undefined, type },
+      call.userId,
+    );
+    return { status: 201, body: channel };
+  });
+
+  route(app, world, "POST", "/channels/direct", (call) => {
+    const ids = call.json("user_ids");
+    if (!Array.isArray(ids) || ids.length !== 2 || !ids.every((id) => typeof id === "string")) fail(invalidBodyParam("user_ids"));
+    const [a, b] = ids as [string, string];
+    if (a !== call.userId && b !== call.userId && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    const other = a === call.userId ? b : a;
+    const creator = a === call.userId || b === call.userId ? call.userId : a;
+    if (!world.users.has(other)) fail(invalidBodyParam("user_ids"));
+    return { status: 201, body: channels.direct(creator, other) };
+  });
+
+  route(app, world, "GET", "/channels/:channel_id/members", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const page = intQuery(call, "page", 0);
+    const perPage = Math.min(intQuery(call, "per_page", 60), 200);
+    const members = world.channelMembers(channel.id).slice(page * perPage, (page + 1) * perPage);
+    return { body: members.map((m) => memberWire(m, channel)) };
+  });
+
+  route(app, world, "GET", "/channels/:channel_id/members/:user_id", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const member = world.member(channel.id, idParam(call, "user_id", true));
+    if (!member) fail(ERRORS.memberMissing);
+    return { body: memberWire(member, channel) };
+  });
+
+  route(app, world, "POST", "/channels/:channel_id/members", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const body = objectBody(call, "user_id");
+    const userId = stringField(body, "user_id");
+    if (channel.type === "D" || channel.type === "G") fail(ERRORS.permissions);
+    if (channel.type === "P" && !world.member(channel.id, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    if (!world.users.has(userId)) fail(ERRORS.userMissing);
+    channels.add(channel.id, userId, call.userId);
+    return { status: 201, body: memberWire(world.member(channel.id, userId)!, channel) };
+  });
+
+  route(app, world, "GET", "/channels/:channel_id/posts", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const since = call.query.since;
+    const list = channelPosts(posting, channel.id, {
+      since: since === undefined ? undefined : intQuery(call, "since", 0),
+      page: intQuery(call, "page", 0),
+      perPage: intQuery(call, "per_page", 60),
+      before: call.query.before || undefined,
+      after: call.query.after || undefined,
+    });
+    return { body: list };
+  });
+}

@@ -1,0 +1,102 @@
+/** Posts: create (with `pending_post_id`), ephemeral, read, patch, delete, threads, reactions. */
+import type { FastifyInstance } from "fastify";
+import type { CreatePostInput } from "../../mattermost/types.js";
+import { ERRORS, fail, invalidBodyParam } from "../errors.js";
+import { objectBody, route, stringField, type Call } from "../http.js";
+import { threadPosts } from "../post-lists.js";
+import type { Services } from "../services.js";
+import type { PostRecord } from "../wire.js";
+import { idParam } from "./params.js";
+
+export function postRoutes(app: FastifyInstance, { world, posting }: Services): void {
+  /** A post the caller may read: 404 when missing, 403 when its channel is not readable. */
+  const readable = (call: Call): PostRecord => {
+    const userId = call.userId;
+    const record = posting.record(idParam(call, "post_id"));
+    if (!record) fail(ERRORS.postMissing);
+    const channel = world.channels.get(record.channel_id);
+    if (!channel || !world.canRead(userId, channel)) fail(ERRORS.permissions);
+    return record;
+  };
+
+  route(app, world, "POST", "/posts", (call) => {
+    const body = objectBody(call, "post");
+    return { status: 201, body: posting.create(call.userId, toCreateInput(body)) };
+  });
+
+  route(app, world, "POST", "/posts/ephemeral", (call) => {
+    const body = objectBody(call, "post");
+    const post = body.post;
+    if (typeof post !== "object" || post === null) fail(invalidBodyParam("post"));
+    const input = post as Record<string, unknown>;
+    const sent = posting.sendEphemeral(call.userId, stringField(body, "user_id"), {
+      channel_id: stringField(input, "channel_id"),
+      message: stringField(input, "message", true),
+      root_id: stringField(input, "root_id", true),
+    });
+    return { status: 201, body: sent };
+  });
+
+  route(app, world, "GET", "/posts/:post_id", (call) => ({ body: posting.wire(readable(call)) }));
+
+  route(app, world, "GET", "/posts/:post_id/thread", (call) => {
+    const record = readable(call);
+    return { body: threadPosts(posting, record.root_id || record.id) };
+  });
+
+  route(app, world, "PUT", "/posts/:post_id/patch", (call) => {
+    const postId = idParam(call, "post_id");
+    const body = objectBody(call, "post");
+    return { body: posting.edit(call.userId, postId, patchOf(body)) };
+  });
+
+  route(app, world, "PUT", "/posts/:post_id", (call) => {
+    const postId = idParam(call, "post_id");
+    const body = objectBody(call, "post");
+    if (body.id !== undefined && body.id !== postId) fail(invalidBodyParam("id"));
+    return { body: posting.edit(call.userId, postId, patchOf(body)) };
+  });
+
+  route(app, world, "DELETE", "/posts/:post_id", (call) => {
+    posting.remove(call.userId, idParam(call, "post_id"));
+    return { body: { status: "OK" } };
+  });
+
+  route(app, world, "POST", "/reactions", (call) => {
+    const body = objectBody(call, "reaction");
+    const userId = stringField(body, "user_id");
+    const postId = stringField(body, "post_id");
+    const emoji = stringField(body, "emoji_name");
+    if (!/^[a-zA-Z0-9_+-]{1,64}$/.test(emoji)) fail(invalidBodyParam("emoji_name"));
+    if (userId !== call.userId) fail(ERRORS.permissions);
+    return { body: posting.react(userId, postId, emoji) };
+  });
+
+  route(app, world, "GET", "/posts/:post_id/reactions", (call) => ({ body: posting.reactionsOf(readable(call).id) }));
+}
+
+function toCreateInput(body: Record<string, unknown>): CreatePostInput {
+  const fileIds = body.file_ids;
+  if (fileIds !== undefined && !(Array.isArray(fileIds) && fileIds.every((id) => typeof id === "string"))) fail(invalidBodyParam("file_ids"));
+  const props = body.props;
+  if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) fail(invalidBodyParam("props"));
+  return {
+    channel_id: stringField(body, "channel_id"),
+    message: typeof body.message === "string" ? body.message : "",
+    root_id: stringField(body, "root_id", true),
+    props: (props ?? undefined) as Record<string, unknown> | undefined,
+    file_ids: fileIds as string[] | undefined,
+    pending_post_id: stringField(body, "pending_post_id", true),
+  };
+}
+
+function patchOf(body: Record<string, unknown>): { message?: string; props?: Record<string, unknown>; is_pinned?: boolean } {
+  const patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean } = {};
+  if (body.message !== undefined) patch.message = stringField(body, "message");
+  if (body.props !== undefined) {
+    if (typeof body.props !== "object" || body.props === null || Array.isArray(body.props)) fail(invalidBodyParam("props"));
+    patch.props = body.props as Record<string, unknown>;
+  }
+  if (typeof body.is_pinned === "boolean") patch.is_pinned = body.is_pinned;
+  return patch;
+}

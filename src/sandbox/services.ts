@@ -1,0 +1,12 @@
+import type { Channels } from "./channels.js";
+import type { Hub } from "./hub.js";
+import type { Posting } from "./posting.js";
+import type { World } from "./world.js";
+
+/** What the REST routes work on. */
+export interface Services {
+  world: World;
+  posting: Posting;
+  channels: Channels;
+  hub: Hub;
+}

@@ -1,0 +1,186 @@
+/**
+ * The sandbox's people and places: users and their tokens, teams, channels and who is in them,
+ * indexed both ways so that broadcasting and permission checks never scan.
+ */
+import type { Team, WebSocketBroadcast } from "../mattermost/types.js";
+import { newId } from "./ids.js";
+import { newChannel, newTeam, type ChannelRecord, type MemberRecord, type UserRecord } from "./wire.js";
+
+/** An event before it is numbered for one connection. */
+export interface EventDraft {
+  event: string;
+  data: Record<string, unknown>;
+  broadcast: WebSocketBroadcast;
+}
+
+/** Where events go (the WebSocket hub). */
+export interface Broadcaster {
+  broadcast(event: EventDraft): void;
+}
+
+/** A broadcast to a channel's members, a user, or (no target) everybody. */
+export function target(to: { channel_id?: string; user_id?: string; team_id?: string; omit?: string }): WebSocketBroadcast {
+  return {
+    omit_users: to.omit ? { [to.omit]: true } : null,
+    user_id: to.user_id ?? "",
+    channel_id: to.channel_id ?? "",
+    team_id: to.team_id ?? "",
+  };
+}
+
+export class World {
+  readonly users = new Map<string, UserRecord>();
+  readonly teams = new Map<string, Team>();
+  readonly channels = new Map<string, ChannelRecord>();
+  private readonly usersByName = new Map<string, string>();
+  private readonly tokens = new Map<string, string>();
+  private readonly teamsByName = new Map<string, string>();
+  private readonly teamMembers = new Map<string, Set<string>>();
+  private readonly userTeams = new Map<string, Set<string>>();
+  private readonly channelsByName = new Map<string, string>();
+  private readonly members = new Map<string, Map<string, MemberRecord>>();
+  private readonly userChannels = new Map<string, Set<string>>();
+
+  createUser(input: { username: string; password: string; email?: string; first_name?: string; roles?: string; is_bot?: boolean }): UserRecord {
+    const username = input.username.toLowerCase();
+    if (!/^[a-z0-9._-]{1,64}$/.test(username)) throw new Error(`invalid username "${input.username}": use a-z, 0-9, . _ -`);
+    if (this.usersByName.has(username)) throw new Error(`a user named "${username}" already exists`);
+    const now = Date.now();
+    const user: UserRecord = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      username,
+      email: input.email ?? (input.is_bot ? `${username}@localhost` : `${username}@example.com`),
+      nickname: "",
+      first_name: input.first_name ?? "",
+      last_name: "",
+      roles: input.roles ?? "system_user",
+      is_bot: input.is_bot ?? false,
+      password: input.password,
+      last_password_update: now,
+    };
+    this.users.set(user.id, user);
+    this.usersByName.set(username, user.id);
+    return user;
+  }
+
+  userByName(username: string): UserRecord | undefined {
+    const id = this.usersByName.get(username.toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
+  }
+
+  /** A new token (personal access token or login session) for the user. */
+  issueToken(userId: string): string {
+    const token = newId();
+    this.tokens.set(token, userId);
+    return token;
+  }
+
+  userIdForToken(token: string): string | undefined {
+    return this.tokens.get(token);
+  }
+
+  isAdmin(userId: string): boolean {
+    return this.users.get(userId)?.roles.split(" ").includes("system_admin") ?? false;
+  }
+
+  createTeam(name: string, displayName: string): Team {
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) throw new Error(`invalid team name "${name}": use a-z, 0-9 and -`);
+    if (this.teamsByName.has(name)) throw new Error(`a team named "${name}" already exists`);
+    const team = newTeam(newId(), name, displayName, Date.now());
+    this.teams.set(team.id, team);
+    this.teamsByName.set(name, team.id);
+    this.teamMembers.set(team.id, new Set());
+    return team;
+  }
+
+  teamByName(name: string): Team | undefined {
+    const id = this.teamsByName.get(name);
+    return id === undefined ? undefined : this.teams.get(id);
+  }
+
+  addToTeam(teamId: string, userId: string): void {
+    const members = this.teamMembers.get(teamId);
+    if (!members) throw new Error(`no team ${teamId}`);
+    if (!this.users.has(userId)) throw new Error(`no user ${userId}`);
+    members.add(userId);
+    setOf(this.userTeams, userId).add(teamId);
+  }
+
+  isTeamMember(teamId: string, userId: string): boolean {
+    return this.teamMembers.get(teamId)?.has(userId) ?? false;
+  }
+
+  teamsOf(userId: string): Team[] {
+    return [...(this.userTeams.get(userId) ?? [])].map((id) => this.teams.get(id)!);
+  }
+
+  teamMemberIds(teamId: string): ReadonlySet<string> {
+    return this.teamMembers.get(teamId) ?? EMPTY;
+  }
+
+  /** Adds a channel record (no member yet); team channel names are unique per team. */
+  insertChannel(init: Omit<Parameters<typeof newChannel>[0], "id" | "now">): ChannelRecord {
+    const key = `${init.team_id}/${init.name}`;
+    if (this.channelsByName.has(key)) throw new Error(`channel "${init.name}" already exists`);
+    const channel = newChannel({ ...init, id: newId(), now: Date.now() });
+    this.channels.set(channel.id, channel);
+    this.channelsByName.set(key, channel.id);
+    this.members.set(channel.id, new Map());
+    return channel;
+  }
+
+  /** A team channel by name, or a direct/group channel with `teamId` "". */
+  channelByName(teamId: string, name: string): ChannelRecord | undefined {
+    const id = this.channelsByName.get(`${teamId}/${name}`);
+    return id === undefined ? undefined : this.channels.get(id);
+  }
+
+  /** Makes the user a member; false when it already was. */
+  join(channelId: string, userId: string): boolean {
+    const members = this.members.get(channelId);
+    if (!members) throw new Error(`no channel ${channelId}`);
+    if (!this.users.has(userId)) throw new Error(`no user ${userId}`);
+    if (members.has(userId)) return false;
+    const now = Date.now();
+    members.set(userId, { channel_id: channelId, user_id: userId, last_viewed_at: now, last_update_at: now });
+    setOf(this.userChannels, userId).add(channelId);
+    return true;
+  }
+
+  member(channelId: string, userId: string): MemberRecord | undefined {
+    return this.members.get(channelId)?.get(userId);
+  }
+
+  channelMembers(channelId: string): MemberRecord[] {
+    return [...(this.members.get(channelId)?.values() ?? [])];
+  }
+
+  /** Member ids of a channel, for broadcasting (live view, do not mutate). */
+  channelMemberIds(channelId: string): { has(id: string): boolean; keys(): IterableIterator<string>; readonly size: number } {
+    return this.members.get(channelId) ?? EMPTY_MAP;
+  }
+
+  channelsOf(userId: string): ChannelRecord[] {
+    return [...(this.userChannels.get(userId) ?? [])].map((id) => this.channels.get(id)!);
+  }
+
+  /** Members see a channel; so do team members for open channels, and system admins. */
+  canRead(userId: string, channel: ChannelRecord): boolean {
+    return (
+      this.member(channel.id, userId) !== undefined ||
+      (channel.type === "O" && this.isTeamMember(channel.team_id, userId)) ||
+      this.isAdmin(userId)
+    );
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY_MAP = new Map<string, MemberRecord>();
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+}
