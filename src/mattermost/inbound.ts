@@ -1,0 +1,66 @@
+/** What the WebSocket receiver hands to the bot, and where it keeps its catch-up position. */
+import type { Post, WebSocketBroadcast } from "./types.js";
+
+/**
+ * One event from the server. `post` is `data.post` parsed, for `posted`, `post_edited` and
+ * `post_deleted`. Catch-up events are synthetic `posted` events built from REST answers,
+ * with `data` filled like the server's (`channel_type`, `channel_name`, `sender_name`...).
+ */
+export interface InboundEvent {
+  source: "websocket" | "catchup";
+  event: string;
+  data: Record<string, unknown>;
+  broadcast: WebSocketBroadcast;
+  seq?: number;
+  post?: Post;
+}
+
+/** Where catch-up resumes: the newest `create_at` (ms) of the posts seen. Persist it to survive restarts. */
+export interface CatchUpCursor {
+  load(): Promise<number | undefined>;
+  save(createAtMs: number): Promise<void>;
+}
+
+/** A cursor that lives as long as the process (the default). */
+export function memoryCursor(initial?: number): CatchUpCursor {
+  let value = initial;
+  return {
+    load: async () => value,
+    save: async (ms) => {
+      value = ms;
+    },
+  };
+}
+
+/** A bounded set of recently seen ids, oldest evicted first. */
+export class RecentIdSet {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity = 10_000) {}
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Adds the id; false when it was already there. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+    return true;
+  }
+}
+
+/** `data.post` of a post event: a JSON string on the wire, sometimes already an object. */
+export function parseEventPost(value: unknown): Post | undefined {
+  if (typeof value === "object" && value !== null) return value as Post;
+  if (typeof value !== "string" || value === "") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Post) : undefined;
+  } catch {
+    return undefined;
+  }
+}

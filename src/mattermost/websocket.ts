@@ -1,0 +1,474 @@
+/**
+ * The WebSocket receiver: connects with the token on the upgrade (so resume works), resumes
+ * after a drop, detects deaf sockets, reconnects forever with backoff, and catches up over REST
+ * when the server could not replay what was missed. Emits each post once.
+ */
+import WebSocket, { type RawData } from "ws";
+import { TransportError } from "../errors.js";
+import { silentLogger, type Logger } from "../log.js";
+import { Backoff } from "./backoff.js";
+import { allMyChannels, fetchMissedPosts } from "./catch-up.js";
+import { memoryCursor, parseEventPost, RecentIdSet, type CatchUpCursor, type InboundEvent } from "./inbound.js";
+import type { MattermostClient } from "./rest.js";
+import type { WebSocketBroadcast, WebSocketReply } from "./types.js";
+
+export type { CatchUpCursor, InboundEvent } from "./inbound.js";
+export { memoryCursor } from "./inbound.js";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "auth_failed" | "stopped";
+
+export interface StateDetail {
+  connectionId?: string;
+  attempt?: number;
+  delayMs?: number;
+  error?: unknown;
+}
+
+export interface WebSocketReceiverOptions {
+  /** Server address (`http(s)://…`); the socket goes to `<url>/api/v4/websocket`. */
+  url: string;
+  token: string;
+  /** Used for catch-up (posts, channels, users). */
+  client: MattermostClient;
+  logger?: Logger;
+  /** Called for every event in arrival order; not awaited, and a throw is logged, never fatal. */
+  onEvent: (event: InboundEvent) => void;
+  onStateChange?: (state: ConnectionState, detail?: StateDetail) => void;
+  /** Where the catch-up position is kept (default: in memory). */
+  cursor?: CatchUpCursor;
+  /** Channels to catch up (default: all of the user's channels, DMs included, read at each catch-up). */
+  watchedChannels?: () => Promise<string[]>;
+  /** How often we ping (default 30 s). */
+  pingIntervalMs?: number;
+  /** No frame or pong for this long → the socket is dead: reconnect (default 2 × ping + 10 s). */
+  deadAfterMs?: number;
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Wait after a 401/403 on the upgrade (default 60 s). */
+  authFailureDelayMs?: number;
+  /** Catch-up starts this long before the cursor, for posts committed out of order (default 10 s). */
+  catchUpOverlapMs?: number;
+}
+
+const ACTION_TIMEOUT_MS = 10_000;
+const CURSOR_SAVE_INTERVAL_MS = 1_000;
+const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
+
+/** One socket's life: its timers, activity and how it ended. */
+interface Connection {
+  ws: WebSocket;
+  /** The connection id we asked to resume, if any. */
+  resumeOf: string | undefined;
+  lastActivity: number;
+  lastPing: number;
+  timer: NodeJS.Timeout | undefined;
+  healthy: boolean;
+  status?: number;
+  failure?: unknown;
+  ended: boolean;
+}
+
+interface PendingAction {
+  resolve: (reply: WebSocketReply) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Receives events over the Mattermost WebSocket API.
+ * @example
+ * const receiver = new WebSocketReceiver({ url, token, client, onEvent: (e) => console.log(e.event) });
+ * await receiver.start(); // resolves once connected
+ * // ...
+ * await receiver.stop();
+ */
+export class WebSocketReceiver {
+  private readonly options: WebSocketReceiverOptions;
+  private readonly logger: Logger;
+  private readonly cursorStore: CatchUpCursor;
+  private readonly pingIntervalMs: number;
+  private readonly deadAfterMs: number;
+  private readonly authFailureDelayMs: number;
+  private readonly overlapMs: number;
+  private readonly backoff: Backoff;
+  private readonly seenPosts = new RecentIdSet(10_000);
+  private readonly pending = new Map<number, PendingAction>();
+
+  private currentState: ConnectionState = "stopped";
+  private running = false;
+  private conn: Connection | undefined;
+  private connId: string | undefined;
+  private lastSeq: number | undefined;
+  private failures = 0;
+  private actionSeq = 1;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private starting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private catchUpAtFirstHello = false;
+
+  private cursor: number | undefined;
+  private savedCursor: number | undefined;
+  private lastSaveAt = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  private catchUpRunning = false;
+  private catchUpQueuedSince: number | undefined;
+  private catchUpRetryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: WebSocketReceiverOptions) {
+    this.options = options;
+    this.logger = options.logger ?? silentLogger();
+    this.cursorStore = options.cursor ?? memoryCursor();
+    this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
+    this.deadAfterMs = options.deadAfterMs ?? 2 * this.pingIntervalMs + 10_000;
+    this.authFailureDelayMs = options.authFailureDelayMs ?? 60_000;
+    this.overlapMs = options.catchUpOverlapMs ?? 10_000;
+    this.backoff = new Backoff(options.backoff?.initialMs ?? 500, options.backoff?.maxMs ?? 30_000);
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The server's id for the current connection (from `hello`). */
+  get connectionId(): string | undefined {
+    return this.connId;
+  }
+
+  /**
+   * Connects; resolves once the first `hello` arrived. Keeps retrying until then (a down
+   * server is not an error); rejects only if `stop()` is called first.
+   */
+  async start(): Promise<void> {
+    if (this.starting) return this.starting.promise;
+    if (this.running) return;
+    this.running = true;
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.starting = { promise, resolve, reject };
+    try {
+      this.cursor = await this.cursorStore.load();
+    } catch (error) {
+      this.logger.warn({ err: error }, "websocket: cannot load the catch-up cursor; starting without");
+    }
+    this.savedCursor = this.cursor;
+    this.catchUpAtFirstHello = this.cursor !== undefined;
+    if (!this.running) return promise;
+    this.setState("connecting", { attempt: 0 });
+    this.connect();
+    return promise;
+  }
+
+  /** Closes the socket and stops reconnecting; saves the cursor. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.catchUpRetryTimer);
+    const conn = this.conn;
+    if (conn && !conn.ended) {
+      await new Promise<void>((resolve) => {
+        const done = setTimeout(() => {
+          conn.ws.terminate();
+          resolve();
+        }, 1_000);
+        conn.ws.once("close", () => {
+          clearTimeout(done);
+          resolve();
+        });
+        conn.ws.close(1000, "client stopping");
+      });
+    }
+    this.conn = undefined;
+    if (this.starting) {
+      this.starting.reject(new TransportError("the WebSocket receiver was stopped before it connected"));
+      this.starting = undefined;
+    }
+    clearTimeout(this.saveTimer);
+    await this.saveCursor();
+    if (this.currentState !== "stopped") this.setState("stopped", { connectionId: this.connId });
+  }
+
+  /** Sends a client action (`user_typing`, `get_statuses`…) and resolves with the server's reply. */
+  sendAction(action: string, data: Record<string, unknown>): Promise<WebSocketReply> {
+    const ws = this.conn?.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new TransportError(`cannot send ${action}: the WebSocket is not connected`));
+    const seq = this.actionSeq++;
+    return new Promise<WebSocketReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        reject(new TransportError(`no reply to ${action} within ${ACTION_TIMEOUT_MS} ms`));
+      }, ACTION_TIMEOUT_MS);
+      this.pending.set(seq, { resolve, reject, timer });
+      ws.send(JSON.stringify({ seq, action, data }), (error) => {
+        if (!error) return;
+        clearTimeout(timer);
+        this.pending.delete(seq);
+        reject(new TransportError(`cannot send ${action}`, { cause: error }));
+      });
+    });
+  }
+
+  // --- connection lifecycle ---
+
+  private connect(): void {
+    if (!this.running) return;
+    const resumeOf = this.connId !== undefined && this.lastSeq !== undefined ? this.connId : undefined;
+    const base = `${this.options.url.replace(/\/+$/, "").replace(/^http/i, "ws")}/api/v4/websocket`;
+    const url = resumeOf ? `${base}?connection_id=${encodeURIComponent(resumeOf)}&sequence_number=${this.lastSeq! + 1}` : base;
+    const ws = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${this.options.token}` },
+      handshakeTimeout: Math.min(this.deadAfterMs, 30_000),
+    });
+    const now = Date.now();
+    const conn: Connection = { ws, resumeOf, lastActivity: now, lastPing: now, timer: undefined, healthy: false, ended: false };
+    this.conn = conn;
+    ws.on("unexpected-response", (_req, res) => {
+      conn.status = res.statusCode;
+      conn.failure = new TransportError(`WebSocket upgrade refused with HTTP ${res.statusCode}`);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on("open", () => this.onOpen(conn));
+    ws.on("message", (raw) => {
+      conn.lastActivity = Date.now();
+      this.onMessage(conn, raw);
+    });
+    ws.on("pong", () => {
+      conn.lastActivity = Date.now();
+      this.markHealthy(conn);
+    });
+    ws.on("ping", () => {
+      conn.lastActivity = Date.now();
+    });
+    ws.on("error", (error) => {
+      conn.failure ??= error;
+    });
+    ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
+  }
+
+  private onOpen(conn: Connection): void {
+    const tick = Math.max(10, Math.min(this.pingIntervalMs, this.deadAfterMs) / 4);
+    conn.timer = setInterval(() => this.onTick(conn), tick);
+    // A successful resume sends no hello: the upgrade itself says we are back.
+    if (conn.resumeOf) this.setState("connected", { connectionId: conn.resumeOf, attempt: this.failures });
+  }
+
+  private onTick(conn: Connection): void {
+    const now = Date.now();
+    if (now - conn.lastActivity > this.deadAfterMs) {
+      this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong received in time; the socket is dead, reconnecting");
+      conn.failure = new TransportError(`no frame or pong for ${now - conn.lastActivity} ms`);
+      conn.ws.terminate();
+      return;
+    }
+    if (now - conn.lastPing >= this.pingIntervalMs) {
+      conn.lastPing = now;
+      try {
+        conn.ws.ping();
+      } catch (error) {
+        conn.failure ??= error;
+      }
+    }
+  }
+
+  private onClose(conn: Connection, code: number, reason: string): void {
+    if (conn.ended) return;
+    conn.ended = true;
+    clearInterval(conn.timer);
+    if (this.conn === conn) this.conn = undefined;
+    for (const [seq, action] of this.pending) {
+      clearTimeout(action.timer);
+      action.reject(new TransportError("the WebSocket closed before the server replied"));
+      this.pending.delete(seq);
+    }
+    if (!this.running) return;
+    const attempt = ++this.failures;
+    const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
+    if (conn.status === 401 || conn.status === 403) {
+      const delayMs = this.authFailureDelayMs;
+      this.setState("auth_failed", { connectionId: this.connId, attempt, delayMs, error });
+      this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+      return;
+    }
+    const delayMs = this.backoff.next();
+    this.setState("reconnecting", { connectionId: this.connId, attempt, delayMs, error });
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private markHealthy(conn: Connection): void {
+    if (conn.healthy) return;
+    conn.healthy = true;
+    this.backoff.reset();
+    this.failures = 0;
+  }
+
+  // --- frames ---
+
+  private onMessage(conn: Connection, raw: RawData): void {
+    let frame: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(raw.toString());
+      if (typeof parsed !== "object" || parsed === null) return;
+      frame = parsed as Record<string, unknown>;
+    } catch (error) {
+      this.logger.warn({ err: error }, "websocket: ignoring a frame that is not JSON");
+      return;
+    }
+    if (typeof frame.seq_reply === "number") {
+      const action = this.pending.get(frame.seq_reply);
+      if (action) {
+        this.pending.delete(frame.seq_reply);
+        clearTimeout(action.timer);
+        action.resolve(frame as unknown as WebSocketReply);
+      }
+      return;
+    }
+    if (typeof frame.event !== "string") return;
+    const data = (typeof frame.data === "object" && frame.data !== null ? frame.data : {}) as Record<string, unknown>;
+    const seq = typeof frame.seq === "number" ? frame.seq : undefined;
+    this.markHealthy(conn);
+    if (frame.event === "hello") {
+      this.onHello(conn, data, seq);
+      return;
+    }
+    if (seq !== undefined) {
+      if (this.lastSeq !== undefined && seq <= this.lastSeq) return; // replayed twice
+      if (this.lastSeq !== undefined && seq > this.lastSeq + 1) {
+        this.logger.warn({ connectionId: this.connId, expected: this.lastSeq + 1, got: seq }, "websocket: events were skipped; catching up over REST");
+        this.requestCatchUp("sequence gap");
+      }
+      this.lastSeq = seq;
+    }
+    const broadcast = (frame.broadcast ?? { omit_users: null, user_id: "", channel_id: "", team_id: "" }) as WebSocketBroadcast;
+    const event: InboundEvent = { source: "websocket", event: frame.event, data, broadcast, seq };
+    if (POST_EVENTS.has(frame.event)) event.post = parseEventPost(data.post);
+    this.deliver(event);
+  }
+
+  private onHello(conn: Connection, data: Record<string, unknown>, seq: number | undefined): void {
+    const id = typeof data.connection_id === "string" ? data.connection_id : "";
+    const previous = this.connId;
+    this.connId = id;
+    this.lastSeq = seq ?? 0;
+    const resumed = previous !== undefined && id === previous;
+    const first = this.starting !== undefined;
+    this.setState("connected", { connectionId: id, attempt: this.failures });
+    if (first) {
+      this.starting!.resolve();
+      this.starting = undefined;
+    }
+    if (this.cursor === undefined) {
+      // Nothing seen yet: from now on, what is posted while we are away gets caught up.
+      this.advanceCursor(Date.now());
+    }
+    if (first ? this.catchUpAtFirstHello : !resumed) {
+      if (!first || conn.resumeOf) this.logger.warn({ connectionId: id, previous }, "websocket: the server started a new connection; catching up over REST");
+      this.requestCatchUp(first ? "start" : "new connection");
+    }
+  }
+
+  /** Hands an event to `onEvent`, once per post id for `posted`. */
+  private deliver(event: InboundEvent): void {
+    if (!this.running) return;
+    if (event.event === "posted" && event.post?.id) {
+      if (!this.seenPosts.add(event.post.id)) return;
+      if (typeof event.post.create_at === "number") this.advanceCursor(event.post.create_at);
+    }
+    try {
+      this.options.onEvent(event);
+    } catch (error) {
+      this.logger.error({ err: error, event: event.event }, "websocket: onEvent threw; continuing");
+    }
+  }
+
+  // --- catch-up ---
+
+  private requestCatchUp(reason: string): void {
+    const since = (this.cursor ?? Date.now()) - this.overlapMs;
+    if (this.catchUpRunning) {
+      this.catchUpQueuedSince = Math.min(this.catchUpQueuedSince ?? since, since);
+      return;
+    }
+    void this.runCatchUp(since, reason);
+  }
+
+  private async runCatchUp(since: number, reason: string): Promise<void> {
+    this.catchUpRunning = true;
+    let retry = false;
+    try {
+      const channels = await (this.options.watchedChannels ?? (() => allMyChannels(this.options.client)))();
+      const result = await fetchMissedPosts(this.options.client, channels, since, this.logger);
+      let emitted = 0;
+      for (const event of result.events) {
+        if (event.post && this.seenPosts.has(event.post.id)) continue;
+        emitted++;
+        this.deliver(event);
+      }
+      this.logger.info({ reason, since, channels: channels.length, emitted }, `websocket: catch-up done (${emitted} missed posts)`);
+      retry = result.failed.length > 0;
+    } catch (error) {
+      this.logger.warn({ err: error, reason }, "websocket: catch-up failed; will retry");
+      retry = true;
+    } finally {
+      this.catchUpRunning = false;
+    }
+    if (!this.running) return;
+    const queued = this.catchUpQueuedSince;
+    this.catchUpQueuedSince = undefined;
+    if (retry) {
+      const next = Math.min(since, queued ?? since);
+      clearTimeout(this.catchUpRetryTimer);
+      this.catchUpRetryTimer = setTimeout(() => void this.runCatchUp(next, `${reason} (retry)`), Math.min(5_000, this.options.backoff?.maxMs ?? 5_000));
+    } else if (queued !== undefined) {
+      void this.runCatchUp(queued, "queued");
+    }
+  }
+
+  // --- cursor ---
+
+  private advanceCursor(createAt: number): void {
+    if (this.cursor !== undefined && createAt <= this.cursor) return;
+    this.cursor = createAt;
+    const wait = this.lastSaveAt + CURSOR_SAVE_INTERVAL_MS - Date.now();
+    if (wait <= 0) void this.saveCursor();
+    else this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveCursor();
+    }, wait);
+  }
+
+  private async saveCursor(): Promise<void> {
+    const value = this.cursor;
+    if (value === undefined || value === this.savedCursor) return;
+    this.lastSaveAt = Date.now();
+    this.savedCursor = value;
+    try {
+      await this.cursorStore.save(value);
+    } catch (error) {
+      this.savedCursor = undefined;
+      this.logger.warn({ err: error }, "websocket: cannot save the catch-up cursor");
+    }
+  }
+
+  // --- state ---
+
+  private setState(state: ConnectionState, detail: StateDetail = {}): void {
+    const changed = state !== this.currentState;
+    this.currentState = state;
+    const fields = { state, ...detail, error: undefined, err: detail.error };
+    if (state === "auth_failed") {
+      this.logger.error(fields, `websocket: the server refused the token (HTTP 401/403); check the bot token. Retrying in ${detail.delayMs} ms`);
+    } else if (state === "reconnecting") {
+      this.logger.warn(fields, `websocket: disconnected; reconnecting in ${detail.delayMs} ms (attempt ${detail.attempt})`);
+    } else if (changed || state === "connected") {
+      this.logger.info(fields, `websocket: ${state}${detail.connectionId ? ` (connection ${detail.connectionId})` : ""}`);
+    }
+    try {
+      this.options.onStateChange?.(state, detail);
+    } catch (error) {
+      this.logger.error({ err: error }, "websocket: onStateChange threw; continuing");
+    }
+  }
+}
