@@ -62,7 +62,7 @@ export function createHttpApp(logger: Logger): FastifyInstance {
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, spec: ErrorSpec, detailed = ""): FastifyReply {
-  return reply.code(spec.status).header("content-type", "application/json").send(JSON.stringify(errorBody(spec, request.id, detailed)));
+  return reply.code(spec.status).header("content-type", "application/json").send(Buffer.from(JSON.stringify(errorBody(spec, request.id, detailed))));
 }
 
 /** Registers a route whose handler gets a `Call` and returns an `Answer`; 401 first unless `public`. */
@@ -84,7 +84,8 @@ export function route(
       if (answer.headers) reply.headers(answer.headers);
       reply.code(answer.status ?? 200);
       if (answer.bytes) return reply.type(answer.bytes.contentType).send(answer.bytes.data);
-      return reply.header("content-type", "application/json").send(JSON.stringify(answer.body ?? { status: "OK" }));
+      // a Buffer, so that fastify leaves the content type exactly as the server sends it (no charset)
+      return reply.header("content-type", "application/json").send(Buffer.from(JSON.stringify(answer.body ?? { status: "OK" })));
     },
   });
 }

@@ -1,0 +1,266 @@
+/**
+ * The REST contract: each recorded call of the real server (fixtures/rest) replayed against a
+ * seeded sandbox in the equivalent situation; status, content type, headers and body shape must
+ * match. Ids in the fixture's path and body are mapped to the sandbox's ids.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Post } from "../../src/mattermost/types.js";
+import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { loadRest, shapeDiff, type RestFixture } from "./shape.js";
+
+// fixture ids → names of the things they stand for
+const FIXTURE_IDS: Record<string, string> = {
+  "5yd48nkmn38cujdwjpoymbn9to": "bot",
+  p4x93acafj8gij314cqbp7gsoe: "alice",
+  t1441btrapg77fdwrss65cw41y: "admin",
+  "3ahjq17e57yet8xhk4ix4ubsuo": "team",
+  s5m6haaditfdmcrw46zwuj6khc: "ops",
+  jdkfiktfkpbmjc8msj6degog5w: "secret",
+  gohj83rkzbntxgg36i5ym1habo: "root",
+  pjyqe5yfppboie7bca8y5c55zc: "reply",
+  abzrcgbfhbd95gcphuqhrsdeir: "file",
+};
+
+let sandbox: Sandbox;
+let seed: SeedResult;
+const ids: Record<string, string> = {};
+
+function mapIds(text: string): string {
+  return text.replace(/[a-z0-9]{26}/g, (id) => (FIXTURE_IDS[id] && ids[FIXTURE_IDS[id]!]) || id);
+}
+
+interface Replayed {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+/** Sends the fixture's request (ids mapped) with the given token (default the bot's). */
+async function replay(fixture: RestFixture, token: string | null = seed.bot.token, override?: { body?: BodyInit; headers?: Record<string, string> }): Promise<Replayed> {
+  const { method, path, body } = fixture.request;
+  let payload: BodyInit | undefined = override?.body;
+  if (payload === undefined && body !== undefined) {
+    payload =
+      typeof body === "string"
+        ? body // sent as is (malformed JSON)
+        : mapIds(JSON.stringify(body)).replace(/"<(\d+) (\w)>"/g, (_m, n: string, c: string) => JSON.stringify(c.repeat(Number(n))));
+  }
+  const headers: Record<string, string> = { ...(override?.headers ?? (payload !== undefined ? { "Content-Type": "application/json" } : {})) };
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(`${sandbox.url}${mapIds(path)}`, { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** Status, content type, server headers and body shape as recorded. */
+function expectLikeFixture(got: Replayed, fixture: RestFixture, expectedBody: unknown = fixture.response.body): void {
+  expect(got.status, got.text).toBe(fixture.response.status);
+  expect(got.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
+  expect(got.headers.get("x-version-id")).toMatch(/^5\.37\.0/);
+  expect(got.headers.get("x-request-id")).toMatch(/^[a-z0-9]{26}$/);
+  expect(shapeDiff(got.body, expectedBody)).toEqual([]);
+  if (got.status >= 400) {
+    const error = got.body as { id: string; request_id: string };
+    expect(error.id).toBe((expectedBody as { id: string }).id);
+    expect(error.request_id).toBe(got.headers.get("x-request-id"));
+  }
+}
+
+const check = (name: string, token?: () => string | null) =>
+  it(name, async () => {
+    const fixture = loadRest(name);
+    expectLikeFixture(await replay(fixture, token ? token() : seed.bot.token), fixture);
+  });
+
+beforeAll(async () => {
+  sandbox = await Sandbox.start();
+  seed = sandbox.seed();
+  const secret = sandbox.createChannel({ team_id: seed.team.id, name: "secret", type: "P" });
+  sandbox.addToChannel(secret.id, seed.users.admin.user.id);
+  const root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot add buy milk" });
+  Object.assign(ids, {
+    bot: seed.bot.user.id,
+    alice: seed.users.alice.user.id,
+    admin: seed.users.admin.user.id,
+    team: seed.team.id,
+    ops: seed.channels.ops.id,
+    secret: secret.id,
+    root: root.id,
+  });
+});
+
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe("system and users", () => {
+  check("system-ping", () => null);
+  check("users-me");
+  check("users-me-bad-token", () => "x".repeat(26));
+  check("users-me-no-auth", () => null);
+  check("users-get");
+  check("users-by-username");
+  check("users-by-username-missing");
+  check("users-me-teams");
+  check("users-typing");
+
+  it("users-me-channels: the team's channels and the bot's DMs", async () => {
+    sandbox.directChannel(seed.bot.user.id, seed.users.alice.user.id);
+    const fixture = loadRest("users-me-channels");
+    const got = await replay(fixture);
+    // the recorded list shows only DMs; team channels are shaped like channels-get
+    expectLikeFixture(got, fixture, [...(fixture.response.body as unknown[]), loadRest("channels-get").response.body]);
+    const types = (got.body as Array<{ type: string; name: string }>).map((c) => c.type).sort();
+    expect(types).toEqual(["D", "O", "O"]);
+  });
+
+  it("POST /users/login answers the user and a Token header usable as Bearer", async () => {
+    const res = await fetch(`${sandbox.url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }) });
+    expect(res.status).toBe(200);
+    const token = res.headers.get("token")!;
+    expect(token).toMatch(/^[a-z0-9]{26}$/);
+    expect(shapeDiff(await res.json(), loadRest("users-me").response.body).filter((d) => !d.includes("is_bot"))).toEqual([]);
+    const me = await fetch(`${sandbox.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(((await me.json()) as { username: string }).username).toBe("alice");
+    const wrong = await fetch(`${sandbox.url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "alice", password: "nope" }) });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { id: string }).id).toBe("api.user.login.invalid_credentials_email_username");
+  });
+
+  it("an unknown route is a 404 with text/plain content type and a JSON error body", async () => {
+    const fixture = loadRest("posts-actions-underscore-id");
+    const res = await fetch(`${sandbox.url}/api/v4/no/such/route`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.id).toBe("api.context.404.app_error");
+    expect(body.request_id).toBe(res.headers.get("x-request-id"));
+  });
+});
+
+describe("channels", () => {
+  check("channels-get");
+  check("channels-member");
+  check("channels-member-missing");
+  check("channels-direct");
+
+  it("a member lookup of someone not in an open channel is a 404", async () => {
+    const res = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`, {
+      headers: { Authorization: `Bearer ${seed.bot.token}` },
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { id: string }).id).toBe("app.channel.get_member.missing.app_error");
+  });
+});
+
+describe("posts", () => {
+  check("posts-create-user", () => seed.users.alice.token);
+
+  it("posts-create-reply", async () => {
+    const fixture = loadRest("posts-create-reply");
+    const got = await replay(fixture);
+    expectLikeFixture(got, fixture);
+    const reply = got.body as Post;
+    expect(reply.root_id).toBe(ids.root);
+    expect(reply.reply_count).toBe(1);
+    expect(reply.props).toEqual({ from_bot: "true" });
+    ids.reply = reply.id;
+  });
+
+  check("posts-create-reply-to-reply");
+  check("posts-create-16383");
+  check("posts-create-16384");
+  check("posts-create-empty");
+  check("posts-create-malformed-json");
+  check("posts-create-not-member");
+  check("posts-create-bad-channel");
+  check("posts-create-attachments");
+
+  it("posts-create-pending-id-1 and -2: the same post, the second with an empty pending_post_id", async () => {
+    const first = loadRest("posts-create-pending-id-1");
+    const second = loadRest("posts-create-pending-id-2");
+    const a = await replay(first);
+    expectLikeFixture(a, first);
+    const b = await replay(second);
+    expectLikeFixture(b, second);
+    expect((b.body as Post).id).toBe((a.body as Post).id);
+    expect((b.body as Post).pending_post_id).toBe("");
+    expect(sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.message === "idempotent reply")).toHaveLength(1);
+  });
+
+  it("files-upload then posts-create-with-file", async () => {
+    const upload = loadRest("files-upload");
+    const form = new FormData();
+    form.append("channel_id", seed.channels.ops.id);
+    form.append("files", new Blob(["buy milk\n1.\n"], { type: "text/plain" }), "todo.txt");
+    const got = await replay(upload, seed.bot.token, { body: form, headers: {} });
+    expectLikeFixture(got, upload);
+    const info = (got.body as { file_infos: Array<{ id: string; size: number }> }).file_infos[0]!;
+    expect(info.size).toBe(12);
+    ids.file = info.id;
+
+    const create = loadRest("posts-create-with-file");
+    const post = await replay(create);
+    expectLikeFixture(post, create);
+    const bytes = await fetch(`${sandbox.url}/api/v4/files/${info.id}`, { headers: { Authorization: `Bearer ${seed.users.alice.token}` } });
+    expect(bytes.status).toBe(200);
+    expect(await bytes.text()).toBe("buy milk\n1.\n");
+  });
+
+  check("posts-get");
+  check("posts-get-missing");
+  check("posts-thread");
+  // the recorded pages hold no post with a file or a reply: those post shapes come from their own fixtures
+  for (const name of ["channel-posts-page", "channel-posts-since"]) {
+    it(name, async () => {
+      const fixture = loadRest(name);
+      const body = fixture.response.body as { posts: Record<string, unknown> };
+      const samples = {
+        ...body.posts,
+        ...(loadRest("posts-thread").response.body as { posts: Record<string, unknown> }).posts,
+        ["f".repeat(26)]: loadRest("posts-create-with-file").response.body,
+      };
+      const got = await replay(fixture);
+      expectLikeFixture(got, fixture, { ...body, posts: samples });
+      expect((got.body as { order: string[] }).order.length).toBeGreaterThan(1);
+    });
+  }
+  check("posts-patch");
+  check("reactions-add");
+  check("posts-delete");
+  // the recorded caller had no create_post_ephemeral permission; in the sandbox bots and admins have it
+  check("posts-ephemeral", () => seed.users.alice.token);
+
+  it("a post id of the right shape that does not exist is a 404", async () => {
+    const res = await fetch(`${sandbox.url}/api/v4/posts/${"a".repeat(26)}`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("fixtures not covered yet (integrations: a later issue)", () => {
+  for (const name of [
+    "commands-create",
+    "commands-execute",
+    "commands-execute-empty-answer",
+    "commands-execute-ephemeral",
+    "commands-execute-integration-500",
+    "dialogs-open",
+    "dialogs-open-bad-trigger",
+    "dialogs-submit-cancel",
+    "dialogs-submit-errors",
+    "dialogs-submit-ok",
+    "hooks-incoming-create",
+    "hooks-outgoing-create",
+    "posts-actions-button",
+    "posts-actions-select",
+  ]) {
+    it.todo(`${name}: slash commands, webhooks, interactive actions and dialogs are not in the sandbox yet`);
+  }
+});
