@@ -181,6 +181,9 @@ export class WebSocketReceiver {
       });
     }
     this.conn = undefined;
+    // A later start() opens a fresh connection; the cursor covers what happens in between.
+    this.connId = undefined;
+    this.lastSeq = undefined;
     if (this.starting) {
       this.starting.reject(new TransportError("the WebSocket receiver was stopped before it connected"));
       this.starting = undefined;

@@ -135,6 +135,17 @@ describe("WebSocketReceiver against the sandbox", () => {
     expect(states.at(-1)).toBe("stopped");
   });
 
+  it("can be started again after stop() and catches up what it missed", async () => {
+    const { sandbox, seed } = await world();
+    const { receiver, posted } = connect(sandbox, seed.bot.token);
+    await receiver.start();
+    await receiver.stop();
+    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "between runs" });
+    await receiver.start();
+    expect(receiver.state).toBe("connected");
+    await until(() => posted("between runs").length > 0, "the post made between runs");
+  });
+
   it("sends a typing action the server broadcasts", async () => {
     const { sandbox, seed } = await world();
     const { receiver } = connect(sandbox, seed.bot.token);

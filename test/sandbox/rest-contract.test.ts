@@ -37,9 +37,9 @@ interface Replayed {
 }
 
 /** Sends the fixture's request (ids mapped) with the given token (default the bot's). */
-async function replay(fixture: RestFixture, token: string | null = seed.bot.token, override?: { body?: BodyInit; headers?: Record<string, string> }): Promise<Replayed> {
+async function replay(fixture: RestFixture, token: string | null = seed.bot.token, override?: { body?: RequestInit["body"]; headers?: Record<string, string> }): Promise<Replayed> {
   const { method, path, body } = fixture.request;
-  let payload: BodyInit | undefined = override?.body;
+  let payload: RequestInit["body"] | undefined = override?.body;
   if (payload === undefined && body !== undefined) {
     payload =
       typeof body === "string"

@@ -1,0 +1,67 @@
+/** How `mmbot chat` prints: every post gets a number (for `/thread n`), replies show their root. */
+import type { MattermostClient } from "../mattermost/rest.js";
+import type { Channel, Post, UserProfile } from "../mattermost/types.js";
+
+/** "is typing" is shown once per user per this long, like the web app's indicator. */
+const TYPING_QUIET_MS = 5_000;
+
+export class ChatView {
+  private readonly numbers = new Map<string, number>();
+  private readonly byNumber = new Map<number, Post>();
+  private readonly directNames = new Map<string, string>();
+  private readonly typingShownAt = new Map<string, number>();
+  private next = 1;
+
+  constructor(
+    private readonly me: UserProfile,
+    private readonly print: (text: string) => void,
+  ) {}
+
+  notice(text: string): void {
+    this.print(text);
+  }
+
+  /** Shows a post once; posts outside the open channel are labelled with theirs. */
+  post(post: Post, sender: UserProfile, channel: Channel, inOpenChannel: boolean): void {
+    if (this.numbers.has(post.id) || post.type?.startsWith("system_")) return;
+    const n = this.next++;
+    this.numbers.set(post.id, n);
+    this.byNumber.set(n, post);
+    this.typingShownAt.delete(sender.id);
+    const where = inOpenChannel ? "" : channel.type === "D" ? `[@${this.directPartnerName(channel)}] ` : `[~${channel.name}] `;
+    const root = post.root_id ? this.numbers.get(post.root_id) : undefined;
+    const thread = post.root_id ? `  ↳ ${root ? `re #${root} ` : "in a thread "}` : "";
+    const time = new Date(post.create_at).toTimeString().slice(0, 5);
+    const head = `#${n} ${time} ${where}${thread}${sender.username}: `;
+    const [first = "", ...rest] = post.message.split("\n");
+    const indent = " ".repeat(Math.min(head.length, 12));
+    this.print([head + first, ...rest.map((line) => indent + line)].join("\n"));
+  }
+
+  typing(user: UserProfile): void {
+    const now = Date.now();
+    if (now - (this.typingShownAt.get(user.id) ?? 0) < TYPING_QUIET_MS) return;
+    this.typingShownAt.set(user.id, now);
+    this.print(`   ${user.username} is typing…`);
+  }
+
+  numberOf(postId: string): number | undefined {
+    return this.numbers.get(postId);
+  }
+
+  postNumbered(n: number): Post | undefined {
+    return this.byNumber.get(n);
+  }
+
+  /** A direct channel's name is `<idA>__<idB>`: the partner is the id that is not ours. */
+  async learnDirect(channel: Channel, client: MattermostClient): Promise<void> {
+    if (this.directNames.has(channel.id)) return;
+    const ids = channel.name.split("__");
+    const other = ids.find((id) => id !== this.me.id) ?? this.me.id;
+    this.directNames.set(channel.id, (await client.getUser(other)).username);
+  }
+
+  directPartnerName(channel: Channel): string {
+    return this.directNames.get(channel.id) ?? channel.display_name ?? channel.name;
+  }
+}
