@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { todoApp } from "./apps/todo/index.js";
@@ -53,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
     case "doctor": {
       const config = loadCfg();
       const target = doctorTarget(config);
+      // checked as `mmbot start` runs it: in its own sandbox everybody may use the bot
+      if (target?.sandbox) config.policy.allowed_users ??= "*";
       if (!target) {
         console.log(`✗ no Mattermost server configured and no sandbox running\n    fix: start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`);
         return 1;
@@ -142,7 +144,10 @@ async function start(config: Config): Promise<number> {
     process.once("SIGTERM", stop);
   });
   await bot.stop();
-  await sandbox?.close();
+  if (sandbox) {
+    await sandbox.close();
+    rmSync(SANDBOX_FILE, { force: true });
+  }
   logger.flush();
   return 0;
 }
@@ -177,12 +182,12 @@ function readSandboxRecord(): SandboxRecord | undefined {
   }
 }
 
-function doctorTarget(config: Config): DoctorTarget | undefined {
+function doctorTarget(config: Config): (DoctorTarget & { sandbox?: boolean }) | undefined {
   if (config.mattermost.url && config.mattermost.bot_token) {
     return { url: config.mattermost.url, token: config.mattermost.bot_token, origin: "configured server" };
   }
   const record = readSandboxRecord();
-  return record ? { url: record.url, token: record.bot_token, origin: `the sandbox started by mmbot start (${SANDBOX_FILE})` } : undefined;
+  return record ? { url: record.url, token: record.bot_token, origin: `the sandbox started by mmbot start (${SANDBOX_FILE})`, sandbox: true } : undefined;
 }
 
 main(process.argv.slice(2)).then(

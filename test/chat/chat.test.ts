@@ -1,0 +1,110 @@
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { todoApp } from "../../src/apps/todo/index.js";
+import { runChat } from "../../src/chat/index.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+
+/** A chat session on pipes: type lines, read what it printed. */
+function terminal() {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = "";
+  output.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+  return {
+    input,
+    output,
+    type: (line: string) => input.write(`${line}\n`),
+    get printed() {
+      return printed;
+    },
+    async waitFor(pattern: RegExp, timeoutMs = 5_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const match = printed.match(pattern);
+        if (match) return match[0];
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`chat never printed ${pattern}; it printed:\n${printed}`);
+    },
+  };
+}
+
+describe("mmbot chat against the sandbox", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it("posts as alice, shows the bot's threaded reply, DMs the bot and replies in a thread", async () => {
+    h = await startHarness();
+    const term = terminal();
+    const done = runChat({ url: h.sandbox.url, user: "alice", input: term.input, output: term.output, terminal: false });
+    await term.waitFor(/You are @alice/);
+
+    term.type("@todobot add buy milk");
+    await term.waitFor(/#\d+ \d\d:\d\d alice: @todobot add buy milk/);
+    await term.waitFor(/↳ re #\d+ todobot: Added #1: buy milk/);
+    expect(h.sandbox.channelPosts(h.seed.channels.townSquare.id).some((p) => p.message === "@todobot add buy milk" && p.user_id === h!.seed.users.alice.user.id)).toBe(true);
+
+    term.type("/dm todobot");
+    await term.waitFor(/direct messages with @todobot/);
+    term.type("add call mom");
+    await term.waitFor(/todobot: Added #1: call mom/);
+
+    // reply in the thread of the post shown as #n: the bot's answer lands in that thread
+    const shown = term.printed.match(/#(\d+) \d\d:\d\d alice: add call mom/);
+    expect(shown).not.toBeNull();
+    term.type(`/thread ${shown![1]}`);
+    term.type("list");
+    await term.waitFor(/todobot: .*call mom/);
+    const dm = h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id);
+    const dmRoot = h.sandbox.channelPosts(dm.id).find((p) => p.message === "add call mom");
+    expect(dmRoot).toBeDefined();
+    await expect.poll(() => h!.sandbox.thread(dmRoot!.id).some((p) => p.message === "list" && p.root_id === dmRoot!.id)).toBe(true);
+    expect(h.sandbox.channelPosts(h.seed.channels.townSquare.id).some((p) => p.message.includes("call mom"))).toBe(false);
+
+    term.type("/quit");
+    await done;
+  });
+
+  it("shows that the bot is typing while a slow handler runs", async () => {
+    h = await startHarness({
+      setup: (bot) => {
+        bot.command("slow", async (ctx) => {
+          await new Promise((r) => setTimeout(r, 700));
+          await ctx.reply("finally");
+        });
+        todoApp(bot);
+      },
+    });
+    const term = terminal();
+    const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+    await term.waitFor(/You are @alice/);
+    term.type("@todobot slow");
+    await term.waitFor(/todobot is typing…/);
+    await term.waitFor(/todobot: finally/);
+    expect(term.printed.indexOf("todobot is typing…")).toBeLessThan(term.printed.indexOf("todobot: finally"));
+    term.input.end();
+    await done;
+  });
+
+  it("explains a bad command and a wrong password", async () => {
+    h = await startHarness();
+    const term = terminal();
+    const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+    await term.waitFor(/You are @alice/);
+    term.type("/thread 999");
+    await term.waitFor(/✗ there is no post #999/);
+    term.type("/frobnicate");
+    await term.waitFor(/✗ unknown command \/frobnicate; \/help lists them/);
+    term.type("/join no-such-channel");
+    await term.waitFor(/✗ .+/);
+    term.type("/quit");
+    await done;
+
+    await expect(runChat({ url: h.sandbox.url, user: "alice", password: "wrong", input: new PassThrough(), output: new PassThrough() })).rejects.toThrow(
+      /login as alice failed \(401\)/,
+    );
+  });
+});
