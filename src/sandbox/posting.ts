@@ -191,8 +191,9 @@ export class Posting {
   /** Deletes a post (a root takes its replies with it) as its author or an admin. */
   remove(userId: string, postId: string): void {
     const record = this.editable(userId, postId);
-    // the recorded event carries the post as it was before the delete
-    const before = this.wire(record);
+    // the recorded event carries the post as it was before the delete, read without its
+    // thread's count: `reply_count` is 0 even for a reply in a thread of 2 (scenario bot-deletes)
+    const before: Post = { ...this.wire(record), reply_count: 0 };
     const now = Date.now();
     record.delete_at = now;
     record.update_at = now;
