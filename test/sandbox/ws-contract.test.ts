@@ -259,6 +259,7 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     bot.close();
     await bot.closed;
     await offline;
+    sandbox.post(alice(), { channel_id: ops(), message: "while the bot was away" }); // must not be replayed
     bot = await TestSocket.open(sandbox.url, { query: `connection_id=${firstConnectionId}&sequence_number=${lastSeq + 1}` });
     const frames = await framesDuring(bot, async () => {
       bot.send({ seq: 1, action: "authentication_challenge", data: { token: seed.bot.token } });
