@@ -60,6 +60,12 @@ export class Hub implements Broadcaster {
   private readonly byUser = new Map<string, Set<Connection>>();
   readonly byId = new Map<string, Connection>();
   private readonly waiters = new Set<EventWaiter>();
+  /**
+   * Who is online. Like the server, a status change is announced only when the status changes:
+   * a user already online (from an API post) who connects gets no `status_change` (recorded in
+   * human-connection-actions.json), one coming back after a drop gets `online` again.
+   */
+  private readonly online = new Set<string>();
   /** How long a dropped resumable connection keeps its events. */
   deadTtlMs = 5 * 60_000;
 
@@ -110,9 +116,14 @@ export class Hub implements Broadcaster {
       const dead = [...(this.byUser.get(connection.userId) ?? [])].filter((c) => c.socket === null);
       for (const old of dead.slice(0, Math.max(0, dead.length - MAX_DEAD_PER_USER))) this.forget(old);
     }
-    if (!this.isOnline(connection.userId)) {
-      this.broadcast({ event: "status_change", data: { status: "offline", user_id: connection.userId }, broadcast: target({ user_id: connection.userId }) });
-    }
+    if (!this.connected(connection.userId) && this.online.delete(connection.userId)) this.announceStatus(connection.userId, "offline");
+  }
+
+  /** The user is active (connected, or posting through the API). */
+  setOnline(userId: string): void {
+    if (this.online.has(userId)) return;
+    this.online.add(userId);
+    this.announceStatus(userId, "online");
   }
 
   forget(connection: Connection): void {
@@ -124,12 +135,21 @@ export class Hub implements Broadcaster {
   }
 
   isOnline(userId: string): boolean {
+    return this.online.has(userId);
+  }
+
+  onlineUserIds(): string[] {
+    return [...this.online];
+  }
+
+  /** Has a live socket. */
+  private connected(userId: string): boolean {
     for (const c of this.byUser.get(userId) ?? []) if (c.socket) return true;
     return false;
   }
 
-  onlineUserIds(): string[] {
-    return [...this.byUser.keys()].filter((id) => this.isOnline(id));
+  private announceStatus(userId: string, status: "online" | "offline"): void {
+    this.broadcast({ event: "status_change", data: { status, user_id: userId }, broadcast: target({ user_id: userId }) });
   }
 
   /** Live sockets, all or one user's. */

@@ -73,7 +73,7 @@ export class Sandbox {
     const world = new World();
     const hub = new Hub(world);
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
-    const posting = new Posting(world, hub);
+    const posting = new Posting(world, hub, hub);
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
     const app = createHttpApp(logger);
     for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
@@ -150,7 +150,7 @@ export class Sandbox {
   /** Posts as `userId`; throws a `SandboxApiError` (a `MattermostApiError`) when the server would refuse. */
   post(userId: string, input: CreatePostInput): Post {
     this.requireUser(userId);
-    return this.posting.create(userId, input);
+    return this.posting.createAsUser(userId, input);
   }
 
   editPost(userId: string, postId: string, message: string): Post {

@@ -13,6 +13,11 @@ export const MAX_MESSAGE_RUNES = 16_383;
 const MAX_PROPS_RUNES = 8_000;
 const PENDING_TTL_MS = 30_000; // the server's pending-post-id cache lifetime
 
+/** Users' online status (the hub). */
+export interface Presence {
+  setOnline(userId: string): void;
+}
+
 interface PostWaiter {
   predicate: (post: Post) => boolean;
   resolve: (post: Post) => void;
@@ -33,6 +38,7 @@ export class Posting {
   constructor(
     private readonly world: World,
     private readonly events: Broadcaster,
+    private readonly presence: Presence,
   ) {}
 
   /** Creates a post as `userId`; a repeated `pending_post_id` returns the first post unchanged. */
@@ -45,15 +51,12 @@ export class Posting {
         this.world.isAdmin(userId));
     if (!channel || !canPost) fail(ERRORS.permissions);
     const pendingId = input.pending_post_id ?? "";
-    if (pendingId) {
-      const seen = this.pending.get(pendingId);
-      const first = seen && seen.expires > Date.now() ? this.posts.get(seen.postId) : undefined;
-      if (first) {
-        // the recorded server answers from its store here: no metadata, pending id cleared
-        const again = this.wire(first, false);
-        (again as { pending_post_id: string }).pending_post_id = "";
-        return again;
-      }
+    const first = this.repeated(pendingId);
+    if (first) {
+      // the recorded server answers from its store here: no metadata, pending id cleared
+      const again = this.wire(first, false);
+      (again as { pending_post_id: string }).pending_post_id = "";
+      return again;
     }
     const message = input.message ?? "";
     if (typeof message !== "string" || runeLength(message) > MAX_MESSAGE_RUNES) fail(ERRORS.invalidMessage);
@@ -137,6 +140,27 @@ export class Posting {
     return post;
   }
 
+  /**
+   * A post made by a user through the API (`POST /posts`): `create`, then, like the server's
+   * `CreatePostAsUser`, the channel is marked viewed for the poster (`channel_viewed` to their
+   * own connections) unless the post has `from_webhook` or `from_bot`. A repeated
+   * `pending_post_id` returns before `from_bot` is added, so a bot's repeat does mark it: the
+   * recorded bot connection gets `channel_viewed` right after it (scenario pending-post-id).
+   * Then the poster is online (`set_online`, default true), as the server's `createPost` does.
+   */
+  createAsUser(userId: string, input: CreatePostInput, setOnline = true): Post {
+    const repeat = this.repeated(input.pending_post_id ?? "") !== undefined;
+    const post = this.create(userId, input);
+    const props = repeat ? (input.props ?? {}) : post.props;
+    if (!("from_webhook" in props) && !("from_bot" in props)) {
+      const member = this.world.member(post.channel_id, userId);
+      if (member) member.last_viewed_at = Date.now();
+      this.events.broadcast({ event: "channel_viewed", data: { channel_id: post.channel_id }, broadcast: target({ user_id: userId }) });
+    }
+    if (setOnline) this.presence.setOnline(userId);
+    return post;
+  }
+
   /** Changes a post's message (and props, when given) as its author or an admin. */
   edit(userId: string, postId: string, patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean }): Post {
     const record = this.editable(userId, postId);
@@ -167,8 +191,9 @@ export class Posting {
   /** Deletes a post (a root takes its replies with it) as its author or an admin. */
   remove(userId: string, postId: string): void {
     const record = this.editable(userId, postId);
-    // the recorded event carries the post as it was before the delete
-    const before = this.wire(record);
+    // the recorded event carries the post as it was before the delete, read without its
+    // thread's count: `reply_count` is 0 even for a reply in a thread of 2 (scenario bot-deletes)
+    const before: Post = { ...this.wire(record), reply_count: 0 };
     const now = Date.now();
     record.delete_at = now;
     record.update_at = now;
@@ -364,6 +389,12 @@ export class Posting {
     }
     found.delete(record.user_id);
     return [...found];
+  }
+
+  /** The live post first created with this `pending_post_id`, if any. */
+  private repeated(pendingId: string): PostRecord | undefined {
+    const seen = pendingId ? this.pending.get(pendingId) : undefined;
+    return seen && seen.expires > Date.now() ? this.posts.get(seen.postId) : undefined;
   }
 
   private rememberPending(pendingId: string, postId: string, now: number): void {

@@ -88,7 +88,7 @@ export class WebSocketEndpoint {
       previous.lastPongAt = Date.now();
       this.attach(ws, previous);
       for (const frame of replay) ws.send(frame);
-      this.announceOnline(userId);
+      this.hub.setOnline(userId);
       return;
     }
     const connection = new Connection(newId(), userId, true, ws);
@@ -125,7 +125,7 @@ export class WebSocketEndpoint {
       broadcast: target({ user_id: connection.userId }),
     });
     if (challengeSeq !== undefined) reply(ws, challengeSeq);
-    this.announceOnline(connection.userId);
+    this.hub.setOnline(connection.userId);
   }
 
   private attach(ws: WebSocket, connection: Connection): void {
@@ -137,10 +137,6 @@ export class WebSocketEndpoint {
       const message = parse(raw);
       if (message) this.act(ws, connection, message);
     });
-  }
-
-  private announceOnline(userId: string): void {
-    this.hub.broadcast({ event: "status_change", data: { status: "online", user_id: userId }, broadcast: target({ user_id: userId }) });
   }
 
   private act(ws: WebSocket, connection: Connection, message: ClientAction): void {

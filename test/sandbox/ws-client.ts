@@ -35,6 +35,17 @@ export class TestSocket {
     return socket;
   }
 
+  /**
+   * Resolves once every frame the server sent before this call has arrived: a ping's pong travels
+   * behind them on the same connection. A barrier, not a delay.
+   */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      this.ws.once("pong", () => resolve());
+      this.ws.ping();
+    });
+  }
+
   send(message: unknown): void {
     this.ws.send(JSON.stringify(message));
   }

@@ -21,7 +21,7 @@ export function postRoutes(app: FastifyInstance, { world, posting }: Services): 
 
   route(app, world, "POST", "/posts", (call) => {
     const body = objectBody(call, "post");
-    return { status: 201, body: posting.create(call.userId, toCreateInput(body)) };
+    return { status: 201, body: posting.createAsUser(call.userId, toCreateInput(body), call.query.set_online !== "false") };
   });
 
   route(app, world, "POST", "/posts/ephemeral", (call) => {
