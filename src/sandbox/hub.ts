@@ -189,6 +189,13 @@ export class Hub implements Broadcaster {
     if (set) for (const connection of set) connection.send(prefix);
   }
 
+  /** Calls `listener` with every event broadcast from now on, until the returned function is called. */
+  subscribe(listener: (event: WebSocketEvent) => void): () => void {
+    const waiter: EventWaiter = { predicate: (event) => (listener(event), false), resolve: () => {} };
+    this.waiters.add(waiter);
+    return () => this.waiters.delete(waiter);
+  }
+
   private notify(draft: EventDraft): void {
     const event: WebSocketEvent = { event: draft.event, data: draft.data, broadcast: draft.broadcast, seq: 0 };
     for (const waiter of this.waiters) {

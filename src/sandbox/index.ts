@@ -221,6 +221,11 @@ export class Sandbox {
     return this.hub.waitForEvent(predicate, options.timeoutMs ?? 5_000);
   }
 
+  /** Every event the server broadcasts from now on (seq 0, as in `waitForEvent`); returns the unsubscribe. */
+  onEvent(listener: (event: WebSocketEvent) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
   // ---- faults
 
   /** Terminates WebSocket connections abruptly (all, or one user's); returns how many. */
