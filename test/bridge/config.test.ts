@@ -75,6 +75,12 @@ max_concurrent = 2
     );
   });
 
+  it("accepts the example file, programs included", () => {
+    const config = loadConfig({ path: join(import.meta.dirname, "../../examples/mmbot.bridge.toml"), env: {} });
+    expect(config.bridge.map((b) => b.command)).toEqual(["tasks", "disk"]);
+    expect(() => bridgeApp(new Bot({ url: "http://127.0.0.1:1", token: "x" }), config.bridge)).not.toThrow();
+  });
+
   it("fails at start when a program or working directory does not exist", () => {
     const bot = new Bot({ url: "http://127.0.0.1:1", token: "x" });
     expect(() => bridgeApp(bot, [{ command: "x", program: "no-such-program-mmbot" }])).toThrow(
