@@ -80,6 +80,7 @@ describe("running a program", () => {
     writeFileSync(plain, "echo hi\n");
     chmodSync(plain, 0o644);
     expect((await run({ program: plain, args: [] })).outcome).toMatchObject({ kind: "not-started", errorCode: "EACCES" });
+    expect((await run({ program: "/bin/echo", args: ["a\0b"] })).outcome).toMatchObject({ kind: "not-started", errorCode: "ERR_INVALID_ARG_VALUE" });
   });
 
   it("reports a program killed by a signal", async () => {

@@ -7,7 +7,7 @@ import { splitArguments } from "./args.js";
 import { BRIDGE_EXAMPLES, bridgesSchema, type BridgeConfig, type BridgeInput } from "./config.js";
 import { codeSpan, describeRefusal, describeRun } from "./format.js";
 import { childEnvironment, isDirectory, resolveProgram } from "./program.js";
-import { runProgram } from "./runner.js";
+import { runProgram, type RunResult } from "./runner.js";
 
 export { bridgeSchema, bridgesSchema, type BridgeConfig, type BridgeInput } from "./config.js";
 export { splitArguments } from "./args.js";
@@ -90,7 +90,7 @@ async function run(bridge: ReadyBridge, ctx: CommandContext, options: BridgeAppO
     return;
   }
   bridge.running++;
-  let result;
+  let result: RunResult;
   try {
     result = await runProgram({
       program: bridge.program,

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 
 export interface RunOptions {
@@ -47,13 +47,22 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
   const startedAt = performance.now();
   const killGraceMs = options.killGraceMs ?? 2_000;
   return new Promise((resolve) => {
-    const child = spawn(options.program, options.args, {
-      shell: false,
-      detached: true, // its own process group (and session): kill(-pid) reaches its children
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(options.program, options.args, {
+        shell: false,
+        detached: true, // its own process group (and session): kill(-pid) reaches its children
+        cwd: options.cwd,
+        env: options.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      // invalid arguments (a NUL byte) throw here rather than emit "error"
+      const code = (error as NodeJS.ErrnoException).code ?? "UNKNOWN";
+      const empty = { bytes: Buffer.alloc(0), truncated: false };
+      resolve({ outcome: { kind: "not-started", errorCode: code, message: String(error) }, stdout: empty, stderr: empty, durationMs: 0 });
+      return;
+    }
     const stdout = capture(child.stdout, options.maxOutputBytes);
     const stderr = capture(child.stderr, options.maxOutputBytes);
     let timedOut = false;
@@ -67,7 +76,7 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
       resolve({ outcome, stdout: stdout.result(), stderr: stderr.result(), durationMs: Math.round(performance.now() - startedAt) });
     };
 
-    child.once("error", (error: NodeJS.ErrnoException) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) finish({ kind: "not-started", errorCode: error.code ?? "UNKNOWN", message: error.message });
     });
     child.once("close", (code, signal) => {
