@@ -127,7 +127,8 @@ function describeIssues(error: z.ZodError, raw: Record<string, unknown>, source:
     const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k as string] : undefined), raw);
     const exampleKey = issue.path.filter((k) => typeof k !== "number").slice(0, 2).join(".");
     const example = EXAMPLES[exampleKey] ? `\n  example: ${EXAMPLES[exampleKey]}` : "";
-    const env = inArray ? "" : ` (env ${ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`})`;
+    const fromEnv = issue.path.length === 2 && !inArray; // only section.key can be set by environment
+    const env = fromEnv ? ` (env ${ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`})` : "";
     const stated = value === undefined ? `${key} is missing` : `${key} = ${JSON.stringify(value)}`;
     return `${source}: ${stated}: ${issue.message}${env}${example}`;
   });

@@ -68,6 +68,11 @@ max_concurrent = 2
     expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ncwd = "relative"\n`)).toThrow(/bridge\[0\]\.cwd = "relative": expected an absolute directory path/);
   });
 
+  it("wants an array of tables", () => {
+    expect(() => load(`bridge = 5\n`)).toThrow(/: bridge = 5: .*expected array.*$/);
+    expect(() => load(`bridge = 5\n`)).not.toThrow(/env/);
+  });
+
   it("names an unknown key and a command word used twice", () => {
     expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ntimeout = 5\n`)).toThrow(/unknown key bridge\[0\]\.timeout in bridge\[0\]/);
     expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "a"\n[[bridge]]\ncommand = "X"\nprogram = "b"\n`)).toThrow(
