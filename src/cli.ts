@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { bridgeApp } from "./apps/bridge/index.js";
 import { todoApp } from "./apps/todo/index.js";
 import { Bot } from "./bot/bot.js";
 import { runChat } from "./chat/index.js";
@@ -116,6 +117,7 @@ async function start(config: Config): Promise<number> {
       ignoreBots: config.policy.ignore_bots,
     },
   });
+  bridgeApp(bot, config.bridge); // before the todo app, which takes every other mention
   todoApp(bot);
   await bot.start();
   const ms = Math.round(performance.now() - startedAt);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
 import { ConfigError } from "./errors.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
@@ -31,6 +32,8 @@ const schema = z.strictObject({
       ignore_bots: boolFromEnv.default(true),
     })
     .default({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true }),
+  /** `[[bridge]]`: chat commands that run a program (src/apps/bridge); not settable by environment. */
+  bridge: bridgesSchema.default([]),
   sandbox: z
     .strictObject({
       host: z.string().default("127.0.0.1"),
@@ -61,6 +64,7 @@ const EXAMPLES: Record<string, string> = {
   "policy.ignore_bots": "ignore_bots = true",
   "sandbox.port": "port = 8065",
   "log.level": 'level = "info"',
+  ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };
 
 /**
@@ -98,7 +102,8 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   const sections = schema.shape;
   for (const [section, sectionSchema] of Object.entries(sections)) {
-    const inner = (sectionSchema as unknown as { def: { innerType: z.ZodObject } }).def.innerType;
+    const inner = (sectionSchema as unknown as { def: { innerType: z.ZodType } }).def.innerType;
+    if (!(inner instanceof z.ZodObject)) continue; // arrays of tables (bridge) come from the file only
     for (const key of Object.keys(inner.shape)) {
       const dotted = `${section}.${key}`;
       const names = [...(ENV[dotted] ?? []), `MMBOT_${section.toUpperCase()}_${key.toUpperCase()}`];
@@ -112,15 +117,20 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
 
 function describeIssues(error: z.ZodError, raw: Record<string, unknown>, source: string): string {
   const lines = error.issues.map((issue) => {
-    const key = issue.path.join(".");
+    // bridge.0.program reads as bridge[0].program; examples are by key without the index
+    const key = issue.path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`)).join("");
+    const inArray = issue.path.some((k) => typeof k === "number");
     if (issue.code === "unrecognized_keys") {
-      const where = key ? `[${key}]` : "top level";
+      const where = key ? (inArray ? key : `[${key}]`) : "top level";
       return `${source}: unknown key ${issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(", ")} in ${where}; check the spelling (see the README's configuration section)`;
     }
     const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k as string] : undefined), raw);
-    const example = EXAMPLES[key] ? `\n  example: ${EXAMPLES[key]}` : "";
-    const env = ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`;
-    return `${source}: ${key} = ${JSON.stringify(value)}: ${issue.message} (env ${env})${example}`;
+    const exampleKey = issue.path.filter((k) => typeof k !== "number").slice(0, 2).join(".");
+    const example = EXAMPLES[exampleKey] ? `\n  example: ${EXAMPLES[exampleKey]}` : "";
+    const fromEnv = issue.path.length === 2 && !inArray; // only section.key can be set by environment
+    const env = fromEnv ? ` (env ${ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`})` : "";
+    const stated = value === undefined ? `${key} is missing` : `${key} = ${JSON.stringify(value)}`;
+    return `${source}: ${stated}: ${issue.message}${env}${example}`;
   });
   return lines.join("\n");
 }

@@ -18,6 +18,7 @@ export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
 
 // Apps
 export { todoApp, TodoService } from "./apps/todo/index.js";
+export { bridgeApp, type BridgeInput, type BridgeAppOptions } from "./apps/bridge/index.js";
 
 // Talking to Mattermost directly
 export { MattermostClient } from "./mattermost/rest.js";

@@ -1,0 +1,71 @@
+import { isAbsolute } from "node:path";
+import { z } from "zod";
+import { compilePattern, isPatternEntry } from "./allow.js";
+
+const word = /^[a-z0-9][a-z0-9_.-]*$/i;
+
+const allowEntry = z.string().superRefine((entry, ctx) => {
+  if (!isPatternEntry(entry)) {
+    if (!/^\S+$/.test(entry)) ctx.addIssue({ code: "custom", message: 'expected a sub-command word (e.g. "list") or a regex between slashes (e.g. "/[a-z0-9-]{1,40}/")' });
+    return;
+  }
+  try {
+    compilePattern(entry);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `the regex does not compile: ${error instanceof Error ? error.message : String(error)}` });
+  }
+});
+
+/** One `[[bridge]]` entry of mmbot.toml: a chat command that runs a program. */
+export const bridgeSchema = z.strictObject({
+  /** For messages and logs; defaults to the command word. */
+  name: z.string().regex(word, "expected a short name of letters, digits, _ . -").optional(),
+  /** The command word: `@bot <command> …`. */
+  command: z.string().regex(word, "expected one word of letters, digits, _ . - (the text after @bot)"),
+  program: z
+    .string()
+    .min(1, "expected a program")
+    .refine((p) => isAbsolute(p) || !p.includes("/"), "expected an absolute path or a program name looked up on PATH"),
+  args: z.array(z.string()).default([]),
+  allow: z.array(allowEntry).default([]),
+  timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30),
+  cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*"),
+  channels: z.array(z.string()).default([]),
+  max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1),
+  inline_max_bytes: z.number().int("expected a whole number").min(0, "expected 0 or more").default(32_768),
+  max_output_bytes: z.number().int("expected a whole number").min(1024, "expected at least 1024").default(1_048_576),
+});
+
+export type BridgeConfig = z.output<typeof bridgeSchema>;
+/** A bridge as written: keys with defaults may be left out. */
+export type BridgeInput = z.input<typeof bridgeSchema>;
+
+/** Every bridge: the `[[bridge]]` array of tables, with unique command words. */
+export const bridgesSchema = z.array(bridgeSchema).superRefine((bridges, ctx) => {
+  const seen = new Map<string, number>();
+  bridges.forEach((bridge, i) => {
+    const key = bridge.command.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "command"], message: `expected a command word not used by another bridge (bridge[${first}] has it too)` });
+    else seen.set(key, i);
+  });
+});
+
+/** Examples for error messages, by key inside a bridge. */
+export const BRIDGE_EXAMPLES: Record<string, string> = {
+  name: 'name = "todo"',
+  command: 'command = "todo"   # @bot todo list',
+  program: 'program = "/usr/local/bin/todo"   # or a name on PATH: "node"',
+  args: 'args = ["--no-color"]',
+  allow: 'allow = ["list", "add", "done", "/[\\\\w .,!?\'-]{1,200}/"]',
+  timeout_seconds: "timeout_seconds = 30",
+  cwd: 'cwd = "/srv/todo"',
+  env: 'env = { TODO_FILE = "/srv/todo/todo.json" }',
+  allowed_users: 'allowed_users = ["alice", "bob"]   # or "*"',
+  channels: 'channels = ["ops"]',
+  max_concurrent: "max_concurrent = 1",
+  inline_max_bytes: "inline_max_bytes = 32768",
+  max_output_bytes: "max_output_bytes = 1048576",
+};

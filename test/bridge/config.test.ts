@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bridgeApp } from "../../src/apps/bridge/index.js";
+import { Bot } from "../../src/bot/bot.js";
+import { loadConfig } from "../../src/config.js";
+import { ConfigError } from "../../src/errors.js";
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "mmbot-bridge-config-")), "mmbot.toml");
+  writeFileSync(path, content);
+  return path;
+}
+
+const load = (toml: string) => loadConfig({ path: file(toml), env: {} });
+
+describe("[[bridge]] configuration", () => {
+  it("is an empty list by default", () => {
+    expect(loadConfig({ path: "/nonexistent/mmbot.toml", env: {} }).bridge).toEqual([]);
+  });
+
+  it("reads a list of bridges and fills the defaults", () => {
+    const config = load(`
+[[bridge]]
+command = "todo"
+program = "node"
+args = ["/opt/todo.mjs"]
+allow = ["add", "list", "/[\\\\w .-]{1,100}/"]
+env = { TODO_FILE = "/tmp/todo.json" }
+
+[[bridge]]
+name = "deploy"
+command = "ship"
+program = "/usr/local/bin/deploy"
+timeout_seconds = 600
+allowed_users = ["alice"]
+channels = ["ops"]
+max_concurrent = 2
+`);
+    expect(config.bridge).toHaveLength(2);
+    expect(config.bridge[0]).toEqual({
+      command: "todo",
+      program: "node",
+      args: ["/opt/todo.mjs"],
+      allow: ["add", "list", "/[\\w .-]{1,100}/"],
+      timeout_seconds: 30,
+      env: { TODO_FILE: "/tmp/todo.json" },
+      allowed_users: "*",
+      channels: [],
+      max_concurrent: 1,
+      inline_max_bytes: 32_768,
+      max_output_bytes: 1_048_576,
+    });
+    expect(config.bridge[1]).toMatchObject({ name: "deploy", command: "ship", timeout_seconds: 600, allowed_users: ["alice"], max_concurrent: 2 });
+  });
+
+  it("names the key, the value, what was expected and an example", () => {
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ntimeout_seconds = -1\n`)).toThrow(ConfigError);
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ntimeout_seconds = -1\n`)).toThrow(
+      /bridge\[0\]\.timeout_seconds = -1: expected a number of seconds above 0\n {2}example: timeout_seconds = 30/,
+    );
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "bin/deploy"\n`)).toThrow(/bridge\[0\]\.program = "bin\/deploy": expected an absolute path or a program name looked up on PATH/);
+    expect(() => load(`[[bridge]]\nprogram = "x"\n`)).toThrow(/bridge\[0\]\.command is missing: .*\n {2}example: command = "todo"/);
+    expect(() => load(`[[bridge]]\ncommand = "two words"\nprogram = "x"\n`)).toThrow(/bridge\[0\]\.command = "two words": expected one word/);
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\nallow = ["/[a-z/"]\n`)).toThrow(/bridge\[0\]\.allow\[0\] = "\/\[a-z\/": the regex does not compile/);
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\nallow = ["two words"]\n`)).toThrow(/bridge\[0\]\.allow\[0\] = "two words": expected a sub-command word/);
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ncwd = "relative"\n`)).toThrow(/bridge\[0\]\.cwd = "relative": expected an absolute directory path/);
+  });
+
+  it("wants an array of tables", () => {
+    expect(() => load(`bridge = 5\n`)).toThrow(/: bridge = 5: .*expected array.*$/);
+    expect(() => load(`bridge = 5\n`)).not.toThrow(/env/);
+  });
+
+  it("names an unknown key and a command word used twice", () => {
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "x"\ntimeout = 5\n`)).toThrow(/unknown key bridge\[0\]\.timeout in bridge\[0\]/);
+    expect(() => load(`[[bridge]]\ncommand = "x"\nprogram = "a"\n[[bridge]]\ncommand = "X"\nprogram = "b"\n`)).toThrow(
+      /bridge\[1\]\.command = "X": expected a command word not used by another bridge \(bridge\[0\] has it too\)/,
+    );
+  });
+
+  it("accepts the example file, programs included", () => {
+    const config = loadConfig({ path: join(import.meta.dirname, "../../examples/mmbot.bridge.toml"), env: {} });
+    expect(config.bridge.map((b) => b.command)).toEqual(["tasks", "disk"]);
+    expect(() => bridgeApp(new Bot({ url: "http://127.0.0.1:1", token: "x" }), config.bridge)).not.toThrow();
+  });
+
+  it("fails at start when a program or working directory does not exist", () => {
+    const bot = new Bot({ url: "http://127.0.0.1:1", token: "x" });
+    expect(() => bridgeApp(bot, [{ command: "x", program: "no-such-program-mmbot" }])).toThrow(
+      /bridge\[0\]\.program = "no-such-program-mmbot": not found on PATH \(.*\); expected an executable program\n {2}example: program = /,
+    );
+    expect(() => bridgeApp(bot, [{ command: "x", program: "/nonexistent/deploy" }])).toThrow(/bridge\[0\]\.program = "\/nonexistent\/deploy": no executable file there/);
+    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", cwd: "/nonexistent/dir" }])).toThrow(/bridge\[0\]\.cwd = "\/nonexistent\/dir": no such directory/);
+    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", env: { PATH: "/nonexistent" } }])).toThrow(/not found on PATH \(\/nonexistent\)/);
+    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", timeout_seconds: 0 }])).toThrow(/bridge\[0\]\.timeout_seconds: expected a number of seconds above 0/);
+    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", cwd: tmpdir() }])).not.toThrow();
+  });
+});
