@@ -49,27 +49,13 @@ export async function runChat(options: ChatOptions): Promise<void> {
   const view = new ChatView(me, (text) => printAbove(rl, output, terminal, text));
   const session = new ChatSession(client, me, team, view);
 
-  await session.open(options.channel ?? "town-square");
-  const receiver = new WebSocketReceiver({
-    url,
-    token,
-    client,
-    onEvent: (event) => void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
-    onStateChange: (state) => {
-      if (state === "reconnecting") view.notice("(connection lost, reconnecting…)");
-    },
-  });
-  await receiver.start();
-  view.notice(`You are @${me.username} on ${url}. /help for commands.`);
-  await session.history();
+  // lines typed while we connect wait in this queue (readline drops lines nobody listens for)
+  let queue: Promise<unknown> = session.open(options.channel ?? "town-square");
   const refreshPrompt = () => {
     rl.setPrompt(session.prompt());
     if (terminal) rl.prompt(true);
   };
-  refreshPrompt();
-
-  await new Promise<void>((resolve) => {
-    let queue = Promise.resolve();
+  const finished = new Promise<void>((resolve) => {
     rl.on("line", (line) => {
       queue = queue.then(async () => {
         try {
@@ -80,8 +66,33 @@ export async function runChat(options: ChatOptions): Promise<void> {
         refreshPrompt();
       });
     });
-    rl.on("close", () => void queue.then(resolve));
+    rl.on("close", () => void queue.then(() => resolve(), () => resolve()));
   });
+
+  const receiver = new WebSocketReceiver({
+    url,
+    token,
+    client,
+    onEvent: (event) => void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
+    onStateChange: (state) => {
+      if (state === "reconnecting") view.notice("(connection lost, reconnecting…)");
+    },
+  });
+  const connected = queue.then(async () => {
+    await receiver.start();
+    view.notice(`You are @${me.username} on ${url}. /help for commands.`);
+    await session.history();
+    refreshPrompt();
+  });
+  queue = connected;
+  try {
+    await connected;
+  } catch (error) {
+    rl.close();
+    await receiver.stop();
+    throw error;
+  }
+  await finished;
   await receiver.stop();
 }
 
