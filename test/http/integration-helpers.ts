@@ -103,3 +103,25 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
   const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
   return { logger, lines };
 }
+
+/** A post body the bot sent to `POST /api/v4/posts`. */
+export interface SentPost {
+  channel_id: string;
+  message: string;
+  props?: { attachments?: unknown[] };
+}
+
+/**
+ * The bot's `fetch`, passed through to the sandbox, remembering the posts the bot asked to
+ * create: Mattermost (and the sandbox) keep an action's `integration` server-side and never show
+ * it to clients, so this is where a test reads what a click will carry.
+ */
+export function observingFetch(): { fetch: typeof fetch; sentPosts: SentPost[] } {
+  const sentPosts: SentPost[] = [];
+  const observed: typeof fetch = (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (init?.method === "POST" && url.endsWith("/api/v4/posts") && typeof init.body === "string") sentPosts.push(JSON.parse(init.body) as SentPost);
+    return fetch(input, init);
+  };
+  return { fetch: observed, sentPosts };
+}
