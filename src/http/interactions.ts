@@ -44,15 +44,15 @@ export class Interactions {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
-  runSlash(payload: SlashCommandPayload, services: InteractionServices): Promise<object> {
+  async runSlash(payload: SlashCommandPayload, services: InteractionServices): Promise<object> {
+    const refusal = await this.refusal(payload.user_id, payload.user_name, payload.channel_id, payload.channel_name, services);
+    if (refusal) return { response_type: "ephemeral", text: refusal };
     const slot = new AnswerSlot(this.options.answerWithinMs);
     const ctx = new SlashContext(payload, services, slot);
-    const refusal = this.refusal(ctx.user, ctx.channel, services);
-    if (refusal) return Promise.resolve({ response_type: "ephemeral", text: refusal });
     const handler = this.slashHandlers.get(ctx.command);
     if (!handler) {
       this.options.logger.warn({ command: ctx.command }, `http: no handler for slash command ${ctx.command}`);
-      return Promise.resolve({ response_type: "ephemeral", text: `Sorry, ${ctx.command} is not handled by @${services.me.username}.` });
+      return { response_type: "ephemeral", text: `Sorry, ${ctx.command} is not handled by @${services.me.username}.` };
     }
     this.track(async () => {
       try {
@@ -67,17 +67,18 @@ export class Interactions {
     return slot.body;
   }
 
-  runAction(actionId: string, payload: ActionClickPayload, data: Record<string, unknown>, services: InteractionServices): Promise<object> {
+  async runAction(actionId: string, payload: ActionClickPayload, data: Record<string, unknown>, services: InteractionServices): Promise<object> {
+    const refusal = await this.refusal(payload.user_id, payload.user_name, payload.channel_id, payload.channel_name, services);
+    if (refusal) return { ephemeral_text: refusal };
     let ctx: ActionContext | undefined;
+    // at the deadline, whatever the handler has answered so far goes inline
     const slot = new AnswerSlot(this.options.answerWithinMs, () => ctx?.takeAnswer() ?? {});
     ctx = new ActionContext(actionId, payload, data, services, slot);
     const clicked = ctx;
-    const refusal = this.refusal(clicked.user, clicked.channel, services);
-    if (refusal) return Promise.resolve({ ephemeral_text: refusal });
     const handler = this.actionHandlers.get(actionId);
     if (!handler) {
       this.options.logger.warn({ actionId }, `http: no handler for action ${actionId}`);
-      return Promise.resolve({ ephemeral_text: "Sorry, this button is not handled any more." });
+      return { ephemeral_text: "Sorry, this button is not handled any more." };
     }
     this.track(async () => {
       try {
@@ -92,15 +93,15 @@ export class Interactions {
     return slot.body;
   }
 
-  runDialog(payload: DialogSubmissionPayload, services: InteractionServices): Promise<object> {
+  async runDialog(payload: DialogSubmissionPayload, services: InteractionServices): Promise<object> {
+    const refusal = await this.refusal(payload.user_id, "", payload.channel_id, "", services);
+    if (refusal) return payload.cancelled ? {} : { error: refusal };
     const slot = new AnswerSlot(this.options.answerWithinMs);
     const ctx = new DialogContext(payload, services);
-    const refusal = this.refusal(ctx.user, ctx.channel, services);
-    if (refusal) return Promise.resolve({ error: refusal });
     const handler = this.dialogHandlers.get(ctx.callbackId);
     if (!handler) {
       this.options.logger.warn({ callbackId: ctx.callbackId }, `http: no handler for dialog ${ctx.callbackId}`);
-      return Promise.resolve(payload.cancelled ? {} : { error: "Sorry, this dialog is not handled any more." });
+      return payload.cancelled ? {} : { error: "Sorry, this dialog is not handled any more." };
     }
     const tell = (text: string) => ctx.ephemeralPost(text).catch((error: unknown) => this.options.logger.error({ err: error }, "could not tell the user"));
     this.track(async () => {
@@ -121,13 +122,16 @@ export class Interactions {
     return slot.body;
   }
 
-  private refusal(user: { id: string; name: string }, channel: { id: string; name: string }, services: InteractionServices): string | undefined {
+  /** The policy's answer to this user in this channel; names are looked up when the request lacks them (dialogs). */
+  private async refusal(userId: string, userName: string, channelId: string, channelName: string, services: InteractionServices): Promise<string | undefined> {
     const { allowedUsers, channels } = this.options.policy;
-    if (!isAllowed(user.id, user.name || undefined, allowedUsers)) {
-      this.options.logger.info({ userId: user.id }, "refused a user (policy.allowed_users)");
+    const username = async () => userName || (await services.client.getUser(userId).then((u) => u.username, () => undefined));
+    if (!isAllowed(userId, undefined, allowedUsers) && !isAllowed(userId, await username(), allowedUsers)) {
+      this.options.logger.info({ userId }, "refused a user (policy.allowed_users)");
       return `Sorry, you are not allowed to use @${services.me.username}. Ask an admin to add you to policy.allowed_users.`;
     }
-    if (channels.length > 0 && !channels.includes(channel.id) && !(channel.name && channels.includes(channel.name))) {
+    const nameOfChannel = async () => channelName || (await services.client.getChannel(channelId).then((c) => c.name, () => ""));
+    if (channels.length > 0 && !channels.includes(channelId) && !channels.includes(await nameOfChannel())) {
       return `Sorry, @${services.me.username} does not work in this channel.`;
     }
     return undefined;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
   parseActionClick,
@@ -75,7 +76,13 @@ export class HttpReceiver {
     if (this.app) return;
     const { host, port } = parseListen(this.options.listen);
     const app = this.build();
-    await app.listen({ host, port });
+    try {
+      await app.listen({ host, port });
+    } catch (error) {
+      await app.close();
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`http.listen = "${this.options.listen}": cannot listen (${why}); choose another address or port`, { cause: error });
+    }
     const address = app.server.address();
     const actualPort = typeof address === "object" && address ? address.port : port;
     this.url = (this.options.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`).replace(/\/+$/, "");
@@ -232,6 +239,6 @@ function describeFastifyError(error: { code?: string; message: string }): string
 function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
   const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new TypeError(`http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`);
+  if (!match || port > 65535) throw new ConfigError(`http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`);
   return { host: (match[1] ?? match[2])!, port };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dialog, DialogContext } from "../../src/http/contexts.js";
+import { signDialog } from "../../src/http/signature.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { fixture, post, RECORDED, replay, substitute, type RecordedRequest } from "./integration-helpers.js";
 
@@ -37,6 +38,7 @@ describe("dialogs", () => {
 
   beforeAll(async () => {
     h = await startHarness({
+      policy: { allowedUsers: ["alice"] }, // by name: a submission carries only the user id
       bot: { fetch: dialogsOpenStandIn(opened), http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN] }, actionSecret: "dialog-secret" } },
       setup: (bot) => {
         bot.slash("/mmtodo", (ctx) => ctx.openDialog({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel }));
@@ -106,6 +108,15 @@ describe("dialogs", () => {
     expect(await submit(url, complete!, { [RECORDED.alice]: h.seed.users.bob.user.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url, complete!, { [RECORDED.ops]: h.seed.channels.townSquare.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url.replace(/exp=\d+/, "exp=99999999999999"), complete!)).toMatchObject({ status: 403 });
+    expect(submissions.length).toBe(before);
+  });
+
+  it("applies policy.allowed_users to a submission, looking the user's name up", async () => {
+    const before = submissions.length;
+    const bob = h.seed.users.bob.user.id;
+    const query = signDialog("dialog-secret", { callbackId: "addtodo", channelId: h.seed.channels.ops.id, userId: bob, notifyOnCancel: false }, Date.now() + 60_000);
+    const answer = await submit(`${h.bot.httpUrl}/dialogs?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
+    expect(answer).toMatchObject({ status: 200, body: { error: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to policy.allowed_users." } });
     expect(submissions.length).toBe(before);
   });
 

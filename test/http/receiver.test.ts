@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.js";
+import { HttpReceiver } from "../../src/http/receiver.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { capturingLogger, fixture, post, RECORDED, replay, type RecordedRequest } from "./integration-helpers.js";
 
@@ -110,5 +112,45 @@ describe("HTTP receiver: every request is checked before any work", () => {
 
   it("answers an unknown route with 404 and a reason", async () => {
     expect(await post(`${url}/hooks/incoming`, {})).toMatchObject({ status: 404, body: { error: "no such route: POST /hooks/incoming" } });
+  });
+});
+
+describe("HTTP receiver: failures it cannot foresee", () => {
+  it("answers 200 with a reference instead of a 5xx when a handler blows up, and keeps serving", async () => {
+    const { logger, lines } = capturingLogger();
+    const explode = async (): Promise<object> => {
+      throw new Error("unexpected");
+    };
+    const receiver = new HttpReceiver({
+      listen: "127.0.0.1:0",
+      tokens: { slash: [SLASH_TOKEN] },
+      logger,
+      handlers: { outgoingWebhook: explode, slash: explode, action: explode, dialog: explode },
+    });
+    await receiver.start();
+    try {
+      const slash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
+      const answer = await replay(receiver.publicUrl, "/slash", slash, { "<token>": SLASH_TOKEN });
+      expect(answer.status).toBe(200);
+      const ref = /ref ([0-9a-f]{8})/.exec(String(answer.body.text))?.[1];
+      expect(lines.find((line) => ref && line.includes(ref))).toContain("unexpected");
+      expect((await fetch(`${receiver.publicUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it("names http.listen when it cannot listen", async () => {
+    const { logger } = capturingLogger();
+    const handlers = { outgoingWebhook: async () => ({}), slash: async () => ({}), action: async () => ({}), dialog: async () => ({}) };
+    const first = new HttpReceiver({ listen: "127.0.0.1:0", tokens: {}, logger, handlers });
+    await first.start();
+    try {
+      const taken = new URL(first.publicUrl).host;
+      await expect(new HttpReceiver({ listen: taken, tokens: {}, logger, handlers }).start()).rejects.toThrow(new RegExp(`^http\\.listen = "${taken}": cannot listen \\(.*EADDRINUSE.*\\); choose another address or port$`));
+      await expect(new HttpReceiver({ listen: "3000", tokens: {}, logger, handlers }).start()).rejects.toThrow(ConfigError);
+    } finally {
+      await first.stop();
+    }
   });
 });
