@@ -3,9 +3,10 @@ import { button, select, type MessageAttachment } from "../../src/http/attachmen
 import { canonicalJson, signActionContext } from "../../src/http/signature.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
-import { capturingLogger, fixture, observingFetch, post, RECORDED } from "./integration-helpers.js";
+import { capturingLogger, fixture, observingFetch, post, RECORDED, replay, type RecordedRequest } from "./integration-helpers.js";
 
 const SECRET = "action-secret-for-tests";
+const SLASH_TOKEN = "slashtokenslashtokenslash1";
 
 interface ClickFixture {
   click_button: { sent_by_server: { parsed_body: Record<string, unknown> } };
@@ -40,13 +41,17 @@ describe("buttons and menus", () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      bot: { logger, fetch: observed.fetch, http: { listen: "127.0.0.1:0", actionSecret: SECRET, answerWithinMs: 300 } },
+      bot: { logger, fetch: observed.fetch, http: { listen: "127.0.0.1:0", actionSecret: SECRET, answerWithinMs: 300, tokens: { slash: [SLASH_TOKEN] } } },
       setup: (bot) => {
         bot.command("list", (ctx) => ctx.reply({ text: "Todo list", attachments: list() }));
         bot.action("done1", async (ctx) => {
           calls.push(`done1 ${JSON.stringify(ctx.data)} by ${ctx.user.name} on ${ctx.postId === ctx.payload.post_id}`);
           await ctx.update({ message: "Todo list (1 done)" });
           await ctx.ephemeral(`Marked item ${String(ctx.data.item)} done`);
+        });
+        bot.slash("/mmtodo", (ctx) => ctx.respond({ response_type: "in_channel", text: "Your list", attachments: list() }));
+        bot.action("broken", () => {
+          throw new Error("click handler bug");
         });
         bot.action("pick", (ctx) => ctx.update({ message: "Picked", attachments: [{ text: `picked ${ctx.selected}` }] }));
         bot.action("slow", async (ctx) => {
@@ -149,6 +154,27 @@ describe("buttons and menus", () => {
     await slowDone.promise;
     expect(h.sandbox.getPost(stored.id)).toMatchObject({ message: "Slowly updated", props: { kept: "yes" } });
     expect(h.sandbox.ephemeralPosts(h.seed.users.alice.user.id).map((p) => p.message)).toContain("That took a while");
+  });
+
+  it("signs the buttons of a slash command's answer for its channel, and accepts their clicks", async () => {
+    const slash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
+    const ops = h.seed.channels.ops.id;
+    const answer = await replay(h.bot.httpUrl, "/slash", slash, { [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: ops, [RECORDED.team]: h.seed.team.id, "<token>": SLASH_TOKEN });
+    const attachments = answer.body.attachments as MessageAttachment[];
+    const done = attachments[0]!.actions![0]!;
+    expect(done.integration!.url).toBe(`${h.bot.httpUrl}/actions/done1`);
+    // Mattermost posts the in_channel answer; a click on it carries the same context
+    const stored = h.sandbox.post(h.seed.users.alice.user.id, { channel_id: ops, message: "Your list" });
+    const click = await post(done.integration!.url, { ...recordedClick, user_id: h.seed.users.alice.user.id, channel_id: ops, post_id: stored.id, context: done.integration!.context });
+    expect(click).toMatchObject({ status: 200, body: { ephemeral_text: "Marked item 1 done" } });
+  });
+
+  it("tells the clicker about a failing handler with a reference", async () => {
+    const stored = await listPost();
+    const context = signActionContext(SECRET, { actionId: "broken", channelId: stored.channel_id, expiresAtMs: Date.now() + 60_000, data: {} });
+    const answer = await post(`${h.bot.httpUrl}/actions/broken`, { ...recordedClick, user_id: h.seed.users.alice.user.id, channel_id: stored.channel_id, post_id: stored.id, context });
+    expect(answer.status).toBe(200);
+    expect(String(answer.body.ephemeral_text)).toMatch(/^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/);
   });
 
   it("refuses to build an action whose id Mattermost would not route, naming it", () => {

@@ -2,20 +2,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { fixture, RECORDED, replay, type RecordedRequest } from "./integration-helpers.js";
 
+function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
 const HOOK_TOKEN = "hooktokenhooktokenhooktok1";
 
 describe("outgoing webhooks: a posted event through the same router, policy and outbox", () => {
   let h: Harness;
+  let slow = gate();
   const hookForm = fixture<{ sent_by_server: RecordedRequest }>("outgoing-webhook-form").sent_by_server;
   const hookJson = fixture<{ sent_by_server: RecordedRequest }>("outgoing-webhook-json-in-thread").sent_by_server;
   const world = () => ({ [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id, "<token>": HOOK_TOKEN });
 
   beforeAll(async () => {
     h = await startHarness({
-      bot: { http: { listen: "127.0.0.1:0", tokens: { outgoingWebhook: [HOOK_TOKEN] }, triggerWords: ["mmtodo", "!mmtodo"] } },
+      bot: { http: { listen: "127.0.0.1:0", tokens: { outgoingWebhook: [HOOK_TOKEN] }, answerWithinMs: 300, triggerWords: ["mmtodo", "!mmtodo"] } },
       setup: (bot) => {
         bot.command(["add", "list"], (ctx) => ctx.reply(`${ctx.command}: ${ctx.args || "-"} (text "${ctx.text}", via ${ctx.event.source})`));
         bot.command("ping", (ctx) => ctx.reply("pong"));
+        bot.command("slow", async (ctx) => {
+          await slow.wait;
+          await ctx.reply("finally");
+        });
       },
     });
   });
@@ -71,6 +82,19 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
     expect(reply.message).toMatch(/^add: call the plumber \(text "add call the plumber", via (webhook|websocket)\)$/);
     expect((await h.replyTo(h.say("alice", ops, "@todobot ping"))).message).toBe("pong");
     expect(h.botPostsInThread(post)).toHaveLength(1);
+  });
+
+  it("acknowledges a slow handler with an empty answer; its reply still arrives in the thread", async () => {
+    slow = gate();
+    const ops = h.seed.channels.ops.id;
+    const root = await withoutWebSocket(async () => {
+      const root = h.say("alice", ops, "mmtodo slow");
+      expect(await replay(h.bot.httpUrl, "/hooks/outgoing", hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: root.id, "mmtodo+add+buy+milk": "mmtodo+slow" })).toMatchObject({ status: 200, body: {} });
+      return root;
+    });
+    slow.open();
+    const reply = await h.replyTo(root);
+    expect(reply.message).toBe("finally");
   });
 
   it("ignores the bot's own post when it triggers the webhook (no loop)", async () => {
