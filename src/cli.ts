@@ -116,6 +116,14 @@ async function start(config: Config): Promise<number> {
       threadReplies: config.policy.thread_replies,
       ignoreBots: config.policy.ignore_bots,
     },
+    http: config.http && {
+      listen: config.http.listen,
+      publicUrl: config.http.public_url,
+      tokens: { outgoingWebhook: config.http.outgoing_webhook_tokens, slash: config.http.slash_tokens },
+      actionSecret: config.http.action_secret,
+      answerWithinMs: config.http.answer_within_ms,
+      triggerWords: config.http.trigger_words,
+    },
   });
   bridgeApp(bot, config.bridge); // before the todo app, which takes every other mention
   todoApp(bot);

@@ -40,6 +40,18 @@ const schema = z.strictObject({
       port: z.coerce.number().int().min(0).max(65535).default(8065),
     })
     .default({ host: "127.0.0.1", port: 8065 }),
+  // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
+  http: z
+    .strictObject({
+      listen: z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, "expected host:port").default("127.0.0.1:3000"),
+      public_url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
+      outgoing_webhook_tokens: listFromEnv.default([]),
+      slash_tokens: listFromEnv.default([]),
+      action_secret: z.string().min(16, "expected at least 16 characters (a long random string)").optional(),
+      answer_within_ms: z.coerce.number().int().min(100).max(25_000).default(2500),
+      trigger_words: listFromEnv.default([]),
+    })
+    .optional(),
   log: z.strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info") }).default({ level: "info" }),
 });
 
@@ -63,6 +75,10 @@ const EXAMPLES: Record<string, string> = {
   "policy.thread_replies": "thread_replies = true",
   "policy.ignore_bots": "ignore_bots = true",
   "sandbox.port": "port = 8065",
+  "http.listen": 'listen = "127.0.0.1:3000"',
+  "http.public_url": 'public_url = "https://bot.example.com"   # where Mattermost reaches the bot',
+  "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
+  "http.answer_within_ms": "answer_within_ms = 2500",
   "log.level": 'level = "info"',
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };

@@ -16,6 +16,13 @@ export type { BotEvent, EventSource } from "./bot/event.js";
 export type { Policy } from "./bot/policy.js";
 export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
 
+// Slash commands, buttons, menus and dialogs (the bot's \`http\` option)
+export type { HttpOptions } from "./http/options.js";
+export { SlashContext, ActionContext, DialogContext, type SlashAnswer, type Dialog, type DialogElement, type DialogAnswer } from "./http/contexts.js";
+export type { SlashHandler, ActionHandler, DialogHandler } from "./http/interactions.js";
+export { button, select, type MessageAttachment, type MessageAction, type ActionOption, type ButtonStyle } from "./http/attachments.js";
+export { HttpReceiver, type HttpReceiverOptions, type IntegrationHandlers } from "./http/receiver.js";
+
 // Apps
 export { todoApp, TodoService } from "./apps/todo/index.js";
 export { bridgeApp, type BridgeInput, type BridgeAppOptions } from "./apps/bridge/index.js";

@@ -1,8 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { HandlerError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
+import { AnswerSlot } from "../http/answer-slot.js";
+import { signAttachments, type MessageAttachment } from "../http/attachments.js";
+import type { InteractionServices } from "../http/contexts.js";
+import { Interactions, type ActionHandler, type DialogHandler, type SlashHandler } from "../http/interactions.js";
+import { DEFAULT_ACTION_TTL_MS, DEFAULT_ANSWER_WITHIN_MS, DIALOG_TTL_MS, type HttpOptions } from "../http/options.js";
+import type { OutgoingWebhookPayload } from "../http/payloads.js";
+import { HttpReceiver } from "../http/receiver.js";
+import { signDialog, type DialogBinding } from "../http/signature.js";
+import { leadingTriggerWord, stripTriggerWord, webhookEvent } from "../http/webhook-event.js";
 import { MattermostClient } from "../mattermost/rest.js";
-import type { UserProfile } from "../mattermost/types.js";
+import type { Post, UserProfile } from "../mattermost/types.js";
 import { WebSocketReceiver, type InboundEvent, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
 import { openStore, type Store } from "../store/index.js";
 import { compose } from "./compose.js";
@@ -29,6 +38,8 @@ export interface BotOptions {
   /** A handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
   typingDelayMs?: number;
   typingIntervalMs?: number;
+  /** Receive Mattermost's HTTP integrations: outgoing webhooks, slash commands, buttons, dialogs. */
+  http?: HttpOptions;
 }
 
 /** Handles an error thrown by a handler; the default tells the user with a reference id. */
@@ -54,12 +65,48 @@ export class Bot extends Composer {
   private receiver: WebSocketReceiver | undefined;
   private me: UserProfile | undefined;
   private ownsStore = false;
+  private readonly interactions: Interactions;
+  private httpReceiver: HttpReceiver | undefined;
 
   constructor(private readonly options: BotOptions) {
     super();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
+    this.interactions = new Interactions({ logger: this.logger, policy: this.policy, answerWithinMs: this.answerWithinMs });
+  }
+
+  /**
+   * A slash command (needs the `http` option and the command's token in `http.tokens.slash`).
+   * @example bot.slash("/todo", (ctx) => ctx.respond(`You said ${ctx.text}`))
+   */
+  slash(command: string, handler: SlashHandler): this {
+    this.interactions.addSlash(command, handler);
+    return this;
+  }
+
+  /**
+   * Clicks on buttons and picks in menus built with `button(id, …)`/`select(id, …)`.
+   * @example bot.action("done", async (ctx) => { await ctx.update({ message: "Done" }); })
+   */
+  action(actionId: string, handler: ActionHandler): this {
+    this.interactions.addAction(actionId, handler);
+    return this;
+  }
+
+  /**
+   * Submissions of dialogs opened with `ctx.openDialog({callback_id, …})`; return `{errors}` to keep it open.
+   * @example bot.dialog("addtodo", (ctx) => (ctx.submission.text ? undefined : { errors: { text: "Required" } }))
+   */
+  dialog(callbackId: string, handler: DialogHandler): this {
+    this.interactions.addDialog(callbackId, handler);
+    return this;
+  }
+
+  /** Where Mattermost reaches the bot's HTTP receiver (after `start()`, with the `http` option). */
+  get httpUrl(): string {
+    if (!this.httpReceiver) throw new Error("the bot has no HTTP receiver: give the http option and call bot.start()");
+    return this.httpReceiver.publicUrl;
   }
 
   /** Replaces the default error handler. */
@@ -97,6 +144,7 @@ export class Bot extends Composer {
     await this.init();
     const store = this.store;
     this.outbox!.start();
+    if (this.options.http) await this.startHttp(this.options.http);
     this.receiver = new WebSocketReceiver({
       url: this.options.url,
       token: this.options.token,
@@ -118,9 +166,12 @@ export class Bot extends Composer {
 
   /** Stops receiving, lets running handlers finish and their replies go out, closes the store. */
   async stop(): Promise<void> {
+    await this.httpReceiver?.stop();
+    this.httpReceiver = undefined;
     await this.receiver?.stop();
     this.receiver = undefined;
     await this.queue.drain();
+    await this.interactions.drain();
     this.outbox?.stop();
     if (this.ownsStore) await this.storeHandle?.close();
     this.storeHandle = undefined;
@@ -128,9 +179,10 @@ export class Bot extends Composer {
   }
 
   /** Sends a post as the bot through the outbox, outside any handler. */
-  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown> } = {}) {
+  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[] } = {}) {
     if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
-    return this.outbox.send([{ kind: "post", channel_id: channelId, root_id: options.rootId ?? "", user_id: "", message, props: options.props }]);
+    const props = options.attachments ? { ...options.props, attachments: this.signAttachments(options.attachments, channelId) } : options.props;
+    return this.outbox.send([{ kind: "post", channel_id: channelId, root_id: options.rootId ?? "", user_id: "", message, props }]);
   }
 
   /**
@@ -150,9 +202,15 @@ export class Bot extends Composer {
       if (post.user_id === me.id) return; // our own echo: not worth a store write
       if (!(await this.store.claims.claim(`post:${post.id}`, this.instanceId))) return;
     }
+    const triggerWords = this.options.http?.triggerWords;
+    if (post && event.type === "posted" && !event.triggerWord && triggerWords?.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
     const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
     const decision = decide(event, me, sender, this.policy);
-    const ctx = new Context(event, { client: this.client, outbox: this.outbox!, logger: this.logger, me, threadReplies: this.policy.threadReplies }, sender);
+    const ctx = new Context(
+      event,
+      { client: this.client, outbox: this.outbox!, logger: this.logger, me, threadReplies: this.policy.threadReplies, signAttachments: this.signAttachments },
+      sender,
+    );
     if (decision.action === "drop") {
       this.logger.debug({ postId: post?.id, reason: decision.reason }, "event dropped by policy");
       return;
@@ -166,7 +224,7 @@ export class Bot extends Composer {
     }
     if (post) {
       ctx.isMention = isAddressed(event, me);
-      ctx.text = stripLeadingMention(post.message, me.username);
+      ctx.text = event.triggerWord ? stripTriggerWord(post.message, event.triggerWord) : stripLeadingMention(post.message, me.username);
     }
     await this.dispatch(ctx);
   }
@@ -187,6 +245,68 @@ export class Bot extends Composer {
     } finally {
       typing?.stop();
     }
+  }
+
+  private get answerWithinMs(): number {
+    return this.options.http?.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  }
+
+  private async startHttp(http: HttpOptions): Promise<void> {
+    const services = (): InteractionServices => ({
+      client: this.client,
+      logger: this.logger,
+      me: this.user,
+      fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
+      signAttachments: this.signAttachments,
+      dialogUrl: (binding) => this.dialogUrl(binding),
+    });
+    this.httpReceiver = new HttpReceiver({
+      listen: http.listen,
+      publicUrl: http.publicUrl,
+      tokens: http.tokens ?? {},
+      actionSecret: http.actionSecret,
+      bodyLimitBytes: http.bodyLimitBytes,
+      logger: this.logger,
+      handlers: {
+        outgoingWebhook: (payload) => this.onOutgoingWebhook(payload),
+        slash: (payload) => this.interactions.runSlash(payload, services()),
+        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services()),
+        dialog: (payload) => this.interactions.runDialog(payload, services()),
+      },
+    });
+    await this.httpReceiver.start();
+  }
+
+  /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
+  private async onOutgoingWebhook(payload: OutgoingWebhookPayload): Promise<object> {
+    let post: Post;
+    try {
+      post = await this.client.getPost(payload.post_id);
+    } catch (error) {
+      const ref = randomBytes(4).toString("hex");
+      this.logger.error({ err: error, ref, postId: payload.post_id }, "http: cannot read the post of an outgoing webhook");
+      return { text: `Sorry, I could not read that message (ref \`${ref}\`).`, response_type: "comment" };
+    }
+    // answer when handled (the reply is already posted), or acknowledge at the deadline
+    const slot = new AnswerSlot(this.answerWithinMs);
+    void this.handle(webhookEvent(payload, post)).then(() => slot.close({}));
+    return slot.body;
+  }
+
+  /** Points actions at the HTTP receiver and signs them for the channel; plain attachments pass as they are. */
+  private readonly signAttachments = (attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[] => {
+    if (!attachments.some((a) => a.actions?.length)) return [...attachments];
+    const secret = this.options.http?.actionSecret;
+    if (!secret || !this.httpReceiver) {
+      throw new Error("buttons and menus need the bot's http option with actionSecret (and publicUrl where Mattermost reaches the bot), and a started bot");
+    }
+    return signAttachments(attachments, channelId, { publicUrl: this.httpReceiver.publicUrl, secret, ttlMs: this.options.http?.actionTtlMs ?? DEFAULT_ACTION_TTL_MS });
+  };
+
+  private dialogUrl(binding: DialogBinding): string {
+    const secret = this.options.http?.actionSecret;
+    if (!secret || !this.httpReceiver) throw new Error("dialogs need the bot's http option with actionSecret, and a started bot");
+    return `${this.httpReceiver.publicUrl}/dialogs?${signDialog(secret, binding, Date.now() + DIALOG_TTL_MS).toString()}`;
   }
 
   /** Typing indicator for handlers that take a while; fast answers don't flash it. */

@@ -1,6 +1,7 @@
 import type { Post, UserProfile } from "../mattermost/types.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Logger } from "../log.js";
+import type { MessageAttachment } from "../http/attachments.js";
 import type { BotEvent } from "./event.js";
 import type { Outbox } from "./outbox.js";
 import { splitMessage } from "./split.js";
@@ -10,6 +11,8 @@ export interface ReplyOptions {
   text: string;
   props?: Record<string, unknown>;
   fileIds?: string[];
+  /** Attachments; their buttons and menus (`button()`, `select()`) are signed for this channel. */
+  attachments?: MessageAttachment[];
   /** Post in the channel instead of the thread, whatever `policy.thread_replies` says. */
   inChannel?: boolean;
 }
@@ -21,6 +24,8 @@ export interface ContextServices {
   logger: Logger;
   me: UserProfile;
   threadReplies: boolean;
+  /** Points buttons and menus at the bot and signs them (absent without the `http` option). */
+  signAttachments?: (attachments: readonly MessageAttachment[], channelId: string) => MessageAttachment[];
 }
 
 /**
@@ -82,6 +87,7 @@ export class Context {
     const post = this.event.post;
     const rootId = options.inChannel ? "" : this.services.threadReplies ? this.rootId : (post?.root_id ?? "");
     const chunks = splitMessage(options.text);
+    const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
     return this.services.outbox.send(
       chunks.map((message, i) => ({
         kind: "post" as const,
@@ -90,10 +96,16 @@ export class Context {
         user_id: "",
         message,
         // attachments and files go with the last part, under the whole text
-        props: i === chunks.length - 1 ? options.props : undefined,
+        props: i === chunks.length - 1 ? props : undefined,
         file_ids: i === chunks.length - 1 ? options.fileIds : undefined,
       })),
     );
+  }
+
+  private signed(attachments: MessageAttachment[]): MessageAttachment[] {
+    if (this.services.signAttachments) return this.services.signAttachments(attachments, this.channelId);
+    if (attachments.some((a) => a.actions?.length)) throw new Error("buttons and menus need the bot's http option with actionSecret");
+    return attachments;
   }
 
   /** Shows "bot is typing…" in this thread for a few seconds. */

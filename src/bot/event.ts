@@ -1,7 +1,7 @@
 import type { Post, WebSocketBroadcast } from "../mattermost/types.js";
 
 /** Where an event came from. The same post may arrive by several; it is handled once. */
-export type EventSource = "websocket" | "catchup" | "http" | "local";
+export type EventSource = "websocket" | "catchup" | "webhook" | "http" | "local";
 
 /**
  * The one envelope every receiver produces (WebSocket, REST catch-up, HTTP integrations).
@@ -18,6 +18,8 @@ export interface BotEvent {
   channelName: string;
   teamId: string;
   mentions: string[];
+  /** The outgoing webhook's trigger word the message starts with: the bot was addressed by it. */
+  triggerWord?: string;
 }
 
 /** Normalises a receiver's raw event (WebSocket shape) into a `BotEvent`. */
@@ -42,6 +44,7 @@ export function toBotEvent(raw: {
     channelName: str(data.channel_name),
     teamId: str(data.team_id) || broadcast.team_id,
     mentions: parseStringArray(data.mentions),
+    triggerWord: raw.source === "webhook" ? str(data.trigger_word) || undefined : undefined,
   };
 }
 

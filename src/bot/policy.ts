@@ -29,9 +29,10 @@ export type PolicyDecision =
   /** The author may not use the bot and addressed it: tell them once, briefly. */
   | { action: "refuse"; reason: string };
 
-/** Whether the bot was addressed: an @-mention, the server's mention list, or a DM. */
+/** Whether the bot was addressed: an @-mention, the server's mention list, a DM, or a webhook trigger word. */
 export function isAddressed(event: BotEvent, me: UserProfile): boolean {
   if (event.channelType === "D") return true;
+  if (event.triggerWord) return true;
   if (event.mentions.includes(me.id)) return true;
   const message = event.post?.message ?? "";
   return mentionPattern(me.username).test(message);

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Dialog, DialogContext } from "../../src/http/contexts.js";
+import { signDialog } from "../../src/http/signature.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+import { fixture, post, RECORDED, replay, substitute, type RecordedRequest } from "./integration-helpers.js";
+
+const SLASH_TOKEN = "slashtokenslashtokenslash1";
+
+interface OpenRequest {
+  trigger_id: string;
+  url: string;
+  dialog: Dialog;
+}
+
+/**
+ * The bot's fetch, with `POST /api/v4/actions/dialogs/open` answered here: the sandbox has no
+ * dialogs yet. Everything else goes to the sandbox. Records what the bot asked to open.
+ */
+function dialogsOpenStandIn(opened: OpenRequest[]): typeof fetch {
+  return (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (init?.method === "POST" && url.endsWith("/api/v4/actions/dialogs/open")) {
+      opened.push(JSON.parse(String(init.body)) as OpenRequest);
+      return Promise.resolve(new Response("{}", { status: 200, headers: { "content-type": "application/json" } }));
+    }
+    return fetch(input, init);
+  };
+}
+
+describe("dialogs", () => {
+  let h: Harness;
+  const opened: OpenRequest[] = [];
+  const submissions: DialogContext[] = [];
+  const recordedOpen = fixture<{ request: { body: OpenRequest } }>("../rest/dialogs-open").request.body;
+  const recordedSlash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
+  const [missingText, complete, cancel] = fixture<{ sent_by_server: RecordedRequest[] }>("dialog-submission").sent_by_server;
+  let notifyOnCancel = true;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      policy: { allowedUsers: ["alice"] }, // by name: a submission carries only the user id
+      bot: { fetch: dialogsOpenStandIn(opened), http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN] }, actionSecret: "dialog-secret" } },
+      setup: (bot) => {
+        bot.slash("/mmtodo", (ctx) => ctx.openDialog({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel }));
+        bot.dialog("addtodo", (ctx) => {
+          submissions.push(ctx);
+          if (ctx.cancelled) return;
+          if (ctx.submission.text === "") return { errors: { text: "Text is required" } };
+          if (ctx.submission.text === "explode") throw new Error("boom");
+        });
+      },
+    });
+  });
+  afterAll(() => h.close());
+
+  const world = () => ({ [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id, "<token>": SLASH_TOKEN });
+
+  /** Runs the slash command that opens the dialog; returns the URL the bot gave Mattermost. */
+  async function openDialog(): Promise<string> {
+    const answer = await replay(h.bot.httpUrl, "/slash", recordedSlash, world());
+    expect(answer).toMatchObject({ status: 200, body: {} });
+    const request = opened.at(-1)!;
+    expect(request.trigger_id).toBe(recordedSlash.parsed_body.trigger_id);
+    expect(request.dialog).toEqual({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel });
+    return request.url;
+  }
+
+  /** What Mattermost sends to the dialog's URL on submit. */
+  const submit = (url: string, recorded: RecordedRequest, changes: Record<string, string> = {}) =>
+    post(url, substitute(recorded.raw_body, { ...world(), ...changes }), { "content-type": "application/json" });
+
+  it("opens a dialog from a slash command, shows field errors, then takes the submission", async () => {
+    const url = await openDialog();
+    expect(url.startsWith(`${h.bot.httpUrl}/dialogs?`)).toBe(true);
+    expect(await submit(url, missingText!)).toMatchObject({ status: 200, body: { errors: { text: "Text is required" } } });
+    expect(await submit(url, complete!)).toMatchObject({ status: 200, body: {} });
+    const last = submissions.at(-1)!;
+    expect(last).toMatchObject({
+      callbackId: "addtodo",
+      dialogState: "list-1",
+      cancelled: false,
+      submission: { notes: "oat", prio: "low", text: "buy milk", urgent: true },
+      user: { id: h.seed.users.alice.user.id },
+      channel: { id: h.seed.channels.ops.id },
+      teamId: h.seed.team.id,
+    });
+  });
+
+  it("delivers a cancel only when the dialog asked for notify_on_cancel", async () => {
+    notifyOnCancel = true;
+    const asked = await openDialog();
+    const before = submissions.length;
+    expect(await submit(asked, cancel!)).toMatchObject({ status: 200, body: {} });
+    expect(submissions.length).toBe(before + 1);
+    expect(submissions.at(-1)!.cancelled).toBe(true);
+
+    notifyOnCancel = false;
+    const notAsked = await openDialog();
+    expect(await submit(notAsked, cancel!)).toMatchObject({ status: 200, body: {} });
+    expect(submissions.length).toBe(before + 1);
+    notifyOnCancel = true;
+  });
+
+  it("refuses submissions without the bot's signature, or from another user or channel (403)", async () => {
+    const url = await openDialog();
+    const before = submissions.length;
+    expect(await submit(`${h.bot.httpUrl}/dialogs`, complete!)).toMatchObject({ status: 403, body: { error: "dialog addtodo submission has no signature" } });
+    expect(await submit(url, complete!, { [RECORDED.alice]: h.seed.users.bob.user.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
+    expect(await submit(url, complete!, { [RECORDED.ops]: h.seed.channels.townSquare.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
+    expect(await submit(url.replace(/exp=\d+/, "exp=99999999999999"), complete!)).toMatchObject({ status: 403 });
+    expect(submissions.length).toBe(before);
+  });
+
+  it("applies policy.allowed_users to a submission, looking the user's name up", async () => {
+    const before = submissions.length;
+    const bob = h.seed.users.bob.user.id;
+    const query = signDialog("dialog-secret", { callbackId: "addtodo", channelId: h.seed.channels.ops.id, userId: bob, notifyOnCancel: false }, Date.now() + 60_000);
+    const answer = await submit(`${h.bot.httpUrl}/dialogs?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
+    expect(answer).toMatchObject({ status: 200, body: { error: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to policy.allowed_users." } });
+    expect(submissions.length).toBe(before);
+  });
+
+  it("shows a failing handler's reference in the dialog", async () => {
+    const url = await openDialog();
+    const answer = await submit(url, complete!, { "buy milk": "explode" });
+    expect(answer.status).toBe(200);
+    expect(String(answer.body.error)).toMatch(/^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/);
+  });
+});
