@@ -1,0 +1,152 @@
+// The `mmbot` command as a user runs it: a real child process (dist/cli.js, built by `npm test`).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { openStore } from "../../src/store/index.js";
+
+const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
+
+/** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH. */
+function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "mmbot-cli-"));
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("mmbot start with nothing configured", () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill("SIGKILL");
+    child = undefined;
+  });
+
+  it("starts the sandbox and the todo bot, answers a user, passes doctor, and shuts down cleanly", async () => {
+    const cwd = tempDir();
+    child = spawn(process.execPath, [CLI, "start"], { cwd, env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" } });
+    let stdout = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+
+    const url = await until(() => /sandbox Mattermost running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], "the sandbox line");
+    await until(() => (stdout.includes("@todobot connected to") ? true : undefined), "the connected line");
+    expect(stdout).toContain("npx mmbot chat");
+    expect(existsSync(join(cwd, "data", "sandbox.json"))).toBe(true);
+
+    // alice, as a person would: log in, post in town-square, read the bot's answer in the thread
+    const login = await fetch(`${url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }) });
+    const headers = { Authorization: `Bearer ${login.headers.get("token")}` };
+    const channel = (await (await fetch(`${url}/api/v4/teams/name/acme/channels/name/town-square`, { headers })).json()) as { id: string };
+    const post = (await (await fetch(`${url}/api/v4/posts`, { method: "POST", headers, body: JSON.stringify({ channel_id: channel.id, message: "@todobot add buy milk" }) })).json()) as { id: string };
+    const reply = await until(async () => {
+      const thread = (await (await fetch(`${url}/api/v4/posts/${post.id}/thread`, { headers })).json()) as { posts: Record<string, { message: string; root_id: string }> };
+      return Object.values(thread.posts).find((p) => p.root_id === post.id);
+    }, "the bot's reply");
+    expect(reply.message).toBe("Added #1: buy milk");
+
+    const doctor = await run(["doctor"], { cwd });
+    expect(doctor.stdout).toContain("all checks passed");
+    expect(doctor.code).toBe(0);
+
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(existsSync(join(cwd, "data", "sandbox.json"))).toBe(false);
+  });
+
+  it("refuses a bad configuration file, naming the key, the value and an example", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "mmbot.toml"), '[policy]\nmention_only = "maybe"\n');
+    const result = await run(["start"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/policy\.mention_only/);
+    expect(result.stderr).toMatch(/maybe/);
+    expect(result.stderr).toMatch(/mention_only = true/);
+  });
+
+  it("says what is missing when only half of the server is configured", async () => {
+    const result = await run(["start"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/mattermost\.bot_token \(env MATTERMOST_BOT_TOKEN\) is missing/);
+  });
+});
+
+describe("mmbot doctor against a configured server", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+  });
+  afterAll(() => sandbox.close());
+
+  let storeUrl: string;
+  beforeAll(async () => {
+    // a store `mmbot start` has already migrated
+    storeUrl = `sqlite:${join(tempDir(), "bot.db")}`;
+    await (await openStore(storeUrl)).close();
+  });
+  const env = (extra: Record<string, string>) => ({ MATTERMOST_URL: `${sandbox.url}/`, DATABASE_URL: storeUrl, ...extra });
+
+  it("passes a good configuration", async () => {
+    const result = await run(["doctor"], {
+      cwd: tempDir(),
+      env: env({ MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_POLICY_CHANNELS: "town-square,ops", MMBOT_POLICY_ALLOWED_USERS: "alice,bob" }),
+    });
+    expect(result.stdout).toContain(`✓ channel ops: exists, the bot is a member`);
+    expect(result.stdout).toContain("✓ allowed user alice: exists (@alice)");
+    expect(result.stdout).toContain("✓ the WebSocket accepts the token");
+    expect(result.stdout).toContain("all checks passed");
+    expect(result.code).toBe(0);
+  });
+
+  it("names each problem and its fix, and exits 1", async () => {
+    const result = await run(["doctor"], {
+      cwd: tempDir(),
+      env: env({ MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_POLICY_CHANNELS: "off-topic,nowhere", MMBOT_POLICY_ALLOWED_USERS: "alice,ghost" }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ channel off-topic: .*\n    fix: invite the bot: type "\/invite @todobot"/);
+    expect(result.stdout).toMatch(/✗ channel nowhere: /);
+    expect(result.stdout).toMatch(/✗ allowed user ghost: no such user\n    fix: /);
+    expect(result.stdout).toContain("3 checks failed");
+  });
+
+  it("tells a person's token from a bot's, and a refused token", async () => {
+    const person = await run(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: seed.users.alice.token, MMBOT_POLICY_ALLOWED_USERS: "*" }) });
+    expect(person.code).toBe(1);
+    expect(person.stdout).toContain("✗ the token belongs to @alice, a person, not a bot account");
+
+    const refused = await run(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }) });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/✗ the token was refused \(401 api\.context\.session_expired\.app_error\)\n    fix: set mattermost\.bot_token/);
+  });
+
+  it("says when the server cannot be reached", async () => {
+    const result = await run(["doctor"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9", MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", DATABASE_URL: `sqlite:${join(tempDir(), "b.db")}` } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ http:\/\/127\.0\.0\.1:9 is not reachable as a Mattermost server .*\n    fix: check mattermost\.url/);
+    // and a fresh store: it opens, but nothing has migrated it yet
+    expect(result.stdout).toMatch(/✗ store sqlite:.*b\.db: opens, 2 migration\(s\) pending\n    fix: run mmbot start once/);
+  });
+});
