@@ -8,9 +8,11 @@ import { Bot } from "./bot/bot.js";
 import { runChat } from "./chat/index.js";
 import { loadConfig, type Config } from "./config.js";
 import { runDoctor, type DoctorTarget } from "./doctor.js";
-import { MmbotError } from "./errors.js";
+import { MattermostApiError, MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
+import { MattermostClient } from "./mattermost/rest.js";
 import { Sandbox } from "./sandbox/index.js";
+import { parsePayload, sendAsBot, sendToIncomingWebhook, type MessagePayload } from "./send.js";
 
 const USAGE = `mmbot — Mattermost bots
 
@@ -19,6 +21,10 @@ Usage:
   mmbot chat   [--user alice] [--channel town-square] [--url URL] [--token TOKEN]
                                        chat in a terminal as a sandbox user (or with a personal access token)
   mmbot doctor [--config mmbot.toml]   check the configuration against the server
+  mmbot send   --webhook URL [TEXT…]    post through an incoming webhook
+  mmbot send   --channel NAME [--team T] [--root POST_ID] [TEXT…]
+                                       post as the bot through the REST API (NAME, channel id or @user)
+               [--json FILE|-]         the message as a JSON payload (text, attachments, props…)
   mmbot help
 
 Configuration: mmbot.toml (or --config), every key also settable by environment
@@ -35,6 +41,7 @@ interface SandboxRecord {
 
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
+  if (command === "send") return send(rest);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -77,6 +84,40 @@ async function main(argv: string[]): Promise<number> {
       console.error(`mmbot: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+async function send(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      webhook: { type: "string" },
+      channel: { type: "string" },
+      team: { type: "string" },
+      root: { type: "string" },
+      json: { type: "string" },
+    },
+    allowPositionals: true,
+  });
+  let payload: MessagePayload = {};
+  if (values.json !== undefined) {
+    const source = values.json === "-" ? "stdin" : values.json;
+    payload = parsePayload(values.json === "-" ? readFileSync(0, "utf8") : readFileSync(values.json, "utf8"), source);
+  }
+  if (positionals.length > 0) payload.text = positionals.join(" ");
+  if (values.webhook) {
+    await sendToIncomingWebhook(values.webhook, payload);
+    console.log("sent through the incoming webhook");
+    return 0;
+  }
+  if (!values.channel) throw new MmbotError("SEND_USAGE", `say where to: --webhook URL, or --channel NAME (as the bot)\n\n${USAGE}`);
+  const config = loadConfig({ path: values.config ?? "mmbot.toml", explicitPath: values.config !== undefined });
+  const server = doctorTarget(config);
+  if (!server) throw new MmbotError("SEND_SERVER", "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start");
+  const client = new MattermostClient({ url: server.url, token: server.token });
+  const post = await sendAsBot(client, { channel: values.channel, team: values.team, rootId: values.root }, payload);
+  console.log(`posted ${post.id} in ${values.channel}`);
+  return 0;
 }
 
 async function start(config: Config): Promise<number> {
@@ -203,7 +244,11 @@ function doctorTarget(config: Config): (DoctorTarget & { sandbox?: boolean }) | 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof MmbotError) console.error(`mmbot: ${error.message}`);
+    if (error instanceof MattermostApiError) {
+      // as the server gave it: status, error id, message, request id (to find it in the server's log)
+      const detail = [error.serverErrorId, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
+      console.error(`mmbot: the server refused: ${error.message}${detail ? ` (${detail})` : ""}`);
+    } else if (error instanceof MmbotError) console.error(`mmbot: ${error.message}`);
     else console.error("mmbot: unexpected error:", error);
     process.exit(1);
   },

@@ -31,6 +31,7 @@ export { bridgeApp, type BridgeInput, type BridgeAppOptions } from "./apps/bridg
 export { MattermostClient } from "./mattermost/rest.js";
 export { WebSocketReceiver } from "./mattermost/websocket.js";
 export type * from "./mattermost/types.js";
+export { sendToIncomingWebhook, sendAsBot, parsePayload, type MessagePayload, type ChannelTarget } from "./send.js";
 
 // Configuration, storage, errors
 export { loadConfig, type Config } from "./config.js";

@@ -150,3 +150,59 @@ describe("mmbot doctor against a configured server", () => {
     expect(result.stdout).toMatch(/✗ store sqlite:.*b\.db: opens, 2 migration\(s\) pending\n    fix: run mmbot start once/);
   });
 });
+
+describe("mmbot send through the REST API as the bot", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+  });
+  afterAll(() => sandbox.close());
+  const env = () => ({ MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token });
+
+  it("posts a text in a channel by name, and in a thread", async () => {
+    const result = await run(["send", "--channel", "ops", "deploy", "finished"], { cwd: tempDir(), env: env() });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const post = sandbox.channelPosts(seed.channels.ops.id).find((p) => p.message === "deploy finished");
+    expect(post?.user_id).toBe(seed.bot.user.id);
+
+    const reply = await run(["send", "--channel", "ops", "--root", post!.id, "and verified"], { cwd: tempDir(), env: env() });
+    expect(reply.code).toBe(0);
+    expect(sandbox.thread(post!.id).map((p) => p.message)).toContain("and verified");
+  });
+
+  it("posts a JSON payload with attachments from stdin", async () => {
+    const payload = JSON.stringify({ text: "build #42", attachments: [{ color: "#00ff00", title: "passed", text: "all green" }] });
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "send", "--channel", "town-square", "--json", "-"], { cwd: tempDir(), env: { PATH: process.env.PATH, ...env() } });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+      child.stdin.end(payload);
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const post = sandbox.channelPosts(seed.channels.townSquare.id).find((p) => p.message === "build #42");
+    expect((post?.props as { attachments?: Array<{ title: string }> }).attachments?.[0]?.title).toBe("passed");
+  });
+
+  it("prints the server's refusal as the server gave it, and explains bad input", async () => {
+    const tooLong = await run(["send", "--channel", "ops", "x".repeat(16_384)], { cwd: tempDir(), env: env() });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/the server refused: POST \/api\/v4\/posts → 400: Invalid message\. \(model\.post\.is_valid\.msg\.app_error, request \w+\)/);
+
+    const missing = await run(["send", "--channel", "nowhere", "hello"], { cwd: tempDir(), env: env() });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no channel "nowhere" in the bot's teams \(acme\)/);
+
+    const empty = await run(["send", "--channel", "ops"], { cwd: tempDir(), env: env() });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/nothing to send/);
+
+    const nowhere = await run(["send", "hello"], { cwd: tempDir(), env: env() });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/say where to: --webhook URL, or --channel NAME/);
+  });
+});
