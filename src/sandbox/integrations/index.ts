@@ -1,0 +1,36 @@
+/**
+ * The server's side of every HTTP integration: slash commands, outgoing and incoming webhooks,
+ * interactive message actions and dialogs. One object per sandbox, shared by the REST routes and
+ * the `Sandbox` methods.
+ */
+import type { Services } from "../services.js";
+import { Commands } from "./commands.js";
+import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
+import { IntegrationClient } from "./outbound.js";
+import { TriggerIds } from "./trigger-ids.js";
+
+export type { IntegrationSettings } from "./context.js";
+
+export class Integrations {
+  readonly commands: Commands;
+  private siteUrl = "";
+
+  constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
+    const settings = { ...DEFAULT_INTEGRATION_SETTINGS, ...overrides };
+    const context: IntegrationContext = {
+      world: services.world,
+      posting: services.posting,
+      hub: services.hub,
+      client: new IntegrationClient(settings.timeoutMs),
+      triggers: new TriggerIds(settings.triggerTtlMs),
+      settings,
+      siteUrl: () => this.siteUrl,
+    };
+    this.commands = new Commands(context);
+  }
+
+  /** The sandbox's URL, once it listens (the base of `response_url`). */
+  setSiteUrl(url: string): void {
+    this.siteUrl = url;
+  }
+}

@@ -1,0 +1,41 @@
+/** REST routes of the integrations (`/api/v4/commands`, `/hooks`, actions, dialogs) and the public `/hooks/...` endpoints. */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Services } from "../services.js";
+import { objectBody, route } from "../http.js";
+import { idParam } from "../rest/params.js";
+import type { Integrations } from "./index.js";
+
+export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
+  const { commands } = integrations;
+
+  route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
+  route(app, world, "GET", "/commands", (call) => {
+    const teamId = call.query.team_id ?? "";
+    return { body: commands.list(call.userId, teamId, call.query.custom_only === "true") };
+  });
+  route(app, world, "POST", "/commands/execute", async (call) => ({ body: await commands.execute(call.userId, objectBody(call, "command_args")) }));
+  route(app, world, "GET", "/commands/:command_id", (call) => ({ body: commands.get(call.userId, idParam(call, "command_id")) }));
+  route(app, world, "PUT", "/commands/:command_id", (call) => {
+    const id = idParam(call, "command_id");
+    return { body: commands.update(call.userId, id, objectBody(call, "command")) };
+  });
+  route(app, world, "DELETE", "/commands/:command_id", (call) => {
+    commands.remove(call.userId, idParam(call, "command_id"));
+    return { body: { status: "OK" } };
+  });
+  route(app, world, "PUT", "/commands/:command_id/regen_token", (call) => ({ body: { token: commands.regenerateToken(call.userId, idParam(call, "command_id")) } }));
+
+  // a command's response_url: no session, the hook id is the secret
+  app.post("/hooks/commands/:hook_id", async (request, reply) => {
+    commands.handleWebhook((request.params as { hook_id: string }).hook_id, contentType(request), bodyText(request));
+    return reply.type("text/plain").send("ok");
+  });
+}
+
+export function contentType(request: FastifyRequest): string {
+  return request.headers["content-type"] ?? "";
+}
+
+export function bodyText(request: FastifyRequest): string {
+  return Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
+}
