@@ -19,6 +19,7 @@ import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
+import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
 import { Posting } from "./posting.js";
 import { channelRoutes } from "./rest/channels.js";
@@ -36,6 +37,7 @@ import { World } from "./world.js";
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 export type { IntegrationSettings } from "./integrations/index.js";
+export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 
 export interface SandboxOptions {
@@ -200,6 +202,17 @@ export class Sandbox {
   runSlashCommand(userId: string, channelId: string, command: string, options: { rootId?: string } = {}): Promise<CommandResponse> {
     this.requireUser(userId);
     return this.integrations.commands.execute(userId, { channel_id: channelId, command, root_id: options.rootId });
+  }
+
+  /** Registers an outgoing webhook as `creatorId` (a system admin), like `POST /api/v4/hooks/outgoing`. */
+  createOutgoingWebhook(creatorId: string, input: OutgoingWebhookInput & { callback_urls: string[] }): OutgoingWebhook {
+    this.requireUser(creatorId);
+    return this.integrations.outgoingWebhooks.create(creatorId, input);
+  }
+
+  /** Resolves when every integration call running in the background (outgoing webhooks) has been answered and applied. */
+  settleIntegrations(): Promise<void> {
+    return this.integrations.settled();
   }
 
   // ---- reading

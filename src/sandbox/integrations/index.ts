@@ -7,12 +7,14 @@ import type { Services } from "../services.js";
 import { Commands } from "./commands.js";
 import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
 import { IntegrationClient } from "./outbound.js";
+import { OutgoingWebhooks } from "./outgoing-webhooks.js";
 import { TriggerIds } from "./trigger-ids.js";
 
 export type { IntegrationSettings } from "./context.js";
 
 export class Integrations {
   readonly commands: Commands;
+  readonly outgoingWebhooks: OutgoingWebhooks;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
@@ -27,6 +29,13 @@ export class Integrations {
       siteUrl: () => this.siteUrl,
     };
     this.commands = new Commands(context);
+    this.outgoingWebhooks = new OutgoingWebhooks(context);
+    services.posting.onPosted = (post) => this.outgoingWebhooks.fire(post);
+  }
+
+  /** Resolves when every integration call started in the background (outgoing webhooks) is done. */
+  settled(): Promise<void> {
+    return this.outgoingWebhooks.settled();
   }
 
   /** The sandbox's URL, once it listens (the base of `response_url`). */

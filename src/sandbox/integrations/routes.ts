@@ -6,7 +6,7 @@ import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
 
 export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
-  const { commands } = integrations;
+  const { commands, outgoingWebhooks: outgoing } = integrations;
 
   route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
   route(app, world, "GET", "/commands", (call) => {
@@ -24,6 +24,19 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
     return { body: { status: "OK" } };
   });
   route(app, world, "PUT", "/commands/:command_id/regen_token", (call) => ({ body: { token: commands.regenerateToken(call.userId, idParam(call, "command_id")) } }));
+
+  route(app, world, "POST", "/hooks/outgoing", (call) => ({ status: 201, body: outgoing.create(call.userId, objectBody(call, "outgoing_webhook")) }));
+  route(app, world, "GET", "/hooks/outgoing", (call) => ({ body: outgoing.list(call.userId, { team_id: call.query.team_id, channel_id: call.query.channel_id }) }));
+  route(app, world, "GET", "/hooks/outgoing/:hook_id", (call) => ({ body: outgoing.get(call.userId, idParam(call, "hook_id")) }));
+  route(app, world, "PUT", "/hooks/outgoing/:hook_id", (call) => {
+    const id = idParam(call, "hook_id");
+    return { body: outgoing.update(call.userId, id, objectBody(call, "hook")) };
+  });
+  route(app, world, "DELETE", "/hooks/outgoing/:hook_id", (call) => {
+    outgoing.remove(call.userId, idParam(call, "hook_id"));
+    return { body: { status: "OK" } };
+  });
+  route(app, world, "POST", "/hooks/outgoing/:hook_id/regen_token", (call) => ({ body: outgoing.regenerateToken(call.userId, idParam(call, "hook_id")) }));
 
   // a command's response_url: no session, the hook id is the secret
   app.post("/hooks/commands/:hook_id", async (request, reply) => {
