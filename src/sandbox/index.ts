@@ -18,6 +18,7 @@ import { ERRORS, fail } from "./errors.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
+import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
@@ -37,6 +38,7 @@ import { World } from "./world.js";
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 export type { IntegrationSettings } from "./integrations/index.js";
+export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 
@@ -208,6 +210,12 @@ export class Sandbox {
   createOutgoingWebhook(creatorId: string, input: OutgoingWebhookInput & { callback_urls: string[] }): OutgoingWebhook {
     this.requireUser(creatorId);
     return this.integrations.outgoingWebhooks.create(creatorId, input);
+  }
+
+  /** Registers an incoming webhook as `creatorId` (a system admin); post to `${sandbox.url}/hooks/${id}`. */
+  createIncomingWebhook(creatorId: string, input: IncomingWebhookInput & { channel_id: string }): IncomingWebhook {
+    this.requireUser(creatorId);
+    return this.integrations.incomingWebhooks.create(creatorId, input);
   }
 
   /** Resolves when every integration call running in the background (outgoing webhooks) has been answered and applied. */

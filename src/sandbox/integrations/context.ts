@@ -1,4 +1,5 @@
 /** What every integration piece works with: the sandbox's state, the HTTP client, the settings. */
+import type { Channels } from "../channels.js";
 import type { Hub } from "../hub.js";
 import type { Posting } from "../posting.js";
 import type { World } from "../world.js";
@@ -28,6 +29,7 @@ export interface IntegrationContext {
   world: World;
   posting: Posting;
   hub: Hub;
+  channels: Channels;
   client: IntegrationClient;
   triggers: TriggerIds;
   settings: IntegrationSettings;

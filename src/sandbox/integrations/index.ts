@@ -6,6 +6,7 @@
 import type { Services } from "../services.js";
 import { Commands } from "./commands.js";
 import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
+import { IncomingWebhooks } from "./incoming-webhooks.js";
 import { IntegrationClient } from "./outbound.js";
 import { OutgoingWebhooks } from "./outgoing-webhooks.js";
 import { TriggerIds } from "./trigger-ids.js";
@@ -15,6 +16,7 @@ export type { IntegrationSettings } from "./context.js";
 export class Integrations {
   readonly commands: Commands;
   readonly outgoingWebhooks: OutgoingWebhooks;
+  readonly incomingWebhooks: IncomingWebhooks;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
@@ -23,6 +25,7 @@ export class Integrations {
       world: services.world,
       posting: services.posting,
       hub: services.hub,
+      channels: services.channels,
       client: new IntegrationClient(settings.timeoutMs),
       triggers: new TriggerIds(settings.triggerTtlMs),
       settings,
@@ -30,6 +33,7 @@ export class Integrations {
     };
     this.commands = new Commands(context);
     this.outgoingWebhooks = new OutgoingWebhooks(context);
+    this.incomingWebhooks = new IncomingWebhooks(context);
     services.posting.onPosted = (post) => this.outgoingWebhooks.fire(post);
   }
 

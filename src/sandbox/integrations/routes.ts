@@ -6,7 +6,7 @@ import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
 
 export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
-  const { commands, outgoingWebhooks: outgoing } = integrations;
+  const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming } = integrations;
 
   route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
   route(app, world, "GET", "/commands", (call) => {
@@ -37,6 +37,24 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
     return { body: { status: "OK" } };
   });
   route(app, world, "POST", "/hooks/outgoing/:hook_id/regen_token", (call) => ({ body: outgoing.regenerateToken(call.userId, idParam(call, "hook_id")) }));
+
+  route(app, world, "POST", "/hooks/incoming", (call) => ({ status: 201, body: incoming.create(call.userId, objectBody(call, "incoming_webhook")) }));
+  route(app, world, "GET", "/hooks/incoming", (call) => ({ body: incoming.list(call.userId, call.query.team_id) }));
+  route(app, world, "GET", "/hooks/incoming/:hook_id", (call) => ({ body: incoming.get(call.userId, idParam(call, "hook_id")) }));
+  route(app, world, "PUT", "/hooks/incoming/:hook_id", (call) => {
+    const id = idParam(call, "hook_id");
+    return { body: incoming.update(call.userId, id, objectBody(call, "hook")) };
+  });
+  route(app, world, "DELETE", "/hooks/incoming/:hook_id", (call) => {
+    incoming.remove(call.userId, idParam(call, "hook_id"));
+    return { body: { status: "OK" } };
+  });
+
+  // an incoming webhook: no session, the hook id is the secret
+  app.post("/hooks/:hook_id", async (request, reply) => {
+    incoming.receive((request.params as { hook_id: string }).hook_id, contentType(request), bodyText(request));
+    return reply.type("text/plain").send("ok");
+  });
 
   // a command's response_url: no session, the hook id is the secret
   app.post("/hooks/commands/:hook_id", async (request, reply) => {
