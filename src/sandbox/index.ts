@@ -17,6 +17,7 @@ import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
+import type { ActionClickResult } from "./integrations/actions.js";
 import type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
@@ -38,6 +39,7 @@ import { World } from "./world.js";
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 export type { IntegrationSettings } from "./integrations/index.js";
+export type { ActionClickResult } from "./integrations/actions.js";
 export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
@@ -216,6 +218,15 @@ export class Sandbox {
   createIncomingWebhook(creatorId: string, input: IncomingWebhookInput & { channel_id: string }): IncomingWebhook {
     this.requireUser(creatorId);
     return this.integrations.incomingWebhooks.create(creatorId, input);
+  }
+
+  /**
+   * Clicks a button (or picks `selectedOption` of a select) of a post as `userId`, like
+   * `POST /api/v4/posts/{id}/actions/{action}`: calls the integration and applies its answer.
+   */
+  clickAction(userId: string, postId: string, actionId: string, selectedOption?: string): Promise<ActionClickResult> {
+    this.requireUser(userId);
+    return this.integrations.actions.click(userId, postId, actionId, selectedOption);
   }
 
   /** Resolves when every integration call running in the background (outgoing webhooks) has been answered and applied. */

@@ -4,6 +4,7 @@
  * the `Sandbox` methods.
  */
 import type { Services } from "../services.js";
+import { PostActions } from "./actions.js";
 import { Commands } from "./commands.js";
 import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
 import { IncomingWebhooks } from "./incoming-webhooks.js";
@@ -17,6 +18,7 @@ export class Integrations {
   readonly commands: Commands;
   readonly outgoingWebhooks: OutgoingWebhooks;
   readonly incomingWebhooks: IncomingWebhooks;
+  readonly actions: PostActions;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
@@ -34,6 +36,7 @@ export class Integrations {
     this.commands = new Commands(context);
     this.outgoingWebhooks = new OutgoingWebhooks(context);
     this.incomingWebhooks = new IncomingWebhooks(context);
+    this.actions = new PostActions(context);
     services.posting.onPosted = (post) => this.outgoingWebhooks.fire(post);
   }
 

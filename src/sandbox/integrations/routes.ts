@@ -4,9 +4,10 @@ import type { Services } from "../services.js";
 import { objectBody, route } from "../http.js";
 import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
+import { isRecord } from "./slack.js";
 
 export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
-  const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming } = integrations;
+  const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming, actions } = integrations;
 
   route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
   route(app, world, "GET", "/commands", (call) => {
@@ -48,6 +49,19 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
   route(app, world, "DELETE", "/hooks/incoming/:hook_id", (call) => {
     incoming.remove(call.userId, idParam(call, "hook_id"));
     return { body: { status: "OK" } };
+  });
+
+  // ids of letters and digits only, as the server's router: `bad_id` matches no route (404 text/plain)
+  route(app, world, "POST", "/posts/:post_id(^[A-Za-z0-9]+$)/actions/:action_id(^[A-Za-z0-9]+$)", async (call) => {
+    const userId = call.userId;
+    let selectedOption = "";
+    try {
+      const body: unknown = JSON.parse(call.raw().toString("utf8"));
+      if (isRecord(body) && typeof body.selected_option === "string") selectedOption = body.selected_option;
+    } catch {
+      // the server reads an absent or malformed body as no selection
+    }
+    return { body: await actions.click(userId, idParam(call, "post_id"), call.params.action_id!, selectedOption) };
   });
 
   // an incoming webhook: no session, the hook id is the secret
