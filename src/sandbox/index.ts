@@ -19,6 +19,7 @@ import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { ActionClickResult } from "./integrations/actions.js";
 import type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
+import type { DialogSubmission, DialogSubmitResult, OpenedDialog } from "./integrations/dialogs.js";
 import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
@@ -39,6 +40,7 @@ import { World } from "./world.js";
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 export type { IntegrationSettings } from "./integrations/index.js";
+export type { Dialog, DialogSubmission, DialogSubmitResult, OpenedDialog } from "./integrations/dialogs.js";
 export type { ActionClickResult } from "./integrations/actions.js";
 export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
@@ -227,6 +229,22 @@ export class Sandbox {
   clickAction(userId: string, postId: string, actionId: string, selectedOption?: string): Promise<ActionClickResult> {
     this.requireUser(userId);
     return this.integrations.actions.click(userId, postId, actionId, selectedOption);
+  }
+
+  /** Submits (or, with `cancelled`, cancels) a dialog as `userId`, like `POST /api/v4/actions/dialogs/submit`. */
+  submitDialog(userId: string, submission: DialogSubmission): Promise<DialogSubmitResult> {
+    this.requireUser(userId);
+    return this.integrations.dialogs.submit(userId, submission);
+  }
+
+  /** Every dialog an integration opened for the user (the `open_dialog` events), oldest first. */
+  openedDialogs(userId: string): OpenedDialog[] {
+    return this.integrations.dialogs.openedFor(userId);
+  }
+
+  /** The last dialog opened for the user, if any. */
+  lastOpenedDialog(userId: string): OpenedDialog | undefined {
+    return this.integrations.dialogs.openedFor(userId).at(-1);
   }
 
   /** Resolves when every integration call running in the background (outgoing webhooks) has been answered and applied. */

@@ -6,6 +6,7 @@
 import type { Services } from "../services.js";
 import { PostActions } from "./actions.js";
 import { Commands } from "./commands.js";
+import { Dialogs } from "./dialogs.js";
 import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
 import { IncomingWebhooks } from "./incoming-webhooks.js";
 import { IntegrationClient } from "./outbound.js";
@@ -19,6 +20,7 @@ export class Integrations {
   readonly outgoingWebhooks: OutgoingWebhooks;
   readonly incomingWebhooks: IncomingWebhooks;
   readonly actions: PostActions;
+  readonly dialogs: Dialogs;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
@@ -37,6 +39,7 @@ export class Integrations {
     this.outgoingWebhooks = new OutgoingWebhooks(context);
     this.incomingWebhooks = new IncomingWebhooks(context);
     this.actions = new PostActions(context);
+    this.dialogs = new Dialogs(context);
     services.posting.onPosted = (post) => this.outgoingWebhooks.fire(post);
   }
 

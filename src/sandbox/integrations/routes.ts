@@ -7,7 +7,7 @@ import type { Integrations } from "./index.js";
 import { isRecord } from "./slack.js";
 
 export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
-  const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming, actions } = integrations;
+  const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming, actions, dialogs } = integrations;
 
   route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
   route(app, world, "GET", "/commands", (call) => {
@@ -62,6 +62,19 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
       // the server reads an absent or malformed body as no selection
     }
     return { body: await actions.click(userId, idParam(call, "post_id"), call.params.action_id!, selectedOption) };
+  });
+
+  route(app, world, "POST", "/actions/dialogs/open", (call) => {
+    dialogs.open(objectBody(call, "dialog"));
+    return { body: { status: "OK" } };
+  });
+  route(app, world, "POST", "/actions/dialogs/submit", async (call) => {
+    const userId = call.userId;
+    const body = objectBody(call, "dialog");
+    const text = (name: string) => (typeof body[name] === "string" ? (body[name] as string) : "");
+    const submission = isRecord(body.submission) ? body.submission : undefined;
+    const input = { url: text("url"), callback_id: text("callback_id"), state: text("state"), channel_id: text("channel_id"), team_id: text("team_id"), submission, cancelled: body.cancelled === true };
+    return { body: await dialogs.submit(userId, input) };
   });
 
   // an incoming webhook: no session, the hook id is the secret
