@@ -111,6 +111,7 @@ export class Sandbox {
   /** Closes every WebSocket and the HTTP server. */
   async close(): Promise<void> {
     this.endpoint.close();
+    this.integrations.close();
     await this.app.close();
   }
 

@@ -105,6 +105,7 @@ describe("registering commands", () => {
     const listed = (await api(sandbox.url, "GET", `/api/v4/commands?team_id=${seed.team.id}&custom_only=true`, admin)).body as Command[];
     expect(listed.map((c) => c.trigger)).toContain("temp");
     expect((await api(sandbox.url, "GET", `/api/v4/commands?team_id=${seed.team.id}&custom_only=true`, alice().token)).status).toBe(403);
+    expect((await api(sandbox.url, "GET", "/api/v4/commands", admin)).status).toBe(400);
     const updated = await api(sandbox.url, "PUT", `/api/v4/commands/${made.id}`, admin, { ...made, trigger: "temp2", method: "G" });
     expect(updated.body).toMatchObject({ id: made.id, trigger: "temp2", method: "G", token: made.token });
     const regen = (await api(sandbox.url, "PUT", `/api/v4/commands/${made.id}/regen_token`, admin)).body as { token: string };
@@ -229,6 +230,17 @@ describe("POST /commands/execute", () => {
     expect(post).toMatchObject({ user_id: alice().user.id, channel_id: seed.channels.ops.id, props: { from_webhook: "true", override_icon_url: "" } });
     const unknown = await fetch(`${sandbox.url}/hooks/commands/${"a".repeat(26)}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     expect(unknown.status).toBe(400);
+  });
+
+  it("closing the sandbox ends a call still waiting for its integration", async () => {
+    const other = await Sandbox.start(); // the server's 30 s timeout
+    const world = other.seed();
+    other.createCommand(world.users.admin.user.id, { team_id: world.team.id, trigger: "hang", url: `${integration.url}/hang` });
+    integration.answer("/hang", () => "hang");
+    const running = other.runSlashCommand(world.users.alice.user.id, world.channels.ops.id, "/hang");
+    await integration.next("/hang");
+    await other.close();
+    await expect(running).rejects.toMatchObject({ serverErrorId: "api.command.execute_command.failed.app_error", status: 500 });
   });
 
   it("runSlashCommand does the same in-process", async () => {

@@ -21,16 +21,18 @@ export class Integrations {
   readonly incomingWebhooks: IncomingWebhooks;
   readonly actions: PostActions;
   readonly dialogs: Dialogs;
+  private readonly client: IntegrationClient;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
     const settings = { ...DEFAULT_INTEGRATION_SETTINGS, ...overrides };
+    this.client = new IntegrationClient(settings.timeoutMs);
     const context: IntegrationContext = {
       world: services.world,
       posting: services.posting,
       hub: services.hub,
       channels: services.channels,
-      client: new IntegrationClient(settings.timeoutMs),
+      client: this.client,
       triggers: new TriggerIds(settings.triggerTtlMs),
       settings,
       siteUrl: () => this.siteUrl,
@@ -46,6 +48,11 @@ export class Integrations {
   /** Resolves when every integration call started in the background (outgoing webhooks) is done. */
   settled(): Promise<void> {
     return this.outgoingWebhooks.settled();
+  }
+
+  /** Ends the calls still waiting for an integration. */
+  close(): void {
+    this.client.close();
   }
 
   /** The sandbox's URL, once it listens (the base of `response_url`). */

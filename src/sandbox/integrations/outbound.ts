@@ -3,7 +3,7 @@
  * outgoing webhooks, action and dialog URLs with `User-Agent: Mattermost-Bot/1.1` and gives up
  * after a timeout (30 s in 5.37; tests make it short).
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 /** The server reads at most this much of an integration's answer (`MaxIntegrationResponseSize`). */
@@ -32,7 +32,14 @@ export interface OutboundFailure {
 }
 
 export class IntegrationClient {
+  private readonly open = new Set<ClientRequest>();
+
   constructor(private readonly timeoutMs: number) {}
+
+  /** Ends every call still waiting for its integration (the sandbox is closing). */
+  close(): void {
+    for (const req of this.open) req.destroy(new Error("the sandbox is closing"));
+  }
 
   send(outbound: OutboundRequest): Promise<OutboundResponse | OutboundFailure> {
     let url: URL;
@@ -66,7 +73,11 @@ export class IntegrationClient {
       const deadline = setTimeout(() => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)), this.timeoutMs);
       req.on("timeout", () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
       req.on("error", (error) => failed(error.message));
-      req.on("close", () => clearTimeout(deadline));
+      this.open.add(req);
+      req.on("close", () => {
+        clearTimeout(deadline);
+        this.open.delete(req);
+      });
       req.end(outbound.body);
     });
   }

@@ -1,6 +1,7 @@
 /** REST routes of the integrations (`/api/v4/commands`, `/hooks`, actions, dialogs) and the public `/hooks/...` endpoints. */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../services.js";
+import { fail, invalidUrlParam } from "../errors.js";
 import { objectBody, route } from "../http.js";
 import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
@@ -12,6 +13,7 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
   route(app, world, "POST", "/commands", (call) => ({ status: 201, body: commands.create(call.userId, objectBody(call, "command")) }));
   route(app, world, "GET", "/commands", (call) => {
     const teamId = call.query.team_id ?? "";
+    if (!teamId) fail(invalidUrlParam("team_id"));
     return { body: commands.list(call.userId, teamId, call.query.custom_only === "true") };
   });
   route(app, world, "POST", "/commands/execute", async (call) => ({ body: await commands.execute(call.userId, objectBody(call, "command_args")) }));
