@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Sandbox, type OpenedDialog, type SeedResult } from "../../src/sandbox/index.js";
 import { decodeTriggerId, IntegrationServer, loadIntegration } from "./integration-server.js";
 import { api } from "./integrations-rest.js";
+import { TestSocket } from "./ws-client.js";
 import { loadRest, shapeDiff } from "./shape.js";
 
 const recorded = loadIntegration<{
@@ -50,10 +51,21 @@ async function freshTriggerId(): Promise<string> {
 
 describe("opening a dialog", () => {
   it("a fresh trigger id opens the dialog for the user who ran the command (open_dialog event)", async () => {
+    const aliceSocket = await TestSocket.open(sandbox.url, { token: alice().token });
+    const bobSocket = await TestSocket.open(sandbox.url, { token: seed.users.bob.token });
+    await Promise.all([aliceSocket.event("hello"), bobSocket.event("hello")]);
     const triggerId = await freshTriggerId();
     const event = sandbox.waitForEvent((e) => e.event === "open_dialog");
     const got = await openDialog(triggerId);
     expect([got.status, got.body]).toEqual([200, { status: "OK" }]);
+    const frame = await aliceSocket.event("open_dialog");
+    expect(JSON.parse(frame.json.data!.dialog as string)).toMatchObject({ url: `${integration.url}/dialog` });
+    // bob's socket sees the next broadcast but never the dialog
+    sandbox.post(alice().user.id, { channel_id: seed.channels.ops.id, message: "after the dialog" });
+    await bobSocket.event("posted", (f) => (f.json.data!.post as string).includes("after the dialog"));
+    expect(bobSocket.events("open_dialog")).toEqual([]);
+    aliceSocket.close();
+    bobSocket.close();
     const opened = await event;
     expect(opened.broadcast).toMatchObject({ user_id: alice().user.id, channel_id: "" });
     const dialog = JSON.parse(opened.data.dialog as string) as OpenedDialog;

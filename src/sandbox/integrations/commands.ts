@@ -19,7 +19,8 @@ export interface Command {
   creator_id: string;
   team_id: string;
   trigger: string;
-  method: "P" | "G";
+  /** P (POST) or G (GET); empty in the sanitised copy other users see. */
+  method: "P" | "G" | "";
   username: string;
   icon_url: string;
   auto_complete: boolean;
@@ -286,7 +287,7 @@ function defaults(input: CommandInput | Record<string, unknown>): Omit<Command, 
   return {
     team_id: text("team_id"),
     trigger: text("trigger"),
-    method: text("method").toUpperCase() as "P" | "G",
+    method: text("method").toUpperCase() as Command["method"],
     username: text("username"),
     icon_url: text("icon_url"),
     auto_complete: body.auto_complete === true,
@@ -300,7 +301,7 @@ function defaults(input: CommandInput | Record<string, unknown>): Omit<Command, 
 
 /** `Command.Sanitize`: what a user without `manage_slash_commands` may see. */
 function sanitised(command: Command): Command {
-  return { ...command, token: "", creator_id: "", method: "" as "P", url: "", username: "", icon_url: "" };
+  return { ...command, token: "", creator_id: "", method: "", url: "", username: "", icon_url: "" };
 }
 
 /** `CommandResponseFromHTTPBody`: JSON when the content type says so, else the body is the text. */
