@@ -47,7 +47,7 @@ describe("registering incoming webhooks", () => {
     expect(made).toMatchObject({ user_id: seed.users.admin.user.id, team_id: seed.team.id, channel_locked: false });
     const listed = (await api(sandbox.url, "GET", `/api/v4/hooks/incoming?team_id=${seed.team.id}`, admin)).body as IncomingWebhook[];
     expect(listed.map((h) => h.id)).toContain(made.id);
-    const updated = await api(sandbox.url, "PUT", `/api/v4/hooks/incoming/${made.id}`, admin, { id: made.id, channel_locked: true, display_name: "renamed" });
+    const updated = await api(sandbox.url, "PUT", `/api/v4/hooks/incoming/${made.id}`, admin, { ...made, channel_locked: true, display_name: "renamed" });
     expect(updated.body).toMatchObject({ channel_locked: true, display_name: "renamed", channel_id: seed.channels.offTopic.id });
     expect((await api(sandbox.url, "DELETE", `/api/v4/hooks/incoming/${made.id}`, admin)).body).toEqual({ status: "OK" });
     expect((await send(made.id, JSON.stringify({ text: "gone" }))).status).toBe(400);

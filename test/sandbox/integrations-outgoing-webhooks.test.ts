@@ -81,8 +81,10 @@ describe("registering outgoing webhooks", () => {
     const id = (got.body as OutgoingWebhook).id;
     const listed = (await api(sandbox.url, "GET", `/api/v4/hooks/outgoing?channel_id=${seed.channels.offTopic.id}`, seed.users.admin.token)).body as OutgoingWebhook[];
     expect(listed.map((h) => h.id)).toEqual([id]);
-    const updated = await api(sandbox.url, "PUT", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token, { id, trigger_words: ["y"], trigger_when: 1 });
+    const updated = await api(sandbox.url, "PUT", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token, { ...(got.body as object), trigger_words: ["y"], trigger_when: 1 });
     expect(updated.body).toMatchObject({ id, trigger_words: ["y"], trigger_when: 1, callback_urls: [`${integration.url}/unused`] });
+    const partial = await api(sandbox.url, "PUT", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token, { id, trigger_words: ["y"] });
+    expect([partial.status, (partial.body as { id: string }).id]).toEqual([400, "model.outgoing_hook.is_valid.callback.app_error"]);
     const regen = (await api(sandbox.url, "POST", `/api/v4/hooks/outgoing/${id}/regen_token`, seed.users.admin.token)).body as OutgoingWebhook;
     expect(regen.token).not.toBe((got.body as OutgoingWebhook).token);
     expect((await api(sandbox.url, "DELETE", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token)).body).toEqual({ status: "OK" });

@@ -66,12 +66,14 @@ export class IncomingWebhooks {
     return { ...this.find(id) };
   }
 
+  /** Replaces the hook's settings with the body's (absent fields become empty, as on the server); creator and team stay. */
   update(userId: string, id: string, input: IncomingWebhookInput): IncomingWebhook {
     this.requireManager(userId);
     const old = this.find(id);
-    const settings = fields({ ...old, ...input });
+    const settings = fields(input);
     const channel = this.channelFor(userId, settings.channel_id);
-    const updated: IncomingWebhook = { ...old, ...settings, team_id: channel.team_id, update_at: Date.now() };
+    if (channel.team_id !== old.team_id) fail(ERRORS.permissions);
+    const updated: IncomingWebhook = { ...old, ...settings, update_at: Date.now() };
     this.hooks.set(id, updated);
     return { ...updated };
   }

@@ -74,10 +74,11 @@ export class OutgoingWebhooks {
     return copy(this.find(id));
   }
 
+  /** Replaces the hook's settings with the body's (absent fields become empty, as on the server); id, token, team and creator stay. */
   update(userId: string, id: string, input: OutgoingWebhookInput): OutgoingWebhook {
     this.requireManager(userId);
     const old = this.find(id);
-    const updated = this.validated({ ...old, ...fields({ ...old, ...input }), team_id: old.team_id, update_at: Date.now() }, id);
+    const updated = this.validated({ ...old, ...fields(input), team_id: old.team_id, update_at: Date.now() }, id);
     this.hooks.set(id, updated);
     return copy(updated);
   }

@@ -1,7 +1,7 @@
 /** REST routes of the integrations (`/api/v4/commands`, `/hooks`, actions, dialogs) and the public `/hooks/...` endpoints. */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../services.js";
-import { fail, invalidUrlParam } from "../errors.js";
+import { fail, invalidBodyParam, invalidUrlParam } from "../errors.js";
 import { objectBody, route } from "../http.js";
 import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
@@ -20,7 +20,7 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
   route(app, world, "GET", "/commands/:command_id", (call) => ({ body: commands.get(call.userId, idParam(call, "command_id")) }));
   route(app, world, "PUT", "/commands/:command_id", (call) => {
     const id = idParam(call, "command_id");
-    return { body: commands.update(call.userId, id, objectBody(call, "command")) };
+    return { body: commands.update(call.userId, id, sameId(objectBody(call, "command"), id)) };
   });
   route(app, world, "DELETE", "/commands/:command_id", (call) => {
     commands.remove(call.userId, idParam(call, "command_id"));
@@ -33,7 +33,7 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
   route(app, world, "GET", "/hooks/outgoing/:hook_id", (call) => ({ body: outgoing.get(call.userId, idParam(call, "hook_id")) }));
   route(app, world, "PUT", "/hooks/outgoing/:hook_id", (call) => {
     const id = idParam(call, "hook_id");
-    return { body: outgoing.update(call.userId, id, objectBody(call, "hook")) };
+    return { body: outgoing.update(call.userId, id, sameId(objectBody(call, "hook"), id)) };
   });
   route(app, world, "DELETE", "/hooks/outgoing/:hook_id", (call) => {
     outgoing.remove(call.userId, idParam(call, "hook_id"));
@@ -46,7 +46,7 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
   route(app, world, "GET", "/hooks/incoming/:hook_id", (call) => ({ body: incoming.get(call.userId, idParam(call, "hook_id")) }));
   route(app, world, "PUT", "/hooks/incoming/:hook_id", (call) => {
     const id = idParam(call, "hook_id");
-    return { body: incoming.update(call.userId, id, objectBody(call, "hook")) };
+    return { body: incoming.update(call.userId, id, sameId(objectBody(call, "hook"), id)) };
   });
   route(app, world, "DELETE", "/hooks/incoming/:hook_id", (call) => {
     incoming.remove(call.userId, idParam(call, "hook_id"));
@@ -90,6 +90,12 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
     commands.handleWebhook((request.params as { hook_id: string }).hook_id, contentType(request), bodyText(request));
     return reply.type("text/plain").send("ok");
   });
+}
+
+/** An update names what it updates: the body's id must be the URL's. */
+function sameId(body: Record<string, unknown>, id: string): Record<string, unknown> {
+  if (body.id !== id) fail(invalidBodyParam("id"));
+  return body;
 }
 
 export function contentType(request: FastifyRequest): string {
