@@ -176,6 +176,13 @@ describe("POST /commands/execute", () => {
     expect((got.body as { text: string }).text).toBe("got it");
   });
 
+  it("a plain-text answer is the text of an ephemeral answer", async () => {
+    integration.answer("/slash", { body: "plain answer", contentType: "text/plain; charset=utf-8" });
+    const got = await execute("/mmtodo plain");
+    expect(got.body).toMatchObject({ response_type: "", text: "plain answer" });
+    expect(sandbox.ephemeralPosts(alice().user.id).at(-1)).toMatchObject({ message: "plain answer", user_id: alice().user.id });
+  });
+
   it("an empty {} answer returns the recorded empty response and posts nothing", async () => {
     const before = sandbox.channelPosts(seed.channels.ops.id).length;
     const ephemeralBefore = sandbox.ephemeralPosts(alice().user.id).length;
