@@ -9,7 +9,7 @@ export interface ActionIntegration {
   context?: Record<string, unknown>;
 }
 
-const ATTACHMENT_DEFAULTS: Array<[string, unknown]> = [
+export const ATTACHMENT_DEFAULTS: Array<[string, unknown]> = [
   ["id", 0], ["fallback", ""], ["color", ""], ["pretext", ""], ["author_name", ""], ["author_link", ""],
   ["author_icon", ""], ["title", ""], ["title_link", ""], ["text", ""], ["fields", null], ["image_url", ""],
   ["thumb_url", ""], ["footer", ""], ["footer_icon", ""], ["ts", null],
@@ -30,8 +30,9 @@ export function normaliseAttachments(props: Record<string, unknown>): Map<string
     if (Array.isArray(a.actions)) {
       out.actions = a.actions.filter(isRecord).map((action) => {
         const id = typeof action.id === "string" && action.id !== "" ? action.id : newId();
-        const kept: Record<string, unknown> = { id, type: action.type ?? "button" };
-        for (const key of ACTION_KEYS.slice(2)) if (action[key] !== undefined && action[key] !== "") kept[key] = action[key];
+        // the server's PostAction omits an empty type (a slash command's buttons often have none)
+        const kept: Record<string, unknown> = { id };
+        for (const key of ACTION_KEYS.slice(1)) if (action[key] !== undefined && action[key] !== "") kept[key] = action[key];
         if (isRecord(action.integration) && typeof action.integration.url === "string") {
           integrations.set(id, action.integration as unknown as ActionIntegration);
         }

@@ -33,7 +33,8 @@ export interface Answer {
   bytes?: { data: Buffer; contentType: string };
 }
 
-export type Handler = (call: Call) => Answer;
+/** Integration routes wait for the integration's answer, hence a promise is allowed. */
+export type Handler = (call: Call) => Answer | Promise<Answer>;
 
 /** Creates the fastify app with the catch-all body parser, the 404 and the error handler. */
 export function createHttpApp(logger: Logger): FastifyInstance {
@@ -77,10 +78,10 @@ export function route(
   app.route({
     method,
     url: `/api/v4${url}`,
-    handler: (request, reply) => {
+    handler: async (request, reply) => {
       const call = makeCall(request, world);
       if (!options.public) void call.userId; // the session is checked before anything else, as the server does
-      const answer = handler(call);
+      const answer = await handler(call);
       if (answer.headers) reply.headers(answer.headers);
       reply.code(answer.status ?? 200);
       if (answer.bytes) return reply.type(answer.bytes.contentType).send(answer.bytes.data);

@@ -17,6 +17,13 @@ import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
+import type { ActionClickResult } from "./integrations/actions.js";
+import type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
+import type { DialogSubmission, DialogSubmitResult, OpenedDialog } from "./integrations/dialogs.js";
+import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
+import { Integrations, type IntegrationSettings } from "./integrations/index.js";
+import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
+import { integrationRoutes } from "./integrations/routes.js";
 import { Posting } from "./posting.js";
 import { channelRoutes } from "./rest/channels.js";
 import { fileRoutes } from "./rest/files.js";
@@ -31,6 +38,12 @@ import { channelWire, userWire } from "./wire.js";
 import { World } from "./world.js";
 
 export type { SeedResult, SeededUser } from "./seed.js";
+export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
+export type { IntegrationSettings } from "./integrations/index.js";
+export type { Dialog, DialogSubmission, DialogSubmitResult, OpenedDialog } from "./integrations/dialogs.js";
+export type { ActionClickResult } from "./integrations/actions.js";
+export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
+export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 
 export interface SandboxOptions {
@@ -43,6 +56,8 @@ export interface SandboxOptions {
   authTimeoutMs?: number;
   /** How long a dropped connection's events are kept for a resume (default 5 minutes). */
   resumeWindowMs?: number;
+  /** Server settings for integrations (timeout of calls to integrations, trigger id lifetime, overrides). */
+  integrations?: Partial<IntegrationSettings>;
 }
 
 export class Sandbox {
@@ -56,6 +71,7 @@ export class Sandbox {
 
   private constructor(
     services: Services,
+    private readonly integrations: Integrations,
     private readonly app: FastifyInstance,
     private readonly endpoint: WebSocketEndpoint,
     url: string,
@@ -77,6 +93,8 @@ export class Sandbox {
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
     const app = createHttpApp(logger);
     for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
+    const integrations = new Integrations(services, options.integrations);
+    integrationRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
       pingIntervalMs: 60_000,
@@ -85,13 +103,15 @@ export class Sandbox {
     app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
     const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
     const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
+    integrations.setSiteUrl(url);
     logger.info({ url }, "sandbox Mattermost listening");
-    return new Sandbox(services, app, endpoint, url);
+    return new Sandbox(services, integrations, app, endpoint, url);
   }
 
   /** Closes every WebSocket and the HTTP server. */
   async close(): Promise<void> {
     this.endpoint.close();
+    this.integrations.close();
     await this.app.close();
   }
 
@@ -171,6 +191,66 @@ export class Sandbox {
   typing(userId: string, channelId: string, parentId?: string): void {
     this.requireUser(userId);
     this.posting.typing(userId, channelId, parentId);
+  }
+
+  // ---- integrations (the REST routes' code path)
+
+  /** Registers a slash command as `creatorId` (a system admin), like `POST /api/v4/commands`. */
+  createCommand(creatorId: string, input: CommandInput & { team_id: string; trigger: string; url: string }): Command {
+    this.requireUser(creatorId);
+    return this.integrations.commands.create(creatorId, { method: "P", ...input });
+  }
+
+  /**
+   * Runs `/trigger text` as the user typed it, like `POST /api/v4/commands/execute`: calls the
+   * integration, applies its answer, resolves with what the client gets (a `SandboxApiError` when
+   * the server would refuse or the integration failed).
+   */
+  runSlashCommand(userId: string, channelId: string, command: string, options: { rootId?: string } = {}): Promise<CommandResponse> {
+    this.requireUser(userId);
+    return this.integrations.commands.execute(userId, { channel_id: channelId, command, root_id: options.rootId });
+  }
+
+  /** Registers an outgoing webhook as `creatorId` (a system admin), like `POST /api/v4/hooks/outgoing`. */
+  createOutgoingWebhook(creatorId: string, input: OutgoingWebhookInput & { callback_urls: string[] }): OutgoingWebhook {
+    this.requireUser(creatorId);
+    return this.integrations.outgoingWebhooks.create(creatorId, input);
+  }
+
+  /** Registers an incoming webhook as `creatorId` (a system admin); post to `${sandbox.url}/hooks/${id}`. */
+  createIncomingWebhook(creatorId: string, input: IncomingWebhookInput & { channel_id: string }): IncomingWebhook {
+    this.requireUser(creatorId);
+    return this.integrations.incomingWebhooks.create(creatorId, input);
+  }
+
+  /**
+   * Clicks a button (or picks `selectedOption` of a select) of a post as `userId`, like
+   * `POST /api/v4/posts/{id}/actions/{action}`: calls the integration and applies its answer.
+   */
+  clickAction(userId: string, postId: string, actionId: string, selectedOption?: string): Promise<ActionClickResult> {
+    this.requireUser(userId);
+    return this.integrations.actions.click(userId, postId, actionId, selectedOption);
+  }
+
+  /** Submits (or, with `cancelled`, cancels) a dialog as `userId`, like `POST /api/v4/actions/dialogs/submit`. */
+  submitDialog(userId: string, submission: DialogSubmission): Promise<DialogSubmitResult> {
+    this.requireUser(userId);
+    return this.integrations.dialogs.submit(userId, submission);
+  }
+
+  /** Every dialog an integration opened for the user (the `open_dialog` events), oldest first. */
+  openedDialogs(userId: string): OpenedDialog[] {
+    return this.integrations.dialogs.openedFor(userId);
+  }
+
+  /** The last dialog opened for the user, if any. */
+  lastOpenedDialog(userId: string): OpenedDialog | undefined {
+    return this.integrations.dialogs.openedFor(userId).at(-1);
+  }
+
+  /** Resolves when every integration call running in the background (outgoing webhooks) has been answered and applied. */
+  settleIntegrations(): Promise<void> {
+    return this.integrations.settled();
   }
 
   // ---- reading

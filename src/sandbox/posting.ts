@@ -34,6 +34,8 @@ export class Posting {
   /** Integrations of message-attachment actions, by post id then action id (for the click route). */
   readonly actionIntegrations = new Map<string, Map<string, ActionIntegration>>();
   private readonly waiters = new Set<PostWaiter>();
+  /** Called after a post is created by a person, a bot or a command (outgoing webhooks fire from here). */
+  onPosted: ((post: Post) => void) | undefined;
 
   constructor(
     private readonly world: World,
@@ -41,8 +43,16 @@ export class Posting {
     private readonly presence: Presence,
   ) {}
 
-  /** Creates a post as `userId`; a repeated `pending_post_id` returns the first post unchanged. */
-  create(userId: string, input: CreatePostInput, system?: { type: string; props: Record<string, unknown> }): Post {
+  /**
+   * Creates a post as `userId`; a repeated `pending_post_id` returns the first post unchanged.
+   * `triggerWebhooks: false` for posts made by webhooks, as the server does to avoid loops.
+   */
+  create(
+    userId: string,
+    input: CreatePostInput,
+    system?: { type: string; props: Record<string, unknown> },
+    options: { triggerWebhooks?: boolean } = {},
+  ): Post {
     const channel = this.world.channels.get(input.channel_id);
     const canPost =
       channel !== undefined &&
@@ -128,6 +138,7 @@ export class Posting {
     }
     data.post = JSON.stringify(post);
     data.sender_name = record.type.startsWith("system_") ? "System" : `@${user.username}`;
+    if (props.from_webhook === "true" && typeof props.override_username === "string") data.sender_name = props.override_username;
     data.set_online = true;
     data.team_id = channel.team_id;
     this.events.broadcast({ event: "posted", data, broadcast: target({ channel_id: channel.id }) });
@@ -137,6 +148,7 @@ export class Posting {
         waiter.resolve(post);
       }
     }
+    if (options.triggerWebhooks !== false && !record.type.startsWith("system_")) this.onPosted?.(post);
     return post;
   }
 
@@ -162,7 +174,12 @@ export class Posting {
   }
 
   /** Changes a post's message (and props, when given) as its author or an admin. */
-  edit(userId: string, postId: string, patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean }): Post {
+  edit(
+    userId: string,
+    postId: string,
+    patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean },
+    options: { addBotFlag?: boolean } = {},
+  ): Post {
     const record = this.editable(userId, postId);
     if (patch.message !== undefined && (typeof patch.message !== "string" || runeLength(patch.message) > MAX_MESSAGE_RUNES)) {
       fail(ERRORS.invalidMessage);
@@ -174,7 +191,8 @@ export class Posting {
     }
     if (patch.props !== undefined) {
       const props = { ...patch.props };
-      if (this.world.users.get(record.user_id)?.is_bot) props.from_bot = "true";
+      // an interactive action's `update` replaces the props as they are (the recorded server drops from_bot)
+      if (options.addBotFlag !== false && this.world.users.get(record.user_id)?.is_bot) props.from_bot = "true";
       const integrations = normaliseAttachments(props);
       if (integrations.size > 0) this.actionIntegrations.set(record.id, integrations);
       else this.actionIntegrations.delete(record.id);
@@ -253,12 +271,19 @@ export class Posting {
     const sender = this.world.users.get(senderId);
     if (!sender || !(sender.is_bot || this.world.isAdmin(senderId))) fail(ERRORS.permissions);
     if (!this.world.channels.has(input.channel_id) || !this.world.users.has(toUserId)) fail(ERRORS.permissions);
+    return this.deliverEphemeral(senderId, toUserId, input);
+  }
+
+  /** Sends an ephemeral post without a permission check (the server's own answers: commands, actions). */
+  deliverEphemeral(senderId: string, toUserId: string, input: { channel_id: string; message: string; root_id?: string; props?: Record<string, unknown> }): Post {
     const now = Date.now();
     const root = input.root_id ?? "";
+    const props = { ...(input.props ?? {}) };
+    normaliseAttachments(props);
     const post = {
       id: newId(), create_at: now, update_at: now, edit_at: 0, delete_at: 0, is_pinned: false,
       user_id: senderId, channel_id: input.channel_id, root_id: root, parent_id: root, original_id: "",
-      message: input.message ?? "", type: "system_ephemeral", props: {}, hashtags: "", pending_post_id: "",
+      message: input.message ?? "", type: "system_ephemeral", props: sortKeys(props), hashtags: "", pending_post_id: "",
       reply_count: 0, last_reply_at: 0, participants: null, metadata: {},
     } as unknown as Post;
     const list = this.ephemeral.get(toUserId) ?? [];
