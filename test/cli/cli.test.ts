@@ -206,3 +206,44 @@ describe("mmbot send through the REST API as the bot", () => {
     expect(nowhere.stderr).toMatch(/say where to: --webhook URL, or --channel NAME/);
   });
 });
+
+describe("mmbot send through an incoming webhook", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+  });
+  afterAll(() => sandbox.close());
+
+  it("posts a text and a JSON payload with attachments to the webhook's channel", async () => {
+    const hook = sandbox.createIncomingWebhook(seed.users.admin.user.id, { channel_id: seed.channels.ops.id });
+    const url = `${sandbox.url}/hooks/${hook.id}`;
+    const plain = await run(["send", "--webhook", url, "nightly", "backup", "done"], { cwd: tempDir() });
+    expect(plain.stderr).toBe("");
+    expect(plain.code).toBe(0);
+    expect(sandbox.channelPosts(seed.channels.ops.id).some((p) => p.message === "nightly backup done" && p.props?.from_webhook === "true")).toBe(true);
+
+    const file = join(tempDir(), "payload.json");
+    writeFileSync(file, JSON.stringify({ text: "disk usage", username: "monitor", attachments: [{ title: "/var", text: "91%" }] }));
+    const rich = await run(["send", "--webhook", url, "--json", file], { cwd: tempDir() });
+    expect(rich.code).toBe(0);
+    const post = sandbox.channelPosts(seed.channels.ops.id).find((p) => p.message === "disk usage");
+    expect(post?.props?.override_username).toBe("monitor");
+    expect((post?.props as { attachments?: Array<{ title: string }> }).attachments?.[0]?.title).toBe("/var");
+  });
+
+  it("prints the server's error for an unknown hook without printing the hook id, and rejects bad JSON", async () => {
+    const secretId = "abcdefghijklmnopqrstuvwxyz";
+    const result = await run(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "hello"], { cwd: tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the server refused: POST \/hooks\/… → 400: /);
+    expect(result.stderr).not.toContain(secretId);
+
+    const file = join(tempDir(), "bad.json");
+    writeFileSync(file, "{ text: nope");
+    const bad = await run(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "--json", file], { cwd: tempDir() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.json: not valid JSON/);
+  });
+});
