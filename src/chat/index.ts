@@ -4,7 +4,7 @@
  * shows posts, thread replies and "is typing" live above the input line.
  */
 import { createInterface, type Interface } from "node:readline";
-import { MmbotError } from "../errors.js";
+import { MattermostApiError, MmbotError } from "../errors.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { Channel, Post, Team, UserProfile } from "../mattermost/types.js";
 import { WebSocketReceiver, type InboundEvent } from "../mattermost/websocket.js";
@@ -31,6 +31,7 @@ const HELP = [
   "  /dm <username>      switch to a direct message",
   "  /thread <n> | off   reply in the thread of post #n, or post in the channel again",
   "  /history            the last posts of this channel",
+  "  /<command> …        any other slash command goes to the server (e.g. /todo list)",
   "  /channels           your channels",
   "  /quit               leave",
 ].join("\n");
@@ -167,7 +168,9 @@ class ChatSession {
         return undefined;
       }
       default:
-        throw new MmbotError("chat_usage", `unknown command /${command}; /help lists them`);
+        // anything else is a slash command for the server (e.g. /todo list), as the web app does
+        await this.client.request("POST", "/commands/execute", { channel_id: this.channel.id, team_id: this.team.id, command: line, root_id: this.threadRoot?.id ?? "" });
+        return undefined;
     }
   }
 
@@ -180,6 +183,12 @@ class ChatSession {
   async onEvent(event: InboundEvent): Promise<void> {
     if (event.event === "posted" && event.post) {
       await this.show(event.post);
+    } else if (event.event === "ephemeral_message" && typeof event.data.post === "string") {
+      const post = JSON.parse(event.data.post) as Post;
+      this.view.ephemeral(post, await this.client.getUser(post.user_id).catch(() => undefined));
+    } else if (event.event === "open_dialog" && typeof event.data.dialog === "string") {
+      const opened = JSON.parse(event.data.dialog) as { dialog?: { title?: string } };
+      this.view.notice(`(the integration opened a dialog "${opened.dialog?.title ?? ""}": dialogs need the Mattermost app)`);
     } else if (event.event === "typing") {
       const userId = String(event.data.user_id ?? "");
       if (userId !== this.me.id && event.broadcast.channel_id === this.channel.id) {
@@ -250,5 +259,7 @@ function printAbove(rl: Interface, output: NodeJS.WritableStream, terminal: bool
 }
 
 function describe(error: unknown): string {
+  // the server's own words, without our method and path
+  if (error instanceof MattermostApiError && typeof error.body === "object" && error.body.message) return error.body.message;
   return error instanceof Error ? error.message : String(error);
 }

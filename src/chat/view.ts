@@ -38,6 +38,12 @@ export class ChatView {
     this.print([head + first, ...rest.map((line) => indent + line)].join("\n"));
   }
 
+  /** A post only this user sees (a slash command's answer, a refusal); not numbered: it can't be replied to. */
+  ephemeral(post: Post, sender: UserProfile | undefined): void {
+    const [first = "", ...rest] = post.message.split("\n");
+    this.print([`   (only you) ${sender?.username ?? "system"}: ${first}`, ...rest.map((line) => `              ${line}`)].join("\n"));
+  }
+
   typing(user: UserProfile): void {
     const now = Date.now();
     if (now - (this.typingShownAt.get(user.id) ?? 0) < TYPING_QUIET_MS) return;

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { todoApp } from "../../src/apps/todo/index.js";
@@ -97,7 +99,7 @@ describe("mmbot chat against the sandbox", () => {
     term.type("/thread 999");
     await term.waitFor(/✗ there is no post #999/);
     term.type("/frobnicate");
-    await term.waitFor(/✗ unknown command \/frobnicate; \/help lists them/);
+    await term.waitFor(/✗ .*frobnicate.*not found/i);
     term.type("/join no-such-channel");
     await term.waitFor(/✗ .+/);
     term.type("/quit");
@@ -106,5 +108,32 @@ describe("mmbot chat against the sandbox", () => {
     await expect(runChat({ url: h.sandbox.url, user: "alice", password: "wrong", input: new PassThrough(), output: new PassThrough() })).rejects.toThrow(
       /login as alice failed \(401\)/,
     );
+  });
+
+  it("sends other slash commands to the server and shows the ephemeral answer", async () => {
+    h = await startHarness();
+    const integration = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const text = new URLSearchParams(body).get("text");
+        res.setHeader("Content-Type", "application/json");
+        res.end(JSON.stringify({ text: `forecast for ${text}: sunny` }));
+      });
+    });
+    await new Promise<void>((resolve) => integration.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (integration.address() as AddressInfo).port;
+      h.sandbox.createCommand(h.seed.users.admin.user.id, { team_id: h.seed.team.id, trigger: "weather", url: `http://127.0.0.1:${port}/` });
+      const term = terminal();
+      const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+      await term.waitFor(/You are @alice/);
+      term.type("/weather berlin");
+      await term.waitFor(/\(only you\) \w+: forecast for berlin: sunny/);
+      term.type("/quit");
+      await done;
+    } finally {
+      integration.close();
+    }
   });
 });
