@@ -20,7 +20,7 @@ import { Context } from "./context.js";
 import { toBotEvent, type BotEvent } from "./event.js";
 import { Outbox } from "./outbox.js";
 import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
-import { RecentIds } from "./recent-ids.js";
+import { RecentIdSet } from "../mattermost/inbound.js";
 import { SerialQueue } from "./serial-queue.js";
 
 export interface BotOptions {
@@ -58,7 +58,7 @@ export class Bot extends Composer {
   readonly policy: Policy;
   private readonly instanceId = randomBytes(6).toString("hex");
   private readonly queue = new SerialQueue();
-  private readonly seenPosts = new RecentIds();
+  private readonly seenPosts = new RecentIdSet();
   private errorHandler: ErrorHandler | undefined;
   private storeHandle: Store | undefined;
   private outbox: Outbox | undefined;
