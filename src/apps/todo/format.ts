@@ -45,10 +45,20 @@ export function renderList(items: NumberedItem[]): string {
   return [header, "", ...items.map(renderLine)].join("\n");
 }
 
-function renderLine({ number, item }: NumberedItem): string {
+/** One item as a list line: number, text, who it is for and when it is due, who added it and when. */
+export function renderLine({ number, item }: NumberedItem): string {
   const text = escapeItemText(item.text);
-  const by = `@${item.createdByName} · ${formatTime(item.createdAt)}`;
-  return item.done ? `- **${number}.** ~~${text}~~ ✓ · ${by}` : `- **${number}.** ${text} · ${by}`;
+  const details = [
+    ...(item.assigneeName ? [`for @${item.assigneeName}`] : []),
+    ...(item.due ? [`due ${formatDate(item.due)}`] : []),
+    `@${item.createdByName} · ${formatTime(item.createdAt)}`,
+  ].join(" · ");
+  return item.done ? `- **${number}.** ~~${text}~~ ✓ · ${details}` : `- **${number}.** ${text} · ${details}`;
+}
+
+/** `2026-12-01`: a due date is a day, stored as its UTC midnight. */
+export function formatDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }
 
 /** `#3: buy milk`, the way replies name an item. */
