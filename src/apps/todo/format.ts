@@ -34,15 +34,19 @@ export function escapeItemText(text: string): string {
     .replace(/@(channel|all|here)\b/gi, "@\u200b$1");
 }
 
+export const EMPTY_LIST_TEXT = "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
+
 /** The list as a markdown bullet list: open items, then done ones struck through. */
 export function renderList(items: NumberedItem[]): string {
-  if (items.length === 0) {
-    return "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
-  }
+  if (items.length === 0) return EMPTY_LIST_TEXT;
+  return [renderHeader(items), "", ...items.map(renderLine)].join("\n");
+}
+
+/** `**To-do list** · 2 open, 1 done` */
+export function renderHeader(items: NumberedItem[]): string {
   const open = items.filter((i) => !i.item.done).length;
   const done = items.length - open;
-  const header = `**To-do list** · ${open} open${done ? `, ${done} done` : ""}`;
-  return [header, "", ...items.map(renderLine)].join("\n");
+  return `**To-do list** · ${open} open${done ? `, ${done} done` : ""}`;
 }
 
 /** One item as a list line: number, text, who it is for and when it is due, who added it and when. */
