@@ -4,7 +4,6 @@
  * outgoing webhook against the bot's receiver, exactly as a Mattermost server would.
  */
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todoApp, TodoService } from "../../src/apps/todo/index.js";
 import { todoSlash } from "../../src/apps/todo/slash.js";
@@ -12,21 +11,10 @@ import { signActionContext } from "../../src/http/signature.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { SandboxApiError, type Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
+import { freePort } from "../helpers/ports.js";
 import { TestSocket } from "../sandbox/ws-client.js";
 
 const ACTION_SECRET = "todo-integrations-secret";
-
-/** A port nobody listens on now, so the integrations can be registered before the bot starts (they give it its tokens). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * What an admin does: registers `/todo` (and the outgoing webhook with trigger word `todo` in
