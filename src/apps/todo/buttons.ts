@@ -8,7 +8,7 @@ import type { Bot } from "../../bot/bot.js";
 import { button, type MessageAttachment } from "../../http/attachments.js";
 import type { ActionContext } from "../../http/contexts.js";
 import { addItemDialog } from "./dialog.js";
-import { EMPTY_LIST_TEXT, renderHeader, renderLine } from "./format.js";
+import { renderHeader, renderLine } from "./format.js";
 import { describeOutcome, type NumberedItem, type TodoService } from "./service.js";
 
 /**
@@ -20,10 +20,12 @@ export const TODO_ACTIONS = { done: "tododone", delete: "tododelete", add: "todo
 /** Open items beyond this many are listed in the text without buttons: a post has room for only so many. */
 const MAX_ITEMS_WITH_BUTTONS = 20;
 
+const EMPTY_INTERACTIVE_LIST_TEXT = "The list is empty. Add an item with the button below, or with `/todo add <text>`.";
+
 /** The list post: the header and done items as text, each open item as an attachment with its buttons. */
 export function interactiveList(items: NumberedItem[]): { message: string; attachments: MessageAttachment[] } {
   const addButton: MessageAttachment = { actions: [button(TODO_ACTIONS.add, "Add…", { style: "primary" })] };
-  if (items.length === 0) return { message: EMPTY_LIST_TEXT.replace("`add <text>`", "the button below or `/todo add <text>`"), attachments: [addButton] };
+  if (items.length === 0) return { message: EMPTY_INTERACTIVE_LIST_TEXT, attachments: [addButton] };
   const open = items.filter((i) => !i.item.done);
   const withButtons = open.slice(0, MAX_ITEMS_WITH_BUTTONS);
   const asText = [...open.slice(MAX_ITEMS_WITH_BUTTONS), ...items.filter((i) => i.item.done)];

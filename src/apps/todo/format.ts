@@ -34,7 +34,7 @@ export function escapeItemText(text: string): string {
     .replace(/@(channel|all|here)\b/gi, "@\u200b$1");
 }
 
-export const EMPTY_LIST_TEXT = "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
+const EMPTY_LIST_TEXT = "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
 
 /** The list as a markdown bullet list: open items, then done ones struck through. */
 export function renderList(items: NumberedItem[]): string {
