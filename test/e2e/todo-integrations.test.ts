@@ -93,7 +93,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     expect(h.sandbox.channelPosts(channel).some((p) => p.message.includes("buy milk"))).toBe(false);
 
     expect((await h.sandbox.runSlashCommand(alice, channel, "/todo done 7")).text).toMatch(/^There is no item #7\.\n/);
-    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo")).text).toMatch(/^\*\*To-do list commands\*\*/);
+    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo")).text).toMatch(/^\*\*To-do list commands\*\*[\s\S]*\n\nHere, type them after `\/todo`/);
     expect((await h.sandbox.runSlashCommand(bob, channel, "/todo done 1")).text).toBe("Done #1: buy milk ✓");
   });
 
