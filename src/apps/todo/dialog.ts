@@ -11,6 +11,7 @@ import { parseDueDate } from "./parse.js";
 import { describeAdd, MAX_ITEM_LENGTH, type TodoService, type TodoUser } from "./service.js";
 
 export const ADD_DIALOG_ID = "todoadd";
+const TEXT_ELEMENT_MAX_LENGTH = 150;
 
 export function addItemDialog(): Dialog {
   return {
@@ -18,7 +19,8 @@ export function addItemDialog(): Dialog {
     title: "Add a to-do item",
     submit_label: "Add",
     elements: [
-      { display_name: "Item", name: "text", type: "text", placeholder: "buy milk", max_length: MAX_ITEM_LENGTH },
+      // 150 is the most a text element may take; longer items can be added with `/todo add`
+      { display_name: "Item", name: "text", type: "text", placeholder: "buy milk", max_length: TEXT_ELEMENT_MAX_LENGTH },
       { display_name: "Due date", name: "due", type: "text", optional: true, placeholder: "YYYY-MM-DD", help_text: "e.g. 2026-12-01" },
       { display_name: "Assignee", name: "assignee", type: "select", data_source: "users", optional: true },
     ],
