@@ -54,11 +54,15 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<Dia
 
 /** The user of a menu pick (an id) or a typed `@name`; undefined when the server knows no such user. */
 async function findUser(client: MattermostClient, ref: string): Promise<TodoUser | undefined> {
-  try {
-    const user = /^[a-z0-9]{26}$/.test(ref) ? await client.getUser(ref) : await client.getUserByUsername(ref);
-    return { id: user.id, username: user.username };
-  } catch (error) {
-    if (error instanceof MattermostApiError && (error.status === 404 || error.status === 400)) return undefined;
-    throw error;
+  // a 26-character name looks like an id: try it as both
+  const lookups = /^[a-z0-9]{26}$/.test(ref) ? [() => client.getUser(ref), () => client.getUserByUsername(ref)] : [() => client.getUserByUsername(ref)];
+  for (const lookup of lookups) {
+    try {
+      const user = await lookup();
+      return { id: user.id, username: user.username };
+    } catch (error) {
+      if (!(error instanceof MattermostApiError && (error.status === 404 || error.status === 400))) throw error;
+    }
   }
+  return undefined;
 }
