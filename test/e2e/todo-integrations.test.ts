@@ -177,6 +177,8 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       },
     });
     expect(await submit({ text: "book the venue", due: "2026-02-30" })).toEqual({ errors: { due: expect.stringContaining("2026-02-30") } });
+    const unknownId = "u".repeat(26);
+    expect(await submit({ text: "book the venue", assignee: unknownId })).toEqual({ errors: { assignee: `There is no user "${unknownId}": pick one from the list.` } });
     expect(await submit({ text: "book the venue", due: "2026-12-01", assignee: bob })).toEqual({});
     expect(h.sandbox.ephemeralPosts(alice).at(-1)).toMatchObject({ channel_id: channel, message: "Added #1: book the venue. `/todo list` shows the list." });
     expect(await submit({ text: "send invites", assignee: "@alice" })).toEqual({});
