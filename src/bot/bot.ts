@@ -103,6 +103,11 @@ export class Bot extends Composer {
     return this;
   }
 
+  /** The bot was given the `http` option: slash commands, buttons and dialogs can reach it once started. */
+  get receivesHttp(): boolean {
+    return this.options.http !== undefined;
+  }
+
   /** Where Mattermost reaches the bot's HTTP receiver (after `start()`, with the `http` option). */
   get httpUrl(): string {
     if (!this.httpReceiver) throw new Error("the bot has no HTTP receiver: give the http option and call bot.start()");

@@ -77,6 +77,15 @@ const migrations: Record<string, Migration> = {
       for (const table of ["todo_views", "todo_items"]) await db.schema.dropTable(table).execute();
     },
   },
+  // `assignee` holds a user id; the name is kept beside it (as `created_by_name`) so a list renders without lookups
+  "0003_todo_assignee_name": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("todo_items").addColumn("assignee_name", "text", (c) => c.notNull().defaultTo("")).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("todo_items").dropColumn("assignee_name").execute();
+    },
+  },
 };
 
 /** The in-code migration provider: nothing on disk to find, so it works from `dist/` and bundles. */

@@ -52,6 +52,8 @@ export interface TodoItemsTable {
   due: number | null;
   /** A user id, "" when none. */
   assignee: string;
+  /** The assignee's username when assigned, else "". */
+  assignee_name: string;
 }
 
 export interface TodoViewsTable {

@@ -25,13 +25,20 @@ export interface Harness {
 
 /**
  * A seeded sandbox and a bot connected to it over real HTTP and WebSocket, with a fresh
- * SQLite store. `setup` registers handlers (default: the todo app).
+ * SQLite store. `setup` registers handlers (default: the todo app). `bot` may be a function of
+ * the seeded sandbox, to register integrations first and give the bot their tokens.
  */
 export async function startHarness(
-  options: { policy?: Partial<Policy>; setup?: (bot: Bot) => void; storeUrl?: string; bot?: Partial<BotOptions> } = {},
+  options: {
+    policy?: Partial<Policy>;
+    setup?: (bot: Bot) => void;
+    storeUrl?: string;
+    bot?: Partial<BotOptions> | ((sandbox: Sandbox, seed: SeedResult) => Partial<BotOptions>);
+  } = {},
 ): Promise<Harness> {
   const sandbox = await Sandbox.start();
   const seed = sandbox.seed();
+  const botOptions = typeof options.bot === "function" ? options.bot(sandbox, seed) : options.bot;
   const storeUrl = options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;
   const makeBot = async () => {
     const bot = new Bot({
@@ -40,7 +47,7 @@ export async function startHarness(
       store: storeUrl,
       policy: { allowedUsers: "*", ...options.policy },
       websocket: { pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 },
-      ...options.bot,
+      ...botOptions,
     });
     (options.setup ?? todoApp)(bot);
     await bot.start();

@@ -2,44 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dialog, DialogContext } from "../../src/http/contexts.js";
 import { signDialog } from "../../src/http/signature.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
-import { fixture, post, RECORDED, replay, substitute, type RecordedRequest } from "./integration-helpers.js";
-
-const SLASH_TOKEN = "slashtokenslashtokenslash1";
-
-interface OpenRequest {
-  trigger_id: string;
-  url: string;
-  dialog: Dialog;
-}
-
-/**
- * The bot's fetch, with `POST /api/v4/actions/dialogs/open` answered here: the sandbox has no
- * dialogs yet. Everything else goes to the sandbox. Records what the bot asked to open.
- */
-function dialogsOpenStandIn(opened: OpenRequest[]): typeof fetch {
-  return (input, init) => {
-    const url = String(input instanceof Request ? input.url : input);
-    if (init?.method === "POST" && url.endsWith("/api/v4/actions/dialogs/open")) {
-      opened.push(JSON.parse(String(init.body)) as OpenRequest);
-      return Promise.resolve(new Response("{}", { status: 200, headers: { "content-type": "application/json" } }));
-    }
-    return fetch(input, init);
-  };
-}
+import { freePort } from "../helpers/ports.js";
+import { fixture, post, RECORDED, substitute, type RecordedRequest } from "./integration-helpers.js";
 
 describe("dialogs", () => {
   let h: Harness;
-  const opened: OpenRequest[] = [];
   const submissions: DialogContext[] = [];
-  const recordedOpen = fixture<{ request: { body: OpenRequest } }>("../rest/dialogs-open").request.body;
-  const recordedSlash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
+  const recordedOpen = fixture<{ request: { body: { dialog: Dialog } } }>("../rest/dialogs-open").request.body;
   const [missingText, complete, cancel] = fixture<{ sent_by_server: RecordedRequest[] }>("dialog-submission").sent_by_server;
   let notifyOnCancel = true;
 
   beforeAll(async () => {
+    const port = await freePort();
     h = await startHarness({
       policy: { allowedUsers: ["alice"] }, // by name: a submission carries only the user id
-      bot: { fetch: dialogsOpenStandIn(opened), http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN] }, actionSecret: "dialog-secret" } },
+      // the sandbox runs /mmtodo against the bot and serves the real dialogs/open
+      bot: (sandbox, seed) => {
+        const command = sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "mmtodo", url: `http://127.0.0.1:${port}/slash` });
+        return { http: { listen: `127.0.0.1:${port}`, tokens: { slash: [command.token] }, actionSecret: "dialog-secret" } };
+      },
       setup: (bot) => {
         bot.slash("/mmtodo", (ctx) => ctx.openDialog({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel }));
         bot.dialog("addtodo", (ctx) => {
@@ -53,16 +34,18 @@ describe("dialogs", () => {
   });
   afterAll(() => h.close());
 
-  const world = () => ({ [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id, "<token>": SLASH_TOKEN });
+  const world = () => ({ [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id });
 
-  /** Runs the slash command that opens the dialog; returns the URL the bot gave Mattermost. */
+  /** Runs the slash command that opens the dialog, as alice in ops; returns the URL the bot gave Mattermost. */
   async function openDialog(): Promise<string> {
-    const answer = await replay(h.bot.httpUrl, "/slash", recordedSlash, world());
-    expect(answer).toMatchObject({ status: 200, body: {} });
-    const request = opened.at(-1)!;
-    expect(request.trigger_id).toBe(recordedSlash.parsed_body.trigger_id);
-    expect(request.dialog).toEqual({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel });
-    return request.url;
+    const alice = h.seed.users.alice.user.id;
+    const before = h.sandbox.openedDialogs(alice).length;
+    const answer = await h.sandbox.runSlashCommand(alice, h.seed.channels.ops.id, "/mmtodo");
+    expect(answer).toMatchObject({ response_type: "", text: "" });
+    const opened = h.sandbox.openedDialogs(alice);
+    expect(opened).toHaveLength(before + 1);
+    expect(opened.at(-1)!.dialog).toMatchObject({ ...recordedOpen.dialog, notify_on_cancel: notifyOnCancel });
+    return opened.at(-1)!.url;
   }
 
   /** What Mattermost sends to the dialog's URL on submit. */

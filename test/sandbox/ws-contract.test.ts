@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { IntegrationServer } from "./integration-server.js";
 import { FIXTURES, loadRest, shapeDiff } from "./shape.js";
 import { TestSocket, type Frame } from "./ws-client.js";
 
@@ -41,7 +42,7 @@ function recordedEvent(scenario: string, event: string, where: (f: Json) => bool
   return found;
 }
 
-// the scenarios that need integrations (webhooks, slash commands, buttons): covered elsewhere
+// the scenarios driven through the sandbox's integrations and a real integration server, after the reconnects
 const INTEGRATION_SCENARIOS = [
   "outgoing-webhook-form",
   "outgoing-webhook-json",
@@ -150,6 +151,7 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
   let sandbox: Sandbox;
   let seed: SeedResult;
   let bot: TestSocket;
+  let integration: IntegrationServer;
   let firstConnectionId = "";
   const posts: Record<string, Post> = {};
   /** The sandbox's ids → what they stand for, as FIXTURE_ROLES. */
@@ -162,11 +164,31 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
   beforeAll(async () => {
     sandbox = await Sandbox.start();
     seed = sandbox.seed();
+    integration = await IntegrationServer.start();
     for (const [role, id] of Object.entries({ bot: seed.bot.user.id, alice: alice(), admin: seed.users.admin.user.id, team: seed.team.id, ops: ops() })) roles[id] = role;
+    // the integrations of the recording session (fixtures/integrations/*.json), registered by the admin
+    const admin = seed.users.admin.user.id;
+    sandbox.createOutgoingWebhook(admin, {
+      team_id: seed.team.id,
+      channel_id: ops(),
+      trigger_words: ["mmtodo"],
+      callback_urls: [`${integration.url}/hook-form`],
+      display_name: "cap application/x-www-form-urlencoded",
+      content_type: "application/x-www-form-urlencoded",
+    });
+    sandbox.createOutgoingWebhook(admin, {
+      team_id: seed.team.id,
+      trigger_words: ["!mmtodo"],
+      callback_urls: [`${integration.url}/hook-json`],
+      display_name: "cap application/json",
+      content_type: "application/json",
+    });
+    sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "mmtodo", url: `${integration.url}/slash` });
   });
   afterAll(async () => {
     bot?.close();
     await sandbox.close();
+    await integration.close();
   });
 
   /** Acts a scenario out; the bot's connection must then receive exactly what was recorded. */
@@ -193,7 +215,11 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
       const empty = await asBot<Post>("POST", "/posts", { channel_id: ops(), message: "" });
       expect([accepted.message.length, empty.message]).toEqual([16_383, ""]);
     },
-    attachments: async () => remember("attachments-post", await asBot<Post>("POST", "/posts", { ...(loadRest("posts-create-attachments").request.body as Json), channel_id: ops() })),
+    attachments: async () => {
+      // the buttons point at this test's integration server (clients never see the URL)
+      const body = JSON.parse(JSON.stringify(loadRest("posts-create-attachments").request.body).replaceAll("http://127.0.0.1:9191", integration.url)) as Json;
+      posts.attachments = remember("attachments-post", await asBot<Post>("POST", "/posts", { ...body, channel_id: ops() }));
+    },
     "bot-edits": () => asBot("PUT", `/posts/${posts.reply!.id}/patch`, { message: "Added #1: buy oat milk" }),
     "alice-edits": () => sandbox.editPost(alice(), posts.hello!.id, "hello channel (edited)"),
     reaction: () => asBot("POST", "/reactions", { user_id: seed.bot.user.id, post_id: posts.mention!.id, emoji_name: "white_check_mark" }),
@@ -217,7 +243,7 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     },
   };
 
-  it("names every recorded scenario: acted out here, a reconnect below, or an integration (todo)", () => {
+  it("names every recorded scenario: acted out here, a reconnect below, or an integration", () => {
     const recorded = [...new Set(RECORDED.map((r) => r.scenario))];
     const known = ["connect", ...Object.keys(SCENARIOS), ...RECONNECT_SCENARIOS, ...INTEGRATION_SCENARIOS];
     expect(recorded.filter((s) => !known.includes(s))).toEqual([]);
@@ -290,7 +316,76 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     expectFramesLike(frames, expected, roles);
   });
 
-  for (const scenario of INTEGRATION_SCENARIOS) it.todo(`${scenario} (needs the sandbox's integrations)`);
+  /** The integration scenarios as recorded: what the integration answered, and who did what. */
+  const INTEGRATION_ACTS: Record<string, () => Promise<unknown>> = {
+    "outgoing-webhook-form": async () => {
+      integration.answer("/hook-form", { body: { text: "ok from hook", response_type: "comment" } });
+      posts.trigger = sandbox.post(alice(), { channel_id: ops(), message: "mmtodo add buy milk" });
+      await sandbox.settleIntegrations();
+    },
+    "outgoing-webhook-json": async () => {
+      integration.answer("/hook-json", { body: { text: "json answer", username: "override", props: { from: "hook" } } });
+      sandbox.post(alice(), { channel_id: ops(), message: "!mmtodo list", root_id: posts.trigger!.id });
+      await sandbox.settleIntegrations();
+    },
+    "outgoing-webhook-bot-post": async () => {
+      integration.answer("/hook-form", { body: {} });
+      integration.requests.length = 0;
+      const post = await asBot<Post>("POST", "/posts", { channel_id: ops(), message: "mmtodo from the bot itself" });
+      expect((await integration.next("/hook-form")).parsedBody).toMatchObject({ post_id: post.id, user_name: "todobot" });
+      await sandbox.settleIntegrations();
+    },
+    "outgoing-webhook-500": async () => {
+      integration.answer("/hook-form", { status: 500, body: "boom" });
+      sandbox.post(alice(), { channel_id: ops(), message: "mmtodo fail please" });
+      await sandbox.settleIntegrations();
+    },
+    "slash-in-channel": () => {
+      const context = { action: "done", item: 1 };
+      const attachments = [{ text: "1. buy milk", actions: [{ id: "done1", name: "Done", integration: { url: `${integration.url}/actions`, context } }] }];
+      integration.answer("/slash", { body: { response_type: "in_channel", text: "Your list", attachments } });
+      return sandbox.runSlashCommand(alice(), ops(), "/mmtodo list");
+    },
+    "slash-ephemeral": () => {
+      integration.answer("/slash", { body: { response_type: "ephemeral", text: "only you see this", extra_responses: [{ response_type: "in_channel", text: "extra" }] } });
+      return sandbox.runSlashCommand(alice(), ops(), "/mmtodo secret");
+    },
+    "slash-response-url": async () => {
+      integration.answer("/slash", { body: {} });
+      integration.requests.length = 0;
+      await sandbox.runSlashCommand(alice(), ops(), "/mmtodo later");
+      const request = await integration.next("/slash");
+      const delayed = await fetch(String(request.parsedBody.response_url), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ response_type: "in_channel", text: "delayed answer via response_url" }),
+      });
+      expect(await delayed.text()).toBe("ok");
+    },
+    "action-button": () => {
+      integration.answer("/actions", { body: { update: { message: "Todo list (1 done)", props: {} }, ephemeral_text: "Marked done" } });
+      return sandbox.clickAction(alice(), posts.attachments!.id, "done1");
+    },
+    "incoming-webhook": async () => {
+      const hook = sandbox.createIncomingWebhook(seed.users.admin.user.id, { channel_id: ops(), display_name: "cap incoming" });
+      const send = (body: string, contentType: string) => fetch(`${sandbox.url}/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": contentType }, body }).then((r) => r.text());
+      expect(await send(JSON.stringify({ text: "Build **passed** :tada:", username: "ci", icon_url: "http://127.0.0.1/x.png", props: { card: "details" } }), "application/json")).toBe("ok");
+      const payload = JSON.stringify({ text: "form payload", attachments: [{ color: "#36a64f", pretext: "pre", text: "att text" }] });
+      expect(await send(`payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded")).toBe("ok");
+    },
+  };
+
+  it("acts out every integration scenario, in the recorded order", () => {
+    expect(Object.keys(INTEGRATION_ACTS)).toEqual(INTEGRATION_SCENARIOS);
+  });
+
+  for (const scenario of INTEGRATION_SCENARIOS) {
+    it(scenario, async () => {
+      // the recorded connection had one frame more before these (the late `offline`, see above): seq one higher
+      const expected = recordedFrames(scenario).map((f) => ({ ...f, seq: Number(f.seq) - 1 }));
+      expectFramesLike(await framesDuring(bot, INTEGRATION_ACTS[scenario]!), expected, roles);
+    });
+  }
 });
 
 describe("a person's connection: replies to actions (fixtures/ws/human-connection-actions.json)", () => {

@@ -4,7 +4,7 @@ import { MmbotError } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { describeEachDatabase, freshSqlite } from "../helpers/databases.js";
 
-const ALL_MIGRATIONS = ["0001_core", "0002_todo"];
+const ALL_MIGRATIONS = ["0001_core", "0002_todo", "0003_todo_assignee_name"];
 
 describeEachDatabase("store contract", (db) => {
   let store: Store;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTodoCommand } from "../../src/apps/todo/parse.js";
+import { parseDueDate, parseTodoCommand } from "../../src/apps/todo/parse.js";
 
 describe("parseTodoCommand", () => {
   it("reads command words case-insensitively with extra spaces", () => {
@@ -35,5 +35,16 @@ describe("parseTodoCommand", () => {
     expect(parseTodoCommand("done")).toEqual({ kind: "invalid", command: "done", problem: "missing_number", given: "" });
     expect(parseTodoCommand("done x")).toEqual({ kind: "invalid", command: "done", problem: "not_a_number", given: "x" });
     expect(parseTodoCommand("rm 1 x")).toEqual({ kind: "invalid", command: "delete", problem: "not_a_number", given: "1 x" });
+  });
+});
+
+describe("parseDueDate", () => {
+  it("reads YYYY-MM-DD as that day's UTC midnight", () => {
+    expect(parseDueDate(" 2026-12-01 ")).toEqual(new Date(Date.UTC(2026, 11, 1)));
+    expect(parseDueDate("2028-02-29")).toEqual(new Date(Date.UTC(2028, 1, 29)));
+  });
+
+  it("refuses other forms and days that do not exist", () => {
+    for (const bad of ["", "tomorrow", "2026-2-1", "01.12.2026", "2026-02-30", "2026-13-01", "2026-12-01T10:00"]) expect(parseDueDate(bad)).toBeUndefined();
   });
 });

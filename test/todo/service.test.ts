@@ -204,6 +204,20 @@ describeEachDatabase("todo commands", (db) => {
     });
   });
 
+  it("keeps an item's due date and assignee (stored, read back, shown in the list)", async () => {
+    const list = newList();
+    const due = new Date(Date.UTC(2026, 11, 1));
+    const added = await todo.add(list.listKey, alice, "book the venue", { due, assignee: bob });
+    expect(added).toMatchObject({ ok: true, number: 1, item: { due, assignee: "bob-id", assigneeName: "bob" } });
+    await todo.add(list.listKey, alice, "no details");
+    const [first, second] = await todo.list(list.listKey);
+    expect(first!.item).toMatchObject({ text: "book the venue", due, assignee: "bob-id", assigneeName: "bob" });
+    expect(second!.item).toMatchObject({ due: undefined, assignee: "", assigneeName: "" });
+    const shown = await list.say("list");
+    expect(shown).toContain("- **1.** book the venue · for @bob · due 2026-12-01 · @alice · 2026-11-25 14:03 UTC");
+    expect(shown).toContain("- **2.** no details · @alice · 2026-11-25 14:03 UTC");
+  });
+
   it("concurrent adds to one list all get distinct numbers", async () => {
     const list = newList();
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => list.say(`add item ${i}`)));

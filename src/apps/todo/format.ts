@@ -34,21 +34,35 @@ export function escapeItemText(text: string): string {
     .replace(/@(channel|all|here)\b/gi, "@\u200b$1");
 }
 
+const EMPTY_LIST_TEXT = "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
+
 /** The list as a markdown bullet list: open items, then done ones struck through. */
 export function renderList(items: NumberedItem[]): string {
-  if (items.length === 0) {
-    return "The list is empty. Add an item with `add <text>`, e.g. `add buy milk`.";
-  }
-  const open = items.filter((i) => !i.item.done).length;
-  const done = items.length - open;
-  const header = `**To-do list** · ${open} open${done ? `, ${done} done` : ""}`;
-  return [header, "", ...items.map(renderLine)].join("\n");
+  if (items.length === 0) return EMPTY_LIST_TEXT;
+  return [renderHeader(items), "", ...items.map(renderLine)].join("\n");
 }
 
-function renderLine({ number, item }: NumberedItem): string {
+/** `**To-do list** · 2 open, 1 done` */
+export function renderHeader(items: NumberedItem[]): string {
+  const open = items.filter((i) => !i.item.done).length;
+  const done = items.length - open;
+  return `**To-do list** · ${open} open${done ? `, ${done} done` : ""}`;
+}
+
+/** One item as a list line: number, text, who it is for and when it is due, who added it and when. */
+export function renderLine({ number, item }: NumberedItem): string {
   const text = escapeItemText(item.text);
-  const by = `@${item.createdByName} · ${formatTime(item.createdAt)}`;
-  return item.done ? `- **${number}.** ~~${text}~~ ✓ · ${by}` : `- **${number}.** ${text} · ${by}`;
+  const details = [
+    ...(item.assigneeName ? [`for @${item.assigneeName}`] : []),
+    ...(item.due ? [`due ${formatDate(item.due)}`] : []),
+    `@${item.createdByName} · ${formatTime(item.createdAt)}`,
+  ].join(" · ");
+  return item.done ? `- **${number}.** ~~${text}~~ ✓ · ${details}` : `- **${number}.** ${text} · ${details}`;
+}
+
+/** `2026-12-01`: a due date is a day, stored as its UTC midnight. */
+export function formatDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }
 
 /** `#3: buy milk`, the way replies name an item. */

@@ -67,3 +67,15 @@ function parseNumbers(text: string): number[] | undefined {
   }
   return numbers.length ? numbers : undefined;
 }
+
+/**
+ * A due date as typed in the dialog: `YYYY-MM-DD`, a real calendar day, as its UTC midnight.
+ * @example parseDueDate("2026-12-01") // Date 2026-12-01T00:00:00Z; parseDueDate("2026-02-30") // undefined
+ */
+export function parseDueDate(text: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? date : undefined;
+}

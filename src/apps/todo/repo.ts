@@ -17,7 +17,9 @@ export interface TodoItem {
   /** Set when deleted (by `delete` or `clear done`); a deleted item can be restored. */
   deletedAt: Date | undefined;
   due: Date | undefined;
+  /** A user id, "" when nobody is assigned. */
   assignee: string;
+  assigneeName: string;
 }
 
 /** The todo tables: items and the order each list was last shown in. Each method is one or two statements. */
@@ -146,6 +148,7 @@ function toRow(item: TodoItem): TodoItemsTable {
     deleted_at: item.deletedAt ? item.deletedAt.getTime() : null,
     due: item.due ? item.due.getTime() : null,
     assignee: item.assignee,
+    assignee_name: item.assigneeName,
   };
 }
 
@@ -164,5 +167,6 @@ function toItem(row: Selectable<TodoItemsTable>): TodoItem {
     deletedAt: date(row.deleted_at),
     due: date(row.due),
     assignee: row.assignee,
+    assigneeName: row.assignee_name,
   };
 }

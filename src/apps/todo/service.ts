@@ -49,7 +49,7 @@ export class TodoService {
   }
 
   /** Adds an item at the end of the list as last shown; its number is its place there. */
-  async add(listKey: string, user: TodoUser, text: string): Promise<AddOutcome> {
+  async add(listKey: string, user: TodoUser, text: string, details: { due?: Date; assignee?: TodoUser } = {}): Promise<AddOutcome> {
     const clean = normaliseItemText(text);
     if (clean === "") return { ok: false, reason: "empty", length: 0 };
     if (clean.length > MAX_ITEM_LENGTH) return { ok: false, reason: "too_long", length: clean.length };
@@ -59,8 +59,9 @@ export class TodoService {
       createdBy: user.id,
       createdByName: user.username,
       createdAt: this.now(),
-      due: undefined,
-      assignee: "",
+      due: details.due,
+      assignee: details.assignee?.id ?? "",
+      assigneeName: details.assignee?.username ?? "",
     });
     return { ok: true, item, number };
   }
@@ -130,9 +131,7 @@ export class TodoService {
         return renderList(await this.list(listKey));
       case "add": {
         const added = await this.add(listKey, user, command.text);
-        if (added.ok) return `Added #${added.number}: ${escapeItemText(added.item.text)}`;
-        if (added.reason === "too_long") return `That item is ${added.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
-        return "What should I add? Write the item after `add`, e.g. `add buy milk`.";
+        return describeAdd(added);
       }
       case "clear_done": {
         const { removed } = await this.clearDone(listKey, user);
@@ -149,7 +148,7 @@ export class TodoService {
         for (const number of command.numbers) {
           const outcome = await operation(listKey, user, number);
           if (!outcome.ok && outcome.reason === "no_such_item") missing = true;
-          lines.push(describe(outcome));
+          lines.push(describeOutcome(outcome));
         }
         if (missing) lines.push("", renderList(await this.list(listKey)));
         return lines.join("\n");
@@ -158,7 +157,15 @@ export class TodoService {
   }
 }
 
-function describe(outcome: ItemOutcome): string {
+/** The answer to an `add`: the new item's number, or what was wrong. */
+export function describeAdd(added: AddOutcome): string {
+  if (added.ok) return `Added #${added.number}: ${escapeItemText(added.item.text)}`;
+  if (added.reason === "too_long") return `That item is ${added.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
+  return "What should I add? Write the item after `add`, e.g. `add buy milk`.";
+}
+
+/** The answer to a done, undo or delete of one item. */
+export function describeOutcome(outcome: ItemOutcome): string {
   if (outcome.ok) {
     const label = itemLabel(outcome.number, outcome.item);
     switch (outcome.change) {
