@@ -51,7 +51,7 @@ describe("mmbot start with nothing configured", () => {
 
     const url = await until(() => /sandbox Mattermost running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], "the sandbox line");
     await until(() => (stdout.includes("@todobot connected to") ? true : undefined), "the connected line");
-    expect(stdout).toContain("npx mmbot chat");
+    await until(() => (stdout.includes("npx mmbot chat") ? true : undefined), "how to talk to the bot");
     expect(existsSync(join(cwd, "data", "sandbox.json"))).toBe(true);
 
     // alice, as a person would: log in, post in town-square, read the bot's answer in the thread
