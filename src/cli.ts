@@ -21,6 +21,9 @@ Usage:
   mmbot chat   [--user alice] [--channel town-square] [--url URL] [--token TOKEN]
                                        chat in a terminal as a sandbox user (or with a personal access token)
   mmbot doctor [--config mmbot.toml]   check the configuration against the server
+  mmbot setup  [--config mmbot.toml] [--token TOKEN]
+                                       register the declared slash commands and outgoing webhooks
+                                       (token: --token, MMBOT_ADMIN_TOKEN, else the bot's)
   mmbot send   --webhook URL [TEXT…]    post through an incoming webhook
   mmbot send   --channel NAME [--team T] [--root POST_ID] [TEXT…]
                                        post as the bot through the REST API (NAME, channel id or @user)
@@ -68,6 +71,18 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       return (await runDoctor(config, target, (line) => console.log(line))) ? 0 : 1;
+    }
+    case "setup": {
+      const config = loadCfg();
+      const target = doctorTarget(config);
+      if (!target) throw new MmbotError("SETUP_SERVER", "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start");
+      const { runSetup } = await import("./setup/command.js");
+      const [token, tokenSource] = values.token
+        ? [values.token, "--token"]
+        : process.env.MMBOT_ADMIN_TOKEN
+          ? [process.env.MMBOT_ADMIN_TOKEN, "MMBOT_ADMIN_TOKEN"]
+          : [target.token, "the bot token"];
+      return runSetup(config, { url: target.url, token, tokenSource }, (line) => console.log(line));
     }
     case "chat": {
       const config = loadCfg();
