@@ -6,7 +6,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { ConfigError } from "../../src/errors.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { checkPublicUrl } from "../../src/setup/check.js";
 
 const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
 
@@ -161,6 +164,144 @@ describe("mmbot setup", () => {
     const [command] = await commands();
     await admin("PUT", `/commands/${command!.id}/regen_token`);
     await expect(sandbox.runSlashCommand(seed.users.alice.user.id, seed.channels.townSquare.id, "/todo list")).rejects.toThrow(/returned response 401/);
+  });
+
+  it("explains a refusal: which permission the token lacks, and how to give setup one that has it", async () => {
+    const { cwd, env } = project(TODO_TOML("http://127.0.0.1:3000"));
+    const { MMBOT_ADMIN_TOKEN: _, ...botOnly } = env;
+    const asBot = await run(["setup"], { cwd, env: botOnly });
+    expect(asBot.code).toBe(1);
+    expect(asBot.stderr).toContain("@todobot (the bot token) may not manage slash commands");
+    expect(asBot.stderr).toContain("manage_slash_commands");
+    expect(asBot.stderr).toMatch(/System Admin role .*"post:all"/);
+    expect(asBot.stderr).toContain("mmbot setup --token <token> (or MMBOT_ADMIN_TOKEN=<token>)");
+
+    const asAlice = await run(["setup", "--token", seed.users.alice.token], { cwd, env: botOnly });
+    expect(asAlice.code).toBe(1);
+    expect(asAlice.stderr).toContain("@alice (--token) may not manage slash commands");
+    expect(asAlice.stderr).toContain("Give @alice the permission");
+    expect(await commands()).toHaveLength(0);
+  });
+
+  it("leaves alone a command somebody else registered for another address", async () => {
+    sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "todo", url: "https://other.example.com/todo" });
+    const { cwd, env } = project(TODO_TOML("http://127.0.0.1:3000"));
+    // a second admin runs setup: the command is neither theirs nor pointing at this bot
+    const other = sandbox.createUser({ username: "root", roles: "system_admin system_user" });
+    const result = await run(["setup"], { cwd, env: { ...env, MMBOT_ADMIN_TOKEN: other.token } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ \/todo in team acme: \/todo already exists in team acme, registered by another user for https:\/\/other\.example\.com\/todo; left alone/);
+    expect(result.stdout).toContain("✓ outgoing webhook [todo] in team acme: created");
+    expect((await commands()).map((c) => c.url)).toEqual(["https://other.example.com/todo"]);
+  });
+
+  it("doctor: ✗ with the fix before setup, ✓ after it, ✗ again once a webhook is deleted", async () => {
+    const { cwd, env } = project(TODO_TOML("http://127.0.0.1:3000"));
+    const doctorEnv = { ...env, MMBOT_POLICY_ALLOWED_USERS: "*" };
+    const before = await run(["doctor"], { cwd, env: doctorEnv });
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/✗ \/todo in team acme: not registered on the server\n    fix: run mmbot setup/);
+    expect(before.stdout).toMatch(/✗ outgoing webhook \[todo\] in team acme: not registered on the server\n    fix: run mmbot setup/);
+
+    expect((await run(["setup"], { cwd, env })).code).toBe(0);
+    const after = await run(["doctor"], { cwd, env: doctorEnv });
+    expect(after.stdout).toContain("✓ /todo in team acme: registered, points at http://127.0.0.1:3000/slash, token accepted");
+    expect(after.stdout).toContain("✓ outgoing webhook [todo] in team acme: registered, points at http://127.0.0.1:3000/hooks/outgoing, token accepted");
+    // the bot is not running: a warning, not a failure
+    expect(after.stdout).toMatch(/! http:\/\/127\.0\.0\.1:3000\/healthz does not answer from here .*\n    fix: start the bot/);
+    expect(after.stdout).toContain("all checks passed (1 warning)");
+    expect(after.code).toBe(0);
+
+    const [hook] = await hooks();
+    await admin("DELETE", `/hooks/outgoing/${hook!.id}`);
+    const deleted = await run(["doctor"], { cwd, env: doctorEnv });
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toMatch(/✗ outgoing webhook \[todo\] in team acme: not registered on the server\n    fix: run mmbot setup/);
+    expect(deleted.stdout).toContain("1 check failed (1 warning)");
+
+    // moved elsewhere by hand: doctor names both addresses
+    const [command] = await commands();
+    await fetch(`${sandbox.url}/api/v4/commands/${command!.id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${seed.users.admin.token}` },
+      body: JSON.stringify({ ...command, url: "https://elsewhere.example.com/slash" }),
+    });
+    const moved = await run(["doctor"], { cwd, env: doctorEnv });
+    expect(moved.stdout).toMatch(/✗ \/todo in team acme: points at https:\/\/elsewhere\.example\.com\/slash, not http:\/\/127\.0\.0\.1:3000\/slash \(http\.public_url\)\n    fix: run mmbot setup/);
+  });
+
+  it("doctor: with only the bot's token the integrations cannot be listed, a warning that says which token to give", async () => {
+    const { cwd, env } = project(TODO_TOML("http://127.0.0.1:3000"));
+    expect((await run(["setup"], { cwd, env })).code).toBe(0);
+    const { MMBOT_ADMIN_TOKEN: _, ...botOnly } = env;
+    const result = await run(["doctor"], { cwd, env: { ...botOnly, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(result.stdout).toMatch(/! the declared integrations cannot be checked with this token.*\n    fix: check with a token that may manage integrations: MMBOT_ADMIN_TOKEN=/);
+    expect(result.code).toBe(0);
+  });
+
+  it("doctor: warns when public_url is missing while integrations are declared", async () => {
+    const { cwd, env } = project('[[http.slash_commands]]\ntrigger = "todo"\nteam = "acme"\n');
+    const result = await run(["doctor"], { cwd, env: { ...env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(result.stdout).toMatch(/! http\.public_url is not set: slash commands would point Mattermost at http:\/\/127\.0\.0\.1:3000\n    fix: set it to the address/);
+
+    const setup = await run(["setup"], { cwd, env });
+    expect(setup.code).toBe(1);
+    expect(setup.stderr).toMatch(/http\.public_url is missing: .*\n  example: public_url = "https:\/\/bot\.example\.com"/);
+  });
+});
+
+describe("http.public_url against the server's address", () => {
+  const http = (publicUrl: string | undefined, extra: Record<string, unknown> = {}) => {
+    const env = { MMBOT_HTTP_LISTEN: "0.0.0.0:3000", ...(publicUrl ? { MMBOT_HTTP_PUBLIC_URL: publicUrl } : {}) };
+    return { ...loadConfig({ path: "/nonexistent/mmbot.toml", env }).http!, ...extra };
+  };
+
+  it("warns about a loopback address when the server is remote", () => {
+    const [result] = checkPublicUrl(http("http://127.0.0.1:3000"), "https://chat.example.com");
+    expect(result).toMatchObject({ ok: false, warn: true });
+    expect(result!.label).toBe("http.public_url http://127.0.0.1:3000 is a loopback address, but Mattermost runs at https://chat.example.com: it cannot reach the bot there");
+    expect(result!.fix).toContain("AllowedUntrustedInternalConnections");
+  });
+
+  it("warns about a private address when the server is public, not when both are on the same network", () => {
+    expect(checkPublicUrl(http("http://192.168.1.20:3000"), "https://chat.example.com")[0]).toMatchObject({ warn: true, label: expect.stringContaining("is a private address") });
+    expect(checkPublicUrl(http("http://10.0.0.5:3000"), "http://10.0.0.2:8065")[0]).toMatchObject({ ok: true });
+    expect(checkPublicUrl(http("http://localhost:3000"), "http://127.0.0.1:8065")[0]).toMatchObject({ ok: true });
+    expect(checkPublicUrl(http("https://bot.example.com"), "https://chat.example.com")[0]).toMatchObject({ ok: true });
+  });
+
+  it("warns when buttons need a public_url that is not set, and says nothing when nothing needs one", () => {
+    expect(checkPublicUrl(http(undefined, { action_secret: "x".repeat(32) }), "https://chat.example.com")[0]!.label).toBe(
+      "http.public_url is not set: buttons and dialogs would point Mattermost at http://0.0.0.0:3000",
+    );
+    expect(checkPublicUrl(http(undefined), "https://chat.example.com")).toEqual([]);
+  });
+});
+
+describe("declaring integrations in mmbot.toml", () => {
+  function load(toml: string) {
+    const path = join(mkdtempSync(join(tmpdir(), "mmbot-config-")), "mmbot.toml");
+    writeFileSync(path, toml);
+    return () => loadConfig({ path, env: {} });
+  }
+
+  it("reads the documented /todo example; the webhook's trigger words become the bot's", () => {
+    const config = load(TODO_TOML("https://bot.example.com"))();
+    expect(config.http!.slash_commands).toEqual([
+      { trigger: "todo", team: "acme", description: "Manage the channel's todo list", hint: "[add|list|done] text", display_name: "", autocomplete: true, method: "POST" },
+    ]);
+    expect(config.http!.outgoing_webhooks[0]).toMatchObject({ team: "acme", trigger_words: ["todo"], trigger_when: "first_word", content_type: "application/x-www-form-urlencoded" });
+    expect(config.http!.trigger_words).toEqual(["todo"]);
+  });
+
+  it("names the key, the value, what was expected and an example", () => {
+    expect(load('[[http.slash_commands]]\ntrigger = "to do"\nteam = "acme"\n')).toThrow(ConfigError);
+    expect(load('[[http.slash_commands]]\ntrigger = "to do"\nteam = "acme"\n')).toThrow(
+      /http\.slash_commands\[0\]\.trigger = "to do": expected one word without spaces, e\.g\. todo \(typed as \/todo\)\n  example: trigger = "todo"/,
+    );
+    expect(load('[[http.outgoing_webhooks]]\nteam = "acme"\n')).toThrow(/http\.outgoing_webhooks\[0\]\.trigger_words is missing: expected at least one trigger word, or a channel/);
+    expect(load('[[http.outgoing_webhooks]]\nteam = "acme"\ntrigger_words = ["todo"]\ntrigger_when = "sometimes"\n')).toThrow(/trigger_when = "sometimes": expected "first_word"/);
+    expect(load('[[http.slash_commands]]\ntrigger = "todo"\nteam = "acme"\n[[http.slash_commands]]\ntrigger = "/TODO"\nteam = "acme"\n')).toThrow(/http\.slash_commands\[1\]\.trigger = "\/TODO": expected a trigger not declared twice in team acme/);
   });
 });
 
