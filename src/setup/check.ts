@@ -100,6 +100,12 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
         label: "the declared integrations cannot be checked with this token: the server does not show integrations to it (403)",
         fix: "check with a token that may manage integrations: MMBOT_ADMIN_TOKEN=<an admin's personal access token> mmbot doctor (or --token)",
       });
+    } else if (error instanceof MattermostApiError && error.status === 501) {
+      results.push({
+        ok: false,
+        label: `the declared integrations are disabled on the server (${error.serverErrorId})`,
+        fix: "a system admin enables them: System Console › Integrations › Integration Management (ServiceSettings.EnableCommands, EnableOutgoingWebhooks), then run mmbot setup",
+      });
     } else {
       results.push({ ok: false, label: `the declared integrations cannot be checked: ${error instanceof Error ? error.message : String(error)}`, fix: "fix the team or channel named in the configuration" });
     }

@@ -51,20 +51,17 @@ export interface RegisterInput {
   outgoingWebhooks: OutgoingWebhookConfig[];
 }
 
-/** A refusal no other item would escape (feature off, permission missing): setup stops there. */
-export class SetupRefusedError extends MmbotError {
-  constructor(message: string, cause: unknown) {
-    super("SETUP_REFUSED", message, { cause });
-  }
-}
-
 export const slashKey = (c: SlashCommandConfig) => `${c.team}/${c.trigger}`;
 export const slashLabel = (c: SlashCommandConfig) => `/${c.trigger} in team ${c.team}`;
 export const outgoingKey = (h: OutgoingWebhookConfig) => `${h.team}/${h.channel ?? "*"}/${h.trigger_words.join(",")}`;
 export const outgoingLabel = (h: OutgoingWebhookConfig) =>
   `outgoing webhook ${h.trigger_words.length ? `[${h.trigger_words.join(", ")}]` : "(every post)"} in team ${h.team}${h.channel ? ` ~${h.channel}` : ""}`;
 
-/** Registers every declared item; one that fails does not stop the others, unless the server refuses them all. */
+/**
+ * Registers every declared item; one that fails does not stop the others. A refusal that would
+ * repeat (the feature is off, the token lacks the permission) is explained once, and the other
+ * items of that kind are not tried.
+ */
 export async function registerIntegrations(input: RegisterInput, onItem: (item: Registered | Failed) => void): Promise<{ registered: Registered[]; failed: Failed[] }> {
   const registered: Registered[] = [];
   const failed: Failed[] = [];
@@ -73,17 +70,22 @@ export async function registerIntegrations(input: RegisterInput, onItem: (item: 
     if (!teams.has(ref)) teams.set(ref, findTeam(input.client, ref, key));
     return teams.get(ref)!;
   };
+  const refused = new Set<IntegrationKind>();
   const attempt = async (kind: IntegrationKind, key: string, label: string, work: () => Promise<Omit<Registered, "kind" | "key" | "label">>) => {
+    const fail = (reason: string) => {
+      const item = { kind, key, label, reason };
+      failed.push(item);
+      onItem(item);
+    };
+    if (refused.has(kind)) return fail("not tried: refused like the one above");
     try {
       const item = { kind, key, label, ...(await work()) };
       registered.push(item);
       onItem(item);
     } catch (error) {
       const refusal = explainRefusal(error, kind, input.me, input.tokenSource);
-      if (refusal) throw new SetupRefusedError(refusal, error);
-      const item = { kind, key, label, reason: error instanceof Error ? error.message : String(error) };
-      failed.push(item);
-      onItem(item);
+      if (refusal) refused.add(kind);
+      fail(refusal ?? (error instanceof Error ? error.message : String(error)));
     }
   };
 

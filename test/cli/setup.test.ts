@@ -171,15 +171,15 @@ describe("mmbot setup", () => {
     const { MMBOT_ADMIN_TOKEN: _, ...botOnly } = env;
     const asBot = await run(["setup"], { cwd, env: botOnly });
     expect(asBot.code).toBe(1);
-    expect(asBot.stderr).toContain("@todobot (the bot token) may not manage slash commands");
-    expect(asBot.stderr).toContain("manage_slash_commands");
-    expect(asBot.stderr).toMatch(/System Admin role .*"post:all"/);
-    expect(asBot.stderr).toContain("mmbot setup --token <token> (or MMBOT_ADMIN_TOKEN=<token>)");
+    expect(asBot.stdout).toContain("✗ /todo in team acme: @todobot (the bot token) may not manage slash commands: the server refused with api.context.permissions.app_error; it needs the manage_slash_commands permission");
+    expect(asBot.stdout).toContain("@todobot (the bot token) may not manage outgoing webhooks");
+    expect(asBot.stdout).toMatch(/System Admin role .*"post:all"/);
+    expect(asBot.stdout).toContain("mmbot setup --token <token> (or MMBOT_ADMIN_TOKEN=<token>)");
 
     const asAlice = await run(["setup", "--token", seed.users.alice.token], { cwd, env: botOnly });
     expect(asAlice.code).toBe(1);
-    expect(asAlice.stderr).toContain("@alice (--token) may not manage slash commands");
-    expect(asAlice.stderr).toContain("Give @alice the permission");
+    expect(asAlice.stdout).toContain("@alice (--token) may not manage slash commands");
+    expect(asAlice.stdout).toContain("Give @alice the permission");
     expect(await commands()).toHaveLength(0);
   });
 
@@ -247,6 +247,33 @@ describe("mmbot setup", () => {
     const setup = await run(["setup"], { cwd, env });
     expect(setup.code).toBe(1);
     expect(setup.stderr).toMatch(/http\.public_url is missing: .*\n  example: public_url = "https:\/\/bot\.example\.com"/);
+  });
+});
+
+describe("mmbot setup on a server with slash commands disabled", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start({ integrations: { enableCommands: false } });
+    seed = sandbox.seed();
+  });
+  afterAll(() => sandbox.close());
+
+  it("names the setting to turn on, and still registers the webhook", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mmbot-setup-"));
+    writeFileSync(join(cwd, "mmbot.toml"), TODO_TOML("http://127.0.0.1:3000"));
+    const env = { MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: `sqlite:${join(cwd, "bot.db")}`, MMBOT_ADMIN_TOKEN: seed.users.admin.token };
+    const result = await run(["setup"], { cwd, env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '✗ /todo in team acme: slash commands are disabled on this server (api.command.disabled.app_error). A system admin enables them: System Console › Integrations › Integration Management › "Enable Custom Slash Commands" (ServiceSettings.EnableCommands).',
+    );
+    expect(result.stdout).toContain("✓ outgoing webhook [todo] in team acme: created");
+    expect(result.stdout).toContain("1 integration not registered");
+
+    const doctor = await run(["doctor"], { cwd, env: { ...env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ the declared integrations are disabled on the server \(api\.command\.disabled\.app_error\)\n    fix: a system admin enables them/);
   });
 });
 
