@@ -157,9 +157,11 @@ describe("mmbot setup", () => {
     bot.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     await until(() => stdout.includes("@todobot connected to"), "the bot's connected line");
 
-    const answer = await sandbox.runSlashCommand(seed.users.alice.user.id, seed.channels.townSquare.id, "/todo list");
-    // a refused token makes the server report "returned response 401" instead of an answer
-    expect(answer.text).not.toBe("");
+    // the server applies the bot's answer only when the bot accepted the token (a refusal is the 401 below)
+    await expect(sandbox.runSlashCommand(seed.users.alice.user.id, seed.channels.townSquare.id, "/todo list")).resolves.toMatchObject({ response_type: expect.any(String) });
+    const doctor = await run(["doctor"], { cwd, env: { ...env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(doctor.stdout).toContain(`✓ the bot answers at http://127.0.0.1:${port}/healthz`);
+    expect(doctor.stdout).toContain("all checks passed");
 
     const [command] = await commands();
     await admin("PUT", `/commands/${command!.id}/regen_token`);
@@ -211,6 +213,14 @@ describe("mmbot setup", () => {
     expect(after.stdout).toMatch(/! http:\/\/127\.0\.0\.1:3000\/healthz does not answer from here .*\n    fix: start the bot/);
     expect(after.stdout).toContain("all checks passed (1 warning)");
     expect(after.code).toBe(0);
+
+    // another store (a fresh install): the bot would refuse the tokens, unless configured
+    const freshStore = { ...doctorEnv, DATABASE_URL: `sqlite:${join(cwd, "other.db")}` };
+    const fresh = await run(["doctor"], { cwd, env: freshStore });
+    expect(fresh.stdout).toMatch(/✗ \/todo in team acme: the bot would refuse its token \(neither stored by mmbot setup nor in http\.slash_tokens\)\n    fix: run mmbot setup: it stores the token/);
+    const [registered] = await commands();
+    const configured = await run(["doctor"], { cwd, env: { ...freshStore, MMBOT_HTTP_SLASH_TOKENS: registered!.token } });
+    expect(configured.stdout).toContain("✓ /todo in team acme: registered, points at http://127.0.0.1:3000/slash, token accepted");
 
     const [hook] = await hooks();
     await admin("DELETE", `/hooks/outgoing/${hook!.id}`);
