@@ -79,13 +79,8 @@ async function main(argv: string[]): Promise<number> {
       const config = loadCfg();
       const target = doctorTarget(config);
       if (!target) throw new MmbotError("SETUP_SERVER", "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start");
-      const { runSetup } = await import("./setup/command.js");
-      const [token, tokenSource] = values.token
-        ? [values.token, "--token"]
-        : process.env.MMBOT_ADMIN_TOKEN
-          ? [process.env.MMBOT_ADMIN_TOKEN, "MMBOT_ADMIN_TOKEN"]
-          : [target.token, "the bot token"];
-      return runSetup(config, { url: target.url, token, tokenSource }, (line) => console.log(line));
+      const { runSetup, setupTarget } = await import("./setup/command.js");
+      return runSetup(config, setupTarget(target, values.token, process.env), (line) => console.log(line));
     }
     case "chat": {
       const config = loadCfg();

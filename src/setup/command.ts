@@ -14,6 +14,13 @@ export interface SetupTarget {
   tokenSource: string;
 }
 
+/** The token to register with: `--token`, else `MMBOT_ADMIN_TOKEN`, else the bot's (often not allowed). */
+export function setupTarget(server: { url: string; token: string }, tokenFlag: string | undefined, env: NodeJS.ProcessEnv): SetupTarget {
+  if (tokenFlag) return { url: server.url, token: tokenFlag, tokenSource: "--token" };
+  if (env.MMBOT_ADMIN_TOKEN) return { url: server.url, token: env.MMBOT_ADMIN_TOKEN, tokenSource: "MMBOT_ADMIN_TOKEN" };
+  return { url: server.url, token: server.token, tokenSource: "the bot token" };
+}
+
 /** Runs setup, printing one line per integration; resolves to the exit code. */
 export async function runSetup(config: Config, target: SetupTarget, print: (line: string) => void): Promise<number> {
   const http = config.http;
