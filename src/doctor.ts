@@ -4,7 +4,7 @@ import { MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
-import { checkHealthz, checkIntegrations, checkPublicUrl } from "./setup/check.js";
+import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
 
 export interface DoctorTarget {
@@ -53,6 +53,7 @@ export async function runDoctor(config: Config, target: DoctorTarget, print: (li
       if (config.http) {
         const lister = options.integrationsToken ? new MattermostClient({ url: target.url, token: options.integrationsToken, retry: { attempts: 1 }, timeoutMs: 5_000 }) : client;
         for (const r of await checkIntegrations(config.http, lister, await storedTokens(config.store.url))) report(r);
+        for (const r of await checkWebhookChannels(config.http, client, me.user)) report(r);
       }
     }
   }

@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import { MattermostApiError } from "../errors.js";
 import type { IntegrationTokens } from "../http/stored-tokens.js";
 import type { MattermostClient } from "../mattermost/rest.js";
+import type { UserProfile } from "../mattermost/types.js";
 import type { CheckResult } from "../doctor.js";
 import { outgoingLabel, slashLabel } from "./register.js";
 import { findChannel, findTeam, listCommands, listOutgoingWebhooks, outgoingWebhookUrl, slashUrl } from "./server.js";
@@ -109,6 +110,27 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
     } else {
       results.push({ ok: false, label: `the declared integrations cannot be checked: ${error instanceof Error ? error.message : String(error)}`, fix: "fix the team or channel named in the configuration" });
     }
+  }
+  return results;
+}
+
+/**
+ * A webhook bound to a channel: the bot answers there over REST as itself, so it must be a member
+ * (or have "post:channels"). A warning: the server may have granted the permission.
+ */
+export async function checkWebhookChannels(http: HttpConfig, bot: MattermostClient, me: UserProfile): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const declared of http.outgoing_webhooks) {
+    if (!declared.channel) continue;
+    const team = (await bot.getMyTeams()).find((t) => t.name === declared.team || t.id === declared.team);
+    const mine = team ? await bot.getMyChannels(team.id) : [];
+    if (mine.some((c) => c.name === declared.channel || c.id === declared.channel)) continue;
+    results.push({
+      ok: false,
+      warn: true,
+      label: `${outgoingLabel(declared)}: @${me.username} is not a member of ~${declared.channel}, so its answers there may be refused`,
+      fix: `invite it: /invite @${me.username} in ~${declared.channel} (or give the bot "post:channels" in System Console › Integrations › Bot Accounts)`,
+    });
   }
   return results;
 }

@@ -249,6 +249,22 @@ describe("mmbot setup", () => {
     expect(result.code).toBe(0);
   });
 
+  it("doctor: warns when a webhook's channel is one the bot cannot answer in", async () => {
+    const hookIn = (channel: string) => `[http]\npublic_url = "http://127.0.0.1:3000"\n[[http.outgoing_webhooks]]\nteam = "acme"\nchannel = "${channel}"\ntrigger_words = ["todo"]\n`;
+    const outside = project(hookIn("off-topic"));
+    expect((await run(["setup"], outside)).code).toBe(0);
+    const warned = await run(["doctor"], { cwd: outside.cwd, env: { ...outside.env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(warned.stdout).toMatch(/! outgoing webhook \[todo\] in team acme ~off-topic: @todobot is not a member of ~off-topic, so its answers there may be refused\n    fix: invite it: \/invite @todobot in ~off-topic/);
+    expect(warned.code).toBe(0);
+
+    for (const h of await hooks()) await admin("DELETE", `/hooks/outgoing/${h.id}`);
+    const inside = project(hookIn("town-square"));
+    expect((await run(["setup"], inside)).code).toBe(0);
+    const clean = await run(["doctor"], { cwd: inside.cwd, env: { ...inside.env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
+    expect(clean.stdout).toContain("✓ outgoing webhook [todo] in team acme ~town-square: registered");
+    expect(clean.stdout).not.toContain("is not a member");
+  });
+
   it("doctor: warns when public_url is missing while integrations are declared", async () => {
     const { cwd, env } = project('[[http.slash_commands]]\ntrigger = "todo"\nteam = "acme"\n');
     const result = await run(["doctor"], { cwd, env: { ...env, MMBOT_POLICY_ALLOWED_USERS: "*" } });
