@@ -18,7 +18,7 @@ export interface IntegrationSettings {
   enablePostIconOverride: boolean;
   /** `ServiceSettings.EnableCommands`: off, custom commands answer 501 `api.command.disabled.app_error`. */
   enableCommands: boolean;
-  /** `ServiceSettings.EnableOutgoingWebhooks`: off, they answer 501 and never fire. */
+  /** `ServiceSettings.EnableOutgoingWebhooks`: off, their REST API answers 501 `api.outgoing_webhook.disabled.app_error`. */
   enableOutgoingWebhooks: boolean;
 }
 

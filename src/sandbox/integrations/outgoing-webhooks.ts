@@ -99,7 +99,6 @@ export class OutgoingWebhooks {
 
   /** After a post is created (`handleWebhookEvents`): calls every matching hook, without waiting. */
   fire(post: Post): void {
-    if (!this.context.settings.enableOutgoingWebhooks) return;
     const channel = this.context.world.channels.get(post.channel_id);
     if (!channel || channel.type !== "O") return;
     const firstWord = post.message.trim().split(/\s+/)[0] ?? "";
