@@ -20,7 +20,12 @@ Usage:
   mmbot start  [--config mmbot.toml]   run the todo bot (against the built-in sandbox when no server is configured)
   mmbot chat   [--user alice] [--channel town-square] [--url URL] [--token TOKEN]
                                        chat in a terminal as a sandbox user (or with a personal access token)
-  mmbot doctor [--config mmbot.toml]   check the configuration against the server
+  mmbot doctor [--config mmbot.toml] [--token TOKEN]
+                                       check the configuration against the server (the integrations
+                                       with --token or MMBOT_ADMIN_TOKEN when the bot may not list them)
+  mmbot setup  [--config mmbot.toml] [--token TOKEN]
+                                       register the declared slash commands and outgoing webhooks
+                                       (token: --token, MMBOT_ADMIN_TOKEN, else the bot's)
   mmbot send   --webhook URL [TEXT…]    post through an incoming webhook
   mmbot send   --channel NAME [--team T] [--root POST_ID] [TEXT…]
                                        post as the bot through the REST API (NAME, channel id or @user)
@@ -67,7 +72,15 @@ async function main(argv: string[]): Promise<number> {
         console.log(`✗ no Mattermost server configured and no sandbox running\n    fix: start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`);
         return 1;
       }
-      return (await runDoctor(config, target, (line) => console.log(line))) ? 0 : 1;
+      const integrationsToken = values.token ?? process.env.MMBOT_ADMIN_TOKEN;
+      return (await runDoctor(config, target, (line) => console.log(line), { integrationsToken })) ? 0 : 1;
+    }
+    case "setup": {
+      const config = loadCfg();
+      const target = doctorTarget(config);
+      if (!target) throw new MmbotError("SETUP_SERVER", "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start");
+      const { runSetup, setupTarget } = await import("./setup/command.js");
+      return runSetup(config, setupTarget(target, values.token, process.env), (line) => console.log(line));
     }
     case "chat": {
       const config = loadCfg();

@@ -3,6 +3,7 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
 import { ConfigError } from "./errors.js";
+import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);
@@ -50,6 +51,9 @@ const schema = z.strictObject({
       action_secret: z.string().min(16, "expected at least 16 characters (a long random string)").optional(),
       answer_within_ms: z.coerce.number().int().min(100).max(25_000).default(2500),
       trigger_words: listFromEnv.default([]),
+      /** `[[http.slash_commands]]`, `[[http.outgoing_webhooks]]`: what `mmbot setup` registers (src/setup). */
+      slash_commands: slashCommandsSchema.default([]),
+      outgoing_webhooks: outgoingWebhooksSchema.default([]),
     })
     .optional(),
   log: z.strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info") }).default({ level: "info" }),
@@ -80,6 +84,7 @@ const EXAMPLES: Record<string, string> = {
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
   "log.level": 'level = "info"',
+  ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };
 
@@ -112,6 +117,11 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
       `${missing} is missing: to use a Mattermost server set both mattermost.url and mattermost.bot_token; to use the built-in sandbox set neither.\n  example: ${EXAMPLES[missing.startsWith("mattermost.url") ? "mattermost.url" : "mattermost.bot_token"]}`,
     );
   }
+  // a declared webhook's trigger words are the bot's too: it strips them whichever way the post arrives
+  if (config.http) {
+    const words = config.http.outgoing_webhooks.flatMap((hook) => hook.trigger_words);
+    config.http.trigger_words = [...new Set([...config.http.trigger_words, ...words])];
+  }
   return config;
 }
 
@@ -141,8 +151,9 @@ function describeIssues(error: z.ZodError, raw: Record<string, unknown>, source:
       return `${source}: unknown key ${issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(", ")} in ${where}; check the spelling (see the README's configuration section)`;
     }
     const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k as string] : undefined), raw);
-    const exampleKey = issue.path.filter((k) => typeof k !== "number").slice(0, 2).join(".");
-    const example = EXAMPLES[exampleKey] ? `\n  example: ${EXAMPLES[exampleKey]}` : "";
+    const names = issue.path.filter((k) => typeof k !== "number").map(String);
+    const exampleText = EXAMPLES[names.join(".")] ?? EXAMPLES[names.slice(0, 2).join(".")];
+    const example = exampleText ? `\n  example: ${exampleText}` : "";
     const fromEnv = issue.path.length === 2 && !inArray; // only section.key can be set by environment
     const env = fromEnv ? ` (env ${ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`})` : "";
     const stated = value === undefined ? `${key} is missing` : `${key} = ${JSON.stringify(value)}`;

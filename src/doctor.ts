@@ -3,6 +3,8 @@ import type { Config } from "./config.js";
 import { MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
+import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
+import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
 
 export interface DoctorTarget {
@@ -17,17 +19,24 @@ export interface CheckResult {
   label: string;
   /** For a failed check: what to do about it. */
   fix?: string;
+  /** Not ok, but maybe fine (the doctor cannot tell from here): shown, not counted as a failure. */
+  warn?: boolean;
+}
+
+export interface DoctorOptions {
+  /** A token that may list integrations (an admin's), to check the declared ones; default the target's. */
+  integrationsToken?: string;
 }
 
 /**
  * Checks a configuration against the server, one line per check; resolves true when all pass.
  * Later checks that need an earlier one (a valid token) are skipped when it failed.
  */
-export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void): Promise<boolean> {
+export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void, options: DoctorOptions = {}): Promise<boolean> {
   const results: CheckResult[] = [];
   const report = (r: CheckResult) => {
     results.push(r);
-    print(r.ok ? `✓ ${r.label}` : `✗ ${r.label}\n    fix: ${r.fix ?? "see the README"}`);
+    print(r.ok ? `✓ ${r.label}` : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`);
   };
   print(`mmbot doctor: checking ${target.url} (${target.origin})`);
   const client = new MattermostClient({ url: target.url, token: target.token, retry: { attempts: 1 }, timeoutMs: 5_000 });
@@ -41,12 +50,37 @@ export async function runDoctor(config: Config, target: DoctorTarget, print: (li
       for (const r of await checkChannels(client, me.user, config.policy.channels)) report(r);
       for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
       report(await checkWebSocket(target));
+      if (config.http) {
+        const lister = options.integrationsToken ? new MattermostClient({ url: target.url, token: options.integrationsToken, retry: { attempts: 1 }, timeoutMs: 5_000 }) : client;
+        for (const r of await checkIntegrations(config.http, lister, await storedTokens(config.store.url))) report(r);
+        for (const r of await checkWebhookChannels(config.http, client, me.user)) report(r);
+      }
     }
   }
+  if (config.http) {
+    for (const r of checkPublicUrl(config.http, target.url)) report(r);
+    if (config.http.public_url) report(await checkHealthz(config.http.public_url));
+  }
   report(await checkStore(config.store.url));
-  const failed = results.filter((r) => !r.ok).length;
-  print(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
+  const failed = results.filter((r) => !r.ok && !r.warn).length;
+  const warned = results.filter((r) => r.warn).length;
+  const warnings = warned ? ` (${warned} warning${warned === 1 ? "" : "s"})` : "";
+  print(failed === 0 ? `all checks passed${warnings}` : `${failed} check${failed === 1 ? "" : "s"} failed${warnings}`);
   return failed === 0;
+}
+
+/** The tokens `mmbot setup` stored; none when the store does not open (its own check says why). */
+async function storedTokens(url: string): Promise<IntegrationTokens> {
+  try {
+    const store = await openStore(url, { migrate: false });
+    try {
+      return await readIntegrationTokens(store.kv);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return { slash: {}, outgoingWebhook: {} };
+  }
 }
 
 async function checkPing(client: MattermostClient): Promise<CheckResult> {

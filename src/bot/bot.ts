@@ -8,6 +8,7 @@ import { Interactions, type ActionHandler, type DialogHandler, type SlashHandler
 import { DEFAULT_ACTION_TTL_MS, DEFAULT_ANSWER_WITHIN_MS, DIALOG_TTL_MS, type HttpOptions } from "../http/options.js";
 import type { OutgoingWebhookPayload } from "../http/payloads.js";
 import { HttpReceiver } from "../http/receiver.js";
+import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
 import { leadingTriggerWord, stripTriggerWord, webhookEvent } from "../http/webhook-event.js";
 import { MattermostClient } from "../mattermost/rest.js";
@@ -268,7 +269,8 @@ export class Bot extends Composer {
     this.httpReceiver = new HttpReceiver({
       listen: http.listen,
       publicUrl: http.publicUrl,
-      tokens: http.tokens ?? {},
+      // and those `mmbot setup` stored when it registered the integrations
+      tokens: withStoredTokens(http.tokens ?? {}, await readIntegrationTokens(this.store.kv)),
       actionSecret: http.actionSecret,
       bodyLimitBytes: http.bodyLimitBytes,
       logger: this.logger,

@@ -14,7 +14,7 @@ describe("configuration of the HTTP receiver", () => {
   it("is off unless the [http] section or an MMBOT_HTTP_* variable is given", () => {
     expect(loadConfig({ path: "/nonexistent/mmbot.toml", env: {} }).http).toBeUndefined();
     const fromEnv = loadConfig({ path: "/nonexistent/mmbot.toml", env: { MMBOT_HTTP_SLASH_TOKENS: "aaa, bbb" } }).http;
-    expect(fromEnv).toEqual({ listen: "127.0.0.1:3000", outgoing_webhook_tokens: [], slash_tokens: ["aaa", "bbb"], answer_within_ms: 2500, trigger_words: [] });
+    expect(fromEnv).toEqual({ listen: "127.0.0.1:3000", outgoing_webhook_tokens: [], slash_tokens: ["aaa", "bbb"], answer_within_ms: 2500, trigger_words: [], slash_commands: [], outgoing_webhooks: [] });
   });
 
   it("reads the section, and names a bad key with an example", () => {

@@ -81,6 +81,7 @@ export const COMMAND_ERRORS = {
   webhookInvalid: spec("web.command_webhook.invalid.app_error", "Invalid webhook.", 400),
   webhookUsed: spec("app.command_webhook.try_use.invalid", "Invalid webhook.", 400),
   webhookParse: spec("web.command_webhook.parse.app_error", "Unable to parse incoming data.", 400),
+  disabled: spec("api.command.disabled.app_error", "Commands have been disabled by the system admin.", 501),
 } as const;
 
 const notFound = (trigger: string) =>
@@ -121,6 +122,8 @@ export class Commands {
     const manager = this.context.world.isAdmin(userId);
     if (customOnly && !manager) fail(ERRORS.permissions);
     if (!manager && !this.context.world.isTeamMember(teamId, userId)) fail(ERRORS.permissions);
+    // disabled: the custom list is an error, the autocomplete list has no custom commands
+    if (!this.context.settings.enableCommands) return customOnly ? fail(COMMAND_ERRORS.disabled) : [];
     const commands = this.teamCommands(teamId);
     return manager ? commands.map((c) => ({ ...c })) : commands.filter((c) => c.auto_complete).map(sanitised);
   }
@@ -170,6 +173,7 @@ export class Commands {
     const parts = text.split(" ");
     const trigger = parts[0]!.slice(1).toLowerCase();
     const message = parts.slice(1).join(" ");
+    this.requireEnabled();
     const command = this.teamCommands(teamId).find((c) => c.trigger === trigger);
     if (!command) fail(notFound(trigger));
 
@@ -262,8 +266,14 @@ export class Commands {
     return [...this.commands.values()].filter((c) => c.team_id === teamId && c.delete_at === 0);
   }
 
+  /** The permission is checked first (api4), the setting after (app). */
   private requireManager(userId: string): void {
     if (!this.context.world.isAdmin(userId)) fail(ERRORS.permissions);
+    this.requireEnabled();
+  }
+
+  private requireEnabled(): void {
+    if (!this.context.settings.enableCommands) fail(COMMAND_ERRORS.disabled);
   }
 
   private validated(command: Command): Command {

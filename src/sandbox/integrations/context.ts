@@ -16,6 +16,10 @@ export interface IntegrationSettings {
   enablePostUsernameOverride: boolean;
   /** `ServiceSettings.EnablePostIconOverride` (on in the recording). */
   enablePostIconOverride: boolean;
+  /** `ServiceSettings.EnableCommands`: off, custom commands answer 501 `api.command.disabled.app_error`. */
+  enableCommands: boolean;
+  /** `ServiceSettings.EnableOutgoingWebhooks`: off, their REST API answers 501 `api.outgoing_webhook.disabled.app_error`. */
+  enableOutgoingWebhooks: boolean;
 }
 
 export const DEFAULT_INTEGRATION_SETTINGS: IntegrationSettings = {
@@ -23,6 +27,8 @@ export const DEFAULT_INTEGRATION_SETTINGS: IntegrationSettings = {
   triggerTtlMs: 3_000,
   enablePostUsernameOverride: true,
   enablePostIconOverride: true,
+  enableCommands: true,
+  enableOutgoingWebhooks: true,
 };
 
 export interface IntegrationContext {

@@ -46,6 +46,7 @@ export const OUTGOING_ERRORS = {
   triggerWhen: spec("model.outgoing_hook.is_valid.trigger_when.app_error", "Invalid trigger when.", 400),
   teamId: spec("model.outgoing_hook.is_valid.team_id.app_error", "Invalid team ID.", 400),
   contentType: spec("model.outgoing_hook.is_valid.content_type.app_error", "Invalid value for content_type.", 400),
+  disabled: spec("api.outgoing_webhook.disabled.app_error", "Outgoing webhooks have been disabled by the system admin.", 501),
 } as const;
 
 export class OutgoingWebhooks {
@@ -195,8 +196,10 @@ export class OutgoingWebhooks {
     return hook;
   }
 
+  /** The permission is checked first (api4), the setting after (app). */
   private requireManager(userId: string): void {
     if (!this.context.world.isAdmin(userId)) fail(ERRORS.permissions);
+    if (!this.context.settings.enableOutgoingWebhooks) fail(OUTGOING_ERRORS.disabled);
   }
 
   private validated(hook: OutgoingWebhook, selfId?: string): OutgoingWebhook {
