@@ -131,7 +131,7 @@ export class HttpReceiver {
     const encoding = mediaType(request) === FORM ? "form" : mediaType(request) === JSON_TYPE ? "json" : undefined;
     if (!encoding) return unsupported(request, `${FORM} or ${JSON_TYPE}`);
     const body = request.body as Record<string, unknown> | undefined;
-    const tokenRefusal = checkToken(this.options.tokens.outgoingWebhook, body?.token, "outgoing webhook", "http.tokens.outgoingWebhook");
+    const tokenRefusal = checkToken(this.options.tokens.outgoingWebhook, body?.token, "outgoing webhook", "http.outgoing_webhook_tokens (or run mmbot setup)");
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseOutgoingWebhook(body, encoding);
     if (!parsed.ok) return new Refusal(400, `malformed outgoing webhook: ${parsed.reason}`);
@@ -147,7 +147,7 @@ export class HttpReceiver {
     }
     const record = (typeof fields === "object" && fields) || {};
     const given = slashToken(request.headers.authorization, (record as Record<string, unknown>).token);
-    const tokenRefusal = checkToken(this.options.tokens.slash, given, "slash command", "http.tokens.slash");
+    const tokenRefusal = checkToken(this.options.tokens.slash, given, "slash command", "http.slash_tokens (or run mmbot setup)");
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseSlashCommand(record);
     if (!parsed.ok) return new Refusal(400, `malformed slash command: ${parsed.reason}`);

@@ -80,7 +80,7 @@ describe("HTTP receiver: every request is checked before any work", () => {
     const bare = await startHarness({ bot: { logger: quiet, http: { listen: "127.0.0.1:0" } }, setup: () => undefined });
     try {
       const hook = await replay(bare.bot.httpUrl, "/hooks/outgoing", hookForm, { "<token>": HOOK_TOKEN });
-      expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set http.tokens.outgoingWebhook" } });
+      expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set http.outgoing_webhook_tokens (or run mmbot setup)" } });
       const click = await post(`${bare.bot.httpUrl}/actions/done`, { user_id: "u", channel_id: "c", post_id: "p", context: {} });
       expect(click).toMatchObject({ status: 403, body: { error: "buttons and menus are not enabled: set http.actionSecret" } });
     } finally {
