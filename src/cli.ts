@@ -5,12 +5,11 @@ import { parseArgs } from "node:util";
 import { bridgeApp } from "./apps/bridge/index.js";
 import { todoApp } from "./apps/todo/index.js";
 import { Bot } from "./bot/bot.js";
-import { runChat } from "./chat/index.js";
 import { loadConfig, type Config } from "./config.js";
-import { runDoctor, type DoctorTarget } from "./doctor.js";
+import type { DoctorTarget } from "./doctor.js";
 import { MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
-import { Sandbox } from "./sandbox/index.js";
+import type { Sandbox } from "./sandbox/index.js";
 
 const USAGE = `mmbot — Mattermost bots
 
@@ -60,11 +59,13 @@ async function main(argv: string[]): Promise<number> {
         console.log(`✗ no Mattermost server configured and no sandbox running\n    fix: start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`);
         return 1;
       }
+      const { runDoctor } = await import("./doctor.js"); // loaded only when asked for: startup is `start`'s
       return (await runDoctor(config, target, (line) => console.log(line))) ? 0 : 1;
     }
     case "chat": {
       const config = loadCfg();
       const url = values.url ?? readSandboxRecord()?.url ?? config.mattermost.url ?? `http://127.0.0.1:${config.sandbox.port}`;
+      const { runChat } = await import("./chat/index.js"); // the terminal UI is not needed by `start`
       await runChat({ url, user: values.user, password: values.password, token: values.token, channel: values.channel });
       return 0;
     }
@@ -155,6 +156,9 @@ async function start(config: Config): Promise<number> {
 }
 
 async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
+  // start time and memory of a bot that talks to a real server
+  const { Sandbox } = await import("./sandbox/index.js");
   try {
     return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger });
   } catch (error) {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import {
   PostgresDialect,
   SqliteAdapter,
@@ -10,23 +10,27 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from "kysely";
-import pg from "pg";
 import type { Logger } from "../log.js";
 import type { StoreTarget } from "./url.js";
 
 const INT8_OID = 20;
 const STATEMENT_CACHE_SIZE = 256;
 
-/** The Kysely dialect for a parsed store URL: better-sqlite3 (WAL) or a pg pool. */
-export function createDialect(target: StoreTarget, logger: Logger): Dialect {
+/**
+ * The Kysely dialect for a parsed store URL: better-sqlite3 (WAL) or a pg pool. Each driver is
+ * loaded only when its dialect is used: a SQLite bot need not load pg, nor the other way round.
+ */
+export async function createDialect(target: StoreTarget, logger: Logger): Promise<Dialect> {
   if (target.dialect === "sqlite") {
     if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true });
+    const { default: BetterSqlite3 } = await import("better-sqlite3");
     const database = new BetterSqlite3(target.path);
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
     return new LockingSqliteDialect(database);
   }
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max: 10,

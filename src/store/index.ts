@@ -55,7 +55,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const target = parseStoreUrl(url);
   let db: Kysely<Database>;
   try {
-    db = new Kysely<Database>({ dialect: createDialect(target, logger) });
+    db = new Kysely<Database>({ dialect: await createDialect(target, logger) });
     await sql`select 1`.execute(db);
   } catch (cause) {
     throw new MmbotError("STORE_OPEN", `cannot open the store ${target.redacted}: ${messageOf(cause)}`, { cause });
