@@ -8,6 +8,7 @@ import { MmbotError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { claimStore, type ClaimStore } from "./claims.js";
 import { createDialect } from "./dialect.js";
+import { GroupCommit, type Write } from "./group-commit.js";
 import { kvStore, type KvStore } from "./kv.js";
 import { migrationProvider } from "./migrations.js";
 import { outboxStore, type OutboxStore } from "./outbox.js";
@@ -71,13 +72,15 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const applied = results.filter((r) => r.status === "Success").map((r) => r.migrationName);
     if (applied.length) logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
   }
+  const group = target.dialect === "sqlite" ? new GroupCommit(db) : undefined;
+  const write: Write = group ? group.write : (query) => db.executeQuery(query);
   return {
     db,
     dialect: target.dialect,
     url: target.redacted,
     kv: kvStore(db),
-    claims: claimStore(db),
-    outbox: outboxStore(db),
+    claims: claimStore(db, write),
+    outbox: outboxStore(db, write),
     async migrationStatus() {
       const all = await migrator.getMigrations();
       return {
@@ -85,7 +88,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         pending: all.filter((m) => !m.executedAt).map((m) => m.name),
       };
     },
-    close: () => db.destroy(),
+    async close() {
+      await group?.flush();
+      await db.destroy();
+    },
   };
 }
 
