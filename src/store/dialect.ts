@@ -1,16 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import {
-  PostgresDialect,
-  SqliteAdapter,
-  SqliteDialect,
-  type DialectAdapter,
-  type Dialect,
-  type SqliteDatabase,
-  type SqliteStatement,
-} from "kysely";
+import type { DialectAdapter, Dialect, SqliteDatabase, SqliteStatement } from "kysely";
 import type { Logger } from "../log.js";
+import { kysely } from "./kysely.js";
 import type { StoreTarget } from "./url.js";
 
 const INT8_OID = 20;
@@ -42,7 +35,7 @@ export async function createDialect(target: StoreTarget, logger: Logger): Promis
   });
   // an idle client's connection dropping must not crash the process; the next query reconnects
   pool.on("error", (error) => logger.warn({ err: error }, "store: idle PostgreSQL connection failed"));
-  return new PostgresDialect({ pool });
+  return new kysely.PostgresDialect({ pool });
 }
 
 /**
@@ -51,7 +44,7 @@ export async function createDialect(target: StoreTarget, logger: Logger): Promis
  * (BEGIN IMMEDIATE) around the migrations instead; polled, because better-sqlite3's
  * busy_timeout waits synchronously and would freeze a process that holds the lock itself.
  */
-class LockingSqliteDialect extends SqliteDialect {
+class LockingSqliteDialect extends kysely.SqliteDialect {
   constructor(private readonly database: BetterSqlite3.Database) {
     super({ database: cachingStatements(database) });
   }
@@ -61,7 +54,7 @@ class LockingSqliteDialect extends SqliteDialect {
   }
 }
 
-class SqliteLockingAdapter extends SqliteAdapter {
+class SqliteLockingAdapter extends kysely.SqliteAdapter {
   constructor(private readonly database: BetterSqlite3.Database) {
     super();
   }

@@ -3,7 +3,8 @@
  * in-code migrations applied on open. Holds small settings (`kv`), claims that make each post
  * handled once across instances, the outbox of replies, and the apps' tables (todo).
  */
-import { Kysely, Migrator, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { kysely } from "./kysely.js";
 import { MmbotError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { claimStore, type ClaimStore } from "./claims.js";
@@ -56,12 +57,12 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const target = parseStoreUrl(url);
   let db: Kysely<Database>;
   try {
-    db = new Kysely<Database>({ dialect: await createDialect(target, logger) });
-    await sql`select 1`.execute(db);
+    db = new kysely.Kysely<Database>({ dialect: await createDialect(target, logger) });
+    await kysely.sql`select 1`.execute(db);
   } catch (cause) {
     throw new MmbotError("STORE_OPEN", `cannot open the store ${target.redacted}: ${messageOf(cause)}`, { cause });
   }
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new kysely.Migrator({ db, provider: migrationProvider });
   if (options.migrate ?? true) {
     const { error, results = [] } = await migrator.migrateToLatest();
     if (error) {
