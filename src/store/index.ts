@@ -9,7 +9,7 @@ import { MmbotError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { claimStore, type ClaimStore } from "./claims.js";
 import { createDialect } from "./dialect.js";
-import { GroupCommit, type Write } from "./group-commit.js";
+import { GroupCommit, type RunTransaction, type Write } from "./group-commit.js";
 import { kvStore, type KvStore } from "./kv.js";
 import { migrationProvider } from "./migrations.js";
 import { outboxStore, type OutboxStore } from "./outbox.js";
@@ -31,6 +31,12 @@ export interface Store {
   kv: KvStore;
   claims: ClaimStore;
   outbox: OutboxStore;
+  /**
+   * Runs `work` as one transaction and resolves with its result once committed. Use it for the
+   * writes made on every message: on SQLite they share the commit of the other writes of the
+   * same event-loop turn (see `group-commit.ts`); on PostgreSQL it is a transaction of its own.
+   */
+  transaction: RunTransaction;
   /** Which migrations ran and which are still to run (for `mmbot doctor`). */
   migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
   close(): Promise<void>;
@@ -75,6 +81,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   const group = target.dialect === "sqlite" ? new GroupCommit(db) : undefined;
   const write: Write = group ? group.write : (query) => db.executeQuery(query);
+  const transaction: RunTransaction = group ? group.transaction : (work) => db.transaction().execute(work);
   return {
     db,
     dialect: target.dialect,
@@ -82,6 +89,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     kv: kvStore(db),
     claims: claimStore(db, write),
     outbox: outboxStore(db, write),
+    transaction,
     async migrationStatus() {
       const all = await migrator.getMigrations();
       return {

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
+import type { Store } from "../../store/index.js";
 import { newId } from "../../store/ids.js";
 import { prepareQuery } from "../../store/prepared.js";
 import type { Database, TodoItemsTable } from "../../store/schema.js";
@@ -28,7 +29,11 @@ export class TodoRepo {
   private readonly insertItem;
   private readonly saveViewIds;
 
-  constructor(private readonly db: Kysely<Database>) {
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly store: Pick<Store, "db" | "transaction">) {
+    const db = store.db;
+    this.db = db;
     // creates the view row if missing and returns its ids; the write takes the row (or database) lock
     this.lockView = prepareQuery(["list_key", "at"], (p) =>
       db
@@ -49,7 +54,7 @@ export class TodoRepo {
   async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">): Promise<{ item: TodoItem; number: number }> {
     const created = { ...item, id: newId(item.createdAt.getTime()), done: false, doneAt: undefined, doneBy: "", deletedAt: undefined };
     const at = item.createdAt.getTime();
-    const number = await this.db.transaction().execute(async (trx) => {
+    const number = await this.store.transaction(async (trx) => {
       const { rows } = await trx.executeQuery(this.lockView({ list_key: item.listKey, at }));
       const ids = parseIds(rows[0]!.item_ids);
       ids.push(created.id);
