@@ -35,6 +35,7 @@ export interface Store {
    * Runs `work` as one transaction and resolves with its result once committed. Use it for the
    * writes made on every message: on SQLite they share the commit of the other writes of the
    * same event-loop turn (see `group-commit.ts`); on PostgreSQL it is a transaction of its own.
+   * Do only database work in `work`: the other writes of the batch wait for it.
    */
   transaction: RunTransaction;
   /** Which migrations ran and which are still to run (for `mmbot doctor`). */
