@@ -3,6 +3,7 @@ import { HandlerError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
+import { RecentIdSet } from "../mattermost/inbound.js";
 import { WebSocketReceiver, type InboundEvent, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
 import { openStore, type Store } from "../store/index.js";
 import { compose } from "./compose.js";
@@ -11,7 +12,6 @@ import { Context } from "./context.js";
 import { toBotEvent, type BotEvent } from "./event.js";
 import { Outbox } from "./outbox.js";
 import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
-import { RecentIds } from "./recent-ids.js";
 import { SerialQueue } from "./serial-queue.js";
 
 export interface BotOptions {
@@ -47,7 +47,7 @@ export class Bot extends Composer {
   readonly policy: Policy;
   private readonly instanceId = randomBytes(6).toString("hex");
   private readonly queue = new SerialQueue();
-  private readonly seenPosts = new RecentIds();
+  private readonly seenPosts = new RecentIdSet(10_000); // the cheap first dedupe, before the store's claim
   private errorHandler: ErrorHandler | undefined;
   private storeHandle: Store | undefined;
   private outbox: Outbox | undefined;
