@@ -5,14 +5,13 @@ import { parseArgs } from "node:util";
 import { bridgeApp } from "./apps/bridge/index.js";
 import { todoApp } from "./apps/todo/index.js";
 import { Bot } from "./bot/bot.js";
-import { runChat } from "./chat/index.js";
 import { loadConfig, type Config } from "./config.js";
-import { runDoctor, type DoctorTarget } from "./doctor.js";
+import type { DoctorTarget } from "./doctor.js";
 import { MattermostApiError, MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
 import { MattermostClient } from "./mattermost/rest.js";
-import { Sandbox } from "./sandbox/index.js";
-import { parsePayload, sendAsBot, sendToIncomingWebhook, type MessagePayload } from "./send.js";
+import type { Sandbox } from "./sandbox/index.js";
+import type { MessagePayload } from "./send.js";
 
 const USAGE = `mmbot — Mattermost bots
 
@@ -72,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`✗ no Mattermost server configured and no sandbox running\n    fix: start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`);
         return 1;
       }
+      const { runDoctor } = await import("./doctor.js"); // loaded only when asked for: startup is `start`'s
       const integrationsToken = values.token ?? process.env.MMBOT_ADMIN_TOKEN;
       return (await runDoctor(config, target, (line) => console.log(line), { integrationsToken })) ? 0 : 1;
     }
@@ -85,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     case "chat": {
       const config = loadCfg();
       const url = values.url ?? readSandboxRecord()?.url ?? config.mattermost.url ?? `http://127.0.0.1:${config.sandbox.port}`;
+      const { runChat } = await import("./chat/index.js"); // the terminal UI is not needed by `start`
       await runChat({ url, user: values.user, password: values.password, token: values.token, channel: values.channel });
       return 0;
     }
@@ -112,6 +113,7 @@ async function send(args: string[]): Promise<number> {
     },
     allowPositionals: true,
   });
+  const { parsePayload, sendAsBot, sendToIncomingWebhook } = await import("./send.js");
   let payload: MessagePayload = {};
   if (values.json !== undefined) {
     const source = values.json === "-" ? "stdin" : values.json;
@@ -217,6 +219,9 @@ async function start(config: Config): Promise<number> {
 }
 
 async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
+  // start time and memory of a bot that talks to a real server
+  const { Sandbox } = await import("./sandbox/index.js");
   try {
     return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger });
   } catch (error) {

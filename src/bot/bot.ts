@@ -59,7 +59,7 @@ export class Bot extends Composer {
   readonly policy: Policy;
   private readonly instanceId = randomBytes(6).toString("hex");
   private readonly queue = new SerialQueue();
-  private readonly seenPosts = new RecentIdSet();
+  private readonly seenPosts = new RecentIdSet(10_000); // the cheap first dedupe, before the store's claim
   private errorHandler: ErrorHandler | undefined;
   private storeHandle: Store | undefined;
   private outbox: Outbox | undefined;

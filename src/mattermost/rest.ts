@@ -5,6 +5,7 @@
 import { MattermostApiError, TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { sleep } from "./backoff.js";
+import { HttpTransport, type HttpAnswer } from "./http-transport.js";
 import { isRetryableError, resolveRetryOptions, retryDelayMs, serverRetryHintMs, type ResolvedRetryOptions, type RetryOptions } from "./retry.js";
 import { TtlCache } from "./ttl-cache.js";
 import type { ApiErrorBody, Channel, ChannelMembership, CreatePostInput, FileInfo, Post, PostList, Team, UserProfile } from "./types.js";
@@ -14,7 +15,10 @@ export interface RestClientOptions {
   url: string;
   /** A bot token or personal access token. */
   token: string;
-  /** Defaults to the global `fetch`; wrap it to observe or alter requests. */
+  /**
+   * Sends every request through this `fetch` (wrap it to observe or alter requests). By default
+   * requests go over `node:http` keep-alive connections, and file uploads through the global `fetch`.
+   */
   fetch?: typeof fetch;
   logger?: Logger;
   retry?: RetryOptions;
@@ -46,7 +50,8 @@ export class MattermostClient {
   /** The server address, without a trailing slash. */
   readonly url: string;
   private readonly token: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly transport: HttpTransport;
   private readonly logger: Logger;
   private readonly retry: ResolvedRetryOptions;
   private readonly timeoutMs: number;
@@ -58,7 +63,8 @@ export class MattermostClient {
   constructor(options: RestClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
     this.token = options.token;
-    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.fetchImpl = options.fetch;
+    this.transport = new HttpTransport(this.url.startsWith("https:"));
     this.logger = options.logger ?? silentLogger();
     this.retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -222,18 +228,23 @@ export class MattermostClient {
       payload = JSON.stringify(body);
       headers["Content-Type"] = "application/json";
     }
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await response.text();
+      if (this.fetchImpl || payload instanceof FormData) {
+        const fetchImpl = this.fetchImpl ?? globalThis.fetch;
+        const answer = await fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+        response = { status: answer.status, headers: answer.headers, text: await answer.text() };
+      } else {
+        response = await this.transport.send(method, this.url + path, headers, payload, this.timeoutMs);
+      }
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
     }
+    const text = response.text;
     const parsed = parseBody(text);
-    if (response.ok) return parsed as T;
+    if (response.status >= 200 && response.status < 300) return parsed as T;
     const error = new MattermostApiError({
       status: response.status,
       method,

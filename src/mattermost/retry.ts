@@ -33,7 +33,7 @@ export function isRetryableError(error: unknown): boolean {
  * The server's own wait hint in ms: `Retry-After` (seconds, or an HTTP date), else
  * `X-RateLimit-Reset` (seconds until the bucket refills). Undefined when absent or unusable.
  */
-export function serverRetryHintMs(headers: Headers, now: number = Date.now()): number | undefined {
+export function serverRetryHintMs(headers: { get(name: string): string | null }, now: number = Date.now()): number | undefined {
   const retryAfter = headers.get("retry-after");
   if (retryAfter !== null && retryAfter.trim() !== "") {
     const seconds = Number(retryAfter);

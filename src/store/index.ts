@@ -3,11 +3,13 @@
  * in-code migrations applied on open. Holds small settings (`kv`), claims that make each post
  * handled once across instances, the outbox of replies, and the apps' tables (todo).
  */
-import { Kysely, Migrator, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { kysely } from "./kysely.js";
 import { MmbotError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { claimStore, type ClaimStore } from "./claims.js";
 import { createDialect } from "./dialect.js";
+import { GroupCommit, type RunTransaction, type Write } from "./group-commit.js";
 import { kvStore, type KvStore } from "./kv.js";
 import { migrationProvider } from "./migrations.js";
 import { outboxStore, type OutboxStore } from "./outbox.js";
@@ -29,6 +31,13 @@ export interface Store {
   kv: KvStore;
   claims: ClaimStore;
   outbox: OutboxStore;
+  /**
+   * Runs `work` as one transaction and resolves with its result once committed. Use it for the
+   * writes made on every message: on SQLite they share the commit of the other writes of the
+   * same event-loop turn (see `group-commit.ts`); on PostgreSQL it is a transaction of its own.
+   * Do only database work in `work`: the other writes of the batch wait for it.
+   */
+  transaction: RunTransaction;
   /** Which migrations ran and which are still to run (for `mmbot doctor`). */
   migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
   close(): Promise<void>;
@@ -55,12 +64,12 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const target = parseStoreUrl(url);
   let db: Kysely<Database>;
   try {
-    db = new Kysely<Database>({ dialect: createDialect(target, logger) });
-    await sql`select 1`.execute(db);
+    db = new kysely.Kysely<Database>({ dialect: await createDialect(target, logger) });
+    await kysely.sql`select 1`.execute(db);
   } catch (cause) {
     throw new MmbotError("STORE_OPEN", `cannot open the store ${target.redacted}: ${messageOf(cause)}`, { cause });
   }
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new kysely.Migrator({ db, provider: migrationProvider });
   if (options.migrate ?? true) {
     const { error, results = [] } = await migrator.migrateToLatest();
     if (error) {
@@ -71,13 +80,17 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const applied = results.filter((r) => r.status === "Success").map((r) => r.migrationName);
     if (applied.length) logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
   }
+  const group = target.dialect === "sqlite" ? new GroupCommit(db) : undefined;
+  const write: Write = group ? group.write : (query) => db.executeQuery(query);
+  const transaction: RunTransaction = group ? group.transaction : (work) => db.transaction().execute(work);
   return {
     db,
     dialect: target.dialect,
     url: target.redacted,
     kv: kvStore(db),
-    claims: claimStore(db),
-    outbox: outboxStore(db),
+    claims: claimStore(db, write),
+    outbox: outboxStore(db, write),
+    transaction,
     async migrationStatus() {
       const all = await migrator.getMigrations();
       return {
@@ -85,7 +98,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         pending: all.filter((m) => !m.executedAt).map((m) => m.name),
       };
     },
-    close: () => db.destroy(),
+    async close() {
+      await group?.flush();
+      await db.destroy();
+    },
   };
 }
 

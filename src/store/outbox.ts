@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
+import type { Write } from "./group-commit.js";
 import { newId } from "./ids.js";
+import { prepareQuery } from "./prepared.js";
 import type { Database, OutboxTable } from "./schema.js";
 
 /** A post (or ephemeral post) the bot means to send, kept until it is sent or given up. */
@@ -37,10 +39,21 @@ export interface OutboxStore {
   pending(limit?: number): Promise<OutboxEntry[]>;
 }
 
+const OUTBOX_COLUMNS = [
+  "id", "kind", "channel_id", "root_id", "user_id", "message", "props", "file_ids",
+  "status", "attempts", "post_id", "last_error", "created_at", "updated_at",
+] as const satisfies ReadonlyArray<keyof OutboxTable>;
+
 // far below SQLite's and PostgreSQL's bound-parameter limits at 14 columns a row
 const ROWS_PER_INSERT = 500;
 
-export function outboxStore(db: Kysely<Database>): OutboxStore {
+/** `write` runs single statements (grouped with others on SQLite, see `group-commit.ts`). */
+export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
+  // the statements of every reply, compiled once (see prepared.ts)
+  const insertOne = prepareQuery(OUTBOX_COLUMNS, (p) => db.insertInto("outbox").values(p));
+  const markSent = prepareQuery(["id", "post_id", "updated_at"], (p) =>
+    db.updateTable("outbox").set({ status: "sent", post_id: p.post_id, updated_at: p.updated_at }).where("id", "=", p.id),
+  );
   return {
     async enqueue(entries) {
       if (entries.length === 0) return [];
@@ -61,8 +74,10 @@ export function outboxStore(db: Kysely<Database>): OutboxStore {
         created_at: now,
         updated_at: now,
       }));
-      if (rows.length <= ROWS_PER_INSERT) {
-        await db.insertInto("outbox").values(rows).execute(); // one statement: atomic without a transaction
+      if (rows.length === 1) {
+        await write(insertOne(rows[0]!));
+      } else if (rows.length <= ROWS_PER_INSERT) {
+        await write(db.insertInto("outbox").values(rows).compile()); // one statement: atomic without a transaction
       } else {
         await db.transaction().execute(async (trx) => {
           for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
@@ -73,11 +88,7 @@ export function outboxStore(db: Kysely<Database>): OutboxStore {
       return rows.map(toEntry);
     },
     async markSent(id, postId) {
-      await db
-        .updateTable("outbox")
-        .set({ status: "sent", post_id: postId, updated_at: Date.now() })
-        .where("id", "=", id)
-        .execute();
+      await write(markSent({ id, post_id: postId, updated_at: Date.now() }));
     },
     async markFailed(id, error, final) {
       await db

@@ -103,6 +103,32 @@ describeEachDatabase("store contract", (db) => {
     });
   });
 
+  describe("transaction", () => {
+    it("concurrent transactions commit independently: one that throws undoes only its own writes", async () => {
+      const write = (key: string) => store.db.insertInto("kv").values({ key, value: "v", updated_at: 1 }).execute();
+      const outcomes = await Promise.allSettled([
+        store.transaction(async (trx) => {
+          await trx.insertInto("kv").values({ key: "tx-kept-1", value: "v", updated_at: 1 }).execute();
+          return "first";
+        }),
+        store.transaction(async (trx) => {
+          await trx.insertInto("kv").values({ key: "tx-undone", value: "v", updated_at: 1 }).execute();
+          throw new Error("changed my mind");
+        }),
+        store.transaction(async (trx) => {
+          await trx.insertInto("kv").values({ key: "tx-kept-2", value: "v", updated_at: 1 }).execute();
+          return "third";
+        }),
+        store.claims.claim("tx-claim", "me"),
+      ]);
+      expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message))).toEqual(["first", "changed my mind", "third", true]);
+      expect(await store.kv.get("tx-kept-1")).toBe("v");
+      expect(await store.kv.get("tx-kept-2")).toBe("v");
+      expect(await store.kv.get("tx-undone")).toBeUndefined();
+      await expect(write("tx-undone")).resolves.toBeDefined(); // the key is free: nothing was left behind
+    });
+  });
+
   describe("outbox", () => {
     it("enqueues entries in order with 26-character [a-z0-9] ids, all pending", async () => {
       const entries = await store.outbox.enqueue([

@@ -1,5 +1,7 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Kysely, Selectable } from "kysely";
+import type { Store } from "../../store/index.js";
 import { newId } from "../../store/ids.js";
+import { prepareQuery } from "../../store/prepared.js";
 import type { Database, TodoItemsTable } from "../../store/schema.js";
 
 /** One item of a todo list. */
@@ -24,7 +26,27 @@ export interface TodoItem {
 
 /** The todo tables: items and the order each list was last shown in. Each method is one or two statements. */
 export class TodoRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  // `add` runs on every "add" command: its statements are compiled once (see store/prepared.ts)
+  private readonly lockView;
+  private readonly insertItem;
+  private readonly saveViewIds;
+
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly store: Pick<Store, "db" | "transaction">) {
+    const db = store.db;
+    this.db = db;
+    // creates the view row if missing and returns its ids; the write takes the row (or database) lock
+    this.lockView = prepareQuery(["list_key", "at"], (p) =>
+      db
+        .insertInto("todo_views")
+        .values({ list_key: p.list_key, item_ids: "[]", updated_at: p.at })
+        .onConflict((oc) => oc.column("list_key").doUpdateSet({ updated_at: p.at }))
+        .returning("item_ids"),
+    );
+    this.insertItem = prepareQuery(ITEM_COLUMNS, (p) => db.insertInto("todo_items").values(p));
+    this.saveViewIds = prepareQuery(["list_key", "item_ids"], (p) => db.updateTable("todo_views").set({ item_ids: p.item_ids }).where("list_key", "=", p.list_key));
+  }
 
   /**
    * Inserts an item and appends it to the list's last shown order, in one transaction; returns
@@ -34,11 +56,12 @@ export class TodoRepo {
   async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">): Promise<{ item: TodoItem; number: number }> {
     const created = { ...item, id: newId(item.createdAt.getTime()), done: false, doneAt: undefined, doneBy: "", deletedAt: undefined };
     const at = item.createdAt.getTime();
-    const number = await this.db.transaction().execute(async (trx) => {
-      const ids = await lockView(trx, item.listKey, at);
+    const number = await this.store.transaction(async (trx) => {
+      const { rows } = await trx.executeQuery(this.lockView({ list_key: item.listKey, at }));
+      const ids = parseIds(rows[0]!.item_ids);
       ids.push(created.id);
-      await trx.insertInto("todo_items").values(toRow(created)).execute();
-      await trx.updateTable("todo_views").set({ item_ids: JSON.stringify(ids) }).where("list_key", "=", item.listKey).execute();
+      await trx.executeQuery(this.insertItem(toRow(created)));
+      await trx.executeQuery(this.saveViewIds({ list_key: item.listKey, item_ids: JSON.stringify(ids) }));
       return ids.length;
     });
     return { item: created, number };
@@ -114,16 +137,10 @@ export class TodoRepo {
   }
 }
 
-/** Creates the view row if missing and returns its ids; the write takes the row (or database) lock. */
-async function lockView(trx: Transaction<Database>, listKey: string, at: number): Promise<string[]> {
-  const row = await trx
-    .insertInto("todo_views")
-    .values({ list_key: listKey, item_ids: "[]", updated_at: at })
-    .onConflict((oc) => oc.column("list_key").doUpdateSet({ updated_at: at }))
-    .returning("item_ids")
-    .executeTakeFirstOrThrow();
-  return parseIds(row.item_ids);
-}
+const ITEM_COLUMNS = [
+  "id", "list_key", "text", "done", "created_by", "created_by_name", "created_at",
+  "done_at", "done_by", "deleted_at", "due", "assignee", "assignee_name",
+] as const satisfies ReadonlyArray<keyof TodoItemsTable>;
 
 function parseIds(text: string): string[] {
   try {

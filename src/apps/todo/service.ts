@@ -39,7 +39,7 @@ export class TodoService {
   private readonly now: () => Date;
 
   constructor(store: Store, options: { now?: () => Date } = {}) {
-    this.repo = new TodoRepo(store.db);
+    this.repo = new TodoRepo(store);
     this.now = options.now ?? (() => new Date());
   }
 
