@@ -7,7 +7,7 @@ import type { InteractionServices } from "../http/contexts.js";
 import { Interactions, type ActionHandler, type DialogHandler, type SlashHandler } from "../http/interactions.js";
 import { DEFAULT_ACTION_TTL_MS, DEFAULT_ANSWER_WITHIN_MS, DIALOG_TTL_MS, type HttpOptions } from "../http/options.js";
 import type { OutgoingWebhookPayload } from "../http/payloads.js";
-import { HttpReceiver } from "../http/receiver.js";
+import type { HttpReceiver } from "../http/receiver.js";
 import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
 import { leadingTriggerWord, stripTriggerWord, webhookEvent } from "../http/webhook-event.js";
@@ -266,6 +266,8 @@ export class Bot extends Composer {
       signAttachments: this.signAttachments,
       dialogUrl: (binding) => this.dialogUrl(binding),
     });
+    // Fastify is loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
+    const { HttpReceiver } = await import("../http/receiver.js");
     this.httpReceiver = new HttpReceiver({
       listen: http.listen,
       publicUrl: http.publicUrl,

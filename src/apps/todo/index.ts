@@ -19,8 +19,13 @@ export { TodoService } from "./service.js";
  * await bot.start();
  */
 export function todoApp(bot: Bot): void {
-  // the store is open only once the bot is started (and a restart opens it anew)
-  const todo = () => new TodoService(bot.store);
+  // the store is open only once the bot is started (and a restart opens it anew): one service
+  // per store, since building one compiles its statements
+  let service: { store: Bot["store"]; todo: TodoService } | undefined;
+  const todo = () => {
+    if (service?.store !== bot.store) service = { store: bot.store, todo: new TodoService(bot.store) };
+    return service.todo;
+  };
   bot.on("posted", async (ctx, next) => {
     const command = ctx.post ? todoText(ctx) : undefined;
     if (command === undefined || !ctx.sender) return next();
