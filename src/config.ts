@@ -112,7 +112,24 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
       `${missing} is missing: to use a Mattermost server set both mattermost.url and mattermost.bot_token; to use the built-in sandbox set neither.\n  example: ${EXAMPLES[missing.startsWith("mattermost.url") ? "mattermost.url" : "mattermost.bot_token"]}`,
     );
   }
+  checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
   return config;
+}
+
+/** Slash commands and trigger words reach the bot over HTTP: a bridge using one needs `[http]` and the tokens. */
+function checkBridgeTriggers(config: Config, source: string): void {
+  for (const [i, bridge] of config.bridge.entries()) {
+    const needs = (key: "slash" | "trigger_word", what: string, tokensKey: "slash_tokens" | "outgoing_webhook_tokens") => {
+      const value = bridge[key];
+      if (value === undefined || config.http?.[tokensKey].length) return;
+      const missing = config.http ? `http.${tokensKey} is empty` : "there is no [http] section";
+      throw new ConfigError(
+        `${source}: bridge[${i}].${key} = ${JSON.stringify(value)}: ${what} reach the bot over HTTP, but ${missing}; add the token Mattermost shows for the integration (env MMBOT_HTTP_${tokensKey.toUpperCase()})\n  example: [http] listen = "0.0.0.0:3000", ${tokensKey} = ["<token>"]`,
+      );
+    };
+    needs("slash", "slash commands", "slash_tokens");
+    needs("trigger_word", "outgoing webhooks", "outgoing_webhook_tokens");
+  }
 }
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {

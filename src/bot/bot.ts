@@ -19,6 +19,7 @@ import { Composer } from "./composer.js";
 import { Context } from "./context.js";
 import { toBotEvent, type BotEvent } from "./event.js";
 import { Outbox } from "./outbox.js";
+import { postEntries } from "./post-entries.js";
 import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
 import { RecentIds } from "./recent-ids.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -67,12 +68,14 @@ export class Bot extends Composer {
   private ownsStore = false;
   private readonly interactions: Interactions;
   private httpReceiver: HttpReceiver | undefined;
+  private readonly triggerWords: string[];
 
   constructor(private readonly options: BotOptions) {
     super();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
+    this.triggerWords = [...(options.http?.triggerWords ?? [])];
     this.interactions = new Interactions({ logger: this.logger, policy: this.policy, answerWithinMs: this.answerWithinMs });
   }
 
@@ -178,11 +181,23 @@ export class Bot extends Composer {
     this.me = undefined;
   }
 
-  /** Sends a post as the bot through the outbox, outside any handler. */
-  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[] } = {}) {
+  /**
+   * Sends a post as the bot through the outbox, outside any handler. Long text is split at
+   * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
+   */
+  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}) {
     if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
     const props = options.attachments ? { ...options.props, attachments: this.signAttachments(options.attachments, channelId) } : options.props;
-    return this.outbox.send([{ kind: "post", channel_id: channelId, root_id: options.rootId ?? "", user_id: "", message, props }]);
+    return this.outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
+  }
+
+  /**
+   * Adds outgoing-webhook trigger words (as `http.triggerWords`): a post starting with one is
+   * addressed to the bot whether it arrives over WebSocket or the webhook. For apps that answer one.
+   */
+  addTriggerWords(...words: string[]): this {
+    for (const word of words) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
+    return this;
   }
 
   /**
@@ -202,8 +217,8 @@ export class Bot extends Composer {
       if (post.user_id === me.id) return; // our own echo: not worth a store write
       if (!(await this.store.claims.claim(`post:${post.id}`, this.instanceId))) return;
     }
-    const triggerWords = this.options.http?.triggerWords;
-    if (post && event.type === "posted" && !event.triggerWord && triggerWords?.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
+    const triggerWords = this.triggerWords;
+    if (post && event.type === "posted" && !event.triggerWord && triggerWords.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
     const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
     const decision = decide(event, me, sender, this.policy);
     const ctx = new Context(
