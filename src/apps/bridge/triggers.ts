@@ -53,7 +53,8 @@ export function slashRequest(ctx: SlashContext, bot: Bot): BridgeRequest {
       } catch (error) {
         if (!isRefusedByServer(error)) throw error; // the outbox retries the post
         ctx.logger.warn({ err: error, channelId: ctx.channel.id }, "bridge: cannot post the result in the channel");
-        await ctx.respondLater(privateResult(answer, bot.user.username, error.message));
+        const said = typeof error.body === "object" && error.body.message ? error.body.message : `status ${error.status}`;
+        await ctx.respondLater(privateResult(answer, bot.user.username, `the server said: ${said}`));
       }
     },
   };
