@@ -1,0 +1,139 @@
+// Throughput of the bot's HTTP receiver: a Bot (a child process, so its RSS is its own) with
+// `http` on and a trivial slash handler answering inline; autocannon sends it a recorded-shape
+// slash command request (mattermost-fixtures/integrations/slash-command.json) over 64
+// connections for 10 s. A second run sends an outgoing webhook (outgoing-webhook-json-in-thread)
+// for one post, which the bot reads over REST from the sandbox each time and handles once (later
+// copies are deduplicated). Prints requests/s, p50/p99 latency, errors/non-2xx, the bot's RSS.
+//   npm run bench:webhook           (CONNECTIONS=64 DURATION=10 to change the load)
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
+const DURATION = Number(process.env.DURATION ?? 10);
+const SLASH_TOKEN = "benchslashtokenbenchslash1";
+const HOOK_TOKEN = "benchhooktokenbenchhookto1";
+
+if (process.argv[2] === "--bot") await runBot();
+else await main();
+
+/** The child: a bot on the sandbox given in the environment, printing its receiver's URL. */
+async function runBot() {
+  const { Bot } = await import("../dist/index.js");
+  const bot = new Bot({
+    url: process.env.BENCH_SANDBOX_URL,
+    token: process.env.BENCH_BOT_TOKEN,
+    store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-bench-http-")), "bot.db")}`,
+    policy: { allowedUsers: "*" },
+    http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] }, triggerWords: ["!bench"] },
+  });
+  bot.slash("/bench", (ctx) => ctx.respond({ text: `ok: ${ctx.text}` }));
+  bot.use(() => undefined); // the webhook's post: handled, nothing answered
+  await bot.start();
+  process.stdout.write(`${JSON.stringify({ url: bot.httpUrl })}\n`);
+  process.on("SIGTERM", () => void bot.stop().then(() => process.exit(0)));
+}
+
+async function main() {
+  const { Sandbox } = await import("../dist/sandbox/index.js");
+  const sandbox = await Sandbox.start();
+  const seed = sandbox.seed();
+  const alice = seed.users.alice.user;
+  const ops = seed.channels.ops;
+
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--bot"], {
+    env: { ...process.env, BENCH_SANDBOX_URL: sandbox.url, BENCH_BOT_TOKEN: seed.bot.token },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const { url } = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
+    });
+    child.on("exit", (code) => reject(new Error(`the bot exited with ${code}`)));
+  });
+  const idleRss = rssMb(child.pid);
+  console.log(`bot receiver ${url} (pid ${child.pid}); ${CONNECTIONS} connections, ${DURATION} s per run; node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+
+  // the recorded request's fields, in its order, with this sandbox's ids
+  const slashBody = new URLSearchParams({
+    channel_id: ops.id,
+    channel_name: "ops",
+    command: "/bench",
+    response_url: `${sandbox.url}/hooks/commands/dk5bmxrftfdp7c9mux3dupw3zh`,
+    team_domain: "acme",
+    team_id: seed.team.id,
+    text: "list",
+    token: SLASH_TOKEN,
+    trigger_id: "enhrdGJtbmFoaXlvZGQxY2tlZ2lxbndxbWg6cDR4OTNhY2FmajhnaWozMTRjcWJwN2dzb2U6MTc5NTQ5Nzc4NDIxMzpNRVVDSVFENHFVczh5UTNSWmZkSzVxRUhLbGlNV1hjUjEvL0NpT2hJZ0hmdEovZjhMZ0lnU3lMak5EMnJwYkhKMlY1aWhNd0drbmtCbjEyTEtxcVMrY05yTjFnRkM0UT0=",
+    user_id: alice.id,
+    user_name: "alice",
+  }).toString();
+  const slashHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", authorization: `Token ${SLASH_TOKEN}`, "content-type": "application/x-www-form-urlencoded" };
+
+  const post = sandbox.post(alice.id, { channel_id: ops.id, message: "!bench list" });
+  const hookBody = JSON.stringify({
+    token: HOOK_TOKEN,
+    team_id: seed.team.id,
+    team_domain: "acme",
+    channel_id: ops.id,
+    channel_name: "ops",
+    timestamp: post.create_at,
+    user_id: alice.id,
+    user_name: "alice",
+    post_id: post.id,
+    text: "!bench list",
+    trigger_word: "!bench",
+    file_ids: "",
+  });
+  const hookHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", "content-type": "application/json" };
+
+  // every answer is checked once before measuring: a benchmark of refusals measures nothing
+  await expectOk(`${url}/slash`, slashHeaders, slashBody, '{"response_type":"ephemeral","text":"ok: list"}');
+  await expectOk(`${url}/hooks/outgoing`, hookHeaders, hookBody, "{}");
+
+  await load(`${url}/slash`, slashHeaders, slashBody, 2); // warm-up
+  const slash = await load(`${url}/slash`, slashHeaders, slashBody, DURATION);
+  report("slash command, answered inline", slash);
+  const slashRss = rssMb(child.pid);
+  const hook = await load(`${url}/hooks/outgoing`, hookHeaders, hookBody, DURATION);
+  report("outgoing webhook (post read over REST)", hook);
+  const hookRss = rssMb(child.pid);
+
+  console.log("");
+  console.log(`slash commands:     ${slash.requests.average.toFixed(0)} req/s   (target ≥ 8,000)`);
+  console.log(`bot RSS:            ${idleRss.toFixed(1)} MB idle, ${slashRss.toFixed(1)} MB after the slash run, ${hookRss.toFixed(1)} MB after the webhook run (peak ${peakRssMb(child.pid).toFixed(1)} MB)`);
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+  await sandbox.close();
+  process.exit(0);
+}
+
+function load(url, headers, body, seconds) {
+  return autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: seconds });
+}
+
+function report(label, r) {
+  const failed = r.errors + r.timeouts + r.non2xx;
+  console.log(
+    `${label.padEnd(40)} ${r.requests.average.toFixed(0).padStart(6)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
+      `${r.requests.total} requests, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}${failed ? "  ← FAILURES" : ""}`,
+  );
+}
+
+async function expectOk(url, headers, body, expected) {
+  const response = await fetch(url, { method: "POST", headers, body });
+  const text = await response.text();
+  if (response.status !== 200 || text !== expected) throw new Error(`${url} answered ${response.status} ${text}; expected 200 ${expected}`);
+}
+
+function rssMb(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
+}
+
+function peakRssMb(pid) {
+  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
+}
