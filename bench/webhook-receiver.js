@@ -3,9 +3,12 @@
 // slash command request (mattermost-fixtures/integrations/slash-command.json) over 64
 // connections for 10 s. A second run sends an outgoing webhook (outgoing-webhook-json-in-thread)
 // for one post, which the bot reads over REST from the sandbox each time and handles once (later
-// copies are deduplicated). Prints requests/s, p50/p99 latency, errors/non-2xx, the bot's RSS.
-//   npm run bench:webhook           (CONNECTIONS=64 DURATION=10 to change the load)
-import { spawn } from "node:child_process";
+// copies are deduplicated). Prints requests/s, p50/p99 latency, errors/non-2xx, the bot's RSS,
+// and the bot's CPU time per request (steadier than requests/s on a shared, busy machine).
+//   npm run bench:webhook           (CONNECTIONS=64 DURATION=10 to change the load;
+//                                    RUNS=slash for the first run only;
+//                                    CPU_PROF=<dir> writes the bot's .cpuprofile there)
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +18,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const DURATION = Number(process.env.DURATION ?? 10);
 const SLASH_TOKEN = "benchslashtokenbenchslash1";
 const HOOK_TOKEN = "benchhooktokenbenchhookto1";
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
 if (process.argv[2] === "--bot") await runBot();
 else await main();
@@ -43,7 +47,8 @@ async function main() {
   const alice = seed.users.alice.user;
   const ops = seed.channels.ops;
 
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--bot"], {
+  const profile = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, new URL(import.meta.url).pathname, "--bot"], {
     env: { ...process.env, BENCH_SANDBOX_URL: sandbox.url, BENCH_BOT_TOKEN: seed.bot.token },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -55,6 +60,7 @@ async function main() {
     });
     child.on("exit", (code) => reject(new Error(`the bot exited with ${code}`)));
   });
+  process.on("exit", () => child.kill("SIGKILL")); // never leave the bot behind, even on a failure
   const idleRss = rssMb(child.pid);
   console.log(`bot receiver ${url} (pid ${child.pid}); ${CONNECTIONS} connections, ${DURATION} s per run; node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
 
@@ -95,16 +101,19 @@ async function main() {
   await expectOk(`${url}/slash`, slashHeaders, slashBody, '{"response_type":"ephemeral","text":"ok: list"}');
   await expectOk(`${url}/hooks/outgoing`, hookHeaders, hookBody, "{}");
 
-  await load(`${url}/slash`, slashHeaders, slashBody, 2); // warm-up
-  const slash = await load(`${url}/slash`, slashHeaders, slashBody, DURATION);
+  await load(`${url}/slash`, slashHeaders, slashBody, 2, child.pid); // warm-up
+  const slash = await load(`${url}/slash`, slashHeaders, slashBody, DURATION, child.pid);
   report("slash command, answered inline", slash);
   const slashRss = rssMb(child.pid);
-  const hook = await load(`${url}/hooks/outgoing`, hookHeaders, hookBody, DURATION);
-  report("outgoing webhook (post read over REST)", hook);
-  const hookRss = rssMb(child.pid);
+  let hookRss = slashRss;
+  if ((process.env.RUNS ?? "slash,webhook").includes("webhook")) {
+    report("outgoing webhook (post read over REST)", await load(`${url}/hooks/outgoing`, hookHeaders, hookBody, DURATION, child.pid));
+    hookRss = rssMb(child.pid);
+  }
 
   console.log("");
-  console.log(`slash commands:     ${slash.requests.average.toFixed(0)} req/s   (target ≥ 8,000)`);
+  const capacity = 1e6 / slash.botCpuMicrosPerRequest;
+  console.log(`slash commands:     ${slash.requests.average.toFixed(0)} req/s   (target ≥ 8,000); the bot's CPU per request allows ${capacity.toFixed(0)} req/s on one free core`);
   console.log(`bot RSS:            ${idleRss.toFixed(1)} MB idle, ${slashRss.toFixed(1)} MB after the slash run, ${hookRss.toFixed(1)} MB after the webhook run (peak ${peakRssMb(child.pid).toFixed(1)} MB)`);
   child.kill("SIGTERM");
   await new Promise((resolve) => child.once("exit", resolve));
@@ -112,15 +121,24 @@ async function main() {
   process.exit(0);
 }
 
-function load(url, headers, body, seconds) {
-  return autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: seconds });
+async function load(url, headers, body, seconds, pid) {
+  const cpuBefore = cpuSeconds(pid);
+  const result = await autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: seconds });
+  result.botCpuMicrosPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.requests.total;
+  return result;
+}
+
+/** User + system CPU time the process has used. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
 }
 
 function report(label, r) {
   const failed = r.errors + r.timeouts + r.non2xx;
   console.log(
     `${label.padEnd(40)} ${r.requests.average.toFixed(0).padStart(6)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
-      `${r.requests.total} requests, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}${failed ? "  ← FAILURES" : ""}`,
+      `bot CPU ${r.botCpuMicrosPerRequest.toFixed(0)} µs/request, ${r.requests.total} requests, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}${failed ? "  ← FAILURES" : ""}`,
   );
 }
 

@@ -267,14 +267,15 @@ export class Bot extends Composer {
   }
 
   private async startHttp(http: HttpOptions): Promise<void> {
-    const services = (): InteractionServices => ({
+    // one for every request: the bot is started, so who it is no longer changes
+    const services: InteractionServices = {
       client: this.client,
       logger: this.logger,
       me: this.user,
       fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
       signAttachments: this.signAttachments,
       dialogUrl: (binding) => this.dialogUrl(binding),
-    });
+    };
     this.httpReceiver = new HttpReceiver({
       listen: http.listen,
       publicUrl: http.publicUrl,
@@ -284,9 +285,9 @@ export class Bot extends Composer {
       logger: this.logger,
       handlers: {
         outgoingWebhook: (payload) => this.onOutgoingWebhook(payload),
-        slash: (payload) => this.interactions.runSlash(payload, services()),
-        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services()),
-        dialog: (payload) => this.interactions.runDialog(payload, services()),
+        slash: (payload) => this.interactions.runSlash(payload, services),
+        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services),
+        dialog: (payload) => this.interactions.runDialog(payload, services),
       },
     });
     await this.httpReceiver.start();
@@ -305,7 +306,7 @@ export class Bot extends Composer {
     // answer when handled (the reply is already posted), or acknowledge at the deadline
     const slot = new AnswerSlot(this.answerWithinMs);
     void this.handle(webhookEvent(payload, post)).then(() => slot.close({}));
-    return slot.body;
+    return slot.waitForAnswer();
   }
 
   /** Points actions at the HTTP receiver and signs them for the channel; plain attachments pass as they are. */
