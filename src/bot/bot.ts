@@ -295,6 +295,8 @@ export class Bot extends Composer {
 
   /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
   private async onOutgoingWebhook(payload: OutgoingWebhookPayload): Promise<object> {
+    // already handled (the WebSocket usually delivers first): nothing to read, nothing to do
+    if (this.seenPosts.has(payload.post_id)) return {};
     let post: Post;
     try {
       post = await this.client.getPost(payload.post_id);
