@@ -4,10 +4,12 @@
 // connections for 10 s. A second run sends an outgoing webhook (outgoing-webhook-json-in-thread)
 // for one post: the first copy is read over REST and handled, every later one is recognised as
 // handled already and acknowledged at once — what happens to most webhooks in production, where
-// the WebSocket delivers the post first. Prints requests/s, p50/p99 latency, errors/non-2xx, the bot's RSS,
+// the WebSocket delivers the post first. A third run sends a webhook for a new post each time (in
+// a channel the bot is not in, so only the webhook brings it): read over REST, claimed in the
+// store, handled by a handler that does nothing. Prints requests/s, p50/p99 latency, errors/non-2xx, the bot's RSS,
 // and the bot's CPU time per request (steadier than requests/s on a shared, busy machine).
 //   npm run bench:webhook           (CONNECTIONS=64 DURATION=10 to change the load;
-//                                    RUNS=slash,webhook,webhook chooses the runs, in order;
+//                                    RUNS=slash,webhook,fresh chooses the runs, in order;
 //                                    CPU_PROF=<dir> writes the bot's .cpuprofile there)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -19,6 +21,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const DURATION = Number(process.env.DURATION ?? 10);
 const SLASH_TOKEN = "benchslashtokenbenchslash1";
 const HOOK_TOKEN = "benchhooktokenbenchhookto1";
+const FRESH_POSTS = Number(process.env.FRESH_POSTS ?? 40_000);
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
 if (process.argv[2] === "--bot") await runBot();
@@ -49,6 +52,11 @@ async function main() {
   const ops = seed.channels.ops;
 
   const profile = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  // posts the bot has not seen (it is not in ~off-topic, so no WebSocket event): one per webhook
+  const offTopic = seed.channels.offTopic;
+  const freshPosts = [];
+  for (let i = 0; i < FRESH_POSTS; i++) freshPosts.push(sandbox.post(alice.id, { channel_id: offTopic.id, message: `!bench item ${i}` }));
+
   const child = spawn(process.execPath, [...profile, new URL(import.meta.url).pathname, "--bot"], {
     env: { ...process.env, BENCH_SANDBOX_URL: sandbox.url, BENCH_BOT_TOKEN: seed.bot.token },
     stdio: ["ignore", "pipe", "inherit"],
@@ -81,38 +89,43 @@ async function main() {
   }).toString();
   const slashHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", authorization: `Token ${SLASH_TOKEN}`, "content-type": "application/x-www-form-urlencoded" };
 
-  const post = sandbox.post(alice.id, { channel_id: ops.id, message: "!bench list" });
-  const hookBody = JSON.stringify({
-    token: HOOK_TOKEN,
-    team_id: seed.team.id,
-    team_domain: "acme",
-    channel_id: ops.id,
-    channel_name: "ops",
-    timestamp: post.create_at,
-    user_id: alice.id,
-    user_name: "alice",
-    post_id: post.id,
-    text: "!bench list",
-    trigger_word: "!bench",
-    file_ids: "",
-  });
+  const hookBody = (post, channel) =>
+    JSON.stringify({
+      token: HOOK_TOKEN,
+      team_id: seed.team.id,
+      team_domain: "acme",
+      channel_id: channel.id,
+      channel_name: channel.name,
+      timestamp: post.create_at,
+      user_id: alice.id,
+      user_name: "alice",
+      post_id: post.id,
+      text: post.message,
+      trigger_word: "!bench",
+      file_ids: "",
+    });
   const hookHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", "content-type": "application/json" };
+  const seen = sandbox.post(alice.id, { channel_id: ops.id, message: "!bench list" });
+  const seenBody = hookBody(seen, ops);
+  const fresh = freshPosts.map((post) => hookBody(post, offTopic));
 
   // every answer is checked once before measuring: a benchmark of refusals measures nothing
   await expectOk(`${url}/slash`, slashHeaders, slashBody, '{"response_type":"ephemeral","text":"ok: list"}');
-  await expectOk(`${url}/hooks/outgoing`, hookHeaders, hookBody, "{}");
+  await expectOk(`${url}/hooks/outgoing`, hookHeaders, seenBody, "{}");
+  await expectOk(`${url}/hooks/outgoing`, hookHeaders, fresh.pop(), "{}");
 
   await load(`${url}/slash`, slashHeaders, slashBody, 2, child.pid); // warm-up
   const runs = {
     slash: { label: "slash command, answered inline", path: "/slash", headers: slashHeaders, body: slashBody },
-    webhook: { label: "outgoing webhook, post already handled", path: "/hooks/outgoing", headers: hookHeaders, body: hookBody },
+    webhook: { label: "outgoing webhook, post already handled", path: "/hooks/outgoing", headers: hookHeaders, body: seenBody },
+    fresh: { label: "outgoing webhook, a new post each time", path: "/hooks/outgoing", headers: hookHeaders, bodies: fresh },
   };
   const rss = [`${idleRss.toFixed(1)} MB idle`];
   let slash;
-  for (const name of (process.env.RUNS ?? "slash,webhook").split(",")) {
+  for (const name of (process.env.RUNS ?? "slash,webhook,fresh").split(",")) {
     const run = runs[name];
-    if (!run) throw new Error(`RUNS: unknown run ${name}; expected slash or webhook`);
-    const result = await load(`${url}${run.path}`, run.headers, run.body, DURATION, child.pid);
+    if (!run) throw new Error(`RUNS: unknown run ${name}; expected slash, webhook or fresh`);
+    const result = await load(`${url}${run.path}`, run.headers, run.bodies ?? run.body, DURATION, child.pid);
     report(run.label, result);
     slash ??= name === "slash" ? result : undefined;
     rss.push(`${rssMb(child.pid).toFixed(1)} MB after the ${name} run`);
@@ -130,9 +143,13 @@ async function main() {
   process.exit(0);
 }
 
+/** `body`: the same for every request, or a list taken in turn (past its end, from the start again). */
 async function load(url, headers, body, seconds, pid) {
   const cpuBefore = cpuSeconds(pid);
-  const result = await autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: seconds });
+  const bodies = Array.isArray(body) ? body : undefined;
+  let next = 0;
+  const requests = bodies && [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) }];
+  const result = await autocannon({ url, method: "POST", headers, body: bodies ? undefined : body, requests, connections: CONNECTIONS, duration: seconds });
   result.botCpuMicrosPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.requests.total;
   return result;
 }
