@@ -116,19 +116,20 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
   return config;
 }
 
-/** Slash commands and trigger words reach the bot over HTTP: a bridge using one needs `[http]` and the tokens. */
+/**
+ * Slash commands and trigger words reach the bot over HTTP: a bridge using one needs `[http]`.
+ * (Its tokens are not required here: a receiver without them refuses those requests by name.)
+ */
 function checkBridgeTriggers(config: Config, source: string): void {
+  if (config.http) return;
   for (const [i, bridge] of config.bridge.entries()) {
-    const needs = (key: "slash" | "trigger_word", what: string, tokensKey: "slash_tokens" | "outgoing_webhook_tokens") => {
+    for (const [key, what, tokens] of [["slash", "slash commands", "slash_tokens"], ["trigger_word", "outgoing webhooks", "outgoing_webhook_tokens"]] as const) {
       const value = bridge[key];
-      if (value === undefined || config.http?.[tokensKey].length) return;
-      const missing = config.http ? `http.${tokensKey} is empty` : "there is no [http] section";
+      if (value === undefined) continue;
       throw new ConfigError(
-        `${source}: bridge[${i}].${key} = ${JSON.stringify(value)}: ${what} reach the bot over HTTP, but ${missing}; add the token Mattermost shows for the integration (env MMBOT_HTTP_${tokensKey.toUpperCase()})\n  example: [http] listen = "0.0.0.0:3000", ${tokensKey} = ["<token>"]`,
+        `${source}: bridge[${i}].${key} = ${JSON.stringify(value)}: ${what} reach the bot over HTTP, but there is no [http] section; add one with the token Mattermost shows for the integration (env MMBOT_HTTP_${tokens.toUpperCase()})\n  example: [http] listen = "0.0.0.0:3000", ${tokens} = ["<token>"]`,
       );
-    };
-    needs("slash", "slash commands", "slash_tokens");
-    needs("trigger_word", "outgoing webhooks", "outgoing_webhook_tokens");
+    }
   }
 }
 
