@@ -122,7 +122,25 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
     const words = config.http.outgoing_webhooks.flatMap((hook) => hook.trigger_words);
     config.http.trigger_words = [...new Set([...config.http.trigger_words, ...words])];
   }
+  checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
   return config;
+}
+
+/**
+ * Slash commands and trigger words reach the bot over HTTP: a bridge using one needs `[http]`.
+ * (Its tokens are not required here: a receiver without them refuses those requests by name.)
+ */
+function checkBridgeTriggers(config: Config, source: string): void {
+  if (config.http) return;
+  for (const [i, bridge] of config.bridge.entries()) {
+    for (const [key, what, tokens] of [["slash", "slash commands", "slash_tokens"], ["trigger_word", "outgoing webhooks", "outgoing_webhook_tokens"]] as const) {
+      const value = bridge[key];
+      if (value === undefined) continue;
+      throw new ConfigError(
+        `${source}: bridge[${i}].${key} = ${JSON.stringify(value)}: ${what} reach the bot over HTTP, but there is no [http] section; add one with the token Mattermost shows for the integration (env MMBOT_HTTP_${tokens.toUpperCase()})\n  example: [http] listen = "0.0.0.0:3000", ${tokens} = ["<token>"]`,
+      );
+    }
+  }
 }
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {

@@ -20,6 +20,7 @@ import { Composer } from "./composer.js";
 import { Context } from "./context.js";
 import { toBotEvent, type BotEvent } from "./event.js";
 import { Outbox } from "./outbox.js";
+import { postEntries } from "./post-entries.js";
 import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
 import { RecentIdSet } from "../mattermost/inbound.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -68,12 +69,14 @@ export class Bot extends Composer {
   private ownsStore = false;
   private readonly interactions: Interactions;
   private httpReceiver: HttpReceiver | undefined;
+  private readonly triggerWords: string[];
 
   constructor(private readonly options: BotOptions) {
     super();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
+    this.triggerWords = [...(options.http?.triggerWords ?? [])];
     this.interactions = new Interactions({ logger: this.logger, policy: this.policy, answerWithinMs: this.answerWithinMs });
   }
 
@@ -184,11 +187,23 @@ export class Bot extends Composer {
     this.me = undefined;
   }
 
-  /** Sends a post as the bot through the outbox, outside any handler. */
-  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[] } = {}) {
+  /**
+   * Sends a post as the bot through the outbox, outside any handler. Long text is split at
+   * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
+   */
+  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}) {
     if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
     const props = options.attachments ? { ...options.props, attachments: this.signAttachments(options.attachments, channelId) } : options.props;
-    return this.outbox.send([{ kind: "post", channel_id: channelId, root_id: options.rootId ?? "", user_id: "", message, props }]);
+    return this.outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
+  }
+
+  /**
+   * Adds outgoing-webhook trigger words (as `http.triggerWords`): a post starting with one is
+   * addressed to the bot whether it arrives over WebSocket or the webhook. For apps that answer one.
+   */
+  addTriggerWords(...words: string[]): this {
+    for (const word of words) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
+    return this;
   }
 
   /**
@@ -208,8 +223,8 @@ export class Bot extends Composer {
       if (post.user_id === me.id) return; // our own echo: not worth a store write
       if (!(await this.store.claims.claim(`post:${post.id}`, this.instanceId))) return;
     }
-    const triggerWords = this.options.http?.triggerWords;
-    if (post && event.type === "posted" && !event.triggerWord && triggerWords?.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
+    const triggerWords = this.triggerWords;
+    if (post && event.type === "posted" && !event.triggerWord && triggerWords.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
     const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
     const decision = decide(event, me, sender, this.policy);
     const ctx = new Context(
@@ -258,14 +273,15 @@ export class Bot extends Composer {
   }
 
   private async startHttp(http: HttpOptions): Promise<void> {
-    const services = (): InteractionServices => ({
+    // one for every request: the bot is started, so who it is no longer changes
+    const services: InteractionServices = {
       client: this.client,
       logger: this.logger,
       me: this.user,
       fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
       signAttachments: this.signAttachments,
       dialogUrl: (binding) => this.dialogUrl(binding),
-    });
+    };
     // Fastify is loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
     const { HttpReceiver } = await import("../http/receiver.js");
     this.httpReceiver = new HttpReceiver({
@@ -278,9 +294,9 @@ export class Bot extends Composer {
       logger: this.logger,
       handlers: {
         outgoingWebhook: (payload) => this.onOutgoingWebhook(payload),
-        slash: (payload) => this.interactions.runSlash(payload, services()),
-        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services()),
-        dialog: (payload) => this.interactions.runDialog(payload, services()),
+        slash: (payload) => this.interactions.runSlash(payload, services),
+        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services),
+        dialog: (payload) => this.interactions.runDialog(payload, services),
       },
     });
     await this.httpReceiver.start();
@@ -288,6 +304,8 @@ export class Bot extends Composer {
 
   /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
   private async onOutgoingWebhook(payload: OutgoingWebhookPayload): Promise<object> {
+    // already handled (the WebSocket usually delivers first): nothing to read, nothing to do
+    if (this.seenPosts.has(payload.post_id)) return {};
     let post: Post;
     try {
       post = await this.client.getPost(payload.post_id);
@@ -299,7 +317,7 @@ export class Bot extends Composer {
     // answer when handled (the reply is already posted), or acknowledge at the deadline
     const slot = new AnswerSlot(this.answerWithinMs);
     void this.handle(webhookEvent(payload, post)).then(() => slot.close({}));
-    return slot.body;
+    return slot.waitForAnswer();
   }
 
   /** Points actions at the HTTP receiver and signs them for the channel; plain attachments pass as they are. */

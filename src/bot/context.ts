@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import type { BotEvent } from "./event.js";
 import type { Outbox } from "./outbox.js";
-import { splitMessage } from "./split.js";
+import { postEntries } from "./post-entries.js";
 
 /** What a reply can carry besides text. */
 export interface ReplyOptions {
@@ -86,20 +86,8 @@ export class Context {
     const options = typeof input === "string" ? { text: input } : input;
     const post = this.event.post;
     const rootId = options.inChannel ? "" : this.services.threadReplies ? this.rootId : (post?.root_id ?? "");
-    const chunks = splitMessage(options.text);
     const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
-    return this.services.outbox.send(
-      chunks.map((message, i) => ({
-        kind: "post" as const,
-        channel_id: this.channelId,
-        root_id: rootId,
-        user_id: "",
-        message,
-        // attachments and files go with the last part, under the whole text
-        props: i === chunks.length - 1 ? props : undefined,
-        file_ids: i === chunks.length - 1 ? options.fileIds : undefined,
-      })),
-    );
+    return this.services.outbox.send(postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds }));
   }
 
   private signed(attachments: MessageAttachment[]): MessageAttachment[] {

@@ -5,15 +5,25 @@
  * later is delivered another way (response_url, REST).
  */
 export class AnswerSlot {
-  /** The body the HTTP request is answered with. */
-  readonly body: Promise<object>;
+  private readonly body: Promise<object>;
   private resolve!: (body: object) => void;
   private open = true;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(answerWithinMs: number, onDeadline: () => object = () => ({})) {
+  constructor(
+    private readonly answerWithinMs: number,
+    private readonly onDeadline: () => object = () => ({}),
+  ) {
     this.body = new Promise((resolve) => (this.resolve = resolve));
-    this.timer = setTimeout(() => this.close(onDeadline()), answerWithinMs);
+  }
+
+  /**
+   * The body the HTTP request is answered with. Call it once the handler has started: the
+   * deadline runs from here, and a handler that answered synchronously never needs a timer.
+   */
+  waitForAnswer(): Promise<object> {
+    if (this.open && !this.timer) this.timer = setTimeout(() => this.close(this.onDeadline()), this.answerWithinMs);
+    return this.body;
   }
 
   /** Still possible to answer inline. */

@@ -64,7 +64,7 @@ export class Interactions {
         slot.close({});
       }
     });
-    return slot.body;
+    return slot.waitForAnswer();
   }
 
   async runAction(actionId: string, payload: ActionClickPayload, data: Record<string, unknown>, services: InteractionServices): Promise<object> {
@@ -90,7 +90,7 @@ export class Interactions {
         slot.close(clicked.takeAnswer());
       }
     });
-    return slot.body;
+    return slot.waitForAnswer();
   }
 
   async runDialog(payload: DialogSubmissionPayload, services: InteractionServices): Promise<object> {
@@ -119,7 +119,7 @@ export class Interactions {
       const problems = Object.entries(answer?.errors ?? {}).map(([field, message]) => `${field}: ${message}`);
       await tell(`Your ${ctx.callbackId} form was not accepted: ${[answer?.error, ...problems].filter(Boolean).join("; ")}`);
     });
-    return slot.body;
+    return slot.waitForAnswer();
   }
 
   /** The policy's answer to this user in this channel; names are looked up when the request lacks them (dialogs). */

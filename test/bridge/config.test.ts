@@ -80,6 +80,34 @@ max_concurrent = 2
     );
   });
 
+  it("takes a slash command and a trigger word besides or instead of the command word, and wants at least one", () => {
+    const http = `[http]\nslash_tokens = ["t1"]\noutgoing_webhook_tokens = ["t2"]\n`;
+    const config = load(`${http}[[bridge]]\nslash = "/deploy"\ntrigger_word = "!deploy"\nprogram = "sh"\n`);
+    expect(config.bridge[0]).toMatchObject({ slash: "/deploy", trigger_word: "!deploy" });
+    expect(config.bridge[0]?.command).toBeUndefined();
+    expect(() => load(`${http}[[bridge]]\nprogram = "sh"\n`)).toThrow(
+      /bridge\[0\]\.command is missing: expected at least one trigger: command = "deploy" \(@bot deploy …\), slash = "\/deploy" or trigger_word = "deploy"/,
+    );
+    expect(() => load(`${http}[[bridge]]\nslash = "deploy"\nprogram = "sh"\n`)).toThrow(/bridge\[0\]\.slash = "deploy": expected "\/" then one word.*\n {2}example: slash = "\/todo"/);
+    expect(() => load(`${http}[[bridge]]\ntrigger_word = "two words"\nprogram = "sh"\n`)).toThrow(/bridge\[0\]\.trigger_word = "two words": expected one word without spaces/);
+    expect(() => load(`${http}[[bridge]]\nslash = "/a"\nprogram = "sh"\n[[bridge]]\nslash = "/A"\nprogram = "sh"\n`)).toThrow(
+      /bridge\[1\]\.slash = "\/A": expected a slash command not used by another bridge \(bridge\[0\] has it too\)/,
+    );
+    expect(() => load(`${http}[[bridge]]\ntrigger_word = "go"\nprogram = "sh"\n[[bridge]]\ntrigger_word = "go"\nprogram = "sh"\n`)).toThrow(/bridge\[1\]\.trigger_word = "go": expected a trigger word not used by another bridge/);
+    expect(() => bridgeApp(new Bot({ url: "http://127.0.0.1:1", token: "x" }), [{ program: "sh" }])).toThrow(/bridge\[0\]\.command: expected at least one trigger/);
+  });
+
+  it("wants the [http] section for a slash command or a trigger word", () => {
+    expect(() => load(`[[bridge]]\nslash = "/deploy"\nprogram = "sh"\n`)).toThrow(
+      /bridge\[0\]\.slash = "\/deploy": slash commands reach the bot over HTTP, but there is no \[http\] section; .*\(env MMBOT_HTTP_SLASH_TOKENS\)\n {2}example: \[http\] listen = "0\.0\.0\.0:3000", slash_tokens = \["<token>"\]/,
+    );
+    expect(() => load(`[[bridge]]\ncommand = "x"\ntrigger_word = "deploy"\nprogram = "sh"\n`)).toThrow(
+      /bridge\[0\]\.trigger_word = "deploy": outgoing webhooks reach the bot over HTTP, but there is no \[http\] section; [\s\S]*outgoing_webhook_tokens = \["<token>"\]/,
+    );
+    const fromEnv = loadConfig({ path: file(`[[bridge]]\nslash = "/deploy"\nprogram = "sh"\n`), env: { MMBOT_HTTP_SLASH_TOKENS: "t" } });
+    expect(fromEnv.http?.slash_tokens).toEqual(["t"]);
+  });
+
   it("accepts the example file, programs included", () => {
     const config = loadConfig({ path: join(import.meta.dirname, "../../examples/mmbot.bridge.toml"), env: {} });
     expect(config.bridge.map((b) => b.command)).toEqual(["tasks", "disk"]);

@@ -118,6 +118,12 @@ describe("slash commands", () => {
     expect(later.text).toMatch(/^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/);
   });
 
+  it("reads a form field sent twice as its last value, and a field named __proto__ as a plain field", async () => {
+    handler = (ctx) => ctx.respond(`text: ${ctx.text}`);
+    const repeated = { ...recorded.post_request, raw_body: `${recorded.post_request.raw_body.replace("text=list", "text=first")}&text=second&__proto__=x` };
+    expect((await send(repeated)).body).toEqual({ response_type: "ephemeral", text: "text: second" });
+  });
+
   it("answers a command nobody handles, so the user is never left without an answer", async () => {
     const unknown = { ...recorded.post_request, raw_body: recorded.post_request.raw_body.replace("command=%2Fmmtodo", "command=%2Fnope") };
     expect((await send(unknown)).body).toEqual({ response_type: "ephemeral", text: "Sorry, /nope is not handled by @todobot." });

@@ -17,46 +17,69 @@ const allowEntry = z.string().superRefine((entry, ctx) => {
 });
 
 /** One `[[bridge]]` entry of mmbot.toml: a chat command that runs a program. */
-export const bridgeSchema = z.strictObject({
-  /** For messages and logs; defaults to the command word. */
-  name: z.string().regex(word, "expected a short name of letters, digits, _ . -").optional(),
-  /** The command word: `@bot <command> …`. */
-  command: z.string().regex(word, "expected one word of letters, digits, _ . - (the text after @bot)"),
-  program: z
-    .string()
-    .min(1, "expected a program")
-    .refine((p) => isAbsolute(p) || !p.includes("/"), "expected an absolute path or a program name looked up on PATH"),
-  args: z.array(z.string()).default([]),
-  allow: z.array(allowEntry).default([]),
-  timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30),
-  cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*"),
-  channels: z.array(z.string()).default([]),
-  max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1),
-  inline_max_bytes: z.number().int("expected a whole number").min(0, "expected 0 or more").default(32_768),
-  max_output_bytes: z.number().int("expected a whole number").min(1024, "expected at least 1024").default(1_048_576),
-});
+export const bridgeSchema = z
+  .strictObject({
+    /** For messages and logs; defaults to the command word (or the slash command, or the trigger word). */
+    name: z.string().regex(word, "expected a short name of letters, digits, _ . -").optional(),
+    /** The command word: `@bot <command> …`. */
+    command: z.string().regex(word, "expected one word of letters, digits, _ . - (the text after @bot)").optional(),
+    /** A slash command, `/deploy …`, received over HTTP (needs `[http]` with `slash_tokens`). */
+    slash: z.string().regex(/^\/[a-z0-9][a-z0-9_.-]*$/i, 'expected "/" then one word of letters, digits, _ . - (e.g. "/deploy")').optional(),
+    /** An outgoing webhook's trigger word, `deploy …` (needs `[http]` with `outgoing_webhook_tokens`). */
+    trigger_word: z.string().regex(/^\S+$/, 'expected one word without spaces (e.g. "deploy" or "!deploy")').optional(),
+    program: z
+      .string()
+      .min(1, "expected a program")
+      .refine((p) => isAbsolute(p) || !p.includes("/"), "expected an absolute path or a program name looked up on PATH"),
+    args: z.array(z.string()).default([]),
+    allow: z.array(allowEntry).default([]),
+    timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30),
+    cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*"),
+    channels: z.array(z.string()).default([]),
+    max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1),
+    inline_max_bytes: z.number().int("expected a whole number").min(0, "expected 0 or more").default(32_768),
+    max_output_bytes: z.number().int("expected a whole number").min(1024, "expected at least 1024").default(1_048_576),
+  })
+  .superRefine((bridge, ctx) => {
+    if (bridge.command === undefined && bridge.slash === undefined && bridge.trigger_word === undefined) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: 'expected at least one trigger: command = "deploy" (@bot deploy …), slash = "/deploy" or trigger_word = "deploy"' });
+    }
+  });
 
 export type BridgeConfig = z.output<typeof bridgeSchema>;
 /** A bridge as written: keys with defaults may be left out. */
 export type BridgeInput = z.input<typeof bridgeSchema>;
 
-/** Every bridge: the `[[bridge]]` array of tables, with unique command words. */
+/** The name in messages and logs. */
+export function bridgeName(bridge: BridgeConfig): string {
+  return bridge.name ?? bridge.command ?? bridge.slash?.slice(1) ?? bridge.trigger_word ?? "bridge";
+}
+
+/** Every bridge: the `[[bridge]]` array of tables, each trigger used by one bridge only. */
 export const bridgesSchema = z.array(bridgeSchema).superRefine((bridges, ctx) => {
-  const seen = new Map<string, number>();
-  bridges.forEach((bridge, i) => {
-    const key = bridge.command.toLowerCase();
-    const first = seen.get(key);
-    if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "command"], message: `expected a command word not used by another bridge (bridge[${first}] has it too)` });
-    else seen.set(key, i);
-  });
+  const unique = (key: "command" | "slash" | "trigger_word", what: string, normalise: (value: string) => string) => {
+    const seen = new Map<string, number>();
+    bridges.forEach((bridge, i) => {
+      const value = bridge[key];
+      if (value === undefined) return;
+      const first = seen.get(normalise(value));
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, key], message: `expected ${what} not used by another bridge (bridge[${first}] has it too)` });
+      else seen.set(normalise(value), i);
+    });
+  };
+  unique("command", "a command word", (v) => v.toLowerCase());
+  unique("slash", "a slash command", (v) => v.toLowerCase());
+  unique("trigger_word", "a trigger word", (v) => v); // Mattermost matches trigger words exactly
 });
 
 /** Examples for error messages, by key inside a bridge. */
 export const BRIDGE_EXAMPLES: Record<string, string> = {
   name: 'name = "todo"',
   command: 'command = "todo"   # @bot todo list',
+  slash: 'slash = "/todo"   # /todo list',
+  trigger_word: 'trigger_word = "todo"   # todo list',
   program: 'program = "/usr/local/bin/todo"   # or a name on PATH: "node"',
   args: 'args = ["--no-color"]',
   allow: 'allow = ["list", "add", "done", "/[\\\\w .,!?\'-]{1,200}/"]',

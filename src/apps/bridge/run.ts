@@ -1,0 +1,109 @@
+import type { Logger } from "../../log.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import { isAllowed } from "../../bot/policy.js";
+import { checkArguments, type AllowRule } from "./allow.js";
+import { splitArguments } from "./args.js";
+import type { BridgeConfig } from "./config.js";
+import { codeSpan, describeRefusal, describeRun, type BridgeAnswer } from "./format.js";
+import { runProgram, type RunResult } from "./runner.js";
+
+/** A bridge checked at start: its program found, its allow list compiled. */
+export interface ReadyBridge {
+  config: BridgeConfig;
+  name: string;
+  program: string;
+  env: Record<string, string>;
+  allow: AllowRule;
+  running: number;
+}
+
+/**
+ * One request to run a bridge, whatever triggered it (a command word, a trigger word, a slash
+ * command): who asks, where, the text to split into arguments, and how each answer goes out.
+ */
+export interface BridgeRequest {
+  userId: string;
+  username: string | undefined;
+  channelId: string;
+  channelName: string;
+  /** The user's text after the command, trigger word or slash command. */
+  text: string;
+  logger: Logger;
+  /** A refusal only the user needs to see (not allowed, wrong channel). */
+  tellUser(text: string): Promise<unknown>;
+  /** A refusal of what was asked (arguments, busy). */
+  refuse(text: string): Promise<unknown>;
+  /** The run starts now (a slash command is acknowledged here). */
+  starting?(): Promise<unknown>;
+  /** The finished run's answer. */
+  deliver(answer: BridgeAnswer): Promise<unknown>;
+}
+
+export interface RunBridgeOptions {
+  /** After SIGTERM at a timeout, how long the program's process group has before SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** Checks the request against the bridge's rules, runs the program and hands the answer to the request. */
+export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, options: RunBridgeOptions): Promise<void> {
+  const { config, name } = bridge;
+  if (!isAllowed(request.userId, request.username, config.allowed_users)) {
+    await request.tellUser(`Sorry, you are not allowed to run ${codeSpan(name)}. Ask an admin to add you to its allowed_users in mmbot.toml.`);
+    return;
+  }
+  if (config.channels.length > 0 && !config.channels.includes(request.channelId) && !config.channels.includes(request.channelName)) {
+    await request.tellUser(`${codeSpan(name)} cannot be used in this channel; it is limited to: ${config.channels.join(", ")}.`);
+    return;
+  }
+  const split = splitArguments(request.text);
+  if (!split.ok) {
+    await request.refuse(`${codeSpan(name)} did not run: ${split.reason}.`);
+    return;
+  }
+  const refusal = checkArguments(bridge.allow, split.args);
+  if (refusal) {
+    await request.refuse(describeRefusal(name, refusal));
+    return;
+  }
+  // refuse rather than queue: a queued run could start long after the user stopped waiting
+  if (bridge.running >= config.max_concurrent) {
+    const runs = config.max_concurrent === 1 ? "one run" : `${config.max_concurrent} runs`;
+    await request.refuse(`${codeSpan(name)} is busy (${runs} at a time); try again when the current run has finished.`);
+    return;
+  }
+  bridge.running++;
+  let result: RunResult;
+  try {
+    await request.starting?.();
+    result = await runProgram({
+      program: bridge.program,
+      args: [...config.args, ...split.args],
+      cwd: config.cwd,
+      env: bridge.env,
+      timeoutMs: config.timeout_seconds * 1000,
+      killGraceMs: options.killGraceMs,
+      maxOutputBytes: config.max_output_bytes,
+    });
+  } finally {
+    bridge.running--;
+  }
+  request.logger.info(
+    { bridge: name, userId: request.userId, args: split.args, outcome: result.outcome, durationMs: result.durationMs },
+    `bridge ${name} ran`,
+  );
+  const answer = describeRun(result, {
+    name,
+    program: bridge.program,
+    timeoutSeconds: config.timeout_seconds,
+    inlineMaxBytes: config.inline_max_bytes,
+    maxOutputBytes: config.max_output_bytes,
+  });
+  await request.deliver(answer);
+}
+
+/** Uploads the answer's files to the channel; their ids go with the post. */
+export async function uploadFiles(client: MattermostClient, channelId: string, files: BridgeAnswer["files"]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const file of files) ids.push((await client.uploadFile(channelId, file.name, file.data)).id);
+  return ids;
+}
