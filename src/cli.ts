@@ -7,6 +7,7 @@ import { todoApp } from "./apps/todo/index.js";
 import { Bot } from "./bot/bot.js";
 import { loadConfig, type Config } from "./config.js";
 import type { DoctorTarget } from "./doctor.js";
+import type { HttpOptions } from "./http/options.js";
 import { MattermostApiError, MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
 import { MattermostClient } from "./mattermost/rest.js";
@@ -142,10 +143,22 @@ async function start(config: Config): Promise<number> {
   let url = config.mattermost.url;
   let token = config.mattermost.bot_token;
   let allowedUsers = config.policy.allowed_users;
+  let http: HttpOptions | undefined = config.http && {
+    listen: config.http.listen,
+    publicUrl: config.http.public_url,
+    tokens: { outgoingWebhook: config.http.outgoing_webhook_tokens, slash: config.http.slash_tokens },
+    actionSecret: config.http.action_secret,
+    answerWithinMs: config.http.answer_within_ms,
+    triggerWords: config.http.trigger_words,
+  };
 
   if (!url || !token) {
     sandbox = await startSandbox(config, logger);
     const seed = sandbox.seed();
+    if (!http) {
+      const { registerSandboxIntegrations } = await import("./embedded.js");
+      http = await registerSandboxIntegrations(sandbox, seed);
+    }
     url = sandbox.url;
     token = seed.bot.token;
     allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
@@ -172,14 +185,7 @@ async function start(config: Config): Promise<number> {
       threadReplies: config.policy.thread_replies,
       ignoreBots: config.policy.ignore_bots,
     },
-    http: config.http && {
-      listen: config.http.listen,
-      publicUrl: config.http.public_url,
-      tokens: { outgoingWebhook: config.http.outgoing_webhook_tokens, slash: config.http.slash_tokens },
-      actionSecret: config.http.action_secret,
-      answerWithinMs: config.http.answer_within_ms,
-      triggerWords: config.http.trigger_words,
-    },
+    http,
   });
   bridgeApp(bot, config.bridge); // before the todo app, which takes every other mention
   todoApp(bot);
@@ -195,6 +201,9 @@ async function start(config: Config): Promise<number> {
         "  npx mmbot chat                 # you are alice, in ~town-square",
         "  @todobot add buy milk          # in a channel, mention the bot",
         "  /dm todobot                    # or open a DM and just type: list, done 1, help",
+        "  /todo list                     # the slash command: the list with Done/Delete buttons",
+        "  /click 1 2                     # click button [2 …] of post #1",
+        "  /join off-topic, todo add x    # an outgoing webhook (trigger word todo) where the bot is no member",
         "",
         "Press Ctrl-C to stop.",
       ].join("\n"),

@@ -30,6 +30,7 @@ const HELP = [
   "  /join <channel>     switch channel (/channels lists them)",
   "  /dm <username>      switch to a direct message",
   "  /thread <n> | off   reply in the thread of post #n, or post in the channel again",
+  "  /click <n> <k>      click button k of post #n (buttons show as [k Label])",
   "  /history            the last posts of this channel",
   "  /<command> …        any other slash command goes to the server (e.g. /todo list)",
   "  /channels           your channels",
@@ -158,6 +159,15 @@ class ChatSession {
         if (this.threadRoot.channel_id !== this.channel.id) await this.switchTo(await this.client.getChannel(this.threadRoot.channel_id));
         return undefined;
       }
+      case "click": {
+        const [postNumber, buttonNumber] = args.map((a) => Number(a.replace(/^#/, "")));
+        const post = this.view.postNumbered(postNumber ?? NaN);
+        const action = this.view.actionsOf(postNumber ?? NaN)[(buttonNumber ?? NaN) - 1];
+        if (!post || !action) throw new MmbotError("chat_usage", "usage: /click <post number> <button number>, as shown: [1 Done]");
+        if (action.type === "select") throw new MmbotError("chat_usage", "menus can't be used here: use the Mattermost app");
+        await this.client.request("POST", `/posts/${post.id}/actions/${encodeURIComponent(action.id)}`, {});
+        return undefined;
+      }
       case "history":
         await this.history();
         return undefined;
@@ -183,6 +193,8 @@ class ChatSession {
   async onEvent(event: InboundEvent): Promise<void> {
     if (event.event === "posted" && event.post) {
       await this.show(event.post);
+    } else if (event.event === "post_edited" && event.post) {
+      this.view.edited(event.post, await this.client.getUser(event.post.user_id));
     } else if (event.event === "ephemeral_message" && typeof event.data.post === "string") {
       const post = JSON.parse(event.data.post) as Post;
       this.view.ephemeral(post, await this.client.getUser(post.user_id).catch(() => undefined));

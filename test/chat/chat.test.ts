@@ -1,4 +1,8 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -129,11 +133,45 @@ describe("mmbot chat against the sandbox", () => {
       const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
       await term.waitFor(/You are @alice/);
       term.type("/weather berlin");
-      await term.waitFor(/\(only you\) \w+: forecast for berlin: sunny/);
+      await term.waitFor(/\(only you\) forecast for berlin: sunny/);
       term.type("/quit");
       await done;
     } finally {
       integration.close();
+    }
+  });
+
+  it("against `mmbot start`'s embedded sandbox: /todo, a button click redrawing the list, the outgoing webhook", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "mmbot-chat-"));
+    const cli = new URL("../../dist/cli.js", import.meta.url).pathname;
+    const child = spawn(process.execPath, [cli, "start"], { cwd, env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" } });
+    try {
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      const deadline = Date.now() + 10_000;
+      while (!stdout.includes("connected to") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      expect(url).toBeDefined();
+
+      const term = terminal();
+      const done = runChat({ url: url!, input: term.input, output: term.output, terminal: false });
+      await term.waitFor(/You are @alice/);
+      term.type("/todo add buy milk");
+      await term.waitFor(/\(only you\) Added #1: buy milk/);
+      term.type("/todo list");
+      await term.waitFor(/\| \[1 Done\] \[2 Delete\]/);
+      const listNumber = /#(\d+) \d\d:\d\d alice: \*\*To-do list\*\* · 1 open/.exec(term.printed)?.[1];
+      expect(listNumber).toBeDefined();
+      term.type(`/click ${listNumber} 1`);
+      await term.waitFor(new RegExp(`#${listNumber} \\(edited\\) alice: \\*\\*To-do list\\*\\* · 0 open, 1 done`));
+
+      term.type("/join off-topic");
+      term.type("todo add from the webhook");
+      await term.waitFor(/↳ re #\d+ todobot: Added #1: from the webhook/);
+      term.type("/quit");
+      await done;
+    } finally {
+      child.kill("SIGTERM");
     }
   });
 });
