@@ -47,6 +47,7 @@ export async function runDoctor(config: Config, target: DoctorTarget, print: (li
     const me = await checkToken(client);
     report(me.result);
     if (me.user) {
+      if (me.user.is_bot) report(checkEphemeralRole(me.user));
       for (const r of await checkChannels(client, me.user, config.policy.channels)) report(r);
       for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
       report(await checkWebSocket(target));
@@ -96,6 +97,17 @@ async function checkPing(client: MattermostClient): Promise<CheckResult> {
       fix: "check mattermost.url (env MATTERMOST_URL): scheme, host and port of the server, without /api/v4",
     };
   }
+}
+
+/** `create_post_ephemeral` is the System Admin role's only (5.37): without it, private answers go as DMs. */
+function checkEphemeralRole(me: UserProfile): CheckResult {
+  if (me.roles.split(" ").includes("system_admin")) return { ok: true, label: `@${me.username} may send ephemeral posts (System Admin role)` };
+  return {
+    ok: false,
+    warn: true,
+    label: `@${me.username} may not send ephemeral posts: refusals and ctx.ephemeral() answers come as direct messages`,
+    fix: "to show them in the channel to that user only, give the bot the System Admin role (System Console › Integrations › Bot Accounts › Edit)",
+  };
 }
 
 async function checkToken(client: MattermostClient): Promise<{ result: CheckResult; user?: UserProfile }> {

@@ -69,6 +69,7 @@ export class Bot extends Composer {
   private ownsStore = false;
   private readonly interactions: Interactions;
   private httpReceiver: HttpReceiver | undefined;
+  private actionSecret: string | undefined;
   private readonly triggerWords: string[];
 
   constructor(private readonly options: BotOptions) {
@@ -273,6 +274,9 @@ export class Bot extends Composer {
   }
 
   private async startHttp(http: HttpOptions): Promise<void> {
+    // without a configured secret, one made on first start and kept in the store: buttons keep
+    // working across restarts, and instances sharing a PostgreSQL store agree on it
+    this.actionSecret = http.actionSecret ?? (await this.store.kv.setIfAbsent("http.action_secret", randomBytes(32).toString("hex")));
     // one for every request: the bot is started, so who it is no longer changes
     const services: InteractionServices = {
       client: this.client,
@@ -289,7 +293,7 @@ export class Bot extends Composer {
       publicUrl: http.publicUrl,
       // and those `mmbot setup` stored when it registered the integrations
       tokens: withStoredTokens(http.tokens ?? {}, await readIntegrationTokens(this.store.kv)),
-      actionSecret: http.actionSecret,
+      actionSecret: this.actionSecret,
       bodyLimitBytes: http.bodyLimitBytes,
       logger: this.logger,
       handlers: {
@@ -323,7 +327,7 @@ export class Bot extends Composer {
   /** Points actions at the HTTP receiver and signs them for the channel; plain attachments pass as they are. */
   private readonly signAttachments = (attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[] => {
     if (!attachments.some((a) => a.actions?.length)) return [...attachments];
-    const secret = this.options.http?.actionSecret;
+    const secret = this.actionSecret;
     if (!secret || !this.httpReceiver) {
       throw new Error("buttons and menus need the bot's http option with actionSecret (and publicUrl where Mattermost reaches the bot), and a started bot");
     }
@@ -331,7 +335,7 @@ export class Bot extends Composer {
   };
 
   private dialogUrl(binding: DialogBinding): string {
-    const secret = this.options.http?.actionSecret;
+    const secret = this.actionSecret;
     if (!secret || !this.httpReceiver) throw new Error("dialogs need the bot's http option with actionSecret, and a started bot");
     return `${this.httpReceiver.publicUrl}/dialogs?${signDialog(secret, binding, Date.now() + DIALOG_TTL_MS).toString()}`;
   }

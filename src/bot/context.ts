@@ -1,4 +1,5 @@
 import type { Post, UserProfile } from "../mattermost/types.js";
+import { sendEphemeral } from "./ephemeral.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
@@ -108,10 +109,13 @@ export class Context {
     await this.client.addReaction(this.me.id, post.id, emojiName);
   }
 
-  /** A message only the sender sees; not stored by the server, so not sent through the outbox. */
+  /**
+   * A message only the sender sees; not stored by the server, so not sent through the outbox.
+   * A bot without the System Admin role may not: it then goes as a direct message.
+   */
   async ephemeral(text: string): Promise<Post> {
     const userId = this.sender?.id ?? this.event.post?.user_id;
     if (!userId) throw new Error("ephemeral() needs an event with a sender");
-    return this.client.createEphemeralPost(userId, { channel_id: this.channelId, message: text, root_id: this.rootId });
+    return sendEphemeral({ client: this.client, me: this.me, logger: this.logger }, userId, { channel_id: this.channelId, message: text, root_id: this.rootId });
   }
 }

@@ -3,6 +3,7 @@
  * ways to answer (inline while the request is open, later over response_url or REST).
  */
 import type { Logger } from "../log.js";
+import { sendEphemeral } from "../bot/ephemeral.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { AnswerSlot } from "./answer-slot.js";
@@ -84,9 +85,9 @@ abstract class InteractionContext {
     return this.services.me;
   }
 
-  /** A message only the user sees, sent over REST (works at any time). */
+  /** A message only the user sees, sent over REST (works at any time; a direct message if the bot may not). */
   async ephemeralPost(text: string): Promise<void> {
-    await this.client.createEphemeralPost(this.user.id, { channel_id: this.channel.id, message: text });
+    await sendEphemeral({ client: this.client, me: this.me, logger: this.logger }, this.user.id, { channel_id: this.channel.id, message: text });
   }
 }
 

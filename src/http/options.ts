@@ -6,7 +6,7 @@ export interface HttpOptions {
   publicUrl?: string;
   /** Tokens Mattermost shows when the integration is created; several allowed (rotation, several hooks). */
   tokens?: { outgoingWebhook?: string[]; slash?: string[] };
-  /** Signs buttons, menus and dialogs; required for them. A long random string, kept secret. */
+  /** Signs buttons, menus and dialogs: a long random string, kept secret. Default: one made on first start and kept in the store. */
   actionSecret?: string;
   /** A handler slower than this is acknowledged at once and answers later (default 2500 ms). */
   answerWithinMs?: number;

@@ -133,6 +133,15 @@ export class Sandbox {
     return { user: userWire(user, true), token: this.world.issueToken(user.id) };
   }
 
+  /**
+   * Sets a user's roles, as `PUT /users/{id}/roles` does: e.g. `"system_user system_admin"` for a
+   * bot that may send ephemeral posts (`create_post_ephemeral` is the System Admin role's only).
+   */
+  setRoles(userId: string, roles: string): void {
+    this.requireUser(userId);
+    this.world.users.get(userId)!.roles = roles;
+  }
+
   addToTeam(teamId: string, userId: string): void {
     this.world.addToTeam(teamId, userId);
   }

@@ -266,10 +266,12 @@ export class Posting {
     });
   }
 
-  /** A post only `toUserId` sees; never stored. Needs a bot or a system admin as sender. */
+  /**
+   * A post only `toUserId` sees; never stored. Needs `create_post_ephemeral`, which in 5.37 only
+   * the system admin role has: a bot with its default roles gets 403 (fixture posts-ephemeral).
+   */
   sendEphemeral(senderId: string, toUserId: string, input: { channel_id: string; message: string; root_id?: string }): Post {
-    const sender = this.world.users.get(senderId);
-    if (!sender || !(sender.is_bot || this.world.isAdmin(senderId))) fail(ERRORS.permissions);
+    if (!this.world.users.has(senderId) || !this.world.isAdmin(senderId)) fail(ERRORS.permissions);
     if (!this.world.channels.has(input.channel_id) || !this.world.users.has(toUserId)) fail(ERRORS.permissions);
     return this.deliverEphemeral(senderId, toUserId, input);
   }

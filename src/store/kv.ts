@@ -5,6 +5,8 @@ import type { Database } from "./schema.js";
 export interface KvStore {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+  /** Stores `value` unless the key has one; returns what is stored (instances starting together agree). */
+  setIfAbsent(key: string, value: string): Promise<string>;
 }
 
 export function kvStore(db: Kysely<Database>): KvStore {
@@ -20,6 +22,11 @@ export function kvStore(db: Kysely<Database>): KvStore {
         .values({ key, value, updated_at })
         .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at }))
         .execute();
+    },
+    async setIfAbsent(key, value) {
+      await db.insertInto("kv").values({ key, value, updated_at: Date.now() }).onConflict((oc) => oc.column("key").doNothing()).execute();
+      const row = await db.selectFrom("kv").select("value").where("key", "=", key).executeTakeFirstOrThrow();
+      return row.value;
     },
   };
 }

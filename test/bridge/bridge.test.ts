@@ -36,6 +36,8 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   let town: string;
   beforeAll(async () => {
     h = await startHarness({ setup: (bot) => bridgeApp(bot, bridges, { killGraceMs: 200 }) });
+    // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
+    h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
     ops = h.seed.channels.ops.id;
     town = h.seed.channels.townSquare.id;
     rmSync(vanishing);

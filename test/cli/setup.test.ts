@@ -211,7 +211,8 @@ describe("mmbot setup", () => {
     expect(after.stdout).toContain("✓ outgoing webhook [todo] in team acme: registered, points at http://127.0.0.1:3000/hooks/outgoing, token accepted");
     // the bot is not running: a warning, not a failure
     expect(after.stdout).toMatch(/! http:\/\/127\.0\.0\.1:3000\/healthz does not answer from here .*\n    fix: start the bot/);
-    expect(after.stdout).toContain("all checks passed (1 warning)");
+    expect(after.stdout).toContain("all checks passed (2 warnings)");
+    expect(after.stdout).toContain("! @todobot may not send ephemeral posts");
     expect(after.code).toBe(0);
 
     // another store (a fresh install): the bot would refuse the tokens, unless configured
@@ -227,7 +228,7 @@ describe("mmbot setup", () => {
     const deleted = await run(["doctor"], { cwd, env: doctorEnv });
     expect(deleted.code).toBe(1);
     expect(deleted.stdout).toMatch(/✗ outgoing webhook \[todo\] in team acme: not registered on the server\n    fix: run mmbot setup/);
-    expect(deleted.stdout).toContain("1 check failed (1 warning)");
+    expect(deleted.stdout).toContain("1 check failed (2 warnings)");
 
     // moved elsewhere by hand: doctor names both addresses
     const [command] = await commands();

@@ -70,6 +70,8 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
   beforeAll(async () => {
     const port = await freePort();
     h = await startHarness({ bot: integrationsFor(port) });
+    // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
+    h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
     expect(h.bot.httpUrl).toBe(`http://127.0.0.1:${port}`);
     alice = h.seed.users.alice.user.id;
     bob = h.seed.users.bob.user.id;
@@ -241,6 +243,8 @@ describe("a /todo answer later than the deadline", () => {
         });
       },
     });
+    // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
+    h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
   });
   afterAll(() => h.close());
 

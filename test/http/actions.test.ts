@@ -62,6 +62,8 @@ describe("buttons and menus", () => {
         });
       },
     });
+    // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
+    h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
   });
   afterAll(() => h.close());
 

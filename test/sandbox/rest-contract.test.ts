@@ -245,8 +245,8 @@ describe("posts", () => {
   check("posts-patch");
   check("reactions-add");
   check("posts-delete");
-  // the recorded caller had no create_post_ephemeral permission; in the sandbox bots and admins have it
-  check("posts-ephemeral", () => seed.users.alice.token);
+  // the recorded caller was the bot: without the system admin role it may not (create_post_ephemeral)
+  check("posts-ephemeral");
 
   it("a post id of the right shape that does not exist is a 404", async () => {
     const res = await fetch(`${sandbox.url}/api/v4/posts/${"a".repeat(26)}`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });

@@ -66,6 +66,14 @@ describeEachDatabase("store contract", (db) => {
       expect(await store.kv.get("cursor")).toBe("1700000000500");
     });
 
+    it("setIfAbsent keeps the first value, even when two callers race", async () => {
+      const [a, b] = await Promise.all([store.kv.setIfAbsent("secret", "from-a"), store.kv.setIfAbsent("secret", "from-b")]);
+      expect(a).toBe(b);
+      expect(["from-a", "from-b"]).toContain(a);
+      expect(await store.kv.setIfAbsent("secret", "later")).toBe(a);
+      expect(await store.kv.get("secret")).toBe(a);
+    });
+
     it("keeps empty strings and long unicode values intact", async () => {
       await store.kv.set("empty", "");
       expect(await store.kv.get("empty")).toBe("");

@@ -49,7 +49,11 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<Dia
   // a submission carries the user's id only
   const me = await ctx.client.getUser(ctx.user.id);
   const added = await todo.add(ctx.channel.id, { id: me.id, username: me.username }, text, { due, assignee });
-  await ctx.ephemeralPost(added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added));
+  // the item is saved: a failed confirmation must not look like a failed submission (a resubmit would add it twice)
+  await ctx.ephemeralPost(added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added)).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, userId: ctx.user.id }, "todo: could not confirm an item added from the dialog");
+  });
+  return undefined;
 }
 
 /** The user of a menu pick (an id) or a typed `@name`; undefined when the server knows no such user. */
