@@ -203,7 +203,7 @@ async function start(config: Config): Promise<number> {
         "  /dm todobot                    # or open a DM and just type: list, done 1, help",
         "  /todo list                     # the slash command: the list with Done/Delete buttons",
         "  /click 1 2                     # click button [2 …] of post #1",
-        "  /join off-topic, todo add x    # an outgoing webhook (trigger word todo) where the bot is no member",
+        "  /join off-topic, todo add x    # the outgoing webhook (trigger word todo) in ~off-topic",
         "",
         "Press Ctrl-C to stop.",
       ].join("\n"),

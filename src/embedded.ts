@@ -1,8 +1,8 @@
 /**
  * The embedded default of `mmbot start` with no server configured: the sandbox, seeded, with the
- * todo bot's slash command (`/todo`) and outgoing webhook (trigger word `todo`, in ~off-topic
- * where the bot is not a member) registered as `mmbot setup` would on a real server, so every
- * way of talking to the bot can be tried locally.
+ * todo bot's slash command (`/todo`) and outgoing webhook (trigger word `todo`, in ~off-topic)
+ * registered as `mmbot setup` would on a real server, so every way of talking to the bot can be
+ * tried locally.
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
@@ -32,6 +32,9 @@ export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedRe
     auto_complete: true,
     auto_complete_hint: "[add|list|done|delete|undo|help] text",
   });
+  // a real team join puts every member in ~town-square and ~off-topic; the server refuses a
+  // non-member's reply (403), so the bot must be in the webhook's channel to answer there
+  sandbox.addToChannel(seed.channels.offTopic.id, seed.bot.user.id);
   const hook = sandbox.createOutgoingWebhook(admin, {
     team_id: seed.team.id,
     channel_id: seed.channels.offTopic.id,

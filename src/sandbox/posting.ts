@@ -45,6 +45,8 @@ export class Posting {
 
   /**
    * Creates a post as `userId`; a repeated `pending_post_id` returns the first post unchanged.
+   * No permission check: the server makes these posts itself (webhooks, command responses, join
+   * messages); `createAsUser` checks that the poster is a channel member or an admin.
    * `triggerWebhooks: false` for posts made by webhooks, as the server does to avoid loops.
    */
   create(
@@ -54,12 +56,7 @@ export class Posting {
     options: { triggerWebhooks?: boolean } = {},
   ): Post {
     const channel = this.world.channels.get(input.channel_id);
-    const canPost =
-      channel !== undefined &&
-      (this.world.member(channel.id, userId) !== undefined ||
-        (channel.type === "O" && this.world.isTeamMember(channel.team_id, userId)) ||
-        this.world.isAdmin(userId));
-    if (!channel || !canPost) fail(ERRORS.permissions);
+    if (!channel) fail(ERRORS.permissions);
     const pendingId = input.pending_post_id ?? "";
     const first = this.repeated(pendingId);
     if (first) {
@@ -161,6 +158,8 @@ export class Posting {
    * Then the poster is online (`set_online`, default true), as the server's `createPost` does.
    */
   createAsUser(userId: string, input: CreatePostInput, setOnline = true): Post {
+    const channel = this.world.channels.get(input.channel_id);
+    if (!channel || !this.world.canAct(userId, channel)) fail(ERRORS.permissions);
     const repeat = this.repeated(input.pending_post_id ?? "") !== undefined;
     const post = this.create(userId, input);
     const props = repeat ? (input.props ?? {}) : post.props;

@@ -166,6 +166,14 @@ export class World {
     return [...(this.userChannels.get(userId) ?? [])].map((id) => this.channels.get(id)!);
   }
 
+  /**
+   * Members and system admins act in a channel: list its posts and members, post in it.
+   * Team members who are not members may only see an open channel and its posts by id, as on the server.
+   */
+  canAct(userId: string, channel: ChannelRecord): boolean {
+    return this.member(channel.id, userId) !== undefined || this.isAdmin(userId);
+  }
+
   /** Members see a channel; so do team members for open channels, and system admins. */
   canRead(userId: string, channel: ChannelRecord): boolean {
     return (

@@ -18,12 +18,14 @@ const ACTION_SECRET = "todo-integrations-secret";
 
 /**
  * What an admin does: registers `/todo` (and the outgoing webhook with trigger word `todo` in
- * off-topic, where the bot is not a member) pointing at the bot's address, and gives the bot the tokens.
+ * off-topic) pointing at the bot's address, adds the bot to off-topic (a real server refuses a
+ * non-member's reply with 403), and gives the bot the tokens.
  */
 function integrationsFor(port: number, extra: { answerWithinMs?: number } = {}) {
   const botUrl = `http://127.0.0.1:${port}`;
   return (sandbox: Sandbox, seed: SeedResult) => {
     const admin = seed.users.admin.user.id;
+    sandbox.addToChannel(seed.channels.offTopic.id, seed.bot.user.id);
     const command = sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "todo", url: `${botUrl}/slash` });
     const hook = sandbox.createOutgoingWebhook(admin, {
       team_id: seed.team.id,
@@ -194,7 +196,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
   });
 
   it("a message starting with the trigger word reaches the bot through the outgoing webhook; it answers in the thread", async () => {
-    const offTopic = h.seed.channels.offTopic.id; // the bot is no member: only the webhook brings it the post
+    const offTopic = h.seed.channels.offTopic.id; // each post reaches the bot twice: over the webhook and the WebSocket
     const add = h.say("alice", offTopic, "todo add call the plumber");
     const reply = await h.replyTo(add);
     expect(reply.message).toBe("Added #1: call the plumber");

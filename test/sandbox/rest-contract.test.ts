@@ -161,12 +161,74 @@ describe("channels", () => {
   check("channels-member-missing");
   check("channels-direct");
 
-  it("a member lookup of someone not in an open channel is a 404", async () => {
+  it("a member's lookup of someone not in an open channel is a 404", async () => {
     const res = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`, {
-      headers: { Authorization: `Bearer ${seed.bot.token}` },
+      headers: { Authorization: `Bearer ${seed.users.alice.token}` },
     });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { id: string }).id).toBe("app.channel.get_member.missing.app_error");
+  });
+});
+
+/**
+ * A team member who is not in an open channel (checked against a real 5.37 server): sees the channel
+ * and its posts by id, but may not list its posts or members, nor post; a system admin may.
+ */
+describe("an open channel the caller is not a member of", () => {
+  const denied = loadRest("posts-create-not-member");
+  let channel: string;
+  let root: Post;
+
+  beforeAll(() => {
+    channel = sandbox.createChannel({ team_id: seed.team.id, name: "members-only" }).id;
+    sandbox.addToChannel(channel, seed.users.alice.user.id);
+    root = sandbox.post(seed.users.alice.user.id, { channel_id: channel, message: "only for members" });
+  });
+
+  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Replayed> => {
+    const res = await fetch(`${sandbox.url}/api/v4${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text };
+  };
+
+  it("GET /channels/{id}/posts is a 403, as the server answers", async () => {
+    expectLikeFixture(await call(seed.bot.token, "GET", `/channels/${channel}/posts`), denied);
+  });
+
+  it("POST /posts is a 403, for a new post and for a reply, and nothing is posted", async () => {
+    expectLikeFixture(await call(seed.bot.token, "POST", "/posts", { channel_id: channel, message: "hello" }), denied);
+    expectLikeFixture(await call(seed.bot.token, "POST", "/posts", { channel_id: channel, message: "hi", root_id: root.id }), denied);
+    const posts = (await call(seed.users.alice.token, "GET", `/channels/${channel}/posts`)).body as { posts: Record<string, Post> };
+    expect(Object.values(posts.posts).map((p) => p.message)).not.toContain("hello");
+    expect(Object.values(posts.posts).map((p) => p.message)).not.toContain("hi");
+  });
+
+  it("GET /channels/{id}/members/me and the member list are a 403", async () => {
+    expectLikeFixture(await call(seed.bot.token, "GET", `/channels/${channel}/members/me`), denied);
+    expectLikeFixture(await call(seed.bot.token, "GET", `/channels/${channel}/members`), denied);
+  });
+
+  it("the channel, a post and its thread are still readable", async () => {
+    const got = await call(seed.bot.token, "GET", `/channels/${channel}`);
+    expect(got.status, got.text).toBe(200);
+    expect((got.body as { id: string }).id).toBe(channel);
+    expect((await call(seed.bot.token, "GET", `/posts/${root.id}`)).status).toBe(200);
+    const thread = await call(seed.bot.token, "GET", `/posts/${root.id}/thread`);
+    expect(thread.status).toBe(200);
+    expect(Object.keys((thread.body as { posts: Record<string, Post> }).posts)).toEqual([root.id]);
+  });
+
+  it("a system admin who is not a member lists the posts and posts there", async () => {
+    const admin = seed.users.admin.token;
+    const me = await call(admin, "GET", `/channels/${channel}/members/me`);
+    expect(me.status).toBe(404); // not a member, yet allowed to ask
+    expect((await call(admin, "GET", `/channels/${channel}/posts`)).status).toBe(200);
+    const posted = await call(admin, "POST", "/posts", { channel_id: channel, message: "admin here" });
+    expect(posted.status, posted.text).toBe(201);
   });
 });
 

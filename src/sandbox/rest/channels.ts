@@ -14,6 +14,12 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     if (!channel || !world.canRead(userId, channel)) fail(ERRORS.permissions);
     return channel;
   };
+  /** A channel the caller acts in (member or admin): its posts and members are 403 to other team members. */
+  const joined = (userId: string, channelId: string): ChannelRecord => {
+    const channel = world.channels.get(channelId);
+    if (!channel || !world.canAct(userId, channel)) fail(ERRORS.permissions);
+    return channel;
+  };
 
   route(app, world, "GET", "/channels/:channel_id", (call) => ({ body: channelWire(readable(call.userId, idParam(call, "channel_id"))) }));
 
@@ -41,7 +47,7 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
   });
 
   route(app, world, "GET", "/channels/:channel_id/members", (call) => {
-    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const channel = joined(call.userId, idParam(call, "channel_id"));
     const page = intQuery(call, "page", 0);
     const perPage = Math.min(intQuery(call, "per_page", 60), 200);
     const members = world.channelMembers(channel.id).slice(page * perPage, (page + 1) * perPage);
@@ -49,7 +55,7 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
   });
 
   route(app, world, "GET", "/channels/:channel_id/members/:user_id", (call) => {
-    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const channel = joined(call.userId, idParam(call, "channel_id"));
     const member = world.member(channel.id, idParam(call, "user_id", true));
     if (!member) fail(ERRORS.memberMissing);
     return { body: memberWire(member, channel) };
@@ -67,7 +73,7 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
   });
 
   route(app, world, "GET", "/channels/:channel_id/posts", (call) => {
-    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const channel = joined(call.userId, idParam(call, "channel_id"));
     const since = call.query.since;
     const list = channelPosts(posting, channel.id, {
       since: since === undefined ? undefined : intQuery(call, "since", 0),
