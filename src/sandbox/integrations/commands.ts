@@ -4,7 +4,8 @@
  * post by the user who ran it, ephemeral post, extra responses) and the `response_url` hooks.
  */
 import type { Post } from "../../mattermost/types.js";
-import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
+import { stringField } from "../http.js";
+import { ERRORS, fail, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
 import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
@@ -289,11 +290,7 @@ export class Commands {
 /** The settable fields of a body, typed, with the server's zero values. */
 function defaults(input: CommandInput | Record<string, unknown>): Omit<Command, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id" | "plugin_id"> {
   const body = input as Record<string, unknown>;
-  const text = (name: string): string => {
-    const value = body[name];
-    if (value !== undefined && typeof value !== "string") fail(invalidBodyParam(name));
-    return value ?? "";
-  };
+  const text = (name: string): string => stringField(body, name, true);
   return {
     team_id: text("team_id"),
     trigger: text("trigger"),

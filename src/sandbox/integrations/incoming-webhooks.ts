@@ -3,6 +3,7 @@
  * form field `payload=<json>` posts as the hook's creator, into the hook's channel or the one the
  * payload names (`town-square`, `#name`, `@user` for a DM) unless the hook is locked to its channel.
  */
+import { stringField } from "../http.js";
 import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
 import type { ChannelRecord } from "../wire.js";
@@ -170,11 +171,7 @@ export class IncomingWebhooks {
 
 function fields(input: IncomingWebhookInput): Omit<IncomingWebhook, "id" | "create_at" | "update_at" | "delete_at" | "user_id" | "team_id"> {
   const body = input as Record<string, unknown>;
-  const text = (name: string): string => {
-    const value = body[name];
-    if (value !== undefined && typeof value !== "string") fail(invalidBodyParam(name));
-    return value ?? "";
-  };
+  const text = (name: string): string => stringField(body, name, true);
   return {
     channel_id: text("channel_id"),
     display_name: text("display_name"),

@@ -5,6 +5,7 @@
  * creator (a thread reply when `response_type` is `comment`).
  */
 import type { Post } from "../../mattermost/types.js";
+import { stringField } from "../http.js";
 import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
 import type { IntegrationContext } from "./context.js";
@@ -231,11 +232,7 @@ export class OutgoingWebhooks {
 
 function fields(input: OutgoingWebhookInput): Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id"> {
   const body = input as Record<string, unknown>;
-  const text = (name: string): string => {
-    const value = body[name];
-    if (value !== undefined && typeof value !== "string") fail(invalidBodyParam(name));
-    return value ?? "";
-  };
+  const text = (name: string): string => stringField(body, name, true);
   const words = (name: string): string[] => {
     const value = body[name] ?? [];
     if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) fail(invalidBodyParam(name));
