@@ -9,8 +9,9 @@ import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { Team } from "@mattermost/types/teams";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Reaction } from "@mattermost/types/reactions";
+import type { Command, OutgoingWebhook } from "@mattermost/types/integrations";
 
-export type { Post, PostList, UserProfile, Channel, ChannelMembership, Team, FileInfo, Reaction };
+export type { Post, PostList, UserProfile, Channel, ChannelMembership, Team, FileInfo, Reaction, Command, OutgoingWebhook };
 
 /** Channel type letters: open, private, direct, group. */
 export type ChannelType = "O" | "P" | "D" | "G";

@@ -5,7 +5,7 @@
  */
 import { MmbotError } from "../errors.js";
 import type { MattermostClient } from "../mattermost/rest.js";
-import type { Team, UserProfile } from "../mattermost/types.js";
+import type { Command, OutgoingWebhook, Team, UserProfile } from "../mattermost/types.js";
 import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
 import { explainRefusal, type IntegrationKind } from "./refusals.js";
 import {
@@ -16,8 +16,6 @@ import {
   listOutgoingWebhooks,
   outgoingWebhookBody,
   sameSettings,
-  type ServerCommand,
-  type ServerOutgoingWebhook,
 } from "./server.js";
 
 export type Outcome = "created" | "updated" | "unchanged";
@@ -109,12 +107,12 @@ async function registerCommand(input: RegisterInput, declared: SlashCommandConfi
   const wanted = commandBody(declared, teamId, input.publicUrl);
   const existing = (await listCommands(input.client, teamId)).find((c) => c.trigger === declared.trigger);
   if (!existing) {
-    const created = await input.client.request<ServerCommand>("POST", "/commands", wanted);
+    const created = await input.client.request<Command>("POST", "/commands", wanted);
     return { outcome: "created" as const, url: created.url, token: created.token };
   }
   requireOwned(input, existing, [existing.url], `/${declared.trigger} already exists in team ${declared.team}`);
   if (sameSettings(existing, wanted)) return { outcome: "unchanged" as const, url: existing.url, token: existing.token };
-  const updated = await input.client.request<ServerCommand>("PUT", `/commands/${existing.id}`, { ...existing, ...wanted });
+  const updated = await input.client.request<Command>("PUT", `/commands/${existing.id}`, { ...existing, ...wanted });
   return { outcome: "updated" as const, url: updated.url, token: updated.token };
 }
 
@@ -127,12 +125,12 @@ async function registerOutgoingWebhook(input: RegisterInput, declared: OutgoingW
   );
   const existing = clashing.find((h) => owned(input, h, h.callback_urls)) ?? clashing[0];
   if (!existing) {
-    const created = await input.client.request<ServerOutgoingWebhook>("POST", "/hooks/outgoing", wanted);
+    const created = await input.client.request<OutgoingWebhook>("POST", "/hooks/outgoing", wanted);
     return { outcome: "created" as const, url: created.callback_urls.join(" "), token: created.token };
   }
   requireOwned(input, existing, existing.callback_urls, `an outgoing webhook with trigger words [${existing.trigger_words.join(", ")}] already exists in team ${declared.team}`);
   if (sameSettings(existing, wanted)) return { outcome: "unchanged" as const, url: existing.callback_urls.join(" "), token: existing.token };
-  const updated = await input.client.request<ServerOutgoingWebhook>("PUT", `/hooks/outgoing/${existing.id}`, { ...existing, ...wanted });
+  const updated = await input.client.request<OutgoingWebhook>("PUT", `/hooks/outgoing/${existing.id}`, { ...existing, ...wanted });
   return { outcome: "updated" as const, url: updated.callback_urls.join(" "), token: updated.token };
 }
 

@@ -4,42 +4,8 @@
  */
 import { MattermostApiError, MmbotError } from "../errors.js";
 import type { MattermostClient } from "../mattermost/rest.js";
-import type { Channel, Team } from "../mattermost/types.js";
+import type { Channel, Command, OutgoingWebhook, Team } from "../mattermost/types.js";
 import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
-
-/** A slash command as `GET /commands?custom_only=true` returns it to a manager. */
-export interface ServerCommand {
-  id: string;
-  token: string;
-  creator_id: string;
-  team_id: string;
-  trigger: string;
-  method: string;
-  url: string;
-  auto_complete: boolean;
-  auto_complete_desc: string;
-  auto_complete_hint: string;
-  display_name: string;
-  description: string;
-  username: string;
-  icon_url: string;
-}
-
-export interface ServerOutgoingWebhook {
-  id: string;
-  token: string;
-  creator_id: string;
-  team_id: string;
-  channel_id: string;
-  trigger_words: string[];
-  trigger_when: number;
-  callback_urls: string[];
-  display_name: string;
-  description: string;
-  content_type: string;
-  username: string;
-  icon_url: string;
-}
 
 const ID = /^[a-z0-9]{26}$/;
 const PAGE = 200;
@@ -70,14 +36,14 @@ export async function findChannel(client: MattermostClient, team: Team, ref: str
   }
 }
 
-export function listCommands(client: MattermostClient, teamId: string): Promise<ServerCommand[]> {
-  return client.request<ServerCommand[]>("GET", `/commands?team_id=${teamId}&custom_only=true`);
+export function listCommands(client: MattermostClient, teamId: string): Promise<Command[]> {
+  return client.request<Command[]>("GET", `/commands?team_id=${teamId}&custom_only=true`);
 }
 
-export async function listOutgoingWebhooks(client: MattermostClient, teamId: string): Promise<ServerOutgoingWebhook[]> {
-  const all: ServerOutgoingWebhook[] = [];
+export async function listOutgoingWebhooks(client: MattermostClient, teamId: string): Promise<OutgoingWebhook[]> {
+  const all: OutgoingWebhook[] = [];
   for (let page = 0; ; page++) {
-    const batch = await client.request<ServerOutgoingWebhook[]>("GET", `/hooks/outgoing?team_id=${teamId}&page=${page}&per_page=${PAGE}`);
+    const batch = await client.request<OutgoingWebhook[]>("GET", `/hooks/outgoing?team_id=${teamId}&page=${page}&per_page=${PAGE}`);
     all.push(...batch);
     if (batch.length < PAGE) return all;
   }

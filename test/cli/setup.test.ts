@@ -1,5 +1,6 @@
 // `mmbot setup` and the integration checks of `mmbot doctor`, as a user runs them: the CLI as a
 // child process (dist/cli.js, built by `npm test`) against the sandbox over real HTTP.
+import type { Command, OutgoingWebhook } from "../../src/mattermost/types.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -57,20 +58,6 @@ team = "acme"
 trigger_words = ["todo"]
 `;
 
-interface ServerCommand {
-  id: string;
-  trigger: string;
-  url: string;
-  token: string;
-  auto_complete: boolean;
-  auto_complete_hint: string;
-}
-interface ServerHook {
-  id: string;
-  trigger_words: string[];
-  callback_urls: string[];
-  token: string;
-}
 
 describe("mmbot setup", () => {
   let sandbox: Sandbox;
@@ -94,8 +81,8 @@ describe("mmbot setup", () => {
     const response = await fetch(`${sandbox.url}/api/v4${path}`, { method, headers: { Authorization: `Bearer ${seed.users.admin.token}` } });
     return (await response.json()) as T;
   }
-  const commands = () => admin<ServerCommand[]>("GET", `/commands?team_id=${seed.team.id}&custom_only=true`);
-  const hooks = () => admin<ServerHook[]>("GET", `/hooks/outgoing?team_id=${seed.team.id}`);
+  const commands = () => admin<Command[]>("GET", `/commands?team_id=${seed.team.id}&custom_only=true`);
+  const hooks = () => admin<OutgoingWebhook[]>("GET", `/hooks/outgoing?team_id=${seed.team.id}`);
 
   function project(toml: string): { cwd: string; env: Record<string, string> } {
     const cwd = mkdtempSync(join(tmpdir(), "mmbot-setup-"));

@@ -3,7 +3,7 @@
  * integration (POST form or GET query, `Authorization: Token`), applying its answer (in_channel
  * post by the user who ran it, ephemeral post, extra responses) and the `response_url` hooks.
  */
-import type { Post } from "../../mattermost/types.js";
+import type { Post, Command as WireCommand } from "../../mattermost/types.js";
 import { stringField } from "../http.js";
 import { ERRORS, fail, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
@@ -11,25 +11,8 @@ import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
 import { isRecord, slackAttachments, slackLinksToMarkdown } from "./slack.js";
 
-export interface Command {
-  id: string;
-  token: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  creator_id: string;
-  team_id: string;
-  trigger: string;
-  /** P (POST) or G (GET); empty in the sanitised copy other users see. */
-  method: "P" | "G" | "";
-  username: string;
-  icon_url: string;
-  auto_complete: boolean;
-  auto_complete_desc: string;
-  auto_complete_hint: string;
-  display_name: string;
-  description: string;
-  url: string;
+/** A slash command as the server stores it; `method` is empty in the sanitised copy other users see. */
+export interface Command extends WireCommand {
   plugin_id: string;
 }
 

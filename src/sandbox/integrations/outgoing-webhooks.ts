@@ -4,7 +4,7 @@
  * recorded form or JSON payload; an answer with text or attachments becomes a post by the hook's
  * creator (a thread reply when `response_type` is `comment`).
  */
-import type { Post } from "../../mattermost/types.js";
+import type { OutgoingWebhook, Post } from "../../mattermost/types.js";
 import { stringField } from "../http.js";
 import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
@@ -13,25 +13,8 @@ import { goFormEncode } from "./outbound.js";
 import { isRecord } from "./slack.js";
 import { createWebhookPost } from "./webhook-posts.js";
 
-export interface OutgoingWebhook {
-  id: string;
-  token: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  creator_id: string;
-  channel_id: string;
-  team_id: string;
-  trigger_words: string[];
-  /** 0: the first word is a trigger word; 1: the first word starts with one. */
-  trigger_when: number;
-  callback_urls: string[];
-  display_name: string;
-  description: string;
-  content_type: string;
-  username: string;
-  icon_url: string;
-}
+/** As the server stores it; `trigger_when` 0: the first word is a trigger word, 1: it starts with one. */
+export type { OutgoingWebhook };
 
 export type OutgoingWebhookInput = Partial<Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id">>;
 
