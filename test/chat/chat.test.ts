@@ -8,6 +8,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { todoApp } from "../../src/apps/todo/index.js";
 import { runChat } from "../../src/chat/index.js";
+import { CLI, until } from "../helpers/cli.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 /** A chat session on pipes: type lines, read what it printed. */
@@ -143,13 +144,11 @@ describe("mmbot chat against the sandbox", () => {
 
   it("against `mmbot start`'s embedded sandbox: /todo, a button click redrawing the list, the outgoing webhook", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mmbot-chat-"));
-    const cli = new URL("../../dist/cli.js", import.meta.url).pathname;
-    const child = spawn(process.execPath, [cli, "start"], { cwd, env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" } });
+    const child = spawn(process.execPath, [CLI, "start"], { cwd, env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" } });
     try {
       let stdout = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      const deadline = Date.now() + 10_000;
-      while (!stdout.includes("connected to") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until(() => stdout.includes("connected to") || undefined, "the bot's connected line");
       const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
       expect(url).toBeDefined();
 

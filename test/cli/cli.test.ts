@@ -6,33 +6,11 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { openStore } from "../../src/store/index.js";
+import { CLI, runCli, until } from "../helpers/cli.js";
 
-const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
-
-/** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH. */
-function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "mmbot-cli-"));
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe("mmbot start with nothing configured", () => {
@@ -65,7 +43,7 @@ describe("mmbot start with nothing configured", () => {
     }, "the bot's reply");
     expect(reply.message).toBe("Added #1: buy milk");
 
-    const doctor = await run(["doctor"], { cwd });
+    const doctor = await runCli(["doctor"], { cwd });
     expect(doctor.stdout).toContain("all checks passed");
     expect(doctor.code).toBe(0);
 
@@ -77,7 +55,7 @@ describe("mmbot start with nothing configured", () => {
   it("refuses a bad configuration file, naming the key, the value and an example", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "mmbot.toml"), '[policy]\nmention_only = "maybe"\n');
-    const result = await run(["start"], { cwd });
+    const result = await runCli(["start"], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/policy\.mention_only/);
     expect(result.stderr).toMatch(/maybe/);
@@ -85,7 +63,7 @@ describe("mmbot start with nothing configured", () => {
   });
 
   it("says what is missing when only half of the server is configured", async () => {
-    const result = await run(["start"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9" } });
+    const result = await runCli(["start"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9" } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/mattermost\.bot_token \(env MATTERMOST_BOT_TOKEN\) is missing/);
   });
@@ -109,7 +87,7 @@ describe("mmbot doctor against a configured server", () => {
   const env = (extra: Record<string, string>) => ({ MATTERMOST_URL: `${sandbox.url}/`, DATABASE_URL: storeUrl, ...extra });
 
   it("passes a good configuration", async () => {
-    const result = await run(["doctor"], {
+    const result = await runCli(["doctor"], {
       cwd: tempDir(),
       env: env({ MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_POLICY_CHANNELS: "town-square,ops", MMBOT_POLICY_ALLOWED_USERS: "alice,bob" }),
     });
@@ -121,7 +99,7 @@ describe("mmbot doctor against a configured server", () => {
   });
 
   it("names each problem and its fix, and exits 1", async () => {
-    const result = await run(["doctor"], {
+    const result = await runCli(["doctor"], {
       cwd: tempDir(),
       env: env({ MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_POLICY_CHANNELS: "off-topic,nowhere", MMBOT_POLICY_ALLOWED_USERS: "alice,ghost" }),
     });
@@ -133,17 +111,17 @@ describe("mmbot doctor against a configured server", () => {
   });
 
   it("tells a person's token from a bot's, and a refused token", async () => {
-    const person = await run(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: seed.users.alice.token, MMBOT_POLICY_ALLOWED_USERS: "*" }) });
+    const person = await runCli(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: seed.users.alice.token, MMBOT_POLICY_ALLOWED_USERS: "*" }) });
     expect(person.code).toBe(1);
     expect(person.stdout).toContain("✗ the token belongs to @alice, a person, not a bot account");
 
-    const refused = await run(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }) });
+    const refused = await runCli(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }) });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/✗ the token was refused \(401 api\.context\.session_expired\.app_error\)\n    fix: set mattermost\.bot_token/);
   });
 
   it("says when the server cannot be reached", async () => {
-    const result = await run(["doctor"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9", MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", DATABASE_URL: `sqlite:${join(tempDir(), "b.db")}` } });
+    const result = await runCli(["doctor"], { cwd: tempDir(), env: { MATTERMOST_URL: "http://127.0.0.1:9", MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", DATABASE_URL: `sqlite:${join(tempDir(), "b.db")}` } });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ http:\/\/127\.0\.0\.1:9 is not reachable as a Mattermost server .*\n    fix: check mattermost\.url/);
     // and a fresh store: it opens, but nothing has migrated it yet
@@ -162,13 +140,13 @@ describe("mmbot send through the REST API as the bot", () => {
   const env = () => ({ MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token });
 
   it("posts a text in a channel by name, and in a thread", async () => {
-    const result = await run(["send", "--channel", "ops", "deploy", "finished"], { cwd: tempDir(), env: env() });
+    const result = await runCli(["send", "--channel", "ops", "deploy", "finished"], { cwd: tempDir(), env: env() });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const post = sandbox.channelPosts(seed.channels.ops.id).find((p) => p.message === "deploy finished");
     expect(post?.user_id).toBe(seed.bot.user.id);
 
-    const reply = await run(["send", "--channel", "ops", "--root", post!.id, "and verified"], { cwd: tempDir(), env: env() });
+    const reply = await runCli(["send", "--channel", "ops", "--root", post!.id, "and verified"], { cwd: tempDir(), env: env() });
     expect(reply.code).toBe(0);
     expect(sandbox.thread(post!.id).map((p) => p.message)).toContain("and verified");
   });
@@ -189,19 +167,19 @@ describe("mmbot send through the REST API as the bot", () => {
   });
 
   it("prints the server's refusal as the server gave it, and explains bad input", async () => {
-    const tooLong = await run(["send", "--channel", "ops", "x".repeat(16_384)], { cwd: tempDir(), env: env() });
+    const tooLong = await runCli(["send", "--channel", "ops", "x".repeat(16_384)], { cwd: tempDir(), env: env() });
     expect(tooLong.code).toBe(1);
     expect(tooLong.stderr).toMatch(/the server refused: POST \/api\/v4\/posts → 400: Invalid message\. \(model\.post\.is_valid\.msg\.app_error, request \w+\)/);
 
-    const missing = await run(["send", "--channel", "nowhere", "hello"], { cwd: tempDir(), env: env() });
+    const missing = await runCli(["send", "--channel", "nowhere", "hello"], { cwd: tempDir(), env: env() });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no channel "nowhere" in the bot's teams \(acme\)/);
 
-    const empty = await run(["send", "--channel", "ops"], { cwd: tempDir(), env: env() });
+    const empty = await runCli(["send", "--channel", "ops"], { cwd: tempDir(), env: env() });
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/nothing to send/);
 
-    const nowhere = await run(["send", "hello"], { cwd: tempDir(), env: env() });
+    const nowhere = await runCli(["send", "hello"], { cwd: tempDir(), env: env() });
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toMatch(/say where to: --webhook URL, or --channel NAME/);
   });
@@ -219,14 +197,14 @@ describe("mmbot send through an incoming webhook", () => {
   it("posts a text and a JSON payload with attachments to the webhook's channel", async () => {
     const hook = sandbox.createIncomingWebhook(seed.users.admin.user.id, { channel_id: seed.channels.ops.id });
     const url = `${sandbox.url}/hooks/${hook.id}`;
-    const plain = await run(["send", "--webhook", url, "nightly", "backup", "done"], { cwd: tempDir() });
+    const plain = await runCli(["send", "--webhook", url, "nightly", "backup", "done"], { cwd: tempDir() });
     expect(plain.stderr).toBe("");
     expect(plain.code).toBe(0);
     expect(sandbox.channelPosts(seed.channels.ops.id).some((p) => p.message === "nightly backup done" && p.props?.from_webhook === "true")).toBe(true);
 
     const file = join(tempDir(), "payload.json");
     writeFileSync(file, JSON.stringify({ text: "disk usage", username: "monitor", attachments: [{ title: "/var", text: "91%" }] }));
-    const rich = await run(["send", "--webhook", url, "--json", file], { cwd: tempDir() });
+    const rich = await runCli(["send", "--webhook", url, "--json", file], { cwd: tempDir() });
     expect(rich.code).toBe(0);
     const post = sandbox.channelPosts(seed.channels.ops.id).find((p) => p.message === "disk usage");
     expect(post?.props?.override_username).toBe("monitor");
@@ -235,14 +213,14 @@ describe("mmbot send through an incoming webhook", () => {
 
   it("prints the server's error for an unknown hook without printing the hook id, and rejects bad JSON", async () => {
     const secretId = "abcdefghijklmnopqrstuvwxyz";
-    const result = await run(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "hello"], { cwd: tempDir() });
+    const result = await runCli(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "hello"], { cwd: tempDir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/the server refused: POST \/hooks\/… → 400: /);
     expect(result.stderr).not.toContain(secretId);
 
     const file = join(tempDir(), "bad.json");
     writeFileSync(file, "{ text: nope");
-    const bad = await run(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "--json", file], { cwd: tempDir() });
+    const bad = await runCli(["send", "--webhook", `${sandbox.url}/hooks/${secretId}`, "--json", file], { cwd: tempDir() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.json: not valid JSON/);
   });

@@ -1,0 +1,33 @@
+// The `mmbot` command as a user runs it: a real child process (dist/cli.js, built by `npm test`).
+import { spawn } from "node:child_process";
+
+export const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH. */
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Polls `probe` until it gives a value (not undefined); throws naming `what` after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
