@@ -161,19 +161,8 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
     expect(h.sandbox.channelPosts(secret.id).filter((p) => p.user_id === h.seed.bot.user.id)).toHaveLength(0);
   });
 
-  /** Runs `work` while the bot's WebSocket is down, so only the webhook can deliver. */
-  async function withoutWebSocket<T>(work: () => Promise<T>): Promise<T> {
-    h.sandbox.setWebSocketAvailable(false);
-    h.sandbox.dropConnections(h.seed.bot.user.id);
-    try {
-      return await work();
-    } finally {
-      h.sandbox.setWebSocketAvailable(true);
-    }
-  }
-
   it("runs a bridge for an outgoing webhook's trigger word and answers in the post's thread", async () => {
-    const root = await withoutWebSocket(async () => {
+    const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "todo add from the webhook");
       const answer = await replay(h.bot.httpUrl, "/hooks/outgoing", hookFixture, {
         [RECORDED.alice]: h.seed.users.alice.user.id,

@@ -20,6 +20,8 @@ export interface Harness {
   botPostsInThread(root: Post): Post[];
   /** Starts another bot on the same store (a restart). */
   restartBot(): Promise<Bot>;
+  /** Runs `work` while the bot's WebSocket is down, so only HTTP (webhooks) can deliver. */
+  withoutWebSocket<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,15 @@ export async function startHarness(
     },
     botPostsInThread(root) {
       return sandbox.thread(root.id).filter((p) => p.user_id === seed.bot.user.id);
+    },
+    async withoutWebSocket(work) {
+      sandbox.setWebSocketAvailable(false);
+      sandbox.dropConnections(seed.bot.user.id);
+      try {
+        return await work();
+      } finally {
+        sandbox.setWebSocketAvailable(true);
+      }
     },
     async restartBot() {
       await bot.stop();

@@ -32,20 +32,9 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   });
   afterAll(() => h.close());
 
-  /** Runs `work` while the bot's WebSocket is down, so only the webhook can deliver. */
-  async function withoutWebSocket<T>(work: () => Promise<T>): Promise<T> {
-    h.sandbox.setWebSocketAvailable(false);
-    h.sandbox.dropConnections(h.seed.bot.user.id);
-    try {
-      return await work();
-    } finally {
-      h.sandbox.setWebSocketAvailable(true);
-    }
-  }
-
   it("handles a form-encoded webhook: trigger word removed, reply in the post's thread, once even after the WebSocket catches up", async () => {
     const ops = h.seed.channels.ops.id;
-    const root = await withoutWebSocket(async () => {
+    const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "mmtodo add buy milk");
       const answer = await replay(h.bot.httpUrl, "/hooks/outgoing", hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: root.id });
       expect(answer).toMatchObject({ status: 200, body: {} });
@@ -62,7 +51,7 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   it("handles a JSON webhook for a thread reply: looks the post up and answers in the root's thread", async () => {
     const ops = h.seed.channels.ops.id;
     const root = h.say("alice", ops, "planning");
-    await withoutWebSocket(async () => {
+    await h.withoutWebSocket(async () => {
       const inThread = h.say("alice", ops, "!mmtodo list", root.id);
       const answer = await replay(h.bot.httpUrl, "/hooks/outgoing", hookJson, { ...world(), ed8x4qzx87ffjgtfzx6scsjx9h: inThread.id });
       expect(answer).toMatchObject({ status: 200, body: {} });
@@ -87,7 +76,7 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   it("acknowledges a slow handler with an empty answer; its reply still arrives in the thread", async () => {
     slow = gate();
     const ops = h.seed.channels.ops.id;
-    const root = await withoutWebSocket(async () => {
+    const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "mmtodo slow");
       expect(await replay(h.bot.httpUrl, "/hooks/outgoing", hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: root.id, "mmtodo+add+buy+milk": "mmtodo+slow" })).toMatchObject({ status: 200, body: {} });
       return root;
