@@ -228,15 +228,15 @@ export class Bot extends Composer {
     if (post && event.type === "posted" && !event.triggerWord && triggerWords.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
     const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
     const decision = decide(event, me, sender, this.policy);
+    if (decision.action === "drop") {
+      this.logger.debug({ postId: post?.id, reason: decision.reason }, "event dropped by policy");
+      return;
+    }
     const ctx = new Context(
       event,
       { client: this.client, outbox: this.outbox!, logger: this.logger, me, threadReplies: this.policy.threadReplies, signAttachments: this.signAttachments },
       sender,
     );
-    if (decision.action === "drop") {
-      this.logger.debug({ postId: post?.id, reason: decision.reason }, "event dropped by policy");
-      return;
-    }
     if (decision.action === "refuse") {
       this.logger.info({ postId: post?.id, userId: post?.user_id, reason: decision.reason }, "refused a user");
       await ctx.ephemeral(`Sorry, you are not allowed to use @${me.username}. Ask an admin to add you to policy.allowed_users.`).catch((error: unknown) =>
