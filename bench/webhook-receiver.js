@@ -1,6 +1,6 @@
 // Throughput of the bot's HTTP receiver: a Bot (a child process, so its RSS is its own) with
 // `http` on and a trivial slash handler answering inline; autocannon sends it a recorded-shape
-// slash command request (mattermost-fixtures/integrations/slash-command.json) over 64
+// slash command request (test/fixtures/mattermost/integrations/slash-command.json) over 64
 // connections for 10 s. A second run sends an outgoing webhook (outgoing-webhook-json-in-thread)
 // for one post: the first copy is read over REST and handled, every later one is recognised as
 // handled already and acknowledged at once — what happens to most webhooks in production, where

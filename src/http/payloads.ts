@@ -1,6 +1,6 @@
 /**
  * The requests Mattermost sends to integrations, validated and normalised (see the fixtures in
- * mattermost-fixtures/integrations). Unknown fields are ignored: newer servers add some.
+ * test/fixtures/mattermost/integrations). Unknown fields are ignored: newer servers add some.
  */
 import { z } from "zod";
 

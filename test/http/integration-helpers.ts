@@ -1,11 +1,12 @@
 /** Recorded integration requests replayed against the bot, a response_url server, and a log capture. */
+import { FIXTURES } from "../fixtures/mattermost.js";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import type { Logger } from "../../src/log.js";
 
-const DIR = "/work/shared/mattermost-fixtures/integrations";
+const DIR = `${FIXTURES}/integrations`;
 
 /** The recorded world's ids (alice, ops, acme) as they appear in every integration fixture. */
 export const RECORDED = { alice: "p4x93acafj8gij314cqbp7gsoe", ops: "s5m6haaditfdmcrw46zwuj6khc", team: "3ahjq17e57yet8xhk4ix4ubsuo" };

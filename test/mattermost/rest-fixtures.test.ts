@@ -3,6 +3,7 @@
  * the client must send the recorded method and path, and return the recorded body (2xx) or
  * throw a MattermostApiError carrying the server's error id and request id.
  */
+import { FIXTURES } from "../fixtures/mattermost.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { MattermostClient } from "../../src/mattermost/rest.js";
 import type { CreatePostInput } from "../../src/mattermost/types.js";
 import { startScriptedServer, type ScriptedServer } from "./scripted-server.js";
 
-const DIR = "/work/shared/mattermost-fixtures/rest";
+const DIR = join(FIXTURES, "rest");
 
 interface Fixture {
   description: string;

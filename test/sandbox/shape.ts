@@ -6,7 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const FIXTURES = "/work/shared/mattermost-fixtures";
+import { FIXTURES } from "../fixtures/mattermost.js";
+
+export { FIXTURES };
 
 export interface RestFixture {
   description: string;
