@@ -7,7 +7,9 @@ import type { InteractionServices } from "../http/contexts.js";
 import { Interactions, type ActionHandler, type DialogHandler, type SlashHandler } from "../http/interactions.js";
 import { DEFAULT_ACTION_TTL_MS, DEFAULT_ANSWER_WITHIN_MS, DIALOG_TTL_MS, type HttpOptions } from "../http/options.js";
 import type { OutgoingWebhookPayload } from "../http/payloads.js";
+import { lateHttpHandler, type HttpHandler } from "../http/late-handler.js";
 import type { HttpReceiver } from "../http/receiver.js";
+import { routeUrls } from "../http/routes.js";
 import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
 import { leadingTriggerWord, stripTriggerWord, webhookEvent } from "../http/webhook-event.js";
@@ -112,6 +114,13 @@ export class Bot extends Composer {
   get receivesHttp(): boolean {
     return this.options.http !== undefined;
   }
+
+  /**
+   * The HTTP receiver as handlers to mount in your server, at the path of `http.publicUrl`
+   * (without `http.listen` the bot does not listen itself); they answer 503 until `start()`.
+   * @example createServer((req, res) => (req.url?.startsWith("/mattermost/") ? bot.httpHandler.node(req, res) : app(req, res)))
+   */
+  readonly httpHandler: HttpHandler = lateHttpHandler(() => this.httpReceiver, "the bot is not started: call bot.start()");
 
   /** Where Mattermost reaches the bot's HTTP receiver (after `start()`, with the `http` option). */
   get httpUrl(): string {
@@ -286,9 +295,9 @@ export class Bot extends Composer {
       signAttachments: this.signAttachments,
       dialogUrl: (binding) => this.dialogUrl(binding),
     };
-    // Fastify is loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
+    // loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
     const { HttpReceiver } = await import("../http/receiver.js");
-    this.httpReceiver = new HttpReceiver({
+    const receiver = new HttpReceiver({
       listen: http.listen,
       publicUrl: http.publicUrl,
       // and those `mmbot setup` stored when it registered the integrations
@@ -303,7 +312,8 @@ export class Bot extends Composer {
         dialog: (payload) => this.interactions.runDialog(payload, services),
       },
     });
-    await this.httpReceiver.start();
+    await receiver.start();
+    this.httpReceiver = receiver;
   }
 
   /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
@@ -337,7 +347,7 @@ export class Bot extends Composer {
   private dialogUrl(binding: DialogBinding): string {
     const secret = this.actionSecret;
     if (!secret || !this.httpReceiver) throw new Error("dialogs need the bot's http option with actionSecret, and a started bot");
-    return `${this.httpReceiver.publicUrl}/dialogs?${signDialog(secret, binding, Date.now() + DIALOG_TTL_MS).toString()}`;
+    return routeUrls.dialogs(this.httpReceiver.publicUrl, signDialog(secret, binding, Date.now() + DIALOG_TTL_MS));
   }
 
   /** Typing indicator for handlers that take a while; fast answers don't flash it. */

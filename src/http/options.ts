@@ -1,8 +1,14 @@
 /** The bot's `http` option: receiving Mattermost's HTTP integrations. */
 export interface HttpOptions {
-  /** `host:port` to listen on, e.g. `"127.0.0.1:3000"`; port 0 picks a free port (tests). */
-  listen: string;
-  /** Where Mattermost reaches the bot (behind a proxy: its public address); default `http://<listen>`. */
+  /**
+   * `host:port` to listen on, e.g. `"127.0.0.1:3000"`; port 0 picks a free port (tests). Without
+   * it the bot does not listen: mount `bot.httpHandler` in your server (and give `publicUrl`).
+   */
+  listen?: string;
+  /**
+   * Where Mattermost reaches the bot, path included when mounted or behind a proxy
+   * (`https://example.com/mattermost`); default `http://<listen>`. Required without `listen`.
+   */
   publicUrl?: string;
   /** Tokens Mattermost shows when the integration is created; several allowed (rotation, several hooks). */
   tokens?: { outgoingWebhook?: string[]; slash?: string[] };
