@@ -85,7 +85,7 @@ describe("the node handler in a node:http server", () => {
 
   it("cuts off a chunked body past the limit with 413 and closes the connection", async () => {
     const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${url}/mattermost/slash`, { method: "POST", headers: FORM }, (res) => {
+      const req = httpRequest(`${url}/mattermost${ROUTES.slash}`, { method: "POST", headers: FORM }, (res) => {
         let body = "";
         res.on("data", (chunk: Buffer) => (body += chunk.toString()));
         res.on("end", () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
@@ -98,13 +98,13 @@ describe("the node handler in a node:http server", () => {
   });
 
   it("refuses a declared length past the limit without reading it, and empty or prototype-poisoning JSON (400)", async () => {
-    const big = await fetch(`${url}/mattermost/slash`, { method: "POST", headers: FORM, body: "x".repeat(5000) });
+    const big = await fetch(`${url}/mattermost${ROUTES.slash}`, { method: "POST", headers: FORM, body: "x".repeat(5000) });
     expect(await answerOf(big)).toEqual({ status: 413, body: { error: "the body is too large" } });
-    const empty = await fetch(`${url}/mattermost/dialogs`, { method: "POST", headers: { "content-type": "application/json" }, body: "" });
+    const empty = await fetch(`${url}/mattermost${ROUTES.dialogs}`, { method: "POST", headers: { "content-type": "application/json" }, body: "" });
     expect(await answerOf(empty)).toEqual({ status: 400, body: { error: "the JSON body is empty" } });
-    const poisoned = await fetch(`${url}/mattermost/dialogs`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"__proto__": {"x": 1}}' });
+    const poisoned = await fetch(`${url}/mattermost${ROUTES.dialogs}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"__proto__": {"x": 1}}' });
     expect(await answerOf(poisoned)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^malformed JSON body: .*prototype/) } });
-    const ok = await fetch(`${url}/mattermost/slash`, { method: "POST", headers: FORM, body: slashForm });
+    const ok = await fetch(`${url}/mattermost${ROUTES.slash}`, { method: "POST", headers: FORM, body: slashForm });
     expect(await answerOf(ok)).toEqual({ status: 200, body: { text: "got hi" } });
   });
 
