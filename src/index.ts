@@ -21,7 +21,7 @@ export type { HttpOptions } from "./http/options.js";
 export { SlashContext, ActionContext, DialogContext, type SlashAnswer, type Dialog, type DialogElement, type DialogAnswer } from "./http/contexts.js";
 export type { SlashHandler, ActionHandler, DialogHandler } from "./http/interactions.js";
 export { button, select, type MessageAttachment, type MessageAction, type ActionOption, type ButtonStyle } from "./http/attachments.js";
-export { HttpReceiver, type HttpReceiverOptions, type IntegrationHandlers } from "./http/receiver.js";
+export { HttpReceiver, type HttpReceiverOptions, type IntegrationHandlers, type HttpHandler, type NodeHandler, type FetchHandler } from "./http/receiver.js";
 
 // Apps
 export { todoApp, TodoService } from "./apps/todo/index.js";
