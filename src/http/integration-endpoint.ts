@@ -99,7 +99,7 @@ export class IntegrationEndpoint {
     return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify({ response_type: "ephemeral", text, ephemeral_text: text }) };
   }
 
-  /** The answer to a request turned away before it reached `handle` (adapters: a body over the limit, a bot not started). */
+  /** The answer to a request turned away before it reached `handle` (by an adapter: a body over the limit). */
   refusal(request: Omit<PlainRequest, "body">, status: Refusal["status"], reason: string): PlainResponse {
     return this.refuse(request, new Refusal(status, reason));
   }
