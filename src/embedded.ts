@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import type { HttpSourceOptions } from "./sources/http.js";
+import { routeUrls } from "./http/routes.js";
 import type { Sandbox, SeedResult } from "./sandbox/index.js";
 
 /** A free loopback port: the integrations must be registered with the bot's address before it listens. */
@@ -26,7 +27,7 @@ export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedRe
   const command = sandbox.createCommand(admin, {
     team_id: seed.team.id,
     trigger: "todo",
-    url: `${publicUrl}/slash`,
+    url: routeUrls.slash(publicUrl),
     display_name: "Todo",
     description: "The channel's todo list",
     auto_complete: true,
@@ -39,7 +40,7 @@ export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedRe
     team_id: seed.team.id,
     channel_id: seed.channels.offTopic.id,
     trigger_words: ["todo"],
-    callback_urls: [`${publicUrl}/hooks/outgoing`],
+    callback_urls: [routeUrls.outgoingWebhook(publicUrl)],
     display_name: "Todo (outgoing webhook)",
   });
   return {

@@ -21,6 +21,7 @@ export type { Policy } from "./bot/policy.js";
 export { defaultTexts, type BotTexts } from "./bot/texts.js";
 export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
 export { button, select, type MessageAttachment, type MessageAction, type ActionOption, type ButtonStyle } from "./http/attachments.js";
+export type { HttpHandler, NodeHandler, FetchHandler } from "./http/receiver.js";
 
 // Sources: where events come from
 export type { Source, SourceHost } from "./bot/source.js";

@@ -3,6 +3,7 @@
  * the bot signs them when it sends the message (it knows the channel, its public URL and the
  * secret), so a click can be trusted when it comes back.
  */
+import { routeUrls } from "./routes.js";
 import { signActionContext } from "./signature.js";
 
 export type ButtonStyle = "default" | "primary" | "success" | "good" | "warning" | "danger";
@@ -96,7 +97,6 @@ export interface ActionSigning {
 /** Copies the attachments with every action pointed at the bot and its context signed for `channelId`. */
 export function signAttachments(attachments: readonly MessageAttachment[], channelId: string, signing: ActionSigning): MessageAttachment[] {
   const expiresAtMs = (signing.now ?? Date.now)() + signing.ttlMs;
-  const base = signing.publicUrl.replace(/\/+$/, "");
   return attachments.map((attachment) => {
     if (!attachment.actions?.length) return attachment;
     return {
@@ -107,7 +107,7 @@ export function signAttachments(attachments: readonly MessageAttachment[], chann
         return {
           ...action,
           integration: {
-            url: `${base}/actions/${action.id}`,
+            url: routeUrls.action(signing.publicUrl, action.id),
             context: signActionContext(signing.secret, { actionId: action.id, channelId, expiresAtMs, data }),
           },
         };

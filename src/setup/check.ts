@@ -6,12 +6,13 @@
 import { isIP } from "node:net";
 import type { Config } from "../config.js";
 import { MattermostApiError } from "../errors.js";
+import { routeUrls } from "../http/routes.js";
 import type { IntegrationTokens } from "../http/stored-tokens.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { CheckResult } from "../doctor.js";
 import { outgoingLabel, slashLabel } from "./register.js";
-import { findChannel, findTeam, listCommands, listOutgoingWebhooks, outgoingWebhookUrl, slashUrl } from "./server.js";
+import { findChannel, findTeam, listCommands, listOutgoingWebhooks } from "./server.js";
 
 type HttpConfig = NonNullable<Config["http"]>;
 
@@ -56,7 +57,7 @@ export function checkPublicUrl(http: HttpConfig, serverUrl: string): CheckResult
 
 /** `GET {public_url}/healthz` from here: a hint, since the server may see the network differently. */
 export async function checkHealthz(publicUrl: string, fetchImpl: typeof fetch = fetch): Promise<CheckResult> {
-  const url = `${publicUrl.replace(/\/+$/, "")}/healthz`;
+  const url = routeUrls.healthz(publicUrl);
   try {
     const response = await fetchImpl(url, { signal: AbortSignal.timeout(3_000) });
     if (response.ok) return { ok: true, label: `the bot answers at ${url}` };
@@ -82,7 +83,7 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
       const label = slashLabel(declared);
       const team = await findTeam(client, declared.team, `http.slash_commands[${i}].team`);
       const found = (await listCommands(client, team.id)).find((c) => c.trigger === declared.trigger);
-      results.push(judge(label, found && { url: found.url, token: found.token }, slashUrl(publicUrl), accepted.slash, "http.slash_tokens"));
+      results.push(judge(label, found && { url: found.url, token: found.token }, routeUrls.slash(publicUrl), accepted.slash, "http.slash_tokens"));
     }
     for (const [i, declared] of http.outgoing_webhooks.entries()) {
       const label = outgoingLabel(declared);
@@ -91,7 +92,7 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
       const found = (await listOutgoingWebhooks(client, team.id)).find(
         (h) => h.channel_id === channelId && (h.trigger_words.some((w) => declared.trigger_words.includes(w)) || h.trigger_words.length + declared.trigger_words.length === 0),
       );
-      results.push(judge(label, found && { url: found.callback_urls.join(" "), token: found.token }, outgoingWebhookUrl(publicUrl), accepted.outgoing, "http.outgoing_webhook_tokens"));
+      results.push(judge(label, found && { url: found.callback_urls.join(" "), token: found.token }, routeUrls.outgoingWebhook(publicUrl), accepted.outgoing, "http.outgoing_webhook_tokens"));
     }
   } catch (error) {
     if (error instanceof MattermostApiError && error.status === 403) {

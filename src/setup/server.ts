@@ -3,6 +3,7 @@
  * of a team, and the bodies `mmbot setup` sends (as the server stores them).
  */
 import { MattermostApiError, MmbotError } from "../errors.js";
+import { routeUrls } from "../http/routes.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Channel, Command, OutgoingWebhook, Team } from "../mattermost/types.js";
 import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
@@ -10,9 +11,6 @@ import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
 const ID = /^[a-z0-9]{26}$/;
 const PAGE = 200;
 
-/** Where the bot's receiver takes each kind (src/http/receiver.ts). */
-export const slashUrl = (publicUrl: string) => `${publicUrl}/slash`;
-export const outgoingWebhookUrl = (publicUrl: string) => `${publicUrl}/hooks/outgoing`;
 
 export async function findTeam(client: MattermostClient, ref: string, key: string): Promise<Team> {
   try {
@@ -55,7 +53,7 @@ export function commandBody(declared: SlashCommandConfig, teamId: string, public
     team_id: teamId,
     trigger: declared.trigger,
     method: declared.method === "GET" ? "G" : "P",
-    url: slashUrl(publicUrl),
+    url: routeUrls.slash(publicUrl),
     auto_complete: declared.autocomplete,
     auto_complete_desc: declared.description,
     auto_complete_hint: declared.hint,
@@ -70,7 +68,7 @@ export function outgoingWebhookBody(declared: OutgoingWebhookConfig, teamId: str
     channel_id: channelId,
     trigger_words: declared.trigger_words,
     trigger_when: declared.trigger_when === "starts_with" ? 1 : 0,
-    callback_urls: [outgoingWebhookUrl(publicUrl)],
+    callback_urls: [routeUrls.outgoingWebhook(publicUrl)],
     content_type: declared.content_type,
     display_name: declared.display_name,
     description: declared.description,

@@ -5,20 +5,29 @@
  * where buttons and dialogs must point, and signs them.
  */
 import { randomBytes } from "node:crypto";
+import { ConfigError } from "../errors.js";
 import type { SlashEnvelope, ActionEnvelope, DialogEnvelope, MessageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
 import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
+import { lateHttpHandler, type HttpHandler } from "../http/late-handler.js";
 import type { HttpReceiver } from "../http/receiver.js";
+import { routeUrls } from "../http/routes.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
 import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
 import { AnswerSlot } from "../bot/answer-slot.js";
 import type { Post } from "../mattermost/types.js";
 
 export interface HttpSourceOptions {
-  /** `host:port` to listen on, e.g. `"127.0.0.1:3000"`; port 0 picks a free port (tests). */
-  listen: string;
-  /** Where Mattermost reaches the bot (behind a proxy: its public address); default `http://<listen>`. */
+  /**
+   * `host:port` to listen on, e.g. `"127.0.0.1:3000"`; port 0 picks a free port (tests). Without
+   * it nothing listens: mount `source.handler` in your server (and give `publicUrl`).
+   */
+  listen?: string;
+  /**
+   * Where Mattermost reaches the bot, path included when mounted or behind a proxy
+   * (`https://example.com/mattermost`); default `http://<listen>`. Required without `listen`.
+   */
   publicUrl?: string;
   /** Tokens Mattermost shows when the integration is created; several allowed (rotation, several hooks). Those `mmbot setup` stored are added. */
   tokens?: { outgoingWebhook?: string[]; slash?: string[] };
@@ -38,12 +47,28 @@ const ACTION_SECRET_KEY = "http.action_secret";
 /**
  * @example
  * await bot.start(new WebSocketSource(), new HttpSource({ listen: "0.0.0.0:3000", publicUrl: "https://bot.example.com", tokens: { slash: [token] } }));
+ * @example
+ * // mounted at /mattermost of a server you already run
+ * const http = new HttpSource({ publicUrl: "https://example.com/mattermost", tokens: { slash: [token] } });
+ * createServer((req, res) => (req.url?.startsWith("/mattermost/") ? http.handler.node(req, res) : app(req, res)));
+ * await bot.start(new WebSocketSource(), http);
  */
 export class HttpSource implements Source {
   readonly name = "http";
   private receiver: HttpReceiver | undefined;
+  /**
+   * The receiver as handlers to mount in your server at the path of `publicUrl`: a node:http
+   * `(req, res)` and a web-standard `(Request) => Response`. They answer 503 until the bot has started.
+   */
+  readonly handler: HttpHandler = lateHttpHandler(() => this.receiver, "the bot is not started: call bot.start()");
 
-  constructor(private readonly options: HttpSourceOptions) {}
+  constructor(private readonly options: HttpSourceOptions) {
+    if (!options.listen && !options.publicUrl) {
+      throw new ConfigError(
+        'the HTTP source has neither listen nor publicUrl: give listen ("127.0.0.1:3000") for the bot to serve integrations itself, or publicUrl (e.g. "https://example.com/mattermost") where your server mounts its handler',
+      );
+    }
+  }
 
   /** Where Mattermost reaches this source (after `start()`). */
   get publicUrl(): string {
@@ -56,7 +81,7 @@ export class HttpSource implements Source {
     // without a configured secret, one made on first start and kept in the store: buttons keep
     // working across restarts, and instances sharing a PostgreSQL store agree on it
     const secret = this.options.actionSecret ?? (await store.kv.setIfAbsent(ACTION_SECRET_KEY, randomBytes(32).toString("hex")));
-    // Fastify is loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
+    // loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
     const { HttpReceiver } = await import("../http/receiver.js");
     const receiver = new HttpReceiver({
       listen: this.options.listen,
@@ -73,11 +98,11 @@ export class HttpSource implements Source {
       },
     });
     await receiver.start();
-    this.receiver = receiver;
+    this.receiver = receiver; // the handler passes requests on from now
     const ttlMs = this.options.actionTtlMs ?? DEFAULT_ACTION_TTL_MS;
     host.provideInteractions({
       signAttachments: (attachments: readonly MessageAttachment[], channelId: string) => signAttachments(attachments, channelId, { publicUrl: receiver.publicUrl, secret, ttlMs }),
-      dialogUrl: (binding: DialogBinding) => `${receiver.publicUrl}/dialogs?${signDialog(secret, binding, Date.now() + DIALOG_TTL_MS).toString()}`,
+      dialogUrl: (binding: DialogBinding) => routeUrls.dialogs(receiver.publicUrl, signDialog(secret, binding, Date.now() + DIALOG_TTL_MS)),
     });
   }
 

@@ -7,6 +7,7 @@ import type { Post } from "../../src/mattermost/types.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { isRunning, readWhenWritten, waitUntil } from "../helpers/processes.js";
 import { fixture, RECORDED, replay, startResponseUrlServer, type RecordedRequest } from "../http/integration-helpers.js";
+import { ROUTES } from "../../src/http/routes.js";
 
 const SLASH_TOKEN = "slashtokenslashtokenslash1";
 const HOOK_TOKEN = "hooktokenhooktokenhooktok1";
@@ -56,7 +57,7 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
 
   /** Alice types `/<command> <text>` in `channel` (default ~ops); Mattermost sends the recorded request. */
   const slash = (command: string, text: string, channel: { id: string; name: string } = { id: ops, name: "ops" }) =>
-    replay(h.httpUrl, "/slash", slashFixture, {
+    replay(h.httpUrl, ROUTES.slash, slashFixture, {
       [RECORDED.alice]: h.seed.users.alice.user.id,
       [RECORDED.ops]: channel.id,
       [RECORDED.team]: h.seed.team.id,
@@ -164,7 +165,7 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
   it("runs a bridge for an outgoing webhook's trigger word and answers in the post's thread", async () => {
     const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "todo add from the webhook");
-      const answer = await replay(h.httpUrl, "/hooks/outgoing", hookFixture, {
+      const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookFixture, {
         [RECORDED.alice]: h.seed.users.alice.user.id,
         [RECORDED.ops]: ops,
         [RECORDED.team]: h.seed.team.id,

@@ -13,6 +13,7 @@ import { SandboxApiError, type Sandbox, type SeedResult } from "../../src/sandbo
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { freePort } from "../helpers/ports.js";
 import { TestSocket } from "../sandbox/ws-client.js";
+import { routeUrls } from "../../src/http/routes.js";
 
 const ACTION_SECRET = "todo-integrations-secret";
 
@@ -26,12 +27,12 @@ function integrationsFor(port: number, extra: { answerWithinMs?: number } = {}) 
   return (sandbox: Sandbox, seed: SeedResult) => {
     const admin = seed.users.admin.user.id;
     sandbox.addToChannel(seed.channels.offTopic.id, seed.bot.user.id);
-    const command = sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "todo", url: `${botUrl}/slash` });
+    const command = sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "todo", url: routeUrls.slash(botUrl) });
     const hook = sandbox.createOutgoingWebhook(admin, {
       team_id: seed.team.id,
       channel_id: seed.channels.offTopic.id,
       trigger_words: ["todo"],
-      callback_urls: [`${botUrl}/hooks/outgoing`],
+      callback_urls: [routeUrls.outgoingWebhook(botUrl)],
     });
     return {
       http: {
@@ -216,7 +217,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const forged = h.sandbox.post(alice, {
       channel_id: channel,
       message: "click me",
-      props: { attachments: [{ actions: [{ id: "tododone1", name: "Done", type: "button", integration: { url: `${h.httpUrl}/actions/tododone1`, context } }] }] },
+      props: { attachments: [{ actions: [{ id: "tododone1", name: "Done", type: "button", integration: { url: routeUrls.action(h.httpUrl, "tododone1"), context } }] }] },
     });
     const click = h.sandbox.clickAction(bob, forged.id, "tododone1");
     await expect(click).rejects.toBeInstanceOf(SandboxApiError);

@@ -16,6 +16,8 @@ export interface Harness {
   bot: Bot;
   /** Where the bot's HTTP source is reached (with the `http` option). */
   httpUrl: string;
+  /** The bot's HTTP source (with the `http` option). */
+  httpSource: HttpSource | undefined;
   storeUrl: string;
   /** Posts as a user; resolves with the post. */
   say(user: keyof SeedResult["users"], channelId: string, message: string, rootId?: string): Post;
@@ -77,6 +79,9 @@ export async function startHarness(
     seed,
     get bot() {
       return bot;
+    },
+    get httpSource() {
+      return httpSource;
     },
     get httpUrl() {
       if (!httpSource) throw new Error("the harness's bot has no HTTP source: give the http option");

@@ -4,6 +4,7 @@ import { signDialog } from "../../src/http/signature.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { freePort } from "../helpers/ports.js";
 import { fixture, post, RECORDED, substitute, type RecordedRequest } from "./integration-helpers.js";
+import { ROUTES, routeUrls } from "../../src/http/routes.js";
 
 describe("dialogs", () => {
   let h: Harness;
@@ -18,7 +19,7 @@ describe("dialogs", () => {
       policy: { allowedUsers: ["alice"] }, // by name: a submission carries only the user id
       // the sandbox runs /mmtodo against the bot and serves the real dialogs/open
       bot: (sandbox, seed) => {
-        const command = sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "mmtodo", url: `http://127.0.0.1:${port}/slash` });
+        const command = sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "mmtodo", url: routeUrls.slash(`http://127.0.0.1:${port}`) });
         return { http: { listen: `127.0.0.1:${port}`, tokens: { slash: [command.token] }, actionSecret: "dialog-secret" } };
       },
       setup: (bot) => {
@@ -54,7 +55,7 @@ describe("dialogs", () => {
 
   it("opens a dialog from a slash command, shows field errors, then takes the submission", async () => {
     const url = await openDialog();
-    expect(url.startsWith(`${h.httpUrl}/dialogs?`)).toBe(true);
+    expect(url.startsWith(`${h.httpUrl}${ROUTES.dialogs}?`)).toBe(true);
     expect(await submit(url, missingText!)).toMatchObject({ status: 200, body: { errors: { text: "Text is required" } } });
     expect(await submit(url, complete!)).toMatchObject({ status: 200, body: {} });
     const last = submissions.at(-1)!;
@@ -87,7 +88,7 @@ describe("dialogs", () => {
   it("refuses submissions without the bot's signature, or from another user or channel (403)", async () => {
     const url = await openDialog();
     const before = submissions.length;
-    expect(await submit(`${h.httpUrl}/dialogs`, complete!)).toMatchObject({ status: 403, body: { error: "dialog addtodo submission has no signature" } });
+    expect(await submit(`${h.httpUrl}${ROUTES.dialogs}`, complete!)).toMatchObject({ status: 403, body: { error: "dialog addtodo submission has no signature" } });
     expect(await submit(url, complete!, { [RECORDED.alice]: h.seed.users.bob.user.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url, complete!, { [RECORDED.ops]: h.seed.channels.townSquare.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url.replace(/exp=\d+/, "exp=99999999999999"), complete!)).toMatchObject({ status: 403 });
@@ -98,7 +99,7 @@ describe("dialogs", () => {
     const before = submissions.length;
     const bob = h.seed.users.bob.user.id;
     const query = signDialog("dialog-secret", { callbackId: "addtodo", channelId: h.seed.channels.ops.id, userId: bob, notifyOnCancel: false }, Date.now() + 60_000);
-    const answer = await submit(`${h.httpUrl}/dialogs?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
+    const answer = await submit(`${h.httpUrl}${ROUTES.dialogs}?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
     expect(answer).toMatchObject({ status: 200, body: { error: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users." } });
     expect(submissions.length).toBe(before);
   });

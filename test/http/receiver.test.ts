@@ -3,6 +3,7 @@ import { ConfigError } from "../../src/errors.js";
 import { HttpReceiver } from "../../src/http/receiver.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { capturingLogger, fixture, post, RECORDED, replay, type RecordedRequest } from "./integration-helpers.js";
+import { ROUTES, routeUrls } from "../../src/http/routes.js";
 
 const HOOK_TOKEN = "hooktokenhooktokenhooktok1";
 const OTHER_HOOK_TOKEN = "hooktokenhooktokenhooktok2";
@@ -40,16 +41,16 @@ describe("HTTP receiver: every request is checked before any work", () => {
   afterAll(() => h.close());
 
   it("answers /healthz", async () => {
-    const response = await fetch(`${url}/healthz`);
+    const response = await fetch(routeUrls.healthz(url));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
   });
 
   it("refuses an outgoing webhook with a wrong or missing token (401) and logs the reason, not the token", async () => {
-    const wrong = await replay(url, "/hooks/outgoing", hookForm, { ...ids, "<token>": "wrongtokenwrongtokenwrong1" });
+    const wrong = await replay(url, ROUTES.outgoingWebhook, hookForm, { ...ids, "<token>": "wrongtokenwrongtokenwrong1" });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual({ error: "wrong outgoing webhook token" });
-    const missing = await replay(url, "/hooks/outgoing", hookForm, { ...ids, "&token=<token>": "" });
+    const missing = await replay(url, ROUTES.outgoingWebhook, hookForm, { ...ids, "&token=<token>": "" });
     expect(missing).toMatchObject({ status: 401, body: { error: "missing outgoing webhook token" } });
     const log = lines.join("\n");
     expect(log).toContain("wrong outgoing webhook token");
@@ -59,19 +60,19 @@ describe("HTTP receiver: every request is checked before any work", () => {
 
   it("accepts any of several tokens", async () => {
     for (const token of [HOOK_TOKEN, OTHER_HOOK_TOKEN]) {
-      const ok = await replay(url, "/hooks/outgoing", hookForm, { ...ids, "<token>": token });
+      const ok = await replay(url, ROUTES.outgoingWebhook, hookForm, { ...ids, "<token>": token });
       expect(ok.status).toBe(200);
     }
   });
 
   it("refuses a slash command with a wrong token in the header or the field, never logging the query", async () => {
-    const wrongHeader = await replay(url, "/slash", slashPost, { ...ids, "Token <token>": "Token nottheslashtokennotthe1", "<token>": SLASH_TOKEN });
+    const wrongHeader = await replay(url, ROUTES.slash, slashPost, { ...ids, "Token <token>": "Token nottheslashtokennotthe1", "<token>": SLASH_TOKEN });
     expect(wrongHeader).toMatchObject({ status: 401, body: { error: "wrong slash command token" } });
     const getRequest = fixture<{ get_request: RecordedRequest }>("slash-command").get_request;
-    const wrongQuery = await replay(url, "/slash", { ...getRequest, headers: { accept: "application/json" } }, { ...ids, "<token>": "querytokenquerytokenquery1" });
+    const wrongQuery = await replay(url, ROUTES.slash, { ...getRequest, headers: { accept: "application/json" } }, { ...ids, "<token>": "querytokenquerytokenquery1" });
     expect(wrongQuery).toMatchObject({ status: 401, body: { error: "wrong slash command token" } });
     expect(lines.join("\n")).not.toContain("querytokenquerytokenquery1");
-    const right = await replay(url, "/slash", slashPost, { ...ids, "<token>": SLASH_TOKEN });
+    const right = await replay(url, ROUTES.slash, slashPost, { ...ids, "<token>": SLASH_TOKEN });
     expect(right).toMatchObject({ status: 200, body: { response_type: "ephemeral", text: "got list" } });
   });
 
@@ -79,9 +80,9 @@ describe("HTTP receiver: every request is checked before any work", () => {
     const { logger: quiet } = capturingLogger();
     const bare = await startHarness({ bot: { logger: quiet, http: { listen: "127.0.0.1:0" } }, setup: () => undefined });
     try {
-      const hook = await replay(bare.httpUrl, "/hooks/outgoing", hookForm, { "<token>": HOOK_TOKEN });
+      const hook = await replay(bare.httpUrl, ROUTES.outgoingWebhook, hookForm, { "<token>": HOOK_TOKEN });
       expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set http.outgoing_webhook_tokens (or run mmbot setup)" } });
-      const click = await post(`${bare.httpUrl}/actions/done`, { user_id: "u", channel_id: "c", post_id: "p", context: {} });
+      const click = await post(routeUrls.action(bare.httpUrl, "done"), { user_id: "u", channel_id: "c", post_id: "p", context: {} });
       // no secret configured: the bot made one, so an unsigned click is refused for its signature
       expect(click).toMatchObject({ status: 403, body: { error: expect.stringMatching(/signature/) } });
     } finally {
@@ -90,23 +91,23 @@ describe("HTTP receiver: every request is checked before any work", () => {
   });
 
   it("refuses a wrong content type (415), an oversized body (413), malformed JSON and missing fields (400)", async () => {
-    const asText = await post(`${url}/hooks/outgoing`, "token=x", { "content-type": "text/plain" });
+    const asText = await post(routeUrls.outgoingWebhook(url), "token=x", { "content-type": "text/plain" });
     expect(asText.status).toBe(415);
     expect(asText.body.error).toMatch(/^unsupported content type text\/plain: expected application\/x-www-form-urlencoded or application\/json$/);
-    const xml = await post(`${url}/actions/done`, "<click/>", { "content-type": "application/xml" });
+    const xml = await post(routeUrls.action(url, "done"), "<click/>", { "content-type": "application/xml" });
     expect(xml.status).toBe(415);
-    const formClick = await post(`${url}/actions/done`, "user_id=x", { "content-type": "application/x-www-form-urlencoded" });
+    const formClick = await post(routeUrls.action(url, "done"), "user_id=x", { "content-type": "application/x-www-form-urlencoded" });
     expect(formClick).toMatchObject({ status: 415, body: { error: "unsupported content type application/x-www-form-urlencoded: expected application/json" } });
 
-    const big = await replay(url, "/hooks/outgoing", hookForm, { ...ids, "<token>": HOOK_TOKEN, "mmtodo+add+buy+milk": "x".repeat(5000) });
+    const big = await replay(url, ROUTES.outgoingWebhook, hookForm, { ...ids, "<token>": HOOK_TOKEN, "mmtodo+add+buy+milk": "x".repeat(5000) });
     expect(big).toMatchObject({ status: 413, body: { error: "the body is too large" } });
 
-    const broken = await post(`${url}/hooks/outgoing`, '{"token": "x", ', { "content-type": "application/json" });
+    const broken = await post(routeUrls.outgoingWebhook(url), '{"token": "x", ', { "content-type": "application/json" });
     expect(broken.status).toBe(400);
     expect(typeof broken.body.error).toBe("string");
-    const noPost = await post(`${url}/hooks/outgoing`, { token: HOOK_TOKEN, team_id: "t", channel_id: "c", user_id: "u", text: "mmtodo x" });
+    const noPost = await post(routeUrls.outgoingWebhook(url), { token: HOOK_TOKEN, team_id: "t", channel_id: "c", user_id: "u", text: "mmtodo x" });
     expect(noPost).toMatchObject({ status: 400, body: { error: "malformed outgoing webhook: field post_id: Invalid input: expected string, received undefined" } });
-    const array = await post(`${url}/dialogs`, [1, 2]);
+    const array = await post(`${url}${ROUTES.dialogs}`, [1, 2]);
     expect(array).toMatchObject({ status: 400, body: { error: "malformed dialog submission: the body is not an object" } });
     expect(handled).toEqual([]);
   });
@@ -131,11 +132,11 @@ describe("HTTP receiver: failures it cannot foresee", () => {
     await receiver.start();
     try {
       const slash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
-      const answer = await replay(receiver.publicUrl, "/slash", slash, { "<token>": SLASH_TOKEN });
+      const answer = await replay(receiver.publicUrl, ROUTES.slash, slash, { "<token>": SLASH_TOKEN });
       expect(answer.status).toBe(200);
       const ref = /ref ([0-9a-f]{8})/.exec(String(answer.body.text))?.[1];
       expect(lines.find((line) => ref && line.includes(ref))).toContain("unexpected");
-      expect((await fetch(`${receiver.publicUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(routeUrls.healthz(receiver.publicUrl))).status).toBe(200);
     } finally {
       await receiver.stop();
     }

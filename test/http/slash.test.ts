@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SlashContext } from "../../src/bot/interaction-context.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { capturingLogger, fixture, RECORDED, replay, startResponseUrlServer, type RecordedRequest } from "./integration-helpers.js";
+import { ROUTES } from "../../src/http/routes.js";
 
 const SLASH_TOKEN = "slashtokenslashtokenslash1";
 
@@ -46,7 +47,7 @@ describe("slash commands", () => {
     [encodeURIComponent("http://127.0.0.1:8065/hooks/commands/")]: encodeURIComponent(responseUrl.url),
     "http://127.0.0.1:8065/hooks/commands/": responseUrl.url,
   });
-  const send = (request: RecordedRequest = recorded.post_request) => replay(h.httpUrl, "/slash", request, world());
+  const send = (request: RecordedRequest = recorded.post_request) => replay(h.httpUrl, ROUTES.slash, request, world());
 
   it("answers inline and hands the handler the command, text, user, channel, team, trigger id and response url", async () => {
     handler = (ctx) => ctx.respond({ text: "Your list", response_type: "in_channel", goto_location: "", props: { from: "todo" } });
@@ -140,7 +141,7 @@ describe("slash commands and the policy", () => {
     });
     try {
       const request = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
-      const answer = await replay(h.httpUrl, "/slash", request, { [RECORDED.alice]: h.seed.users.alice.user.id, "<token>": SLASH_TOKEN });
+      const answer = await replay(h.httpUrl, ROUTES.slash, request, { [RECORDED.alice]: h.seed.users.alice.user.id, "<token>": SLASH_TOKEN });
       expect(answer.body).toEqual({ response_type: "ephemeral", text: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users." });
       expect(called).toBe(false);
     } finally {
