@@ -61,9 +61,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the sandbox page in Chromium (skipped wh
     await sandbox?.close();
   });
 
-  const messages = () => page.getByRole("log", { name: "Messages" });
-  const say = async (text: string) => {
-    const box = page.getByRole("textbox", { name: "Message" });
+  const messages = (on = page) => on.getByRole("log", { name: "Messages" });
+  const say = async (text: string, on = page) => {
+    const box = on.getByRole("textbox", { name: "Message" });
     await box.fill(text);
     await box.press("Enter");
   };
@@ -143,5 +143,64 @@ describe.skipIf(!existsSync(CHROMIUM))("the sandbox page in Chromium (skipped wh
     const outgoing = sandbox.trafficLog().filter((e) => e.direction === "out");
     expect(outgoing.map((e) => e.kind)).toEqual(expect.arrayContaining(["slash", "action", "dialog"]));
     await screenshot("event-log");
+  }
+
+  it("shows another user's typing, edits, deletes and reactions live; ephemeral posts only to their user", async () => {
+    const bobPage = await browser.newPage();
+    try {
+      await bobPage.goto(`${sandbox.url}/?user=bob`);
+      await expect.poll(() => bobPage.getByRole("combobox", { name: "Signed in as" }).inputValue()).toBe("bob");
+      await page.getByRole("button", { name: "Town Square" }).click();
+      await bobPage.getByRole("button", { name: "Town Square" }).click();
+
+      await bobPage.getByRole("textbox", { name: "Message" }).pressSequentially("hel");
+      await page.getByText("bob is typing…").waitFor();
+      await say("hello from bob", bobPage);
+      const post = messages().locator("article").filter({ hasText: "hello from bob" });
+      await post.waitFor();
+
+      const id = await messages(bobPage).locator("article").filter({ hasText: "hello from bob" }).getAttribute("data-post-id");
+      const bobsPost = bobPage.locator(`article[data-post-id="${id}"]`);
+      await bobsPost.getByRole("button", { name: "Edit message" }).click();
+      await bobsPost.getByRole("textbox", { name: "Edit message" }).fill("hello again from bob");
+      await bobsPost.getByRole("button", { name: "Save" }).click();
+      await messages().locator("article").filter({ hasText: "hello again from bob" }).getByText("(edited)").waitFor();
+
+      const edited = page.locator(`article[data-post-id="${id}"]`);
+      await edited.getByRole("button", { name: "Add reaction" }).click();
+      await edited.getByRole("button", { name: "React with +1" }).click();
+      await bobsPost.getByRole("button", { name: "👍 1" }).waitFor();
+      await screenshot("live-edit-reaction");
+
+      // alice's ephemeral answer (the slash command's help) is hers alone
+      await say("/todo help");
+      await messages().locator("article.ephemeral").first().waitFor();
+      expect(await messages(bobPage).locator("article.ephemeral").count()).toBe(0);
+
+      await bobsPost.getByRole("button", { name: "Delete message" }).click();
+      await edited.waitFor({ state: "detached" });
+    } finally {
+      await bobPage.close();
+    }
+  }, 60_000);
+
+  it("adds a user and switches between users", async () => {
+    await page.getByRole("textbox", { name: "New user name" }).fill("carol");
+    await page.getByRole("button", { name: "Add user" }).click();
+    await expect.poll(() => page.getByRole("combobox", { name: "Signed in as" }).inputValue()).toBe("carol");
+    await page.getByRole("button", { name: "Town Square" }).waitFor();
+    await screenshot("new-user");
+    expect(sandbox.getUser(await userIdOf("carol"))?.username).toBe("carol");
+    await page.getByRole("combobox", { name: "Signed in as" }).selectOption("bob");
+    await expect.poll(() => page.getByRole("combobox", { name: "Signed in as" }).inputValue()).toBe("bob");
+    // as bob, the direct messages list carol and alice, not bob himself
+    const people = page.getByRole("navigation", { name: "Channels" });
+    await people.getByRole("button", { name: "carol" }).waitFor();
+    expect(await people.getByRole("button", { name: "bob", exact: true }).count()).toBe(0);
+  }, 30_000);
+
+  async function userIdOf(username: string): Promise<string> {
+    const users = (await (await fetch(`${sandbox.url}/sandbox/users`)).json()) as Array<{ id: string; username: string }>;
+    return users.find((u) => u.username === username)?.id ?? "";
   }
 });

@@ -14,7 +14,8 @@ export function TrafficPane() {
   const [filter, setFilter] = useState<Filter>("all");
   const [openSeq, setOpenSeq] = useState<number | undefined>(undefined);
   const box = useRef<HTMLDivElement>(null);
-  const entries = store.state.traffic.filter((e) => filter === "all" || (filter === "api") === (e.kind === "api"));
+  // recorded as they finish; shown in the order they started (a slash command's call inside its execute)
+  const entries = store.state.traffic.filter((e) => filter === "all" || (filter === "api") === (e.kind === "api")).sort((a, b) => a.at - b.at || a.seq - b.seq);
   useEffect(() => box.current?.scrollTo({ top: box.current.scrollHeight }), [entries.length]);
   return (
     <section class="traffic" aria-label="Event log">
@@ -54,7 +55,7 @@ function Row(props: { entry: TrafficEntry; open: boolean; onToggle: () => void }
     <>
       <tr class={`${e.direction}${failed ? " failed" : ""}`} onClick={detail ? props.onToggle : undefined}>
         <td>{time}</td>
-        <td><span class={`kind ${e.kind}`}>{e.direction === "out" ? `→ ${e.kind}` : "api"}</span></td>
+        <td><span class={`kind kind-${e.direction}`}>{e.direction === "out" ? `→ ${e.kind}` : "api"}</span></td>
         <td>{e.method}</td>
         <td class="url">{e.url}</td>
         <td>{e.status || e.error || "—"}</td>
