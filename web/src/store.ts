@@ -140,6 +140,7 @@ export class Store {
 
   async selectChannel(channelId: string): Promise<void> {
     const s = this.state;
+    if (s.currentChannelId !== channelId) s.threadRootId = undefined; // a thread belongs to its channel
     s.currentChannelId = channelId;
     s.unread.delete(channelId);
     s.mentions.delete(channelId);
