@@ -5,7 +5,7 @@
  * log showing the requests the sandbox sent to the bot. Screenshots land in test-artifacts/page.
  * Needs the page built (`npm run build`, which `npm test` runs first).
  */
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { Bot } from "../../src/bot/bot.js";
 import { registerSandboxIntegrations } from "../../src/embedded.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { PAGE_DIR } from "../../src/sandbox/page/static.js";
+import { IntegrationServer } from "../sandbox/integration-server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = fileURLToPath(new URL("../../test-artifacts/page/", import.meta.url));
@@ -150,7 +151,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the sandbox page in Chromium (skipped wh
     try {
       await bobPage.goto(`${sandbox.url}/?user=bob`);
       await expect.poll(() => bobPage.getByRole("combobox", { name: "Signed in as" }).inputValue()).toBe("bob");
-      await page.getByRole("button", { name: "Town Square" }).click();
+      // bob writes in Town Square while alice is in ops: it is marked unread for her until she looks
+      await bobPage.getByRole("button", { name: "Town Square" }).click();
+      await say("anyone for lunch?", bobPage);
+      const townSquare = page.getByRole("button", { name: "Town Square" });
+      await expect.poll(() => townSquare.getAttribute("class")).toContain("unread");
+      await townSquare.click();
+      await expect.poll(() => townSquare.getAttribute("class")).not.toContain("unread");
       await bobPage.getByRole("button", { name: "Town Square" }).click();
 
       await bobPage.getByRole("textbox", { name: "Message" }).pressSequentially("hel");
@@ -182,6 +189,52 @@ describe.skipIf(!existsSync(CHROMIUM))("the sandbox page in Chromium (skipped wh
     } finally {
       await bobPage.close();
     }
+  }, 60_000);
+
+  it("sends menu picks (static, users, channels) to the integration, and attaches and downloads files", async () => {
+    const integration = await IntegrationServer.start();
+    try {
+      integration.answer("/pick", (request) => ({ body: { ephemeral_text: `picked ${String((request.parsedBody.context as Record<string, unknown>).selected_option)}` } }));
+      const menu = (id: string, name: string, extra: Record<string, unknown>) => ({ id, name, type: "select", integration: { url: `${integration.url}/pick`, context: { menu: id } }, ...extra });
+      sandbox.post(seed.users.admin.user.id, {
+        channel_id: seed.channels.townSquare.id,
+        message: "Pick some things",
+        props: {
+          attachments: [{
+            text: "Three menus",
+            actions: [
+              menu("fruit", "Pick a fruit", { options: [{ text: "apple", value: "apple" }, { text: "pear", value: "pear" }] }),
+              menu("person", "Pick a person", { data_source: "users" }),
+              menu("place", "Pick a channel", { data_source: "channels" }),
+            ],
+          }],
+        },
+      });
+      const post = messages().locator("article").filter({ hasText: "Three menus" });
+      await post.getByRole("combobox", { name: "Pick a fruit" }).selectOption("pear");
+      await messages().getByText("picked pear").waitFor();
+      await post.getByRole("combobox", { name: "Pick a person" }).selectOption({ label: "bob" });
+      await messages().getByText(`picked ${seed.users.bob.user.id}`).waitFor();
+      await post.getByRole("combobox", { name: "Pick a channel" }).selectOption({ label: "ops" });
+      await messages().getByText(`picked ${seed.channels.ops.id}`).waitFor();
+      const picks = integration.requests.map((r) => r.parsedBody as { context: Record<string, unknown>; data_source: string; user_name: string });
+      expect(picks.map((p) => [p.context.menu, p.data_source, p.user_name])).toEqual([["fruit", "", "alice"], ["person", "users", "alice"], ["place", "channels", "alice"]]);
+      await screenshot("menus");
+    } finally {
+      await integration.close();
+    }
+
+    await page.locator(".channel input[type=file]").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("remember the milk\n") });
+    await page.getByRole("list", { name: "Files to send" }).getByText("notes.txt").waitFor();
+    await say("the notes");
+    const withFile = messages().locator("article").filter({ hasText: "the notes" });
+    const download = page.waitForEvent("download");
+    await withFile.getByRole("button", { name: "Download notes.txt" }).click();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe("notes.txt");
+    const path = await saved.path();
+    expect(readFileSync(path, "utf8")).toBe("remember the milk\n");
+    await screenshot("file");
   }, 60_000);
 
   it("adds a user and switches between users", async () => {

@@ -204,6 +204,7 @@ export class Store {
   async send(text: string, options: { rootId?: string; files?: File[] } = {}): Promise<boolean> {
     const s = this.state;
     const channelId = s.currentChannelId;
+    this.lastTypingSent = 0; // the post ends the typing others see: the next keystroke announces it again
     return this.attempt(async () => {
       if (text.startsWith("/") && !options.files?.length) {
         await this.api!.execute({ channel_id: channelId, team_id: s.teamId, command: text, root_id: options.rootId });
