@@ -64,7 +64,6 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
           placeholder={props.placeholder}
           rows={1}
           value={text}
-          role="textbox"
           aria-autocomplete="list"
           aria-controls={suggestions.length > 0 ? listId : undefined}
           onInput={(e) => {

@@ -36,7 +36,7 @@ export function Sidebar() {
         </label>
         <div class="add-user">
           <input aria-label="New user name" placeholder="new user…" value={newName} onInput={(e) => setNewName((e.target as HTMLInputElement).value)} />
-          <button type="button" disabled={!newName.trim()} onClick={() => void store.addUser(newName).then(() => setNewName(""))}>Add user</button>
+          <button type="button" disabled={!newName.trim()} onClick={() => (setNewName(""), void store.addUser(newName))}>Add user</button>
         </div>
       </form>
       <h2>Channels</h2>
