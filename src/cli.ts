@@ -158,6 +158,7 @@ async function start(config: Config): Promise<number> {
       [
         `mmbot: sandbox Mattermost running at ${url} (in memory: a restart forgets)`,
         `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
+        `       open ${url}/ in a browser: the channels, buttons, dialogs and an event log of every request`,
       ].join("\n"),
     );
   } else if (allowedUsers === undefined || (Array.isArray(allowedUsers) && allowedUsers.length === 0)) {

@@ -25,6 +25,10 @@ import { Integrations, type IntegrationSettings } from "./integrations/index.js"
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
 import { Posting } from "./posting.js";
+import { pageRoutes } from "./page/routes.js";
+import { recordApiCalls } from "./page/record-calls.js";
+import { servePage } from "./page/static.js";
+import { channelViewRoutes } from "./rest/channel-view.js";
 import { channelRoutes } from "./rest/channels.js";
 import { fileRoutes } from "./rest/files.js";
 import { postRoutes } from "./rest/posts.js";
@@ -35,6 +39,7 @@ import { seedWorld, type SeedResult } from "./seed.js";
 import type { Services } from "./services.js";
 import { WebSocketEndpoint } from "./websocket.js";
 import { channelWire, userWire } from "./wire.js";
+import { TrafficLog, type TrafficEntry } from "./traffic.js";
 import { World } from "./world.js";
 
 export type { SeedResult, SeededUser } from "./seed.js";
@@ -45,6 +50,7 @@ export type { ActionClickResult } from "./integrations/actions.js";
 export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
+export type { TrafficEntry, TrafficKind } from "./traffic.js";
 
 export interface SandboxOptions {
   /** Default 127.0.0.1. */
@@ -75,6 +81,7 @@ export class Sandbox {
     private readonly app: FastifyInstance,
     private readonly endpoint: WebSocketEndpoint,
     url: string,
+    private readonly traffic: TrafficLog,
   ) {
     this.world = services.world;
     this.hub = services.hub;
@@ -92,8 +99,12 @@ export class Sandbox {
     const posting = new Posting(world, hub, hub);
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
     const app = createHttpApp(logger);
-    for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
-    const integrations = new Integrations(services, options.integrations);
+    const traffic = new TrafficLog();
+    recordApiCalls(app, world, traffic);
+    for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
+    pageRoutes(app, services, traffic);
+    servePage(app);
+    const integrations = new Integrations(services, options.integrations, traffic);
     integrationRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
@@ -105,7 +116,7 @@ export class Sandbox {
     const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
     integrations.setSiteUrl(url);
     logger.info({ url }, "sandbox Mattermost listening");
-    return new Sandbox(services, integrations, app, endpoint, url);
+    return new Sandbox(services, integrations, app, endpoint, url, traffic);
   }
 
   /** Closes every WebSocket and the HTTP server. */
@@ -313,6 +324,11 @@ export class Sandbox {
   /** Every event the server broadcasts from now on (seq 0, as in `waitForEvent`); returns the unsubscribe. */
   onEvent(listener: (event: WebSocketEvent) => void): () => void {
     return this.hub.subscribe(listener);
+  }
+
+  /** The kept traffic log: API calls clients made and requests sent to integrations, oldest first. */
+  trafficLog(): TrafficEntry[] {
+    return this.traffic.since(0);
   }
 
   // ---- faults

@@ -61,6 +61,7 @@ export class PostActions {
     if (context) request.context = context;
 
     const answer = await client.send({
+      kind: "action",
       method: "POST",
       url: integration.url,
       headers: { "Content-Type": "application/json", Accept: "application/json" },

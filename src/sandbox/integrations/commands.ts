@@ -183,7 +183,7 @@ export class Commands {
     let url = command.url;
     if (command.method === "G") url += (url.includes("?") ? "&" : "?") + fields;
     else headers["Content-Type"] = "application/x-www-form-urlencoded";
-    const answer = await this.context.client.send({ method: command.method === "G" ? "GET" : "POST", url, headers, body: command.method === "G" ? undefined : fields });
+    const answer = await this.context.client.send({ kind: "slash", method: command.method === "G" ? "GET" : "POST", url, headers, body: command.method === "G" ? undefined : fields });
     if (!answer.ok) fail(failed(command.trigger), answer.error);
     if (answer.statusCode !== 200) fail(failedResponse(command.trigger, answer.status), answer.body);
     const response = parseCommandResponse(answer.contentType, answer.body);

@@ -103,6 +103,7 @@ export class Dialogs {
       cancelled: input.cancelled === true,
     };
     const answer = await client.send({
+      kind: "dialog",
       method: "POST",
       url: input.url,
       headers: { "Content-Type": "application/json", Accept: "application/json" },

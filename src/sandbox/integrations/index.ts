@@ -12,6 +12,7 @@ import { IncomingWebhooks } from "./incoming-webhooks.js";
 import { IntegrationClient } from "./outbound.js";
 import { OutgoingWebhooks } from "./outgoing-webhooks.js";
 import { TriggerIds } from "./trigger-ids.js";
+import type { TrafficLog } from "../traffic.js";
 
 export type { IntegrationSettings } from "./context.js";
 
@@ -24,9 +25,9 @@ export class Integrations {
   private readonly client: IntegrationClient;
   private siteUrl = "";
 
-  constructor(services: Services, overrides: Partial<IntegrationSettings> = {}) {
+  constructor(services: Services, overrides: Partial<IntegrationSettings> = {}, traffic?: TrafficLog) {
     const settings = { ...DEFAULT_INTEGRATION_SETTINGS, ...overrides };
-    this.client = new IntegrationClient(settings.timeoutMs);
+    this.client = new IntegrationClient(settings.timeoutMs, traffic);
     const context: IntegrationContext = {
       world: services.world,
       posting: services.posting,

@@ -5,11 +5,14 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { TrafficKind, TrafficLog } from "../traffic.js";
 
 /** The server reads at most this much of an integration's answer (`MaxIntegrationResponseSize`). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export interface OutboundRequest {
+  /** What the call is for, in the traffic log. */
+  kind: Exclude<TrafficKind, "api">;
   method: "GET" | "POST";
   url: string;
   headers: Record<string, string>;
@@ -34,14 +37,35 @@ export interface OutboundFailure {
 export class IntegrationClient {
   private readonly open = new Set<ClientRequest>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly traffic?: TrafficLog,
+  ) {}
 
   /** Ends every call still waiting for its integration (the sandbox is closing). */
   close(): void {
     for (const req of this.open) req.destroy(new Error("the sandbox is closing"));
   }
 
-  send(outbound: OutboundRequest): Promise<OutboundResponse | OutboundFailure> {
+  /** Calls the integration and records the call in the traffic log. */
+  async send(outbound: OutboundRequest): Promise<OutboundResponse | OutboundFailure> {
+    const at = Date.now();
+    const answer = await this.call(outbound);
+    this.traffic?.record({
+      kind: outbound.kind,
+      direction: "out",
+      at,
+      method: outbound.method,
+      url: outbound.url,
+      status: answer.ok ? answer.statusCode : 0,
+      durationMs: Date.now() - at,
+      ...(answer.ok ? { responseBody: answer.body } : { error: answer.error }),
+      ...(outbound.body !== undefined && { requestBody: outbound.body }),
+    });
+    return answer;
+  }
+
+  private call(outbound: OutboundRequest): Promise<OutboundResponse | OutboundFailure> {
     let url: URL;
     try {
       url = new URL(outbound.url);

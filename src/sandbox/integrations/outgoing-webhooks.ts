@@ -125,6 +125,7 @@ export class OutgoingWebhooks {
       ? JSON.stringify(payload)
       : goFormEncode({ ...payload, timestamp: String(Math.floor(payload.timestamp / 1000)) });
     const answer = await this.context.client.send({
+      kind: "webhook",
       method: "POST",
       url,
       headers: { "Content-Type": json ? "application/json" : "application/x-www-form-urlencoded", Accept: "application/json" },
