@@ -1,0 +1,102 @@
+/**
+ * The SQLite file a sandbox keeps its world in: rows of JSON by kind and id, and the format they
+ * were written in. Every save is one transaction (WAL): a crash leaves the last save whole.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { WorldFileError } from "./world-file-error.js";
+
+/** The shape of the saved rows; a file of another format is refused, not guessed at. */
+export const WORLD_FORMAT = 1;
+
+export interface SavedRow {
+  id: string;
+  json: string;
+  blob?: Buffer;
+}
+
+export interface RowChange {
+  kind: string;
+  id: string;
+  /** The row's JSON, or undefined to delete it. */
+  json: string | undefined;
+  blob?: Buffer;
+}
+
+export class WorldFile {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+  ) {}
+
+  /** Opens (or creates) the file; `fresh` deletes what it held first. */
+  static open(path: string, options: { fresh?: boolean } = {}): WorldFile {
+    if (options.fresh) for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: 0 }); // in use elsewhere: say so at once
+      db.pragma("journal_mode = WAL"); // the first read: "file is not a database" shows here
+      db.pragma("synchronous = NORMAL");
+      // one process per world: a second sandbox on the same file gets "database is locked"
+      db.pragma("locking_mode = EXCLUSIVE");
+      checkFormat(db, path);
+      return new WorldFile(db, path);
+    } catch (error) {
+      db?.close();
+      if (error instanceof WorldFileError) throw error;
+      const code = (error as { code?: string }).code;
+      if (code === "SQLITE_BUSY") throw new WorldFileError(path, "in use by another running sandbox", { cause: error });
+      if (code === "SQLITE_NOTADB") throw new WorldFileError(path, "not a sandbox world file (not an SQLite database)", { cause: error });
+      throw new WorldFileError(path, `cannot be opened: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The saved rows of one kind, their data as JSON text. */
+  rows(kind: string): SavedRow[] {
+    const rows = this.db.prepare("SELECT id, data, blob FROM records WHERE kind = ?").all(kind) as Array<{ id: string; data: string; blob: Buffer | null }>;
+    return rows.map((r) => ({ id: r.id, json: r.data, blob: r.blob ?? undefined }));
+  }
+
+  /** Whether nothing was ever saved. */
+  isEmpty(): boolean {
+    return this.db.prepare("SELECT 1 FROM records LIMIT 1").get() === undefined;
+  }
+
+  /** Applies the changes in one transaction. */
+  write(changes: RowChange[]): void {
+    const upsert = this.db.prepare("INSERT INTO records (kind, id, data, blob) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, blob = excluded.blob");
+    const remove = this.db.prepare("DELETE FROM records WHERE kind = ? AND id = ?");
+    this.db.transaction(() => {
+      for (const c of changes) {
+        if (c.json === undefined) remove.run(c.kind, c.id);
+        else upsert.run(c.kind, c.id, c.json, c.blob ?? null);
+      }
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Creates the tables in a new file; refuses a file written in another format. */
+function checkFormat(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+    if (tables.length === 0) {
+      db.exec(`
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, blob BLOB, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+      `);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(WORLD_FORMAT));
+      return;
+    }
+    if (!tables.includes("meta") || !tables.includes("records")) throw new WorldFileError(path, "not a sandbox world file (an SQLite database of something else)");
+    const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
+    if (format !== String(WORLD_FORMAT)) {
+      throw new WorldFileError(path, `written by another version of mmbot (world format ${format ?? "unknown"}; this version reads format ${WORLD_FORMAT})`);
+    }
+  })();
+}
