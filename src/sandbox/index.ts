@@ -13,6 +13,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { silentLogger } from "../log.js";
 import type { Channel, CreatePostInput, Post, Team, UserProfile, WebSocketEvent } from "../mattermost/types.js";
+import { moveActionUrls } from "./attachments.js";
 import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { createHttpApp } from "./http.js";
@@ -24,8 +25,7 @@ import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incom
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
-import type { WorldKeeper } from "./persistence/keeper.js";
-import type { Table } from "./persistence/table.js";
+import { keepWorld, type KeptWorld } from "./persistence/keep.js";
 import { seedTable, type SeedSlot } from "./persistence/seed-table.js";
 import { worldTables } from "./persistence/world-tables.js";
 import { Posting } from "./posting.js";
@@ -90,14 +90,14 @@ export class Sandbox {
     private readonly endpoint: WebSocketEndpoint,
     url: string,
     private readonly seedSlot: SeedSlot,
-    private readonly keeper: { keeper: WorldKeeper; restored: boolean } | undefined,
+    private readonly kept: KeptWorld | undefined,
   ) {
     this.world = services.world;
     this.hub = services.hub;
     this.posting = services.posting;
     this.channelOps = services.channels;
     this.url = url;
-    this.restored = keeper?.restored ?? false;
+    this.restored = kept?.restored ?? false;
   }
 
   /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
@@ -110,17 +110,9 @@ export class Sandbox {
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
     const integrations = new Integrations(services, options.integrations);
     const seedSlot: SeedSlot = {};
-    const kept = options.file === undefined ? undefined : await openWorldFile(options.file, options.fresh, logger, [
-      ...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world),
-    ]);
     const app = createHttpApp(logger);
-    if (kept) {
-      // a change is announced (an event) or asked for (a request that is not a read)
-      hub.subscribe((event) => event.event !== "typing" && kept.keeper.changed());
-      app.addHook("onResponse", async (request) => {
-        if (request.method !== "GET" && request.method !== "HEAD") kept.keeper.changed();
-      });
-    }
+    const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
+    const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
     integrationRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
@@ -147,7 +139,7 @@ export class Sandbox {
     this.endpoint.close();
     this.integrations.close();
     await this.app.close();
-    this.keeper?.keeper.close();
+    this.kept?.keeper.close();
   }
 
   // ---- building the world
@@ -295,7 +287,7 @@ export class Sandbox {
    */
   moveIntegrations(from: string, to: string): number {
     this.changed();
-    return this.integrations.moveUrls(from, to) + this.posting.moveActionUrls(from, to);
+    return this.integrations.moveUrls(from, to) + moveActionUrls(this.posting.actionIntegrations, from, to);
   }
 
   /** Registers an incoming webhook as `creatorId` (a system admin); post to `${sandbox.url}/hooks/${id}`. */
@@ -408,12 +400,7 @@ export class Sandbox {
 
   /** A change made through this API without an event: save soon. */
   private changed(): void {
-    this.keeper?.keeper.changed();
+    this.kept?.keeper.changed();
   }
 }
 
-/** better-sqlite3 is loaded only for a kept world: tests stay in memory. */
-async function openWorldFile(path: string, fresh: boolean | undefined, logger: Logger, tables: Table[]): Promise<{ keeper: WorldKeeper; restored: boolean }> {
-  const { WorldKeeper } = await import("./persistence/keeper.js");
-  return WorldKeeper.open(path, tables, { fresh, logger });
-}

@@ -332,19 +332,6 @@ export class Posting {
     return postingTables({ posts: this.posts, byChannel: this.byChannel, replies: this.replies, files: this.files, reactions: this.reactions, actions: this.actionIntegrations });
   }
 
-  /** Points buttons and menus of every post whose integration URL starts with `from` to `to` instead; returns how many. */
-  moveActionUrls(from: string, to: string): number {
-    let moved = 0;
-    for (const actions of this.actionIntegrations.values()) {
-      for (const integration of actions.values()) {
-        if (!integration.url.startsWith(from)) continue;
-        integration.url = to + integration.url.slice(from.length);
-        moved++;
-      }
-    }
-    return moved;
-  }
-
   /** The live (not deleted) post record. */
   record(postId: string): PostRecord | undefined {
     const record = this.posts.get(postId);

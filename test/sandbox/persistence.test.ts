@@ -92,6 +92,28 @@ describe("a sandbox kept in a file", () => {
     expect(page.body.order[0]).toBe(next.id);
   });
 
+  it("keeps changes made after a save: an edit, a delete, a removed reaction", async () => {
+    const file = tempFile();
+    const first = await start({ file });
+    const seed = first.seed();
+    const alice = seed.users.alice.user.id;
+    const edited = first.post(alice, { channel_id: seed.channels.ops.id, message: "draft" });
+    const deleted = first.post(alice, { channel_id: seed.channels.ops.id, message: "oops" });
+    first.react(alice, edited.id, "eyes");
+    await new Promise((r) => setTimeout(r, 400)); // saved meanwhile
+    first.editPost(alice, edited.id, "final");
+    first.deletePost(alice, deleted.id);
+    const asAlice = api(first, seed.users.alice.token);
+    expect((await asAlice("DELETE", `/users/${alice}/posts/${edited.id}/reactions/eyes`)).status).toBe(200);
+    await first.close();
+    open.length = 0;
+
+    const second = await start({ file });
+    expect(second.getPost(edited.id)?.message).toBe("final");
+    expect(second.getPost(deleted.id)).toBeUndefined();
+    expect(second.getPost(edited.id)?.metadata?.reactions).toBeUndefined();
+  });
+
   it("starts empty with fresh, and in memory without a file", async () => {
     const file = tempFile();
     const first = await start({ file });

@@ -12,8 +12,12 @@ import { WorldFileError } from "./world-file-error.js";
 export const SAVE_DELAY_MS = 200;
 
 export class WorldKeeper {
-  /** The JSON of every row in the file, by `kind\nid`. */
+  /** The JSON of every row in the file, by `kind\nid` (not of tables with `rowsSince`). */
   private readonly saved = new Map<string, string>();
+  /** When the last save began: what changed since is written by the next. */
+  private savedAt = 0;
+  /** The kinds of tables with `rowsSince`. */
+  private readonly stamped: Set<string>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -22,7 +26,9 @@ export class WorldKeeper {
     private readonly tables: Table[],
     private readonly logger: Logger,
     private readonly delayMs: number,
-  ) {}
+  ) {
+    this.stamped = new Set(tables.filter((t) => t.rowsSince).map((t) => t.kind));
+  }
 
   /**
    * Opens the file and puts its world into the (empty) tables. `restored` is false for a new or
@@ -34,6 +40,7 @@ export class WorldKeeper {
     const restored = !file.isEmpty();
     try {
       if (restored) keeper.load();
+      keeper.savedAt = Date.now();
     } catch (error) {
       file.close();
       throw error;
@@ -52,9 +59,14 @@ export class WorldKeeper {
   save(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    const startedAt = Date.now();
     const changes: RowChange[] = [];
     const seen = new Set<string>();
     for (const table of this.tables) {
+      if (table.rowsSince) {
+        for (const row of table.rowsSince(this.savedAt)) changes.push({ kind: table.kind, id: row.id, json: JSON.stringify(row.data), blob: row.blob });
+        continue;
+      }
       for (const row of table.rows()) {
         const key = `${table.kind}\n${row.id}`;
         seen.add(key);
@@ -74,7 +86,9 @@ export class WorldKeeper {
       this.logger.error({ err: error, path: this.file.path }, "sandbox: saving the world failed; retrying on the next change");
       return;
     }
+    this.savedAt = startedAt;
     for (const c of changes) {
+      if (this.stamped.has(c.kind)) continue;
       const key = `${c.kind}\n${c.id}`;
       if (c.json === undefined) this.saved.delete(key);
       else this.saved.set(key, c.json);
@@ -97,7 +111,7 @@ export class WorldKeeper {
       } catch (error) {
         throw new WorldFileError(this.file.path, `its ${table.kind} records cannot be read (${(error as Error).message})`, { cause: error });
       }
-      for (const r of rows) this.saved.set(`${table.kind}\n${r.id}`, r.json);
+      if (!table.rowsSince) for (const r of rows) this.saved.set(`${table.kind}\n${r.id}`, r.json);
     }
   }
 }

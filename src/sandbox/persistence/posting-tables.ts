@@ -27,6 +27,9 @@ export function postingTables(maps: PostingMaps): Table[] {
       *rows() {
         for (const post of maps.posts.values()) yield { id: post.id, data: post };
       },
+      *rowsSince(ms) {
+        for (const post of maps.posts.values()) if (post.update_at >= ms) yield { id: post.id, data: post };
+      },
       load(rows) {
         for (const row of rows) {
           const post = row.data as PostRecord;

@@ -15,6 +15,12 @@ export interface Table {
   kind: string;
   /** Every record as it is now. */
   rows(): Iterable<Row>;
+  /**
+   * For many records that are never removed and whose `update_at` moves on every change (posts,
+   * as the server's `since` queries rely on): the rows changed at or after `ms`. A save then
+   * writes these instead of comparing every row.
+   */
+  rowsSince?(ms: number): Iterable<Row>;
   /** Puts back every saved record of this kind, into an empty world. */
   load(rows: Row[]): void;
 }

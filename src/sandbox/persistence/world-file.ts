@@ -25,10 +25,16 @@ export interface RowChange {
 }
 
 export class WorldFile {
+  private readonly upsert: Database.Statement;
+  private readonly remove: Database.Statement;
+
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
-  ) {}
+  ) {
+    this.upsert = db.prepare("INSERT INTO records (kind, id, data, blob) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, blob = excluded.blob");
+    this.remove = db.prepare("DELETE FROM records WHERE kind = ? AND id = ?");
+  }
 
   /** Opens (or creates) the file; `fresh` deletes what it held first. */
   static open(path: string, options: { fresh?: boolean } = {}): WorldFile {
@@ -39,6 +45,9 @@ export class WorldFile {
       db = new Database(path, { timeout: 0 }); // in use elsewhere: say so at once
       db.pragma("journal_mode = WAL"); // the first read: "file is not a database" shows here
       db.pragma("synchronous = NORMAL");
+      // a checkpoint (copy back and fsync) stalls the event loop: rarer, as in the bot's store
+      db.pragma("wal_autocheckpoint = 10000");
+      db.pragma("cache_size = -16384"); // 16 MiB
       // one process per world: a second sandbox on the same file gets "database is locked"
       db.pragma("locking_mode = EXCLUSIVE");
       checkFormat(db, path);
@@ -66,12 +75,10 @@ export class WorldFile {
 
   /** Applies the changes in one transaction. */
   write(changes: RowChange[]): void {
-    const upsert = this.db.prepare("INSERT INTO records (kind, id, data, blob) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, blob = excluded.blob");
-    const remove = this.db.prepare("DELETE FROM records WHERE kind = ? AND id = ?");
     this.db.transaction(() => {
       for (const c of changes) {
-        if (c.json === undefined) remove.run(c.kind, c.id);
-        else upsert.run(c.kind, c.id, c.json, c.blob ?? null);
+        if (c.json === undefined) this.remove.run(c.kind, c.id);
+        else this.upsert.run(c.kind, c.id, c.json, c.blob ?? null);
       }
     })();
   }
@@ -88,7 +95,8 @@ function checkFormat(db: Database.Database, path: string): void {
     if (tables.length === 0) {
       db.exec(`
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, blob BLOB, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+        -- a rowid table: new rows go at its end (random ids as the key made every save rewrite pages all over)
+        CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, blob BLOB, PRIMARY KEY (kind, id));
       `);
       db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(WORLD_FORMAT));
       return;
