@@ -240,7 +240,8 @@ async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
     return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger, file: sandboxDataFile(config), fresh: config.sandbox.fresh });
   } catch (error) {
     if (error instanceof WorldFileError) {
-      throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. Start empty with "npm start -- --fresh" (it replaces the file), or keep it and set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
+      const fix = error.inUse ? "Stop the other mmbot start" : 'Start empty with "npm start -- --fresh" (it replaces the file)';
+      throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
     }
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new MmbotError(

@@ -179,6 +179,7 @@ export class Sandbox {
   }
 
   createChannel(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }): Channel {
+    this.changed();
     return this.channelOps.create(input);
   }
 

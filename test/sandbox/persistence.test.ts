@@ -130,7 +130,7 @@ describe("a sandbox kept in a file", () => {
     expect(memory.getUser(seed.users.alice.user.id)).toBeUndefined();
   });
 
-  it("refuses a file of another version, a file that is not a world, and a file in use, naming the file", async () => {
+  it("refuses a file of another version and a file that is not a world, naming the file; fresh replaces it", async () => {
     const other = tempFile();
     const first = await start({ file: other });
     await first.close();
@@ -146,9 +146,30 @@ describe("a sandbox kept in a file", () => {
     writeFileSync(notDb, "these are my notes, not a database ".repeat(100));
     await expect(Sandbox.start({ file: notDb })).rejects.toThrow(/not a sandbox world file/);
 
-    const busy = tempFile();
-    await start({ file: busy });
-    await expect(Sandbox.start({ file: busy })).rejects.toThrow(`${busy}: in use by another running sandbox`);
+    // fresh replaces what cannot be read
+    const replaced = await start({ file: other, fresh: true });
+    expect(replaced.seed().users.alice.user.username).toBe("alice");
+    await replaced.close();
+    open.length = 0;
+    expect((await start({ file: other })).restored).toBe(true);
+  });
+
+  it("refuses a second sandbox on a file in use, even with fresh, and leaves the running world alone", async () => {
+    const file = tempFile();
+    const first = await start({ file });
+    const seed = first.seed();
+    await first.close();
+    open.length = 0;
+    const running = await start({ file }); // a restored world that has not written yet
+    for (const fresh of [false, true]) {
+      const refusal = await Sandbox.start({ file, fresh }).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ inUse: true, message: `${file}: in use by another running sandbox` });
+    }
+    running.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "still here" });
+    await running.close();
+    open.length = 0;
+    const again = await start({ file });
+    expect(again.channelPosts(seed.channels.ops.id).map((p) => p.message)).toEqual(["still here"]);
   });
 
   it("points integrations to a new address: commands, outgoing webhooks and the buttons of kept posts", async () => {

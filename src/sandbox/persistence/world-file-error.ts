@@ -3,9 +3,13 @@ export class WorldFileError extends Error {
   constructor(
     readonly path: string,
     reason: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { inUse?: boolean },
   ) {
     super(`${path}: ${reason}`, options);
     this.name = "WorldFileError";
+    this.inUse = options?.inUse ?? false;
   }
+
+  /** Another running sandbox has the file open (starting fresh would not help). */
+  readonly inUse: boolean;
 }

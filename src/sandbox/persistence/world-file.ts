@@ -36,27 +36,45 @@ export class WorldFile {
     this.remove = db.prepare("DELETE FROM records WHERE kind = ? AND id = ?");
   }
 
-  /** Opens (or creates) the file; `fresh` deletes what it held first. */
+  /**
+   * Opens (or creates) the file and holds it: a second sandbox on it is refused. `fresh` empties
+   * it, or replaces a file that is not a world of this version (but not one in use).
+   */
   static open(path: string, options: { fresh?: boolean } = {}): WorldFile {
-    if (options.fresh) for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
     mkdirSync(dirname(path), { recursive: true });
+    try {
+      return WorldFile.connect(path, options.fresh ?? false);
+    } catch (error) {
+      if (!options.fresh || !(error instanceof WorldFileError) || error.inUse) throw error;
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+      return WorldFile.connect(path, false);
+    }
+  }
+
+  private static connect(path: string, empty: boolean): WorldFile {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout: 0 }); // in use elsewhere: say so at once
+      // one process per world: the lock taken below is held until close (and WAL needs no -shm)
+      db.pragma("locking_mode = EXCLUSIVE");
       db.pragma("journal_mode = WAL"); // the first read: "file is not a database" shows here
       db.pragma("synchronous = NORMAL");
       // a checkpoint (copy back and fsync) stalls the event loop: rarer, as in the bot's store
       db.pragma("wal_autocheckpoint = 10000");
       db.pragma("cache_size = -16384"); // 16 MiB
-      // one process per world: a second sandbox on the same file gets "database is locked"
-      db.pragma("locking_mode = EXCLUSIVE");
-      checkFormat(db, path);
+      const opened = db;
+      opened
+        .transaction(() => {
+          if (empty) opened.exec("DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS meta;");
+          checkFormat(opened, path);
+        })
+        .exclusive();
       return new WorldFile(db, path);
     } catch (error) {
       db?.close();
       if (error instanceof WorldFileError) throw error;
       const code = (error as { code?: string }).code;
-      if (code === "SQLITE_BUSY") throw new WorldFileError(path, "in use by another running sandbox", { cause: error });
+      if (code === "SQLITE_BUSY") throw new WorldFileError(path, "in use by another running sandbox", { cause: error, inUse: true });
       if (code === "SQLITE_NOTADB") throw new WorldFileError(path, "not a sandbox world file (not an SQLite database)", { cause: error });
       throw new WorldFileError(path, `cannot be opened: ${(error as Error).message}`, { cause: error });
     }
@@ -90,21 +108,19 @@ export class WorldFile {
 
 /** Creates the tables in a new file; refuses a file written in another format. */
 function checkFormat(db: Database.Database, path: string): void {
-  db.transaction(() => {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
-    if (tables.length === 0) {
-      db.exec(`
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        -- a rowid table: new rows go at its end (random ids as the key made every save rewrite pages all over)
-        CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, blob BLOB, PRIMARY KEY (kind, id));
-      `);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(WORLD_FORMAT));
-      return;
-    }
-    if (!tables.includes("meta") || !tables.includes("records")) throw new WorldFileError(path, "not a sandbox world file (an SQLite database of something else)");
-    const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
-    if (format !== String(WORLD_FORMAT)) {
-      throw new WorldFileError(path, `written by another version of mmbot (world format ${format ?? "unknown"}; this version reads format ${WORLD_FORMAT})`);
-    }
-  })();
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+  if (tables.length === 0) {
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- a rowid table: new rows go at its end (random ids as the key made every save rewrite pages all over)
+      CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, blob BLOB, PRIMARY KEY (kind, id));
+    `);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(WORLD_FORMAT));
+    return;
+  }
+  if (!tables.includes("meta") || !tables.includes("records")) throw new WorldFileError(path, "not a sandbox world file (an SQLite database of something else)");
+  const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
+  if (format !== String(WORLD_FORMAT)) {
+    throw new WorldFileError(path, `written by another version of mmbot (world format ${format ?? "unknown"}; this version reads format ${WORLD_FORMAT})`);
+  }
 }
