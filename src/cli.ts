@@ -15,7 +15,9 @@ import type { MessagePayload } from "./send.js";
 const USAGE = `mmbot — Mattermost bots
 
 Usage:
-  mmbot start  [--config mmbot.toml]   run the todo bot (against the built-in sandbox when no server is configured)
+  mmbot start  [--config mmbot.toml] [--fresh]
+                                       run the todo bot (against the built-in sandbox when no server is
+                                       configured, kept in data/sandbox.db; --fresh starts it empty)
   mmbot chat   [--user alice] [--channel town-square] [--url URL] [--token TOKEN]
                                        chat in a terminal as a sandbox user (or with a personal access token)
   mmbot doctor [--config mmbot.toml] [--token TOKEN]
@@ -54,13 +56,17 @@ async function main(argv: string[]): Promise<number> {
       url: { type: "string" },
       token: { type: "string" },
       password: { type: "string" },
+      fresh: { type: "boolean" },
     },
     allowPositionals: false,
   });
   const loadCfg = () => loadConfig({ path: values.config ?? "mmbot.toml", explicitPath: values.config !== undefined });
   switch (command) {
-    case "start":
-      return start(loadCfg());
+    case "start": {
+      const config = loadCfg();
+      if (values.fresh) config.sandbox.fresh = true;
+      return start(config);
+    }
     case "doctor": {
       const config = loadCfg();
       const target = doctorTarget(config);
@@ -145,18 +151,16 @@ async function start(config: Config): Promise<number> {
 
   if (!url || !token) {
     sandbox = await startSandbox(config, logger);
-    const seed = sandbox.seed();
-    if (!config.http) {
-      const { registerSandboxIntegrations } = await import("./embedded.js");
-      http = await registerSandboxIntegrations(sandbox, seed);
-    }
+    const seed = sandbox.seed(); // a kept world is not seeded again: its seed comes back
+    const { registerSandboxIntegrations, sandboxDataFile } = await import("./embedded.js");
+    if (!config.http) http = await registerSandboxIntegrations(sandbox, seed);
     url = sandbox.url;
     token = seed.bot.token;
     allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
     writeSandboxRecord({ url, bot_token: token, pid: process.pid });
     console.log(
       [
-        `mmbot: sandbox Mattermost running at ${url} (in memory: a restart forgets)`,
+        `mmbot: sandbox Mattermost running at ${url} (${sandbox.restored ? "the world kept in" : "a new world, kept in"} ${sandboxDataFile(config)}; npm start -- --fresh starts empty)`,
         `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
         `       open ${url}/ in a browser: the channels, buttons, dialogs and an event log of every request`,
       ].join("\n"),
@@ -207,10 +211,15 @@ async function start(config: Config): Promise<number> {
 async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
   // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
   // start time and memory of a bot that talks to a real server
-  const { Sandbox } = await import("./sandbox/index.js");
+  const { Sandbox, WorldFileError } = await import("./sandbox/index.js");
+  const { sandboxDataFile } = await import("./embedded.js");
   try {
-    return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger });
+    return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger, file: sandboxDataFile(config), fresh: config.sandbox.fresh });
   } catch (error) {
+    if (error instanceof WorldFileError) {
+      const fix = error.inUse ? "Stop the other mmbot start" : 'Start empty with "npm start -- --fresh" (it replaces the file)';
+      throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
+    }
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new MmbotError(
         "SANDBOX_PORT",

@@ -39,8 +39,12 @@ const schema = z.strictObject({
     .strictObject({
       host: z.string().default("127.0.0.1"),
       port: z.coerce.number().int().min(0).max(65535).default(8065),
+      /** The file `mmbot start` keeps the sandbox's world in; default sandbox.db beside the bot's SQLite store. */
+      data: z.string().min(1).optional(),
+      /** Start the sandbox empty (what the file held is discarded); `mmbot start --fresh` for one run. */
+      fresh: boolFromEnv.default(false),
     })
-    .default({ host: "127.0.0.1", port: 8065 }),
+    .default({ host: "127.0.0.1", port: 8065, fresh: false }),
   // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
   http: z
     .strictObject({
@@ -79,6 +83,8 @@ const EXAMPLES: Record<string, string> = {
   "policy.thread_replies": "thread_replies = true",
   "policy.ignore_bots": "ignore_bots = true",
   "sandbox.port": "port = 8065",
+  "sandbox.data": 'data = "./data/sandbox.db"   # where npm start keeps the sandbox\'s world',
+  "sandbox.fresh": "fresh = true   # start the sandbox empty every time",
   "http.listen": 'listen = "127.0.0.1:3000"',
   "http.public_url": 'public_url = "https://bot.example.com"   # where Mattermost reaches the bot',
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { sandboxDataFile } from "../src/embedded.js";
 import { ConfigError } from "../src/errors.js";
 
 function file(content: string): string {
@@ -18,6 +19,17 @@ describe("configuration", () => {
     expect(config.store.url).toBe("sqlite:./data/mmbot.db");
     expect(config.policy).toEqual({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true });
     expect(config.sandbox.port).toBe(8065);
+  });
+
+  it("keeps the sandbox beside the bot's SQLite store unless sandbox.data says where; sandbox.fresh starts it empty", () => {
+    const cwd = "/srv/bot";
+    expect(sandboxDataFile(loadConfig({ path: "/nonexistent/mmbot.toml", env: {} }), cwd)).toBe("data/sandbox.db");
+    expect(sandboxDataFile(loadConfig({ path: "/nonexistent/mmbot.toml", env: { DATABASE_URL: "sqlite:state/bot.db" } }), cwd)).toBe("state/sandbox.db");
+    expect(sandboxDataFile(loadConfig({ path: "/nonexistent/mmbot.toml", env: { DATABASE_URL: "postgres://u@h/db" } }), cwd)).toBe("data/sandbox.db");
+    const config = loadConfig({ path: "/nonexistent/mmbot.toml", env: { MMBOT_SANDBOX_DATA: "world.db", MMBOT_SANDBOX_FRESH: "1" } });
+    expect(sandboxDataFile(config, cwd)).toBe("world.db");
+    expect(config.sandbox.fresh).toBe(true);
+    expect(loadConfig({ path: file("[sandbox]\nfresh = false\n"), env: {} }).sandbox.fresh).toBe(false);
   });
 
   it("reads the file and strips a trailing slash from the URL", () => {

@@ -43,3 +43,16 @@ export function normaliseAttachments(props: Record<string, unknown>): Map<string
   });
   return integrations;
 }
+
+/** Points every action integration URL (of any post) that starts with `from` to `to` instead; returns how many. */
+export function moveActionUrls(byPost: Map<string, Map<string, ActionIntegration>>, from: string, to: string): number {
+  let moved = 0;
+  for (const actions of byPost.values()) {
+    for (const integration of actions.values()) {
+      if (!integration.url.startsWith(from)) continue;
+      integration.url = to + integration.url.slice(from.length);
+      moved++;
+    }
+  }
+  return moved;
+}

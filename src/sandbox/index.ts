@@ -1,6 +1,6 @@
 /**
- * A faithful local Mattermost (5.37 REST v4 and WebSocket), in memory, for tests, `mmbot start`
- * and `mmbot chat`.
+ * A faithful local Mattermost (5.37 REST v4 and WebSocket), in memory (or kept in a file, see
+ * `SandboxOptions.file`), for tests, `mmbot start` and `mmbot chat`.
  *
  * @example
  * const sandbox = await Sandbox.start();
@@ -13,6 +13,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { silentLogger } from "../log.js";
 import type { Channel, CreatePostInput, Post, Team, UserProfile, WebSocketEvent } from "../mattermost/types.js";
+import { moveActionUrls } from "./attachments.js";
 import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { createHttpApp } from "./http.js";
@@ -24,6 +25,9 @@ import type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incom
 import { Integrations, type IntegrationSettings } from "./integrations/index.js";
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
+import { keepWorld, type KeptWorld } from "./persistence/keep.js";
+import { seedTable, type SeedSlot } from "./persistence/seed-table.js";
+import { worldTables } from "./persistence/world-tables.js";
 import { Posting } from "./posting.js";
 import { pageRoutes } from "./page/routes.js";
 import { recordApiCalls } from "./page/record-calls.js";
@@ -51,6 +55,7 @@ export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incom
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 export type { TrafficEntry, TrafficKind } from "./traffic.js";
+export { WorldFileError } from "./persistence/world-file-error.js";
 
 export interface SandboxOptions {
   /** Default 127.0.0.1. */
@@ -64,6 +69,14 @@ export interface SandboxOptions {
   resumeWindowMs?: number;
   /** Server settings for integrations (timeout of calls to integrations, trigger id lifetime, overrides). */
   integrations?: Partial<IntegrationSettings>;
+  /**
+   * Keep the world in this SQLite file: what it holds is put back at start (`seed()` then hands
+   * back the kept seed), and changes are saved a moment after they happen and on `close()`.
+   * Throws a `WorldFileError` for a file of another version. Default: in memory only.
+   */
+  file?: string;
+  /** With `file`: discard what it holds and start empty. */
+  fresh?: boolean;
 }
 
 export class Sandbox {
@@ -73,7 +86,8 @@ export class Sandbox {
   private readonly hub: Hub;
   private readonly posting: Posting;
   private readonly channelOps: Channels;
-  private seeded: SeedResult | undefined;
+  /** Whether the world was put back from `options.file` (else it started empty). */
+  readonly restored: boolean;
 
   private constructor(
     services: Services,
@@ -82,12 +96,15 @@ export class Sandbox {
     private readonly endpoint: WebSocketEndpoint,
     url: string,
     private readonly traffic: TrafficLog,
+    private readonly seedSlot: SeedSlot,
+    private readonly kept: KeptWorld | undefined,
   ) {
     this.world = services.world;
     this.hub = services.hub;
     this.posting = services.posting;
     this.channelOps = services.channels;
     this.url = url;
+    this.restored = kept?.restored ?? false;
   }
 
   /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
@@ -98,13 +115,16 @@ export class Sandbox {
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
     const posting = new Posting(world, hub, hub);
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
-    const app = createHttpApp(logger);
     const traffic = new TrafficLog();
+    const integrations = new Integrations(services, options.integrations, traffic);
+    const seedSlot: SeedSlot = {};
+    const app = createHttpApp(logger);
+    const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
+    const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
     for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
-    const integrations = new Integrations(services, options.integrations, traffic);
     integrationRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
@@ -112,35 +132,45 @@ export class Sandbox {
       pongWaitMs: 100_000,
     });
     app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
-    const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+    let address: string;
+    try {
+      address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+    } catch (error) {
+      kept?.keeper.close();
+      throw error;
+    }
     const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
     integrations.setSiteUrl(url);
-    logger.info({ url }, "sandbox Mattermost listening");
-    return new Sandbox(services, integrations, app, endpoint, url, traffic);
+    logger.info({ url, file: options.file, restored: kept?.restored }, "sandbox Mattermost listening");
+    return new Sandbox(services, integrations, app, endpoint, url, traffic, seedSlot, kept);
   }
 
-  /** Closes every WebSocket and the HTTP server. */
+  /** Closes every WebSocket and the HTTP server, then saves the world to its file (if any). */
   async close(): Promise<void> {
     this.endpoint.close();
     this.integrations.close();
     await this.app.close();
+    this.kept?.keeper.close();
   }
 
   // ---- building the world
 
   createTeam(input: { name: string; display_name?: string }): Team {
+    this.changed();
     return this.world.createTeam(input.name, input.display_name ?? input.name);
   }
 
   /** A person with a password (default `sandbox-<username>`) and a personal access token. */
   createUser(input: { username: string; password?: string; first_name?: string; email?: string; roles?: string }): { user: UserProfile; token: string } {
     const user = this.world.createUser({ ...input, password: input.password ?? `sandbox-${input.username}` });
+    this.changed();
     return { user: userWire(user, true), token: this.world.issueToken(user.id) };
   }
 
   /** A bot account (`is_bot`) and its token; bots cannot log in with a password. */
   createBot(input: { username: string; display_name?: string; owner_id?: string }): { user: UserProfile; token: string } {
     const user = this.world.createUser({ username: input.username, password: "", first_name: input.display_name ?? "", is_bot: true });
+    this.changed();
     return { user: userWire(user, true), token: this.world.issueToken(user.id) };
   }
 
@@ -151,13 +181,16 @@ export class Sandbox {
   setRoles(userId: string, roles: string): void {
     this.requireUser(userId);
     this.world.users.get(userId)!.roles = roles;
+    this.changed();
   }
 
   addToTeam(teamId: string, userId: string): void {
     this.world.addToTeam(teamId, userId);
+    this.changed();
   }
 
   createChannel(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }): Channel {
+    this.changed();
     return this.channelOps.create(input);
   }
 
@@ -171,10 +204,18 @@ export class Sandbox {
     return this.channelOps.direct(userA, userB);
   }
 
-  /** The default world (see README): team acme, channels, admin/alice/bob and todobot. Once. */
+  /**
+   * The default world (see README): team acme, channels, admin/alice/bob and todobot. Once. A
+   * world put back from a file that was seeded is not seeded again: its seed is returned.
+   */
   seed(): SeedResult {
-    if (this.seeded) throw new Error("Sandbox.seed() was already called");
-    this.seeded = seedWorld({
+    if (this.seedSlot.fromFile) {
+      this.seedSlot.fromFile = false;
+      return this.seedSlot.result!;
+    }
+    if (this.seedSlot.result) throw new Error("Sandbox.seed() was already called");
+    this.changed();
+    this.seedSlot.result = seedWorld({
       createTeam: (input) => this.createTeam(input),
       createUser: (input) => this.createUser(input),
       createBot: (input) => this.createBot(input),
@@ -182,7 +223,7 @@ export class Sandbox {
       createChannel: (input) => this.createChannel(input),
       joinSilently: (channelId, userId) => void this.world.join(channelId, userId),
     });
-    return this.seeded;
+    return this.seedSlot.result;
   }
 
   // ---- acting as a user (the REST API's code path)
@@ -218,7 +259,14 @@ export class Sandbox {
   /** Registers a slash command as `creatorId` (a system admin), like `POST /api/v4/commands`. */
   createCommand(creatorId: string, input: CommandInput & { team_id: string; trigger: string; url: string }): Command {
     this.requireUser(creatorId);
+    this.changed();
     return this.integrations.commands.create(creatorId, { method: "P", ...input });
+  }
+
+  /** The team's slash commands as `userId` (a system admin) lists them, like `GET /api/v4/commands?custom_only=true`. */
+  listCommands(userId: string, teamId: string): Command[] {
+    this.requireUser(userId);
+    return this.integrations.commands.list(userId, teamId, true);
   }
 
   /**
@@ -234,12 +282,30 @@ export class Sandbox {
   /** Registers an outgoing webhook as `creatorId` (a system admin), like `POST /api/v4/hooks/outgoing`. */
   createOutgoingWebhook(creatorId: string, input: OutgoingWebhookInput & { callback_urls: string[] }): OutgoingWebhook {
     this.requireUser(creatorId);
+    this.changed();
     return this.integrations.outgoingWebhooks.create(creatorId, input);
+  }
+
+  /** The team's outgoing webhooks as `userId` (a system admin) lists them, like `GET /api/v4/hooks/outgoing?team_id=`. */
+  listOutgoingWebhooks(userId: string, teamId: string): OutgoingWebhook[] {
+    this.requireUser(userId);
+    return this.integrations.outgoingWebhooks.list(userId, { team_id: teamId });
+  }
+
+  /**
+   * Points every integration URL that starts with `from` (slash commands, outgoing webhooks,
+   * buttons and menus of posts) to `to`: for an integration whose address changed across a
+   * restart of a kept world. Returns how many URLs changed.
+   */
+  moveIntegrations(from: string, to: string): number {
+    this.changed();
+    return this.integrations.moveUrls(from, to) + moveActionUrls(this.posting.actionIntegrations, from, to);
   }
 
   /** Registers an incoming webhook as `creatorId` (a system admin); post to `${sandbox.url}/hooks/${id}`. */
   createIncomingWebhook(creatorId: string, input: IncomingWebhookInput & { channel_id: string }): IncomingWebhook {
     this.requireUser(creatorId);
+    this.changed();
     return this.integrations.incomingWebhooks.create(creatorId, input);
   }
 
@@ -348,4 +414,10 @@ export class Sandbox {
   private requireUser(userId: string): void {
     if (!this.world.users.has(userId)) fail(ERRORS.userMissing);
   }
+
+  /** A change made through this API without an event: save soon. */
+  private changed(): void {
+    this.kept?.keeper.changed();
+  }
 }
+

@@ -6,6 +6,8 @@ import type { CreatePostInput, Post, Reaction } from "../mattermost/types.js";
 import { normaliseAttachments, type ActionIntegration } from "./attachments.js";
 import { ERRORS, fail } from "./errors.js";
 import { newId } from "./ids.js";
+import { postingTables } from "./persistence/posting-tables.js";
+import type { Table } from "./persistence/table.js";
 import { fileWire, hashtagsOf, postWire, reactionWire, type FileRecord, type PostRecord, type ReactionRecord } from "./wire.js";
 import { target, type Broadcaster, type World } from "./world.js";
 
@@ -323,6 +325,11 @@ export class Posting {
     const channel = file.channel_id ? this.world.channels.get(file.channel_id) : undefined;
     if (file.user_id !== userId && !(channel && this.world.canRead(userId, channel))) fail(ERRORS.permissions);
     return file;
+  }
+
+  /** What a world file keeps of the posts (src/sandbox/persistence). */
+  tables(): Table[] {
+    return postingTables({ posts: this.posts, byChannel: this.byChannel, replies: this.replies, files: this.files, reactions: this.reactions, actions: this.actionIntegrations });
   }
 
   /** The live (not deleted) post record. */

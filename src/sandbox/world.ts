@@ -60,9 +60,14 @@ export class World {
       password: input.password,
       last_password_update: now,
     };
-    this.users.set(user.id, user);
-    this.usersByName.set(username, user.id);
+    this.putUser(user);
     return user;
+  }
+
+  /** Adds a user record as it is (a new one, or one saved in a world file). */
+  putUser(user: UserRecord): void {
+    this.users.set(user.id, user);
+    this.usersByName.set(user.username, user.id);
   }
 
   userByName(username: string): UserRecord | undefined {
@@ -73,8 +78,17 @@ export class World {
   /** A new token (personal access token or login session) for the user. */
   issueToken(userId: string): string {
     const token = newId();
-    this.tokens.set(token, userId);
+    this.putToken(token, userId);
     return token;
+  }
+
+  putToken(token: string, userId: string): void {
+    this.tokens.set(token, userId);
+  }
+
+  /** Every token and its user. */
+  tokenEntries(): IterableIterator<[token: string, userId: string]> {
+    return this.tokens.entries();
   }
 
   userIdForToken(token: string): string | undefined {
@@ -89,10 +103,15 @@ export class World {
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) throw new Error(`invalid team name "${name}": use a-z, 0-9 and -`);
     if (this.teamsByName.has(name)) throw new Error(`a team named "${name}" already exists`);
     const team = newTeam(newId(), name, displayName, Date.now());
-    this.teams.set(team.id, team);
-    this.teamsByName.set(name, team.id);
-    this.teamMembers.set(team.id, new Set());
+    this.putTeam(team);
     return team;
+  }
+
+  /** Adds a team as it is (no member yet). */
+  putTeam(team: Team): void {
+    this.teams.set(team.id, team);
+    this.teamsByName.set(team.name, team.id);
+    this.teamMembers.set(team.id, new Set());
   }
 
   teamByName(name: string): Team | undefined {
@@ -125,10 +144,15 @@ export class World {
     const key = `${init.team_id}/${init.name}`;
     if (this.channelsByName.has(key)) throw new Error(`channel "${init.name}" already exists`);
     const channel = newChannel({ ...init, id: newId(), now: Date.now() });
-    this.channels.set(channel.id, channel);
-    this.channelsByName.set(key, channel.id);
-    this.members.set(channel.id, new Map());
+    this.putChannel(channel);
     return channel;
+  }
+
+  /** Adds a channel record as it is (no member yet). */
+  putChannel(channel: ChannelRecord): void {
+    this.channels.set(channel.id, channel);
+    this.channelsByName.set(`${channel.team_id}/${channel.name}`, channel.id);
+    this.members.set(channel.id, new Map());
   }
 
   /** A team channel by name, or a direct/group channel with `teamId` "". */
@@ -144,9 +168,14 @@ export class World {
     if (!this.users.has(userId)) throw new Error(`no user ${userId}`);
     if (members.has(userId)) return false;
     const now = Date.now();
-    members.set(userId, { channel_id: channelId, user_id: userId, last_viewed_at: now, last_update_at: now });
-    setOf(this.userChannels, userId).add(channelId);
+    this.putMember({ channel_id: channelId, user_id: userId, last_viewed_at: now, last_update_at: now });
     return true;
+  }
+
+  /** Adds a membership record as it is; its channel and user exist. */
+  putMember(member: MemberRecord): void {
+    this.members.get(member.channel_id)!.set(member.user_id, member);
+    setOf(this.userChannels, member.user_id).add(member.channel_id);
   }
 
   member(channelId: string, userId: string): MemberRecord | undefined {

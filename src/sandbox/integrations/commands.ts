@@ -7,6 +7,7 @@ import type { Post, Command as WireCommand } from "../../mattermost/types.js";
 import { stringField } from "../http.js";
 import { ERRORS, fail, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
+import { mapTable, type Table } from "../persistence/table.js";
 import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
 import { isRecord, slackAttachments, slackLinksToMarkdown } from "./slack.js";
@@ -87,6 +88,22 @@ export class Commands {
   private readonly webhooks = new Map<string, CommandWebhook>();
 
   constructor(private readonly context: IntegrationContext) {}
+
+  /** What a world file keeps (src/sandbox/persistence). */
+  table(): Table {
+    return mapTable("command", this.commands);
+  }
+
+  /** Points every command whose URL starts with `from` to `to` instead; returns how many. */
+  moveUrls(from: string, to: string): number {
+    let moved = 0;
+    for (const command of this.commands.values()) {
+      if (!command.url.startsWith(from)) continue;
+      command.url = to + command.url.slice(from.length);
+      moved++;
+    }
+    return moved;
+  }
 
   /** Registers a command for a team; only system admins may (`manage_slash_commands`). */
   create(creatorId: string, input: CommandInput): Command {

@@ -7,6 +7,7 @@ import { stringField } from "../http.js";
 import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
 import type { ChannelRecord } from "../wire.js";
+import { mapTable, type Table } from "../persistence/table.js";
 import type { IntegrationContext } from "./context.js";
 import { isRecord } from "./slack.js";
 import { createWebhookPost } from "./webhook-posts.js";
@@ -44,6 +45,11 @@ export class IncomingWebhooks {
   private readonly hooks = new Map<string, IncomingWebhook>();
 
   constructor(private readonly context: IntegrationContext) {}
+
+  /** What a world file keeps (src/sandbox/persistence). */
+  table(): Table {
+    return mapTable("incoming_webhook", this.hooks);
+  }
 
   create(creatorId: string, input: IncomingWebhookInput): IncomingWebhook {
     this.requireManager(creatorId);

@@ -3,6 +3,7 @@
  * interactive message actions and dialogs. One object per sandbox, shared by the REST routes and
  * the `Sandbox` methods.
  */
+import type { Table } from "../persistence/table.js";
 import type { Services } from "../services.js";
 import { PostActions } from "./actions.js";
 import { Commands } from "./commands.js";
@@ -44,6 +45,16 @@ export class Integrations {
     this.actions = new PostActions(context);
     this.dialogs = new Dialogs(context);
     services.posting.onPosted = (post) => this.outgoingWebhooks.fire(post);
+  }
+
+  /** What a world file keeps of the integrations (src/sandbox/persistence). */
+  tables(): Table[] {
+    return [this.commands.table(), this.outgoingWebhooks.table(), this.incomingWebhooks.table()];
+  }
+
+  /** Points every command and outgoing webhook URL that starts with `from` to `to`. */
+  moveUrls(from: string, to: string): number {
+    return this.commands.moveUrls(from, to) + this.outgoingWebhooks.moveUrls(from, to);
   }
 
   /** Resolves when every integration call started in the background (outgoing webhooks) is done. */

@@ -8,6 +8,7 @@ import type { OutgoingWebhook, Post } from "../../mattermost/types.js";
 import { stringField } from "../http.js";
 import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { isValidId, newId } from "../ids.js";
+import { mapTable, type Table } from "../persistence/table.js";
 import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
 import { isRecord } from "./slack.js";
@@ -38,6 +39,20 @@ export class OutgoingWebhooks {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly context: IntegrationContext) {}
+
+  /** What a world file keeps (src/sandbox/persistence). */
+  table(): Table {
+    return mapTable("outgoing_webhook", this.hooks);
+  }
+
+  /** Points every callback URL that starts with `from` to `to` instead; returns how many. */
+  moveUrls(from: string, to: string): number {
+    let moved = 0;
+    for (const hook of this.hooks.values()) {
+      hook.callback_urls = hook.callback_urls.map((url) => (url.startsWith(from) ? (moved++, to + url.slice(from.length)) : url));
+    }
+    return moved;
+  }
 
   create(creatorId: string, input: OutgoingWebhookInput): OutgoingWebhook {
     this.requireManager(creatorId);
