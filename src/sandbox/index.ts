@@ -25,12 +25,13 @@ import { Integrations, type IntegrationSettings } from "./integrations/index.js"
 import type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 import { integrationRoutes } from "./integrations/routes.js";
 import { Posting } from "./posting.js";
+import { Preferences } from "./preferences.js";
+import { clientRoutes } from "./rest/client-routes.js";
 import { channelRoutes } from "./rest/channels.js";
 import { fileRoutes } from "./rest/files.js";
 import { postRoutes } from "./rest/posts.js";
 import { systemRoutes } from "./rest/system.js";
 import { teamRoutes } from "./rest/teams.js";
-import { userRoutes } from "./rest/users.js";
 import { seedWorld, type SeedResult } from "./seed.js";
 import type { Services } from "./services.js";
 import { WebSocketEndpoint } from "./websocket.js";
@@ -90,9 +91,9 @@ export class Sandbox {
     const hub = new Hub(world);
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
     const posting = new Posting(world, hub, hub);
-    const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub) };
+    const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub), preferences: new Preferences(world) };
     const app = createHttpApp(logger);
-    for (const routes of [systemRoutes, userRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
+    for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, postRoutes, fileRoutes]) routes(app, services);
     const integrations = new Integrations(services, options.integrations);
     integrationRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
