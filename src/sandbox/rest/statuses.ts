@@ -6,7 +6,7 @@ import { route } from "../http.js";
 import { isValidId } from "../ids.js";
 import type { Services } from "../services.js";
 import { idParam } from "./params.js";
-import { stringList } from "./user-lists.js";
+import { stringList } from "./body.js";
 
 export interface StatusWire {
   user_id: string;

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { ERRORS, fail, invalidBodyParam, invalidUrlParam } from "../errors.js";
 import { route, type Call } from "../http.js";
+import { stringList } from "./body.js";
 import type { Services } from "../services.js";
 import { userWire, type UserRecord } from "../wire.js";
 import type { World } from "../world.js";
@@ -88,18 +89,6 @@ function paging(call: Call): { page: number; perPage: number } {
   const page = number(call.query.page) ?? 0;
   const perPage = Math.min(number(call.query.per_page) ?? PER_PAGE_DEFAULT, PER_PAGE_MAXIMUM);
   return { page, perPage };
-}
-
-/** A JSON array of strings (`model.ArrayFromJson`), or 400 naming the parameter when empty or not a list. */
-export function stringList(call: Call, name: string): string[] {
-  let body: unknown;
-  try {
-    body = call.json(name);
-  } catch {
-    fail(invalidBodyParam(name));
-  }
-  if (!Array.isArray(body) || body.length === 0 || !body.every((v) => typeof v === "string")) fail(invalidBodyParam(name));
-  return body as string[];
 }
 
 const unique = (values: string[]): string[] => [...new Set(values)];
