@@ -69,6 +69,14 @@ describe("GET /users", () => {
     expect(usernames(await admin("/users?without_team=true"))).toEqual([carol.user.username]);
   });
 
+  it("sort=status in a channel: online users first, then by username", async () => {
+    const socket = await TestSocket.open(sandbox.url, { token: seed.users.bob.token });
+    await socket.event("hello");
+    expect(usernames(await asAlice("GET", `/users?in_channel=${seed.channels.offTopic.id}&sort=status`))).toEqual(["bob", "admin", "alice"]);
+    socket.close();
+    await socket.closed;
+  });
+
   it("refuses as the server does", async () => {
     expectError(await asAlice("GET", `/users?not_in_channel=${seed.channels.ops.id}`), 400, "api.context.invalid_url_param.app_error");
     expectError(await asAlice("GET", `/users?in_team=${seed.team.id}&sort=name`), 400, "api.context.invalid_url_param.app_error");
@@ -151,14 +159,14 @@ describe("preferences", () => {
 describe("statuses", () => {
   it("POST /users/status/ids: a status for each id (offline when the server has none), online once connected", async () => {
     const keys = ["dnd_end_time", "last_activity_at", "manual", "status", "user_id"];
-    const before = await asAlice("POST", "/users/status/ids", [seed.users.bob.user.id]);
-    expect(before.body).toEqual([{ user_id: seed.users.bob.user.id, status: "offline", manual: false, last_activity_at: 0, dnd_end_time: 0 }]);
-    const socket = await TestSocket.open(sandbox.url, { token: seed.users.bob.token });
+    const before = await asAlice("POST", "/users/status/ids", [seed.bot.user.id]);
+    expect(before.body).toEqual([{ user_id: seed.bot.user.id, status: "offline", manual: false, last_activity_at: 0, dnd_end_time: 0 }]);
+    const socket = await TestSocket.open(sandbox.url, { token: seed.bot.token });
     await socket.event("status_change");
-    const after = (await asAlice("POST", "/users/status/ids", [seed.users.bob.user.id])).body as Array<Record<string, unknown>>;
+    const after = (await asAlice("POST", "/users/status/ids", [seed.bot.user.id])).body as Array<Record<string, unknown>>;
     expect(after[0]).toMatchObject({ status: "online" });
     expect(Object.keys(after[0]!).sort()).toEqual(keys);
-    expect(Object.keys((await asAlice("GET", `/users/${seed.bot.user.id}/status`)).body as object).sort()).toEqual(keys);
+    expect(Object.keys((await asAlice("GET", `/users/${seed.users.admin.user.id}/status`)).body as object).sort()).toEqual(keys);
     socket.close();
   });
 

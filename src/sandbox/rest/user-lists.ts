@@ -15,9 +15,9 @@ import type { World } from "../world.js";
 const PER_PAGE_DEFAULT = 60;
 const PER_PAGE_MAXIMUM = 200;
 
-export function userListRoutes(app: FastifyInstance, { world }: Services): void {
+export function userListRoutes(app: FastifyInstance, { world, hub }: Services): void {
   route(app, world, "GET", "/users", (call) => {
-    const users = filtered(world, call);
+    const users = filtered(world, call, (id) => hub.isOnline(id));
     const { page, perPage } = paging(call);
     return { body: users.slice(page * perPage, (page + 1) * perPage).map(profile) };
   });
@@ -44,7 +44,7 @@ export function userListRoutes(app: FastifyInstance, { world }: Services): void 
 const profile = (user: UserRecord) => userWire(user, false);
 
 /** The users the query selects, by username as the server's store orders them; 403 where the caller may not look. */
-function filtered(world: World, call: Call): UserRecord[] {
+function filtered(world: World, call: Call, isOnline: (userId: string) => boolean): UserRecord[] {
   const q = call.query;
   const viewer = call.userId;
   const sort = q.sort ?? "";
@@ -80,7 +80,10 @@ function filtered(world: World, call: Call): UserRecord[] {
   }
   const users = [...world.users.values()].filter((u) => tests.every((test) => test(u)));
   if (sort === "create_at") return users.sort((a, b) => b.create_at - a.create_at);
-  return users.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+  users.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+  // sort=status: online users first, each group by username (the sandbox knows online and offline only)
+  if (sort === "status") users.sort((a, b) => Number(isOnline(b.id)) - Number(isOnline(a.id)));
+  return users;
 }
 
 /** `page` and `per_page` read as the server does: a bad value is the default, a large one the maximum. */
