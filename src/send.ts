@@ -103,9 +103,9 @@ async function resolveChannel(client: MattermostClient, target: ChannelTarget): 
     const byId = await client.getChannel(wanted).catch(() => undefined);
     if (byId) return byId;
   }
-  const teams = target.team ? [await client.request<{ id: string; name: string }>("GET", `/teams/name/${encodeURIComponent(target.team)}`)] : await client.getMyTeams();
+  const teams = target.team ? [await client.getTeamByName(target.team)] : await client.getMyTeams();
   for (const team of teams) {
-    const found = await client.request<Channel>("GET", `/teams/${team.id}/channels/name/${encodeURIComponent(wanted)}`).catch((error: unknown) => {
+    const found = await client.getChannelByName(team.id, wanted).catch((error: unknown) => {
       if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) return undefined;
       throw error;
     });

@@ -117,7 +117,7 @@ class ChatSession {
   }
 
   async open(name: string): Promise<void> {
-    const channel = await this.client.request<Channel>("GET", `/teams/${this.team.id}/channels/name/${encodeURIComponent(name)}`);
+    const channel = await this.client.getChannelByName(this.team.id, name);
     await this.switchTo(channel);
   }
 

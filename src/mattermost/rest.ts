@@ -153,6 +153,20 @@ export class MattermostClient {
     return this.channels.get(id, () => this.request<Channel>("GET", `/channels/${enc(id)}`));
   }
 
+  /** A channel of a team by its name (`town-square`), as in its URL. */
+  getChannelByName(teamId: string, name: string): Promise<Channel> {
+    return this.request<Channel>("GET", `/teams/${enc(teamId)}/channels/name/${enc(name)}`);
+  }
+
+  getTeam(id: string): Promise<Team> {
+    return this.request<Team>("GET", `/teams/${enc(id)}`);
+  }
+
+  /** A team by its name (`acme`), as in its URL. */
+  getTeamByName(name: string): Promise<Team> {
+    return this.request<Team>("GET", `/teams/name/${enc(name)}`);
+  }
+
   getChannelMember(channelId: string, userId: string): Promise<ChannelMembership> {
     return this.request<ChannelMembership>("GET", `/channels/${enc(channelId)}/members/${enc(userId)}`);
   }

@@ -1,6 +1,7 @@
 import type { Channels } from "./channels.js";
 import type { Hub } from "./hub.js";
 import type { Posting } from "./posting.js";
+import type { Preferences } from "./preferences.js";
 import type { World } from "./world.js";
 
 /** What the REST routes work on. */
@@ -9,4 +10,5 @@ export interface Services {
   posting: Posting;
   channels: Channels;
   hub: Hub;
+  preferences: Preferences;
 }

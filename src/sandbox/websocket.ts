@@ -8,12 +8,14 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ERRORS, errorBody, type ErrorSpec } from "./errors.js";
 import { Connection, type Hub } from "./hub.js";
-import { newId } from "./ids.js";
+import { isValidId, newId } from "./ids.js";
 import type { Posting } from "./posting.js";
 import { SERVER_VERSION } from "./wire.js";
 import { target, type World } from "./world.js";
 
 export const WEBSOCKET_PATH = "/api/v4/websocket";
+/** `model.CurrentVersion`, as the `ping` reply carries it. */
+const CURRENT_VERSION = SERVER_VERSION.split(".").slice(0, 3).join(".");
 
 export interface WebSocketOptions {
   /** Close sockets that have not authenticated within this time (the server: 5 s). */
@@ -153,6 +155,9 @@ export class WebSocketEndpoint {
         this.posting.typing(connection.userId, channelId, typeof data.parent_id === "string" ? data.parent_id : "");
         return reply(ws, seq);
       }
+      case "ping":
+        // the server's wsapi/system.go answer (Go sorts map keys)
+        return reply(ws, seq, { node_id: "", server_time: Date.now(), text: "pong", version: CURRENT_VERSION });
       case "get_statuses": {
         const statuses: Record<string, string> = {};
         for (const id of this.hub.onlineUserIds()) statuses[id] = "online";
@@ -160,9 +165,9 @@ export class WebSocketEndpoint {
       }
       case "get_statuses_by_ids": {
         const ids = data.user_ids;
-        if (!Array.isArray(ids) || ids.length === 0) return reply(ws, seq, undefined, WS_ERRORS.invalidParam("user_ids"));
+        if (!Array.isArray(ids) || ids.length === 0 || !ids.every(isValidId)) return reply(ws, seq, undefined, WS_ERRORS.invalidParam("user_ids"));
         const statuses: Record<string, string> = {};
-        for (const id of ids) if (typeof id === "string") statuses[id] = this.hub.isOnline(id) ? "online" : "offline";
+        for (const id of ids) statuses[id] = this.hub.isOnline(id) ? "online" : "offline";
         return reply(ws, seq, statuses);
       }
       default:

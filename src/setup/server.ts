@@ -14,7 +14,7 @@ const PAGE = 200;
 
 export async function findTeam(client: MattermostClient, ref: string, key: string): Promise<Team> {
   try {
-    return await client.request<Team>("GET", ID.test(ref) ? `/teams/${ref}` : `/teams/name/${encodeURIComponent(ref)}`);
+    return await (ID.test(ref) ? client.getTeam(ref) : client.getTeamByName(ref));
   } catch (error) {
     if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) {
       throw new MmbotError("SETUP_TEAM", `${key} = "${ref}": no such team visible to this token (use the team name from its URL, e.g. https://chat.example.com/<team>/channels/town-square)`, { cause: error });
@@ -25,7 +25,7 @@ export async function findTeam(client: MattermostClient, ref: string, key: strin
 
 export async function findChannel(client: MattermostClient, team: Team, ref: string, key: string): Promise<Channel> {
   try {
-    return await client.request<Channel>("GET", ID.test(ref) ? `/channels/${ref}` : `/teams/${team.id}/channels/name/${encodeURIComponent(ref)}`);
+    return await (ID.test(ref) ? client.getChannel(ref) : client.getChannelByName(team.id, ref));
   } catch (error) {
     if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) {
       throw new MmbotError("SETUP_CHANNEL", `${key} = "${ref}": no such public channel in team ${team.name} (use its name from the URL, e.g. town-square)`, { cause: error });

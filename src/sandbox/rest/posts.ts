@@ -81,7 +81,8 @@ function toCreateInput(body: Record<string, unknown>): CreatePostInput {
   const props = body.props;
   if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) fail(invalidBodyParam("props"));
   return {
-    channel_id: stringField(body, "channel_id"),
+    // a post without channel_id is refused as one in a channel the caller may not post in (403), as on the server
+    channel_id: stringField(body, "channel_id", true),
     message: typeof body.message === "string" ? body.message : "",
     root_id: stringField(body, "root_id", true),
     props: (props ?? undefined) as Record<string, unknown> | undefined,

@@ -1,12 +1,13 @@
-/** Users: login, reading users, their teams and channels, typing, status, removing reactions. */
+/** Users: login, reading one user and its picture, their teams and channels, typing, removing reactions. */
 import type { FastifyInstance } from "fastify";
-import { ERRORS, fail, invalidBodyParam } from "../errors.js";
+import { defaultAvatar } from "../avatar.js";
+import { ERRORS, fail } from "../errors.js";
 import { objectBody, route, stringField } from "../http.js";
 import type { Services } from "../services.js";
 import { channelWire, userWire } from "../wire.js";
 import { idParam } from "./params.js";
 
-export function userRoutes(app: FastifyInstance, { world, posting, hub }: Services): void {
+export function userRoutes(app: FastifyInstance, { world, posting }: Services): void {
   route(app, world, "POST", "/users/login", (call) => {
     const body = objectBody(call, "login_id");
     const loginId = stringField(body, "login_id", true);
@@ -31,15 +32,10 @@ export function userRoutes(app: FastifyInstance, { world, posting, hub }: Servic
     return { body: userWire(user, user.id === viewer) };
   });
 
-  route(app, world, "POST", "/users/ids", (call) => {
-    const viewer = call.userId;
-    const ids = call.json("user_ids");
-    if (!Array.isArray(ids) || ids.length === 0) fail(invalidBodyParam("user_ids"));
-    const users = ids.flatMap((id) => {
-      const user = typeof id === "string" ? world.users.get(id) : undefined;
-      return user ? [userWire(user, user.id === viewer)] : [];
-    });
-    return { body: users };
+  route(app, world, "GET", "/users/:user_id/image", (call) => {
+    const id = idParam(call, "user_id", true);
+    if (!world.users.has(id)) fail(ERRORS.userMissing);
+    return { bytes: { data: defaultAvatar(id), contentType: "image/png" }, headers: { "Cache-Control": "max-age=86400, private" } };
   });
 
   route(app, world, "GET", "/users/:user_id/teams", (call) => {
@@ -65,13 +61,6 @@ export function userRoutes(app: FastifyInstance, { world, posting, hub }: Servic
     const channelId = stringField(body, "channel_id");
     posting.typing(id, channelId, stringField(body, "parent_id", true));
     return { body: { status: "OK" } };
-  });
-
-  route(app, world, "GET", "/users/:user_id/status", (call) => {
-    const id = idParam(call, "user_id", true);
-    if (!world.users.has(id)) fail(ERRORS.userMissing);
-    const online = hub.isOnline(id);
-    return { body: { user_id: id, status: online ? "online" : "offline", manual: false, last_activity_at: online ? Date.now() : 0 } };
   });
 
   route(app, world, "DELETE", "/users/:user_id/posts/:post_id/reactions/:emoji_name", (call) => {

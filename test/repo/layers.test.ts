@@ -1,0 +1,50 @@
+/**
+ * What each layer may import (docs/architecture.md): the pipeline knows no transport, the
+ * library knows no app and no configuration, the sandbox shares no code with the bot.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const SRC = fileURLToPath(new URL("../../src", import.meta.url));
+const SHARED = new Set(["errors.ts", "log.ts"]);
+const LAYERS = ["mattermost", "store", "http", "bot", "sources", "apps", "sandbox"] as const;
+type Layer = (typeof LAYERS)[number] | "service" | "shared";
+
+const ALLOWED: Record<Exclude<Layer, "service" | "shared">, Layer[]> = {
+  mattermost: ["mattermost"],
+  store: ["store"],
+  http: ["http", "mattermost", "store"],
+  bot: ["bot", "mattermost", "store", "http"],
+  sources: ["sources", "bot", "http", "mattermost", "store"],
+  apps: ["apps", "bot", "http", "mattermost", "store"],
+  sandbox: ["sandbox", "mattermost"],
+};
+
+function layerOf(file: string): Layer {
+  const path = relative(SRC, file);
+  if (SHARED.has(path)) return "shared";
+  const top = path.split("/")[0] as Layer;
+  return (LAYERS as readonly string[]).includes(top) ? top : "service";
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+}
+
+describe("layers", () => {
+  it("import only what docs/architecture.md allows", () => {
+    const broken: string[] = [];
+    for (const file of sources(SRC)) {
+      const from = layerOf(file);
+      if (from === "service" || from === "shared") continue;
+      for (const [, spec] of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
+        const target = resolve(dirname(file), spec!.replace(/\.js$/, ".ts"));
+        const to = layerOf(target);
+        if (to !== "shared" && !ALLOWED[from].includes(to)) broken.push(`${relative(SRC, file)} (${from}) imports ${relative(SRC, target)} (${to})`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
