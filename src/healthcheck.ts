@@ -11,7 +11,7 @@ import { loadConfig } from "./config.js";
 const TIMEOUT_MS = 3_000;
 
 /** `http://host:port/healthz` for a `host:port` listen address; an any-address listen is asked on loopback. */
-export function healthUrl(listen: string): string {
+function healthUrl(listen: string): string {
   const at = listen.lastIndexOf(":");
   const host = listen.slice(0, at);
   const port = listen.slice(at + 1);
