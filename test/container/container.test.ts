@@ -7,9 +7,11 @@ import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { freshPostgres } from "../helpers/databases.js";
 import { freePort } from "../helpers/ports.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -61,7 +63,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
   }, 60_000);
 
   /** Starts the image as `mmbot start` against the sandbox; resolves once the bot is connected. */
-  async function startContainer(): Promise<string> {
+  async function startContainer(extraEnv: Record<string, string> = {}): Promise<string> {
     const name = `mmbot-test-${suffix}-${containers.length}`;
     containers.push(name);
     const port = await freePort();
@@ -70,6 +72,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
       MATTERMOST_BOT_TOKEN: seed.bot.token,
       MMBOT_POLICY_ALLOWED_USERS: "*",
       MMBOT_HTTP_LISTEN: `127.0.0.1:${port}`, // the host's network: the image's 8080 may be taken
+      ...extraEnv,
     };
     const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
     await podman(["run", "-d", "--name", name, "--network", "host", "-v", `${volume}:/srv/mmbot/data`, ...envArgs, IMAGE]);
@@ -101,9 +104,30 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
   }, 60_000);
 
   it("keeps its store on the data volume: a new container has the list", async () => {
-    await startContainer();
+    const name = await startContainer();
     expect((await ask("@todobot list")).message).toContain("buy milk");
+    await podman(["stop", "-t", "10", name]);
   }, 60_000);
+
+  const postgresUrl = process.env.TEST_DATABASE_URL;
+  describe.skipIf(!postgresUrl)(`on PostgreSQL, as compose.yaml runs it${postgresUrl ? "" : " (skipped: set TEST_DATABASE_URL)"}`, () => {
+    it("keeps its state in the database of DATABASE_URL", async () => {
+      const database = await freshPostgres(postgresUrl!);
+      try {
+        const name = await startContainer({ DATABASE_URL: database.url });
+        // a fresh list: the SQLite store on the volume already has an item #1
+        expect((await ask("@todobot add ship it")).message).toBe("Added #1: ship it");
+        await podman(["stop", "-t", "10", name]);
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        const rows = await client.query<{ text: string }>("select text from todo_items");
+        await client.end();
+        expect(rows.rows.map((row) => row.text)).toEqual(["ship it"]);
+      } finally {
+        await database.drop();
+      }
+    }, 60_000);
+  });
 
   it("is unhealthy, saying why, when there is no [http] to ask", async () => {
     // MMBOT_HTTP_LISTEN empty = unset: no [http] section
