@@ -2,12 +2,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { bridgeApp } from "./apps/bridge/index.js";
-import { todoApp } from "./apps/todo/index.js";
-import { Bot } from "./bot/bot.js";
 import { loadConfig, type Config } from "./config.js";
 import type { DoctorTarget } from "./doctor.js";
-import type { HttpOptions } from "./http/options.js";
+import { botFromConfig } from "./service/bot-from-config.js";
+import type { HttpSourceOptions } from "./sources/http.js";
 import { MattermostApiError, MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
 import { MattermostClient } from "./mattermost/rest.js";
@@ -143,19 +141,12 @@ async function start(config: Config): Promise<number> {
   let url = config.mattermost.url;
   let token = config.mattermost.bot_token;
   let allowedUsers = config.policy.allowed_users;
-  let http: HttpOptions | undefined = config.http && {
-    listen: config.http.listen,
-    publicUrl: config.http.public_url,
-    tokens: { outgoingWebhook: config.http.outgoing_webhook_tokens, slash: config.http.slash_tokens },
-    actionSecret: config.http.action_secret,
-    answerWithinMs: config.http.answer_within_ms,
-    triggerWords: config.http.trigger_words,
-  };
+  let http: (HttpSourceOptions & { triggerWords?: string[] }) | undefined;
 
   if (!url || !token) {
     sandbox = await startSandbox(config, logger);
     const seed = sandbox.seed();
-    if (!http) {
+    if (!config.http) {
       const { registerSandboxIntegrations } = await import("./embedded.js");
       http = await registerSandboxIntegrations(sandbox, seed);
     }
@@ -173,23 +164,8 @@ async function start(config: Config): Promise<number> {
     logger.warn('policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).');
   }
 
-  const bot = new Bot({
-    url,
-    token,
-    store: config.store.url,
-    logger,
-    policy: {
-      allowedUsers: allowedUsers ?? [],
-      channels: config.policy.channels,
-      mentionOnly: config.policy.mention_only,
-      threadReplies: config.policy.thread_replies,
-      ignoreBots: config.policy.ignore_bots,
-    },
-    http,
-  });
-  bridgeApp(bot, config.bridge); // before the todo app, which takes every other mention
-  todoApp(bot);
-  await bot.start();
+  const { bot, sources } = botFromConfig(config, { url, token, allowedUsers: allowedUsers ?? [] }, logger, http);
+  await bot.start(...sources);
   const ms = Math.round(performance.now() - startedAt);
   logger.info({ startToConnectedMs: ms }, "ready");
   console.log(`mmbot: @${bot.user.username} connected to ${url} in ${ms} ms`);

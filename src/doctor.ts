@@ -6,6 +6,7 @@ import type { Channel, UserProfile } from "./mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
+import { serviceApps } from "./service/bot-from-config.js";
 
 export interface DoctorTarget {
   url: string;
@@ -196,7 +197,7 @@ async function checkStore(url: string): Promise<CheckResult> {
   try {
     const store = await openStore(url, { migrate: false });
     try {
-      const status = await store.migrationStatus();
+      const status = await store.migrationStatus(serviceApps());
       if (status.pending.length > 0) {
         return { ok: false, label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`, fix: "run mmbot start once: it applies the migrations" };
       }

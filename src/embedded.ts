@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import type { HttpOptions } from "./http/options.js";
+import type { HttpSourceOptions } from "./sources/http.js";
 import type { Sandbox, SeedResult } from "./sandbox/index.js";
 
 /** A free loopback port: the integrations must be registered with the bot's address before it listens. */
@@ -18,8 +18,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Registers the todo bot's integrations in the sandbox; returns the bot's `http` option to match. */
-export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedResult): Promise<HttpOptions> {
+/** Registers the todo bot's integrations in the sandbox; returns the HTTP source's options (and trigger words) to match. */
+export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedResult): Promise<HttpSourceOptions & { triggerWords: string[] }> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const admin = seed.users.admin.user.id;

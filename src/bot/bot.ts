@@ -1,29 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { HandlerError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
-import { AnswerSlot } from "../http/answer-slot.js";
-import { signAttachments, type MessageAttachment } from "../http/attachments.js";
-import type { InteractionServices } from "../http/contexts.js";
-import { Interactions, type ActionHandler, type DialogHandler, type SlashHandler } from "../http/interactions.js";
-import { DEFAULT_ACTION_TTL_MS, DEFAULT_ANSWER_WITHIN_MS, DIALOG_TTL_MS, type HttpOptions } from "../http/options.js";
-import type { OutgoingWebhookPayload } from "../http/payloads.js";
-import type { HttpReceiver } from "../http/receiver.js";
-import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
-import { signDialog, type DialogBinding } from "../http/signature.js";
-import { leadingTriggerWord, stripTriggerWord, webhookEvent } from "../http/webhook-event.js";
+import type { MessageAttachment } from "../http/attachments.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
-import { WebSocketReceiver, type InboundEvent, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
 import { openStore, type Store } from "../store/index.js";
-import { compose } from "./compose.js";
+import { findApps, type InstalledApp } from "./app.js";
 import { Composer } from "./composer.js";
-import { Context } from "./context.js";
-import { toBotEvent, type BotEvent } from "./event.js";
+import type { Context, ContextServices, InteractionUrls } from "./context.js";
+import type { Envelope } from "./envelope.js";
 import { Outbox } from "./outbox.js";
+import { Pipeline, type BotErrorHandler } from "./pipeline.js";
+import { defaultPolicy, type Policy } from "./policy.js";
 import { postEntries } from "./post-entries.js";
-import { decide, defaultPolicy, isAddressed, stripLeadingMention, type Policy } from "./policy.js";
-import { RecentIdSet } from "../mattermost/inbound.js";
-import { SerialQueue } from "./serial-queue.js";
+import type { Source, SourceHost } from "./source.js";
+import { defaultTexts, type BotTexts } from "./texts.js";
 
 export interface BotOptions {
   /** The server, e.g. `https://chat.example.com` (a trailing slash is fine). */
@@ -35,41 +25,39 @@ export interface BotOptions {
   policy?: Partial<Policy>;
   logger?: Logger;
   fetch?: typeof fetch;
-  /** Tuning of the WebSocket connection (ping interval, backoff); for tests and odd networks. */
-  websocket?: Pick<WebSocketReceiverOptions, "pingIntervalMs" | "deadAfterMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs">;
-  /** A handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
+  /** Outgoing webhooks' trigger words: a post starting with one is addressed to the bot, whatever its source. */
+  triggerWords?: string[];
+  /** A slash command, click or dialog whose handlers take longer is acknowledged and answered later (default 2500 ms). */
+  answerWithinMs?: number;
+  /** A message handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
   typingDelayMs?: number;
   typingIntervalMs?: number;
-  /** Receive Mattermost's HTTP integrations: outgoing webhooks, slash commands, buttons, dialogs. */
-  http?: HttpOptions;
+  /** The texts the bot says on its own (refusals, failures); replace some to fit your service. */
+  texts?: Partial<BotTexts>;
 }
 
-/** Handles an error thrown by a handler; the default tells the user with a reference id. */
-export type ErrorHandler = (error: HandlerError, ctx: Context) => unknown;
+export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
 
 /**
- * A Mattermost bot: connect, route events to handlers, answer.
+ * A Mattermost bot: handlers on a Composer, fed by sources, answering through a durable outbox.
  * @example
  * const bot = new Bot({ url: "http://localhost:8065", token: process.env.MATTERMOST_BOT_TOKEN! });
  * bot.command("ping", (ctx) => ctx.reply("pong"));
- * await bot.start();
+ * await bot.start(new WebSocketSource());
  */
 export class Bot extends Composer {
   readonly client: MattermostClient;
   readonly logger: Logger;
   readonly policy: Policy;
   private readonly instanceId = randomBytes(6).toString("hex");
-  private readonly queue = new SerialQueue();
-  private readonly seenPosts = new RecentIdSet(10_000); // the cheap first dedupe, before the store's claim
-  private errorHandler: ErrorHandler | undefined;
+  private errorHandler: BotErrorHandler | undefined;
   private storeHandle: Store | undefined;
-  private outbox: Outbox | undefined;
-  private receiver: WebSocketReceiver | undefined;
-  private me: UserProfile | undefined;
   private ownsStore = false;
-  private readonly interactions: Interactions;
-  private httpReceiver: HttpReceiver | undefined;
-  private actionSecret: string | undefined;
+  private outbox: Outbox | undefined;
+  private pipeline: Pipeline | undefined;
+  private me: UserProfile | undefined;
+  private sources: Source[] = [];
+  private interactionUrls: InteractionUrls | undefined;
   private readonly triggerWords: string[];
 
   constructor(private readonly options: BotOptions) {
@@ -77,50 +65,11 @@ export class Bot extends Composer {
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
-    this.triggerWords = [...(options.http?.triggerWords ?? [])];
-    this.interactions = new Interactions({ logger: this.logger, policy: this.policy, answerWithinMs: this.answerWithinMs });
+    this.triggerWords = [...(options.triggerWords ?? [])];
   }
 
-  /**
-   * A slash command (needs the `http` option and the command's token in `http.tokens.slash`).
-   * @example bot.slash("/todo", (ctx) => ctx.respond(`You said ${ctx.text}`))
-   */
-  slash(command: string, handler: SlashHandler): this {
-    this.interactions.addSlash(command, handler);
-    return this;
-  }
-
-  /**
-   * Clicks on buttons and picks in menus built with `button(id, …)`/`select(id, …)`.
-   * @example bot.action("done", async (ctx) => { await ctx.update({ message: "Done" }); })
-   */
-  action(actionId: string, handler: ActionHandler): this {
-    this.interactions.addAction(actionId, handler);
-    return this;
-  }
-
-  /**
-   * Submissions of dialogs opened with `ctx.openDialog({callback_id, …})`; return `{errors}` to keep it open.
-   * @example bot.dialog("addtodo", (ctx) => (ctx.submission.text ? undefined : { errors: { text: "Required" } }))
-   */
-  dialog(callbackId: string, handler: DialogHandler): this {
-    this.interactions.addDialog(callbackId, handler);
-    return this;
-  }
-
-  /** The bot was given the `http` option: slash commands, buttons and dialogs can reach it once started. */
-  get receivesHttp(): boolean {
-    return this.options.http !== undefined;
-  }
-
-  /** Where Mattermost reaches the bot's HTTP receiver (after `start()`, with the `http` option). */
-  get httpUrl(): string {
-    if (!this.httpReceiver) throw new Error("the bot has no HTTP receiver: give the http option and call bot.start()");
-    return this.httpReceiver.publicUrl;
-  }
-
-  /** Replaces the default error handler. */
-  catch(handler: ErrorHandler): this {
+  /** Replaces the default error handler (a reply with the failure's reference id). */
+  catch(handler: BotErrorHandler): this {
     this.errorHandler = handler;
     return this;
   }
@@ -137,221 +86,128 @@ export class Bot extends Composer {
     return this.storeHandle;
   }
 
-  /** Opens the store and learns who the bot is; `start()` calls it. Use alone to `handle()` events in tests. */
+  /** The apps installed with `use()`, anywhere in the tree. */
+  get apps(): InstalledApp[] {
+    return findApps(this);
+  }
+
+  /**
+   * Opens the store, applies the apps' migrations, learns who the bot is and starts the apps;
+   * `start()` calls it. Use it alone to `handle()` envelopes in tests.
+   */
   async init(): Promise<void> {
-    if (this.me) return;
+    if (this.pipeline) return;
     if (typeof this.options.store === "object") this.storeHandle = this.options.store;
     else {
       this.storeHandle = await openStore(this.options.store ?? "sqlite:./data/mmbot.db", { logger: this.logger });
       this.ownsStore = true;
     }
-    this.outbox = new Outbox({ store: this.storeHandle.outbox, client: this.client, logger: this.logger });
+    const store = this.storeHandle;
+    const apps = this.apps;
+    for (const app of apps) await store.migrateApp(app);
     this.me = await this.client.getMe();
-  }
-
-  /** Connects over WebSocket and handles events until `stop()`. Resolves once connected. */
-  async start(): Promise<void> {
-    await this.init();
-    const store = this.store;
-    this.outbox!.start();
-    if (this.options.http) await this.startHttp(this.options.http);
-    this.receiver = new WebSocketReceiver({
-      url: this.options.url,
-      token: this.options.token,
+    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger });
+    for (const app of apps) {
+      for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
+      await app.start({ store, client: this.client, logger: this.logger, me: this.me });
+    }
+    const services: ContextServices = {
       client: this.client,
+      outbox: this.outbox,
       logger: this.logger,
-      ...this.options.websocket,
-      cursor: {
-        load: async () => {
-          const value = await store.kv.get("catchup.cursor");
-          return value === undefined ? undefined : Number(value);
-        },
-        save: (ms) => store.kv.set("catchup.cursor", String(ms)),
-      },
-      onEvent: (event) => void this.handle(event),
+      me: this.me,
+      threadReplies: this.policy.threadReplies,
+      fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
+      interactions: () => this.interactionUrls,
+    };
+    this.pipeline = new Pipeline({
+      client: this.client,
+      store,
+      logger: this.logger,
+      me: this.me,
+      policy: this.policy,
+      texts: { ...defaultTexts, ...this.options.texts },
+      triggerWords: this.triggerWords,
+      services,
+      handler: this.middleware(),
+      errorHandler: () => this.errorHandler,
+      answerWithinMs: this.answerWithinMs,
+      typingDelayMs: this.options.typingDelayMs ?? 300,
+      typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
+      instanceId: this.instanceId,
     });
-    await this.receiver.start();
-    this.logger.info({ user: this.user.username, userId: this.user.id }, `connected as @${this.user.username}`);
   }
 
-  /** Stops receiving, lets running handlers finish and their replies go out, closes the store. */
+  /**
+   * Starts the sources (e.g. `new WebSocketSource()`, `new HttpSource({...})`) and handles what
+   * they receive until `stop()`. Resolves once every source is live.
+   */
+  async start(...sources: Source[]): Promise<void> {
+    if (sources.length === 0) throw new TypeError("bot.start() needs at least one source, e.g. bot.start(new WebSocketSource())");
+    await this.init();
+    this.outbox!.start();
+    const host = this.host();
+    for (const source of sources) {
+      await source.start(host);
+      this.sources.push(source);
+    }
+    this.logger.info({ user: this.user.username, userId: this.user.id, sources: this.sources.map((s) => s.name) }, `connected as @${this.user.username}`);
+  }
+
+  /** Stops the sources, lets running handlers finish and their replies go out, closes the store. */
   async stop(): Promise<void> {
-    await this.httpReceiver?.stop();
-    this.httpReceiver = undefined;
-    await this.receiver?.stop();
-    this.receiver = undefined;
-    await this.queue.drain();
-    await this.interactions.drain();
+    for (const source of this.sources.reverse()) await source.stop();
+    this.sources = [];
+    await this.pipeline?.drain();
     this.outbox?.stop();
     if (this.ownsStore) await this.storeHandle?.close();
     this.storeHandle = undefined;
+    this.pipeline = undefined;
+    this.interactionUrls = undefined;
     this.me = undefined;
+  }
+
+  /**
+   * Handles one envelope as if a source had produced it: dedupe, claim, policy, handlers.
+   * Resolves with an interaction's inline answer, or `{}`. The in-process entry point for tests.
+   */
+  handle(envelope: Envelope): Promise<object> {
+    if (!this.pipeline) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    return this.pipeline.handle(envelope);
   }
 
   /**
    * Sends a post as the bot through the outbox, outside any handler. Long text is split at
    * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
    */
-  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}) {
+  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}): Promise<Post[]> {
     if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
-    const props = options.attachments ? { ...options.props, attachments: this.signAttachments(options.attachments, channelId) } : options.props;
+    let props = options.props;
+    if (options.attachments) {
+      const urls = this.interactionUrls;
+      if (!urls && options.attachments.some((a) => a.actions?.length)) throw new Error("buttons and menus need an HTTP source on the bot, started");
+      props = { ...props, attachments: urls ? urls.signAttachments(options.attachments, channelId) : options.attachments };
+    }
     return this.outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
   }
 
-  /**
-   * Adds outgoing-webhook trigger words (as `http.triggerWords`): a post starting with one is
-   * addressed to the bot whether it arrives over WebSocket or the webhook. For apps that answer one.
-   */
-  addTriggerWords(...words: string[]): this {
-    for (const word of words) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
-    return this;
-  }
-
-  /**
-   * Handles one event as if a receiver had produced it: dedupe, policy, handlers. Post events
-   * of one channel run in order. The in-process entry point for tests and for receivers.
-   */
-  handle(raw: InboundEvent | (Omit<InboundEvent, "source"> & { source: BotEvent["source"] })): Promise<void> {
-    const event = toBotEvent(raw);
-    if (event.type === "posted" && event.post && !this.seenPosts.add(event.post.id)) return Promise.resolve();
-    return this.queue.push(event.channelId || "-", () => this.process(event));
-  }
-
-  private async process(event: BotEvent): Promise<void> {
-    const me = this.user;
-    const post = event.post;
-    if (event.type === "posted" && post) {
-      if (post.user_id === me.id) return; // our own echo: not worth a store write
-      if (!(await this.store.claims.claim(`post:${post.id}`, this.instanceId))) return;
-    }
-    const triggerWords = this.triggerWords;
-    if (post && event.type === "posted" && !event.triggerWord && triggerWords.length) event.triggerWord = leadingTriggerWord(post.message, triggerWords);
-    const sender = post ? await this.client.getUser(post.user_id).catch(() => undefined) : undefined;
-    const decision = decide(event, me, sender, this.policy);
-    if (decision.action === "drop") {
-      this.logger.debug({ postId: post?.id, reason: decision.reason }, "event dropped by policy");
-      return;
-    }
-    const ctx = new Context(
-      event,
-      { client: this.client, outbox: this.outbox!, logger: this.logger, me, threadReplies: this.policy.threadReplies, signAttachments: this.signAttachments },
-      sender,
-    );
-    if (decision.action === "refuse") {
-      this.logger.info({ postId: post?.id, userId: post?.user_id, reason: decision.reason }, "refused a user");
-      await ctx.ephemeral(`Sorry, you are not allowed to use @${me.username}. Ask an admin to add you to policy.allowed_users.`).catch((error: unknown) =>
-        this.logger.warn({ err: error }, "could not send the refusal"),
-      );
-      return;
-    }
-    if (post) {
-      ctx.isMention = isAddressed(event, me);
-      ctx.text = event.triggerWord ? stripTriggerWord(post.message, event.triggerWord) : stripLeadingMention(post.message, me.username);
-    }
-    await this.dispatch(ctx);
-  }
-
-  private async dispatch(ctx: Context): Promise<void> {
-    const typing = ctx.post && ctx.event.type === "posted" ? this.keepTyping(ctx) : undefined;
-    try {
-      await compose(this.handlers)(ctx);
-    } catch (cause) {
-      const error = new HandlerError(randomBytes(4).toString("hex"), ctx.event.type, cause);
-      this.logger.error({ err: cause, ref: error.reference, postId: ctx.post?.id, channelId: ctx.channelId }, error.message);
-      try {
-        if (this.errorHandler) await this.errorHandler(error, ctx);
-        else if (ctx.post) await ctx.reply(`Sorry, something went wrong while handling that (ref \`${error.reference}\`).`);
-      } catch (secondary) {
-        this.logger.error({ err: secondary, ref: error.reference }, "the error handler failed too");
-      }
-    } finally {
-      typing?.stop();
-    }
-  }
-
   private get answerWithinMs(): number {
-    return this.options.http?.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+    return this.options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
   }
 
-  private async startHttp(http: HttpOptions): Promise<void> {
-    // without a configured secret, one made on first start and kept in the store: buttons keep
-    // working across restarts, and instances sharing a PostgreSQL store agree on it
-    this.actionSecret = http.actionSecret ?? (await this.store.kv.setIfAbsent("http.action_secret", randomBytes(32).toString("hex")));
-    // one for every request: the bot is started, so who it is no longer changes
-    const services: InteractionServices = {
+  private host(): SourceHost {
+    const pipeline = this.pipeline!;
+    return {
       client: this.client,
+      token: this.options.token,
+      store: this.store,
       logger: this.logger,
       me: this.user,
-      fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
-      signAttachments: this.signAttachments,
-      dialogUrl: (binding) => this.dialogUrl(binding),
-    };
-    // Fastify is loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
-    const { HttpReceiver } = await import("../http/receiver.js");
-    this.httpReceiver = new HttpReceiver({
-      listen: http.listen,
-      publicUrl: http.publicUrl,
-      // and those `mmbot setup` stored when it registered the integrations
-      tokens: withStoredTokens(http.tokens ?? {}, await readIntegrationTokens(this.store.kv)),
-      actionSecret: this.actionSecret,
-      bodyLimitBytes: http.bodyLimitBytes,
-      logger: this.logger,
-      handlers: {
-        outgoingWebhook: (payload) => this.onOutgoingWebhook(payload),
-        slash: (payload) => this.interactions.runSlash(payload, services),
-        action: (actionId, payload, data) => this.interactions.runAction(actionId, payload, data, services),
-        dialog: (payload) => this.interactions.runDialog(payload, services),
-      },
-    });
-    await this.httpReceiver.start();
-  }
-
-  /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
-  private async onOutgoingWebhook(payload: OutgoingWebhookPayload): Promise<object> {
-    // already handled (the WebSocket usually delivers first): nothing to read, nothing to do
-    if (this.seenPosts.has(payload.post_id)) return {};
-    let post: Post;
-    try {
-      post = await this.client.getPost(payload.post_id);
-    } catch (error) {
-      const ref = randomBytes(4).toString("hex");
-      this.logger.error({ err: error, ref, postId: payload.post_id }, "http: cannot read the post of an outgoing webhook");
-      return { text: `Sorry, I could not read that message (ref \`${ref}\`).`, response_type: "comment" };
-    }
-    // answer when handled (the reply is already posted), or acknowledge at the deadline
-    const slot = new AnswerSlot(this.answerWithinMs);
-    void this.handle(webhookEvent(payload, post)).then(() => slot.close({}));
-    return slot.waitForAnswer();
-  }
-
-  /** Points actions at the HTTP receiver and signs them for the channel; plain attachments pass as they are. */
-  private readonly signAttachments = (attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[] => {
-    if (!attachments.some((a) => a.actions?.length)) return [...attachments];
-    const secret = this.actionSecret;
-    if (!secret || !this.httpReceiver) {
-      throw new Error("buttons and menus need the bot's http option with actionSecret (and publicUrl where Mattermost reaches the bot), and a started bot");
-    }
-    return signAttachments(attachments, channelId, { publicUrl: this.httpReceiver.publicUrl, secret, ttlMs: this.options.http?.actionTtlMs ?? DEFAULT_ACTION_TTL_MS });
-  };
-
-  private dialogUrl(binding: DialogBinding): string {
-    const secret = this.actionSecret;
-    if (!secret || !this.httpReceiver) throw new Error("dialogs need the bot's http option with actionSecret, and a started bot");
-    return `${this.httpReceiver.publicUrl}/dialogs?${signDialog(secret, binding, Date.now() + DIALOG_TTL_MS).toString()}`;
-  }
-
-  /** Typing indicator for handlers that take a while; fast answers don't flash it. */
-  private keepTyping(ctx: Context): { stop(): void } {
-    const send = () => void ctx.typing().catch((error: unknown) => this.logger.debug({ err: error }, "typing failed"));
-    let interval: NodeJS.Timeout | undefined;
-    const delay = setTimeout(() => {
-      send();
-      interval = setInterval(send, this.options.typingIntervalMs ?? 4_000);
-    }, this.options.typingDelayMs ?? 300);
-    return {
-      stop() {
-        clearTimeout(delay);
-        clearInterval(interval);
+      answerWithinMs: this.answerWithinMs,
+      handle: (envelope) => pipeline.handle(envelope),
+      hasSeen: (postId) => pipeline.hasSeen(postId),
+      provideInteractions: (urls) => {
+        this.interactionUrls = urls;
       },
     };
   }

@@ -1,11 +1,19 @@
+/**
+ * What a handler sees: one base for every kind of event (who, where, how to answer), and the
+ * contexts of the kinds that come over the WebSocket (a message, a reaction, any other event).
+ * The interactions' contexts (slash, action, dialog) are in `interaction-context.ts`.
+ */
+import type { MessageAttachment } from "../http/attachments.js";
+import type { DialogBinding } from "../http/signature.js";
+import type { Logger } from "../log.js";
+import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { sendEphemeral } from "./ephemeral.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { Logger } from "../log.js";
-import type { MessageAttachment } from "../http/attachments.js";
-import type { BotEvent } from "./event.js";
+import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnvelope, UserRef } from "./envelope.js";
 import type { Outbox } from "./outbox.js";
+import { isAddressed, stripLeadingMention } from "./policy.js";
 import { postEntries } from "./post-entries.js";
+import { stripTriggerWord } from "./trigger-words.js";
 
 /** What a reply can carry besides text. */
 export interface ReplyOptions {
@@ -14,8 +22,16 @@ export interface ReplyOptions {
   fileIds?: string[];
   /** Attachments; their buttons and menus (`button()`, `select()`) are signed for this channel. */
   attachments?: MessageAttachment[];
-  /** Post in the channel instead of the thread, whatever `policy.thread_replies` says. */
+  /** Post in the channel instead of the thread, whatever the bot's `threadReplies` says. */
   inChannel?: boolean;
+}
+
+/** Where buttons, menus and dialogs send their clicks: given by the HTTP source once it is started. */
+export interface InteractionUrls {
+  /** Points the actions at the bot and signs them for a channel. */
+  signAttachments(attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[];
+  /** The signed URL a dialog submits to. */
+  dialogUrl(binding: DialogBinding): string;
 }
 
 /** The services a context needs from its bot; injected so contexts can be built in tests. */
@@ -25,47 +41,46 @@ export interface ContextServices {
   logger: Logger;
   me: UserProfile;
   threadReplies: boolean;
-  /** Points buttons and menus at the bot and signs them (absent without the `http` option). */
-  signAttachments?: (attachments: readonly MessageAttachment[], channelId: string) => MessageAttachment[];
+  fetch: typeof fetch;
+  /** Absent until an HTTP source is started: then buttons and dialogs cannot be used. */
+  interactions(): InteractionUrls | undefined;
 }
 
 /**
- * One event as a handler sees it: the post, where it came from, who sent it, and the ways to
- * answer. Built by the bot for every event that passes the policy.
+ * The base of every context: the envelope, who and where, and the ways to answer.
+ * @example bot.use(async (ctx, next) => { ctx.logger.info({ kind: ctx.kind, user: ctx.user.name }, "event"); await next(); })
  */
-export class Context {
-  /** The message with the leading bot mention removed (`@todobot add x` → `add x`). */
-  text = "";
-  /** Set by `bot.command()`: the matched command word and the rest of the text. */
-  command: string | undefined;
-  args = "";
-  /** Set by `bot.message(RegExp)`. */
-  match: RegExpMatchArray | undefined;
-  /** The bot was @-mentioned, or the message is in a direct channel. */
-  isMention = false;
+export class Context<E extends Envelope = Envelope> {
   /** Free space for middleware to pass things to handlers. */
   readonly state: Record<string, unknown> = {};
+  private childLogger: Logger | undefined;
 
   constructor(
-    readonly event: BotEvent,
+    readonly envelope: E,
     readonly services: ContextServices,
-    /** The resolved author of the post, when the event has one. */
-    readonly sender: UserProfile | undefined,
   ) {}
 
-  get post(): Post | undefined {
-    return this.event.post;
+  get kind(): E["kind"] {
+    return this.envelope.kind;
+  }
+  /** The event's id (a post id, a trigger id…), in every log line about it. */
+  get id(): string {
+    return this.envelope.id;
+  }
+  get user(): UserRef {
+    return this.envelope.user;
+  }
+  get channel(): ChannelRef {
+    return this.envelope.channel;
   }
   get channelId(): string {
-    return this.event.channelId;
+    return this.envelope.channel.id;
+  }
+  get teamId(): string {
+    return this.envelope.teamId;
   }
   get isDirect(): boolean {
-    return this.event.channelType === "D";
-  }
-  /** The id of the thread's root post: replies must name the root, never a reply. */
-  get rootId(): string {
-    const post = this.event.post;
-    return post ? post.root_id || post.id : "";
+    return this.envelope.channel.type === "D";
   }
   get me(): UserProfile {
     return this.services.me;
@@ -73,49 +88,128 @@ export class Context {
   get client(): MattermostClient {
     return this.services.client;
   }
+  /** The bot's logger, every line carrying this event's id and kind. */
   get logger(): Logger {
-    return this.services.logger;
+    this.childLogger ??= this.services.logger.child({ eventId: this.envelope.id, kind: this.envelope.kind });
+    return this.childLogger;
+  }
+
+  /** The thread a reply goes to ("" for the channel). */
+  protected async replyRoot(): Promise<string> {
+    return "";
   }
 
   /**
-   * Answers in the thread of the root post (or in the channel when `policy.thread_replies` is
-   * false and the message was not in a thread). Long text is split at Mattermost's limit.
-   * Goes through the durable outbox; resolves with the created posts.
+   * Answers as the bot, in the thread of the event's post when it has one (a message, a reaction,
+   * a click), else in the channel. Long text is split at Mattermost's limit. Goes through the
+   * durable outbox; resolves with the created posts.
    * @example await ctx.reply("Added #1: buy milk")
    */
   async reply(input: string | ReplyOptions): Promise<Post[]> {
     const options = typeof input === "string" ? { text: input } : input;
-    const post = this.event.post;
-    const rootId = options.inChannel ? "" : this.services.threadReplies ? this.rootId : (post?.root_id ?? "");
+    const rootId = options.inChannel ? "" : await this.replyRoot();
     const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
     return this.services.outbox.send(postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds }));
   }
 
-  private signed(attachments: MessageAttachment[]): MessageAttachment[] {
-    if (this.services.signAttachments) return this.services.signAttachments(attachments, this.channelId);
-    if (attachments.some((a) => a.actions?.length)) throw new Error("buttons and menus need the bot's http option with actionSecret");
-    return attachments;
+  /**
+   * A message only this user sees, answering this event: for a message a private post (a direct
+   * message when the bot may not post ephemerally), for a slash command its ephemeral answer,
+   * for a click the clicker's notice, for an open dialog its error line.
+   */
+  async ephemeral(text: string): Promise<void> {
+    await sendEphemeral(this.services, this.user.id, { channel_id: this.channelId, message: text, root_id: await this.replyRoot() });
   }
 
-  /** Shows "bot is typing…" in this thread for a few seconds. */
+  /** Shows "bot is typing…" where a reply would go, for a few seconds. */
   async typing(): Promise<void> {
-    await this.client.sendTyping(this.me.id, this.channelId, this.services.threadReplies ? this.rootId : "");
+    await this.client.sendTyping(this.me.id, this.channelId, await this.replyRoot());
+  }
+
+  /** Attachments with their actions signed for this channel; throws when the bot receives no clicks. */
+  protected signed(attachments: readonly MessageAttachment[]): MessageAttachment[] {
+    if (!attachments.some((a) => a.actions?.length)) return [...attachments];
+    const urls = this.services.interactions();
+    if (!urls) throw new Error("buttons and menus need an HTTP source on the bot (new HttpSource({...})), started, where Mattermost can reach it");
+    return urls.signAttachments(attachments, this.channelId);
+  }
+}
+
+/** A new post. `text` is the message without the leading `@bot` mention or trigger word. */
+export class MessageContext extends Context<MessageEnvelope> {
+  /** The message addressed to the bot, mention or trigger word removed (`@todobot add x` → `add x`). */
+  text: string;
+  /** The bot was @-mentioned, named by a trigger word, or the message is in a direct channel. */
+  readonly isMention: boolean;
+  /** Set by `command()`: the matched command word and the rest of the text. */
+  command = "";
+  args = "";
+  /** Set by `message(RegExp)`. */
+  match: RegExpMatchArray | undefined;
+
+  constructor(
+    envelope: MessageEnvelope,
+    services: ContextServices,
+    /** The author, as the server knows them (looked up once by the pipeline). */
+    readonly sender: UserProfile | undefined,
+  ) {
+    super(envelope, services);
+    const { post, triggerWord } = envelope;
+    this.isMention = isAddressed(envelope, services.me);
+    this.text = triggerWord ? stripTriggerWord(post.message, triggerWord) : stripLeadingMention(post.message, services.me.username);
+  }
+
+  get post(): Post {
+    return this.envelope.post;
+  }
+  /** The id of the thread's root post: replies must name the root, never a reply. */
+  get rootId(): string {
+    return this.envelope.post.root_id || this.envelope.post.id;
+  }
+
+  protected override async replyRoot(): Promise<string> {
+    // a message already in a thread is answered there even when replies go to the channel
+    return this.services.threadReplies ? this.rootId : this.envelope.post.root_id;
   }
 
   /** Adds an emoji reaction (name without colons) to the post. */
   async react(emojiName: string): Promise<void> {
-    const post = this.event.post;
-    if (!post) throw new Error("react() needs an event with a post");
-    await this.client.addReaction(this.me.id, post.id, emojiName);
+    await this.client.addReaction(this.me.id, this.post.id, emojiName);
+  }
+}
+
+/** A reaction added to (or removed from) a post; a reply goes to that post's thread. */
+export class ReactionContext extends Context<ReactionEnvelope> {
+  get added(): boolean {
+    return this.envelope.added;
+  }
+  get emoji(): string {
+    return this.envelope.reaction.emoji_name;
+  }
+  get postId(): string {
+    return this.envelope.reaction.post_id;
   }
 
-  /**
-   * A message only the sender sees; not stored by the server, so not sent through the outbox.
-   * A bot without the System Admin role may not: it then goes as a direct message.
-   */
-  async ephemeral(text: string): Promise<Post> {
-    const userId = this.sender?.id ?? this.event.post?.user_id;
-    if (!userId) throw new Error("ephemeral() needs an event with a sender");
-    return sendEphemeral({ client: this.client, me: this.me, logger: this.logger }, userId, { channel_id: this.channelId, message: text, root_id: this.rootId });
+  protected override async replyRoot(): Promise<string> {
+    const post = await this.client.getPost(this.postId);
+    return post.root_id || post.id;
+  }
+}
+
+/** Any other WebSocket event, with the server's `data` and `broadcast` as they came. */
+export class EventContext extends Context<EventEnvelope> {
+  get name(): string {
+    return this.envelope.name;
+  }
+  get data(): Record<string, unknown> {
+    return this.envelope.data;
+  }
+  get post(): Post | undefined {
+    return this.envelope.post;
+  }
+
+  protected override async replyRoot(): Promise<string> {
+    const post = this.envelope.post;
+    return post ? post.root_id || post.id : "";
   }
 }

@@ -76,21 +76,14 @@ export class Outbox {
   private async deliver(entry: OutboxEntry): Promise<Post | undefined> {
     this.inFlight.add(entry.id);
     try {
-      const post =
-        entry.kind === "ephemeral"
-          ? await this.options.client.createEphemeralPost(entry.user_id, {
-              channel_id: entry.channel_id,
-              message: entry.message,
-              root_id: entry.root_id,
-            })
-          : await this.options.client.createPost({
-              channel_id: entry.channel_id,
-              message: entry.message,
-              root_id: entry.root_id || undefined,
-              props: Object.keys(entry.props).length ? entry.props : undefined,
-              file_ids: entry.file_ids.length ? entry.file_ids : undefined,
-              pending_post_id: entry.id,
-            });
+      const post = await this.options.client.createPost({
+        channel_id: entry.channel_id,
+        message: entry.message,
+        root_id: entry.root_id || undefined,
+        props: Object.keys(entry.props).length ? entry.props : undefined,
+        file_ids: entry.file_ids.length ? entry.file_ids : undefined,
+        pending_post_id: entry.id,
+      });
       await this.options.store.markSent(entry.id, post.id);
       return post;
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { Post, UserProfile } from "../mattermost/types.js";
-import type { BotEvent } from "./event.js";
+import type { Envelope, MessageEnvelope } from "./envelope.js";
 
-/** Who the bot answers, where, and when. See the README's configuration section. */
+/** Who the bot answers, where, and when. */
 export interface Policy {
   /** User ids or usernames; `"*"` = everybody; empty = nobody. */
   allowedUsers: "*" | string[];
@@ -11,7 +11,7 @@ export interface Policy {
   mentionOnly: boolean;
   /** Reply in the thread of the root post (true) or in the channel (false). */
   threadReplies: boolean;
-  /** Ignore posts of other bots and webhooks (loop protection). */
+  /** Ignore posts and reactions of other bots and webhooks (loop protection). */
   ignoreBots: boolean;
 }
 
@@ -26,36 +26,65 @@ export const defaultPolicy: Policy = {
 export type PolicyDecision =
   | { action: "handle" }
   | { action: "drop"; reason: string }
-  /** The author may not use the bot and addressed it: tell them once, briefly. */
-  | { action: "refuse"; reason: string };
+  /** The user asked and may not be answered: tell them, briefly, privately. */
+  | { action: "refuse"; reason: string; text: "notAllowed" | "wrongChannel" };
 
-/** Whether the bot was addressed: an @-mention, the server's mention list, a DM, or a webhook trigger word. */
-export function isAddressed(event: BotEvent, me: UserProfile): boolean {
-  if (event.channelType === "D") return true;
-  if (event.triggerWord) return true;
-  if (event.mentions.includes(me.id)) return true;
-  const message = event.post?.message ?? "";
-  return mentionPattern(me.username).test(message);
+/** What the policy needs to know of the sender and the channel beyond the envelope (looked up by the pipeline). */
+export interface PolicyFacts {
+  sender?: Pick<UserProfile, "username" | "is_bot">;
+  /** The channel's name, when the envelope did not carry it and `channels` lists names. */
+  channelName?: string;
 }
 
-/** Decides what to do with a post event. Pure: the bot resolves `sender` first. */
-export function decide(event: BotEvent, me: UserProfile, sender: UserProfile | undefined, policy: Policy): PolicyDecision {
-  const post = event.post;
-  if (!post) return { action: "handle" };
-  if (post.user_id === me.id) return { action: "drop", reason: "own post" };
-  if (post.type && post.type.startsWith("system_")) return { action: "drop", reason: "system post" };
-  if (policy.ignoreBots && isFromBot(post, sender)) return { action: "drop", reason: "from a bot or webhook" };
-  if (policy.channels.length > 0 && !policy.channels.includes(event.channelId) && !policy.channels.includes(event.channelName)) {
-    return { action: "drop", reason: "channel not in policy.channels" };
+/** Whether a message is addressed to the bot: an @-mention, the server's mention list, a DM, or a trigger word. */
+export function isAddressed(envelope: MessageEnvelope, me: UserProfile): boolean {
+  if (envelope.channel.type === "D") return true;
+  if (envelope.triggerWord) return true;
+  if (envelope.mentions.includes(me.id)) return true;
+  return mentionPattern(me.username).test(envelope.post.message);
+}
+
+/**
+ * The one decision for every kind of event. Messages: own, system, bot and webhook posts are
+ * dropped, as are those outside `channels` and, with `mentionOnly`, those not addressed to the
+ * bot; a user not allowed is refused when they addressed the bot, else ignored. Reactions follow
+ * the same rules silently. Slash commands, clicks and dialogs were asked for: a user not allowed
+ * or a channel not served is refused.
+ */
+export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, policy: Policy): PolicyDecision {
+  const username = facts.sender?.username ?? (envelope.user.name || undefined);
+  const inChannel = inServedChannel(envelope.channel.id, facts.channelName ?? envelope.channel.name, policy);
+  switch (envelope.kind) {
+    case "message": {
+      const post = envelope.post;
+      if (post.user_id === me.id) return { action: "drop", reason: "own post" };
+      if (post.type && post.type.startsWith("system_")) return { action: "drop", reason: "system post" };
+      if (policy.ignoreBots && isFromBot(post, facts.sender)) return { action: "drop", reason: "from a bot or webhook" };
+      if (!inChannel) return { action: "drop", reason: "channel not served" };
+      const addressed = isAddressed(envelope, me);
+      if (policy.mentionOnly && !addressed) return { action: "drop", reason: "not addressed to the bot (mention only)" };
+      if (!isAllowed(post.user_id, username, policy.allowedUsers)) {
+        return addressed ? { action: "refuse", reason: "user not allowed", text: "notAllowed" } : { action: "drop", reason: "user not allowed" };
+      }
+      return { action: "handle" };
+    }
+    case "reaction":
+      if (envelope.user.id === me.id) return { action: "drop", reason: "own reaction" };
+      if (policy.ignoreBots && facts.sender?.is_bot) return { action: "drop", reason: "from a bot" };
+      if (!inChannel) return { action: "drop", reason: "channel not served" };
+      if (!isAllowed(envelope.user.id, username, policy.allowedUsers)) return { action: "drop", reason: "user not allowed" };
+      return { action: "handle" };
+    case "event":
+      return envelope.channel.id && !inChannel ? { action: "drop", reason: "channel not served" } : { action: "handle" };
+    default:
+      if (!isAllowed(envelope.user.id, username, policy.allowedUsers)) return { action: "refuse", reason: "user not allowed", text: "notAllowed" };
+      if (!inChannel) return { action: "refuse", reason: "channel not served", text: "wrongChannel" };
+      return { action: "handle" };
   }
-  const addressed = isAddressed(event, me);
-  if (policy.mentionOnly && !addressed) return { action: "drop", reason: "not a mention (policy.mention_only)" };
-  if (!isAllowed(post.user_id, sender?.username, policy.allowedUsers)) {
-    return addressed
-      ? { action: "refuse", reason: "user not in policy.allowed_users" }
-      : { action: "drop", reason: "user not in policy.allowed_users" };
-  }
-  return { action: "handle" };
+}
+
+function inServedChannel(id: string, name: string, policy: Policy): boolean {
+  return policy.channels.length === 0 || policy.channels.includes(id) || (name !== "" && policy.channels.includes(name));
 }
 
 export function isAllowed(userId: string, username: string | undefined, allowed: "*" | string[]): boolean {
@@ -63,7 +92,7 @@ export function isAllowed(userId: string, username: string | undefined, allowed:
   return allowed.some((entry) => entry === "*" || entry === userId || (username !== undefined && entry.replace(/^@/, "") === username));
 }
 
-function isFromBot(post: Post, sender: UserProfile | undefined): boolean {
+function isFromBot(post: Post, sender: PolicyFacts["sender"]): boolean {
   return post.props?.from_bot === "true" || post.props?.from_webhook === "true" || sender?.is_bot === true;
 }
 

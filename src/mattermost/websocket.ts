@@ -8,7 +8,8 @@ import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { Backoff } from "./backoff.js";
 import { allMyChannels, fetchMissedPosts } from "./catch-up.js";
-import { memoryCursor, parseEventPost, RecentIdSet, type CatchUpCursor, type InboundEvent } from "./inbound.js";
+import { memoryCursor, parseEventPost, type CatchUpCursor, type InboundEvent } from "./inbound.js";
+import { RecentIdSet } from "./recent-ids.js";
 import type { MattermostClient } from "./rest.js";
 import type { WebSocketBroadcast, WebSocketReply } from "./types.js";
 

@@ -4,7 +4,7 @@ import { ConfigError, MattermostApiError, MmbotError } from "../errors.js";
 import { readIntegrationTokens, writeIntegrationTokens } from "../http/stored-tokens.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
-import { openStore } from "../store/index.js";
+import { openServiceStore } from "../service/bot-from-config.js";
 import { outgoingKey, registerIntegrations, slashKey, type Registered } from "./register.js";
 
 export interface SetupTarget {
@@ -43,7 +43,7 @@ export async function runSetup(config: Config, target: SetupTarget, print: (line
   );
 
   const declared = new Set([...http.slash_commands.map(slashKey), ...http.outgoing_webhooks.map(outgoingKey)]);
-  const store = await openStore(config.store.url);
+  const store = await openServiceStore(config.store.url);
   try {
     const tokens = await readIntegrationTokens(store.kv);
     // forget the tokens of integrations no longer declared; keep those of items that failed this time

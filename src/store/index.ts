@@ -1,9 +1,10 @@
 /**
  * The bot's store: Kysely over SQLite (better-sqlite3, the default) or PostgreSQL (pg), with
  * in-code migrations applied on open. Holds small settings (`kv`), claims that make each post
- * handled once across instances, the outbox of replies, and the apps' tables (todo).
+ * handled once across instances and the outbox of replies. Apps add their own tables with their
+ * own migrations (`migrateApp`).
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Migrator } from "kysely";
 import { kysely } from "./kysely.js";
 import { MmbotError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
@@ -11,7 +12,8 @@ import { claimStore, type ClaimStore } from "./claims.js";
 import { createDialect } from "./dialect.js";
 import { GroupCommit, type RunTransaction, type Write } from "./group-commit.js";
 import { kvStore, type KvStore } from "./kv.js";
-import { migrationProvider } from "./migrations.js";
+import { adoptSetAsideMigrations, appMigrator, setAsideUnknownMigrations, type AppMigrations } from "./app-migrations.js";
+import { coreMigrations, migrationProvider } from "./migrations.js";
 import { outboxStore, type OutboxStore } from "./outbox.js";
 import type { Database } from "./schema.js";
 import { parseStoreUrl } from "./url.js";
@@ -22,6 +24,7 @@ export type { ClaimStore } from "./claims.js";
 export type { KvStore } from "./kv.js";
 export { parseStoreUrl, type StoreTarget } from "./url.js";
 export { newId } from "./ids.js";
+export type { AppMigrations } from "./app-migrations.js";
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -38,8 +41,10 @@ export interface Store {
    * Do only database work in `work`: the other writes of the batch wait for it.
    */
   transaction: RunTransaction;
-  /** Which migrations ran and which are still to run (for `mmbot doctor`). */
-  migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
+  /** Applies an app's pending migrations (from its own migration table); resolves with those applied. */
+  migrateApp(app: AppMigrations): Promise<string[]>;
+  /** Which migrations ran and which are still to run, the core's and those of `apps` (as `app/name`), for `mmbot doctor`. */
+  migrationStatus(apps?: AppMigrations[]): Promise<{ applied: string[]; pending: string[] }>;
   close(): Promise<void>;
 }
 
@@ -70,15 +75,24 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     throw new MmbotError("STORE_OPEN", `cannot open the store ${target.redacted}: ${messageOf(cause)}`, { cause });
   }
   const migrator = new kysely.Migrator({ db, provider: migrationProvider });
-  if (options.migrate ?? true) {
-    const { error, results = [] } = await migrator.migrateToLatest();
+  const migrate = async (m: Migrator, label: string): Promise<string[]> => {
+    const { error, results = [] } = await m.migrateToLatest();
     if (error) {
-      await db.destroy().catch(() => undefined);
       const failed = results.find((r) => r.status === "Error")?.migrationName ?? "?";
-      throw new MmbotError("STORE_MIGRATION", `store ${target.redacted}: migration ${failed} failed: ${messageOf(error)}`, { cause: error });
+      throw new MmbotError("STORE_MIGRATION", `store ${target.redacted}: migration ${label}${failed} failed: ${messageOf(error)}`, { cause: error });
     }
-    const applied = results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+    const applied = results.filter((r) => r.status === "Success").map((r) => `${label}${r.migrationName}`);
     if (applied.length) logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
+    return applied;
+  };
+  if (options.migrate ?? true) {
+    try {
+      await setAsideUnknownMigrations(db as Kysely<unknown>, Object.keys(coreMigrations));
+      await migrate(migrator, "");
+    } catch (error) {
+      await db.destroy().catch(() => undefined);
+      throw error;
+    }
   }
   const group = target.dialect === "sqlite" ? new GroupCommit(db) : undefined;
   const write: Write = group ? group.write : (query) => db.executeQuery(query);
@@ -91,11 +105,18 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     claims: claimStore(db, write),
     outbox: outboxStore(db, write),
     transaction,
-    async migrationStatus() {
-      const all = await migrator.getMigrations();
+    async migrateApp(app) {
+      await adoptSetAsideMigrations(db as Kysely<unknown>, app);
+      return migrate(appMigrator(db as Kysely<unknown>, app), `${app.name}/`);
+    },
+    async migrationStatus(apps = []) {
+      const all = (await migrator.getMigrations()).map((m) => ({ ...m, label: m.name }));
+      for (const app of apps) {
+        for (const m of await appMigrator(db as Kysely<unknown>, app).getMigrations()) all.push({ ...m, label: `${app.name}/${m.name}` });
+      }
       return {
-        applied: all.filter((m) => m.executedAt).map((m) => m.name),
-        pending: all.filter((m) => !m.executedAt).map((m) => m.name),
+        applied: all.filter((m) => m.executedAt).map((m) => m.label),
+        pending: all.filter((m) => !m.executedAt).map((m) => m.label),
       };
     },
     async close() {

@@ -5,7 +5,7 @@ import type { Kysely, Migration, MigrationProvider } from "kysely";
  * One ordered set of migrations for both dialects. Names sort in the order they apply
  * (Kysely sorts by name); never edit a released migration, add the next one.
  */
-const migrations: Record<string, Migration> = {
+export const coreMigrations: Record<string, Migration> = {
   "0001_core": {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -46,49 +46,9 @@ const migrations: Record<string, Migration> = {
       for (const table of ["outbox", "claims", "kv"]) await db.schema.dropTable(table).execute();
     },
   },
-  "0002_todo": {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable("todo_items")
-        .ifNotExists()
-        .addColumn("id", "text", (c) => c.primaryKey())
-        .addColumn("list_key", "text", (c) => c.notNull())
-        .addColumn("text", "text", (c) => c.notNull())
-        .addColumn("done", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("created_by", "text", (c) => c.notNull())
-        .addColumn("created_by_name", "text", (c) => c.notNull())
-        .addColumn("created_at", "bigint", (c) => c.notNull())
-        .addColumn("done_at", "bigint")
-        .addColumn("done_by", "text", (c) => c.notNull().defaultTo(""))
-        .addColumn("deleted_at", "bigint")
-        .addColumn("due", "bigint")
-        .addColumn("assignee", "text", (c) => c.notNull().defaultTo(""))
-        .execute();
-      await db.schema.createIndex("todo_items_list_key").ifNotExists().on("todo_items").column("list_key").execute();
-      await db.schema
-        .createTable("todo_views")
-        .ifNotExists()
-        .addColumn("list_key", "text", (c) => c.primaryKey())
-        .addColumn("item_ids", "text", (c) => c.notNull())
-        .addColumn("updated_at", "bigint", (c) => c.notNull())
-        .execute();
-    },
-    async down(db: Kysely<unknown>) {
-      for (const table of ["todo_views", "todo_items"]) await db.schema.dropTable(table).execute();
-    },
-  },
-  // `assignee` holds a user id; the name is kept beside it (as `created_by_name`) so a list renders without lookups
-  "0003_todo_assignee_name": {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable("todo_items").addColumn("assignee_name", "text", (c) => c.notNull().defaultTo("")).execute();
-    },
-    async down(db: Kysely<unknown>) {
-      await db.schema.alterTable("todo_items").dropColumn("assignee_name").execute();
-    },
-  },
 };
 
 /** The in-code migration provider: nothing on disk to find, so it works from `dist/` and bundles. */
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve(migrations),
+  getMigrations: () => Promise.resolve(coreMigrations),
 };

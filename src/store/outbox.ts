@@ -4,11 +4,12 @@ import { newId } from "./ids.js";
 import { prepareQuery } from "./prepared.js";
 import type { Database, OutboxTable } from "./schema.js";
 
-/** A post (or ephemeral post) the bot means to send, kept until it is sent or given up. */
+/** A post the bot means to send, kept until it is sent or given up. */
 export interface OutboxEntry {
   /** 26 characters of `[a-z0-9]`; sent as `pending_post_id` so a repeat is not a duplicate. */
   id: string;
-  kind: "post" | "ephemeral";
+  /** Always "post": ephemeral posts are not stored by the server, so they are not worth an outbox entry. */
+  kind: "post";
   channel_id: string;
   root_id: string;
   /** The target user of an ephemeral post, else "". */

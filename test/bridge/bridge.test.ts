@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bridgeApp, type BridgeInput } from "../../src/apps/bridge/index.js";
+import { bridge, type BridgeInput } from "../../src/apps/bridge/index.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { isRunning, readWhenWritten, waitUntil } from "../helpers/processes.js";
 
@@ -35,7 +35,7 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   let ops: string;
   let town: string;
   beforeAll(async () => {
-    h = await startHarness({ setup: (bot) => bridgeApp(bot, bridges, { killGraceMs: 200 }) });
+    h = await startHarness({ setup: (bot) => void bot.use(bridge(bridges, { killGraceMs: 200 })) });
     // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
     h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
     ops = h.seed.channels.ops.id;

@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bridgeApp } from "../../src/apps/bridge/index.js";
-import { Bot } from "../../src/bot/bot.js";
+import { bridge } from "../../src/apps/bridge/index.js";
 import { loadConfig } from "../../src/config.js";
 import { ConfigError } from "../../src/errors.js";
 
@@ -94,7 +93,7 @@ max_concurrent = 2
       /bridge\[1\]\.slash = "\/A": expected a slash command not used by another bridge \(bridge\[0\] has it too\)/,
     );
     expect(() => load(`${http}[[bridge]]\ntrigger_word = "go"\nprogram = "sh"\n[[bridge]]\ntrigger_word = "go"\nprogram = "sh"\n`)).toThrow(/bridge\[1\]\.trigger_word = "go": expected a trigger word not used by another bridge/);
-    expect(() => bridgeApp(new Bot({ url: "http://127.0.0.1:1", token: "x" }), [{ program: "sh" }])).toThrow(/bridge\[0\]\.command: expected at least one trigger/);
+    expect(() => bridge([{ program: "sh" }])).toThrow(/bridge\[0\]\.command: expected at least one trigger/);
   });
 
   it("wants the [http] section for a slash command or a trigger word", () => {
@@ -111,18 +110,17 @@ max_concurrent = 2
   it("accepts the example file, programs included", () => {
     const config = loadConfig({ path: join(import.meta.dirname, "../../examples/mmbot.bridge.toml"), env: {} });
     expect(config.bridge.map((b) => b.command)).toEqual(["tasks", "disk"]);
-    expect(() => bridgeApp(new Bot({ url: "http://127.0.0.1:1", token: "x" }), config.bridge)).not.toThrow();
+    expect(() => bridge(config.bridge)).not.toThrow();
   });
 
   it("fails at start when a program or working directory does not exist", () => {
-    const bot = new Bot({ url: "http://127.0.0.1:1", token: "x" });
-    expect(() => bridgeApp(bot, [{ command: "x", program: "no-such-program-mmbot" }])).toThrow(
+    expect(() => bridge([{ command: "x", program: "no-such-program-mmbot" }])).toThrow(
       /bridge\[0\]\.program = "no-such-program-mmbot": not found on PATH \(.*\); expected an executable program\n {2}example: program = /,
     );
-    expect(() => bridgeApp(bot, [{ command: "x", program: "/nonexistent/deploy" }])).toThrow(/bridge\[0\]\.program = "\/nonexistent\/deploy": no executable file there/);
-    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", cwd: "/nonexistent/dir" }])).toThrow(/bridge\[0\]\.cwd = "\/nonexistent\/dir": no such directory/);
-    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", env: { PATH: "/nonexistent" } }])).toThrow(/not found on PATH \(\/nonexistent\)/);
-    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", timeout_seconds: 0 }])).toThrow(/bridge\[0\]\.timeout_seconds: expected a number of seconds above 0/);
-    expect(() => bridgeApp(bot, [{ command: "x", program: "sh", cwd: tmpdir() }])).not.toThrow();
+    expect(() => bridge([{ command: "x", program: "/nonexistent/deploy" }])).toThrow(/bridge\[0\]\.program = "\/nonexistent\/deploy": no executable file there/);
+    expect(() => bridge([{ command: "x", program: "sh", cwd: "/nonexistent/dir" }])).toThrow(/bridge\[0\]\.cwd = "\/nonexistent\/dir": no such directory/);
+    expect(() => bridge([{ command: "x", program: "sh", env: { PATH: "/nonexistent" } }])).toThrow(/not found on PATH \(\/nonexistent\)/);
+    expect(() => bridge([{ command: "x", program: "sh", timeout_seconds: 0 }])).toThrow(/bridge\[0\]\.timeout_seconds: expected a number of seconds above 0/);
+    expect(() => bridge([{ command: "x", program: "sh", cwd: tmpdir() }])).not.toThrow();
   });
 });

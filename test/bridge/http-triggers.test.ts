@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bridgeApp, type BridgeInput } from "../../src/apps/bridge/index.js";
+import { bridge, type BridgeInput } from "../../src/apps/bridge/index.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { isRunning, readWhenWritten, waitUntil } from "../helpers/processes.js";
@@ -45,7 +45,7 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
     responseUrl = await startResponseUrlServer();
     h = await startHarness({
       bot: { http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] }, answerWithinMs: 300 } },
-      setup: (bot) => bridgeApp(bot, bridges, { killGraceMs: 200 }),
+      setup: (bot) => void bot.use(bridge(bridges, { killGraceMs: 200 })),
     });
     ops = h.seed.channels.ops.id;
   });
@@ -56,7 +56,7 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
 
   /** Alice types `/<command> <text>` in `channel` (default ~ops); Mattermost sends the recorded request. */
   const slash = (command: string, text: string, channel: { id: string; name: string } = { id: ops, name: "ops" }) =>
-    replay(h.bot.httpUrl, "/slash", slashFixture, {
+    replay(h.httpUrl, "/slash", slashFixture, {
       [RECORDED.alice]: h.seed.users.alice.user.id,
       [RECORDED.ops]: channel.id,
       [RECORDED.team]: h.seed.team.id,
@@ -164,7 +164,7 @@ describe("command bridge triggered over HTTP: slash commands and outgoing webhoo
   it("runs a bridge for an outgoing webhook's trigger word and answers in the post's thread", async () => {
     const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "todo add from the webhook");
-      const answer = await replay(h.bot.httpUrl, "/hooks/outgoing", hookFixture, {
+      const answer = await replay(h.httpUrl, "/hooks/outgoing", hookFixture, {
         [RECORDED.alice]: h.seed.users.alice.user.id,
         [RECORDED.ops]: ops,
         [RECORDED.team]: h.seed.team.id,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { todoApp } from "../../src/apps/todo/index.js";
+import { todo } from "../../src/apps/todo/index.js";
 import { runChat } from "../../src/chat/index.js";
 import { CLI, until } from "../helpers/cli.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
@@ -82,7 +82,7 @@ describe("mmbot chat against the sandbox", () => {
           await new Promise((r) => setTimeout(r, 700));
           await ctx.reply("finally");
         });
-        todoApp(bot);
+        bot.use(todo());
       },
     });
     const term = terminal();

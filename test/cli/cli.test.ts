@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openStore } from "../../src/store/index.js";
+import { openServiceStore } from "../../src/service/bot-from-config.js";
 import { CLI, runCli, until } from "../helpers/cli.js";
 
 
@@ -82,7 +82,7 @@ describe("mmbot doctor against a configured server", () => {
   beforeAll(async () => {
     // a store `mmbot start` has already migrated
     storeUrl = `sqlite:${join(tempDir(), "bot.db")}`;
-    await (await openStore(storeUrl)).close();
+    await (await openServiceStore(storeUrl)).close();
   });
   const env = (extra: Record<string, string>) => ({ MATTERMOST_URL: `${sandbox.url}/`, DATABASE_URL: storeUrl, ...extra });
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { todoApp, TodoService } from "../../src/apps/todo/index.js";
+import { todo, TodoService } from "../../src/apps/todo/index.js";
 import { todoSlash } from "../../src/apps/todo/slash.js";
 import { signActionContext } from "../../src/http/signature.js";
 import type { Post } from "../../src/mattermost/types.js";
@@ -74,7 +74,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     h = await startHarness({ bot: integrationsFor(port) });
     // ephemeral answers over REST need the System Admin role (create_post_ephemeral)
     h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
-    expect(h.bot.httpUrl).toBe(`http://127.0.0.1:${port}`);
+    expect(h.httpUrl).toBe(`http://127.0.0.1:${port}`);
     alice = h.seed.users.alice.user.id;
     bob = h.seed.users.bob.user.id;
   });
@@ -216,7 +216,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const forged = h.sandbox.post(alice, {
       channel_id: channel,
       message: "click me",
-      props: { attachments: [{ actions: [{ id: "tododone1", name: "Done", type: "button", integration: { url: `${h.bot.httpUrl}/actions/tododone1`, context } }] }] },
+      props: { attachments: [{ actions: [{ id: "tododone1", name: "Done", type: "button", integration: { url: `${h.httpUrl}/actions/tododone1`, context } }] }] },
     });
     const click = h.sandbox.clickAction(bob, forged.id, "tododone1");
     await expect(click).rejects.toBeInstanceOf(SandboxApiError);
@@ -236,13 +236,13 @@ describe("a /todo answer later than the deadline", () => {
     h = await startHarness({
       bot: integrationsFor(port, { answerWithinMs: 100 }),
       setup: (bot) => {
-        todoApp(bot);
-        // the todo handler held back until the sandbox has had its (empty) answer
-        const todo = todoSlash(() => new TodoService(bot.store));
+        // the todo handler held back until the sandbox has had its (empty) answer; ahead of the app's own
+        const held = todoSlash(() => new TodoService(bot.store));
         bot.slash("/todo", async (ctx) => {
           await released;
-          await todo(ctx);
+          await held(ctx);
         });
+        bot.use(todo());
       },
     });
     // ephemeral answers over REST need the System Admin role (create_post_ephemeral)

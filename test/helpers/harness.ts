@@ -1,8 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { todoApp } from "../../src/apps/todo/index.js";
+import { todo } from "../../src/apps/todo/index.js";
 import { Bot, type BotOptions } from "../../src/bot/bot.js";
+import type { Source } from "../../src/bot/source.js";
+import { HttpSource, type HttpSourceOptions } from "../../src/sources/http.js";
+import { WebSocketSource } from "../../src/sources/websocket.js";
 import type { Policy } from "../../src/bot/policy.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
@@ -11,6 +14,8 @@ export interface Harness {
   sandbox: Sandbox;
   seed: SeedResult;
   bot: Bot;
+  /** Where the bot's HTTP source is reached (with the `http` option). */
+  httpUrl: string;
   storeUrl: string;
   /** Posts as a user; resolves with the post. */
   say(user: keyof SeedResult["users"], channelId: string, message: string, rootId?: string): Post;
@@ -25,6 +30,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The bot's options, and `http` for an HTTP source (with the bot-level `answerWithinMs` and `triggerWords` beside its own). */
+export type HarnessBotOptions = Partial<BotOptions> & { http?: HttpSourceOptions & Pick<BotOptions, "answerWithinMs" | "triggerWords"> };
+
 /**
  * A seeded sandbox and a bot connected to it over real HTTP and WebSocket, with a fresh
  * SQLite store. `setup` registers handlers (default: the todo app). `bot` may be a function of
@@ -35,24 +43,30 @@ export async function startHarness(
     policy?: Partial<Policy>;
     setup?: (bot: Bot) => void;
     storeUrl?: string;
-    bot?: Partial<BotOptions> | ((sandbox: Sandbox, seed: SeedResult) => Partial<BotOptions>);
+    bot?: HarnessBotOptions | ((sandbox: Sandbox, seed: SeedResult) => HarnessBotOptions);
   } = {},
 ): Promise<Harness> {
   const sandbox = await Sandbox.start();
   const seed = sandbox.seed();
   const botOptions = typeof options.bot === "function" ? options.bot(sandbox, seed) : options.bot;
   const storeUrl = options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;
+  const { http, ...rest } = botOptions ?? {};
+  let httpSource: HttpSource | undefined;
   const makeBot = async () => {
     const bot = new Bot({
       url: sandbox.url,
       token: seed.bot.token,
       store: storeUrl,
       policy: { allowedUsers: "*", ...options.policy },
-      websocket: { pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 },
-      ...botOptions,
+      answerWithinMs: http?.answerWithinMs,
+      triggerWords: http?.triggerWords,
+      ...rest,
     });
-    (options.setup ?? todoApp)(bot);
-    await bot.start();
+    (options.setup ?? ((b: Bot) => void b.use(todo())))(bot);
+    const sources: Source[] = [new WebSocketSource({ pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 })];
+    httpSource = http && new HttpSource(http);
+    if (httpSource) sources.push(httpSource);
+    await bot.start(...sources);
     return bot;
   };
   let bot = await makeBot();
@@ -63,6 +77,10 @@ export async function startHarness(
     seed,
     get bot() {
       return bot;
+    },
+    get httpUrl() {
+      if (!httpSource) throw new Error("the harness's bot has no HTTP source: give the http option");
+      return httpSource.publicUrl;
     },
     storeUrl,
     say(user, channelId, message, rootId) {

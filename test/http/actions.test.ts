@@ -45,7 +45,7 @@ describe("buttons and menus", () => {
       setup: (bot) => {
         bot.command("list", (ctx) => ctx.reply({ text: "Todo list", attachments: list() }));
         bot.action("done1", async (ctx) => {
-          calls.push(`done1 ${JSON.stringify(ctx.data)} by ${ctx.user.name} on ${ctx.postId === ctx.payload.post_id}`);
+          calls.push(`done1 ${JSON.stringify(ctx.data)} by ${ctx.user.name} on ${ctx.postId === ctx.envelope.payload.post_id}`);
           await ctx.update({ message: "Todo list (1 done)" });
           await ctx.ephemeral(`Marked item ${String(ctx.data.item)} done`);
         });
@@ -96,7 +96,7 @@ describe("buttons and menus", () => {
   it("builds the actions pointing at the bot, with a signed context", async () => {
     const stored = await listPost();
     const [done, pick] = actionsOf(stored);
-    expect(done).toMatchObject({ id: "done1", name: "Done", type: "button", style: "primary", integration: { url: `${h.bot.httpUrl}/actions/done1` } });
+    expect(done).toMatchObject({ id: "done1", name: "Done", type: "button", style: "primary", integration: { url: `${h.httpUrl}/actions/done1` } });
     expect(done!.integration!.context).toMatchObject({ action: "done", item: 1, _mmbot_sig: expect.stringMatching(/^[0-9a-f]{64}$/), _mmbot_exp: expect.stringMatching(/^\d+$/) });
     expect(pick).toMatchObject({ type: "select", name: "Pick", options: [{ text: "One", value: "one" }, { text: "Two", value: "two" }] });
   });
@@ -124,7 +124,7 @@ describe("buttons and menus", () => {
     const cases: [string, string, Record<string, unknown>, string][] = [
       ["changed data", good.url, { ...good.body, context: { ...ctx, item: 2 } }, "action done1 has a wrong signature (forged, changed, or for another action or channel)"],
       ["other channel", good.url, { ...good.body, channel_id: h.seed.channels.townSquare.id }, "action done1 has a wrong signature (forged, changed, or for another action or channel)"],
-      ["other action", `${h.bot.httpUrl}/actions/pick`, good.body, "action pick has a wrong signature (forged, changed, or for another action or channel)"],
+      ["other action", `${h.httpUrl}/actions/pick`, good.body, "action pick has a wrong signature (forged, changed, or for another action or channel)"],
       ["no signature", good.url, { ...good.body, context: { action: "done", item: 1 } }, "action done1 has no signature"],
       ["malformed", good.url, { ...good.body, context: { ...ctx, _mmbot_exp: 12 } }, "action done1 has a malformed signature"],
       [
@@ -142,7 +142,7 @@ describe("buttons and menus", () => {
     }
     expect(calls.length).toBe(before);
     // the recorded click itself, straight from the fixture, carries no signature
-    const raw = await post(`${h.bot.httpUrl}/actions/done1`, { ...recordedClick, channel_id: RECORDED.ops });
+    const raw = await post(`${h.httpUrl}/actions/done1`, { ...recordedClick, channel_id: RECORDED.ops });
     expect(raw).toMatchObject({ status: 403, body: { error: "action done1 has no signature" } });
   });
 
@@ -161,10 +161,10 @@ describe("buttons and menus", () => {
   it("signs the buttons of a slash command's answer for its channel, and accepts their clicks", async () => {
     const slash = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
     const ops = h.seed.channels.ops.id;
-    const answer = await replay(h.bot.httpUrl, "/slash", slash, { [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: ops, [RECORDED.team]: h.seed.team.id, "<token>": SLASH_TOKEN });
+    const answer = await replay(h.httpUrl, "/slash", slash, { [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: ops, [RECORDED.team]: h.seed.team.id, "<token>": SLASH_TOKEN });
     const attachments = answer.body.attachments as MessageAttachment[];
     const done = attachments[0]!.actions![0]!;
-    expect(done.integration!.url).toBe(`${h.bot.httpUrl}/actions/done1`);
+    expect(done.integration!.url).toBe(`${h.httpUrl}/actions/done1`);
     // Mattermost posts the in_channel answer; a click on it carries the same context
     const stored = h.sandbox.post(h.seed.users.alice.user.id, { channel_id: ops, message: "Your list" });
     const click = await post(done.integration!.url, { ...recordedClick, user_id: h.seed.users.alice.user.id, channel_id: ops, post_id: stored.id, context: done.integration!.context });
@@ -174,7 +174,7 @@ describe("buttons and menus", () => {
   it("tells the clicker about a failing handler with a reference", async () => {
     const stored = await listPost();
     const context = signActionContext(SECRET, { actionId: "broken", channelId: stored.channel_id, expiresAtMs: Date.now() + 60_000, data: {} });
-    const answer = await post(`${h.bot.httpUrl}/actions/broken`, { ...recordedClick, user_id: h.seed.users.alice.user.id, channel_id: stored.channel_id, post_id: stored.id, context });
+    const answer = await post(`${h.httpUrl}/actions/broken`, { ...recordedClick, user_id: h.seed.users.alice.user.id, channel_id: stored.channel_id, post_id: stored.id, context });
     expect(answer.status).toBe(200);
     expect(String(answer.body.ephemeral_text)).toMatch(/^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Dialog, DialogContext } from "../../src/http/contexts.js";
+import type { Dialog, DialogContext } from "../../src/bot/interaction-context.js";
 import { signDialog } from "../../src/http/signature.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { freePort } from "../helpers/ports.js";
@@ -26,7 +26,7 @@ describe("dialogs", () => {
         bot.dialog("addtodo", (ctx) => {
           submissions.push(ctx);
           if (ctx.cancelled) return;
-          if (ctx.submission.text === "") return { errors: { text: "Text is required" } };
+          if (ctx.submission.text === "") return ctx.reject({ text: "Text is required" });
           if (ctx.submission.text === "explode") throw new Error("boom");
         });
       },
@@ -54,7 +54,7 @@ describe("dialogs", () => {
 
   it("opens a dialog from a slash command, shows field errors, then takes the submission", async () => {
     const url = await openDialog();
-    expect(url.startsWith(`${h.bot.httpUrl}/dialogs?`)).toBe(true);
+    expect(url.startsWith(`${h.httpUrl}/dialogs?`)).toBe(true);
     expect(await submit(url, missingText!)).toMatchObject({ status: 200, body: { errors: { text: "Text is required" } } });
     expect(await submit(url, complete!)).toMatchObject({ status: 200, body: {} });
     const last = submissions.at(-1)!;
@@ -87,7 +87,7 @@ describe("dialogs", () => {
   it("refuses submissions without the bot's signature, or from another user or channel (403)", async () => {
     const url = await openDialog();
     const before = submissions.length;
-    expect(await submit(`${h.bot.httpUrl}/dialogs`, complete!)).toMatchObject({ status: 403, body: { error: "dialog addtodo submission has no signature" } });
+    expect(await submit(`${h.httpUrl}/dialogs`, complete!)).toMatchObject({ status: 403, body: { error: "dialog addtodo submission has no signature" } });
     expect(await submit(url, complete!, { [RECORDED.alice]: h.seed.users.bob.user.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url, complete!, { [RECORDED.ops]: h.seed.channels.townSquare.id })).toMatchObject({ status: 403, body: { error: "dialog addtodo submission signature is wrong" } });
     expect(await submit(url.replace(/exp=\d+/, "exp=99999999999999"), complete!)).toMatchObject({ status: 403 });
@@ -98,8 +98,8 @@ describe("dialogs", () => {
     const before = submissions.length;
     const bob = h.seed.users.bob.user.id;
     const query = signDialog("dialog-secret", { callbackId: "addtodo", channelId: h.seed.channels.ops.id, userId: bob, notifyOnCancel: false }, Date.now() + 60_000);
-    const answer = await submit(`${h.bot.httpUrl}/dialogs?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
-    expect(answer).toMatchObject({ status: 200, body: { error: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to policy.allowed_users." } });
+    const answer = await submit(`${h.httpUrl}/dialogs?${query.toString()}`, complete!, { [RECORDED.alice]: bob });
+    expect(answer).toMatchObject({ status: 200, body: { error: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users." } });
     expect(submissions.length).toBe(before);
   });
 

@@ -29,11 +29,11 @@ describe("HTTP receiver: every request is checked before any work", () => {
         },
       },
       setup: (bot) => {
-        bot.on("posted", (ctx) => void (ctx.event.source === "webhook" && handled.push(ctx.post?.id ?? "")));
+        bot.on("message", (ctx) => void (ctx.envelope.source === "webhook" && handled.push(ctx.post.id)));
         bot.slash("/mmtodo", (ctx) => ctx.respond(`got ${ctx.text}`));
       },
     });
-    url = h.bot.httpUrl;
+    url = h.httpUrl;
     const root = h.say("alice", h.seed.channels.ops.id, "mmtodo add buy milk");
     ids = { [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id, rch34sqc5inepeiwpi9qkucabe: root.id };
   });
@@ -79,9 +79,9 @@ describe("HTTP receiver: every request is checked before any work", () => {
     const { logger: quiet } = capturingLogger();
     const bare = await startHarness({ bot: { logger: quiet, http: { listen: "127.0.0.1:0" } }, setup: () => undefined });
     try {
-      const hook = await replay(bare.bot.httpUrl, "/hooks/outgoing", hookForm, { "<token>": HOOK_TOKEN });
+      const hook = await replay(bare.httpUrl, "/hooks/outgoing", hookForm, { "<token>": HOOK_TOKEN });
       expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set http.outgoing_webhook_tokens (or run mmbot setup)" } });
-      const click = await post(`${bare.bot.httpUrl}/actions/done`, { user_id: "u", channel_id: "c", post_id: "p", context: {} });
+      const click = await post(`${bare.httpUrl}/actions/done`, { user_id: "u", channel_id: "c", post_id: "p", context: {} });
       // no secret configured: the bot made one, so an unsigned click is refused for its signature
       expect(click).toMatchObject({ status: 403, body: { error: expect.stringMatching(/signature/) } });
     } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SlashContext } from "../../src/http/contexts.js";
+import type { SlashContext } from "../../src/bot/interaction-context.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { capturingLogger, fixture, RECORDED, replay, startResponseUrlServer, type RecordedRequest } from "./integration-helpers.js";
 
@@ -46,7 +46,7 @@ describe("slash commands", () => {
     [encodeURIComponent("http://127.0.0.1:8065/hooks/commands/")]: encodeURIComponent(responseUrl.url),
     "http://127.0.0.1:8065/hooks/commands/": responseUrl.url,
   });
-  const send = (request: RecordedRequest = recorded.post_request) => replay(h.bot.httpUrl, "/slash", request, world());
+  const send = (request: RecordedRequest = recorded.post_request) => replay(h.httpUrl, "/slash", request, world());
 
   it("answers inline and hands the handler the command, text, user, channel, team, trigger id and response url", async () => {
     handler = (ctx) => ctx.respond({ text: "Your list", response_type: "in_channel", goto_location: "", props: { from: "todo" } });
@@ -57,8 +57,8 @@ describe("slash commands", () => {
       text: "list",
       user: { id: h.seed.users.alice.user.id, name: "alice" },
       channel: { id: h.seed.channels.ops.id, name: "ops" },
-      team: { id: h.seed.team.id, domain: "acme" },
-      triggerId: recorded.post_request.parsed_body.trigger_id,
+      teamId: h.seed.team.id,
+      envelope: { payload: { team_domain: "acme", trigger_id: recorded.post_request.parsed_body.trigger_id } },
       responseUrl: `${responseUrl.url}dk5bmxrftfdp7c9mux3dupw3zh`,
     });
   });
@@ -140,8 +140,8 @@ describe("slash commands and the policy", () => {
     });
     try {
       const request = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
-      const answer = await replay(h.bot.httpUrl, "/slash", request, { [RECORDED.alice]: h.seed.users.alice.user.id, "<token>": SLASH_TOKEN });
-      expect(answer.body).toEqual({ response_type: "ephemeral", text: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to policy.allowed_users." });
+      const answer = await replay(h.httpUrl, "/slash", request, { [RECORDED.alice]: h.seed.users.alice.user.id, "<token>": SLASH_TOKEN });
+      expect(answer.body).toEqual({ response_type: "ephemeral", text: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users." });
       expect(called).toBe(false);
     } finally {
       await h.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RecentIdSet } from "../../src/mattermost/inbound.js";
+import { RecentIdSet } from "../../src/mattermost/recent-ids.js";
 
 describe("RecentIdSet", () => {
   it("says false for an id seen recently, and forgets the oldest ones beyond its capacity", () => {

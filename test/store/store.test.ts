@@ -4,7 +4,7 @@ import { MmbotError } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { describeEachDatabase, freshSqlite } from "../helpers/databases.js";
 
-const ALL_MIGRATIONS = ["0001_core", "0002_todo", "0003_todo_assignee_name"];
+const ALL_MIGRATIONS = ["0001_core"];
 
 describeEachDatabase("store contract", (db) => {
   let store: Store;
@@ -142,9 +142,9 @@ describeEachDatabase("store contract", (db) => {
       const entries = await store.outbox.enqueue([
         { kind: "post", channel_id: "ch1", root_id: "root1", user_id: "", message: "part 1", props: { from_bot: "true", n: 1 } },
         { kind: "post", channel_id: "ch1", root_id: "root1", user_id: "", message: "part 2", file_ids: ["f1", "f2"] },
-        { kind: "ephemeral", channel_id: "ch1", root_id: "", user_id: "u1", message: "only you" },
+        { kind: "post", channel_id: "ch2", root_id: "", user_id: "", message: "part 3" },
       ]);
-      expect(entries.map((e) => e.message)).toEqual(["part 1", "part 2", "only you"]);
+      expect(entries.map((e) => e.message)).toEqual(["part 1", "part 2", "part 3"]);
       for (const e of entries) {
         expect(e.id).toMatch(/^[a-z0-9]{26}$/);
         expect(e).toMatchObject({ status: "pending", attempts: 0, post_id: "", last_error: "" });
@@ -153,7 +153,7 @@ describeEachDatabase("store contract", (db) => {
       expect(new Set(entries.map((e) => e.id)).size).toBe(3);
       expect(entries[0]?.props).toEqual({ from_bot: "true", n: 1 });
       expect(entries[1]?.file_ids).toEqual(["f1", "f2"]);
-      expect(entries[2]).toMatchObject({ kind: "ephemeral", user_id: "u1", props: {}, file_ids: [] });
+      expect(entries[2]).toMatchObject({ kind: "post", channel_id: "ch2", props: {}, file_ids: [] });
 
       const pending = await store.outbox.pending();
       expect(pending.map((e) => e.id)).toEqual(entries.map((e) => e.id));

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { todo as todoApp } from "../../src/apps/todo/index.js";
+import type { TodoTables } from "../../src/apps/todo/schema.js";
 import { TodoService, type TodoUser } from "../../src/apps/todo/service.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { describeEachDatabase } from "../helpers/databases.js";
@@ -13,6 +15,7 @@ describeEachDatabase("todo commands", (db) => {
   let todo: TodoService;
   beforeAll(async () => {
     store = await openStore(db.url());
+    await store.migrateApp(todoApp());
     todo = new TodoService(store, { now: () => clock });
   });
   beforeEach(() => {
@@ -198,7 +201,7 @@ describeEachDatabase("todo commands", (db) => {
 
     it("numbers work before any list was shown (items added by id only)", async () => {
       const list = newList();
-      await store.db.deleteFrom("todo_views").where("list_key", "=", list.listKey).execute();
+      await store.db.withTables<TodoTables>().deleteFrom("todo_views").where("list_key", "=", list.listKey).execute();
       await todo.add(list.listKey, alice, "x");
       expect(await list.say("done 1")).toBe("Done #1: x ✓");
     });

@@ -1,5 +1,4 @@
-import type { Bot } from "../../bot/bot.js";
-import type { PostContext } from "../../bot/composer.js";
+import { App } from "../../bot/app.js";
 import { ConfigError } from "../../errors.js";
 import { compileAllow } from "./allow.js";
 import { BRIDGE_EXAMPLES, bridgeName, bridgesSchema, type BridgeConfig, type BridgeInput } from "./config.js";
@@ -18,12 +17,12 @@ export type BridgeAppOptions = RunBridgeOptions;
  * arguments — an argument vector, never a shell — when asked by its triggers: `@bot <command> …`
  * and a post starting with its `trigger_word` (answered in the thread), its `slash` command
  * (acknowledged at once, the result posted in the channel). Checks every program and working
- * directory now and throws a `ConfigError` naming the key when one is missing. Register it
+ * directory now and throws a `ConfigError` naming the key when one is missing. Install it
  * before apps that answer any mention (the todo app), or they take its messages first.
  * @example
- * bridgeApp(bot, loadConfig().bridge);
+ * bot.use(bridge([{ command: "tasks", program: "node", args: ["/opt/tasks.mjs"], allow: ["list"] }]));
  */
-export function bridgeApp(bot: Bot, bridges: BridgeInput[], options: BridgeAppOptions = {}): void {
+export function bridge(bridges: BridgeInput[], options: BridgeAppOptions = {}): App {
   const parsed = bridgesSchema.safeParse(bridges);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `bridge[${String(issue.path[0])}].${issue.path.slice(1).join(".")}: ${issue.message}`);
@@ -32,19 +31,20 @@ export function bridgeApp(bot: Bot, bridges: BridgeInput[], options: BridgeAppOp
   const ready = parsed.data.map(prepare);
 
   // trigger words first: "deploy tasks list" belongs to the bridge of "deploy", not to the command "tasks"
-  const byTriggerWord = new Map(ready.flatMap((bridge) => (bridge.config.trigger_word ? [[bridge.config.trigger_word, bridge] as const] : [])));
+  const byTriggerWord = new Map(ready.flatMap((b) => (b.config.trigger_word ? [[b.config.trigger_word, b] as const] : [])));
+  const app = new App({ name: "bridge", triggerWords: [...byTriggerWord.keys()] });
   if (byTriggerWord.size > 0) {
-    bot.addTriggerWords(...byTriggerWord.keys());
-    bot.use((ctx, next) => {
-      const bridge = ctx.event.type === "posted" && ctx.post && ctx.event.triggerWord ? byTriggerWord.get(ctx.event.triggerWord) : undefined;
-      return bridge ? runBridge(bridge, postRequest(ctx as PostContext, ctx.text), options) : next();
+    app.on("message", (ctx, next) => {
+      const found = ctx.envelope.triggerWord ? byTriggerWord.get(ctx.envelope.triggerWord) : undefined;
+      return found ? runBridge(found, postRequest(ctx, ctx.text), options) : next();
     });
   }
-  for (const bridge of ready) {
-    const { command, slash } = bridge.config;
-    if (command !== undefined) bot.command(command, (ctx, next) => (ctx.isMention ? runBridge(bridge, postRequest(ctx, ctx.args), options) : next()));
-    if (slash !== undefined) bot.slash(slash, (ctx) => runBridge(bridge, slashRequest(ctx, bot), options));
+  for (const b of ready) {
+    const { command, slash } = b.config;
+    if (command !== undefined) app.command(command, (ctx, next) => (ctx.isMention ? runBridge(b, postRequest(ctx, ctx.args), options) : next()));
+    if (slash !== undefined) app.slash(slash, (ctx) => runBridge(b, slashRequest(ctx), options));
   }
+  return app;
 }
 
 function prepare(config: BridgeConfig, index: number): ReadyBridge {

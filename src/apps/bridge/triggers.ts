@@ -5,21 +5,20 @@
  * usually outlasts the slash deadline, and unlike response_url the outbox splits long output
  * across posts, attaches files, and retries when the server is away.
  */
-import type { Bot } from "../../bot/bot.js";
-import type { PostContext } from "../../bot/composer.js";
+import type { MessageContext } from "../../bot/context.js";
+import type { SlashContext } from "../../bot/interaction-context.js";
 import { MAX_MESSAGE_LENGTH, splitMessage } from "../../bot/split.js";
 import { MattermostApiError } from "../../errors.js";
-import type { SlashContext } from "../../http/contexts.js";
 import { codeSpan, type BridgeAnswer } from "./format.js";
 import { uploadFiles, type BridgeRequest } from "./run.js";
 
 /** A post addressed to the bot; `text` is what follows the command or trigger word. */
-export function postRequest(ctx: PostContext, text: string): BridgeRequest {
+export function postRequest(ctx: MessageContext, text: string): BridgeRequest {
   return {
     userId: ctx.post.user_id,
     username: ctx.sender?.username,
     channelId: ctx.channelId,
-    channelName: ctx.event.channelName,
+    channelName: ctx.channel.name,
     text,
     logger: ctx.logger,
     tellUser: (message) => ctx.ephemeral(message),
@@ -32,7 +31,7 @@ export function postRequest(ctx: PostContext, text: string): BridgeRequest {
 }
 
 /** A slash command: every refusal and the acknowledgement for the user only, the result in the channel. */
-export function slashRequest(ctx: SlashContext, bot: Bot): BridgeRequest {
+export function slashRequest(ctx: SlashContext): BridgeRequest {
   const invocation = codeSpan(`${ctx.command} ${ctx.text}`.trim());
   return {
     userId: ctx.user.id,
@@ -49,12 +48,12 @@ export function slashRequest(ctx: SlashContext, bot: Bot): BridgeRequest {
       const text = `@${ctx.user.name} ran ${invocation}:\n\n${answer.text}`;
       try {
         const fileIds = await uploadFiles(ctx.client, ctx.channel.id, answer.files);
-        await bot.send(ctx.channel.id, text, { fileIds });
+        await ctx.reply({ text, fileIds });
       } catch (error) {
         if (!isRefusedByServer(error)) throw error; // the outbox retries the post
         ctx.logger.warn({ err: error, channelId: ctx.channel.id }, "bridge: cannot post the result in the channel");
         const said = typeof error.body === "object" && error.body.message ? error.body.message : `status ${error.status}`;
-        await ctx.respondLater(privateResult(answer, bot.user.username, `the server said: ${said}`));
+        await ctx.respondLater(privateResult(answer, ctx.me.username, `the server said: ${said}`));
       }
     },
   };

@@ -4,9 +4,9 @@
  * so numbers shifting under a stale list cannot hit the wrong item) and redraws the list post
  * in place, for everyone in the channel.
  */
-import type { Bot } from "../../bot/bot.js";
+import type { Composer } from "../../bot/composer.js";
+import type { ActionContext } from "../../bot/interaction-context.js";
 import { button, type MessageAttachment } from "../../http/attachments.js";
-import type { ActionContext } from "../../http/contexts.js";
 import { addItemDialog } from "./dialog.js";
 import { renderHeader, renderLine } from "./format.js";
 import { describeOutcome, type NumberedItem, type TodoService } from "./service.js";
@@ -42,14 +42,12 @@ export function interactiveList(items: NumberedItem[]): { message: string; attac
   return { message, attachments: [...itemAttachments, addButton] };
 }
 
-/** Registers the click handlers. `todo` gives the service over the bot's (open) store. */
-export function todoButtons(bot: Bot, todo: () => TodoService): void {
-  for (let place = 1; place <= MAX_ITEMS_WITH_BUTTONS; place++) {
-    bot.action(`${TODO_ACTIONS.done}${place}`, (ctx) => changeItem(ctx, todo(), "done"));
-    bot.action(`${TODO_ACTIONS.delete}${place}`, (ctx) => changeItem(ctx, todo(), "delete"));
-  }
+/** One handler for every Done and Delete button of a list (the item is in the signed context), one for Add…. */
+export function todoButtons(app: Composer, todo: () => TodoService): void {
+  const itemButton = new RegExp(`^(${TODO_ACTIONS.done}|${TODO_ACTIONS.delete})\\d+$`);
+  app.action(itemButton, (ctx) => changeItem(ctx, todo(), ctx.match?.[1] === TODO_ACTIONS.done ? "done" : "delete"));
   // the trigger id expires within seconds: open the dialog before anything else
-  bot.action(TODO_ACTIONS.add, (ctx) => ctx.openDialog(addItemDialog()));
+  app.action(TODO_ACTIONS.add, (ctx) => ctx.openDialog(addItemDialog()));
 }
 
 async function changeItem(ctx: ActionContext, todo: TodoService, change: "done" | "delete"): Promise<void> {

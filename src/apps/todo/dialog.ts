@@ -2,9 +2,9 @@
  * The "Add…" dialog: the item's text, an optional due date and an optional assignee. Bad input
  * comes back as field errors, so the dialog stays open with the message under the field.
  */
-import type { Bot } from "../../bot/bot.js";
+import type { Composer } from "../../bot/composer.js";
+import type { Dialog, DialogContext } from "../../bot/interaction-context.js";
 import { MattermostApiError } from "../../errors.js";
-import type { Dialog, DialogAnswer, DialogContext } from "../../http/contexts.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import { normaliseItemText } from "./format.js";
 import { parseDueDate } from "./parse.js";
@@ -28,11 +28,11 @@ export function addItemDialog(): Dialog {
 }
 
 /** Registers the dialog's submission handler. */
-export function todoDialog(bot: Bot, todo: () => TodoService): void {
-  bot.dialog(ADD_DIALOG_ID, (ctx) => addFromDialog(ctx, todo()));
+export function todoDialog(app: Composer, todo: () => TodoService): void {
+  app.dialog(ADD_DIALOG_ID, (ctx) => addFromDialog(ctx, todo()));
 }
 
-async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<DialogAnswer> {
+async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<void> {
   const field = (name: string) => (typeof ctx.submission[name] === "string" ? (ctx.submission[name] as string).trim() : "");
   const errors: Record<string, string> = {};
   const text = normaliseItemText(field("text"));
@@ -44,7 +44,7 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<Dia
   const assigneeRef = field("assignee");
   const assignee = assigneeRef ? await findUser(ctx.client, assigneeRef) : undefined;
   if (assigneeRef && !assignee) errors.assignee = `There is no user "${assigneeRef}": pick one from the list.`;
-  if (Object.keys(errors).length > 0) return { errors };
+  if (Object.keys(errors).length > 0) return ctx.reject(errors);
 
   // a submission carries the user's id only
   const me = await ctx.client.getUser(ctx.user.id);
@@ -53,7 +53,6 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<Dia
   await ctx.ephemeralPost(added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added)).catch((error: unknown) => {
     ctx.logger.warn({ err: error, userId: ctx.user.id }, "todo: could not confirm an item added from the dialog");
   });
-  return undefined;
 }
 
 /** The user of a menu pick (an id) or a typed `@name`; undefined when the server knows no such user. */

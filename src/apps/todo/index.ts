@@ -1,7 +1,8 @@
-import type { Bot } from "../../bot/bot.js";
-import type { Context } from "../../bot/context.js";
+import { App } from "../../bot/app.js";
+import type { MessageContext } from "../../bot/context.js";
 import { todoButtons } from "./buttons.js";
 import { todoDialog } from "./dialog.js";
+import { todoMigrations } from "./migrations.js";
 import { TodoService } from "./service.js";
 import { todoSlash } from "./slash.js";
 
@@ -9,42 +10,43 @@ export { TodoService } from "./service.js";
 
 /**
  * The todo bot: a list per channel (a DM is a personal list). It answers a message that
- * mentions it, any message in a DM, and — unless `policy.mention_only` — a channel message
- * starting with the word `todo`. With the bot's `http` option it also serves `/todo …` (register
- * the command with the URL `<http.publicUrl>/slash`), the list's Done/Delete/Add… buttons and the
- * add dialog.
+ * mentions it, any message in a DM, and a channel message starting with the word `todo` (unless
+ * the bot's policy is mention-only). With an HTTP source it also serves `/todo …` (register the
+ * command with the URL `<publicUrl>/slash`), the list's Done/Delete/Add… buttons and the add
+ * dialog. Its tables are its own: installing it into a store creates them.
  * @example
  * const bot = new Bot({ url, token });
- * todoApp(bot);
- * await bot.start();
+ * bot.use(todo());
+ * await bot.start(new WebSocketSource());
  */
-export function todoApp(bot: Bot): void {
-  // the store is open only once the bot is started (and a restart opens it anew): one service
-  // per store, since building one compiles its statements
-  let service: { store: Bot["store"]; todo: TodoService } | undefined;
-  const todo = () => {
-    if (service?.store !== bot.store) service = { store: bot.store, todo: new TodoService(bot.store) };
-    return service.todo;
+export function todo(): App {
+  let service: TodoService | undefined;
+  const app = new App({
+    name: "todo",
+    migrations: todoMigrations,
+    // one service per store (building one compiles its statements); a restart opens the store anew
+    start: ({ store }) => {
+      service = new TodoService(store);
+    },
+  });
+  const todos = () => {
+    if (!service) throw new Error("the todo app is not started: install it with bot.use(todo()) before bot.start()");
+    return service;
   };
-  bot.on("posted", async (ctx, next) => {
-    const command = ctx.post ? todoText(ctx) : undefined;
-    if (command === undefined || !ctx.sender) return next();
-    const answer = await todo().run({
-      listKey: ctx.channelId,
-      user: { id: ctx.sender.id, username: ctx.sender.username },
-      text: command,
-    });
+  app.on("message", async (ctx, next) => {
+    const command = todoText(ctx);
+    if (command === undefined) return next();
+    const answer = await todos().run({ listKey: ctx.channelId, user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name }, text: command });
     await ctx.reply(answer.text);
   });
-  if (bot.receivesHttp) {
-    bot.slash("/todo", todoSlash(todo));
-    todoButtons(bot, todo);
-    todoDialog(bot, todo);
-  }
+  app.slash("/todo", todoSlash(todos));
+  todoButtons(app, todos);
+  todoDialog(app, todos);
+  return app;
 }
 
 /** The todo command in a message, or undefined when the message is not for the todo bot. */
-function todoText(ctx: Context): string | undefined {
+function todoText(ctx: MessageContext): string | undefined {
   const todoWord = /^todo\b[:,]?\s*/i;
   if (ctx.isMention) {
     const text = ctx.text.replace(todoWord, "").trim();

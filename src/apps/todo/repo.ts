@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from "kysely";
 import type { Store } from "../../store/index.js";
 import { newId } from "../../store/ids.js";
 import { prepareQuery } from "../../store/prepared.js";
-import type { Database, TodoItemsTable } from "../../store/schema.js";
+import type { Database } from "../../store/schema.js";
+import type { TodoItemsTable, TodoTables } from "./schema.js";
 
 /** One item of a todo list. */
 export interface TodoItem {
@@ -31,10 +32,10 @@ export class TodoRepo {
   private readonly insertItem;
   private readonly saveViewIds;
 
-  private readonly db: Kysely<Database>;
+  private readonly db: Kysely<Database & TodoTables>;
 
   constructor(private readonly store: Pick<Store, "db" | "transaction">) {
-    const db = store.db;
+    const db = store.db.withTables<TodoTables>();
     this.db = db;
     // creates the view row if missing and returns its ids; the write takes the row (or database) lock
     this.lockView = prepareQuery(["list_key", "at"], (p) =>

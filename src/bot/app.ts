@@ -1,0 +1,74 @@
+/**
+ * An app is a plugin: a Composer (its handlers) plus what it needs from the bot — its own
+ * migrations, applied to the bot's store when the bot starts, trigger words, and a start hook
+ * that gets the store and the client. Installed with `bot.use(app)`, anywhere in the tree.
+ */
+import type { Migration } from "kysely";
+import type { Logger } from "../log.js";
+import type { MattermostClient } from "../mattermost/rest.js";
+import type { UserProfile } from "../mattermost/types.js";
+import { checkAppName } from "../store/app-migrations.js";
+import type { Store } from "../store/index.js";
+import { Composer } from "./composer.js";
+import type { Context } from "./context.js";
+
+/** What an app gets when the bot starts: its migrations are applied by then. */
+export interface AppRuntime {
+  store: Store;
+  client: MattermostClient;
+  logger: Logger;
+  me: UserProfile;
+}
+
+export interface AppOptions {
+  /** Lower-case letters, digits and `_`; names the app's migration table (`<name>_migration`). */
+  name: string;
+  /** Kysely migrations by name (applied in name order); never edit a released one, add the next. */
+  migrations?: Record<string, Migration>;
+  /** Outgoing webhooks' trigger words the app answers: a post starting with one is addressed to the bot. */
+  triggerWords?: string[];
+  /** Runs once the store is open and migrated, before any event. */
+  start?(runtime: AppRuntime): void | Promise<void>;
+}
+
+/**
+ * @example
+ * const hello = new App({ name: "hello" });
+ * hello.command("hello", (ctx) => ctx.reply(`Hello @${ctx.user.name}`));
+ * bot.use(hello);
+ */
+export class App<C extends Context = Context> extends Composer<C> {
+  readonly name: string;
+  readonly migrations: Record<string, Migration>;
+  readonly triggerWords: readonly string[];
+
+  constructor(private readonly options: AppOptions) {
+    super();
+    checkAppName(options.name);
+    this.name = options.name;
+    this.migrations = options.migrations ?? {};
+    this.triggerWords = options.triggerWords ?? [];
+  }
+
+  /** Called by the bot at start. @internal */
+  async start(runtime: AppRuntime): Promise<void> {
+    await this.options.start?.(runtime);
+  }
+}
+
+/** What the bot needs of an installed app, whatever its context type. */
+export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start">;
+
+/** The apps installed anywhere under `root`, each once, in the order they were installed. */
+export function findApps(root: { readonly children: readonly unknown[] }): InstalledApp[] {
+  const found: InstalledApp[] = [];
+  const seen = new Set<unknown>();
+  const walk = (node: unknown) => {
+    if (seen.has(node) || !(node instanceof Composer)) return;
+    seen.add(node);
+    if (node instanceof App) found.push(node as unknown as InstalledApp);
+    for (const child of (node as { readonly children: readonly unknown[] }).children) walk(child);
+  };
+  walk(root);
+  return found;
+}

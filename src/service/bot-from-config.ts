@@ -1,0 +1,88 @@
+/**
+ * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket, and
+ * the HTTP receiver with an `[http]` section) and the apps (the bridges, then the todo bot). The
+ * service layer, unlike the library, may name configuration keys in what it says.
+ */
+import { bridge } from "../apps/bridge/index.js";
+import { todo } from "../apps/todo/index.js";
+import { Bot } from "../bot/bot.js";
+import type { Source } from "../bot/source.js";
+import type { BotTexts } from "../bot/texts.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import { openStore, type AppMigrations, type Store } from "../store/index.js";
+import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
+import { WebSocketSource } from "../sources/websocket.js";
+
+/** What the service says where the library would not name a key. */
+export const serviceTexts: Partial<BotTexts> = {
+  notAllowed: (bot) => `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to policy.allowed_users.`,
+};
+
+/** The `[http]` section as the HTTP source's options. */
+export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSourceOptions {
+  return {
+    listen: http.listen,
+    publicUrl: http.public_url,
+    tokens: { outgoingWebhook: http.outgoing_webhook_tokens, slash: http.slash_tokens },
+    actionSecret: http.action_secret,
+  };
+}
+
+/** The apps `mmbot start` installs whatever the configuration (for `mmbot doctor`'s look at the store). */
+export function serviceApps(): AppMigrations[] {
+  return [todo()];
+}
+
+/** Opens the store of `mmbot start` as it would: migrated for the core and the service's apps. */
+export async function openServiceStore(url: string): Promise<Store> {
+  const store = await openStore(url);
+  try {
+    for (const app of serviceApps()) await store.migrateApp(app);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export interface ServiceBot {
+  bot: Bot;
+  sources: Source[];
+  /** The HTTP source, when the bot receives integrations. */
+  http: HttpSource | undefined;
+}
+
+/**
+ * The bot of `mmbot start` for `config`, against `server`; not started. `http` replaces the
+ * `[http]` section (the embedded sandbox registers its own integrations).
+ */
+export function botFromConfig(
+  config: Config,
+  server: { url: string; token: string; allowedUsers: "*" | string[] },
+  logger: Logger,
+  http?: HttpSourceOptions & { triggerWords?: string[] },
+): ServiceBot {
+  const httpOptions = http ?? (config.http && httpSourceOptions(config.http));
+  const bot = new Bot({
+    url: server.url,
+    token: server.token,
+    store: config.store.url,
+    logger,
+    policy: {
+      allowedUsers: server.allowedUsers,
+      channels: config.policy.channels,
+      mentionOnly: config.policy.mention_only,
+      threadReplies: config.policy.thread_replies,
+      ignoreBots: config.policy.ignore_bots,
+    },
+    triggerWords: http?.triggerWords ?? config.http?.trigger_words ?? [],
+    answerWithinMs: config.http?.answer_within_ms,
+    texts: serviceTexts,
+  });
+  if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
+  bot.use(todo());
+  const httpSource = httpOptions && new HttpSource(httpOptions);
+  const sources: Source[] = [new WebSocketSource(), ...(httpSource ? [httpSource] : [])];
+  return { bot, sources, http: httpSource };
+}

@@ -1,0 +1,53 @@
+/**
+ * The bot account's WebSocket as a source: every event becomes an envelope; reconnects, resumes
+ * and catches up over REST from a cursor kept in the bot's store, so no post is missed.
+ */
+import { fromWireEvent } from "../bot/envelope.js";
+import type { Source, SourceHost } from "../bot/source.js";
+import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
+
+/** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
+export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "deadAfterMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
+
+const CURSOR_KEY = "catchup.cursor";
+
+/**
+ * @example await bot.start(new WebSocketSource());
+ */
+export class WebSocketSource implements Source {
+  readonly name = "websocket";
+  private receiver: WebSocketReceiver | undefined;
+
+  constructor(private readonly options: WebSocketSourceOptions = {}) {}
+
+  async start(host: SourceHost): Promise<void> {
+    const { store, logger } = host;
+    this.receiver = new WebSocketReceiver({
+      url: host.client.url,
+      token: host.token,
+      client: host.client,
+      logger,
+      ...this.options,
+      cursor: {
+        load: async () => {
+          const value = await store.kv.get(CURSOR_KEY);
+          return value === undefined ? undefined : Number(value);
+        },
+        save: (ms) => store.kv.set(CURSOR_KEY, String(ms)),
+      },
+      // the pipeline logs its own failures; a rejection here would be a bug in it
+      onEvent: (event) => void host.handle(fromWireEvent(event)).catch((error: unknown) => logger.error({ err: error, event: event.event }, "websocket: the event was lost")),
+    });
+    await this.receiver.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.receiver?.stop();
+    this.receiver = undefined;
+  }
+
+  /** The connection's state (`connected`, `reconnecting`, …), for health checks. */
+  get state(): WebSocketReceiver["state"] | "stopped" {
+    return this.receiver?.state ?? "stopped";
+  }
+}
