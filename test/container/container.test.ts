@@ -16,7 +16,6 @@ import { freePort } from "../helpers/ports.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const LOCAL_BASE = "mmbot-base:local";
-const IMAGE = "mmbot:test";
 // Debian's podman runs here with runc (crun is not usable on these machines)
 const RUNTIME = existsSync("/usr/sbin/runc") ? ["--runtime", "/usr/sbin/runc"] : [];
 const run = promisify(execFile);
@@ -43,6 +42,7 @@ const skipReason = unavailable();
 describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   const suffix = randomBytes(4).toString("hex");
   const volume = `mmbot-test-data-${suffix}`;
+  const image = `mmbot:test-${suffix}`; // a run's own tag: runs of other checkouts may build at once
   const containers: string[] = [];
   let sandbox: Sandbox;
   let seed: SeedResult;
@@ -51,7 +51,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
     const base = process.env.MMBOT_CONTAINER_BASE ?? LOCAL_BASE;
     if (base === LOCAL_BASE) await run("sh", ["scripts/container-base.sh", LOCAL_BASE], { cwd: ROOT, timeout: 15 * 60_000, env: { ...process.env, PODMAN: ["podman", ...RUNTIME].join(" ") } });
     // --format docker keeps the HEALTHCHECK (the OCI format has none)
-    await podman(["build", "--format", "docker", "--network", "host", "--build-arg", `BASE=${base}`, "-t", IMAGE, "."], 15 * 60_000);
+    await podman(["build", "--format", "docker", "--network", "host", "--build-arg", `BASE=${base}`, "-t", image, "."], 15 * 60_000);
     sandbox = await Sandbox.start();
     seed = sandbox.seed();
   }, 30 * 60_000);
@@ -59,6 +59,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
   afterAll(async () => {
     for (const name of containers) await podman(["rm", "-f", "-t", "0", name]).catch(() => undefined);
     await podman(["volume", "rm", "-f", volume]).catch(() => undefined);
+    await podman(["rmi", image]).catch(() => undefined); // the layers stay cached for the next run
     await sandbox?.close();
   }, 60_000);
 
@@ -75,7 +76,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
       ...extraEnv,
     };
     const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
-    await podman(["run", "-d", "--name", name, "--network", "host", "-v", `${volume}:/srv/mmbot/data`, ...envArgs, IMAGE]);
+    await podman(["run", "-d", "--name", name, "--network", "host", "-v", `${volume}:/srv/mmbot/data`, ...envArgs, image]);
     const deadline = Date.now() + 20_000;
     while (!(await podman(["logs", name])).stdout.includes("connected to")) {
       if (Date.now() > deadline) throw new Error(`the container did not connect:\n${(await podman(["logs", name])).stderr}`);
@@ -131,7 +132,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
 
   it("is unhealthy, saying why, when there is no [http] to ask", async () => {
     // MMBOT_HTTP_LISTEN empty = unset: no [http] section
-    const result = await podman(["run", "--rm", "-e", "MMBOT_HTTP_LISTEN=", "--entrypoint", "node", IMAGE, "/opt/mmbot/dist/healthcheck.js"]).then(
+    const result = await podman(["run", "--rm", "-e", "MMBOT_HTTP_LISTEN=", "--entrypoint", "node", image, "/opt/mmbot/dist/healthcheck.js"]).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );
