@@ -34,7 +34,7 @@ export interface TableDoc {
 export function describeConfig(): TableDoc[] {
   const tables: TableDoc[] = [];
   for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
-    const description = sectionSchema.description ?? missing(section, "a description");
+    const description = sectionSchema.description ?? missing(section, "description");
     const inner = unwrap(sectionSchema).schema;
     if (inner instanceof z.ZodArray) {
       tables.push({ table: `[[${section}]]`, description, keys: tableKeys(`[[${section}]]`, inner.element as z.ZodType) });
@@ -47,7 +47,7 @@ export function describeConfig(): TableDoc[] {
       const keyInner = unwrap(keySchema as z.ZodType).schema;
       if (keyInner instanceof z.ZodArray && keyInner.element instanceof z.ZodObject) {
         const table = `[[${dotted}]]`;
-        nested.push({ table, description: (keySchema as z.ZodType).description ?? missing(dotted, "a description"), keys: tableKeys(table, keyInner.element) });
+        nested.push({ table, description: (keySchema as z.ZodType).description ?? missing(dotted, "description"), keys: tableKeys(table, keyInner.element) });
       } else {
         keys.push(keyDoc(dotted, `[${section}]`, keySchema as z.ZodType, true));
       }
@@ -74,13 +74,14 @@ function keyDoc(key: string, table: string, schema: z.ZodType, fromEnv: boolean)
     required: !optional && defaultValue === undefined,
     env: fromEnv ? envNames(key) : [],
     envFormat: fromEnv ? envFormat : undefined,
-    description: schema.description ?? inner.description ?? missing(key, "a description"),
-    example: EXAMPLES[key] ?? missing(key, "an example"),
+    description: schema.description ?? inner.description ?? missing(key, "description"),
+    example: EXAMPLES[key] ?? missing(key, "example"),
   };
 }
 
-function missing(key: string, what: string): never {
-  throw new Error(`config reference: ${key} has no ${what}; add ${what === "an example" ? "one to EXAMPLES" : '.describe("…")'} for it in the schema (src/config.ts or the module that defines it)`);
+function missing(key: string, what: "description" | "example"): never {
+  const fix = what === "example" ? `an entry "${key}" in EXAMPLES (src/config.ts)` : '.describe("…") on it in the schema (src/config.ts or the module that defines it)';
+  throw new Error(`config reference: ${key} has no ${what}: add ${fix}`);
 }
 
 function asObject(schema: z.ZodType, name: string): z.ZodObject {
