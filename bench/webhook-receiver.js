@@ -29,18 +29,19 @@ else await main();
 
 /** The child: a bot on the sandbox given in the environment, printing its receiver's URL. */
 async function runBot() {
-  const { Bot } = await import("../dist/index.js");
+  const { Bot, HttpSource, WebSocketSource } = await import("../dist/index.js");
   const bot = new Bot({
     url: process.env.BENCH_SANDBOX_URL,
     token: process.env.BENCH_BOT_TOKEN,
     store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-bench-http-")), "bot.db")}`,
     policy: { allowedUsers: "*" },
-    http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] }, triggerWords: ["!bench"] },
+    triggerWords: ["!bench"],
   });
+  const http = new HttpSource({ listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] } });
   bot.slash("/bench", (ctx) => ctx.respond({ text: `ok: ${ctx.text}` }));
   bot.use(() => undefined); // the webhook's post: handled, nothing answered
-  await bot.start();
-  process.stdout.write(`${JSON.stringify({ url: bot.httpUrl })}\n`);
+  await bot.start(new WebSocketSource(), http);
+  process.stdout.write(`${JSON.stringify({ url: http.publicUrl })}\n`);
   process.on("SIGTERM", () => void bot.stop().then(() => process.exit(0)));
 }
 

@@ -8,60 +8,103 @@ import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } fro
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);
 
-/** The configuration file's schema; every key can also come from the environment (see ENV). */
+/**
+ * The configuration file's schema; every key can also come from the environment (see ENV).
+ * Each key's `.describe()` and its entry in EXAMPLES make the reference, docs/config.md
+ * (`npm run docs:config`, src/config-reference.ts).
+ */
 const schema = z.strictObject({
   mattermost: z
     .strictObject({
-      url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
-      bot_token: z.string().regex(/^[a-z0-9]{26}$/, "expected a 26-character token of lowercase letters and digits").optional(),
+      url: z
+        .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+        .optional()
+        .describe("The Mattermost server's address. Unset (with bot_token unset too): `mmbot start` runs the built-in sandbox."),
+      bot_token: z
+        .string()
+        .regex(/^[a-z0-9]{26}$/, "expected a 26-character token of lowercase letters and digits")
+        .optional()
+        .describe("The bot account's access token (System Console › Integrations › Bot Accounts). Needed with url."),
     })
-    .default({}),
+    .default({})
+    .describe("The server the bot connects to."),
   store: z
     .strictObject({
       url: z
         .string()
         .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "expected sqlite:<path> or postgres://…")
-        .default("sqlite:./data/mmbot.db"),
+        .default("sqlite:./data/mmbot.db")
+        .describe("Where the bot keeps its state (claims, outbox, todo lists, tokens): a SQLite file, relative to the working directory, or a PostgreSQL database, which several instances can share."),
     })
-    .default({ url: "sqlite:./data/mmbot.db" }),
+    .default({ url: "sqlite:./data/mmbot.db" })
+    .describe("The bot's database."),
   policy: z
     .strictObject({
-      allowed_users: z.union([z.literal("*"), listFromEnv]).optional(),
-      channels: listFromEnv.default([]),
-      mention_only: boolFromEnv.default(false),
-      thread_replies: boolFromEnv.default(true),
-      ignore_bots: boolFromEnv.default(true),
+      allowed_users: z
+        .union([z.literal("*"), listFromEnv])
+        .optional()
+        .describe('Who may use the bot: usernames or user ids, or "*" for everybody. Unset or empty: nobody (in the sandbox: everybody). Others get a short ephemeral refusal.'),
+      channels: listFromEnv.default([]).describe("Channel names or ids the bot answers in; empty: every channel it is a member of. DMs always count."),
+      mention_only: boolFromEnv.default(false).describe("Answer only @-mentions (a DM always counts); otherwise also messages starting with a command word."),
+      thread_replies: boolFromEnv.default(true).describe("Reply in the thread of the message; false: in the channel (a message already in a thread still gets its answer there)."),
+      ignore_bots: boolFromEnv.default(true).describe("Ignore posts of other bots and of webhooks."),
     })
-    .default({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true }),
+    .default({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true })
+    .describe("Who the bot answers, where, and how."),
   /** `[[bridge]]`: chat commands that run a program (src/apps/bridge); not settable by environment. */
-  bridge: bridgesSchema.default([]),
+  bridge: bridgesSchema.default([]).describe("Chat commands that run a program you choose, with an argument vector (never a shell); zero or more tables."),
   sandbox: z
     .strictObject({
-      host: z.string().default("127.0.0.1"),
-      port: z.coerce.number().int().min(0).max(65535).default(8065),
-      /** The file `mmbot start` keeps the sandbox's world in; default sandbox.db beside the bot's SQLite store. */
-      data: z.string().min(1).optional(),
-      /** Start the sandbox empty (what the file held is discarded); `mmbot start --fresh` for one run. */
-      fresh: boolFromEnv.default(false),
+      host: z.string().default("127.0.0.1").describe("The address the built-in sandbox listens on."),
+      port: z.coerce.number().int().min(0).max(65535).default(8065).describe("The built-in sandbox's port; 0 picks a free one."),
+      data: z.string().min(1).optional().describe("The file `mmbot start` keeps the sandbox's world in; default sandbox.db beside the bot's SQLite store."),
+      fresh: boolFromEnv.default(false).describe("Start the sandbox empty, discarding what the file held (`mmbot start --fresh` for one run)."),
     })
-    .default({ host: "127.0.0.1", port: 8065, fresh: false }),
+    .default({ host: "127.0.0.1", port: 8065, fresh: false })
+    .describe("The built-in Mattermost sandbox, used when no server is configured."),
   // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
   http: z
     .strictObject({
-      listen: z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, "expected host:port").default("127.0.0.1:3000"),
-      public_url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }).optional(),
-      outgoing_webhook_tokens: listFromEnv.default([]),
-      slash_tokens: listFromEnv.default([]),
-      action_secret: z.string().min(16, "expected at least 16 characters (a long random string)").optional(),
-      answer_within_ms: z.coerce.number().int().min(100).max(25_000).default(2500),
-      trigger_words: listFromEnv.default([]),
+      listen: z
+        .string()
+        .regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, "expected host:port")
+        .default("127.0.0.1:3000")
+        .describe("host:port the HTTP receiver listens on (slash commands, outgoing webhooks, buttons, dialogs, GET /healthz)."),
+      public_url: z
+        .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+        .optional()
+        .describe("Where Mattermost reaches the receiver (behind a reverse proxy: its public address); `mmbot setup` registers integrations here and button and dialog URLs point here. Default: http://<listen>."),
+      outgoing_webhook_tokens: listFromEnv.default([]).describe("The tokens Mattermost shows for the outgoing webhooks (several for rotation); `mmbot setup` keeps the ones it creates in the store."),
+      slash_tokens: listFromEnv.default([]).describe("The tokens Mattermost shows for the slash commands; `mmbot setup` keeps the ones it creates in the store."),
+      action_secret: z
+        .string()
+        .min(16, "expected at least 16 characters (a long random string)")
+        .optional()
+        .describe("Signs buttons, menus and dialogs. Default: a random one made on first start and kept in the store (shared by instances on one PostgreSQL)."),
+      answer_within_ms: z.coerce
+        .number()
+        .int()
+        .min(100)
+        .max(25_000)
+        .default(2500)
+        .describe("A handler slower than this is acknowledged at once and answers later (response_url or REST)."),
+      trigger_words: listFromEnv.default([]).describe("Outgoing webhooks' trigger words, removed from the text; a post starting with one is handled alike over the webhook or the WebSocket. The declared webhooks' words are added."),
       /** `[[http.slash_commands]]`, `[[http.outgoing_webhooks]]`: what `mmbot setup` registers (src/setup). */
-      slash_commands: slashCommandsSchema.default([]),
-      outgoing_webhooks: outgoingWebhooksSchema.default([]),
+      slash_commands: slashCommandsSchema.default([]).describe("Slash commands that `mmbot setup` registers, answered at <public_url>/slash."),
+      outgoing_webhooks: outgoingWebhooksSchema.default([]).describe("Outgoing webhooks that `mmbot setup` registers, sent to <public_url>/hooks/outgoing."),
     })
-    .optional(),
-  log: z.strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info") }).default({ level: "info" }),
+    .optional()
+    .describe("The HTTP receiver for Mattermost's integrations. Present (in the file, or any MMBOT_HTTP_* variable set) = on."),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written (JSON lines on stderr)."),
+    })
+    .default({ level: "info" })
+    .describe("The log."),
 });
+
+/** The schema, for the generated reference (src/config-reference.ts). */
+export { schema as configSchema };
 
 export type Config = z.output<typeof schema>;
 
@@ -73,7 +116,8 @@ export const ENV: Record<string, string[]> = {
   "log.level": ["MMBOT_LOG_LEVEL"],
 };
 
-const EXAMPLES: Record<string, string> = {
+/** An example line for each key: in error messages and in docs/config.md. */
+export const EXAMPLES: Record<string, string> = {
   "mattermost.url": 'url = "https://chat.example.com"',
   "mattermost.bot_token": 'bot_token = "<the 26-character token from System Console › Bot Accounts>"',
   "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
@@ -82,11 +126,15 @@ const EXAMPLES: Record<string, string> = {
   "policy.mention_only": "mention_only = true",
   "policy.thread_replies": "thread_replies = true",
   "policy.ignore_bots": "ignore_bots = true",
+  "sandbox.host": 'host = "0.0.0.0"   # e.g. in a container',
   "sandbox.port": "port = 8065",
   "sandbox.data": 'data = "./data/sandbox.db"   # where npm start keeps the sandbox\'s world',
   "sandbox.fresh": "fresh = true   # start the sandbox empty every time",
   "http.listen": 'listen = "127.0.0.1:3000"',
   "http.public_url": 'public_url = "https://bot.example.com"   # where Mattermost reaches the bot',
+  "http.outgoing_webhook_tokens": 'outgoing_webhook_tokens = ["<token shown by Mattermost>"]',
+  "http.slash_tokens": 'slash_tokens = ["<token shown by Mattermost>"]',
+  "http.trigger_words": 'trigger_words = ["todo"]',
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
   "log.level": 'level = "info"',
@@ -149,6 +197,11 @@ function checkBridgeTriggers(config: Config, source: string): void {
   }
 }
 
+/** The environment variables that set `section.key`, first wins: its aliases, then MMBOT_<SECTION>_<KEY>. */
+export function envNames(dotted: string): string[] {
+  return [...new Set([...(ENV[dotted] ?? []), `MMBOT_${dotted.replace(".", "_").toUpperCase()}`])];
+}
+
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   const sections = schema.shape;
   for (const [section, sectionSchema] of Object.entries(sections)) {
@@ -156,8 +209,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
     if (!(inner instanceof z.ZodObject)) continue; // arrays of tables (bridge) come from the file only
     for (const key of Object.keys(inner.shape)) {
       const dotted = `${section}.${key}`;
-      const names = [...(ENV[dotted] ?? []), `MMBOT_${section.toUpperCase()}_${key.toUpperCase()}`];
-      const value = names.map((n) => env[n]).find((v) => v !== undefined && v !== "");
+      const value = envNames(dotted).map((n) => env[n]).find((v) => v !== undefined && v !== "");
       if (value === undefined) continue;
       const target = (raw[section] ??= {}) as Record<string, unknown>;
       target[key] = dotted === "policy.allowed_users" && value.trim() === "*" ? "*" : value;

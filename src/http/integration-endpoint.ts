@@ -39,7 +39,11 @@ export interface IntegrationEndpointOptions {
   logger: Logger;
   handlers: IntegrationHandlers;
   now?: () => number;
+  /** Where a refusal says the tokens are set (a service names its own configuration keys). */
+  tokenHints?: { outgoingWebhook: string; slash: string };
 }
+
+const DEFAULT_TOKEN_HINTS = { outgoingWebhook: "the HTTP source's tokens.outgoingWebhook", slash: "the HTTP source's tokens.slash" };
 
 /** A request as any server or framework can hand it over. */
 export interface PlainRequest {
@@ -124,7 +128,7 @@ export class IntegrationEndpoint {
   private async outgoingWebhook(request: PlainRequest): Promise<object | Refusal> {
     const body = readFields(request, [FORM, JSON_TYPE]);
     if (body instanceof Refusal) return body;
-    const tokenRefusal = checkToken(this.options.tokens.outgoingWebhook, (body.value as Record<string, unknown> | undefined)?.token, "outgoing webhook", "http.outgoing_webhook_tokens (or run mmbot setup)");
+    const tokenRefusal = checkToken(this.options.tokens.outgoingWebhook, (body.value as Record<string, unknown> | undefined)?.token, "outgoing webhook", (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).outgoingWebhook);
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseOutgoingWebhook(body.value, body.type === FORM ? "form" : "json");
     if (!parsed.ok) return new Refusal(400, `malformed outgoing webhook: ${parsed.reason}`);
@@ -140,7 +144,7 @@ export class IntegrationEndpoint {
     } else fields = parseForm(request.query);
     const record = ((typeof fields === "object" && fields) || {}) as Record<string, unknown>;
     const given = slashToken(header(request, "authorization"), record.token);
-    const tokenRefusal = checkToken(this.options.tokens.slash, given, "slash command", "http.slash_tokens (or run mmbot setup)");
+    const tokenRefusal = checkToken(this.options.tokens.slash, given, "slash command", (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).slash);
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseSlashCommand(record);
     if (!parsed.ok) return new Refusal(400, `malformed slash command: ${parsed.reason}`);
@@ -151,7 +155,7 @@ export class IntegrationEndpoint {
     const body = readFields(request, [JSON_TYPE]);
     if (body instanceof Refusal) return body;
     const secret = this.options.actionSecret;
-    if (!secret) return new Refusal(403, "buttons and menus are not enabled: set http.actionSecret");
+    if (!secret) return new Refusal(403, "buttons and menus are not enabled: the receiver has no action secret");
     const parsed = parseActionClick(body.value);
     if (!parsed.ok) return new Refusal(400, `malformed action click: ${parsed.reason}`);
     const click = parsed.value;
@@ -167,7 +171,7 @@ export class IntegrationEndpoint {
     const body = readFields(request, [JSON_TYPE]);
     if (body instanceof Refusal) return body;
     const secret = this.options.actionSecret;
-    if (!secret) return new Refusal(403, "dialogs are not enabled: set http.actionSecret");
+    if (!secret) return new Refusal(403, "dialogs are not enabled: the receiver has no action secret");
     const parsed = parseDialogSubmission(body.value);
     if (!parsed.ok) return new Refusal(400, `malformed dialog submission: ${parsed.reason}`);
     const submission = parsed.value;

@@ -19,6 +19,9 @@ export const serviceTexts: Partial<BotTexts> = {
   notAllowed: (bot) => `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to policy.allowed_users.`,
 };
 
+/** Where the receiver's refusals say the tokens come from. */
+export const serviceTokenHints = { outgoingWebhook: "http.outgoing_webhook_tokens (or run mmbot setup)", slash: "http.slash_tokens (or run mmbot setup)" };
+
 /** The `[http]` section as the HTTP source's options. */
 export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSourceOptions {
   return {
@@ -26,6 +29,7 @@ export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSource
     publicUrl: http.public_url,
     tokens: { outgoingWebhook: http.outgoing_webhook_tokens, slash: http.slash_tokens },
     actionSecret: http.action_secret,
+    tokenHints: serviceTokenHints,
   };
 }
 
@@ -63,7 +67,7 @@ export function botFromConfig(
   logger: Logger,
   http?: HttpSourceOptions & { triggerWords?: string[] },
 ): ServiceBot {
-  const httpOptions = http ?? (config.http && httpSourceOptions(config.http));
+  const httpOptions = http ? { tokenHints: serviceTokenHints, ...http } : config.http && httpSourceOptions(config.http);
   const bot = new Bot({
     url: server.url,
     token: server.token,

@@ -37,6 +37,8 @@ export interface HttpSourceOptions {
   actionTtlMs?: number;
   /** Largest accepted request body (default 64 KiB). */
   bodyLimitBytes?: number;
+  /** Where a refusal of a missing token says the tokens are set (a service names its configuration keys). */
+  tokenHints?: { outgoingWebhook: string; slash: string };
 }
 
 export const DEFAULT_ACTION_TTL_MS = 30 * 24 * 3600_000;
@@ -89,6 +91,7 @@ export class HttpSource implements Source {
       tokens: withStoredTokens(this.options.tokens ?? {}, await readIntegrationTokens(store.kv)),
       actionSecret: secret,
       bodyLimitBytes: this.options.bodyLimitBytes,
+      tokenHints: this.options.tokenHints,
       logger: host.logger,
       handlers: {
         outgoingWebhook: (payload) => this.onOutgoingWebhook(host, payload),

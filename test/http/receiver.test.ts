@@ -81,7 +81,7 @@ describe("HTTP receiver: every request is checked before any work", () => {
     const bare = await startHarness({ bot: { logger: quiet, http: { listen: "127.0.0.1:0" } }, setup: () => undefined });
     try {
       const hook = await replay(bare.httpUrl, ROUTES.outgoingWebhook, hookForm, { "<token>": HOOK_TOKEN });
-      expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set http.outgoing_webhook_tokens (or run mmbot setup)" } });
+      expect(hook).toMatchObject({ status: 401, body: { error: "outgoing webhooks are not enabled: set the HTTP source's tokens.outgoingWebhook" } });
       const click = await post(routeUrls.action(bare.httpUrl, "done"), { user_id: "u", channel_id: "c", post_id: "p", context: {} });
       // no secret configured: the bot made one, so an unsigned click is refused for its signature
       expect(click).toMatchObject({ status: 403, body: { error: expect.stringMatching(/signature/) } });

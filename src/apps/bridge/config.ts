@@ -19,28 +19,29 @@ const allowEntry = z.string().superRefine((entry, ctx) => {
 /** One `[[bridge]]` entry of mmbot.toml: a chat command that runs a program. */
 export const bridgeSchema = z
   .strictObject({
-    /** For messages and logs; defaults to the command word (or the slash command, or the trigger word). */
-    name: z.string().regex(word, "expected a short name of letters, digits, _ . -").optional(),
-    /** The command word: `@bot <command> …`. */
-    command: z.string().regex(word, "expected one word of letters, digits, _ . - (the text after @bot)").optional(),
-    /** A slash command, `/deploy …`, received over HTTP (needs `[http]` with `slash_tokens`). */
-    slash: z.string().regex(/^\/[a-z0-9][a-z0-9_.-]*$/i, 'expected "/" then one word of letters, digits, _ . - (e.g. "/deploy")').optional(),
-    /** An outgoing webhook's trigger word, `deploy …` (needs `[http]` with `outgoing_webhook_tokens`). */
-    trigger_word: z.string().regex(/^\S+$/, 'expected one word without spaces (e.g. "deploy" or "!deploy")').optional(),
+    name: z.string().regex(word, "expected a short name of letters, digits, _ . -").optional().describe("For messages and logs; default: the command word (or the slash command, or the trigger word)."),
+    command: z.string().regex(word, "expected one word of letters, digits, _ . - (the text after @bot)").optional().describe("The command word: @bot <command> …"),
+    slash: z
+      .string()
+      .regex(/^\/[a-z0-9][a-z0-9_.-]*$/i, 'expected "/" then one word of letters, digits, _ . - (e.g. "/deploy")')
+      .optional()
+      .describe("A slash command, /deploy …, received over HTTP (needs [http] with slash_tokens)."),
+    trigger_word: z.string().regex(/^\S+$/, 'expected one word without spaces (e.g. "deploy" or "!deploy")').optional().describe("An outgoing webhook's trigger word, deploy … (needs [http] with outgoing_webhook_tokens)."),
     program: z
       .string()
       .min(1, "expected a program")
-      .refine((p) => isAbsolute(p) || !p.includes("/"), "expected an absolute path or a program name looked up on PATH"),
-    args: z.array(z.string()).default([]),
-    allow: z.array(allowEntry).default([]),
-    timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30),
-    cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional(),
-    env: z.record(z.string(), z.string()).default({}),
-    allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*"),
-    channels: z.array(z.string()).default([]),
-    max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1),
-    inline_max_bytes: z.number().int("expected a whole number").min(0, "expected 0 or more").default(32_768),
-    max_output_bytes: z.number().int("expected a whole number").min(1024, "expected at least 1024").default(1_048_576),
+      .refine((p) => isAbsolute(p) || !p.includes("/"), "expected an absolute path or a program name looked up on PATH")
+      .describe("The program to run: an absolute path or a name looked up on PATH (checked at start)."),
+    args: z.array(z.string()).default([]).describe("Fixed arguments, before the user's."),
+    allow: z.array(allowEntry).default([]).describe("Which user arguments pass: words for the first argument, /regex/ entries for any argument (matched whole); empty: no arguments."),
+    timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30).describe("How long a run may take; then the program's process group gets SIGTERM, and SIGKILL 2 s later."),
+    cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional().describe("The working directory; default: the bot's."),
+    env: z.record(z.string(), z.string()).default({}).describe("Environment variables besides PATH, HOME and LANG (the program gets nothing else)."),
+    allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*").describe("Who may run it, on top of policy.allowed_users."),
+    channels: z.array(z.string()).default([]).describe("Where it may run, on top of policy.channels; empty: wherever the bot answers."),
+    max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1).describe('Runs at once; a request beyond is answered "busy", not queued.'),
+    inline_max_bytes: z.number().int("expected a whole number").min(0, "expected 0 or more").default(32_768).describe("Output beyond this is attached as a file instead of posted in code blocks."),
+    max_output_bytes: z.number().int("expected a whole number").min(1024, "expected at least 1024").default(1_048_576).describe("At most this much of each stream is kept."),
   })
   .superRefine((bridge, ctx) => {
     if (bridge.command === undefined && bridge.slash === undefined && bridge.trigger_word === undefined) {
