@@ -3,6 +3,7 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
 import { ConfigError } from "./errors.js";
+import { LOG_FORMATS } from "./log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
@@ -56,7 +57,13 @@ const schema = z.strictObject({
       outgoing_webhooks: outgoingWebhooksSchema.default([]),
     })
     .optional(),
-  log: z.strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info") }).default({ level: "info" }),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      // auto: readable lines when stderr is a terminal, JSON lines otherwise
+      format: z.enum(LOG_FORMATS).default("auto"),
+    })
+    .default({ level: "info", format: "auto" }),
 });
 
 export type Config = z.output<typeof schema>;
@@ -84,6 +91,7 @@ const EXAMPLES: Record<string, string> = {
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
   "log.level": 'level = "info"',
+  "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };
@@ -141,6 +149,20 @@ function checkBridgeTriggers(config: Config, source: string): void {
       );
     }
   }
+}
+
+/**
+ * Checks one value of a `section.key` as the configuration would: the problem, or undefined when
+ * it is valid (for `mmbot init`, which asks for values one by one).
+ */
+export function checkValue(dotted: string, value: unknown): string | undefined {
+  const [section = "", key = ""] = dotted.split(".");
+  const sectionSchema = (schema.shape as Record<string, z.ZodType>)[section];
+  const inner = (sectionSchema as unknown as { def?: { innerType?: z.ZodType } } | undefined)?.def?.innerType;
+  const keySchema = inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
+  if (!keySchema) throw new Error(`checkValue: no configuration key ${dotted}`);
+  const result = keySchema.safeParse(value);
+  return result.success ? undefined : result.error.issues[0]?.message;
 }
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
