@@ -21,4 +21,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `mmbot doctor --json | head`: a reader that stops early is no error
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,4 +1,6 @@
 /** The `mmbot.toml` that `mmbot init` writes: the answers, with comments saying what each is. */
+import { addressKind } from "../setup/check.js";
+
 export interface InitAnswers {
   url: string;
   /** The bot's token, when known (given, or from MATTERMOST_BOT_TOKEN). */
@@ -30,7 +32,7 @@ export function renderInitFile(answers: InitAnswers): string {
     lines.push(
       "",
       "[http]   # Mattermost's slash commands, outgoing webhooks, buttons and dialogs reach the bot here",
-      'listen = "127.0.0.1:3000"   # where the bot listens; public_url leads here (e.g. through a reverse proxy)',
+      `listen = ${str(listenFor(answers.publicUrl))}   # where the bot listens; public_url leads here (e.g. through a reverse proxy)`,
       `public_url = ${str(answers.publicUrl)}`,
     );
   }
@@ -44,4 +46,11 @@ export function parseAllowedUsers(answer: string): string[] | "*" {
     .split(",")
     .map((name) => name.trim().replace(/^@/, ""))
     .filter(Boolean);
+}
+
+/** A public URL on this machine is where the bot listens; anything else is a proxy in front of port 3000. */
+function listenFor(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  if (addressKind(url.hostname) !== "loopback") return "127.0.0.1:3000";
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
 }

@@ -36,7 +36,9 @@ export class Prompter {
       this.muted = options.secret === true;
       const next = await this.lines.next();
       this.muted = false;
-      if (options.secret || !this.terminal) this.output.write("\n"); // what a terminal would have echoed
+      // what a terminal would have echoed: a transcript of answers from a pipe reads as a dialogue
+      if (!this.terminal) this.output.write(`${options.secret ? "(hidden)" : (next.value?.trim() ?? "")}\n`);
+      else if (options.secret) this.output.write("\n");
       if (next.done) throw new MmbotError("INIT_INPUT", `the input ended before an answer to "${question}" (without questions: mmbot init --yes with the answers as flags, see mmbot init --help)`);
       const answer = next.value.trim() || options.fallback || "";
       const problem = options.check?.(answer);
