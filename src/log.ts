@@ -18,7 +18,7 @@ export interface LoggerOptions {
 /** A logger on stderr: JSON lines, or one readable (coloured on a terminal) line per entry. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = { name: options.name ?? "mmbot", level: options.level ?? process.env.MMBOT_LOG_LEVEL ?? "info" };
-  return pino(settings, isPretty(options.format ?? "auto") ? prettyStderr() : pino.destination({ fd: 2, sync: false }));
+  return pino(settings, isPretty(options.format ?? "auto") ? prettyStderr() : jsonStderr());
 }
 
 /** Whether `format` gives readable lines here (auto: when stderr is a terminal). */
@@ -34,6 +34,30 @@ export function flushLog(logger: Logger): Promise<void> {
 /** A logger that drops everything, for tests and library users who bring none. */
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
+}
+
+/**
+ * JSON lines, written asynchronously (sonic-boom). Its own flush() calls back at once; this one
+ * waits until what is queued is written, so the CLI can print its lines after the log's.
+ */
+function jsonStderr(): DestinationStream & { flush(done: () => void): void } {
+  const stderr = pino.destination({ fd: 2, sync: false });
+  let pending = false;
+  stderr.on("drain", () => (pending = false)); // emitted each time the queue is written out
+  return {
+    write(line: string) {
+      pending = true;
+      stderr.write(line);
+    },
+    flush(done: () => void) {
+      if (!pending) return done();
+      const settled = () => {
+        stderr.off("drain", settled).off("error", settled);
+        done();
+      };
+      stderr.once("drain", settled).once("error", settled);
+    },
+  };
 }
 
 /**
