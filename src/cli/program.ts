@@ -1,6 +1,7 @@
 /**
  * The `mmbot` command line (commander): each command's options, help and examples. The actions
- * load their command's module only when it runs, so `mmbot start` loads nothing of the others.
+ * load their command's module only when it runs, so `mmbot start` loads nothing of the others
+ * (the chat UI, the doctor, init's prompts).
  */
 import { Command } from "@commander-js/extra-typings";
 import { UsageError } from "./usage-error.js";
@@ -37,7 +38,12 @@ export function buildProgram(version: string, exitWith: (code: number) => void):
     .description("run the todo bot (against the built-in sandbox when no server is configured)")
     .option("-c, --config <path>", CONFIG_HELP)
     .addHelpText("after", examples("mmbot start", "MATTERMOST_URL=https://chat.example.com MATTERMOST_BOT_TOKEN=… mmbot start", "mmbot start --config prod.toml"))
-    .action(async (flags, command) => run(command, async () => (await import("./start.js")).start((await import("./target.js")).loadCommandConfig(flags.config))));
+    .action(async (flags, command) =>
+      run(command, async () => {
+        const [{ start }, { loadCommandConfig }] = await Promise.all([import("./start.js"), import("./target.js")]);
+        return start(loadCommandConfig(flags.config));
+      }),
+    );
 
   program
     .command("chat")
