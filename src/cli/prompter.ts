@@ -26,6 +26,11 @@ export class Prompter {
     });
     this.rl = createInterface({ input, output: echo, terminal: this.terminal });
     this.lines = this.rl[Symbol.asyncIterator]();
+    // on a terminal readline takes Ctrl-C itself (and would only pause): stop, as the user asked
+    this.rl.on("SIGINT", () => {
+      output.write("\n");
+      process.exit(130);
+    });
   }
 
   /** Asks until `check` accepts the answer (it returns the problem, or undefined); Enter gives `fallback`. */
