@@ -53,7 +53,7 @@ export class WebSocketSource implements Source {
   /** Ready while connected; otherwise the state says why not. */
   readiness(): { ok: boolean; reason?: string } {
     const state = this.state;
-    return state === "connected" ? { ok: true } : { ok: false, reason: `the WebSocket is ${state.replace("_", " ")}` };
+    return state === "connected" ? { ok: true } : { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 
   /** The connection's state (`connected`, `reconnecting`, …), for health checks. */
