@@ -115,7 +115,7 @@ export class Bot extends Composer {
     for (const app of apps) await store.migrateApp(app);
     this.me = await this.client.getMe();
     const observer = this.observer;
-    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: observer?.posted && ((outcome) => observer.posted?.(outcome)) });
+    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
     for (const app of apps) {
       for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
       await app.start({ store, client: this.client, logger: this.logger, me: this.me, observer });

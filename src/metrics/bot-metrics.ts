@@ -1,7 +1,8 @@
 /**
  * The bot's metrics in Prometheus form (prom-client): an observer of the bot (src/bot/observer.ts)
  * that counts what it is told, on a registry of its own, so several bots in one process (or
- * tests) never share counters. Names start with `mmbot_`.
+ * tests) never share counters. Names start with `mmbot_`. One per bot: it reads the store and
+ * the readiness of the bot that attached last.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
 import type { Envelope } from "../bot/envelope.js";
