@@ -1,6 +1,7 @@
 /**
- * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket, and
- * the HTTP receiver with an `[http]` section) and the apps (the bridges, then the todo bot). The
+ * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket or
+ * polling, as `mattermost.transport` says, and the HTTP receiver with an `[http]` section) and
+ * the apps (the bridges, then the todo bot). The
  * service layer, unlike the library, may name configuration keys in what it says.
  */
 import { bridge } from "../apps/bridge/index.js";
@@ -11,7 +12,9 @@ import type { BotTexts } from "../bot/texts.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { openStore, type AppMigrations, type Store } from "../store/index.js";
+import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
+import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
 
 /** What the service says where the library would not name a key. */
@@ -31,6 +34,14 @@ export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSource
     actionSecret: http.action_secret,
     tokenHints: serviceTokenHints,
   };
+}
+
+/** The source `mattermost.transport` names: the WebSocket, REST polling, or the one that switches between them. */
+export function mattermostSource(mattermost: Config["mattermost"]): Source {
+  const polling = { intervalMs: mattermost.polling_interval_ms };
+  if (mattermost.transport === "websocket") return new WebSocketSource();
+  if (mattermost.transport === "polling") return new PollingSource(polling);
+  return new AutoSource({ polling });
 }
 
 /** The apps `mmbot start` installs whatever the configuration (for `mmbot doctor`'s look at the store). */
@@ -87,6 +98,6 @@ export function botFromConfig(
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
   bot.use(todo());
   const httpSource = httpOptions && new HttpSource(httpOptions);
-  const sources: Source[] = [new WebSocketSource(), ...(httpSource ? [httpSource] : [])];
+  const sources: Source[] = [mattermostSource(config.mattermost), ...(httpSource ? [httpSource] : [])];
   return { bot, sources, http: httpSource };
 }
