@@ -27,6 +27,8 @@ export type { HttpHandler, NodeHandler, FetchHandler } from "./http/receiver.js"
 export type { Source, SourceHost } from "./bot/source.js";
 export { WebSocketSource, type WebSocketSourceOptions } from "./sources/websocket.js";
 export { HttpSource, type HttpSourceOptions } from "./sources/http.js";
+export { PollingSource, type PollingSourceOptions, type PollingRound } from "./sources/polling.js";
+export { AutoSource, type AutoSourceOptions, type AutoMode } from "./sources/auto.js";
 
 // Talking to Mattermost directly
 export { MattermostClient } from "./mattermost/rest.js";

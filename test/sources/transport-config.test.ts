@@ -1,0 +1,29 @@
+/** `mattermost.transport` and `mattermost.polling_interval_ms`: read, checked, and wired to the source `mmbot start` uses. */
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { mattermostSource } from "../../src/service/bot-from-config.js";
+import { AutoSource } from "../../src/sources/auto.js";
+import { PollingSource } from "../../src/sources/polling.js";
+import { WebSocketSource } from "../../src/sources/websocket.js";
+
+const load = (env: NodeJS.ProcessEnv) => loadConfig({ path: "/nonexistent/mmbot.toml", env });
+
+describe("mattermost.transport", () => {
+  it("defaults to auto every 2000 ms", () => {
+    const { mattermost } = load({});
+    expect(mattermost).toMatchObject({ transport: "auto", polling_interval_ms: 2000 });
+    expect(mattermostSource(mattermost)).toBeInstanceOf(AutoSource);
+  });
+
+  it("is set by the environment, and picks the source", () => {
+    const polling = load({ MATTERMOST_TRANSPORT: "polling", MATTERMOST_POLLING_INTERVAL_MS: "500" }).mattermost;
+    expect(polling).toMatchObject({ transport: "polling", polling_interval_ms: 500 });
+    expect(mattermostSource(polling)).toBeInstanceOf(PollingSource);
+    expect(mattermostSource(load({ MMBOT_MATTERMOST_TRANSPORT: "websocket" }).mattermost)).toBeInstanceOf(WebSocketSource);
+  });
+
+  it("names the key, the variable and an example for a bad value", () => {
+    expect(() => load({ MATTERMOST_TRANSPORT: "sse" })).toThrow(/mattermost\.transport = "sse".*\(env MATTERMOST_TRANSPORT\)\n  example: transport = "polling"/s);
+    expect(() => load({ MATTERMOST_POLLING_INTERVAL_MS: "10" })).toThrow(/mattermost\.polling_interval_ms = "10".*200.*\n  example: polling_interval_ms = 2000/s);
+  });
+});
