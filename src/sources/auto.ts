@@ -74,8 +74,8 @@ export class AutoSource implements Source {
     if (state === "connected" && this.polling) {
       this.enqueue(async () => {
         if (this.wsState !== "connected" || !this.polling) return;
-        this.host!.logger.info("auto: the WebSocket works again; polling stops");
-        await this.stopPolling();
+        this.host!.logger.info("auto: the WebSocket works again; polling stops after one last round");
+        await this.stopPolling({ handOver: true });
       });
     }
     if (state !== "reconnecting" || this.polling) return;
@@ -96,10 +96,11 @@ export class AutoSource implements Source {
     this.switching = this.switching.then(step).catch((error: unknown) => this.host?.logger.error({ err: error }, "auto: switching transport failed"));
   }
 
-  private async stopPolling(): Promise<void> {
+  /** `handOver`: a last round first, for what was posted before the WebSocket connected. */
+  private async stopPolling(options: { handOver?: boolean } = {}): Promise<void> {
     const polling = this.polling;
     this.polling = undefined;
-    await polling?.stop();
+    await (options.handOver ? polling?.handOver() : polling?.stop());
     await this.pollingLive;
     this.pollingLive = undefined;
   }

@@ -44,6 +44,8 @@ export class PollingSource implements Source {
   private host: SourceHost | undefined;
   private cursorStore: CatchUpCursor | undefined;
   private running = false;
+  /** Set by handOver(): no round is scheduled any more. */
+  private handingOver = false;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<PollingRound> | undefined;
   private teams: { list: Team[]; at: number } | undefined;
@@ -86,6 +88,18 @@ export class PollingSource implements Source {
     this.schedule(this.intervalMs);
   }
 
+  /**
+   * One last round, then stop: for a source that is live already (the WebSocket, connected) to
+   * take over with nothing posted before it connected left unread.
+   */
+  async handOver(): Promise<void> {
+    this.handingOver = true;
+    clearTimeout(this.timer);
+    await this.round;
+    if (this.running) await this.runRound();
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
@@ -100,20 +114,26 @@ export class PollingSource implements Source {
 
   /** The interval is between the starts of rounds: a slow round is followed at once, never overlapped. */
   private schedule(delayMs: number): void {
-    if (!this.running) return;
+    if (!this.running || this.handingOver) return;
     this.timer = setTimeout(() => {
+      if (this.handingOver) return;
       const started = Date.now();
       void this.runRound().then(() => this.schedule(Math.max(0, this.intervalMs - (Date.now() - started))));
     }, delayMs);
   }
 
   private runRound(): Promise<PollingRound> {
+    const logger = this.host!.logger;
     const round = this.poll().catch((error: unknown): PollingRound => {
-      this.host!.logger.warn({ err: error }, "polling: cannot list the bot's channels; trying again next round");
+      // once per outage, not once per round
+      if (this.lastRound?.ok !== false) logger.warn({ err: error }, "polling: cannot list the bot's channels; trying again every round");
       return { requests: 0, read: 0, handed: 0, ok: false };
     });
     this.round = round;
-    return round.then((r) => (this.lastRound = r));
+    return round.then((r) => {
+      if (r.ok && this.lastRound?.ok === false) logger.info("polling: the server answers again");
+      return (this.lastRound = r);
+    });
   }
 
   private async poll(): Promise<PollingRound> {

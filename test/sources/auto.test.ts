@@ -73,6 +73,24 @@ describe("AutoSource against the sandbox", () => {
     }
   });
 
+  it("reads once more when handing over, so a post made just before a first WebSocket connection is answered", async () => {
+    let auto!: AutoSource;
+    const h = await startHarness({
+      bot: (sandbox) => {
+        sandbox.setWebSocketAvailable(false);
+        return {};
+      },
+      // a long interval: the next round would come long after the socket took over
+      mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs: 10_000 } })),
+    });
+    harnesses.push(h);
+    expect(auto.mode).toBe("polling");
+    const post = h.say("alice", h.seed.channels.ops.id, "@todobot add just before the switch");
+    h.sandbox.setWebSocketAvailable(true);
+    await until(() => auto.mode === "websocket", "the WebSocket");
+    expect((await h.replyTo(post, { timeoutMs: 2_000 })).message).toMatch(/Added #1: just before the switch/);
+  });
+
   it("stops polling once the WebSocket is back: no listing of channels while it is connected", async () => {
     let auto!: AutoSource;
     const h = await startHarness({
