@@ -179,7 +179,7 @@ async function checkAllowedUsers(client: MattermostClient, allowed: Config["poli
 
 /** The WebSocket, as `mattermost.transport` needs it: polling does without, auto falls back to polling. */
 async function checkTransport(mattermost: Config["mattermost"], target: DoctorTarget): Promise<CheckResult> {
-  if (mattermost.transport === "polling") return { ok: true, label: `mattermost.transport = "polling": the bot polls every ${mattermost.polling_interval_ms} ms (no WebSocket needed)` };
+  if (mattermost.transport === "polling") return { name: "transport", ok: true, label: `mattermost.transport = "polling": the bot polls every ${mattermost.polling_interval_ms} ms (no WebSocket needed)` };
   const result = await checkWebSocket(target);
   if (result.ok || mattermost.transport === "websocket") return result;
   return { ...result, warn: true, fix: `${result.fix}; until then mattermost.transport = "auto" polls every ${mattermost.polling_interval_ms} ms (set transport = "polling" to skip the WebSocket)` };
