@@ -152,13 +152,13 @@ export class OpenAiTestServer {
     for (const [i, chunk] of chunks.entries()) {
       if (res.destroyed) return;
       if (reply.stallAfter === i) return; // never ends: the client must give up or abort
-      if (reply.resetAfter === i) return void res.socket?.destroy();
+      if (reply.resetAfter === i) return reset(res);
       if (i > 0) await sleep(reply.delayMs ?? 0);
       record.firstChunkAt ??= Date.now();
       send({ content: chunk });
     }
     if (reply.stallAfter !== undefined && reply.stallAfter >= chunks.length) return;
-    if (reply.resetAfter !== undefined && reply.resetAfter >= chunks.length) return void res.socket?.destroy();
+    if (reply.resetAfter !== undefined && reply.resetAfter >= chunks.length) return reset(res);
     for (const [index, call] of (reply.toolCalls ?? []).entries()) {
       send({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] });
     }
@@ -170,6 +170,12 @@ export class OpenAiTestServer {
 function sendError(res: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ error: { message, type: status === 401 ? "invalid_request_error" : "server_error", code: code ?? null } }));
+}
+
+/** Lets what was written reach the client, then drops the connection. */
+async function reset(res: ServerResponse): Promise<void> {
+  await sleep(50);
+  res.socket?.destroy();
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,104 @@
+import { App } from "../../bot/app.js";
+import type { MessageContext, ReactionContext } from "../../bot/context.js";
+import { streamReply } from "../../bot/stream-reply.js";
+import { answerText, type AnswerSettings } from "./answer.js";
+import { isCommand } from "./history.js";
+import { Threads } from "./threads.js";
+
+export { listModels } from "./model-client.js";
+export { ModelError } from "./model-error.js";
+export type { ChatMessage } from "./model-client.js";
+
+export interface AgentOptions {
+  /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
+  url: string;
+  model: string;
+  /** Sent as `Authorization: Bearer …`; never logged or shown. Absent: no header. */
+  apiKey?: string;
+  systemPrompt?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** No first token, or no progress, for this long: the answer fails as timed out (default 120 s). */
+  timeoutMs?: number;
+  /** Older turns are dropped first to stay under this estimate (default 6000). */
+  historyMaxTokens?: number;
+  /** After a mention the bot follows the thread for this long after its last message (default 60). */
+  followThreadsMinutes?: number;
+  /** Usernames or ids who may reach the model, on top of the bot's policy (default everyone). */
+  allowedUsers?: "*" | string[];
+  /** Channel names or ids where the agent answers, on top of the policy (default everywhere). */
+  channels?: string[];
+  /** The time between two edits of a streamed answer (default 1000 ms). */
+  editIntervalMs?: number;
+  /** How often "typing…" is repeated until the first text (default 3000 ms). */
+  typingIntervalMs?: number;
+  fetch?: typeof fetch;
+}
+
+const STOP_EMOJI = "octagonal_sign";
+
+/**
+ * The agent: a Mattermost thread is a conversation with an AI model, streamed as it is written.
+ * A mention or a DM starts it; the bot then follows the thread without a mention until it is idle
+ * for `followThreadsMinutes` or someone writes `!leave`. `!stop` or a 🛑 reaction stops an answer.
+ * @example bot.use(agent({ url: "http://127.0.0.1:8080/v1", model: "qwen2.5-7b-instruct" }))
+ */
+export function agent(options: AgentOptions): App {
+  const app = new App({ name: "agent" });
+  const settings: AnswerSettings = {
+    endpoint: {
+      url: options.url,
+      model: options.model,
+      apiKey: options.apiKey,
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      fetch: options.fetch,
+    },
+    systemPrompt: options.systemPrompt ?? "",
+    historyMaxTokens: options.historyMaxTokens ?? 6_000,
+  };
+  const threads = new Threads((options.followThreadsMinutes ?? 60) * 60_000, () => undefined);
+  const allowed = (ctx: MessageContext) => {
+    const users = options.allowedUsers ?? "*";
+    const inChannel = !options.channels?.length || ctx.isDirect || options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name);
+    const byUser = users === "*" || users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name));
+    return inChannel && byUser;
+  };
+
+  app.on("message", async (ctx, next) => {
+    const root = ctx.rootId;
+    const following = ctx.post.root_id !== "" && threads.isFollowing(root);
+    if (!ctx.isMention && !following) return next();
+    if (!allowed(ctx)) return next();
+    const text = ctx.text.trim();
+    if (isCommand(text)) {
+      if (/^!stop/i.test(text)) threads.stopThread(root);
+      else {
+        threads.leave(root);
+        threads.stopThread(root);
+        await ctx.client.createPost({ channel_id: ctx.channelId, root_id: root, message: "_Leaving this thread. Mention me to bring me back._" });
+      }
+      return;
+    }
+    threads.touch(root);
+    const question = ctx.post;
+    threads.enqueue(root, question.id, async (run) => {
+      const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root };
+      const chunks = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
+      await streamReply(chunks, target, {
+        editIntervalMs: options.editIntervalMs,
+        typingIntervalMs: options.typingIntervalMs ?? 3_000,
+        typing: () => ctx.client.sendTyping(ctx.me.id, ctx.channelId, root),
+        onPost: (post) => threads.addPost(run, post.id),
+      });
+      threads.touch(root);
+    });
+  });
+
+  app.on("reaction", async (ctx: ReactionContext, next) => {
+    if (ctx.added && ctx.emoji === STOP_EMOJI && threads.stopByPost(ctx.postId)) return;
+    return next();
+  });
+  return app;
+}

@@ -1,0 +1,95 @@
+/**
+ * The threads the agent is in: which it follows (until idle or `!leave`), the answer running in
+ * each, and the answers queued behind it. The pipeline runs a channel's posts in order, so the
+ * agent does not answer inside its handler: a long answer would hold up `!stop` and every other
+ * thread of the channel. Each thread has its own queue here instead; threads run side by side.
+ */
+
+export interface Run {
+  readonly root: string;
+  readonly controller: AbortController;
+  /** The question and the answer's posts: a 🛑 on any of them stops the run. */
+  readonly posts: Set<string>;
+}
+
+export class Threads {
+  private readonly lastActivity = new Map<string, number>();
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly active = new Map<string, Run>();
+  private readonly byPost = new Map<string, Run>();
+  private readonly all = new Set<Promise<void>>();
+
+  constructor(
+    private readonly followMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The bot answers the thread's posts without a mention. */
+  isFollowing(root: string, now = Date.now()): boolean {
+    const last = this.lastActivity.get(root);
+    if (last === undefined) return false;
+    if (now - last < this.followMs) return true;
+    this.lastActivity.delete(root);
+    return false;
+  }
+
+  /** A message in the thread: following goes on for `followMs` from now. */
+  touch(root: string, now = Date.now()): void {
+    this.lastActivity.set(root, now);
+  }
+
+  leave(root: string): void {
+    this.lastActivity.delete(root);
+  }
+
+  /** Queues `work` behind the thread's running answer; resolves when it is queued, not done. */
+  enqueue(root: string, question: string, work: (run: Run) => Promise<void>): void {
+    const previous = this.tails.get(root) ?? Promise.resolve();
+    const task = previous.then(async () => {
+      const run: Run = { root, controller: new AbortController(), posts: new Set([question]) };
+      this.active.set(root, run);
+      this.byPost.set(question, run);
+      try {
+        await work(run);
+      } finally {
+        this.active.delete(root);
+        for (const id of run.posts) this.byPost.delete(id);
+      }
+    });
+    const settled = task.catch(this.onError);
+    this.tails.set(root, settled);
+    this.all.add(settled);
+    void settled.then(() => {
+      this.all.delete(settled);
+      if (this.tails.get(root) === settled) this.tails.delete(root);
+    });
+  }
+
+  /** A post of the answer, so that a reaction on it finds the run. */
+  addPost(run: Run, postId: string): void {
+    run.posts.add(postId);
+    this.byPost.set(postId, run);
+  }
+
+  /** Stops the thread's running answer; false when none runs. */
+  stopThread(root: string): boolean {
+    return this.stop(this.active.get(root));
+  }
+
+  /** Stops the answer whose question or answer post this is; false when none. */
+  stopByPost(postId: string): boolean {
+    return this.stop(this.byPost.get(postId));
+  }
+
+  /** Stops every answer (the bot is going away) and waits for them to end. */
+  async stopAll(): Promise<void> {
+    for (const run of this.active.values()) this.stop(run);
+    while (this.all.size > 0) await Promise.all([...this.all]);
+  }
+
+  private stop(run: Run | undefined): boolean {
+    if (!run || run.controller.signal.aborted) return false;
+    run.controller.abort();
+    return true;
+  }
+}
