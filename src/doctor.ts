@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import type { Config } from "./config.js";
+import { agentApiKey, type Config } from "./config.js";
 import { MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
@@ -7,6 +7,7 @@ import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tok
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
 import { serviceApps } from "./service/bot-from-config.js";
+import { checkAgentEndpoint } from "./service/agent-check.js";
 
 export interface DoctorTarget {
   url: string;
@@ -63,6 +64,7 @@ export async function runDoctor(config: Config, target: DoctorTarget, print: (li
     for (const r of checkPublicUrl(config.http, target.url)) report(r);
     if (config.http.public_url) report(await checkHealthz(config.http.public_url));
   }
+  if (config.agent) report(await checkAgentEndpoint(config.agent, agentApiKey(config)));
   report(await checkStore(config.store.url));
   const failed = results.filter((r) => !r.ok && !r.warn).length;
   const warned = results.filter((r) => r.warn).length;

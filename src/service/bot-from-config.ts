@@ -1,14 +1,15 @@
 /**
  * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket, and
- * the HTTP receiver with an `[http]` section) and the apps (the bridges, then the todo bot). The
+ * the HTTP receiver with an `[http]` section) and the apps (the bridges, the todo bot, the agent). The
  * service layer, unlike the library, may name configuration keys in what it says.
  */
+import { agent } from "../apps/agent/index.js";
 import { bridge } from "../apps/bridge/index.js";
 import { todo } from "../apps/todo/index.js";
 import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
-import type { Config } from "../config.js";
+import { agentApiKey, type Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { openStore, type AppMigrations, type Store } from "../store/index.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
@@ -50,6 +51,23 @@ export async function openServiceStore(url: string): Promise<Store> {
   return store;
 }
 
+/** The `[agent]` section as the agent app. */
+export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: string | undefined) {
+  return agent({
+    url: section.url,
+    model: section.model,
+    apiKey,
+    systemPrompt: section.system_prompt,
+    temperature: section.temperature,
+    maxTokens: section.max_tokens,
+    timeoutMs: section.timeout_seconds * 1000,
+    historyMaxTokens: section.history_max_tokens,
+    followThreadsMinutes: section.follow_threads_minutes,
+    allowedUsers: section.allowed_users,
+    channels: section.channels,
+  });
+}
+
 export interface ServiceBot {
   bot: Bot;
   sources: Source[];
@@ -85,7 +103,9 @@ export function botFromConfig(
     texts: serviceTexts,
   });
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
-  bot.use(todo());
+  // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
+  bot.use(todo({ wordOnly: config.agent !== undefined }));
+  if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));
   const httpSource = httpOptions && new HttpSource(httpOptions);
   const sources: Source[] = [new WebSocketSource(), ...(httpSource ? [httpSource] : [])];
   return { bot, sources, http: httpSource };
