@@ -226,6 +226,17 @@ describe("the agent app", () => {
     expect(h.botPostsInThread(question)).toEqual([]);
   });
 
+  it("ends a running answer when the bot stops: the text so far lands, marked stopped", async () => {
+    model.next({ chunks: ["halfway", " there"], stallAfter: 1 });
+    const question = h.say("alice", ops(), "@todobot a long one");
+    await answerMatching(question, /^halfway$/);
+    const request = model.chats.at(-1)!;
+    await h.restartBot();
+    expect(request.aborted).toBe(true);
+    expect(h.botPostsInThread(question).map((p) => p.message)).toEqual(["halfway\n\n_(stopped)_"]);
+    await answerMatching(h.say("alice", ops(), "@todobot back?"), /You said: alice: back\?/); // the new bot answers
+  });
+
   it("never writes the API key to the log", () => {
     const log = logLines.join("");
     expect(log).toContain("agent: the model request failed"); // the failures above were logged

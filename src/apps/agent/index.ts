@@ -1,6 +1,7 @@
 import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
 import { streamReply } from "../../bot/stream-reply.js";
+import type { Logger } from "../../log.js";
 import { answerText, type AnswerSettings } from "./answer.js";
 import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
@@ -44,7 +45,16 @@ const STOP_EMOJI = "octagonal_sign";
  * @example bot.use(agent({ url: "http://127.0.0.1:8080/v1", model: "qwen2.5-7b-instruct" }))
  */
 export function agent(options: AgentOptions): App {
-  const app = new App({ name: "agent" });
+  let logger: Logger | undefined;
+  const threads = new Threads((options.followThreadsMinutes ?? 60) * 60_000, (error) => logger?.error({ err: error }, "agent: an answer could not be posted"));
+  const app = new App({
+    name: "agent",
+    start: (runtime) => {
+      logger = runtime.logger;
+    },
+    // a stopping bot ends the answers still running: their text so far lands, marked stopped
+    stop: () => threads.stopAll(),
+  });
   const settings: AnswerSettings = {
     endpoint: {
       url: options.url,
@@ -58,7 +68,6 @@ export function agent(options: AgentOptions): App {
     systemPrompt: options.systemPrompt ?? "",
     historyMaxTokens: options.historyMaxTokens ?? 6_000,
   };
-  const threads = new Threads((options.followThreadsMinutes ?? 60) * 60_000, () => undefined);
   const allowed = (ctx: MessageContext) => {
     const users = options.allowedUsers ?? "*";
     const inChannel = !options.channels?.length || ctx.isDirect || options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name);

@@ -18,6 +18,7 @@ export class Threads {
   private readonly active = new Map<string, Run>();
   private readonly byPost = new Map<string, Run>();
   private readonly all = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(
     private readonly followMs: number,
@@ -47,6 +48,7 @@ export class Threads {
     const previous = this.tails.get(root) ?? Promise.resolve();
     const task = previous.then(async () => {
       const run: Run = { root, controller: new AbortController(), posts: new Set([question]) };
+      if (this.closing) run.controller.abort(); // the bot is stopping: queued answers end at once
       this.active.set(root, run);
       this.byPost.set(question, run);
       try {
@@ -83,6 +85,7 @@ export class Threads {
 
   /** Stops every answer (the bot is going away) and waits for them to end. */
   async stopAll(): Promise<void> {
+    this.closing = true;
     for (const run of this.active.values()) this.stop(run);
     while (this.all.size > 0) await Promise.all([...this.all]);
   }
