@@ -45,6 +45,22 @@ describe("the agent app", () => {
             followThreadsMinutes: 60,
             allowedUsers: ["alice", "bob"],
             editIntervalMs: 200,
+            maxToolRounds: 2,
+            tools: [
+              {
+                name: "weather",
+                description: "The weather in a city",
+                parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+                run: (args) => {
+                  if (args.city === "Atlantis") throw new Error("no such city");
+                  return `sunny, 21 °C in ${String(args.city)}`;
+                },
+              },
+            ],
+            transformHistory: (messages, question) => (question.message.includes("with-context") ? [...messages, { role: "system", content: "Today is Tuesday." }] : messages),
+            transformAnswer: async function* (pieces, question) {
+              for await (const piece of pieces) yield question.message.includes("shout") ? piece.toUpperCase() : piece;
+            },
             typingIntervalMs: 250,
             // the endpoint's address made unreachable on demand: a real refused connection
             fetch: (input, init) => fetch(unreachable ? "http://127.0.0.1:9/v1/chat/completions" : input, init),
@@ -235,6 +251,36 @@ describe("the agent app", () => {
     expect(request.aborted).toBe(true);
     expect(h.botPostsInThread(question).map((p) => p.message)).toEqual(["halfway\n\n_(stopped)_"]);
     await answerMatching(h.say("alice", ops(), "@todobot back?"), /You said: alice: back\?/); // the new bot answers
+  });
+
+  it("runs the model's tool calls and sends the results back, each step a line of its own", async () => {
+    model.next({ chunks: ["Let me check."], toolCalls: [{ id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }] }, { chunks: ["It is sunny in Paris."] });
+    const question = h.say("alice", ops(), "@todobot weather in Paris?");
+    await answerMatching(question, /^Let me check\.\n\n_Using the tool weather…_\n\nIt is sunny in Paris\.$/);
+    const [first, second] = model.chats.slice(-2);
+    expect(first!.body.tools).toEqual([{ type: "function", function: { name: "weather", description: "The weather in a city", parameters: expect.objectContaining({ required: ["city"] }) } }]);
+    expect(second!.body.messages!.slice(-2)).toEqual([
+      { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "call_1", content: "sunny, 21 °C in Paris" },
+    ]);
+  });
+
+  it("tells the model when a tool fails, and ends after the bounded rounds", async () => {
+    model.next({ toolCalls: [{ id: "c1", name: "weather", arguments: '{"city":"Atlantis"}' }] }, { chunks: ["Atlantis is not a city."] });
+    const failing = h.say("alice", ops(), "@todobot weather in Atlantis?");
+    await answerMatching(failing, /Atlantis is not a city\.$/);
+    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "tool", tool_call_id: "c1", content: "error: no such city" });
+
+    const call = { toolCalls: [{ id: "c", name: "weather", arguments: '{"city":"Rome"}' }] };
+    model.next(call, call, call);
+    const looping = h.say("alice", ops(), "@todobot loop forever");
+    await answerMatching(looping, /⚠️ I stopped after 2 rounds of tool calls/);
+  });
+
+  it("lets the developer change the history sent and the answer streamed", async () => {
+    const question = h.say("alice", ops(), "@todobot shout with-context please");
+    await answerMatching(question, /^YOU SAID: /);
+    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "system", content: "Today is Tuesday." });
   });
 
   it("never writes the API key to the log", () => {

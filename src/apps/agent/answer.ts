@@ -8,13 +8,19 @@ import type { Logger } from "../../log.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Post, UserProfile } from "../../mattermost/types.js";
 import { buildHistory } from "./history.js";
-import { streamChat, type ModelEndpoint } from "./model-client.js";
+import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
+import { runToolCall, toolSpecs, type AgentTool } from "./tools.js";
 
 export interface AnswerSettings {
   endpoint: ModelEndpoint;
   systemPrompt: string;
   historyMaxTokens: number;
+  tools: readonly AgentTool[];
+  /** Rounds of tool calls before the answer is ended. */
+  maxToolRounds: number;
+  /** A last change to what is sent (after the budget cut). */
+  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
 }
 
 export interface AnswerInput {
@@ -29,17 +35,39 @@ export interface AnswerInput {
 
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
+  const specs = toolSpecs(settings.tools);
   let produced = false;
   let dropExtra = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       const { messages, dropped } = await history(input, dropExtra);
-      logger.info({ model: settings.endpoint.model, turns: messages.length, dropped, attempt }, "agent: asking the model");
-      for await (const piece of streamChat(settings.endpoint, messages, signal)) {
-        produced = true;
-        yield piece;
+      for (let round = 0; ; round++) {
+        logger.info({ model: settings.endpoint.model, turns: messages.length, dropped, attempt, round }, "agent: asking the model");
+        let text = "";
+        let calls: ToolCall[] = [];
+        for await (const event of streamChat(settings.endpoint, messages, signal, specs)) {
+          if ("toolCalls" in event) calls = event.toolCalls;
+          else {
+            produced = true;
+            text += event.text;
+            yield event.text;
+          }
+        }
+        if (calls.length === 0) return;
+        if (round >= settings.maxToolRounds) {
+          yield `${produced ? "\n\n" : ""}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
+          return;
+        }
+        messages.push({ role: "assistant", content: text || null, tool_calls: calls });
+        for (const call of calls) {
+          // a tool step is a line of its own, after what is already written
+          yield `${produced ? "\n\n" : ""}_Using the tool ${call.function.name}…_\n\n`;
+          produced = true;
+          const context = { userId: input.question.user_id, channelId: input.question.channel_id, rootId: input.root, signal };
+          messages.push({ role: "tool", tool_call_id: call.id, content: await runToolCall(settings.tools, call, context, logger) });
+          if (signal.aborted) throw new StoppedError();
+        }
       }
-      return;
     } catch (error) {
       if (error instanceof StoppedError || signal.aborted) {
         logger.info({ produced }, "agent: the answer was stopped");
@@ -68,7 +96,8 @@ async function history(input: AnswerInput, dropExtra: number) {
   for (const id of new Set(posts.map((p) => p.user_id))) {
     names.set(id, await client.getUser(id).then((u) => u.username, () => id));
   }
-  return buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, maxTokens: settings.historyMaxTokens, dropExtra });
+  const built = buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, maxTokens: settings.historyMaxTokens, dropExtra });
+  return settings.transformHistory ? { ...built, messages: await settings.transformHistory(built.messages, question) } : built;
 }
 
 /** The error as logged: its message, with the key (if a provider echoed it) blanked out. */

@@ -22,11 +22,12 @@ export interface HistoryInput {
 }
 
 /** Lines the bot adds about its own answer, not part of what it said. */
-const NOTICE = /^(⚠️ .*|_\(stopped\)_|_Leaving this thread\..*_)$/;
+const NOTICE = /^(⚠️ .*|_\(stopped\)_|_Leaving this thread\..*_|_Using the tool .*…_)$/;
 
 /** A rough token count (about four characters a token, and a few per message). */
 export function estimateTokens(message: ChatMessage): number {
-  return Math.ceil(message.content.length / 4) + 4;
+  const calls = "tool_calls" in message ? JSON.stringify(message.tool_calls).length : 0;
+  return Math.ceil(((message.content ?? "").length + calls) / 4) + 4;
 }
 
 export function buildHistory(input: HistoryInput): { messages: ChatMessage[]; dropped: number } {

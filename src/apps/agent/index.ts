@@ -2,13 +2,17 @@ import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
 import { streamReply } from "../../bot/stream-reply.js";
 import type { Logger } from "../../log.js";
+import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
+import type { ChatMessage } from "./model-client.js";
+import type { AgentTool } from "./tools.js";
 import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
 
 export { listModels } from "./model-client.js";
 export { ModelError } from "./model-error.js";
-export type { ChatMessage } from "./model-client.js";
+export type { ChatMessage, ToolCall } from "./model-client.js";
+export type { AgentTool, ToolCallContext } from "./tools.js";
 
 export interface AgentOptions {
   /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
@@ -33,6 +37,14 @@ export interface AgentOptions {
   editIntervalMs?: number;
   /** How often "typing…" is repeated until the first text (default 3000 ms). */
   typingIntervalMs?: number;
+  /** Tools the model may call; their results go back to it. */
+  tools?: AgentTool[];
+  /** Rounds of tool calls in one answer (default 4). */
+  maxToolRounds?: number;
+  /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
+  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
+  /** Changes the answer's text as it streams (it gets and gives text pieces). */
+  transformAnswer?: (pieces: AsyncIterable<string>, question: Post) => AsyncIterable<string>;
   fetch?: typeof fetch;
 }
 
@@ -67,6 +79,9 @@ export function agent(options: AgentOptions): App {
     },
     systemPrompt: options.systemPrompt ?? "",
     historyMaxTokens: options.historyMaxTokens ?? 6_000,
+    tools: options.tools ?? [],
+    maxToolRounds: options.maxToolRounds ?? 4,
+    transformHistory: options.transformHistory,
   };
   const allowed = (ctx: MessageContext) => {
     const users = options.allowedUsers ?? "*";
@@ -94,7 +109,8 @@ export function agent(options: AgentOptions): App {
     const question = ctx.post;
     threads.enqueue(root, question.id, async (run) => {
       const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root };
-      const chunks = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
+      const text = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
+      const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
       await streamReply(chunks, target, {
         editIntervalMs: options.editIntervalMs,
         typingIntervalMs: options.typingIntervalMs ?? 3_000,

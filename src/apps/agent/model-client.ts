@@ -6,10 +6,26 @@
 import { ModelError, StoppedError } from "./model-error.js";
 import { sseData } from "./sse.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+export type ChatMessage =
+  | { role: "system" | "user" | "assistant"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls: ToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+/** A call the model asks for, as the API spells it. */
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
 }
+
+/** A tool as the request announces it. */
+export interface ToolSpec {
+  type: "function";
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+/** What a stream gives: text as it comes, and at the end the tool calls asked for (if any). */
+export type ChatEvent = { text: string } | { toolCalls: ToolCall[] };
 
 export interface ModelEndpoint {
   /** The base URL, e.g. `http://127.0.0.1:8080/v1`. */
@@ -23,7 +39,7 @@ export interface ModelEndpoint {
   fetch?: typeof fetch;
 }
 
-export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<string> {
+export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage[], signal: AbortSignal, tools: ToolSpec[] = []): AsyncGenerator<ChatEvent> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal.addEventListener("abort", stop);
@@ -39,7 +55,7 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
   arm();
   let answered = false;
   try {
-    const body = { model: endpoint.model, messages, stream: true, temperature: endpoint.temperature, max_tokens: endpoint.maxTokens };
+    const body = { model: endpoint.model, messages, stream: true, temperature: endpoint.temperature, max_tokens: endpoint.maxTokens, tools: tools.length ? tools : undefined };
     const response = await (endpoint.fetch ?? fetch)(`${baseUrl(endpoint.url)}/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...authorization(endpoint.apiKey) },
@@ -49,14 +65,17 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
     if (!response.ok) throw await failureOf(response);
     if (!response.body) throw new ModelError("provider", "the endpoint answered without a body");
     answered = true;
+    const calls: ToolCall[] = [];
     for await (const data of sseData(response.body)) {
       arm();
-      if (data === "[DONE]") return;
+      if (data === "[DONE]") break;
       const event = parseEvent(data);
       if (event.error) throw new ModelError(isContextMessage(event.error.message) ? "context" : "provider", `the stream carried an error: ${event.error.message ?? "?"}`);
-      const content = event.choices?.[0]?.delta?.content;
-      if (content) yield content;
+      const delta = event.choices?.[0]?.delta;
+      if (delta?.content) yield { text: delta.content };
+      for (const part of delta?.tool_calls ?? []) addToolCallDelta(calls, part);
     }
+    if (calls.length) yield { toolCalls: calls };
   } catch (error) {
     if (signal.aborted) throw new StoppedError();
     if (timedOut) throw new ModelError("timeout", `no progress for ${endpoint.timeoutMs} ms`, {}, { cause: error });
@@ -91,9 +110,24 @@ function authorization(apiKey: string | undefined): Record<string, string> {
   return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
+interface ToolCallDelta {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
 interface StreamEvent {
-  choices?: { delta?: { content?: string | null } }[];
+  choices?: { delta?: { content?: string | null; tool_calls?: ToolCallDelta[] } }[];
   error?: { message?: string };
+}
+
+/** A tool call comes in pieces by index: the id and name first, the arguments in parts. */
+function addToolCallDelta(calls: ToolCall[], part: ToolCallDelta): void {
+  const index = part.index ?? calls.length;
+  const call = (calls[index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+  if (part.id) call.id = part.id;
+  if (part.function?.name) call.function.name += part.function.name;
+  if (part.function?.arguments) call.function.arguments += part.function.arguments;
 }
 
 function parseEvent(data: string): StreamEvent {
