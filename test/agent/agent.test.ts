@@ -7,6 +7,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agent } from "../../src/apps/agent/index.js";
+import { MattermostClient } from "../../src/mattermost/rest.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { until } from "../helpers/cli.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
@@ -281,6 +282,16 @@ describe("the agent app", () => {
     const question = h.say("alice", ops(), "@todobot shout with-context please");
     await answerMatching(question, /^YOU SAID: /);
     expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "system", content: "Today is Tuesday." });
+  });
+
+  it("puts text files attached to a question into its turn, marked with their names", async () => {
+    const alice = new MattermostClient({ url: h.sandbox.url, token: h.seed.users.alice.token });
+    const notes = await alice.uploadFile(ops(), "notes.txt", new TextEncoder().encode('{"not": "parsed"}\nline two'));
+    const image = await alice.uploadFile(ops(), "chart.png", new Uint8Array([137, 80, 78, 71]));
+    const question = await alice.createPost({ channel_id: ops(), message: "@todobot what do the notes say?", file_ids: [notes.id, image.id] });
+    await answerMatching(question, /You said:/);
+    const turn = model.chats.find((r) => lastUser(r).includes("what do the notes say"))!.body.messages!.at(-1)!.content;
+    expect(turn).toBe('alice: what do the notes say?\n\n--- file notes.txt ---\n{"not": "parsed"}\nline two\n--- end of notes.txt ---\n\n(attached: chart.png, not a text file: not read)');
   });
 
   it("never writes the API key to the log", () => {

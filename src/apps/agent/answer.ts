@@ -7,6 +7,7 @@
 import type { Logger } from "../../log.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Post, UserProfile } from "../../mattermost/types.js";
+import { attachedTexts } from "./files.js";
 import { buildHistory } from "./history.js";
 import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
@@ -96,7 +97,8 @@ async function history(input: AnswerInput, dropExtra: number) {
   for (const id of new Set(posts.map((p) => p.user_id))) {
     names.set(id, await client.getUser(id).then((u) => u.username, () => id));
   }
-  const built = buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, maxTokens: settings.historyMaxTokens, dropExtra });
+  const attachments = await attachedTexts(client, posts, me.id, input.logger);
+  const built = buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, attachments, maxTokens: settings.historyMaxTokens, dropExtra });
   return settings.transformHistory ? { ...built, messages: await settings.transformHistory(built.messages, question) } : built;
 }
 

@@ -17,6 +17,8 @@ export interface HistoryInput {
   /** Usernames by user id. */
   names: ReadonlyMap<string, string>;
   maxTokens: number;
+  /** Text of attached files to add to a post's turn, by post id. */
+  attachments?: ReadonlyMap<string, string>;
   /** Turns to leave out beyond the budget (after a "context too long"). */
   dropExtra?: number;
 }
@@ -60,8 +62,11 @@ function turnOf(post: Post, input: HistoryInput): ChatMessage | undefined {
     return content ? { role: "assistant", content } : undefined;
   }
   const text = withoutMention(post.message, input.botUsername);
-  if (text === "" || isCommand(text)) return undefined;
-  return { role: "user", content: `${input.names.get(post.user_id) ?? post.user_id}: ${text}` };
+  if (isCommand(text)) return undefined;
+  const files = input.attachments?.get(post.id);
+  const content = [text, files].filter(Boolean).join("\n\n");
+  if (content === "") return undefined;
+  return { role: "user", content: `${input.names.get(post.user_id) ?? post.user_id}: ${content}` };
 }
 
 /** `!stop` and `!leave` talk to the bot, not to the model. */
