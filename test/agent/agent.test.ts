@@ -241,6 +241,9 @@ describe("the agent app", () => {
     await sleep(600);
     expect(model.chats.length).toBe(before);
     expect(h.botPostsInThread(question)).toEqual([]);
+    // told privately (the bot may not post ephemerally here, so in a direct message)
+    const dm = await until(() => h.sandbox.channelPosts(h.sandbox.directChannel(h.seed.users.admin.user.id, h.seed.bot.user.id).id).at(-1), "the refusal");
+    expect(dm.message).toMatch(/not allowed to ask the assistant/);
   });
 
   it("ends a running answer when the bot stops: the text so far lands, marked stopped", async () => {

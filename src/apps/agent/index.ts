@@ -83,18 +83,27 @@ export function agent(options: AgentOptions): App {
     maxToolRounds: options.maxToolRounds ?? 4,
     transformHistory: options.transformHistory,
   };
-  const allowed = (ctx: MessageContext) => {
+  /** Why the agent will not answer this user here, or undefined when it will. */
+  const refusal = (ctx: MessageContext): string | undefined => {
     const users = options.allowedUsers ?? "*";
-    const inChannel = !options.channels?.length || ctx.isDirect || options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name);
-    const byUser = users === "*" || users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name));
-    return inChannel && byUser;
+    if (options.channels?.length && !ctx.isDirect && !options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name)) {
+      return `The assistant does not answer in this channel; it answers in: ${options.channels.join(", ")}, and in direct messages.`;
+    }
+    if (users !== "*" && !users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name))) {
+      return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
+    }
+    return undefined;
   };
 
   app.on("message", async (ctx, next) => {
     const root = ctx.rootId;
     const following = ctx.post.root_id !== "" && threads.isFollowing(root);
     if (!ctx.isMention && !following) return next();
-    if (!allowed(ctx)) return next();
+    const refused = refusal(ctx);
+    if (refused) {
+      if (ctx.isMention) await ctx.ephemeral(refused); // a follower's post is not addressed to the bot: no answer at all
+      return;
+    }
     const text = ctx.text.trim();
     if (isCommand(text)) {
       if (/^!stop/i.test(text)) threads.stopThread(root);
