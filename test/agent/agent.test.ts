@@ -58,7 +58,10 @@ describe("the agent app", () => {
                 },
               },
             ],
-            transformHistory: (messages, question) => (question.message.includes("with-context") ? [...messages, { role: "system", content: "Today is Tuesday." }] : messages),
+            transformHistory: (messages, question) => {
+              if (question.message.includes("break-history")) throw new Error("a bug in the developer's transform");
+              return question.message.includes("with-context") ? [...messages, { role: "system", content: "Today is Tuesday." }] : messages;
+            },
             transformAnswer: async function* (pieces, question) {
               for await (const piece of pieces) yield question.message.includes("shout") ? piece.toUpperCase() : piece;
             },
@@ -285,6 +288,9 @@ describe("the agent app", () => {
     const question = h.say("alice", ops(), "@todobot shout with-context please");
     await answerMatching(question, /^YOU SAID: /);
     expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "system", content: "Today is Tuesday." });
+    const broken = h.say("alice", ops(), "@todobot break-history");
+    await answerMatching(broken, /^⚠️ Something went wrong on my side/);
+    expect(logLines.join("")).toContain("a bug in the developer's transform");
   });
 
   it("puts text files attached to a question into its turn, marked with their names", async () => {

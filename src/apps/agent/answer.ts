@@ -81,7 +81,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         logger.warn({ err: redacted(error, settings.endpoint.apiKey) }, "agent: the context is too long; trying with fewer turns");
         continue;
       }
-      const failure = error instanceof ModelError ? error : new ModelError("provider", error instanceof Error ? error.message : String(error));
+      const failure = error instanceof ModelError ? error : new ModelError("internal", error instanceof Error ? error.message : String(error), {}, { cause: error });
       logger.warn({ err: redacted(failure, settings.endpoint.apiKey), failure: failure.failure, status: failure.details.status }, "agent: the model request failed");
       yield `${produced ? "\n\n" : ""}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
       return;

@@ -1,5 +1,6 @@
 import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
+import { postEntries } from "../../bot/post-entries.js";
 import { streamReply } from "../../bot/stream-reply.js";
 import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
@@ -110,7 +111,7 @@ export function agent(options: AgentOptions): App {
       else {
         threads.leave(root);
         threads.stopThread(root);
-        await ctx.client.createPost({ channel_id: ctx.channelId, root_id: root, message: "_Leaving this thread. Mention me to bring me back._" });
+        await ctx.services.outbox.send(postEntries({ channelId: ctx.channelId, rootId: root, text: "_Leaving this thread. Mention me to bring me back._" }));
       }
       return;
     }

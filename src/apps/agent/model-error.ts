@@ -1,5 +1,5 @@
 /** Why a model request failed, in the words a user is told (the details go to the log). */
-export type ModelFailure = "key" | "model" | "rate" | "provider" | "unreachable" | "timeout" | "context" | "refused";
+export type ModelFailure = "key" | "model" | "rate" | "provider" | "unreachable" | "timeout" | "context" | "refused" | "internal";
 
 export class ModelError extends Error {
   constructor(
@@ -43,6 +43,8 @@ export function failureText(error: ModelError, context: { model: string; timeout
       return "This thread is too long for the model, even with the oldest messages left out. Start a new thread.";
     case "refused":
       return `The model endpoint refused the request${status}.`;
+    case "internal":
+      return "Something went wrong on my side before the model could answer (an admin can find the details in the log).";
   }
 }
 
