@@ -307,5 +307,8 @@ describe("the agent app", () => {
     const log = logLines.join("");
     expect(log).toContain("agent: the model request failed"); // the failures above were logged
     expect(log).not.toContain(KEY);
+    const posts = [h.seed.channels.ops, h.seed.channels.townSquare].flatMap((c) => h.sandbox.channelPosts(c.id));
+    expect(posts.some((p) => /refused the API key/.test(p.message))).toBe(true); // the 401 whose message echoed the key
+    expect(posts.filter((p) => p.message.includes(KEY))).toEqual([]);
   });
 });
