@@ -235,7 +235,7 @@ describe("the agent app", () => {
     expect(requests).toHaveLength(5);
     for (const r of requests) expect(r.body.messages!.filter((m) => m.role !== "system")).toHaveLength(1);
     const starts = requests.map((r) => r.firstChunkAt!);
-    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(300); // side by side, not one after another
+    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1_000); // side by side: one after another would take 2 s
   });
 
   it("does not reach the model for a user outside its allowed users", async () => {
