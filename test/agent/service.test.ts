@@ -15,6 +15,7 @@ import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { checkAgentEndpoint } from "../../src/service/agent-check.js";
 import { botFromConfig, type ServiceBot } from "../../src/service/bot-from-config.js";
 import { until } from "../helpers/cli.js";
+import { freePort } from "../helpers/ports.js";
 import { OpenAiTestServer } from "../helpers/openai-server.js";
 
 function configFile(content: string): string {
@@ -67,7 +68,10 @@ describe("mmbot start with [agent]", () => {
     model.otherwise((r) => ({ chunks: ["model: ", r.body.messages?.at(-1)?.content ?? ""] }));
     sandbox = await Sandbox.start();
     seed = sandbox.seed();
-    const path = configFile(`[store]\nurl = "sqlite:{dir}/bot.db"\n[agent]\nurl = "${model.url}"\nmodel = "test-model"\n[[bridge]]\ncommand = "hello"\nprogram = "echo"\nargs = ["hello from the bridge"]\n`);
+    const port = await freePort();
+    const path = configFile(
+      `[store]\nurl = "sqlite:{dir}/bot.db"\n[http]\nlisten = "127.0.0.1:${port}"\ntrigger_words = ["todo"]\n[agent]\nurl = "${model.url}"\nmodel = "test-model"\n[[bridge]]\ncommand = "hello"\nprogram = "echo"\nargs = ["hello from the bridge"]\n`,
+    );
     const config = loadConfig({ path, env: {} });
     service = botFromConfig(config, { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" }, silentLogger());
     await service.bot.start(...service.sources);
@@ -86,6 +90,7 @@ describe("mmbot start with [agent]", () => {
     await answer(ask("@todobot what is the capital of France?"), /^model: alice: what is the capital of France\?$/);
     await answer(ask("@todobot todo add buy milk"), /Added #1: buy milk/);
     await answer(ask("@todobot hello"), /hello from the bridge/);
+    await answer(ask("todo add eggs"), /Added #2: eggs/); // the trigger word todo, without a mention
     expect(model.chats.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["alice: what is the capital of France?"]);
     expect(model.chats[0]!.headers.authorization).toBeUndefined(); // no api_key_env: no Authorization header
   });
