@@ -136,6 +136,14 @@ describe("the agent app", () => {
     expect(h.botPostsInThread(root).some((p) => /still there/.test(p.message))).toBe(false);
   });
 
+  it("goes on following a thread after a restart (the store keeps which threads it follows)", async () => {
+    const root = h.say("alice", ops(), "@todobot before the restart");
+    await answerMatching(root, /before the restart/);
+    await h.restartBot();
+    h.say("alice", ops(), "after the restart", root.id);
+    await answerMatching(root, /You said: alice: after the restart/);
+  });
+
   it("shows typing in the thread until the first text, then not", async () => {
     model.next({ chunks: ["late", " answer"], firstDelayMs: 900 });
     const typing: { at: number; parent: string }[] = [];

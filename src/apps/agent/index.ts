@@ -7,6 +7,7 @@ import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
 import type { ChatMessage } from "./model-client.js";
 import type { AgentTool } from "./tools.js";
+import { agentMigrations, Follows } from "./follows.js";
 import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
 
@@ -59,11 +60,14 @@ const STOP_EMOJI = "octagonal_sign";
  */
 export function agent(options: AgentOptions): App {
   let logger: Logger | undefined;
-  const threads = new Threads((options.followThreadsMinutes ?? 60) * 60_000, (error) => logger?.error({ err: error }, "agent: an answer could not be posted"));
+  let followStore: Follows | undefined;
+  const threads = new Threads((error) => logger?.error({ err: error }, "agent: an answer could not be posted"));
   const app = new App({
     name: "agent",
+    migrations: agentMigrations,
     start: (runtime) => {
       logger = runtime.logger;
+      followStore = new Follows(runtime.store, (options.followThreadsMinutes ?? 60) * 60_000);
     },
     // a stopping bot ends the answers still running: their text so far lands, marked stopped
     stop: () => threads.stopAll(),
@@ -96,9 +100,14 @@ export function agent(options: AgentOptions): App {
     return undefined;
   };
 
+  const follows = () => {
+    if (!followStore) throw new Error("the agent app is not started: install it with bot.use(agent(…)) before bot.start()");
+    return followStore;
+  };
+
   app.on("message", async (ctx, next) => {
     const root = ctx.rootId;
-    const following = ctx.post.root_id !== "" && threads.isFollowing(root);
+    const following = !ctx.isMention && ctx.post.root_id !== "" && (await follows().isFollowing(root));
     if (!ctx.isMention && !following) return next();
     const refused = refusal(ctx);
     if (refused) {
@@ -109,13 +118,13 @@ export function agent(options: AgentOptions): App {
     if (isCommand(text)) {
       if (/^!stop/i.test(text)) threads.stopThread(root);
       else {
-        threads.leave(root);
+        await follows().leave(root);
         threads.stopThread(root);
         await ctx.services.outbox.send(postEntries({ channelId: ctx.channelId, rootId: root, text: "_Leaving this thread. Mention me to bring me back._" }));
       }
       return;
     }
-    threads.touch(root);
+    await follows().touch(root);
     const question = ctx.post;
     threads.enqueue(root, question.id, async (run) => {
       const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root };
@@ -127,7 +136,7 @@ export function agent(options: AgentOptions): App {
         typing: () => ctx.client.sendTyping(ctx.me.id, ctx.channelId, root),
         onPost: (post) => threads.addPost(run, post.id),
       });
-      threads.touch(root);
+      await follows().touch(root);
     });
   });
 

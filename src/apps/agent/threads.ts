@@ -1,6 +1,6 @@
 /**
- * The threads the agent is in: which it follows (until idle or `!leave`), the answer running in
- * each, and the answers queued behind it. The pipeline runs a channel's posts in order, so the
+ * The answers of the threads the agent is in: the one running in each thread, and those queued
+ * behind it (which threads it follows is in the store: `follows.ts`). The pipeline runs a channel's posts in order, so the
  * agent does not answer inside its handler: a long answer would hold up `!stop` and every other
  * thread of the channel. Each thread has its own queue here instead; threads run side by side.
  */
@@ -13,35 +13,13 @@ export interface Run {
 }
 
 export class Threads {
-  private readonly lastActivity = new Map<string, number>();
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Map<string, Run>();
   private readonly byPost = new Map<string, Run>();
   private readonly all = new Set<Promise<void>>();
   private closing = false;
 
-  constructor(
-    private readonly followMs: number,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  /** The bot answers the thread's posts without a mention. */
-  isFollowing(root: string, now = Date.now()): boolean {
-    const last = this.lastActivity.get(root);
-    if (last === undefined) return false;
-    if (now - last < this.followMs) return true;
-    this.lastActivity.delete(root);
-    return false;
-  }
-
-  /** A message in the thread: following goes on for `followMs` from now. */
-  touch(root: string, now = Date.now()): void {
-    this.lastActivity.set(root, now);
-  }
-
-  leave(root: string): void {
-    this.lastActivity.delete(root);
-  }
+  constructor(private readonly onError: (error: unknown) => void) {}
 
   /** Queues `work` behind the thread's running answer; resolves when it is queued, not done. */
   enqueue(root: string, question: string, work: (run: Run) => Promise<void>): void {
