@@ -3,6 +3,7 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
 import { ConfigError } from "./errors.js";
+import { LOG_FORMATS } from "./log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
@@ -118,12 +119,23 @@ const schema = z.strictObject({
     })
     .optional()
     .describe("The agent: a thread with the bot is a conversation with an AI model, streamed as it is written. Present (in the file, or any MMBOT_AGENT_* variable set) = on; the todo app is then reached only through the word todo."),
+  metrics: z
+    .strictObject({
+      listen: z
+        .string()
+        .regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, "expected host:port")
+        .optional()
+        .describe("host:port of a listener of their own for GET /metrics (Prometheus) and GET /readyz. Unset: both are served on http.listen when there is an [http] section, else nowhere."),
+    })
+    .default({})
+    .describe("Prometheus metrics and the readiness check."),
   log: z
     .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written (JSON lines on stderr)."),
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written."),
+      format: z.enum(LOG_FORMATS).default("auto").describe("auto: readable coloured lines when stderr is a terminal, JSON lines otherwise; json; pretty."),
     })
-    .default({ level: "info" })
-    .describe("The log."),
+    .default({ level: "info", format: "auto" })
+    .describe("The log (on stderr)."),
 });
 
 /** The schema, for the generated reference (src/config-reference.ts). */
@@ -160,6 +172,7 @@ export const EXAMPLES: Record<string, string> = {
   "http.trigger_words": 'trigger_words = ["todo"]',
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
+  "metrics.listen": 'listen = "127.0.0.1:9464"   # keeps /metrics off the public http.listen',
   "log.level": 'level = "info"',
   "agent.url": 'url = "http://127.0.0.1:8080/v1"   # llama.cpp, vLLM, Ollama (…:11434/v1) or a hosted API',
   "agent.model": 'model = "qwen2.5-7b-instruct"',
@@ -172,6 +185,7 @@ export const EXAMPLES: Record<string, string> = {
   "agent.follow_threads_minutes": "follow_threads_minutes = 60",
   "agent.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*"',
   "agent.channels": 'channels = ["ask-the-bot"]',
+  "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };
@@ -250,6 +264,20 @@ export function agentApiKey(config: Config, env: NodeJS.ProcessEnv = process.env
 /** The environment variables that set `section.key`, first wins: its aliases, then MMBOT_<SECTION>_<KEY>. */
 export function envNames(dotted: string): string[] {
   return [...new Set([...(ENV[dotted] ?? []), `MMBOT_${dotted.replace(".", "_").toUpperCase()}`])];
+}
+
+/**
+ * Checks one value of a `section.key` as the configuration would: the problem, or undefined when
+ * it is valid (for `mmbot init`, which asks for values one by one).
+ */
+export function checkValue(dotted: string, value: unknown): string | undefined {
+  const [section = "", key = ""] = dotted.split(".");
+  const sectionSchema = (schema.shape as Record<string, z.ZodType>)[section];
+  const inner = (sectionSchema as unknown as { def?: { innerType?: z.ZodType } } | undefined)?.def?.innerType;
+  const keySchema = inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
+  if (!keySchema) throw new Error(`checkValue: no configuration key ${dotted}`);
+  const result = keySchema.safeParse(value);
+  return result.success ? undefined : result.error.issues[0]?.message;
 }
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {

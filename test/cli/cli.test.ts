@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openServiceStore } from "../../src/service/bot-from-config.js";
+import { openServiceStore } from "../../src/service/store.js";
 import { CLI, runCli, until } from "../helpers/cli.js";
 
 
@@ -179,9 +179,10 @@ describe("mmbot send through the REST API as the bot", () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/nothing to send/);
 
+    // a usage error: the usage line follows, exit code 2
     const nowhere = await runCli(["send", "hello"], { cwd: tempDir(), env: env() });
-    expect(nowhere.code).toBe(1);
-    expect(nowhere.stderr).toMatch(/say where to: --webhook URL, or --channel NAME/);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^mmbot send: say where to: --webhook URL, or --channel NAME \(as the bot\)\nUsage: mmbot send \[options\] \[text\.\.\.\]\n/);
   });
 });
 
