@@ -185,6 +185,7 @@ export class Bot extends Composer {
     for (const source of this.sources.reverse()) await source.stop();
     this.sources = [];
     await this.pipeline?.drain();
+    if (this.pipeline) for (const app of this.apps) await app.stop();
     this.outbox?.stop();
     if (this.ownsStore) await this.storeHandle?.close();
     this.storeHandle = undefined;
