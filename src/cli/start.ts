@@ -38,7 +38,7 @@ export async function start(config: Config): Promise<number> {
     logger.warn('policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).');
   }
 
-  const { bot, sources } = botFromConfig(config, { url, token, allowedUsers: allowedUsers ?? [] }, logger, http);
+  const { bot, sources } = await botFromConfig(config, { url, token, allowedUsers: allowedUsers ?? [] }, logger, http);
   await bot.start(...sources);
   const ms = Math.round(performance.now() - startedAt);
   logger.info({ startToConnectedMs: ms }, "ready");

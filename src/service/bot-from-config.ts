@@ -13,9 +13,7 @@ import type { BotTexts } from "../bot/texts.js";
 import { agentApiKey, type Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
-import { BotMetrics } from "../metrics/bot-metrics.js";
-import { metricsRequestHandler } from "../metrics/endpoint.js";
-import { MetricsListener } from "../metrics/listener.js";
+import type { BotMetrics } from "../metrics/bot-metrics.js";
 import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { PollingSource } from "../sources/polling.js";
@@ -78,16 +76,18 @@ export interface ServiceBot {
  * The bot of `mmbot start` for `config`, against `server`; not started. `http` replaces the
  * `[http]` section (the embedded sandbox registers its own integrations).
  */
-export function botFromConfig(
+export async function botFromConfig(
   config: Config,
   server: { url: string; token: string; allowedUsers: "*" | string[] },
   logger: Logger,
   http?: HttpSourceOptions & { triggerWords?: string[] },
-): ServiceBot {
+): Promise<ServiceBot> {
   const httpOptions = http ? { tokenHints: serviceTokenHints, ...http } : config.http && httpSourceOptions(config.http);
   // on a listener of their own with metrics.listen, else beside the integrations on http.listen
   const metricsListen = config.metrics.listen;
-  const metrics = metricsListen || httpOptions?.listen ? new BotMetrics() : undefined;
+  // prom-client is loaded only by a bot that serves metrics: it weighs on start time and memory
+  const metricsModule = metricsListen || httpOptions?.listen ? await import("../metrics/index.js") : undefined;
+  const metrics = metricsModule && new metricsModule.BotMetrics();
   const bot = new Bot({
     url: server.url,
     token: server.token,
@@ -109,9 +109,9 @@ export function botFromConfig(
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
   bot.use(todo({ wordOnly: config.agent !== undefined }));
   if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));
-  const alsoServe = metrics && !metricsListen ? metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
+  const alsoServe = metricsModule && metrics && !metricsListen ? metricsModule.metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
   const httpSource = httpOptions && new HttpSource({ ...httpOptions, alsoServe });
   const sources: Source[] = [mattermostSource(config.mattermost), ...(httpSource ? [httpSource] : [])];
-  if (metrics && metricsListen) sources.push(new MetricsListener({ listen: metricsListen, metrics }));
+  if (metricsModule && metrics && metricsListen) sources.push(new metricsModule.MetricsListener({ listen: metricsListen, metrics }));
   return { bot, sources, http: httpSource, metrics };
 }

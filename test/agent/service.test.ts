@@ -73,7 +73,7 @@ describe("mmbot start with [agent]", () => {
       `[store]\nurl = "sqlite:{dir}/bot.db"\n[http]\nlisten = "127.0.0.1:${port}"\ntrigger_words = ["todo"]\n[agent]\nurl = "${model.url}"\nmodel = "test-model"\n[[bridge]]\ncommand = "hello"\nprogram = "echo"\nargs = ["hello from the bridge"]\n`,
     );
     const config = loadConfig({ path, env: {} });
-    service = botFromConfig(config, { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" }, silentLogger());
+    service = await botFromConfig(config, { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" }, silentLogger());
     await service.bot.start(...service.sources);
   });
   afterAll(async () => {
