@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { sql } from "kysely";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
+import { kysely } from "../store/kysely.js";
 import { openStore, type Store } from "../store/index.js";
 import { findApps, type InstalledApp } from "./app.js";
 import { Composer } from "./composer.js";
@@ -248,7 +248,7 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
     timer = setTimeout(() => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)), STORE_CHECK_TIMEOUT_MS);
   });
   try {
-    await Promise.race([sql`select 1`.execute(store.db), timeout]);
+    await Promise.race([kysely.sql`select 1`.execute(store.db), timeout]);
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };

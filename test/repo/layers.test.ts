@@ -48,4 +48,9 @@ describe("layers", () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it("load Kysely's CommonJS build only (store/kysely.ts): its ESM build beside it costs ~7 MB resident", () => {
+    const valueImports = sources(SRC).filter((file) => /^import (?!type)[^;]*from "kysely";/m.test(readFileSync(file, "utf8"))).map((file) => relative(SRC, file));
+    expect(valueImports).toEqual([]);
+  });
 });
