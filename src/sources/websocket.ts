@@ -7,7 +7,7 @@ import type { Source, SourceHost } from "../bot/source.js";
 import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
-export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "deadAfterMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
+export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
 
 const CURSOR_KEY = "catchup.cursor";
 
