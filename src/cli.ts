@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { loadConfig, type Config } from "./config.js";
 import type { DoctorTarget } from "./doctor.js";
 import { botFromConfig } from "./service/bot-from-config.js";
+import { firstStopSignal, STOP_GRACE_MS } from "./service/stop-signals.js";
 import type { HttpSourceOptions } from "./sources/http.js";
 import { MattermostApiError, MmbotError } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
@@ -191,15 +192,8 @@ async function start(config: Config): Promise<number> {
     );
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down");
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await bot.stop();
+  await firstStopSignal(logger);
+  await bot.stop({ graceMs: STOP_GRACE_MS });
   if (sandbox) {
     await sandbox.close();
     rmSync(SANDBOX_FILE, { force: true });

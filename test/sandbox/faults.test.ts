@@ -190,10 +190,10 @@ describe("sandbox faults over HTTP (/sandbox/faults)", () => {
     const { sandbox } = await world();
     const unknown = await control(sandbox, "POST", { fault: "meteor" });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).message).toMatch(/fault.*drop-websockets/);
+    expect(((await unknown.json()) as { message: string }).message).toMatch(/fault.*drop-websockets/);
     const badPath = await control(sandbox, "POST", { fault: "fail-rest", path: "([", answer: 500 });
     expect(badPath.status).toBe(400);
-    expect((await badPath.json()).message).toContain("path must be a regular expression");
+    expect(((await badPath.json()) as { message: string }).message).toContain("path must be a regular expression");
     const notJson = await fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", body: "{nope" });
     expect(notJson.status).toBe(400);
   });
