@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
@@ -18,10 +19,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(): Promise<{ sandbox: Sandbox; seed: SeedResult; store: string }> {
+async function world(): Promise<{ sandbox: Sandbox; seed: SeedResult; store: string; file: string }> {
   const sandbox = await Sandbox.start();
   cleanups.push(() => sandbox.close());
-  return { sandbox, seed: sandbox.seed(), store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-stop-")), "bot.db")}` };
+  const file = join(mkdtempSync(join(tmpdir(), "mmbot-stop-")), "bot.db");
+  return { sandbox, seed: sandbox.seed(), store: `sqlite:${file}`, file };
+}
+
+/** Resolves once the bot (another process) has claimed the post in its store: its handler is running. */
+function handlerStarted(file: string, post: Post): Promise<true> {
+  return until(() => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare("SELECT 1 FROM claims WHERE id = ?").get(`post:${post.id}`) ? true : undefined;
+    } finally {
+      db.close();
+    }
+  }, "the bot's claim of the post");
 }
 
 async function startBot(sandbox: Sandbox, seed: SeedResult, store: string) {
@@ -42,16 +56,16 @@ const repliesTo = (sandbox: Sandbox, seed: SeedResult, post: Post) => sandbox.th
 
 describe("mmbot start stops gracefully", () => {
   it("on SIGTERM during a handler: takes no new event, lets the handler's reply go out, exits 0; after a restart each message has one reply", async () => {
-    const { sandbox, seed, store } = await world();
+    const { sandbox, seed, store, file } = await world();
     const alice = seed.users.alice.user.id;
     const ops = seed.channels.ops.id;
     const bot = await startBot(sandbox, seed, store);
     sandbox.faults.delayRest({ path: "^/api/v4/posts$", method: "POST", ms: 1_500, count: 1 });
     const during = sandbox.post(alice, { channel_id: ops, message: "@todobot add during the stop" });
-    await sleep(400); // the handler now waits for its reply's POST
+    await handlerStarted(file, during); // the handler is running; its reply's POST will be held 1.5 s
     const signalledAt = Date.now();
     bot.child.kill("SIGTERM");
-    await sleep(100);
+    await until(() => (bot.output().includes("shutting down") ? true : undefined), "the stop to begin");
     const afterSignal = sandbox.post(alice, { channel_id: ops, message: "@todobot add after the signal" });
     expect(await bot.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_000); // it waited for the handler
@@ -69,13 +83,13 @@ describe("mmbot start stops gracefully", () => {
   });
 
   it("on a second signal exits at once; the reply kept in the outbox goes out once after a restart", async () => {
-    const { sandbox, seed, store } = await world();
+    const { sandbox, seed, store, file } = await world();
     const bot = await startBot(sandbox, seed, store);
     sandbox.faults.failRest({ path: "^/api/v4/posts$", method: "POST", answer: "timeout" });
     const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot add stuck" });
-    await sleep(400);
+    await handlerStarted(file, post);
     bot.child.kill("SIGTERM");
-    await sleep(300);
+    await until(() => (bot.output().includes("shutting down") ? true : undefined), "the stop to begin");
     const secondAt = Date.now();
     bot.child.kill("SIGTERM");
     expect(await bot.exited).toBe(143);
