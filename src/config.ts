@@ -3,6 +3,7 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
 import { ConfigError } from "./errors.js";
+import { LOG_FORMATS } from "./log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
@@ -97,10 +98,11 @@ const schema = z.strictObject({
     .describe("The HTTP receiver for Mattermost's integrations. Present (in the file, or any MMBOT_HTTP_* variable set) = on."),
   log: z
     .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written (JSON lines on stderr)."),
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written."),
+      format: z.enum(LOG_FORMATS).default("auto").describe("auto: readable coloured lines when stderr is a terminal, JSON lines otherwise; json; pretty."),
     })
-    .default({ level: "info" })
-    .describe("The log."),
+    .default({ level: "info", format: "auto" })
+    .describe("The log (on stderr)."),
 });
 
 /** The schema, for the generated reference (src/config-reference.ts). */
@@ -138,6 +140,7 @@ export const EXAMPLES: Record<string, string> = {
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
   "log.level": 'level = "info"',
+  "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
 };
@@ -200,6 +203,20 @@ function checkBridgeTriggers(config: Config, source: string): void {
 /** The environment variables that set `section.key`, first wins: its aliases, then MMBOT_<SECTION>_<KEY>. */
 export function envNames(dotted: string): string[] {
   return [...new Set([...(ENV[dotted] ?? []), `MMBOT_${dotted.replace(".", "_").toUpperCase()}`])];
+}
+
+/**
+ * Checks one value of a `section.key` as the configuration would: the problem, or undefined when
+ * it is valid (for `mmbot init`, which asks for values one by one).
+ */
+export function checkValue(dotted: string, value: unknown): string | undefined {
+  const [section = "", key = ""] = dotted.split(".");
+  const sectionSchema = (schema.shape as Record<string, z.ZodType>)[section];
+  const inner = (sectionSchema as unknown as { def?: { innerType?: z.ZodType } } | undefined)?.def?.innerType;
+  const keySchema = inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
+  if (!keySchema) throw new Error(`checkValue: no configuration key ${dotted}`);
+  const result = keySchema.safeParse(value);
+  return result.success ? undefined : result.error.issues[0]?.message;
 }
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {

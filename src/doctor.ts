@@ -4,9 +4,12 @@ import { MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
+import type { CheckResult } from "./setup/check-result.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
 import { serviceApps } from "./service/bot-from-config.js";
+
+export type { CheckResult };
 
 export interface DoctorTarget {
   url: string;
@@ -15,14 +18,6 @@ export interface DoctorTarget {
   origin: string;
 }
 
-export interface CheckResult {
-  ok: boolean;
-  label: string;
-  /** For a failed check: what to do about it. */
-  fix?: string;
-  /** Not ok, but maybe fine (the doctor cannot tell from here): shown, not counted as a failure. */
-  warn?: boolean;
-}
 
 export interface DoctorOptions {
   /** A token that may list integrations (an admin's), to check the declared ones; default the target's. */
@@ -30,16 +25,15 @@ export interface DoctorOptions {
 }
 
 /**
- * Checks a configuration against the server, one line per check; resolves true when all pass.
+ * Checks a configuration against the server, in order; `progress` sees each result as it comes.
  * Later checks that need an earlier one (a valid token) are skipped when it failed.
  */
-export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void, options: DoctorOptions = {}): Promise<boolean> {
+export async function checkAll(config: Config, target: DoctorTarget, options: DoctorOptions = {}, progress: (r: CheckResult) => void = () => {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const report = (r: CheckResult) => {
     results.push(r);
-    print(r.ok ? `✓ ${r.label}` : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`);
+    progress(r);
   };
-  print(`mmbot doctor: checking ${target.url} (${target.origin})`);
   const client = new MattermostClient({ url: target.url, token: target.token, retry: { attempts: 1 }, timeoutMs: 5_000 });
 
   const reachable = await checkPing(client);
@@ -64,6 +58,13 @@ export async function runDoctor(config: Config, target: DoctorTarget, print: (li
     if (config.http.public_url) report(await checkHealthz(config.http.public_url));
   }
   report(await checkStore(config.store.url));
+  return results;
+}
+
+/** The checks as lines for a person: a header, one line per check (with its fix), a summary; true when none failed. */
+export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void, options: DoctorOptions = {}): Promise<boolean> {
+  print(`mmbot doctor: checking ${target.url} (${target.origin})`);
+  const results = await checkAll(config, target, options, (r) => print(r.ok ? `✓ ${r.label}` : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`));
   const failed = results.filter((r) => !r.ok && !r.warn).length;
   const warned = results.filter((r) => r.warn).length;
   const warnings = warned ? ` (${warned} warning${warned === 1 ? "" : "s"})` : "";
@@ -88,11 +89,12 @@ async function storedTokens(url: string): Promise<IntegrationTokens> {
 async function checkPing(client: MattermostClient): Promise<CheckResult> {
   try {
     const ping = await client.ping();
-    if (ping.status === "OK") return { ok: true, label: `${client.url} is a Mattermost server (system ping OK)` };
-    return { ok: false, label: `${client.url} answered the ping with status ${ping.status}`, fix: "the server reports itself unhealthy; check its logs" };
+    if (ping.status === "OK") return { name: "server", ok: true, label: `${client.url} is a Mattermost server (system ping OK)` };
+    return { name: "server", ok: false, label: `${client.url} answered the ping with status ${ping.status}`, fix: "the server reports itself unhealthy; check its logs" };
   } catch (error) {
     const why = error instanceof MattermostApiError ? `HTTP ${error.status}` : error instanceof Error ? error.message : String(error);
     return {
+      name: "server",
       ok: false,
       label: `${client.url} is not reachable as a Mattermost server (${why})`,
       fix: "check mattermost.url (env MATTERMOST_URL): scheme, host and port of the server, without /api/v4",
@@ -102,8 +104,9 @@ async function checkPing(client: MattermostClient): Promise<CheckResult> {
 
 /** `create_post_ephemeral` is the System Admin role's only (5.37): without it, private answers go as DMs. */
 function checkEphemeralRole(me: UserProfile): CheckResult {
-  if (me.roles.split(" ").includes("system_admin")) return { ok: true, label: `@${me.username} may send ephemeral posts (System Admin role)` };
+  if (me.roles.split(" ").includes("system_admin")) return { name: "ephemeral-posts", ok: true, label: `@${me.username} may send ephemeral posts (System Admin role)` };
   return {
+    name: "ephemeral-posts",
     ok: false,
     warn: true,
     label: `@${me.username} may not send ephemeral posts: refusals and ctx.ephemeral() answers come as direct messages`,
@@ -117,13 +120,14 @@ async function checkToken(client: MattermostClient): Promise<{ result: CheckResu
     if (!user.is_bot) {
       return {
         user,
-        result: { ok: false, label: `the token belongs to @${user.username}, a person, not a bot account`, fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token" },
+        result: { name: "token", ok: false, label: `the token belongs to @${user.username}, a person, not a bot account`, fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token" },
       };
     }
-    return { user, result: { ok: true, label: `the token is valid: bot account @${user.username}` } };
+    return { user, result: { name: "token", ok: true, label: `the token is valid: bot account @${user.username}` } };
   } catch (error) {
     return {
       result: {
+        name: "token",
         ok: false,
         label: `the token was refused (${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)})`,
         fix: "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console stop working",
@@ -133,19 +137,20 @@ async function checkToken(client: MattermostClient): Promise<{ result: CheckResu
 }
 
 async function checkChannels(client: MattermostClient, me: UserProfile, channels: string[]): Promise<CheckResult[]> {
-  if (channels.length === 0) return [{ ok: true, label: "policy.channels is empty: the bot answers in every channel it is a member of" }];
+  if (channels.length === 0) return [{ name: "channels", ok: true, label: "policy.channels is empty: the bot answers in every channel it is a member of" }];
   const mine: Channel[] = [];
   for (const team of await client.getMyTeams()) mine.push(...(await client.getMyChannels(team.id)));
   const results: CheckResult[] = [];
   for (const wanted of channels) {
     const found = mine.find((c) => c.id === wanted || c.name === wanted);
     if (found) {
-      results.push({ ok: true, label: `channel ${wanted}: exists, the bot is a member` });
+      results.push({ name: `channel:${wanted}`, ok: true, label: `channel ${wanted}: exists, the bot is a member` });
       continue;
     }
     let exists = false;
     if (/^[a-z0-9]{26}$/.test(wanted)) exists = await client.getChannel(wanted).then(() => true, () => false);
     results.push({
+      name: `channel:${wanted}`,
       ok: false,
       label: `channel ${wanted}: ${exists ? "exists but the bot is not a member" : "not among the bot's channels (no such channel, or the bot was never invited)"}`,
       fix: `invite the bot: type "/invite @${me.username}" in that channel, or fix policy.channels`,
@@ -156,17 +161,17 @@ async function checkChannels(client: MattermostClient, me: UserProfile, channels
 
 async function checkAllowedUsers(client: MattermostClient, allowed: Config["policy"]["allowed_users"]): Promise<CheckResult[]> {
   if (allowed === undefined || (Array.isArray(allowed) && allowed.length === 0)) {
-    return [{ ok: false, label: "policy.allowed_users is empty: the bot will answer nobody", fix: 'list usernames, e.g. allowed_users = ["alice"], or "*" for everybody' }];
+    return [{ name: "allowed-users", ok: false, label: "policy.allowed_users is empty: the bot will answer nobody", fix: 'list usernames, e.g. allowed_users = ["alice"], or "*" for everybody' }];
   }
-  if (allowed === "*" || allowed.includes("*")) return [{ ok: true, label: 'policy.allowed_users = "*": everybody may use the bot' }];
+  if (allowed === "*" || allowed.includes("*")) return [{ name: "allowed-users", ok: true, label: 'policy.allowed_users = "*": everybody may use the bot' }];
   const results: CheckResult[] = [];
   for (const entry of allowed) {
     const name = entry.replace(/^@/, "");
     const user = await client.getUserByUsername(name).catch(() => (/^[a-z0-9]{26}$/.test(name) ? client.getUser(name).catch(() => undefined) : undefined));
     results.push(
       user
-        ? { ok: true, label: `allowed user ${entry}: exists (@${user.username})` }
-        : { ok: false, label: `allowed user ${entry}: no such user`, fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)" },
+        ? { name: `allowed-user:${entry}`, ok: true, label: `allowed user ${entry}: exists (@${user.username})` }
+        : { name: `allowed-user:${entry}`, ok: false, label: `allowed user ${entry}: no such user`, fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)" },
     );
   }
   return results;
@@ -182,11 +187,11 @@ function checkWebSocket(target: DoctorTarget): Promise<CheckResult> {
       resolve(r);
     };
     const fail = (why: string) =>
-      done({ ok: false, label: `the WebSocket (${url}) did not accept the token: ${why}`, fix: "if a proxy is in front of Mattermost, let it pass WebSocket upgrades on /api/v4/websocket" });
+      done({ name: "websocket", ok: false, label: `the WebSocket (${url}) did not accept the token: ${why}`, fix: "if a proxy is in front of Mattermost, let it pass WebSocket upgrades on /api/v4/websocket" });
     const timer = setTimeout(() => fail("no hello within 5 s"), 5_000);
     ws.on("message", (raw) => {
       const frame = JSON.parse(String(raw)) as { event?: string };
-      if (frame.event === "hello") done({ ok: true, label: "the WebSocket accepts the token (hello received)" });
+      if (frame.event === "hello") done({ name: "websocket", ok: true, label: "the WebSocket accepts the token (hello received)" });
     });
     ws.on("unexpected-response", (_req, res) => fail(`HTTP ${res.statusCode}`));
     ws.on("error", (error) => fail(error.message));
@@ -199,13 +204,13 @@ async function checkStore(url: string): Promise<CheckResult> {
     try {
       const status = await store.migrationStatus(serviceApps());
       if (status.pending.length > 0) {
-        return { ok: false, label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`, fix: "run mmbot start once: it applies the migrations" };
+        return { name: "store", ok: false, label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`, fix: "run mmbot start once: it applies the migrations" };
       }
-      return { ok: true, label: `store ${store.url}: opens, migrations up to date` };
+      return { name: "store", ok: true, label: `store ${store.url}: opens, migrations up to date` };
     } finally {
       await store.close();
     }
   } catch (error) {
-    return { ok: false, label: `store ${url} does not open: ${error instanceof Error ? error.message : String(error)}`, fix: "check store.url (env DATABASE_URL): sqlite:<path> or postgres://user@host/db" };
+    return { name: "store", ok: false, label: `store ${url} does not open: ${error instanceof Error ? error.message : String(error)}`, fix: "check store.url (env DATABASE_URL): sqlite:<path> or postgres://user@host/db" };
   }
 }

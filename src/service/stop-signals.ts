@@ -3,13 +3,14 @@
  * running handlers finish, replies go out, connections close, exit 0); a second one exits at once.
  */
 import { constants } from "node:os";
-import type { Logger } from "../log.js";
+import { flushLog, type Logger } from "../log.js";
 
 /**
  * How long a graceful stop waits for running handlers and their replies: under the 10 s that
  * `docker stop` and Kubernetes give before a SIGKILL, so the process still exits cleanly.
  */
 export const STOP_GRACE_MS = 8_000;
+const FLUSH_CAP_MS = 200;
 
 /** Resolves with the first stop signal; a second one exits the process at once (128 + its number). */
 export function firstStopSignal(logger: Logger): Promise<NodeJS.Signals> {
@@ -18,8 +19,11 @@ export function firstStopSignal(logger: Logger): Promise<NodeJS.Signals> {
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         logger.warn({ signal }, "second stop signal: exiting now, without waiting for running handlers");
-        logger.flush();
-        process.exit(128 + constants.signals[signal]);
+        const exit = () => process.exit(128 + constants.signals[signal]);
+        // the line above is written asynchronously: give it a moment, no more
+        setTimeout(exit, FLUSH_CAP_MS).unref();
+        void flushLog(logger).then(exit);
+        return;
       }
       stopping = true;
       logger.info({ signal, graceMs: STOP_GRACE_MS }, "shutting down: letting running handlers finish (send the signal again to exit at once)");

@@ -10,8 +10,8 @@ import { routeUrls } from "../http/routes.js";
 import type { IntegrationTokens } from "../http/stored-tokens.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
-import type { CheckResult } from "../doctor.js";
-import { outgoingLabel, slashLabel } from "./register.js";
+import type { CheckResult } from "./check-result.js";
+import { outgoingKey, outgoingLabel, slashKey, slashLabel } from "./register.js";
 import { findChannel, findTeam, listCommands, listOutgoingWebhooks } from "./server.js";
 
 type HttpConfig = NonNullable<Config["http"]>;
@@ -29,6 +29,7 @@ export function checkPublicUrl(http: HttpConfig, serverUrl: string): CheckResult
     if (needed.length === 0) return [];
     return [
       {
+        name: "public-url",
         ok: false,
         warn: true,
         label: `http.public_url is not set: ${needed.join(", ")} would point Mattermost at http://${http.listen}`,
@@ -39,11 +40,12 @@ export function checkPublicUrl(http: HttpConfig, serverUrl: string): CheckResult
   const bot = addressKind(new URL(http.public_url).hostname);
   const server = addressKind(new URL(serverUrl).hostname);
   if (bot === "public" || server === "loopback" || (bot === "private" && server === "private")) {
-    return [{ ok: true, label: `http.public_url ${http.public_url}: an address the server at ${serverUrl} can reach` }];
+    return [{ name: "public-url", ok: true, label: `http.public_url ${http.public_url}: an address the server at ${serverUrl} can reach` }];
   }
   const internal = "; Mattermost also refuses to call internal addresses unless they are listed in ServiceSettings.AllowedUntrustedInternalConnections (System Console › Environment › Developer)";
   return [
     {
+      name: "public-url",
       ok: false,
       warn: true,
       label:
@@ -60,11 +62,11 @@ export async function checkHealthz(publicUrl: string, fetchImpl: typeof fetch = 
   const url = routeUrls.healthz(publicUrl);
   try {
     const response = await fetchImpl(url, { signal: AbortSignal.timeout(3_000) });
-    if (response.ok) return { ok: true, label: `the bot answers at ${url}` };
-    return { ok: false, warn: true, label: `${url} answered HTTP ${response.status}, not the bot's receiver`, fix: "check that http.public_url leads to http.listen (proxy rules, path prefix)" };
+    if (response.ok) return { name: "healthz", ok: true, label: `the bot answers at ${url}` };
+    return { name: "healthz", ok: false, warn: true, label: `${url} answered HTTP ${response.status}, not the bot's receiver`, fix: "check that http.public_url leads to http.listen (proxy rules, path prefix)" };
   } catch (error) {
     const why = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    return { ok: false, warn: true, label: `${url} does not answer from here (${why})`, fix: "start the bot (mmbot start); if it runs, check that http.public_url leads to http.listen (proxy, firewall)" };
+    return { name: "healthz", ok: false, warn: true, label: `${url} does not answer from here (${why})`, fix: "start the bot (mmbot start); if it runs, check that http.public_url leads to http.listen (proxy, firewall)" };
   }
 }
 
@@ -83,7 +85,7 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
       const label = slashLabel(declared);
       const team = await findTeam(client, declared.team, `http.slash_commands[${i}].team`);
       const found = (await listCommands(client, team.id)).find((c) => c.trigger === declared.trigger);
-      results.push(judge(label, found && { url: found.url, token: found.token }, routeUrls.slash(publicUrl), accepted.slash, "http.slash_tokens"));
+      results.push(judge(`slash-command:${slashKey(declared)}`, label, found && { url: found.url, token: found.token }, routeUrls.slash(publicUrl), accepted.slash, "http.slash_tokens"));
     }
     for (const [i, declared] of http.outgoing_webhooks.entries()) {
       const label = outgoingLabel(declared);
@@ -92,11 +94,12 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
       const found = (await listOutgoingWebhooks(client, team.id)).find(
         (h) => h.channel_id === channelId && (h.trigger_words.some((w) => declared.trigger_words.includes(w)) || h.trigger_words.length + declared.trigger_words.length === 0),
       );
-      results.push(judge(label, found && { url: found.callback_urls.join(" "), token: found.token }, routeUrls.outgoingWebhook(publicUrl), accepted.outgoing, "http.outgoing_webhook_tokens"));
+      results.push(judge(`outgoing-webhook:${outgoingKey(declared)}`, label, found && { url: found.callback_urls.join(" "), token: found.token }, routeUrls.outgoingWebhook(publicUrl), accepted.outgoing, "http.outgoing_webhook_tokens"));
     }
   } catch (error) {
     if (error instanceof MattermostApiError && error.status === 403) {
       results.push({
+        name: "integrations",
         ok: false,
         warn: true,
         label: "the declared integrations cannot be checked with this token: the server does not show integrations to it (403)",
@@ -104,12 +107,13 @@ export async function checkIntegrations(http: HttpConfig, client: MattermostClie
       });
     } else if (error instanceof MattermostApiError && error.status === 501) {
       results.push({
+        name: "integrations",
         ok: false,
         label: `the declared integrations are disabled on the server (${error.serverErrorId})`,
         fix: "a system admin enables them: System Console › Integrations › Integration Management (ServiceSettings.EnableCommands, EnableOutgoingWebhooks), then run mmbot setup",
       });
     } else {
-      results.push({ ok: false, label: `the declared integrations cannot be checked: ${error instanceof Error ? error.message : String(error)}`, fix: "fix the team or channel named in the configuration" });
+      results.push({ name: "integrations", ok: false, label: `the declared integrations cannot be checked: ${error instanceof Error ? error.message : String(error)}`, fix: "fix the team or channel named in the configuration" });
     }
   }
   return results;
@@ -127,6 +131,7 @@ export async function checkWebhookChannels(http: HttpConfig, bot: MattermostClie
     const mine = team ? await bot.getMyChannels(team.id) : [];
     if (mine.some((c) => c.name === declared.channel || c.id === declared.channel)) continue;
     results.push({
+      name: `webhook-channel:${declared.channel}`,
       ok: false,
       warn: true,
       label: `${outgoingLabel(declared)}: @${me.username} is not a member of ~${declared.channel}, so its answers there may be refused`,
@@ -136,13 +141,13 @@ export async function checkWebhookChannels(http: HttpConfig, bot: MattermostClie
   return results;
 }
 
-function judge(label: string, found: { url: string; token: string } | undefined, wantedUrl: string, accepted: Set<string>, tokensKey: string): CheckResult {
-  if (!found) return { ok: false, label: `${label}: not registered on the server`, fix: RUN_SETUP };
-  if (!found.url.split(" ").includes(wantedUrl)) return { ok: false, label: `${label}: points at ${found.url}, not ${wantedUrl} (http.public_url)`, fix: RUN_SETUP };
+function judge(name: string, label: string, found: { url: string; token: string } | undefined, wantedUrl: string, accepted: Set<string>, tokensKey: string): CheckResult {
+  if (!found) return { name, ok: false, label: `${label}: not registered on the server`, fix: RUN_SETUP };
+  if (!found.url.split(" ").includes(wantedUrl)) return { name, ok: false, label: `${label}: points at ${found.url}, not ${wantedUrl} (http.public_url)`, fix: RUN_SETUP };
   if (!accepted.has(found.token)) {
-    return { ok: false, label: `${label}: the bot would refuse its token (neither stored by mmbot setup nor in ${tokensKey})`, fix: `run mmbot setup: it stores the token; or add it to ${tokensKey}` };
+    return { name, ok: false, label: `${label}: the bot would refuse its token (neither stored by mmbot setup nor in ${tokensKey})`, fix: `run mmbot setup: it stores the token; or add it to ${tokensKey}` };
   }
-  return { ok: true, label: `${label}: registered, points at ${wantedUrl}, token accepted` };
+  return { name, ok: true, label: `${label}: registered, points at ${wantedUrl}, token accepted` };
 }
 
 type AddressKind = "loopback" | "private" | "public";

@@ -179,9 +179,10 @@ describe("mmbot send through the REST API as the bot", () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/nothing to send/);
 
+    // a usage error: the usage line follows, exit code 2
     const nowhere = await runCli(["send", "hello"], { cwd: tempDir(), env: env() });
-    expect(nowhere.code).toBe(1);
-    expect(nowhere.stderr).toMatch(/say where to: --webhook URL, or --channel NAME/);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^mmbot send: say where to: --webhook URL, or --channel NAME \(as the bot\)\nUsage: mmbot send \[options\] \[text\.\.\.\]\n/);
   });
 });
 

@@ -9,8 +9,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+/** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH; `input` is its stdin. */
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env } });
     let stdout = "";
@@ -18,6 +18,7 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+    if (options.input !== undefined) child.stdin.end(options.input);
   });
 }
 

@@ -1,0 +1,95 @@
+/** `mmbot start`: the todo bot (and the bridge), against the configured server or a sandbox it starts. */
+import { rmSync } from "node:fs";
+import type { Config } from "../config.js";
+import { MmbotError } from "../errors.js";
+import { createLogger, flushLog, type Logger } from "../log.js";
+import type { Sandbox } from "../sandbox/index.js";
+import { botFromConfig } from "../service/bot-from-config.js";
+import { firstStopSignal, STOP_GRACE_MS } from "../service/stop-signals.js";
+import type { HttpSourceOptions } from "../sources/http.js";
+import { SANDBOX_FILE, writeSandboxRecord } from "./target.js";
+
+export async function start(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  const startedAt = performance.now();
+  let sandbox: Sandbox | undefined;
+  let url = config.mattermost.url;
+  let token = config.mattermost.bot_token;
+  let allowedUsers = config.policy.allowed_users;
+  // without [http], the embedded sandbox's own integrations
+  let http: (HttpSourceOptions & { triggerWords?: string[] }) | undefined;
+  // the human lines (stdout) are printed in one block once started, below the startup log lines
+  const banner: string[] = [];
+
+  if (!url || !token) {
+    sandbox = await startSandbox(config, logger);
+    const seed = sandbox.seed(); // a kept world is not seeded again: its seed comes back
+    const { registerSandboxIntegrations, sandboxDataFile } = await import("../embedded.js");
+    if (!config.http) http = await registerSandboxIntegrations(sandbox, seed);
+    url = sandbox.url;
+    token = seed.bot.token;
+    allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
+    writeSandboxRecord({ url, bot_token: token, pid: process.pid });
+    banner.push(
+      `mmbot: sandbox Mattermost running at ${url} (${sandbox.restored ? "the world kept in" : "a new world, kept in"} ${sandboxDataFile(config)}; npm start -- --fresh starts empty)`,
+      `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
+      `       open ${url}/ in a browser: the channels, buttons, dialogs and an event log of every request`,
+    );
+  } else if (allowedUsers === undefined || (Array.isArray(allowedUsers) && allowedUsers.length === 0)) {
+    logger.warn('policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).');
+  }
+
+  const { bot, sources } = botFromConfig(config, { url, token, allowedUsers: allowedUsers ?? [] }, logger, http);
+  await bot.start(...sources);
+  const ms = Math.round(performance.now() - startedAt);
+  logger.info({ startToConnectedMs: ms }, "ready");
+  banner.push(`mmbot: @${bot.user.username} connected to ${url} in ${ms} ms`);
+  if (sandbox) {
+    banner.push(
+      "",
+      "Talk to it from a second terminal:",
+      "  npx mmbot chat                 # you are alice, in ~town-square",
+      "  @todobot add buy milk          # in a channel, mention the bot",
+      "  /dm todobot                    # or open a DM and just type: list, done 1, help",
+      "  /todo list                     # the slash command: the list with Done/Delete buttons",
+      "  /click 1 2                     # click button [2 …] of post #1",
+      "  /join off-topic, todo add x    # the outgoing webhook (trigger word todo) in ~off-topic",
+      "",
+      "Press Ctrl-C to stop.",
+    );
+  }
+  await flushLog(logger); // so that no startup log line lands inside the block
+  console.log((sandbox ? ["", ...banner, ""] : banner).join("\n"));
+
+  await firstStopSignal(logger);
+  await bot.stop({ graceMs: STOP_GRACE_MS });
+  if (sandbox) {
+    await sandbox.close();
+    rmSync(SANDBOX_FILE, { force: true });
+  }
+  logger.flush();
+  return 0;
+}
+
+async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+  // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
+  // start time and memory of a bot that talks to a real server
+  const { Sandbox, WorldFileError } = await import("../sandbox/index.js");
+  const { sandboxDataFile } = await import("../embedded.js");
+  try {
+    return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger, file: sandboxDataFile(config), fresh: config.sandbox.fresh });
+  } catch (error) {
+    if (error instanceof WorldFileError) {
+      const fix = error.inUse ? "Stop the other mmbot start" : 'Start empty with "npm start -- --fresh" (it replaces the file)';
+      throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
+    }
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new MmbotError(
+        "SANDBOX_PORT",
+        `sandbox.port ${config.sandbox.port} is in use (another mmbot or a Mattermost server?). Stop it, or pick another port: MMBOT_SANDBOX_PORT=8066 npm start`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+// `mmbot doctor --json` as CI or monitoring runs it: a child process against the sandbox, one
+// JSON document on stdout whatever happens, exit code 1 when a check failed.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DoctorReport } from "../../src/cli/doctor.js";
+import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { openServiceStore } from "../../src/service/bot-from-config.js";
+import { runCli } from "../helpers/cli.js";
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-doctor-json-"));
+
+async function doctorJson(env: Record<string, string>, extra: string[] = [], cwd = tempDir()): Promise<{ code: number | null; report: DoctorReport; stderr: string }> {
+  const result = await runCli(["doctor", "--json", ...extra], { cwd, env });
+  return { code: result.code, report: JSON.parse(result.stdout) as DoctorReport, stderr: result.stderr };
+}
+
+describe("mmbot doctor --json", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  let storeUrl: string;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+    storeUrl = `sqlite:${join(tempDir(), "bot.db")}`;
+    await (await openServiceStore(storeUrl)).close(); // migrated, as mmbot start leaves it
+  });
+  afterAll(() => sandbox.close());
+  const env = (extra: Record<string, string>) => ({ MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: storeUrl, ...extra });
+
+  it("passes a good configuration: every check with its name, status, message and fix", async () => {
+    const { code, report, stderr } = await doctorJson(env({ MMBOT_POLICY_CHANNELS: "town-square,ops", MMBOT_POLICY_ALLOWED_USERS: "alice" }));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.server).toEqual({ url: sandbox.url, origin: "configured server" });
+    expect(report.checks.map((c) => c.name)).toEqual(["server", "token", "ephemeral-posts", "channel:town-square", "channel:ops", "allowed-user:alice", "websocket", "store"]);
+    for (const check of report.checks) expect(Object.keys(check)).toEqual(["name", "status", "message", "fix"]);
+    expect(report.checks.find((c) => c.name === "token")).toEqual({ name: "token", status: "ok", message: "the token is valid: bot account @todobot", fix: null });
+    // the sandbox's bot is not a System Admin: a warning, which does not fail the run
+    expect(report.checks.find((c) => c.name === "ephemeral-posts")).toMatchObject({ status: "warn", fix: expect.stringContaining("System Admin role") });
+  });
+
+  it("fails with each problem's status and fix, and exits 1", async () => {
+    const { code, report } = await doctorJson(env({ MMBOT_POLICY_CHANNELS: "nowhere", MMBOT_POLICY_ALLOWED_USERS: "alice,ghost" }));
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["channel:nowhere", "allowed-user:ghost"]);
+    expect(report.checks.find((c) => c.name === "allowed-user:ghost")).toEqual({
+      name: "allowed-user:ghost",
+      status: "fail",
+      message: "allowed user ghost: no such user",
+      fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)",
+    });
+  });
+
+  it("a refused token: the checks that need it are not run", async () => {
+    const { code, report } = await doctorJson(env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }));
+    expect(code).toBe(1);
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([["server", "ok"], ["token", "fail"], ["store", "ok"]]);
+  });
+
+  it("no server at all, or a configuration that does not load: still one JSON document", async () => {
+    const none = await doctorJson({ DATABASE_URL: storeUrl });
+    expect(none.code).toBe(1);
+    expect(none.report).toMatchObject({ ok: false, server: null, checks: [{ name: "server", status: "fail", fix: expect.stringContaining("MATTERMOST_URL") }] });
+
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "mmbot.toml"), '[policy]\nmention_only = "maybe"\n');
+    const bad = await doctorJson(env({}), [], cwd);
+    expect(bad.code).toBe(1);
+    expect(bad.report).toMatchObject({ ok: false, server: null, checks: [{ name: "config", status: "fail", message: expect.stringContaining('policy.mention_only = "maybe"') }] });
+  });
+});
