@@ -26,7 +26,8 @@ export function firstStopSignal(logger: Logger): Promise<NodeJS.Signals> {
         return;
       }
       stopping = true;
-      logger.info({ signal, graceMs: STOP_GRACE_MS }, "shutting down: letting running handlers finish (send the signal again to exit at once)");
+      // running handlers get up to STOP_GRACE_MS; the signal again exits at once
+      logger.info({ signal }, "shutting down");
       resolve(signal);
     };
     process.on("SIGINT", onSignal);
