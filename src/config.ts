@@ -96,6 +96,16 @@ const schema = z.strictObject({
     })
     .optional()
     .describe("The HTTP receiver for Mattermost's integrations. Present (in the file, or any MMBOT_HTTP_* variable set) = on."),
+  metrics: z
+    .strictObject({
+      listen: z
+        .string()
+        .regex(/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/, "expected host:port")
+        .optional()
+        .describe("host:port of a listener of their own for GET /metrics (Prometheus) and GET /readyz. Unset: both are served on http.listen when there is an [http] section, else nowhere."),
+    })
+    .default({})
+    .describe("Prometheus metrics and the readiness check."),
   log: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("The least severe log level written."),
@@ -139,6 +149,7 @@ export const EXAMPLES: Record<string, string> = {
   "http.trigger_words": 'trigger_words = ["todo"]',
   "http.action_secret": 'action_secret = "<a long random string, e.g. from openssl rand -hex 32>"',
   "http.answer_within_ms": "answer_within_ms = 2500",
+  "metrics.listen": 'listen = "127.0.0.1:9464"   # keeps /metrics off the public http.listen',
   "log.level": 'level = "info"',
   "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),

@@ -7,7 +7,7 @@ import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tok
 import type { CheckResult } from "./setup/check-result.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
-import { serviceApps } from "./service/bot-from-config.js";
+import { serviceApps } from "./service/store.js";
 
 export type { CheckResult };
 

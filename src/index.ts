@@ -25,11 +25,13 @@ export type { HttpHandler, NodeHandler, FetchHandler } from "./http/receiver.js"
 
 // Sources: where events come from
 export type { Source, SourceHost } from "./bot/source.js";
+export type { BotObserver, ObservedBot, PipelineObserver, Readiness } from "./bot/observer.js";
 export { WebSocketSource, type WebSocketSourceOptions } from "./sources/websocket.js";
 export { HttpSource, type HttpSourceOptions } from "./sources/http.js";
 
 // Talking to Mattermost directly
 export { MattermostClient } from "./mattermost/rest.js";
+export type { RestObserver } from "./mattermost/rest.js";
 export { WebSocketReceiver } from "./mattermost/websocket.js";
 export type * from "./mattermost/types.js";
 export { sendToIncomingWebhook, sendAsBot, parsePayload, type MessagePayload, type ChannelTarget } from "./send.js";

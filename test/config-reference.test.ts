@@ -5,7 +5,7 @@ import { describeConfig, renderConfigReference, type KeyDoc } from "../src/confi
 
 /** A valid value of the key as the environment spells it, and what the configuration then holds. */
 function sample(key: KeyDoc): { text: string; value: unknown } {
-  const special: Record<string, string> = { "store.url": "sqlite:./elsewhere.db", "http.listen": "0.0.0.0:4321", "mattermost.bot_token": "a".repeat(26) };
+  const special: Record<string, string> = { "store.url": "sqlite:./elsewhere.db", "http.listen": "0.0.0.0:4321", "metrics.listen": "127.0.0.1:9464", "mattermost.bot_token": "a".repeat(26) };
   if (special[key.key]) return { text: special[key.key]!, value: special[key.key] };
   if (key.type.startsWith("integer")) return { text: "4321", value: 4321 };
   if (key.type === "boolean") return { text: key.defaultValue === "true" ? "false" : "true", value: key.defaultValue !== "true" };

@@ -11,6 +11,7 @@ import { checkAppName } from "../store/app-migrations.js";
 import type { Store } from "../store/index.js";
 import { Composer } from "./composer.js";
 import type { Context } from "./context.js";
+import type { BotObserver } from "./observer.js";
 
 /** What an app gets when the bot starts: its migrations are applied by then. */
 export interface AppRuntime {
@@ -18,6 +19,8 @@ export interface AppRuntime {
   client: MattermostClient;
   logger: Logger;
   me: UserProfile;
+  /** The bot's observer, if any (e.g. `BotMetrics`, where an app registers metrics of its own). */
+  observer: BotObserver | undefined;
 }
 
 export interface AppOptions {

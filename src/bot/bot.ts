@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { MattermostClient } from "../mattermost/rest.js";
@@ -8,6 +9,7 @@ import { findApps, type InstalledApp } from "./app.js";
 import { Composer } from "./composer.js";
 import type { Context, ContextServices, InteractionUrls } from "./context.js";
 import type { Envelope } from "./envelope.js";
+import type { BotObserver, Readiness } from "./observer.js";
 import { Outbox } from "./outbox.js";
 import { Pipeline, type BotErrorHandler } from "./pipeline.js";
 import { defaultPolicy, type Policy } from "./policy.js";
@@ -34,9 +36,13 @@ export interface BotOptions {
   typingIntervalMs?: number;
   /** The texts the bot says on its own (refusals, failures); replace some to fit your service. */
   texts?: Partial<BotTexts>;
+  /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
+  observer?: BotObserver;
 }
 
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
+/** A store slower than this to answer `select 1` makes the bot not ready. */
+const STORE_CHECK_TIMEOUT_MS = 1_000;
 
 /**
  * A Mattermost bot: handlers on a Composer, fed by sources, answering through a durable outbox.
@@ -49,6 +55,7 @@ export class Bot extends Composer {
   readonly client: MattermostClient;
   readonly logger: Logger;
   readonly policy: Policy;
+  readonly observer: BotObserver | undefined;
   private readonly instanceId = randomBytes(6).toString("hex");
   private errorHandler: BotErrorHandler | undefined;
   private storeHandle: Store | undefined;
@@ -64,7 +71,8 @@ export class Bot extends Composer {
     super();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
-    this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger });
+    this.observer = options.observer;
+    this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger, observer: options.observer?.rest });
     this.triggerWords = [...(options.triggerWords ?? [])];
   }
 
@@ -106,10 +114,11 @@ export class Bot extends Composer {
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
     this.me = await this.client.getMe();
-    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger });
+    const observer = this.observer;
+    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
     for (const app of apps) {
       for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
-      await app.start({ store, client: this.client, logger: this.logger, me: this.me });
+      await app.start({ store, client: this.client, logger: this.logger, me: this.me, observer });
     }
     const services: ContextServices = {
       client: this.client,
@@ -135,7 +144,24 @@ export class Bot extends Composer {
       typingDelayMs: this.options.typingDelayMs ?? 300,
       typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
       instanceId: this.instanceId,
+      observer,
     });
+    observer?.attach?.({ store, readiness: () => this.readiness() });
+  }
+
+  /**
+   * Whether the bot can do its work: the store answers, and every started source that reports
+   * its state (the WebSocket: connected) is live. What `/readyz` answers.
+   */
+  async readiness(): Promise<Readiness> {
+    const checks: Readiness["checks"] = {};
+    checks.store = this.storeHandle ? await storeAnswers(this.storeHandle) : { ok: false, reason: "the bot is not started" };
+    if (this.sources.length === 0) checks.sources = { ok: false, reason: "no source started yet" };
+    for (const source of this.sources) {
+      const state = source.readiness?.();
+      if (state) checks[source.name] = state;
+    }
+    return { ready: Object.values(checks).every((check) => check.ok), checks };
   }
 
   /**
@@ -211,6 +237,7 @@ export class Bot extends Composer {
       client: this.client,
       token: this.options.token,
       store: this.store,
+      observer: this.observer,
       logger: this.logger,
       me: this.user,
       answerWithinMs: this.answerWithinMs,
@@ -230,6 +257,22 @@ async function finishesBy(work: Promise<unknown>, deadline: number): Promise<boo
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
   try {
     return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `select 1` within the timeout: a store that is down or stuck makes the bot not ready. */
+async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)), STORE_CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(store.db), timeout]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     clearTimeout(timer);
   }

@@ -12,6 +12,8 @@ export interface OutboxOptions {
   retryIntervalMs?: number;
   /** After this many failed tries an entry is given up and logged as failed. */
   maxAttempts?: number;
+  /** Told of each try's outcome (metrics). */
+  onOutcome?: (outcome: "sent" | "retried" | "failed") => void;
 }
 
 /**
@@ -85,9 +87,11 @@ export class Outbox {
         pending_post_id: entry.id,
       });
       await this.options.store.markSent(entry.id, post.id);
+      this.options.onOutcome?.("sent");
       return post;
     } catch (error) {
       const final = !isRetryable(error) || entry.attempts + 1 >= this.maxAttempts;
+      this.options.onOutcome?.(final ? "failed" : "retried");
       await this.options.store
         .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
         .catch((e: unknown) => this.options.logger.error({ err: e }, "outbox: cannot record a failure"));

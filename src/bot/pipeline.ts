@@ -13,6 +13,7 @@ import type { UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 import { AnswerSlot } from "./answer-slot.js";
 import type { Middleware } from "./compose.js";
+import type { PipelineObserver } from "./observer.js";
 import { Context, EventContext, MessageContext, ReactionContext, type ContextServices } from "./context.js";
 import { isInteraction, type Envelope, type InteractionEnvelope, type MessageEnvelope } from "./envelope.js";
 import { ActionContext, DialogContext, SlashContext, type InteractionContext } from "./interaction-context.js";
@@ -41,6 +42,8 @@ export interface PipelineOptions {
   typingIntervalMs: number;
   /** Who claims posts in the store: unique per running bot. */
   instanceId: string;
+  /** Told what happens to each envelope (metrics). */
+  observer?: PipelineObserver;
 }
 
 /** A failed claim is tried again after these delays, then the post is logged as dropped. */
@@ -65,10 +68,11 @@ export class Pipeline {
    * (at the deadline at the latest), or `{}` once anything else is handled.
    */
   handle(envelope: Envelope): Promise<object> {
+    this.options.observer?.received?.(envelope);
     if (isInteraction(envelope)) return this.interact(envelope);
     if (envelope.kind === "message") {
-      if (envelope.post.user_id === this.options.me.id) return Promise.resolve({}); // our own echo: not worth a store write
-      if (!this.seenPosts.add(envelope.post.id)) return Promise.resolve({});
+      if (envelope.post.user_id === this.options.me.id) return this.declined(envelope, "own post"); // our own echo: not worth a store write
+      if (!this.seenPosts.add(envelope.post.id)) return this.declined(envelope, "duplicate");
     }
     return this.queue.push(envelope.channel.id || "-", () => this.process(envelope)).then(() => ({}));
   }
@@ -79,11 +83,16 @@ export class Pipeline {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
+  private declined(envelope: Envelope, reason: string): Promise<object> {
+    this.options.observer?.declined?.(envelope, { action: "drop", reason });
+    return Promise.resolve({});
+  }
+
   private async process(envelope: Exclude<Envelope, InteractionEnvelope>): Promise<void> {
     const { logger } = this.options;
     try {
       if (envelope.kind === "message") {
-        if (!(await this.claim(envelope))) return;
+        if (!(await this.claim(envelope))) return void this.declined(envelope, "not claimed");
         if (!envelope.triggerWord && this.options.triggerWords.length) envelope.triggerWord = leadingTriggerWord(envelope.post.message, this.options.triggerWords);
       }
       const sender = envelope.kind === "event" ? undefined : await this.options.client.getUser(envelope.user.id).catch(() => undefined);
@@ -124,6 +133,7 @@ export class Pipeline {
   /** Applies the policy's decision; false when the handlers are not to see the event. */
   private async admit(ctx: Context, decision: PolicyDecision): Promise<boolean> {
     if (decision.action === "handle") return true;
+    this.options.observer?.declined?.(ctx.envelope, decision);
     if (decision.action === "drop") {
       this.options.logger.debug({ eventId: ctx.id, kind: ctx.kind, reason: decision.reason }, "pipeline: dropped by policy");
       return false;
@@ -178,9 +188,12 @@ export class Pipeline {
   /** Runs the handlers; a throw is logged with a reference and answered (by `bot.catch`'s handler, or the default). */
   private async dispatch(ctx: Context, unhandled?: () => Promise<void>): Promise<void> {
     const typing = ctx instanceof MessageContext ? this.keepTyping(ctx) : undefined;
+    const started = performance.now();
+    let failed = false;
     try {
       await this.options.handler(ctx, unhandled ?? (async () => undefined));
     } catch (cause) {
+      failed = true;
       const error = new HandlerError(randomBytes(4).toString("hex"), ctx.kind, cause);
       this.options.logger.error({ err: cause, ref: error.reference, eventId: ctx.id, kind: ctx.kind, channelId: ctx.channelId }, error.message);
       try {
@@ -193,6 +206,7 @@ export class Pipeline {
       }
     } finally {
       typing?.stop();
+      this.options.observer?.handled?.(ctx.envelope, (performance.now() - started) / 1000, failed);
     }
   }
 

@@ -9,6 +9,7 @@ import type { UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 import type { InteractionUrls } from "./context.js";
 import type { Envelope } from "./envelope.js";
+import type { BotObserver } from "./observer.js";
 
 /** What a started source gets from the bot. */
 export interface SourceHost {
@@ -16,6 +17,8 @@ export interface SourceHost {
   /** The bot's token, for sources that open their own connection (the WebSocket). */
   readonly token: string;
   readonly store: Store;
+  /** The bot's observer, if any: tell it state changes (`sourceState`); metrics may add their own through it. */
+  readonly observer: BotObserver | undefined;
   readonly logger: Logger;
   readonly me: UserProfile;
   /** How long an answer may take before the HTTP request is acknowledged without it. */
@@ -45,4 +48,6 @@ export interface Source {
   start(host: SourceHost): Promise<void>;
   /** Stops receiving; what was handed to the bot already still runs to its end. */
   stop(): Promise<void>;
+  /** Whether the source is live now (connected), and why not; sources without a connection leave it out. For `/readyz`. */
+  readiness?(): { ok: boolean; reason?: string };
 }

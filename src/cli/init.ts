@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { checkValue, loadConfig } from "../config.js";
 import { MmbotError } from "../errors.js";
-import { openServiceStore } from "../service/bot-from-config.js";
+import { openServiceStore } from "../service/store.js";
 import { parseAllowedUsers, renderInitFile, type InitAnswers } from "./init-file.js";
 import { Prompter } from "./prompter.js";
 import { doctorTarget } from "./target.js";

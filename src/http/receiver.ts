@@ -3,7 +3,7 @@
  * integration-endpoint.ts, offered as a node:http handler and a web-standard fetch handler to
  * mount in any server, and, with `listen`, served by a node:http listener of its own.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ConfigError } from "../errors.js";
 import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integration-endpoint.js";
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
@@ -21,6 +21,8 @@ export interface HttpReceiverOptions extends IntegrationEndpointOptions {
   listen?: string;
   /** Where Mattermost reaches the receiver, mount path included (`https://example.com/mattermost`); default `http://<listen address>`. */
   publicUrl?: string;
+  /** On the receiver's own listener, answers requests first (true when it did), e.g. `/metrics`; the rest go to the integrations. */
+  alsoServe?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Longer than the idle timeout of Mattermost's HTTP client and of common proxies, so a reused connection is not closed under them (Fastify's default). */
@@ -71,7 +73,8 @@ export class HttpReceiver implements HttpHandler {
       return;
     }
     const { host, port } = parseListen(listen);
-    const server = createServer(this.node);
+    const { alsoServe } = this.options;
+    const server = createServer(alsoServe ? (req, res) => void (alsoServe(req, res) || this.node(req, res)) : this.node);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     try {
       await new Promise<void>((resolve, reject) => {

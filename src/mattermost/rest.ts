@@ -26,6 +26,14 @@ export interface RestClientOptions {
   userCacheTtlMs?: number;
   /** Per request and per try (default 15 s). */
   timeoutMs?: number;
+  /** Told of every try's outcome and every retry (metrics). */
+  observer?: RestObserver;
+}
+
+/** What a client tells about its requests, e.g. to count them; `status` is 0 when no answer came. */
+export interface RestObserver {
+  response?(method: string, status: number): void;
+  retry?(method: string, status: number, delayMs: number): void;
 }
 
 export interface RequestOptions {
@@ -55,6 +63,7 @@ export class MattermostClient {
   private readonly logger: Logger;
   private readonly retry: ResolvedRetryOptions;
   private readonly timeoutMs: number;
+  private readonly observer: RestObserver | undefined;
   private readonly users: TtlCache<UserProfile>;
   private readonly usernames: TtlCache<UserProfile>;
   private readonly channels = new TtlCache<Channel>(CHANNEL_CACHE_TTL_MS);
@@ -68,6 +77,7 @@ export class MattermostClient {
     this.logger = options.logger ?? silentLogger();
     this.retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.observer = options.observer;
     this.users = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
     this.usernames = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
   }
@@ -228,6 +238,7 @@ export class MattermostClient {
         if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
         const hint = error instanceof MattermostApiError ? retryHints.get(error) : undefined;
         const delay = retryDelayMs(attempt, this.retry, hint);
+        this.observer?.retry?.(verb, error instanceof MattermostApiError ? error.status : 0, delay);
         this.logger.warn({ method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error }, `${verb} ${fullPath} failed; retrying in ${delay} ms`);
         await sleep(delay);
       }
@@ -254,8 +265,10 @@ export class MattermostClient {
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
+      this.observer?.response?.(method, 0);
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
     }
+    this.observer?.response?.(method, response.status);
     const text = response.text;
     const parsed = parseBody(text);
     if (response.status >= 200 && response.status < 300) return parsed as T;

@@ -10,7 +10,10 @@ import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import { openStore, type AppMigrations, type Store } from "../store/index.js";
+import { mountPathOf } from "../http/routes.js";
+import { BotMetrics } from "../metrics/bot-metrics.js";
+import { metricsRequestHandler } from "../metrics/endpoint.js";
+import { MetricsListener } from "../metrics/listener.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { WebSocketSource } from "../sources/websocket.js";
 
@@ -33,28 +36,13 @@ export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSource
   };
 }
 
-/** The apps `mmbot start` installs whatever the configuration (for `mmbot doctor`'s look at the store). */
-export function serviceApps(): AppMigrations[] {
-  return [todo()];
-}
-
-/** Opens the store of `mmbot start` as it would: migrated for the core and the service's apps. */
-export async function openServiceStore(url: string): Promise<Store> {
-  const store = await openStore(url);
-  try {
-    for (const app of serviceApps()) await store.migrateApp(app);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
 export interface ServiceBot {
   bot: Bot;
   sources: Source[];
   /** The HTTP source, when the bot receives integrations. */
   http: HttpSource | undefined;
+  /** The bot's metrics, when they are served (metrics.listen, or [http]'s listener). */
+  metrics: BotMetrics | undefined;
 }
 
 /**
@@ -68,6 +56,9 @@ export function botFromConfig(
   http?: HttpSourceOptions & { triggerWords?: string[] },
 ): ServiceBot {
   const httpOptions = http ? { tokenHints: serviceTokenHints, ...http } : config.http && httpSourceOptions(config.http);
+  // on a listener of their own with metrics.listen, else beside the integrations on http.listen
+  const metricsListen = config.metrics.listen;
+  const metrics = metricsListen || httpOptions?.listen ? new BotMetrics() : undefined;
   const bot = new Bot({
     url: server.url,
     token: server.token,
@@ -83,10 +74,13 @@ export function botFromConfig(
     triggerWords: http?.triggerWords ?? config.http?.trigger_words ?? [],
     answerWithinMs: config.http?.answer_within_ms,
     texts: serviceTexts,
+    observer: metrics,
   });
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
   bot.use(todo());
-  const httpSource = httpOptions && new HttpSource(httpOptions);
+  const alsoServe = metrics && !metricsListen ? metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
+  const httpSource = httpOptions && new HttpSource({ ...httpOptions, alsoServe });
   const sources: Source[] = [new WebSocketSource(), ...(httpSource ? [httpSource] : [])];
-  return { bot, sources, http: httpSource };
+  if (metrics && metricsListen) sources.push(new MetricsListener({ listen: metricsListen, metrics }));
+  return { bot, sources, http: httpSource, metrics };
 }

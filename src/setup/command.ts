@@ -4,7 +4,7 @@ import { ConfigError, MattermostApiError, MmbotError } from "../errors.js";
 import { readIntegrationTokens, writeIntegrationTokens } from "../http/stored-tokens.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
-import { openServiceStore } from "../service/bot-from-config.js";
+import { openServiceStore } from "../service/store.js";
 import { outgoingKey, registerIntegrations, slashKey, type Registered } from "./register.js";
 
 export interface SetupTarget {

@@ -11,7 +11,7 @@ import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
 import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
 import { lateHttpHandler, type HttpHandler } from "../http/late-handler.js";
-import type { HttpReceiver } from "../http/receiver.js";
+import type { HttpReceiver, HttpReceiverOptions } from "../http/receiver.js";
 import { routeUrls } from "../http/routes.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
 import { readIntegrationTokens, withStoredTokens } from "../http/stored-tokens.js";
@@ -39,6 +39,8 @@ export interface HttpSourceOptions {
   bodyLimitBytes?: number;
   /** Where a refusal of a missing token says the tokens are set (a service names its configuration keys). */
   tokenHints?: { outgoingWebhook: string; slash: string };
+  /** With `listen`: answers requests before the integrations do (true when it did), e.g. `metricsRequestHandler(metrics)` of `mmbot/metrics`. */
+  alsoServe?: HttpReceiverOptions["alsoServe"];
 }
 
 export const DEFAULT_ACTION_TTL_MS = 30 * 24 * 3600_000;
@@ -92,6 +94,7 @@ export class HttpSource implements Source {
       actionSecret: secret,
       bodyLimitBytes: this.options.bodyLimitBytes,
       tokenHints: this.options.tokenHints,
+      alsoServe: this.options.alsoServe,
       logger: host.logger,
       handlers: {
         outgoingWebhook: (payload) => this.onOutgoingWebhook(host, payload),

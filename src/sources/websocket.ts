@@ -28,6 +28,10 @@ export class WebSocketSource implements Source {
       client: host.client,
       logger,
       ...this.options,
+      onStateChange: (state, detail) => {
+        host.observer?.sourceState?.(this.name, state);
+        this.options.onStateChange?.(state, detail);
+      },
       cursor: {
         load: async () => {
           const value = await store.kv.get(CURSOR_KEY);
@@ -44,6 +48,12 @@ export class WebSocketSource implements Source {
   async stop(): Promise<void> {
     await this.receiver?.stop();
     this.receiver = undefined;
+  }
+
+  /** Ready while connected; otherwise the state says why not. */
+  readiness(): { ok: boolean; reason?: string } {
+    const state = this.state;
+    return state === "connected" ? { ok: true } : { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 
   /** The connection's state (`connected`, `reconnecting`, …), for health checks. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openServiceStore } from "../../src/service/bot-from-config.js";
+import { openServiceStore } from "../../src/service/store.js";
 import { CLI, runCli, until } from "../helpers/cli.js";
 
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../src/cli/doctor.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openServiceStore } from "../../src/service/bot-from-config.js";
+import { openServiceStore } from "../../src/service/store.js";
 import { runCli } from "../helpers/cli.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-doctor-json-"));

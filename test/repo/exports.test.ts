@@ -14,6 +14,15 @@ describe("the exports map", () => {
     for (const name of ["todoApp", "todo", "bridgeApp", "bridge", "loadConfig", "TodoService"]) expect(root[name], name).toBeUndefined();
   });
 
+  it("gives the metrics at their own path, not at the root (a bot without them does not load prom-client)", async () => {
+    const root = (await import("mmbot")) as Record<string, unknown>;
+    const metricsModule = (await import("mmbot/metrics")) as Record<string, unknown>;
+    for (const name of ["BotMetrics", "MetricsListener", "metricsRequestHandler", "metricsOf"]) {
+      expect(typeof metricsModule[name], name).toBe("function");
+      expect(root[name], name).toBeUndefined();
+    }
+  });
+
   it("gives the apps and the sandbox at their own paths", async () => {
     const todoModule = (await import("mmbot/apps/todo")) as Record<string, unknown>;
     const bridgeModule = (await import("mmbot/apps/bridge")) as Record<string, unknown>;

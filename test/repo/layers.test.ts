@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 
 const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 const SHARED = new Set(["errors.ts", "log.ts"]);
-const LAYERS = ["mattermost", "store", "http", "bot", "sources", "apps", "sandbox"] as const;
+const LAYERS = ["mattermost", "store", "http", "bot", "sources", "metrics", "apps", "sandbox"] as const;
 type Layer = (typeof LAYERS)[number] | "service" | "shared";
 
 const ALLOWED: Record<Exclude<Layer, "service" | "shared">, Layer[]> = {
@@ -17,8 +17,9 @@ const ALLOWED: Record<Exclude<Layer, "service" | "shared">, Layer[]> = {
   store: ["store"],
   http: ["http", "mattermost", "store"],
   bot: ["bot", "mattermost", "store", "http"],
-  sources: ["sources", "bot", "http", "mattermost", "store"],
-  apps: ["apps", "bot", "http", "mattermost", "store"],
+  sources: ["sources", "bot", "http", "mattermost", "store", "metrics"],
+  metrics: ["metrics", "bot", "mattermost", "store"],
+  apps: ["apps", "bot", "http", "mattermost", "store", "metrics"],
   sandbox: ["sandbox", "mattermost"],
 };
 
