@@ -26,8 +26,19 @@ const schema = z.strictObject({
         .regex(/^[a-z0-9]{26}$/, "expected a 26-character token of lowercase letters and digits")
         .optional()
         .describe("The bot account's access token (System Console › Integrations › Bot Accounts). Needed with url."),
+      transport: z
+        .enum(["auto", "websocket", "polling"])
+        .default("auto")
+        .describe("How the bot receives posts: the WebSocket; REST polling (where no WebSocket can be had); or auto: the WebSocket, polling while its upgrade is refused (some proxies strip it) or it keeps failing while REST works."),
+      polling_interval_ms: z.coerce
+        .number()
+        .int()
+        .min(200)
+        .max(60_000)
+        .default(2000)
+        .describe("How often polling asks for new posts (one request per team when nothing happened, one more per channel that moved)."),
     })
-    .default({})
+    .default({ transport: "auto", polling_interval_ms: 2000 })
     .describe("The server the bot connects to."),
   store: z
     .strictObject({
@@ -124,6 +135,8 @@ export type Config = z.output<typeof schema>;
 export const ENV: Record<string, string[]> = {
   "mattermost.url": ["MATTERMOST_URL"],
   "mattermost.bot_token": ["MATTERMOST_BOT_TOKEN"],
+  "mattermost.transport": ["MATTERMOST_TRANSPORT"],
+  "mattermost.polling_interval_ms": ["MATTERMOST_POLLING_INTERVAL_MS"],
   "store.url": ["DATABASE_URL"],
   "log.level": ["MMBOT_LOG_LEVEL"],
 };
@@ -132,6 +145,8 @@ export const ENV: Record<string, string[]> = {
 export const EXAMPLES: Record<string, string> = {
   "mattermost.url": 'url = "https://chat.example.com"',
   "mattermost.bot_token": 'bot_token = "<the 26-character token from System Console › Bot Accounts>"',
+  "mattermost.transport": 'transport = "polling"   # behind a proxy that strips WebSocket upgrades',
+  "mattermost.polling_interval_ms": "polling_interval_ms = 2000",
   "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
   "policy.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*" for everybody',
   "policy.channels": 'channels = ["town-square"]',

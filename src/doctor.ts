@@ -45,7 +45,7 @@ export async function checkAll(config: Config, target: DoctorTarget, options: Do
       if (me.user.is_bot) report(checkEphemeralRole(me.user));
       for (const r of await checkChannels(client, me.user, config.policy.channels)) report(r);
       for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
-      report(await checkWebSocket(target));
+      report(await checkTransport(config.mattermost, target));
       if (config.http) {
         const lister = options.integrationsToken ? new MattermostClient({ url: target.url, token: options.integrationsToken, retry: { attempts: 1 }, timeoutMs: 5_000 }) : client;
         for (const r of await checkIntegrations(config.http, lister, await storedTokens(config.store.url))) report(r);
@@ -175,6 +175,14 @@ async function checkAllowedUsers(client: MattermostClient, allowed: Config["poli
     );
   }
   return results;
+}
+
+/** The WebSocket, as `mattermost.transport` needs it: polling does without, auto falls back to polling. */
+async function checkTransport(mattermost: Config["mattermost"], target: DoctorTarget): Promise<CheckResult> {
+  if (mattermost.transport === "polling") return { name: "transport", ok: true, label: `mattermost.transport = "polling": the bot polls every ${mattermost.polling_interval_ms} ms (no WebSocket needed)` };
+  const result = await checkWebSocket(target);
+  if (result.ok || mattermost.transport === "websocket") return result;
+  return { ...result, warn: true, fix: `${result.fix}; until then mattermost.transport = "auto" polls every ${mattermost.polling_interval_ms} ms (set transport = "polling" to skip the WebSocket)` };
 }
 
 function checkWebSocket(target: DoctorTarget): Promise<CheckResult> {

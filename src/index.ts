@@ -28,6 +28,8 @@ export type { Source, SourceHost } from "./bot/source.js";
 export type { BotObserver, ObservedBot, PipelineObserver, Readiness } from "./bot/observer.js";
 export { WebSocketSource, type WebSocketSourceOptions } from "./sources/websocket.js";
 export { HttpSource, type HttpSourceOptions } from "./sources/http.js";
+export { PollingSource, type PollingSourceOptions, type PollingRound } from "./sources/polling.js";
+export { AutoSource, type AutoSourceOptions, type AutoMode } from "./sources/auto.js";
 
 // Talking to Mattermost directly
 export { MattermostClient } from "./mattermost/rest.js";

@@ -1,6 +1,7 @@
 /**
- * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket, and
- * the HTTP receiver with an `[http]` section) and the apps (the bridges, then the todo bot). The
+ * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket or
+ * polling, as `mattermost.transport` says, and the HTTP receiver with an `[http]` section) and
+ * the apps (the bridges, then the todo bot). The
  * service layer, unlike the library, may name configuration keys in what it says.
  */
 import { bridge } from "../apps/bridge/index.js";
@@ -14,7 +15,9 @@ import { mountPathOf } from "../http/routes.js";
 import { BotMetrics } from "../metrics/bot-metrics.js";
 import { metricsRequestHandler } from "../metrics/endpoint.js";
 import { MetricsListener } from "../metrics/listener.js";
+import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
+import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
 
 /** What the service says where the library would not name a key. */
@@ -34,6 +37,14 @@ export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSource
     actionSecret: http.action_secret,
     tokenHints: serviceTokenHints,
   };
+}
+
+/** The source `mattermost.transport` names: the WebSocket, REST polling, or the one that switches between them. */
+export function mattermostSource(mattermost: Config["mattermost"]): Source {
+  const polling = { intervalMs: mattermost.polling_interval_ms };
+  if (mattermost.transport === "websocket") return new WebSocketSource();
+  if (mattermost.transport === "polling") return new PollingSource(polling);
+  return new AutoSource({ polling });
 }
 
 export interface ServiceBot {
@@ -80,7 +91,7 @@ export function botFromConfig(
   bot.use(todo());
   const alsoServe = metrics && !metricsListen ? metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
   const httpSource = httpOptions && new HttpSource({ ...httpOptions, alsoServe });
-  const sources: Source[] = [new WebSocketSource(), ...(httpSource ? [httpSource] : [])];
+  const sources: Source[] = [mattermostSource(config.mattermost), ...(httpSource ? [httpSource] : [])];
   if (metrics && metricsListen) sources.push(new MetricsListener({ listen: metricsListen, metrics }));
   return { bot, sources, http: httpSource, metrics };
 }

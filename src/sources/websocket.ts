@@ -5,11 +5,10 @@
 import { fromWireEvent } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
+import { storeCursor } from "./cursor.js";
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
 export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
-
-const CURSOR_KEY = "catchup.cursor";
 
 /**
  * @example await bot.start(new WebSocketSource());
@@ -32,13 +31,7 @@ export class WebSocketSource implements Source {
         host.observer?.sourceState?.(this.name, state);
         this.options.onStateChange?.(state, detail);
       },
-      cursor: {
-        load: async () => {
-          const value = await store.kv.get(CURSOR_KEY);
-          return value === undefined ? undefined : Number(value);
-        },
-        save: (ms) => store.kv.set(CURSOR_KEY, String(ms)),
-      },
+      cursor: storeCursor(store),
       // the pipeline logs its own failures; a rejection here would be a bug in it
       onEvent: (event) => void host.handle(fromWireEvent(event)).catch((error: unknown) => logger.error({ err: error, event: event.event }, "websocket: the event was lost")),
     });

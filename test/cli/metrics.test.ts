@@ -47,7 +47,7 @@ async function start(env: Record<string, string>): Promise<{ stderr: () => strin
 describe("mmbot start serves /metrics and /readyz", () => {
   it("on metrics.listen without [http]: counts a conversation, and /readyz follows the WebSocket", async () => {
     const port = await freePort();
-    await start({ MMBOT_METRICS_LISTEN: `127.0.0.1:${port}` });
+    await start({ MMBOT_METRICS_LISTEN: `127.0.0.1:${port}`, MATTERMOST_TRANSPORT: "websocket" }); // no polling to take over
     const url = `http://127.0.0.1:${port}`;
     expect((await readyz(url)).status).toBe(200);
 
@@ -78,6 +78,23 @@ describe("mmbot start serves /metrics and /readyz", () => {
     }
     await until(async () => ((await readyz(url)).status === 200 ? true : undefined), "/readyz to answer 200 again", 15_000);
     expect(valueOf(await scrape(url), "mmbot_source_reconnects_total", { source: "websocket" })).toBe(1);
+  });
+
+  it("with the default transport (auto), /readyz stays ready while polling stands in for a refused WebSocket", async () => {
+    const port = await freePort();
+    await start({ MMBOT_METRICS_LISTEN: `127.0.0.1:${port}`, MATTERMOST_POLLING_INTERVAL_MS: "300" });
+    const url = `http://127.0.0.1:${port}`;
+    expect(await readyz(url)).toMatchObject({ status: 200, body: { checks: { auto: { ok: true } } } });
+    sandbox.setWebSocketAvailable(false);
+    try {
+      sandbox.dropConnections(seed.bot.user.id);
+      const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.townSquare.id, message: "@todobot add by polling" });
+      // answered through polling, and ready all along once polling has taken over
+      expect((await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs: 15_000 })).message).toMatch(/by polling/);
+      expect(await readyz(url)).toMatchObject({ status: 200, body: { checks: { auto: { ok: true } } } });
+    } finally {
+      sandbox.setWebSocketAvailable(true);
+    }
   });
 
   it("on http.listen beside the integrations and /healthz when there is an [http] section", async () => {

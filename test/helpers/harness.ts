@@ -32,6 +32,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The harness's WebSocket timings: short, so tests of drops and restarts are quick. */
+export const harnessWebSocketOptions = { pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 };
+
 /** The bot's options, and `http` for an HTTP source (with the bot-level `answerWithinMs` and `triggerWords` beside its own). */
 export type HarnessBotOptions = Partial<BotOptions> & { http?: HttpSourceOptions & Pick<BotOptions, "answerWithinMs" | "triggerWords"> };
 
@@ -45,6 +48,8 @@ export async function startHarness(
     policy?: Partial<Policy>;
     setup?: (bot: Bot) => void;
     storeUrl?: string;
+    /** The bot's Mattermost source (default: a WebSocketSource with short timings); called at each (re)start. */
+    mattermostSource?: () => Source;
     bot?: HarnessBotOptions | ((sandbox: Sandbox, seed: SeedResult) => HarnessBotOptions);
   } = {},
 ): Promise<Harness> {
@@ -65,7 +70,7 @@ export async function startHarness(
       ...rest,
     });
     (options.setup ?? ((b: Bot) => void b.use(todo())))(bot);
-    const sources: Source[] = [new WebSocketSource({ pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 })];
+    const sources: Source[] = [options.mattermostSource?.() ?? new WebSocketSource(harnessWebSocketOptions)];
     httpSource = http && new HttpSource(http);
     if (httpSource) sources.push(httpSource);
     await bot.start(...sources);

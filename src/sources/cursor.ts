@@ -1,0 +1,19 @@
+/**
+ * The position both Mattermost sources resume from, kept in the bot's store: the newest
+ * `create_at` (ms) handed to the bot. One key for the WebSocket's catch-up and for polling, so a
+ * switch between them (or a restart with another transport) starts where the other stopped.
+ */
+import type { CatchUpCursor } from "../mattermost/inbound.js";
+import type { Store } from "../store/index.js";
+
+const CURSOR_KEY = "catchup.cursor";
+
+export function storeCursor(store: Store): CatchUpCursor {
+  return {
+    load: async () => {
+      const value = await store.kv.get(CURSOR_KEY);
+      return value === undefined ? undefined : Number(value);
+    },
+    save: (ms) => store.kv.set(CURSOR_KEY, String(ms)),
+  };
+}
