@@ -107,6 +107,29 @@ const schema = z.strictObject({
     })
     .optional()
     .describe("The HTTP receiver for Mattermost's integrations. Present (in the file, or any MMBOT_HTTP_* variable set) = on."),
+  // present (in the file or as MMBOT_AGENT_* variables) = the agent answers mentions with a model
+  agent: z
+    .strictObject({
+      url: z
+        .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+        .describe("An OpenAI-compatible base URL (a hosted API, llama.cpp, vLLM, Ollama): the bot calls POST {url}/chat/completions with stream: true, and `mmbot doctor` GET {url}/models."),
+      model: z.string().min(1, "expected a model name").describe("The model asked, as the endpoint names it (GET {url}/models lists them)."),
+      api_key_env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable (e.g. OPENAI_API_KEY), never the key itself")
+        .optional()
+        .describe("The name of the environment variable holding the API key, never the key. Unset: requests carry no Authorization header."),
+      system_prompt: z.string().default("").describe("The system message sent first in every request."),
+      temperature: z.coerce.number().min(0, "expected 0 or more").max(2, "expected at most 2").optional().describe("The sampling temperature; unset: the endpoint's default."),
+      max_tokens: z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").optional().describe("The most tokens of one answer; unset: the endpoint's default."),
+      timeout_seconds: z.coerce.number().positive("expected a number of seconds above 0").max(3_600, "expected at most 3600").default(120).describe("No first token, or no progress, for this long: the answer fails as timed out."),
+      history_max_tokens: z.coerce.number().int("expected a whole number").min(100, "expected at least 100").default(6_000).describe("The thread sent to the model is kept under this estimate (about 4 characters a token); the oldest turns are dropped first."),
+      follow_threads_minutes: z.coerce.number().min(0, "expected 0 or more").default(60).describe("After a mention the bot answers the thread's posts without a mention until the thread is idle this long, or someone writes !leave."),
+      allowed_users: z.union([z.literal("*"), listFromEnv]).default("*").describe("Who may reach the model, on top of policy.allowed_users."),
+      channels: listFromEnv.default([]).describe("Where the agent answers, on top of policy.channels; empty: wherever the bot answers."),
+    })
+    .optional()
+    .describe("The agent: a thread with the bot is a conversation with an AI model, streamed as it is written. Present (in the file, or any MMBOT_AGENT_* variable set) = on; the todo app is then reached only through the word todo."),
   metrics: z
     .strictObject({
       listen: z
@@ -166,6 +189,17 @@ export const EXAMPLES: Record<string, string> = {
   "http.answer_within_ms": "answer_within_ms = 2500",
   "metrics.listen": 'listen = "127.0.0.1:9464"   # keeps /metrics off the public http.listen',
   "log.level": 'level = "info"',
+  "agent.url": 'url = "http://127.0.0.1:8080/v1"   # llama.cpp, vLLM, Ollama (…:11434/v1) or a hosted API',
+  "agent.model": 'model = "qwen2.5-7b-instruct"',
+  "agent.api_key_env": 'api_key_env = "OPENAI_API_KEY"   # the variable\'s name; the key stays in the environment',
+  "agent.system_prompt": 'system_prompt = "You are the Acme team\'s assistant."',
+  "agent.temperature": "temperature = 0.2",
+  "agent.max_tokens": "max_tokens = 1024",
+  "agent.timeout_seconds": "timeout_seconds = 120",
+  "agent.history_max_tokens": "history_max_tokens = 6000",
+  "agent.follow_threads_minutes": "follow_threads_minutes = 60",
+  "agent.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*"',
+  "agent.channels": 'channels = ["ask-the-bot"]',
   "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example])),
   ...Object.fromEntries(Object.entries(BRIDGE_EXAMPLES).map(([key, example]) => [`bridge.${key}`, example])),
@@ -206,6 +240,7 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
     config.http.trigger_words = [...new Set([...config.http.trigger_words, ...words])];
   }
   checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
+  checkAgentKey(config, env, existsSync(path) ? path : "configuration");
   return config;
 }
 
@@ -224,6 +259,21 @@ function checkBridgeTriggers(config: Config, source: string): void {
       );
     }
   }
+}
+
+/** The variable `agent.api_key_env` names must be set: a key forgotten would fail every answer. */
+function checkAgentKey(config: Config, env: NodeJS.ProcessEnv, source: string): void {
+  const name = config.agent?.api_key_env;
+  if (name === undefined || (env[name] ?? "") !== "") return;
+  throw new ConfigError(
+    `${source}: agent.api_key_env = ${JSON.stringify(name)}: the environment variable ${name} is not set; set it to the API key (or leave api_key_env out for an endpoint without a key)\n  example: ${EXAMPLES["agent.api_key_env"]}`,
+  );
+}
+
+/** The API key of `[agent]`, read from the variable it names (never kept in the configuration). */
+export function agentApiKey(config: Config, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = config.agent?.api_key_env;
+  return name ? env[name] || undefined : undefined;
 }
 
 /** The environment variables that set `section.key`, first wins: its aliases, then MMBOT_<SECTION>_<KEY>. */

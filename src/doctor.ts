@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import type { Config } from "./config.js";
+import { agentApiKey, type Config } from "./config.js";
 import { MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
@@ -7,6 +7,7 @@ import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tok
 import type { CheckResult } from "./setup/check-result.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
+import { checkAgentEndpoint } from "./service/agent-check.js";
 import { serviceApps } from "./service/store.js";
 
 export type { CheckResult };
@@ -57,6 +58,7 @@ export async function checkAll(config: Config, target: DoctorTarget, options: Do
     for (const r of checkPublicUrl(config.http, target.url)) report(r);
     if (config.http.public_url) report(await checkHealthz(config.http.public_url));
   }
+  if (config.agent) report(await checkAgentEndpoint(config.agent, agentApiKey(config)));
   report(await checkStore(config.store.url));
   return results;
 }

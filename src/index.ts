@@ -20,6 +20,8 @@ export type * from "./bot/envelope.js";
 export type { Policy } from "./bot/policy.js";
 export { defaultTexts, type BotTexts } from "./bot/texts.js";
 export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
+export { streamReply, type StreamReplyOptions, type StreamTarget } from "./bot/stream-reply.js";
+export { layoutStream, STREAM_PART_LIMIT } from "./bot/stream-layout.js";
 export { button, select, type MessageAttachment, type MessageAction, type ActionOption, type ButtonStyle } from "./http/attachments.js";
 export type { HttpHandler, NodeHandler, FetchHandler } from "./http/receiver.js";
 

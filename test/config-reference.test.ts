@@ -7,6 +7,9 @@ import { describeConfig, renderConfigReference, type KeyDoc } from "../src/confi
 function sample(key: KeyDoc): { text: string; value: unknown } {
   const special: Record<string, string> = { "store.url": "sqlite:./elsewhere.db", "http.listen": "0.0.0.0:4321", "metrics.listen": "127.0.0.1:9464", "mattermost.bot_token": "a".repeat(26) };
   if (special[key.key]) return { text: special[key.key]!, value: special[key.key] };
+  const numbers: Record<string, number> = { "agent.temperature": 0.5, "agent.timeout_seconds": 30, "agent.follow_threads_minutes": 15 };
+  if (numbers[key.key] !== undefined) return { text: String(numbers[key.key]), value: numbers[key.key] };
+  if (key.key === "agent.api_key_env") return { text: "A_KEY_VARIABLE", value: "A_KEY_VARIABLE" };
   if (key.type.startsWith("integer")) return { text: "4321", value: 4321 };
   if (key.type === "boolean") return { text: key.defaultValue === "true" ? "false" : "true", value: key.defaultValue !== "true" };
   if (key.type === "URL") return { text: "https://chat.example.com", value: "https://chat.example.com" };
@@ -37,7 +40,9 @@ describe("the configuration reference (docs/config.md)", () => {
       for (const variable of key.env) {
         // a server needs both its keys: the other one by its usual variable
         const companion = key.key === "mattermost.url" ? { MATTERMOST_BOT_TOKEN: "b".repeat(26) } : key.key === "mattermost.bot_token" ? { MATTERMOST_URL: "https://chat.example.com" } : {};
-        const config = loadConfig({ path: "no-such-file.toml", env: { ...companion, [variable]: text } }) as unknown as Record<string, Record<string, unknown>>;
+        // an agent needs its url and model, and the variable api_key_env names
+        const agent = section === "agent" ? { MMBOT_AGENT_URL: "http://127.0.0.1:8080/v1", MMBOT_AGENT_MODEL: "m", A_KEY_VARIABLE: "k" } : {};
+        const config = loadConfig({ path: "no-such-file.toml", env: { ...companion, ...agent, [variable]: text } }) as unknown as Record<string, Record<string, unknown>>;
         expect(config[section]?.[name], `${variable}=${text} sets ${key.key}`).toEqual(value);
       }
     }

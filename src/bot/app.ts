@@ -32,6 +32,8 @@ export interface AppOptions {
   triggerWords?: string[];
   /** Runs once the store is open and migrated, before any event. */
   start?(runtime: AppRuntime): void | Promise<void>;
+  /** Runs when the bot stops, after the handlers have finished: end work the app runs on its own. */
+  stop?(): void | Promise<void>;
 }
 
 /**
@@ -57,10 +59,15 @@ export class App<C extends Context = Context> extends Composer<C> {
   async start(runtime: AppRuntime): Promise<void> {
     await this.options.start?.(runtime);
   }
+
+  /** Called by the bot at stop. @internal */
+  async stop(): Promise<void> {
+    await this.options.stop?.();
+  }
 }
 
 /** What the bot needs of an installed app, whatever its context type. */
-export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start">;
+export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop">;
 
 /** The apps installed anywhere under `root`, each once, in the order they were installed. */
 export function findApps(root: { readonly children: readonly unknown[] }): InstalledApp[] {

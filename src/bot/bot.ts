@@ -191,6 +191,7 @@ export class Bot extends Composer {
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
       this.logger.warn({ graceMs: options.graceMs }, "stop: handlers still running after the grace period; stopping without them");
     }
+    if (this.pipeline) for (const app of this.apps) await app.stop();
     this.outbox?.stop();
     // replies that failed earlier get their last try now rather than at the next start
     if (this.outbox && !(await finishesBy(this.outbox.flushPending(), deadline))) {

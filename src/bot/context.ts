@@ -13,6 +13,7 @@ import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnve
 import type { Outbox } from "./outbox.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
 import { postEntries } from "./post-entries.js";
+import { streamReply, type StreamReplyOptions } from "./stream-reply.js";
 import { stripTriggerWord } from "./trigger-words.js";
 
 /** What a reply can carry besides text. */
@@ -102,14 +103,28 @@ export class Context<E extends Envelope = Envelope> {
   /**
    * Answers as the bot, in the thread of the event's post when it has one (a message, a reaction,
    * a click), else in the channel. Long text is split at Mattermost's limit. Goes through the
-   * durable outbox; resolves with the created posts.
+   * durable outbox; resolves with the created posts. Text that comes in pieces (an
+   * `AsyncIterable<string>`) is streamed: see `stream()`.
    * @example await ctx.reply("Added #1: buy milk")
    */
-  async reply(input: string | ReplyOptions): Promise<Post[]> {
+  async reply(input: string | ReplyOptions | AsyncIterable<string>): Promise<Post[]> {
+    if (isAsyncIterable(input)) return this.stream(input);
     const options = typeof input === "string" ? { text: input } : input;
     const rootId = options.inChannel ? "" : await this.replyRoot();
     const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
     return this.services.outbox.send(postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds }));
+  }
+
+  /**
+   * Answers with text as it comes: "typing…" until the first piece, then a post created with
+   * it and edited with the whole text so far at most once a second, a last edit for the final
+   * text; a long answer goes on in new posts of the thread. Resolves once the final text is in.
+   * @example await ctx.stream(model.answer(ctx.text))
+   */
+  async stream(chunks: AsyncIterable<string>, options: StreamReplyOptions & { inChannel?: boolean; props?: Record<string, unknown> } = {}): Promise<Post[]> {
+    const rootId = options.inChannel ? "" : await this.replyRoot();
+    const { client, outbox } = this.services;
+    return streamReply(chunks, { client, outbox, logger: this.logger, channelId: this.channelId, rootId, props: options.props }, { typing: () => this.typing(), ...options });
   }
 
   /**
@@ -212,4 +227,8 @@ export class EventContext extends Context<EventEnvelope> {
     const post = this.envelope.post;
     return post ? post.root_id || post.id : "";
   }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<string> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }

@@ -39,6 +39,8 @@ export interface RestObserver {
 export interface RequestOptions {
   /** Whether the request may be sent again after a failure. Default: true for GET, PUT, DELETE, HEAD. */
   idempotent?: boolean;
+  /** Resolve with the body's text as it came, never parsed as JSON. */
+  text?: boolean;
 }
 
 const CHANNEL_CACHE_TTL_MS = 30_000;
@@ -138,6 +140,11 @@ export class MattermostClient {
     await this.request<unknown>("DELETE", `/posts/${enc(id)}`);
   }
 
+  /** A file's content as text (`GET /files/{id}`), for text files. */
+  getFileText(id: string): Promise<string> {
+    return this.request<string>("GET", `/files/${enc(id)}`, undefined, { text: true });
+  }
+
   /** The root and every reply of the thread containing `postId`. */
   getThread(postId: string): Promise<PostList> {
     return this.request<PostList>("GET", `/posts/${enc(postId)}/thread`);
@@ -233,7 +240,7 @@ export class MattermostClient {
     const attempts = idempotent ? this.retry.attempts : 1;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once<T>(verb, fullPath, body);
+        return await this.once<T>(verb, fullPath, body, options.text ?? false);
       } catch (error) {
         if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
         const hint = error instanceof MattermostApiError ? retryHints.get(error) : undefined;
@@ -245,7 +252,7 @@ export class MattermostClient {
     }
   }
 
-  private async once<T>(method: string, path: string, body: unknown): Promise<T> {
+  private async once<T>(method: string, path: string, body: unknown, asText: boolean): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
@@ -270,6 +277,7 @@ export class MattermostClient {
     }
     this.observer?.response?.(method, response.status);
     const text = response.text;
+    if (asText && response.status >= 200 && response.status < 300) return text as T;
     const parsed = parseBody(text);
     if (response.status >= 200 && response.status < 300) return parsed as T;
     const error = new MattermostApiError({

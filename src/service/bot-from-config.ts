@@ -1,15 +1,16 @@
 /**
  * `mmbot start`'s bot, built from the configuration: the policy, the sources (the WebSocket or
  * polling, as `mattermost.transport` says, and the HTTP receiver with an `[http]` section) and
- * the apps (the bridges, then the todo bot). The
+ * the apps (the bridges, the todo bot, the agent). The
  * service layer, unlike the library, may name configuration keys in what it says.
  */
+import { agent } from "../apps/agent/index.js";
 import { bridge } from "../apps/bridge/index.js";
 import { todo } from "../apps/todo/index.js";
 import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
-import type { Config } from "../config.js";
+import { agentApiKey, type Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import { BotMetrics } from "../metrics/bot-metrics.js";
@@ -45,6 +46,23 @@ export function mattermostSource(mattermost: Config["mattermost"]): Source {
   if (mattermost.transport === "websocket") return new WebSocketSource();
   if (mattermost.transport === "polling") return new PollingSource(polling);
   return new AutoSource({ polling });
+}
+
+/** The `[agent]` section as the agent app. */
+export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: string | undefined) {
+  return agent({
+    url: section.url,
+    model: section.model,
+    apiKey,
+    systemPrompt: section.system_prompt,
+    temperature: section.temperature,
+    maxTokens: section.max_tokens,
+    timeoutMs: section.timeout_seconds * 1000,
+    historyMaxTokens: section.history_max_tokens,
+    followThreadsMinutes: section.follow_threads_minutes,
+    allowedUsers: section.allowed_users,
+    channels: section.channels,
+  });
 }
 
 export interface ServiceBot {
@@ -88,7 +106,9 @@ export function botFromConfig(
     observer: metrics,
   });
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
-  bot.use(todo());
+  // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
+  bot.use(todo({ wordOnly: config.agent !== undefined }));
+  if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));
   const alsoServe = metrics && !metricsListen ? metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
   const httpSource = httpOptions && new HttpSource({ ...httpOptions, alsoServe });
   const sources: Source[] = [mattermostSource(config.mattermost), ...(httpSource ? [httpSource] : [])];

@@ -13,13 +13,15 @@ export { TodoService } from "./service.js";
  * mentions it, any message in a DM, and a channel message starting with the word `todo` (unless
  * the bot's policy is mention-only). With an HTTP source it also serves `/todo …` (register the
  * command with the URL `<publicUrl>/slash`), the list's Done/Delete/Add… buttons and the add
- * dialog. Its tables are its own: installing it into a store creates them.
+ * dialog. Its tables are its own: installing it into a store creates them. With `wordOnly` a
+ * mention reaches it only through the word `todo` (`@bot todo add milk`), leaving other
+ * mentions to the apps after it (the agent).
  * @example
  * const bot = new Bot({ url, token });
  * bot.use(todo());
  * await bot.start(new WebSocketSource());
  */
-export function todo(): App {
+export function todo(options: { wordOnly?: boolean } = {}): App {
   let service: TodoService | undefined;
   const app = new App({
     name: "todo",
@@ -34,7 +36,7 @@ export function todo(): App {
     return service;
   };
   app.on("message", async (ctx, next) => {
-    const command = todoText(ctx);
+    const command = todoText(ctx, options.wordOnly ?? false);
     if (command === undefined) return next();
     const answer = await todos().run({ listKey: ctx.channelId, user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name }, text: command });
     await ctx.reply(answer.text);
@@ -46,9 +48,10 @@ export function todo(): App {
 }
 
 /** The todo command in a message, or undefined when the message is not for the todo bot. */
-function todoText(ctx: MessageContext): string | undefined {
+function todoText(ctx: MessageContext, wordOnly: boolean): string | undefined {
   const todoWord = /^todo\b[:,]?\s*/i;
-  if (ctx.isMention) {
+  if (wordOnly && ctx.envelope.triggerWord?.toLowerCase() === "todo") return ctx.text || "help"; // the trigger word is already stripped
+  if (ctx.isMention && !wordOnly) {
     const text = ctx.text.replace(todoWord, "").trim();
     return text === "" ? "help" : text;
   }

@@ -1,0 +1,115 @@
+// Figures of the agent on the sandbox: THREADS users mention the bot at once (`mmbot start`
+// as a child process, with [agent] pointing at a small streaming model server in this
+// process), each answer streaming CHUNKS pieces DELAY_MS apart. Per answer: edits per second,
+// REST calls; from the model's first token to the first visible post: p50, p99; the bot's RSS
+// after each round (flat memory).
+//   npm run bench:agent      (THREADS=50 CHUNKS=40 DELAY_MS=100 ROUNDS=3 to change the load)
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sandbox } from "../dist/sandbox/index.js";
+
+const THREADS = Number(process.env.THREADS ?? 50);
+const CHUNKS = Number(process.env.CHUNKS ?? 40);
+const DELAY_MS = Number(process.env.DELAY_MS ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+
+// the model: streams CHUNKS words per answer and notes when the first one was written
+const firstToken = new Map(); // question tag → performance.now()
+const model = createServer(async (req, res) => {
+  let raw = "";
+  for await (const chunk of req) raw += chunk;
+  if (req.method === "GET") return res.end(JSON.stringify({ data: [{ id: "bench-model" }] }));
+  const messages = JSON.parse(raw).messages;
+  const tag = /q-\d+-\d+/.exec(messages.at(-1).content)?.[0] ?? "?";
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const send = (delta) => res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`);
+  for (let i = 0; i < CHUNKS; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, DELAY_MS));
+    send({ content: `word${i} ` });
+    if (i === 0) firstToken.set(tag, performance.now());
+  }
+  res.end("data: [DONE]\n\n");
+});
+await new Promise((resolve) => model.listen(0, "127.0.0.1", resolve));
+const modelUrl = `http://127.0.0.1:${model.address().port}/v1`;
+
+const sandbox = await Sandbox.start();
+const seed = sandbox.seed();
+const channel = seed.channels.townSquare;
+const botId = seed.bot.user.id;
+
+const firstVisible = new Map(); // question id → performance.now()
+const edits = new Map(); // answer post id → times
+sandbox.onEvent((event) => {
+  if (event.event !== "posted" && event.event !== "post_edited") return;
+  const post = JSON.parse(event.data.post);
+  if (post.user_id !== botId) return;
+  if (event.event === "posted" && !firstVisible.has(post.root_id)) firstVisible.set(post.root_id, performance.now());
+  if (event.event === "post_edited") edits.set(post.id, [...(edits.get(post.id) ?? []), performance.now()]);
+});
+
+const dir = mkdtempSync(join(tmpdir(), "mmbot-bench-agent-"));
+const child = spawn(process.execPath, [new URL("../dist/cli.js", import.meta.url).pathname, "start"], {
+  env: {
+    ...process.env,
+    MATTERMOST_URL: sandbox.url,
+    MATTERMOST_BOT_TOKEN: seed.bot.token,
+    DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
+    MMBOT_POLICY_ALLOWED_USERS: "*",
+    MMBOT_AGENT_URL: modelUrl,
+    MMBOT_AGENT_MODEL: "bench-model",
+    MMBOT_LOG_LEVEL: "warn",
+  },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+await new Promise((resolve, reject) => {
+  child.stdout.on("data", (d) => String(d).includes("connected") && resolve());
+  child.on("exit", (code) => reject(new Error(`mmbot start exited with ${code}`)));
+});
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const expected = Array.from({ length: CHUNKS }, (_, i) => `word${i} `).join("").trim();
+
+console.log(`sandbox ${sandbox.url}; ${THREADS} threads streaming at once, ${CHUNKS} pieces ${DELAY_MS} ms apart; ${ROUNDS} rounds; node ${process.version}`);
+const rss = [rssMb()];
+const all = { latency: [], rate: [], gaps: [], calls: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const since = sandbox.trafficLog().at(-1)?.seq ?? 0;
+  const questions = Array.from({ length: THREADS }, (_, i) => sandbox.post(seed.users.alice.user.id, { channel_id: channel.id, message: `@todobot q-${round}-${i} go` }));
+  const tags = new Map(questions.map((q, i) => [q.id, `q-${round}-${i}`]));
+  // done when every answer holds the whole text
+  for (const q of questions) {
+    for (;;) {
+      const answer = sandbox.thread(q.id).find((p) => p.user_id === botId);
+      if (answer?.message.trim() === expected) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const traffic = sandbox.trafficLog().filter((e) => e.seq > since && e.user === seed.bot.user.username);
+  all.calls.push(traffic.length / THREADS);
+  for (const q of questions) {
+    all.latency.push(firstVisible.get(q.id) - firstToken.get(tags.get(q.id)));
+    const answer = sandbox.thread(q.id).find((p) => p.user_id === botId);
+    const times = edits.get(answer.id) ?? [];
+    const span = (times.at(-1) - firstVisible.get(q.id)) / 1000;
+    if (times.length) all.rate.push(times.length / span);
+    for (let i = 1; i < times.length; i++) all.gaps.push(times[i] - times[i - 1]);
+  }
+  rss.push(rssMb());
+  console.log(`round ${round + 1}: ${THREADS} answers whole; REST calls by the bot ${traffic.length} (${(traffic.length / THREADS).toFixed(1)} an answer); RSS ${rss.at(-1).toFixed(1)} MB`);
+}
+child.kill("SIGTERM");
+all.latency.sort((a, b) => a - b);
+all.gaps.sort((a, b) => a - b);
+console.log("");
+console.log(`first token → first visible post: p50 ${pct(all.latency, 50).toFixed(1)} ms, p99 ${pct(all.latency, 99).toFixed(1)} ms   (target ≤ 50 ms)`);
+console.log(`edits per second per answer: max ${Math.max(...all.rate).toFixed(2)}, shortest gap between two edits ${all.gaps.length ? `${all.gaps[0].toFixed(0)} ms` : "n/a"}   (target ≤ 1 edit/s)`);
+console.log(`REST calls per answer: ${all.calls.map((c) => c.toFixed(1)).join(", ")} by round (create, edits, typing, thread, users)`);
+console.log(`bot RSS: ${rss.map((r) => r.toFixed(1)).join(" → ")} MB (before, then after each round)`);
+await sandbox.close();
+model.close();
+process.exit(0);

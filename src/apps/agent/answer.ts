@@ -1,0 +1,109 @@
+/**
+ * One answer as text pieces: the history read from the thread, the model's stream, and at the
+ * end what the thread is told when it did not go well — `(stopped)` after a stop, or the
+ * failure in plain words (the details in the log, with the key never in it). A context too long
+ * is tried once more with fewer turns.
+ */
+import type { Logger } from "../../log.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import type { Post, UserProfile } from "../../mattermost/types.js";
+import { attachedTexts } from "./files.js";
+import { buildHistory } from "./history.js";
+import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
+import { failureText, ModelError, StoppedError } from "./model-error.js";
+import { runToolCall, toolSpecs, type AgentTool } from "./tools.js";
+
+export interface AnswerSettings {
+  endpoint: ModelEndpoint;
+  systemPrompt: string;
+  historyMaxTokens: number;
+  tools: readonly AgentTool[];
+  /** Rounds of tool calls before the answer is ended. */
+  maxToolRounds: number;
+  /** A last change to what is sent (after the budget cut). */
+  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
+}
+
+export interface AnswerInput {
+  settings: AnswerSettings;
+  client: MattermostClient;
+  me: UserProfile;
+  question: Post;
+  root: string;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
+  const { settings, signal, logger } = input;
+  const specs = toolSpecs(settings.tools);
+  let produced = false;
+  let dropExtra = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { messages, dropped } = await history(input, dropExtra);
+      for (let round = 0; ; round++) {
+        logger.info({ model: settings.endpoint.model, turns: messages.length, dropped, attempt, round }, "agent: asking the model");
+        let text = "";
+        let calls: ToolCall[] = [];
+        for await (const event of streamChat(settings.endpoint, messages, signal, specs)) {
+          if ("toolCalls" in event) calls = event.toolCalls;
+          else {
+            produced = true;
+            text += event.text;
+            yield event.text;
+          }
+        }
+        if (calls.length === 0) return;
+        if (round >= settings.maxToolRounds) {
+          yield `${produced ? "\n\n" : ""}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
+          return;
+        }
+        messages.push({ role: "assistant", content: text || null, tool_calls: calls });
+        for (const call of calls) {
+          // a tool step is a line of its own, after what is already written
+          yield `${produced ? "\n\n" : ""}_Using the tool ${call.function.name}…_\n\n`;
+          produced = true;
+          const context = { userId: input.question.user_id, channelId: input.question.channel_id, rootId: input.root, signal };
+          messages.push({ role: "tool", tool_call_id: call.id, content: await runToolCall(settings.tools, call, context, logger) });
+          if (signal.aborted) throw new StoppedError();
+        }
+      }
+    } catch (error) {
+      if (error instanceof StoppedError || signal.aborted) {
+        logger.info({ produced }, "agent: the answer was stopped");
+        yield produced ? "\n\n_(stopped)_" : "_(stopped)_";
+        return;
+      }
+      if (error instanceof ModelError && error.failure === "context" && attempt === 0 && !produced) {
+        const { messages } = await history(input, 0);
+        dropExtra = Math.max(1, Math.floor((messages.length - 1) / 2)); // half the turns, once
+        logger.warn({ err: redacted(error, settings.endpoint.apiKey) }, "agent: the context is too long; trying with fewer turns");
+        continue;
+      }
+      const failure = error instanceof ModelError ? error : new ModelError("internal", error instanceof Error ? error.message : String(error), {}, { cause: error });
+      logger.warn({ err: redacted(failure, settings.endpoint.apiKey), failure: failure.failure, status: failure.details.status }, "agent: the model request failed");
+      yield `${produced ? "\n\n" : ""}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
+      return;
+    }
+  }
+}
+
+async function history(input: AnswerInput, dropExtra: number) {
+  const { client, me, question, root, settings } = input;
+  const thread = await client.getThread(root);
+  const posts = Object.values(thread.posts);
+  const names = new Map<string, string>();
+  for (const id of new Set(posts.map((p) => p.user_id))) {
+    names.set(id, await client.getUser(id).then((u) => u.username, () => id));
+  }
+  const attachments = await attachedTexts(client, posts, me.id, input.logger);
+  const built = buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, attachments, maxTokens: settings.historyMaxTokens, dropExtra });
+  return settings.transformHistory ? { ...built, messages: await settings.transformHistory(built.messages, question) } : built;
+}
+
+/** The error as logged: its message, with the key (if a provider echoed it) blanked out. */
+function redacted(error: Error, apiKey: string | undefined): { name: string; message: string } {
+  const message = apiKey ? error.message.split(apiKey).join("[key]") : error.message;
+  return { name: error.name, message };
+}

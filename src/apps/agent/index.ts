@@ -1,0 +1,148 @@
+import { App } from "../../bot/app.js";
+import type { MessageContext, ReactionContext } from "../../bot/context.js";
+import { postEntries } from "../../bot/post-entries.js";
+import { streamReply } from "../../bot/stream-reply.js";
+import type { Logger } from "../../log.js";
+import type { Post } from "../../mattermost/types.js";
+import { answerText, type AnswerSettings } from "./answer.js";
+import type { ChatMessage } from "./model-client.js";
+import type { AgentTool } from "./tools.js";
+import { agentMigrations, Follows } from "./follows.js";
+import { isCommand } from "./history.js";
+import { Threads } from "./threads.js";
+
+export { listModels } from "./model-client.js";
+export { ModelError } from "./model-error.js";
+export type { ChatMessage, ToolCall } from "./model-client.js";
+export type { AgentTool, ToolCallContext } from "./tools.js";
+
+export interface AgentOptions {
+  /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
+  url: string;
+  model: string;
+  /** Sent as `Authorization: Bearer …`; never logged or shown. Absent: no header. */
+  apiKey?: string;
+  systemPrompt?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** No first token, or no progress, for this long: the answer fails as timed out (default 120 s). */
+  timeoutMs?: number;
+  /** Older turns are dropped first to stay under this estimate (default 6000). */
+  historyMaxTokens?: number;
+  /** After a mention the bot follows the thread for this long after its last message (default 60). */
+  followThreadsMinutes?: number;
+  /** Usernames or ids who may reach the model, on top of the bot's policy (default everyone). */
+  allowedUsers?: "*" | string[];
+  /** Channel names or ids where the agent answers, on top of the policy (default everywhere). */
+  channels?: string[];
+  /** The time between two edits of a streamed answer (default 1000 ms). */
+  editIntervalMs?: number;
+  /** How often "typing…" is repeated until the first text (default 3000 ms). */
+  typingIntervalMs?: number;
+  /** Tools the model may call; their results go back to it. */
+  tools?: AgentTool[];
+  /** Rounds of tool calls in one answer (default 4). */
+  maxToolRounds?: number;
+  /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
+  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
+  /** Changes the answer's text as it streams (it gets and gives text pieces). */
+  transformAnswer?: (pieces: AsyncIterable<string>, question: Post) => AsyncIterable<string>;
+  fetch?: typeof fetch;
+}
+
+const STOP_EMOJI = "octagonal_sign";
+
+/**
+ * The agent: a Mattermost thread is a conversation with an AI model, streamed as it is written.
+ * A mention or a DM starts it; the bot then follows the thread without a mention until it is idle
+ * for `followThreadsMinutes` or someone writes `!leave`. `!stop` or a 🛑 reaction stops an answer.
+ * @example bot.use(agent({ url: "http://127.0.0.1:8080/v1", model: "qwen2.5-7b-instruct" }))
+ */
+export function agent(options: AgentOptions): App {
+  let logger: Logger | undefined;
+  let followStore: Follows | undefined;
+  const threads = new Threads((error) => logger?.error({ err: error }, "agent: an answer could not be posted"));
+  const app = new App({
+    name: "agent",
+    migrations: agentMigrations,
+    start: (runtime) => {
+      logger = runtime.logger;
+      followStore = new Follows(runtime.store, (options.followThreadsMinutes ?? 60) * 60_000);
+    },
+    // a stopping bot ends the answers still running: their text so far lands, marked stopped
+    stop: () => threads.stopAll(),
+  });
+  const settings: AnswerSettings = {
+    endpoint: {
+      url: options.url,
+      model: options.model,
+      apiKey: options.apiKey,
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      fetch: options.fetch,
+    },
+    systemPrompt: options.systemPrompt ?? "",
+    historyMaxTokens: options.historyMaxTokens ?? 6_000,
+    tools: options.tools ?? [],
+    maxToolRounds: options.maxToolRounds ?? 4,
+    transformHistory: options.transformHistory,
+  };
+  /** Why the agent will not answer this user here, or undefined when it will. */
+  const refusal = (ctx: MessageContext): string | undefined => {
+    const users = options.allowedUsers ?? "*";
+    if (options.channels?.length && !ctx.isDirect && !options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name)) {
+      return `The assistant does not answer in this channel; it answers in: ${options.channels.join(", ")}, and in direct messages.`;
+    }
+    if (users !== "*" && !users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name))) {
+      return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
+    }
+    return undefined;
+  };
+
+  const follows = () => {
+    if (!followStore) throw new Error("the agent app is not started: install it with bot.use(agent(…)) before bot.start()");
+    return followStore;
+  };
+
+  app.on("message", async (ctx, next) => {
+    const root = ctx.rootId;
+    const following = !ctx.isMention && ctx.post.root_id !== "" && (await follows().isFollowing(root));
+    if (!ctx.isMention && !following) return next();
+    const refused = refusal(ctx);
+    if (refused) {
+      if (ctx.isMention) await ctx.ephemeral(refused); // a follower's post is not addressed to the bot: no answer at all
+      return;
+    }
+    const text = ctx.text.trim();
+    if (isCommand(text)) {
+      if (/^!stop/i.test(text)) threads.stopThread(root);
+      else {
+        await follows().leave(root);
+        threads.stopThread(root);
+        await ctx.services.outbox.send(postEntries({ channelId: ctx.channelId, rootId: root, text: "_Leaving this thread. Mention me to bring me back._" }));
+      }
+      return;
+    }
+    await follows().touch(root);
+    const question = ctx.post;
+    threads.enqueue(root, question.id, async (run) => {
+      const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root };
+      const text = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
+      const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
+      await streamReply(chunks, target, {
+        editIntervalMs: options.editIntervalMs,
+        typingIntervalMs: options.typingIntervalMs ?? 3_000,
+        typing: () => ctx.client.sendTyping(ctx.me.id, ctx.channelId, root),
+        onPost: (post) => threads.addPost(run, post.id),
+      });
+      await follows().touch(root);
+    });
+  });
+
+  app.on("reaction", async (ctx: ReactionContext, next) => {
+    if (ctx.added && ctx.emoji === STOP_EMOJI && threads.stopByPost(ctx.postId)) return;
+    return next();
+  });
+  return app;
+}

@@ -1,0 +1,164 @@
+/**
+ * A reply written as it comes: the post is created when the first text arrives, then edited
+ * with the whole text so far at most once per interval, with a last edit for the final text.
+ * Past about 90 % of the post limit the answer goes on in a new post of the same thread
+ * (`stream-layout.ts`). The final text always lands whole: a failed edit is tried again, and
+ * what still is missing is posted.
+ */
+import type { Logger } from "../log.js";
+import type { MattermostClient } from "../mattermost/rest.js";
+import type { Post } from "../mattermost/types.js";
+import type { Outbox } from "./outbox.js";
+import { postEntries } from "./post-entries.js";
+import { layoutStream, STREAM_PART_LIMIT } from "./stream-layout.js";
+
+export interface StreamTarget {
+  client: MattermostClient;
+  outbox: Outbox;
+  logger: Logger;
+  channelId: string;
+  rootId: string;
+  /** Props of every post of the answer. */
+  props?: Record<string, unknown>;
+}
+
+export interface StreamReplyOptions {
+  /** The least time between two edits of the answer (default 1000 ms). */
+  editIntervalMs?: number;
+  /** Characters per post before the answer goes on in a new one. */
+  partLimit?: number;
+  /** Called at once and every `typingIntervalMs` until the first text shows. */
+  typing?: () => Promise<void>;
+  typingIntervalMs?: number;
+  /** Told of each post of the answer when it is created (to find the answer by a reaction). */
+  onPost?: (post: Post) => void;
+}
+
+/** How often the last edits are tried before the missing text is posted instead. */
+const FINAL_TRIES = 3;
+
+/** Streams `chunks` into posts; resolves with the answer's posts once the final text is in. */
+export async function streamReply(chunks: AsyncIterable<string>, target: StreamTarget, options: StreamReplyOptions = {}): Promise<Post[]> {
+  const writer = new StreamWriter(target, options);
+  try {
+    for await (const chunk of chunks) writer.add(chunk);
+  } finally {
+    await writer.finish();
+  }
+  return writer.posts.map((p) => p.post);
+}
+
+class StreamWriter {
+  readonly posts: { post: Post; sent: string }[] = [];
+  private text = "";
+  private lastFlushAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private typingTimer: NodeJS.Timeout | undefined;
+  private readonly interval: number;
+  private readonly limit: number;
+
+  constructor(
+    private readonly target: StreamTarget,
+    private readonly options: StreamReplyOptions,
+  ) {
+    this.interval = options.editIntervalMs ?? 1_000;
+    this.limit = options.partLimit ?? STREAM_PART_LIMIT;
+    if (options.typing) {
+      const send = () => void options.typing?.().catch((error: unknown) => target.logger.debug({ err: error }, "stream: typing failed"));
+      send();
+      this.typingTimer = setInterval(send, options.typingIntervalMs ?? 3_000);
+    }
+  }
+
+  add(chunk: string): void {
+    this.text += chunk;
+    if (this.posts.length === 0 && this.text.trim() !== "" && !this.flushing) this.startFlush(); // the first text shows at once
+    else this.schedule();
+  }
+
+  async finish(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.stopTyping();
+    await this.flushing;
+    const parts = this.parts();
+    const changed = parts.some((part, i) => this.posts[i]?.sent !== part);
+    // the last edit keeps to the rate too
+    const wait = this.lastFlushAt + this.interval - Date.now();
+    if (changed && this.posts.length > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    for (const [i, part] of parts.entries()) await this.landWhole(i, part);
+  }
+
+  private parts(): string[] {
+    return layoutStream(this.text, this.limit).filter((part) => part.trim() !== "");
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    const wait = Math.max(0, this.lastFlushAt + this.interval - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.startFlush();
+    }, wait);
+  }
+
+  private startFlush(): void {
+    this.lastFlushAt = Date.now();
+    const flushed = this.text;
+    this.flushing = this.flush()
+      .catch((error: unknown) => this.target.logger.warn({ err: error, channelId: this.target.channelId }, "stream: an edit failed; the final text will be sent again"))
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.text !== flushed) this.schedule();
+      });
+  }
+
+  /** Brings every post up to the text so far: earlier posts to their final part, the last to what is written. */
+  private async flush(): Promise<void> {
+    for (const [i, part] of this.parts().entries()) {
+      const existing = this.posts[i];
+      if (!existing) await this.create(part);
+      else if (existing.sent !== part) await this.edit(existing, part);
+    }
+  }
+
+  private async create(text: string): Promise<void> {
+    this.stopTyping();
+    const { channelId, rootId, props } = this.target;
+    const [post] = await this.target.outbox.send(postEntries({ channelId, rootId, text, props }));
+    if (!post) throw new Error("the outbox returned no post");
+    this.posts.push({ post, sent: text });
+    this.options.onPost?.(post);
+  }
+
+  private async edit(entry: { post: Post; sent: string }, text: string): Promise<void> {
+    entry.post = await this.target.client.patchPost(entry.post.id, { message: text });
+    entry.sent = text;
+  }
+
+  /** The last edit of part `i`, tried a few times; then what it lacks goes in a new post. */
+  private async landWhole(i: number, part: string): Promise<void> {
+    const entry = this.posts[i];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < FINAL_TRIES; attempt++) {
+      try {
+        if (!entry) return await this.create(part);
+        if (entry.sent === part) return;
+        return await this.edit(entry, part);
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      }
+    }
+    this.target.logger.error({ err: lastError, channelId: this.target.channelId, part: i }, "stream: the final edit failed; posting what is missing");
+    if (!entry) throw lastError;
+    const missing = part.startsWith(entry.sent) ? part.slice(entry.sent.length).replace(/^\n+/, "") : part;
+    if (missing.trim() !== "") await this.target.outbox.send(postEntries({ channelId: this.target.channelId, rootId: this.target.rootId, text: missing, props: this.target.props }));
+  }
+
+  private stopTyping(): void {
+    clearInterval(this.typingTimer);
+    this.typingTimer = undefined;
+  }
+}
