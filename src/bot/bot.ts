@@ -180,13 +180,23 @@ export class Bot extends Composer {
     this.logger.info({ user: this.user.username, userId: this.user.id, sources: this.sources.map((s) => s.name) }, `connected as @${this.user.username}`);
   }
 
-  /** Stops the sources, lets running handlers finish and their replies go out, closes the store. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the sources (no new events), lets running handlers finish and their replies go out
+   * (at most `graceMs` for both, default: as long as they take), then closes the store.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.graceMs ?? Infinity);
     for (const source of this.sources.reverse()) await source.stop();
     this.sources = [];
-    await this.pipeline?.drain();
+    if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
+      this.logger.warn({ graceMs: options.graceMs }, "stop: handlers still running after the grace period; stopping without them");
+    }
     if (this.pipeline) for (const app of this.apps) await app.stop();
     this.outbox?.stop();
+    // replies that failed earlier get their last try now rather than at the next start
+    if (this.outbox && !(await finishesBy(this.outbox.flushPending(), deadline))) {
+      this.logger.warn({ graceMs: options.graceMs }, "stop: replies still being sent after the grace period; they go out at the next start");
+    }
     if (this.ownsStore) await this.storeHandle?.close();
     this.storeHandle = undefined;
     this.pipeline = undefined;
@@ -238,6 +248,18 @@ export class Bot extends Composer {
         this.interactionUrls = urls;
       },
     };
+  }
+}
+
+/** Whether `work` settled before `deadline` (ms since the epoch; Infinity waits as long as it takes). */
+async function finishesBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  if (deadline === Infinity) return work.then(() => true);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,6 +5,7 @@ import { MmbotError } from "../errors.js";
 import { createLogger, flushLog, type Logger } from "../log.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { botFromConfig } from "../service/bot-from-config.js";
+import { firstStopSignal, STOP_GRACE_MS } from "../service/stop-signals.js";
 import type { HttpSourceOptions } from "../sources/http.js";
 import { SANDBOX_FILE, writeSandboxRecord } from "./target.js";
 
@@ -60,15 +61,8 @@ export async function start(config: Config): Promise<number> {
   await flushLog(logger); // so that no startup log line lands inside the block
   console.log((sandbox ? ["", ...banner, ""] : banner).join("\n"));
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down");
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await bot.stop();
+  await firstStopSignal(logger);
+  await bot.stop({ graceMs: STOP_GRACE_MS });
   if (sandbox) {
     await sandbox.close();
     rmSync(SANDBOX_FILE, { force: true });

@@ -11,15 +11,20 @@ export function fullJitter(attempt: number, baseMs: number, maxMs: number, rando
 }
 
 /**
- * Reconnect delays: "equal jitter" (half fixed, half random) so a reconnect loop never
- * spins with near-zero delays, capped, and reset after a healthy connection.
+ * Reconnect delays that follow the outage: about a fifth of how long the server has been away
+ * (so after an 8 s cut the next attempt comes within ~1.6 s of its return), never under
+ * `initialMs`, capped at `maxMs`. Each delay is ×1.2 the last once past the floor (exponential),
+ * with "equal jitter" (half fixed, half random) so a fleet never reconnects in step and a
+ * loop never spins with near-zero delays.
  */
 export class Backoff {
   private attempt = 0;
+  private outageStart: number | undefined;
   constructor(
     private readonly initialMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Attempts since the last reset. */
@@ -27,16 +32,24 @@ export class Backoff {
     return this.attempt;
   }
 
-  /** The next delay; each call raises the ceiling. */
+  /** The next delay; the first call starts the outage clock. */
   next(): number {
-    const ceiling = backoffCeiling(this.attempt++, this.initialMs, this.maxMs);
+    const now = this.now();
+    this.outageStart ??= now;
+    this.attempt++;
+    const ceiling = Math.min(this.maxMs, Math.max(this.initialMs, (now - this.outageStart) * OUTAGE_SHARE));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
+  /** The outage is over (a connection stayed healthy). */
   reset(): void {
     this.attempt = 0;
+    this.outageStart = undefined;
   }
 }
+
+/** The share of the outage so far that the next reconnect waits at most. */
+const OUTAGE_SHARE = 0.2;
 
 /** Resolves after `ms`; rejects early with the signal's reason when it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -39,10 +39,11 @@ export interface WebSocketReceiverOptions {
   cursor?: CatchUpCursor;
   /** Channels to catch up (default: all of the user's channels, DMs included, read at each catch-up). */
   watchedChannels?: () => Promise<string[]>;
-  /** How often we ping (default 30 s). */
+  /** A WebSocket ping frame goes out after this long without a frame (default 3 s). */
   pingIntervalMs?: number;
-  /** No frame or pong for this long → the socket is dead: reconnect (default 2 × ping + 10 s). */
-  deadAfterMs?: number;
+  /** No frame or pong this long after a ping → the socket is dead: reconnect (default 10 s). */
+  pongTimeoutMs?: number;
+  /** Reconnect delays: a fifth of the outage so far, at least `initialMs` (250), at most `maxMs` (30 s), jittered. */
   backoff?: { initialMs?: number; maxMs?: number };
   /** Wait after a 401/403 on the upgrade (default 60 s). */
   authFailureDelayMs?: number;
@@ -51,6 +52,8 @@ export interface WebSocketReceiverOptions {
 }
 
 const ACTION_TIMEOUT_MS = 10_000;
+/** A connection healthy this long ends the outage: the next drop starts again with short delays. */
+const STABLE_MS = 2_000;
 const CURSOR_SAVE_INTERVAL_MS = 1_000;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
 
@@ -60,9 +63,11 @@ interface Connection {
   /** The connection id we asked to resume, if any. */
   resumeOf: string | undefined;
   lastActivity: number;
-  lastPing: number;
+  /** When the ping still unanswered (no frame or pong since) was sent. */
+  pingSentAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
-  healthy: boolean;
+  /** When the first event or pong arrived. */
+  healthySince: number | undefined;
   status?: number;
   failure?: unknown;
   ended: boolean;
@@ -87,7 +92,7 @@ export class WebSocketReceiver {
   private readonly logger: Logger;
   private readonly cursorStore: CatchUpCursor;
   private readonly pingIntervalMs: number;
-  private readonly deadAfterMs: number;
+  private readonly pongTimeoutMs: number;
   private readonly authFailureDelayMs: number;
   private readonly overlapMs: number;
   private readonly backoff: Backoff;
@@ -118,11 +123,11 @@ export class WebSocketReceiver {
     this.options = options;
     this.logger = options.logger ?? silentLogger();
     this.cursorStore = options.cursor ?? memoryCursor();
-    this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
-    this.deadAfterMs = options.deadAfterMs ?? 2 * this.pingIntervalMs + 10_000;
+    this.pingIntervalMs = options.pingIntervalMs ?? 3_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     this.authFailureDelayMs = options.authFailureDelayMs ?? 60_000;
     this.overlapMs = options.catchUpOverlapMs ?? 10_000;
-    this.backoff = new Backoff(options.backoff?.initialMs ?? 500, options.backoff?.maxMs ?? 30_000);
+    this.backoff = new Backoff(options.backoff?.initialMs ?? 250, options.backoff?.maxMs ?? 30_000);
   }
 
   get state(): ConnectionState {
@@ -223,10 +228,9 @@ export class WebSocketReceiver {
     const url = resumeOf ? `${base}?connection_id=${encodeURIComponent(resumeOf)}&sequence_number=${this.lastSeq! + 1}` : base;
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${this.options.token}` },
-      handshakeTimeout: Math.min(this.deadAfterMs, 30_000),
+      handshakeTimeout: this.pongTimeoutMs,
     });
-    const now = Date.now();
-    const conn: Connection = { ws, resumeOf, lastActivity: now, lastPing: now, timer: undefined, healthy: false, ended: false };
+    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false };
     this.conn = conn;
     ws.on("unexpected-response", (_req, res) => {
       conn.status = res.statusCode;
@@ -236,16 +240,14 @@ export class WebSocketReceiver {
     });
     ws.on("open", () => this.onOpen(conn));
     ws.on("message", (raw) => {
-      conn.lastActivity = Date.now();
+      this.heardFrom(conn);
       this.onMessage(conn, raw);
     });
     ws.on("pong", () => {
-      conn.lastActivity = Date.now();
+      this.heardFrom(conn);
       this.markHealthy(conn);
     });
-    ws.on("ping", () => {
-      conn.lastActivity = Date.now();
-    });
+    ws.on("ping", () => this.heardFrom(conn));
     ws.on("error", (error) => {
       conn.failure ??= error;
     });
@@ -253,22 +255,29 @@ export class WebSocketReceiver {
   }
 
   private onOpen(conn: Connection): void {
-    const tick = Math.max(10, Math.min(this.pingIntervalMs, this.deadAfterMs) / 4);
+    const tick = Math.max(10, Math.min(this.pingIntervalMs, this.pongTimeoutMs) / 8);
     conn.timer = setInterval(() => this.onTick(conn), tick);
     // A successful resume sends no hello: the upgrade itself says we are back.
     if (conn.resumeOf) this.setState("connected", { connectionId: conn.resumeOf, attempt: this.failures });
   }
 
+  private heardFrom(conn: Connection): void {
+    conn.lastActivity = Date.now();
+    conn.pingSentAt = undefined;
+  }
+
+  /** Pings an idle socket; a ping unanswered for `pongTimeoutMs` means the socket is dead. */
   private onTick(conn: Connection): void {
     const now = Date.now();
-    if (now - conn.lastActivity > this.deadAfterMs) {
-      this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong received in time; the socket is dead, reconnecting");
-      conn.failure = new TransportError(`no frame or pong for ${now - conn.lastActivity} ms`);
+    if (conn.pingSentAt !== undefined) {
+      if (now - conn.pingSentAt <= this.pongTimeoutMs) return;
+      this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong after a ping; the socket is dead, reconnecting");
+      conn.failure = new TransportError(`no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`);
       conn.ws.terminate();
       return;
     }
-    if (now - conn.lastPing >= this.pingIntervalMs) {
-      conn.lastPing = now;
+    if (now - conn.lastActivity >= this.pingIntervalMs) {
+      conn.pingSentAt = now;
       try {
         conn.ws.ping();
       } catch (error) {
@@ -288,6 +297,7 @@ export class WebSocketReceiver {
       this.pending.delete(seq);
     }
     if (!this.running) return;
+    if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS) this.backoff.reset();
     const attempt = ++this.failures;
     const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
     if (conn.status === 401 || conn.status === 403) {
@@ -302,9 +312,8 @@ export class WebSocketReceiver {
   }
 
   private markHealthy(conn: Connection): void {
-    if (conn.healthy) return;
-    conn.healthy = true;
-    this.backoff.reset();
+    if (conn.healthySince !== undefined) return;
+    conn.healthySince = Date.now();
     this.failures = 0;
   }
 

@@ -16,6 +16,8 @@ export class Connection {
   seq = 0;
   socket: WebSocket | null;
   lastPongAt = Date.now();
+  /** A fault: the socket carries nothing (events are only kept for a resume). */
+  silent = false;
   /** Frames by seq, for a resume: only kept when `resumable`. */
   private readonly sent: string[] = [];
   deadTimer: NodeJS.Timeout | undefined;
@@ -37,7 +39,7 @@ export class Connection {
       this.sent.push(frame);
       if (this.sent.length > DEAD_QUEUE_SIZE) this.sent.shift();
     }
-    if (this.socket?.readyState === 1) {
+    if (this.socket?.readyState === 1 && !this.silent) {
       this.corkForThisTurn(this.socket);
       this.socket.send(frame);
     }

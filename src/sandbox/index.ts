@@ -16,6 +16,8 @@ import type { Channel, CreatePostInput, Post, Team, UserProfile, WebSocketEvent 
 import { moveActionUrls } from "./attachments.js";
 import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
+import { faultRoutes } from "./fault-routes.js";
+import { Faults } from "./faults.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { ActionClickResult } from "./integrations/actions.js";
@@ -55,6 +57,7 @@ export type { ActionClickResult } from "./integrations/actions.js";
 export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
+export type { Faults, RestDelayRule, RestFaultAnswer, RestFaultRule } from "./faults.js";
 export type { TrafficEntry, TrafficKind } from "./traffic.js";
 export { WorldFileError } from "./persistence/world-file-error.js";
 
@@ -89,6 +92,8 @@ export class Sandbox {
   private readonly channelOps: Channels;
   /** Whether the world was put back from `options.file` (else it started empty). */
   readonly restored: boolean;
+  /** Fault injection: dropped, refused and silent WebSockets, failing and slow REST, cuts, restarts. */
+  readonly faults: Faults;
 
   private constructor(
     services: Services,
@@ -99,7 +104,9 @@ export class Sandbox {
     private readonly traffic: TrafficLog,
     private readonly seedSlot: SeedSlot,
     private readonly kept: KeptWorld | undefined,
+    faults: Faults,
   ) {
+    this.faults = faults;
     this.world = services.world;
     this.hub = services.hub;
     this.posting = services.posting;
@@ -123,6 +130,9 @@ export class Sandbox {
     const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
     const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
+    const faults = new Faults(hub);
+    faults.install(app);
+    faultRoutes(app, faults);
     for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
@@ -131,7 +141,7 @@ export class Sandbox {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
       pingIntervalMs: 60_000,
       pongWaitMs: 100_000,
-    });
+    }, faults);
     app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
     let address: string;
     try {
@@ -143,12 +153,13 @@ export class Sandbox {
     const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
     integrations.setSiteUrl(url);
     logger.info({ url, file: options.file, restored: kept?.restored }, "sandbox Mattermost listening");
-    return new Sandbox(services, integrations, app, endpoint, url, traffic, seedSlot, kept);
+    return new Sandbox(services, integrations, app, endpoint, url, traffic, seedSlot, kept, faults);
   }
 
   /** Closes every WebSocket and the HTTP server, then saves the world to its file (if any). */
   async close(): Promise<void> {
     this.endpoint.close();
+    this.faults.close();
     this.integrations.close();
     await this.app.close();
     this.kept?.keeper.close();
@@ -400,11 +411,9 @@ export class Sandbox {
 
   // ---- faults
 
-  /** Terminates WebSocket connections abruptly (all, or one user's); returns how many. */
+  /** Terminates WebSocket connections abruptly (all, or one user's); returns how many. See also `faults`. */
   dropConnections(userId?: string): number {
-    const live = this.hub.sockets(userId);
-    for (const connection of live) connection.socket?.terminate();
-    return live.length;
+    return this.faults.dropWebSockets(userId);
   }
 
   /** false: new WebSocket upgrades are refused with HTTP 503 (REST keeps working). */

@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { ERRORS, errorBody, type ErrorSpec } from "./errors.js";
 import { Connection, type Hub } from "./hub.js";
 import { isValidId, newId } from "./ids.js";
+import type { Faults } from "./faults.js";
 import type { Posting } from "./posting.js";
 import { SERVER_VERSION } from "./wire.js";
 import { target, type World } from "./world.js";
@@ -49,6 +50,7 @@ export class WebSocketEndpoint {
     private readonly hub: Hub,
     private readonly posting: Posting,
     private readonly options: WebSocketOptions,
+    private readonly faults: Faults,
   ) {
     this.pinger = setInterval(() => this.ping(), options.pingIntervalMs);
     this.pinger.unref();
@@ -58,7 +60,9 @@ export class WebSocketEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? "/", "http://sandbox");
     if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, ERRORS.notFoundRoute, `There doesn't appear to be an api call for the url='${url.pathname}'.`);
-    if (!this.available) return refuse(socket, ERRORS.websocketUnavailable);
+    const fault = this.faults.upgradeFault(socket);
+    if (fault === "cut") return;
+    if (!this.available || fault === "refused") return refuse(socket, ERRORS.websocketUnavailable);
     const header = request.headers.authorization;
     let userId: string | undefined;
     if (header) {
@@ -87,6 +91,7 @@ export class WebSocketEndpoint {
       clearTimeout(previous.deadTimer);
       previous.socket?.terminate();
       previous.socket = ws;
+      previous.silent = false;
       previous.lastPongAt = Date.now();
       this.attach(ws, previous);
       for (const frame of replay) ws.send(frame);
@@ -180,7 +185,7 @@ export class WebSocketEndpoint {
     const now = Date.now();
     for (const connection of this.hub.sockets()) {
       if (now - connection.lastPongAt > this.options.pongWaitMs) connection.socket?.terminate();
-      else connection.socket?.ping();
+      else if (!connection.silent) connection.socket?.ping();
     }
   }
 }

@@ -8,7 +8,7 @@ import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/
 import { storeCursor } from "./cursor.js";
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
-export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "deadAfterMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
+export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
 
 /**
  * @example await bot.start(new WebSocketSource());

@@ -173,7 +173,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
   it("detects a deaf socket (no frames, no pongs) and reconnects", async () => {
     const server = await wsServer({ autoPong: false });
     server.onConnection = (ws) => ws.send(helloFrame(`conn${server.upgrades.length}`));
-    const { r, states } = receiver(server, { pingIntervalMs: 50, deadAfterMs: 200 });
+    const { r, states } = receiver(server, { pingIntervalMs: 50, pongTimeoutMs: 200 });
     await r.start();
     await server.waitForUpgrades(2);
     expect(states).toContain("reconnecting");
