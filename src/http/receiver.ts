@@ -9,6 +9,7 @@ import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integrat
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
 import { toNodeHandler, type NodeHandler } from "./node-adapter.js";
 import type { HttpHandler } from "./late-handler.js";
+import { closeServer, hostPort, listenOn, parseListen } from "./listen.js";
 import { mountPathOf } from "./routes.js";
 
 export type { IntegrationHandlers, PlainRequest, PlainResponse } from "./integration-endpoint.js";
@@ -72,25 +73,20 @@ export class HttpReceiver implements HttpHandler {
       logger.info({ publicUrl: this.url }, "http: receiving integrations through the handler mounted in the host's server");
       return;
     }
-    const { host, port } = parseListen(listen);
+    const parsed = parseListen(listen);
+    if (!parsed) throw new ConfigError(`http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`);
+    const { host, port } = parsed;
     const { alsoServe } = this.options;
     const server = createServer(alsoServe ? (req, res) => void (alsoServe(req, res) || this.node(req, res)) : this.node);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    let actualPort: number;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host, port }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+      actualPort = await listenOn(server, host, port);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new ConfigError(`http.listen = "${listen}": cannot listen (${why}); choose another address or port`, { cause: error });
     }
-    const address = server.address();
-    const actualPort = typeof address === "object" && address ? address.port : port;
-    this.url ??= `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
+    this.url ??= `http://${hostPort(host, actualPort)}`;
     this.server = server;
     logger.info({ listen: `${host}:${actualPort}`, publicUrl: this.url }, "http: receiving integrations");
   }
@@ -99,16 +95,6 @@ export class HttpReceiver implements HttpHandler {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    if (server) await closeServer(server);
   }
-}
-
-function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new ConfigError(`http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`);
-  return { host: (match[1] ?? match[2])!, port };
 }

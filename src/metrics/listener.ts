@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { Source } from "../bot/source.js";
 import { ConfigError } from "../errors.js";
+import { closeServer, hostPort, listenOn, parseListen } from "../http/listen.js";
 import type { Logger } from "../log.js";
 import type { BotMetrics } from "./bot-metrics.js";
 import { metricsRequestHandler } from "./endpoint.js";
@@ -33,25 +34,21 @@ export class MetricsListener implements Source {
   }
 
   async start(host: { logger: Logger }): Promise<void> {
-    const { hostname, port } = parseListen(this.options.listen);
+    const parsed = parseListen(this.options.listen);
+    if (!parsed) throw new ConfigError(`metrics listen address ${JSON.stringify(this.options.listen)} is not host:port (e.g. "127.0.0.1:9464")`);
+    const { host: hostname, port } = parsed;
     const handle = metricsRequestHandler(this.options.metrics);
     const server = createServer((req, res) => {
       if (!handle(req, res)) res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found: this listener serves GET /metrics and GET /readyz\n");
     });
+    let bound: number;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host: hostname, port }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+      bound = await listenOn(server, hostname, port);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new ConfigError(`metrics listen address "${this.options.listen}": cannot listen (${why}); choose another address or port`, { cause: error });
     }
-    const address = server.address();
-    this.bound = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${typeof address === "object" && address ? address.port : port}`;
+    this.bound = hostPort(hostname, bound);
     this.server = server;
     host.logger.info({ listen: this.bound }, "metrics: serving /metrics and /readyz");
   }
@@ -59,16 +56,6 @@ export class MetricsListener implements Source {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    if (server) await closeServer(server);
   }
-}
-
-function parseListen(listen: string): { hostname: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new ConfigError(`metrics listen address ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:9464")`);
-  return { hostname: (match[1] ?? match[2])!, port };
 }

@@ -18,7 +18,7 @@ const ALLOWED: Record<Exclude<Layer, "service" | "shared">, Layer[]> = {
   http: ["http", "mattermost", "store"],
   bot: ["bot", "mattermost", "store", "http"],
   sources: ["sources", "bot", "http", "mattermost", "store", "metrics"],
-  metrics: ["metrics", "bot", "mattermost", "store"],
+  metrics: ["metrics", "bot", "http", "mattermost", "store"],
   apps: ["apps", "bot", "http", "mattermost", "store", "metrics"],
   sandbox: ["sandbox", "mattermost"],
 };
