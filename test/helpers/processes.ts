@@ -15,12 +15,12 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Resolves once `check` is true; rejects after `timeoutMs`. For conditions another process makes true. */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+/** Resolves once `check` is true, looking every `pollMs`; rejects after `timeoutMs`. For conditions another process or socket makes true. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000, pollMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 

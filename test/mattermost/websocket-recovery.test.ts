@@ -7,6 +7,7 @@ import { Backoff } from "../../src/mattermost/backoff.js";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import { WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { waitUntil } from "../helpers/processes.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -37,13 +38,8 @@ function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketReceiv
   return { receiver, states, posted, firstAfter };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Resolves once `check` is true (looking every 5 ms). */
+const until = (check: () => boolean, what: string, timeoutMs = 5_000) => waitUntil(check, what, timeoutMs, 5);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

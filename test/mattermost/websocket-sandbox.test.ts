@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import { memoryCursor, WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { waitUntil } from "../helpers/processes.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -35,13 +36,6 @@ function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketReceiv
   return { receiver, events, states, posted };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("WebSocketReceiver against the sandbox", () => {
   it("receives posted events with the post parsed and the channel described", async () => {
@@ -50,7 +44,7 @@ describe("WebSocketReceiver against the sandbox", () => {
     await receiver.start();
     expect(receiver.state).toBe("connected");
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "hello bot" });
-    await until(() => posted("hello bot").length === 1, "the post");
+    await waitUntil(() => posted("hello bot").length === 1, "the post");
     expect(posted("hello bot")[0]).toMatchObject({
       source: "websocket",
       post: { user_id: seed.users.alice.user.id, channel_id: seed.channels.ops.id },
@@ -66,9 +60,9 @@ describe("WebSocketReceiver against the sandbox", () => {
     const id = receiver.connectionId;
     expect(sandbox.dropConnections(seed.bot.user.id)).toBe(1);
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while dropped" });
-    await until(() => posted("while dropped").length > 0, "the missed post");
+    await waitUntil(() => posted("while dropped").length > 0, "the missed post");
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "after" });
-    await until(() => posted("after").length > 0, "the next post");
+    await waitUntil(() => posted("after").length > 0, "the next post");
     expect(posted("while dropped")).toHaveLength(1);
     expect(posted("while dropped")[0]!.source).toBe("websocket");
     expect(receiver.connectionId).toBe(id);
@@ -87,13 +81,13 @@ describe("WebSocketReceiver against the sandbox", () => {
     sandbox.post(seed.users.bob.user.id, { channel_id: dm.id, message: "first DM" });
     await new Promise((r) => setTimeout(r, 300)); // longer than the resume window
     sandbox.setWebSocketAvailable(true);
-    await until(() => posted("while away").length > 0 && posted("first DM").length > 0, "the caught-up posts");
+    await waitUntil(() => posted("while away").length > 0 && posted("first DM").length > 0, "the caught-up posts");
     expect(receiver.connectionId).not.toBe(id);
     expect(posted("while away")).toHaveLength(1);
     expect(posted("while away")[0]).toMatchObject({ source: "catchup", data: { channel_type: "O", channel_name: "ops" } });
     expect(posted("first DM")[0]).toMatchObject({ source: "catchup", data: { channel_type: "D" }, post: { channel_id: dm.id } });
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "live again" });
-    await until(() => posted("live again").length > 0, "a live post");
+    await waitUntil(() => posted("live again").length > 0, "a live post");
     expect(posted("while away")).toHaveLength(1);
   });
 
@@ -103,13 +97,13 @@ describe("WebSocketReceiver against the sandbox", () => {
     const first = connect(sandbox, seed.bot.token, { cursor });
     await first.receiver.start();
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "seen" });
-    await until(() => first.posted("seen").length > 0, "the first post");
+    await waitUntil(() => first.posted("seen").length > 0, "the first post");
     await first.receiver.stop();
     expect(await cursor.load()).toBe(sandbox.channelPosts(seed.channels.ops.id).at(-1)!.create_at);
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while the bot was down" });
     const second = connect(sandbox, seed.bot.token, { cursor });
     await second.receiver.start();
-    await until(() => second.posted("while the bot was down").length > 0, "the post made while down");
+    await waitUntil(() => second.posted("while the bot was down").length > 0, "the post made while down");
     expect(second.posted("while the bot was down")[0]!.source).toBe("catchup");
   });
 
@@ -118,7 +112,7 @@ describe("WebSocketReceiver against the sandbox", () => {
     const { receiver, states } = connect(sandbox, "nosuchtoken00000000000000");
     const started = receiver.start();
     started.catch(() => {});
-    await until(() => states.filter((s) => s === "auth_failed").length >= 2, "two auth failures");
+    await waitUntil(() => states.filter((s) => s === "auth_failed").length >= 2, "two auth failures");
     expect(receiver.state).toBe("auth_failed");
     await receiver.stop();
     await expect(started).rejects.toThrow(/stopped/);
@@ -143,7 +137,7 @@ describe("WebSocketReceiver against the sandbox", () => {
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "between runs" });
     await receiver.start();
     expect(receiver.state).toBe("connected");
-    await until(() => posted("between runs").length > 0, "the post made between runs");
+    await waitUntil(() => posted("between runs").length > 0, "the post made between runs");
   });
 
   it("sends a typing action the server broadcasts", async () => {

@@ -7,6 +7,7 @@ import { MattermostClient } from "../../src/mattermost/rest.js";
 import { memoryCursor, WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
 import { json, startScriptedServer, type ScriptedServer } from "./scripted-server.js";
 import { helloFrame, postedFrame, startScriptedWsServer, type ScriptedWsServer } from "./scripted-ws-server.js";
+import { waitUntil } from "../helpers/processes.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -43,13 +44,6 @@ function receiver(server: { url: string }, extra: Partial<WebSocketReceiverOptio
   return { r, events, states, watched: () => watchedCalls };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A REST server that answers `?since=` for channel c1 with `posts`. */
 async function restWithPosts(posts: { id: string; create_at: number; message: string; channel_id?: string }[]): Promise<ScriptedServer> {
@@ -83,7 +77,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     expect(r.state).toBe("connected");
     expect(r.connectionId).toBe("conn1");
     expect(server.upgrades[0]).toEqual({ url: "/api/v4/websocket", authorization: "Bearer tok" });
-    await until(() => events.length === 2, "two events");
+    await waitUntil(() => events.length === 2, "two events");
     expect(events[0]).toMatchObject({ source: "websocket", event: "posted", seq: 1, post: { id: "p1", message: "hello" }, data: { channel_type: "O" } });
     expect(events[1]).toMatchObject({ event: "typing", seq: 3 });
   });
@@ -101,7 +95,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     };
     const { r, events, states, watched } = receiver(server);
     await r.start();
-    await until(() => events.length === 2, "the replayed post");
+    await waitUntil(() => events.length === 2, "the replayed post");
     expect(server.upgrades[1]?.url).toBe("/api/v4/websocket?connection_id=conn1&sequence_number=2");
     expect(server.upgrades[1]?.authorization).toBe("Bearer tok");
     expect(events.map((e) => e.post?.message)).toEqual(["before", "missed"]);
@@ -128,7 +122,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     };
     const { r, events } = receiver(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
     await r.start();
-    await until(() => events.length === 3, "the caught-up posts");
+    await waitUntil(() => events.length === 3, "the caught-up posts");
     expect(r.connectionId).toBe("conn2");
     expect(events.map((e) => [e.source, e.post?.id])).toEqual([["websocket", "p1"], ["catchup", "m1"], ["catchup", "m2"]]);
     expect(events[1]).toMatchObject({ event: "posted", data: { channel_type: "O", channel_name: "ops", team_id: "t1", sender_name: "@alice" }, broadcast: { channel_id: "c1" } });
@@ -149,7 +143,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     };
     const { r, events } = receiver(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
     await r.start();
-    await until(() => events.some((e) => e.post?.id === "lost"), "the post lost in the gap");
+    await waitUntil(() => events.some((e) => e.post?.id === "lost"), "the post lost in the gap");
     expect(events.filter((e) => e.source === "websocket").map((e) => e.post?.id)).toEqual(["p1", "p5"]);
   });
 
@@ -163,7 +157,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     const cursor = memoryCursor(49_000);
     const { r, events } = receiver(server, { restUrl: rest.url, cursor, catchUpOverlapMs: 500 });
     await r.start();
-    await until(() => events.length === 1, "the post made while down");
+    await waitUntil(() => events.length === 1, "the post made while down");
     expect(events[0]).toMatchObject({ source: "catchup", post: { id: "down1" } });
     await r.stop();
     expect(await cursor.load()).toBe(50_000);
@@ -187,7 +181,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     server.onConnection = (ws) => ws.send(helloFrame("conn1"));
     const { r, states } = receiver(server);
     const started = r.start();
-    await until(() => states.includes("auth_failed"), "auth_failed");
+    await waitUntil(() => states.includes("auth_failed"), "auth_failed");
     expect(r.state).toBe("auth_failed");
     refuse = false;
     await started;

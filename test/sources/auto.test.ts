@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { AutoSource, type AutoMode } from "../../src/sources/auto.js";
 import { harnessWebSocketOptions, startHarness, type Harness } from "../helpers/harness.js";
+import { waitUntil } from "../helpers/processes.js";
 
 const INTERVAL_MS = 500;
 const harnesses: Harness[] = [];
@@ -10,26 +11,24 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.close();
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** A bot on an AutoSource whose first WebSocket is refused by the sandbox: it starts polling every `intervalMs`. */
+async function startRefused(intervalMs: number): Promise<{ h: Harness; auto: AutoSource }> {
+  let auto!: AutoSource;
+  const h = await startHarness({
+    bot: (sandbox) => {
+      sandbox.setWebSocketAvailable(false);
+      return {};
+    },
+    mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs } })),
+  });
+  harnesses.push(h);
+  return { h, auto };
 }
 
 describe("AutoSource against the sandbox", () => {
   it("polls while the WebSocket is refused, returns to it, and answers every post exactly once across the switches", async () => {
-    let auto!: AutoSource;
-    const h = await startHarness({
-      // refused before the bot's first connection: a fresh bot behind a proxy that strips upgrades
-      bot: (sandbox) => {
-        sandbox.setWebSocketAvailable(false);
-        return {};
-      },
-      mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs: INTERVAL_MS } })),
-    });
-    harnesses.push(h);
+    // refused before the bot's first connection: a fresh bot behind a proxy that strips upgrades
+    const { h, auto } = await startRefused(INTERVAL_MS);
     const modes: AutoMode[] = [];
     const track = setInterval(() => modes.at(-1) !== auto.mode && modes.push(auto.mode), 5);
     const ops = h.seed.channels.ops.id;
@@ -46,7 +45,7 @@ describe("AutoSource against the sandbox", () => {
       await ask("bob", dm.id, "add a DM while refused");
 
       h.sandbox.setWebSocketAvailable(true);
-      await until(() => auto.mode === "websocket", "the WebSocket again");
+      await waitUntil(() => auto.mode === "websocket", "the WebSocket again");
       await ask("alice", ops, "@todobot add over the WebSocket");
 
       // posts made during each switch: whichever source sees them, each is answered once
@@ -54,14 +53,14 @@ describe("AutoSource against the sandbox", () => {
       posts.push(...racing);
       h.sandbox.setWebSocketAvailable(false);
       h.sandbox.dropConnections(h.seed.bot.user.id);
-      await until(() => auto.mode === "polling", "polling again");
+      await waitUntil(() => auto.mode === "polling", "polling again");
       for (const post of racing) await h.replyTo(post, { timeoutMs: INTERVAL_MS + 1_000 });
       await ask("alice", ops, "@todobot add polling again");
 
       const back = h.say("alice", ops, "@todobot add racing the return");
       posts.push(back);
       h.sandbox.setWebSocketAvailable(true);
-      await until(() => auto.mode === "websocket", "the WebSocket once more");
+      await waitUntil(() => auto.mode === "websocket", "the WebSocket once more");
       await h.replyTo(back, { timeoutMs: INTERVAL_MS + 1_000 });
       await ask("bob", dm.id, "add after the return");
 
@@ -74,36 +73,20 @@ describe("AutoSource against the sandbox", () => {
   });
 
   it("reads once more when handing over, so a post made just before a first WebSocket connection is answered", async () => {
-    let auto!: AutoSource;
-    const h = await startHarness({
-      bot: (sandbox) => {
-        sandbox.setWebSocketAvailable(false);
-        return {};
-      },
-      // a long interval: the next round would come long after the socket took over
-      mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs: 10_000 } })),
-    });
-    harnesses.push(h);
+    // a long interval: the next round would come long after the socket took over
+    const { h, auto } = await startRefused(10_000);
     expect(auto.mode).toBe("polling");
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot add just before the switch");
     h.sandbox.setWebSocketAvailable(true);
-    await until(() => auto.mode === "websocket", "the WebSocket");
+    await waitUntil(() => auto.mode === "websocket", "the WebSocket");
     expect((await h.replyTo(post, { timeoutMs: 2_000 })).message).toMatch(/Added #1: just before the switch/);
   });
 
   it("stops polling once the WebSocket is back: no listing of channels while it is connected", async () => {
-    let auto!: AutoSource;
-    const h = await startHarness({
-      bot: (sandbox) => {
-        sandbox.setWebSocketAvailable(false);
-        return {};
-      },
-      mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs: INTERVAL_MS } })),
-    });
-    harnesses.push(h);
+    const { h, auto } = await startRefused(INTERVAL_MS);
     expect(auto.mode).toBe("polling");
     h.sandbox.setWebSocketAvailable(true);
-    await until(() => auto.mode === "websocket", "the WebSocket");
+    await waitUntil(() => auto.mode === "websocket", "the WebSocket");
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 2)); // the WebSocket's own catch-up lists channels once
     const from = h.sandbox.trafficLog().at(-1)?.seq ?? 0;
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 4));
