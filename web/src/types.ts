@@ -132,17 +132,5 @@ export interface WsEvent {
   seq: number;
 }
 
-export interface TrafficEntry {
-  seq: number;
-  kind: "api" | "slash" | "webhook" | "action" | "dialog";
-  direction: "in" | "out";
-  at: number;
-  method: string;
-  url: string;
-  status: number;
-  durationMs: number;
-  user?: string;
-  error?: string;
-  requestBody?: string;
-  responseBody?: string;
-}
+/** The sandbox's own type: the page shows what the sandbox records. */
+export type { TrafficEntry } from "../../src/sandbox/traffic";
