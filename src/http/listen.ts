@@ -1,5 +1,6 @@
 /** A node:http server's `host:port` listening and closing, shared by the receiver's and the metrics' listeners. */
 import type { Server } from "node:http";
+import { ConfigError } from "../errors.js";
 
 /** `host:port` (`[::1]:3000` for IPv6), or undefined when it is not one. */
 export function parseListen(listen: string): { host: string; port: number } | undefined {
@@ -32,4 +33,12 @@ export async function closeServer(server: Server): Promise<void> {
 /** `host:port` as written in a URL (IPv6 in brackets). */
 export function hostPort(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** A receiver must either listen itself or be told where a host server mounts it. */
+export function requireListenOrPublicUrl(options: { listen?: string; publicUrl?: string }, what: string): void {
+  if (options.listen || options.publicUrl) return;
+  throw new ConfigError(
+    `${what} has neither listen nor publicUrl: give listen ("127.0.0.1:3000") for the bot to serve integrations itself, or publicUrl (e.g. "https://example.com/mattermost") where your server mounts its handler`,
+  );
 }

@@ -9,7 +9,7 @@ import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integrat
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
 import { toNodeHandler, type NodeHandler } from "./node-adapter.js";
 import type { HttpHandler } from "./late-handler.js";
-import { closeServer, hostPort, listenOn, parseListen } from "./listen.js";
+import { closeServer, hostPort, listenOn, parseListen, requireListenOrPublicUrl } from "./listen.js";
 import { mountPathOf } from "./routes.js";
 
 export type { IntegrationHandlers, PlainRequest, PlainResponse } from "./integration-endpoint.js";
@@ -47,11 +47,7 @@ export class HttpReceiver implements HttpHandler {
     if (options.publicUrl !== undefined && !URL.canParse(options.publicUrl)) {
       throw new ConfigError(`http.publicUrl ${JSON.stringify(options.publicUrl)} is not a URL: give the address Mattermost calls, e.g. "https://example.com/mattermost"`);
     }
-    if (!options.listen && !options.publicUrl) {
-      throw new ConfigError(
-        'the http option has neither listen nor publicUrl: give listen ("127.0.0.1:3000") for the bot to serve integrations itself, or publicUrl (e.g. "https://example.com/mattermost") where your server mounts its handler',
-      );
-    }
+    requireListenOrPublicUrl(options, "the http option");
     this.url = options.publicUrl?.replace(/\/+$/, "");
     const endpoint = new IntegrationEndpoint(options);
     const mountPath = this.url ? mountPathOf(this.url) : "";

@@ -5,12 +5,12 @@
  * where buttons and dialogs must point, and signs them.
  */
 import { randomBytes } from "node:crypto";
-import { ConfigError } from "../errors.js";
 import type { SlashEnvelope, ActionEnvelope, DialogEnvelope, MessageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
 import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
 import { lateHttpHandler, type HttpHandler } from "../http/late-handler.js";
+import { requireListenOrPublicUrl } from "../http/listen.js";
 import type { HttpReceiver, HttpReceiverOptions } from "../http/receiver.js";
 import { routeUrls } from "../http/routes.js";
 import { signDialog, type DialogBinding } from "../http/signature.js";
@@ -67,11 +67,7 @@ export class HttpSource implements Source {
   readonly handler: HttpHandler = lateHttpHandler(() => this.receiver, "the bot is not started: call bot.start()");
 
   constructor(private readonly options: HttpSourceOptions) {
-    if (!options.listen && !options.publicUrl) {
-      throw new ConfigError(
-        'the HTTP source has neither listen nor publicUrl: give listen ("127.0.0.1:3000") for the bot to serve integrations itself, or publicUrl (e.g. "https://example.com/mattermost") where your server mounts its handler',
-      );
-    }
+    requireListenOrPublicUrl(options, "the HTTP source");
   }
 
   /** Where Mattermost reaches this source (after `start()`). */
