@@ -34,14 +34,17 @@ export function appMigrator(db: Kysely<unknown>, app: AppMigrations) {
   });
 }
 
-/** Moves the core table's rows of migrations the core does not declare aside (older stores). */
-export async function setAsideUnknownMigrations(db: Kysely<unknown>, coreNames: readonly string[]): Promise<void> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === CORE_TABLE)) return;
+/**
+ * Moves the core table's rows of migrations the core does not declare aside (older stores).
+ * Resolves with whether the set-aside table exists, so that apps need not look for it again.
+ */
+export async function setAsideUnknownMigrations(db: Kysely<unknown>, coreNames: readonly string[]): Promise<boolean> {
+  const tables = new Set((await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name));
+  if (!tables.has(CORE_TABLE)) return tables.has(SET_ASIDE);
   const any = db as Kysely<Record<string, { name: string; timestamp: string }>>;
   const rows = await any.selectFrom(CORE_TABLE).select(["name", "timestamp"]).execute();
   const unknown = rows.filter((r) => !coreNames.includes(r.name));
-  if (unknown.length === 0) return;
+  if (unknown.length === 0) return tables.has(SET_ASIDE);
   await db.transaction().execute(async (trx) => {
     await trx.schema.createTable(SET_ASIDE).ifNotExists().addColumn("name", "varchar(255)", (c) => c.primaryKey()).addColumn("timestamp", "varchar(255)", (c) => c.notNull()).execute();
     const t = trx as Kysely<Record<string, { name: string; timestamp: string }>>;
@@ -50,6 +53,7 @@ export async function setAsideUnknownMigrations(db: Kysely<unknown>, coreNames: 
       await t.deleteFrom(CORE_TABLE).where("name", "=", row.name).execute();
     }
   });
+  return true;
 }
 
 /** Gives the app the set-aside rows of its own migrations, so they are not run twice. */

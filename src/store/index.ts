@@ -85,9 +85,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     if (applied.length) logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
     return applied;
   };
+  let setAsideExists: boolean | undefined;
   if (options.migrate ?? true) {
     try {
-      await setAsideUnknownMigrations(db as Kysely<unknown>, Object.keys(coreMigrations));
+      setAsideExists = await setAsideUnknownMigrations(db as Kysely<unknown>, Object.keys(coreMigrations));
       await migrate(migrator, "");
     } catch (error) {
       await db.destroy().catch(() => undefined);
@@ -106,7 +107,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     outbox: outboxStore(db, write),
     transaction,
     async migrateApp(app) {
-      await adoptSetAsideMigrations(db as Kysely<unknown>, app);
+      // only a store older than the apps' own tables has rows to hand over (unknown without migrating at open)
+      if (setAsideExists !== false) await adoptSetAsideMigrations(db as Kysely<unknown>, app);
       return migrate(appMigrator(db as Kysely<unknown>, app), `${app.name}/`);
     },
     async migrationStatus(apps = []) {
