@@ -101,6 +101,29 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
   });
 });
 
+describe("a streamed answer on a server with a smaller MaxPostSize", () => {
+  let h: Harness;
+  let text = "";
+  beforeAll(async () => {
+    text = longAnswer();
+    h = await startHarness({
+      sandbox: { maxPostSize: 4_000 },
+      setup: (bot) => void bot.command("stream", (ctx) => ctx.reply(pieces(text.match(/[\s\S]{1,500}/g)!, 1))),
+    });
+  });
+  afterAll(() => h.close());
+
+  it("follows the server's limit (90 % of its MaxPostSize), every post taken, nothing lost", async () => {
+    const question = h.say("alice", h.seed.channels.ops.id, "@todobot stream");
+    const expected = layoutStream(text, 3_600);
+    await until(() => h.botPostsInThread(question).map((p) => p.message).join("|") === expected.join("|"), 15_000);
+    const posts = h.botPostsInThread(question);
+    expect(posts.length).toBeGreaterThanOrEqual(11); // 40,000 characters at most 3,600 a post
+    for (const post of posts) expect(post.message.length).toBeLessThanOrEqual(3_600);
+    expect(posts.map((p) => p.message).join("\n\n").replace(/\n```\n\n```ts\n/g, "\n")).toBe(text);
+  });
+});
+
 describe("layoutStream", () => {
   it("keeps one part under the limit and closes and reopens a fence open at a cut", () => {
     expect(layoutStream("short")).toEqual(["short"]);
