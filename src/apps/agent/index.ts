@@ -72,6 +72,8 @@ export function agent(options: AgentOptions): App {
     },
     // a stopping bot ends the answers still running: their text so far lands, marked stopped
     stop: () => threads.stopAll(),
+    // under mention_only the threads it follows still reach it
+    followsThread: (rootId) => follows().isFollowing(rootId),
   });
   const settings: AnswerSettings = {
     endpoint: {
