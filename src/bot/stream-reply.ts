@@ -1,5 +1,6 @@
 /**
- * A reply written as it comes: the post is created when the first text arrives, then edited
+ * A reply written as it comes: the post is created when the first text arrives (sent while the
+ * outbox stores it, `Outbox.sendWhileStoring`), then edited
  * with the whole text so far at most once per interval, with a last edit for the final text.
  * Past about 90 % of the server's post limit (its `MaxPostSize`, asked once) the answer goes on
  * in a new post of the same thread (`stream-layout.ts`). The final text always lands whole: a failed edit is tried again, and
@@ -57,6 +58,7 @@ class StreamWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private typingTimer: NodeJS.Timeout | undefined;
+  private finishing = false;
   private readonly interval: number;
 
   constructor(
@@ -79,6 +81,8 @@ class StreamWriter {
   }
 
   async finish(): Promise<void> {
+    // no edit is scheduled from now on (an edit ending now would schedule one): the last edits are finish's own
+    this.finishing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.stopTyping();
@@ -97,7 +101,7 @@ class StreamWriter {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.flushing || this.finishing) return;
     const wait = Math.max(0, this.lastFlushAt + this.interval - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -128,8 +132,8 @@ class StreamWriter {
   private async create(text: string): Promise<void> {
     this.stopTyping();
     const { channelId, rootId, props } = this.target;
-    const [post] = await this.target.outbox.send(postEntries({ channelId, rootId, text, props }));
-    if (!post) throw new Error("the outbox returned no post");
+    // a part is within the server's limit already: one entry, not split again at the 5.x limit
+    const post = await this.target.outbox.sendWhileStoring({ kind: "post", channel_id: channelId, root_id: rootId, user_id: "", message: text, props });
     this.posts.push({ post, sent: text });
     this.options.onPost?.(post);
   }

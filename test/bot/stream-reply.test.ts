@@ -65,6 +65,9 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
     expect(edits.length).toBeLessThanOrEqual(Math.ceil(spanSeconds) + 1); // ≤ 1 edit a second, and one last
     for (const [i, e] of edits.slice(1).entries()) expect(e.at - edits[i]!.at).toBeGreaterThanOrEqual(700);
     expect(h.botPostsInThread(question)).toHaveLength(1);
+    // the first post went out while the outbox stored it: its entry is there, marked sent
+    const entry = await h.bot.store.db.selectFrom("outbox").selectAll().where("post_id", "=", first.id).executeTakeFirst();
+    expect(entry).toMatchObject({ status: "sent", message: "word0 ", root_id: question.id });
   });
 
   it("goes on in new posts of the thread past 90 % of the limit, cut at paragraphs, without loss", async () => {
