@@ -34,6 +34,11 @@ export interface AppOptions {
   start?(runtime: AppRuntime): void | Promise<void>;
   /** Runs when the bot stops, after the handlers have finished: end work the app runs on its own. */
   stop?(): void | Promise<void>;
+  /**
+   * Whether the app follows the thread of this root post: then, with `mentionOnly`, the
+   * thread's posts reach the handlers without a mention (as a conversation goes on).
+   */
+  followsThread?(rootId: string): boolean | Promise<boolean>;
 }
 
 /**
@@ -64,10 +69,15 @@ export class App<C extends Context = Context> extends Composer<C> {
   async stop(): Promise<void> {
     await this.options.stop?.();
   }
+
+  /** Asked by the pipeline's policy stage, with `mentionOnly`, for a post without a mention. @internal */
+  async followsThread(rootId: string): Promise<boolean> {
+    return (await this.options.followsThread?.(rootId)) ?? false;
+  }
 }
 
 /** What the bot needs of an installed app, whatever its context type. */
-export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop">;
+export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop" | "followsThread">;
 
 /** The apps installed anywhere under `root`, each once, in the order they were installed. */
 export function findApps(root: { readonly children: readonly unknown[] }): InstalledApp[] {

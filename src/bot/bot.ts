@@ -145,6 +145,10 @@ export class Bot extends Composer {
       typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
       instanceId: this.instanceId,
       observer,
+      followsThread: async (rootId) => {
+        for (const app of apps) if (await app.followsThread(rootId)) return true;
+        return false;
+      },
     });
     observer?.attach?.({ store, readiness: () => this.readiness() });
   }

@@ -2,7 +2,7 @@ import { MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
-import type { NewOutboxEntry, OutboxEntry, OutboxStore } from "../store/index.js";
+import { newId, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
 
 export interface OutboxOptions {
   store: OutboxStore;
@@ -41,6 +41,44 @@ export class Outbox {
       if (post) posts.push(post);
     }
     return posts;
+  }
+
+  /**
+   * Sends one post while its entry is being stored, instead of after: for the first post of a
+   * streamed answer, where waiting for the store's commit (shared with every write of that
+   * moment) was most of the time from the model's first token to the visible text. Nothing is
+   * lost by it: the entry's id is the `pending_post_id` either way, a crash before the POST left
+   * leaves the entry to be sent at the next start, a crash before the commit leaves the post.
+   */
+  async sendWhileStoring(input: NewOutboxEntry): Promise<Post> {
+    const now = Date.now();
+    const entry: OutboxEntry = {
+      id: input.id ?? newId(now),
+      kind: input.kind,
+      channel_id: input.channel_id,
+      root_id: input.root_id,
+      user_id: input.user_id,
+      message: input.message,
+      props: input.props ?? {},
+      file_ids: input.file_ids ?? [],
+      status: "pending",
+      attempts: 0,
+      post_id: "",
+      last_error: "",
+      created_at: now,
+      updated_at: now,
+    };
+    // queued before the POST leaves, so its "sent" (or "failed") mark is written after it
+    const storing = this.options.store
+      .enqueue([{ ...input, id: entry.id }])
+      .catch((error: unknown) => this.options.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
+    try {
+      const post = await this.deliver(entry);
+      if (!post) throw new Error("the server returned no post");
+      return post;
+    } finally {
+      await storing;
+    }
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */

@@ -17,7 +17,7 @@ import type { PipelineObserver } from "./observer.js";
 import { Context, EventContext, MessageContext, ReactionContext, type ContextServices } from "./context.js";
 import { isInteraction, type Envelope, type InteractionEnvelope, type MessageEnvelope } from "./envelope.js";
 import { ActionContext, DialogContext, SlashContext, type InteractionContext } from "./interaction-context.js";
-import { decide, type Policy, type PolicyDecision, type PolicyFacts } from "./policy.js";
+import { decide, isAddressed, type Policy, type PolicyDecision, type PolicyFacts } from "./policy.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { BotTexts } from "./texts.js";
 import { leadingTriggerWord } from "./trigger-words.js";
@@ -44,6 +44,8 @@ export interface PipelineOptions {
   instanceId: string;
   /** Told what happens to each envelope (metrics). */
   observer?: PipelineObserver;
+  /** Whether an app follows the thread of this root (`App.followsThread`); asked only under `mentionOnly`. */
+  followsThread?: (rootId: string) => Promise<boolean>;
 }
 
 /** A failed claim is tried again after these delays, then the post is logged as dropped. */
@@ -96,7 +98,9 @@ export class Pipeline {
         if (!envelope.triggerWord && this.options.triggerWords.length) envelope.triggerWord = leadingTriggerWord(envelope.post.message, this.options.triggerWords);
       }
       const sender = envelope.kind === "event" ? undefined : await this.options.client.getUser(envelope.user.id).catch(() => undefined);
-      const decision = decide(envelope, this.options.me, { sender }, this.options.policy);
+      const facts: PolicyFacts = { sender };
+      if (envelope.kind === "message") facts.inFollowedThread = await this.inFollowedThread(envelope);
+      const decision = decide(envelope, this.options.me, facts, this.options.policy);
       const services = this.options.services;
       const ctx =
         envelope.kind === "message"
@@ -108,6 +112,19 @@ export class Pipeline {
       await this.dispatch(ctx);
     } catch (error) {
       logger.error({ err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id }, "pipeline: the event could not be handled");
+    }
+  }
+
+  /** Under `mentionOnly`, whether a reply without a mention is in a thread an app follows (a failing app: no). */
+  private async inFollowedThread(envelope: MessageEnvelope): Promise<boolean> {
+    const { policy, me, followsThread, logger } = this.options;
+    const root = envelope.post.root_id;
+    if (!policy.mentionOnly || !followsThread || !root || isAddressed(envelope, me)) return false;
+    try {
+      return await followsThread(root);
+    } catch (error) {
+      logger.error({ err: error, eventId: envelope.id, rootId: root }, "pipeline: cannot tell whether an app follows the thread; treated as not followed");
+      return false;
     }
   }
 

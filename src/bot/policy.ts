@@ -34,6 +34,8 @@ export interface PolicyFacts {
   sender?: Pick<UserProfile, "username" | "is_bot">;
   /** The channel's name, when the envelope did not carry it and `channels` lists names. */
   channelName?: string;
+  /** The post is in a thread an app follows (`App.followsThread`): it passes `mentionOnly`, not addressed for all that. */
+  inFollowedThread?: boolean;
 }
 
 /** Whether a message is addressed to the bot: an @-mention, the server's mention list, a DM, or a trigger word. */
@@ -47,7 +49,7 @@ export function isAddressed(envelope: MessageEnvelope, me: UserProfile): boolean
 /**
  * The one decision for every kind of event. Messages: own, system, bot and webhook posts are
  * dropped, as are those outside `channels` and, with `mentionOnly`, those not addressed to the
- * bot; a user not allowed is refused when they addressed the bot, else ignored. Reactions follow
+ * bot outside the threads an app follows; a user not allowed is refused when they addressed the bot, else ignored. Reactions follow
  * the same rules silently. Slash commands, clicks and dialogs were asked for: a user not allowed
  * or a channel not served is refused.
  */
@@ -62,7 +64,7 @@ export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, 
       if (policy.ignoreBots && isFromBot(post, facts.sender)) return { action: "drop", reason: "from a bot or webhook" };
       if (!inChannel) return { action: "drop", reason: "channel not served" };
       const addressed = isAddressed(envelope, me);
-      if (policy.mentionOnly && !addressed) return { action: "drop", reason: "not addressed to the bot (mention only)" };
+      if (policy.mentionOnly && !addressed && !facts.inFollowedThread) return { action: "drop", reason: "not addressed to the bot (mention only)" };
       if (!isAllowed(post.user_id, username, policy.allowedUsers)) {
         return addressed ? { action: "refuse", reason: "user not allowed", text: "notAllowed" } : { action: "drop", reason: "user not allowed" };
       }

@@ -5,8 +5,13 @@
  */
 import { MAX_MESSAGE_LENGTH } from "./split.js";
 
-/** A streamed answer goes on in a new post at about 90 % of the server's limit. */
-export const STREAM_PART_LIMIT = Math.floor(MAX_MESSAGE_LENGTH * 0.9);
+/** A streamed answer goes on in a new post at about 90 % of the server's limit (`MaxPostSize`). */
+export function streamPartLimit(maxPostSize: number): number {
+  return Math.floor(maxPostSize * 0.9);
+}
+
+/** The part limit on a server with the 5.x limit. */
+export const STREAM_PART_LIMIT = streamPartLimit(MAX_MESSAGE_LENGTH);
 
 const FENCE = /^\s*(`{3,}|~{3,})(.*)$/;
 /** Room kept for the closing fence line added at a cut inside a fence. */

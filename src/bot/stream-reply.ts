@@ -1,8 +1,9 @@
 /**
- * A reply written as it comes: the post is created when the first text arrives, then edited
+ * A reply written as it comes: the post is created when the first text arrives (sent while the
+ * outbox stores it, `Outbox.sendWhileStoring`), then edited
  * with the whole text so far at most once per interval, with a last edit for the final text.
- * Past about 90 % of the post limit the answer goes on in a new post of the same thread
- * (`stream-layout.ts`). The final text always lands whole: a failed edit is tried again, and
+ * Past about 90 % of the server's post limit (its `MaxPostSize`, asked once) the answer goes on
+ * in a new post of the same thread (`stream-layout.ts`). The final text always lands whole: a failed edit is tried again, and
  * what still is missing is posted.
  */
 import type { Logger } from "../log.js";
@@ -10,7 +11,7 @@ import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
 import type { Outbox } from "./outbox.js";
 import { postEntries } from "./post-entries.js";
-import { layoutStream, STREAM_PART_LIMIT } from "./stream-layout.js";
+import { layoutStream, streamPartLimit } from "./stream-layout.js";
 
 export interface StreamTarget {
   client: MattermostClient;
@@ -25,7 +26,7 @@ export interface StreamTarget {
 export interface StreamReplyOptions {
   /** The least time between two edits of the answer (default 1000 ms). */
   editIntervalMs?: number;
-  /** Characters per post before the answer goes on in a new one. */
+  /** Characters per post before the answer goes on in a new one (default: 90 % of the server's `MaxPostSize`). */
   partLimit?: number;
   /** Called at once and every `typingIntervalMs` until the first text shows. */
   typing?: () => Promise<void>;
@@ -39,7 +40,9 @@ const FINAL_TRIES = 3;
 
 /** Streams `chunks` into posts; resolves with the answer's posts once the final text is in. */
 export async function streamReply(chunks: AsyncIterable<string>, target: StreamTarget, options: StreamReplyOptions = {}): Promise<Post[]> {
-  const writer = new StreamWriter(target, options);
+  // the limit is asked for while the model thinks (once a client: cached), not before typing shows
+  const limit = options.partLimit !== undefined ? Promise.resolve(options.partLimit) : target.client.maxPostSize().then(streamPartLimit);
+  const writer = new StreamWriter(target, options, limit);
   try {
     for await (const chunk of chunks) writer.add(chunk);
   } finally {
@@ -55,15 +58,15 @@ class StreamWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private typingTimer: NodeJS.Timeout | undefined;
+  private finishing = false;
   private readonly interval: number;
-  private readonly limit: number;
 
   constructor(
     private readonly target: StreamTarget,
     private readonly options: StreamReplyOptions,
+    private readonly limit: Promise<number>,
   ) {
     this.interval = options.editIntervalMs ?? 1_000;
-    this.limit = options.partLimit ?? STREAM_PART_LIMIT;
     if (options.typing) {
       const send = () => void options.typing?.().catch((error: unknown) => target.logger.debug({ err: error }, "stream: typing failed"));
       send();
@@ -78,11 +81,13 @@ class StreamWriter {
   }
 
   async finish(): Promise<void> {
+    // no edit is scheduled from now on (an edit ending now would schedule one): the last edits are finish's own
+    this.finishing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.stopTyping();
     await this.flushing;
-    const parts = this.parts();
+    const parts = await this.parts();
     const changed = parts.some((part, i) => this.posts[i]?.sent !== part);
     // the last edit keeps to the rate too
     const wait = this.lastFlushAt + this.interval - Date.now();
@@ -90,12 +95,13 @@ class StreamWriter {
     for (const [i, part] of parts.entries()) await this.landWhole(i, part);
   }
 
-  private parts(): string[] {
-    return layoutStream(this.text, this.limit).filter((part) => part.trim() !== "");
+  private async parts(): Promise<string[]> {
+    const limit = await this.limit;
+    return layoutStream(this.text, limit).filter((part) => part.trim() !== "");
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.flushing || this.finishing) return;
     const wait = Math.max(0, this.lastFlushAt + this.interval - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -116,7 +122,7 @@ class StreamWriter {
 
   /** Brings every post up to the text so far: earlier posts to their final part, the last to what is written. */
   private async flush(): Promise<void> {
-    for (const [i, part] of this.parts().entries()) {
+    for (const [i, part] of (await this.parts()).entries()) {
       const existing = this.posts[i];
       if (!existing) await this.create(part);
       else if (existing.sent !== part) await this.edit(existing, part);
@@ -126,8 +132,8 @@ class StreamWriter {
   private async create(text: string): Promise<void> {
     this.stopTyping();
     const { channelId, rootId, props } = this.target;
-    const [post] = await this.target.outbox.send(postEntries({ channelId, rootId, text, props }));
-    if (!post) throw new Error("the outbox returned no post");
+    // a part is within the server's limit already: one entry, not split again at the 5.x limit
+    const post = await this.target.outbox.sendWhileStoring({ kind: "post", channel_id: channelId, root_id: rootId, user_id: "", message: text, props });
     this.posts.push({ post, sent: text });
     this.options.onPost?.(post);
   }

@@ -44,6 +44,8 @@ export interface RequestOptions {
 }
 
 const CHANNEL_CACHE_TTL_MS = 30_000;
+/** Mattermost 5.x's post limit (the `Message` column), when the server does not say its own. */
+export const DEFAULT_MAX_POST_SIZE = 16_383;
 const SAFE_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE"]);
 
 /** A `429`/`5xx` response's wait hint, kept beside the error it belongs to. */
@@ -70,6 +72,7 @@ export class MattermostClient {
   private readonly usernames: TtlCache<UserProfile>;
   private readonly channels = new TtlCache<Channel>(CHANNEL_CACHE_TTL_MS);
   private me: Promise<UserProfile> | undefined;
+  private postSize: Promise<number> | undefined;
 
   constructor(options: RestClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
@@ -102,6 +105,32 @@ export class MattermostClient {
       );
     }
     return this.me;
+  }
+
+  /** `GET /config/client?format=old`: the settings a client may know, every value a string. */
+  getClientConfig(): Promise<Record<string, string>> {
+    return this.request<Record<string, string>>("GET", "/config/client?format=old");
+  }
+
+  /**
+   * The longest message the server takes: `MaxPostSize` of the client config (16383 on 5.37,
+   * more where the column is wider). Asked once for the client's life; when the server does not
+   * say (an error, no such field) it is {@link DEFAULT_MAX_POST_SIZE}, which every 5.x server takes.
+   */
+  maxPostSize(): Promise<number> {
+    this.postSize ??= this.getClientConfig().then(
+      (config) => {
+        const size = Number(config.MaxPostSize);
+        if (Number.isInteger(size) && size > 0) return size;
+        this.logger.warn({ maxPostSize: config.MaxPostSize, fallback: DEFAULT_MAX_POST_SIZE }, "the server's client config has no usable MaxPostSize; using the 5.x limit");
+        return DEFAULT_MAX_POST_SIZE;
+      },
+      (error: unknown) => {
+        this.logger.warn({ err: error, fallback: DEFAULT_MAX_POST_SIZE }, "cannot read the server's MaxPostSize; using the 5.x limit");
+        return DEFAULT_MAX_POST_SIZE;
+      },
+    );
+    return this.postSize;
   }
 
   /** A user by id (cached). */

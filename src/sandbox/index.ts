@@ -35,6 +35,7 @@ import { pageRoutes } from "./page/routes.js";
 import { recordApiCalls } from "./page/record-calls.js";
 import { servePage } from "./page/static.js";
 import { channelViewRoutes } from "./rest/channel-view.js";
+import { clientConfigRoutes } from "./rest/client-config.js";
 import { Preferences } from "./preferences.js";
 import { clientRoutes } from "./rest/client-routes.js";
 import { channelRoutes } from "./rest/channels.js";
@@ -81,6 +82,11 @@ export interface SandboxOptions {
   file?: string;
   /** With `file`: discard what it holds and start empty. */
   fresh?: boolean;
+  /**
+   * The longest message taken, in characters, and the `MaxPostSize` of the client config
+   * (default 16383, as 5.37; a server whose column was widened says more).
+   */
+  maxPostSize?: number;
 }
 
 export class Sandbox {
@@ -118,10 +124,13 @@ export class Sandbox {
   /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
     const logger = options.logger ?? silentLogger();
+    if (options.maxPostSize !== undefined && !(Number.isInteger(options.maxPostSize) && options.maxPostSize > 0)) {
+      throw new TypeError(`maxPostSize must be a positive whole number of characters, not ${options.maxPostSize}`);
+    }
     const world = new World();
     const hub = new Hub(world);
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
-    const posting = new Posting(world, hub, hub);
+    const posting = new Posting(world, hub, hub, options.maxPostSize);
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub), preferences: new Preferences(world) };
     const traffic = new TrafficLog();
     const integrations = new Integrations(services, options.integrations, traffic);
@@ -133,7 +142,7 @@ export class Sandbox {
     const faults = new Faults(hub);
     faults.install(app);
     faultRoutes(app, faults);
-    for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
+    for (const routes of [systemRoutes, clientConfigRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
     integrationRoutes(app, services, integrations);

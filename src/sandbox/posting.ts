@@ -11,6 +11,7 @@ import type { Table } from "./persistence/table.js";
 import { fileWire, hashtagsOf, postWire, reactionWire, type FileRecord, type PostRecord, type ReactionRecord } from "./wire.js";
 import { target, type Broadcaster, type World } from "./world.js";
 
+/** The 5.37 server's `MaxPostSize` (its `Message` column); a sandbox may be given another. */
 export const MAX_MESSAGE_RUNES = 16_383;
 const MAX_PROPS_RUNES = 8_000;
 const PENDING_TTL_MS = 30_000; // the server's pending-post-id cache lifetime
@@ -43,6 +44,8 @@ export class Posting {
     private readonly world: World,
     private readonly events: Broadcaster,
     private readonly presence: Presence,
+    /** The longest message taken, in runes: what `MaxPostSize` of the client config says. */
+    readonly maxPostSize = MAX_MESSAGE_RUNES,
   ) {}
 
   /**
@@ -68,9 +71,9 @@ export class Posting {
       return again;
     }
     const message = input.message ?? "";
-    if (typeof message !== "string" || runeLength(message) > MAX_MESSAGE_RUNES) fail(ERRORS.invalidMessage);
+    if (typeof message !== "string" || longerThan(message, this.maxPostSize)) fail(ERRORS.invalidMessage);
     const props: Record<string, unknown> = { ...(system?.props ?? input.props ?? {}) };
-    if (runeLength(JSON.stringify(props)) > MAX_PROPS_RUNES) fail(ERRORS.invalidProps);
+    if (longerThan(JSON.stringify(props), MAX_PROPS_RUNES)) fail(ERRORS.invalidProps);
     const rootId = input.root_id ?? "";
     if (rootId) {
       const root = this.posts.get(rootId);
@@ -182,7 +185,7 @@ export class Posting {
     options: { addBotFlag?: boolean } = {},
   ): Post {
     const record = this.editable(userId, postId);
-    if (patch.message !== undefined && (typeof patch.message !== "string" || runeLength(patch.message) > MAX_MESSAGE_RUNES)) {
+    if (patch.message !== undefined && (typeof patch.message !== "string" || longerThan(patch.message, this.maxPostSize))) {
       fail(ERRORS.invalidMessage);
     }
     const now = Date.now();
@@ -446,12 +449,12 @@ const MIME: Record<string, string> = {
   gif: "image/gif", svg: "image/svg+xml", zip: "application/zip", html: "text/html; charset=utf-8",
 };
 
-/** Length in code points (the server counts runes); cheap when it cannot exceed the limit. */
-function runeLength(text: string): number {
-  if (text.length <= MAX_MESSAGE_RUNES) return text.length;
+/** Whether `text` has more than `limit` code points (the server counts runes); cheap when it cannot. */
+function longerThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false;
   let n = 0;
-  for (const _ of text) n++;
-  return n;
+  for (const _ of text) if (++n > limit) return true;
+  return false;
 }
 
 /** Go marshals maps with sorted keys. */

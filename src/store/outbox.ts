@@ -28,6 +28,8 @@ export interface OutboxEntry {
 export type NewOutboxEntry = Pick<OutboxEntry, "kind" | "channel_id" | "root_id" | "user_id" | "message"> & {
   props?: Record<string, unknown>;
   file_ids?: string[];
+  /** Made by the caller (`newId()`) when it sends the post before the entry is stored; else made here. */
+  id?: string;
 };
 
 export interface OutboxStore {
@@ -60,7 +62,7 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       if (entries.length === 0) return [];
       const now = Date.now();
       const rows: OutboxTable[] = entries.map((e) => ({
-        id: newId(now),
+        id: e.id ?? newId(now),
         kind: e.kind,
         channel_id: e.channel_id,
         root_id: e.root_id ?? "",

@@ -22,6 +22,7 @@ describe("the agent app", () => {
   let model: OpenAiTestServer;
   let unreachable = false;
   const logLines: string[] = [];
+  const toolRuns: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     model = await OpenAiTestServer.start();
@@ -53,6 +54,7 @@ describe("the agent app", () => {
                 description: "The weather in a city",
                 parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
                 run: (args) => {
+                  toolRuns.push(args);
                   if (args.city === "Atlantis") throw new Error("no such city");
                   return `sunny, 21 °C in ${String(args.city)}`;
                 },
@@ -277,6 +279,42 @@ describe("the agent app", () => {
     expect(second!.body.messages!.slice(-2)).toEqual([
       { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
       { role: "tool", tool_call_id: "call_1", content: "sunny, 21 °C in Paris" },
+    ]);
+  });
+
+  it("runs tool calls streamed in pieces, interleaved by index, once each with the whole arguments", async () => {
+    model.next(
+      {
+        chunks: [],
+        toolCallPieces: [
+          { index: 0, id: "call_a" },
+          { index: 1, id: "call_" },
+          { index: 0, name: "weather" },
+          { index: 1, id: "b", name: "wea" },
+          { index: 0, name: "weather", arguments: '{"ci' }, // a server that repeats the name in every piece
+          { index: 1, name: "ther", arguments: '{"city":' },
+          { index: 0, arguments: 'ty": "Par' },
+          { index: 1, arguments: '"Rome"}' },
+          { index: 0, arguments: 'is"}' },
+        ],
+      },
+      { chunks: ["Sunny in both."] },
+    );
+    const runsBefore = toolRuns.length;
+    const question = h.say("alice", ops(), "@todobot weather in Paris and Rome?");
+    await answerMatching(question, /^_Using the tool weather…_\n\n_Using the tool weather…_\n\nSunny in both\.$/);
+    expect(toolRuns.slice(runsBefore)).toEqual([{ city: "Paris" }, { city: "Rome" }]);
+    expect(model.chats.at(-1)!.body.messages!.slice(-3)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_a", type: "function", function: { name: "weather", arguments: '{"city": "Paris"}' } },
+          { id: "call_b", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_a", content: "sunny, 21 °C in Paris" },
+      { role: "tool", tool_call_id: "call_b", content: "sunny, 21 °C in Rome" },
     ]);
   });
 

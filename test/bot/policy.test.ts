@@ -50,6 +50,13 @@ describe("policy", () => {
     expect(decide(posted("mail @todobot.example"), me, { sender: alice }, p)).toMatchObject({ action: "drop" });
   });
 
+  it("mention-only: a post in a thread an app follows passes, and a user not allowed there is ignored, not refused", () => {
+    const p = policy({ mentionOnly: true, allowedUsers: ["alice"] });
+    expect(decide(posted("and then?"), me, { sender: alice, inFollowedThread: true }, p)).toEqual({ action: "handle" });
+    const bob = { id: "bobid", username: "bob", is_bot: false } as UserProfile;
+    expect(decide(posted("and then?", { user: bob }), me, { sender: bob, inFollowedThread: true }, p)).toMatchObject({ action: "drop", reason: "user not allowed" });
+  });
+
   it("restricts to the configured channels by id or name", () => {
     expect(decide(posted("@todobot list", { channelName: "ops" }), me, { sender: alice }, policy({ channels: ["ops"] }))).toEqual({ action: "handle" });
     expect(decide(posted("@todobot list"), me, { sender: alice }, policy({ channels: ["ops"] }))).toMatchObject({ action: "drop" });

@@ -65,6 +65,9 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
     expect(edits.length).toBeLessThanOrEqual(Math.ceil(spanSeconds) + 1); // ≤ 1 edit a second, and one last
     for (const [i, e] of edits.slice(1).entries()) expect(e.at - edits[i]!.at).toBeGreaterThanOrEqual(700);
     expect(h.botPostsInThread(question)).toHaveLength(1);
+    // the first post went out while the outbox stored it: its entry is there, marked sent
+    const entry = await h.bot.store.db.selectFrom("outbox").selectAll().where("post_id", "=", first.id).executeTakeFirst();
+    expect(entry).toMatchObject({ status: "sent", message: "word0 ", root_id: question.id });
   });
 
   it("goes on in new posts of the thread past 90 % of the limit, cut at paragraphs, without loss", async () => {
@@ -98,6 +101,29 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
     const messages = h.botPostsInThread(question).map((p) => p.message);
     expect(messages[0]).toBe(first.message);
     expect(messages.join("")).toBe("first part then more and the end");
+  });
+});
+
+describe("a streamed answer on a server with a smaller MaxPostSize", () => {
+  let h: Harness;
+  let text = "";
+  beforeAll(async () => {
+    text = longAnswer();
+    h = await startHarness({
+      sandbox: { maxPostSize: 4_000 },
+      setup: (bot) => void bot.command("stream", (ctx) => ctx.reply(pieces(text.match(/[\s\S]{1,500}/g)!, 1))),
+    });
+  });
+  afterAll(() => h.close());
+
+  it("follows the server's limit (90 % of its MaxPostSize), every post taken, nothing lost", async () => {
+    const question = h.say("alice", h.seed.channels.ops.id, "@todobot stream");
+    const expected = layoutStream(text, 3_600);
+    await until(() => h.botPostsInThread(question).map((p) => p.message).join("|") === expected.join("|"), 15_000);
+    const posts = h.botPostsInThread(question);
+    expect(posts.length).toBeGreaterThanOrEqual(11); // 40,000 characters at most 3,600 a post
+    for (const post of posts) expect(post.message.length).toBeLessThanOrEqual(3_600);
+    expect(posts.map((p) => p.message).join("\n\n").replace(/\n```\n\n```ts\n/g, "\n")).toBe(text);
   });
 });
 

@@ -8,7 +8,7 @@ import { HttpSource, type HttpSourceOptions } from "../../src/sources/http.js";
 import { WebSocketSource } from "../../src/sources/websocket.js";
 import type { Policy } from "../../src/bot/policy.js";
 import type { Post } from "../../src/mattermost/types.js";
-import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { Sandbox, type SandboxOptions, type SeedResult } from "../../src/sandbox/index.js";
 
 export interface Harness {
   sandbox: Sandbox;
@@ -51,9 +51,11 @@ export async function startHarness(
     /** The bot's Mattermost source (default: a WebSocketSource with short timings); called at each (re)start. */
     mattermostSource?: () => Source;
     bot?: HarnessBotOptions | ((sandbox: Sandbox, seed: SeedResult) => HarnessBotOptions);
+    /** The sandbox's options (e.g. a smaller `maxPostSize`). */
+    sandbox?: SandboxOptions;
   } = {},
 ): Promise<Harness> {
-  const sandbox = await Sandbox.start();
+  const sandbox = await Sandbox.start(options.sandbox);
   const seed = sandbox.seed();
   const botOptions = typeof options.bot === "function" ? options.bot(sandbox, seed) : options.bot;
   const storeUrl = options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;

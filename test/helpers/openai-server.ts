@@ -27,8 +27,18 @@ export interface ModelReply {
   contextTooLong?: boolean;
   /** Sends `resetAfter` chunks, then destroys the connection. */
   resetAfter?: number;
-  /** Tool calls the model asks for (streamed as `delta.tool_calls`), after the chunks. */
+  /** Tool calls the model asks for (streamed as `delta.tool_calls`, one chunk each), after the chunks. */
   toolCalls?: { id: string; name: string; arguments: string }[];
+  /** Tool-call pieces, one chunk each in this order (after `toolCalls`): calls cut up and interleaved by `index`. */
+  toolCallPieces?: ToolCallPiece[];
+}
+
+/** One `delta.tool_calls[0]` as a server streams it: any of the fields may be left out. */
+export interface ToolCallPiece {
+  index?: number;
+  id?: string;
+  name?: string;
+  arguments?: string;
 }
 
 export interface RecordedRequest {
@@ -162,7 +172,11 @@ export class OpenAiTestServer {
     for (const [index, call] of (reply.toolCalls ?? []).entries()) {
       send({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] });
     }
-    send({}, reply.toolCalls?.length ? "tool_calls" : "stop");
+    for (const piece of reply.toolCallPieces ?? []) {
+      const fn = { ...(piece.name !== undefined && { name: piece.name }), ...(piece.arguments !== undefined && { arguments: piece.arguments }) };
+      send({ tool_calls: [{ ...(piece.index !== undefined && { index: piece.index }), ...(piece.id !== undefined && { id: piece.id, type: "function" }), function: fn }] });
+    }
+    send({}, reply.toolCalls?.length || reply.toolCallPieces?.length ? "tool_calls" : "stop");
     res.end("data: [DONE]\n\n");
   }
 }

@@ -38,6 +38,8 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
   const specs = toolSpecs(settings.tools);
   let produced = false;
+  let tail = ""; // the end of what is written, so that a line of its own comes after one blank line
+  const gap = () => (!produced || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n");
   let dropExtra = 0;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -51,19 +53,21 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           else {
             produced = true;
             text += event.text;
+            tail = (tail + event.text).slice(-2);
             yield event.text;
           }
         }
         if (calls.length === 0) return;
         if (round >= settings.maxToolRounds) {
-          yield `${produced ? "\n\n" : ""}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
+          yield `${gap()}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
           return;
         }
         messages.push({ role: "assistant", content: text || null, tool_calls: calls });
         for (const call of calls) {
           // a tool step is a line of its own, after what is already written
-          yield `${produced ? "\n\n" : ""}_Using the tool ${call.function.name}…_\n\n`;
+          yield `${gap()}_Using the tool ${call.function.name}…_\n\n`;
           produced = true;
+          tail = "\n\n";
           const context = { userId: input.question.user_id, channelId: input.question.channel_id, rootId: input.root, signal };
           messages.push({ role: "tool", tool_call_id: call.id, content: await runToolCall(settings.tools, call, context, logger) });
           if (signal.aborted) throw new StoppedError();
@@ -72,7 +76,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
     } catch (error) {
       if (error instanceof StoppedError || signal.aborted) {
         logger.info({ produced }, "agent: the answer was stopped");
-        yield produced ? "\n\n_(stopped)_" : "_(stopped)_";
+        yield `${gap()}_(stopped)_`;
         return;
       }
       if (error instanceof ModelError && error.failure === "context" && attempt === 0 && !produced) {
@@ -83,7 +87,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
       }
       const failure = error instanceof ModelError ? error : new ModelError("internal", error instanceof Error ? error.message : String(error), {}, { cause: error });
       logger.warn({ err: redacted(failure, settings.endpoint.apiKey), failure: failure.failure, status: failure.details.status }, "agent: the model request failed");
-      yield `${produced ? "\n\n" : ""}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
+      yield `${gap()}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
       return;
     }
   }

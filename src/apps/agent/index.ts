@@ -68,9 +68,12 @@ export function agent(options: AgentOptions): App {
     start: (runtime) => {
       logger = runtime.logger;
       followStore = new Follows(runtime.store, (options.followThreadsMinutes ?? 60) * 60_000);
+      void runtime.client.maxPostSize(); // asked now, so the first answer does not wait for it
     },
     // a stopping bot ends the answers still running: their text so far lands, marked stopped
     stop: () => threads.stopAll(),
+    // under mention_only the threads it follows still reach it
+    followsThread: (rootId) => follows().isFollowing(rootId),
   });
   const settings: AnswerSettings = {
     endpoint: {

@@ -75,7 +75,8 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
       if (delta?.content) yield { text: delta.content };
       for (const part of delta?.tool_calls ?? []) addToolCallDelta(calls, part);
     }
-    if (calls.length) yield { toolCalls: calls };
+    const asked = calls.filter((call) => call !== undefined); // indexes need not start at 0
+    if (asked.length) yield { toolCalls: asked };
   } catch (error) {
     if (signal.aborted) throw new StoppedError();
     if (timedOut) throw new ModelError("timeout", `no progress for ${endpoint.timeoutMs} ms`, {}, { cause: error });
@@ -121,13 +122,23 @@ interface StreamEvent {
   error?: { message?: string };
 }
 
-/** A tool call comes in pieces by index: the id and name first, the arguments in parts. */
+/**
+ * A tool call comes in pieces by `index`, calls interleaved: the id and name first (some servers
+ * cut them too, some repeat them in every piece), the arguments in parts. A piece without an
+ * index belongs to the last call unless it brings a new id.
+ */
 function addToolCallDelta(calls: ToolCall[], part: ToolCallDelta): void {
-  const index = part.index ?? calls.length;
+  const last = calls.length - 1;
+  const index = part.index ?? (last < 0 || (part.id && calls[last]?.id && part.id !== calls[last].id) ? calls.length : last);
   const call = (calls[index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
-  if (part.id) call.id = part.id;
-  if (part.function?.name) call.function.name += part.function.name;
+  if (part.id) call.id = joinPiece(call.id, part.id);
+  if (part.function?.name) call.function.name = joinPiece(call.function.name, part.function.name);
   if (part.function?.arguments) call.function.arguments += part.function.arguments;
+}
+
+/** An id or name so far and its next piece: a repeat of the whole is not added twice. */
+function joinPiece(sofar: string, piece: string): string {
+  return sofar === piece ? sofar : sofar + piece;
 }
 
 function parseEvent(data: string): StreamEvent {
