@@ -68,17 +68,15 @@ export class Outbox {
       created_at: now,
       updated_at: now,
     };
-    // queued before the POST leaves, so its "sent" (or "failed") mark is written after it
     const storing = this.options.store
       .enqueue([{ ...input, id: entry.id }])
+      .then(() => undefined)
       .catch((error: unknown) => this.options.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
-    try {
-      const post = await this.deliver(entry);
-      if (!post) throw new Error("the server returned no post");
-      return post;
-    } finally {
-      await storing;
-    }
+    // the "sent" (or "failed") mark waits for the insert: on PostgreSQL the two may take
+    // different connections of the pool, and an update before the insert would change nothing
+    const post = await this.deliver(entry, storing);
+    if (!post) throw new Error("the server returned no post");
+    return post;
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */
@@ -113,7 +111,8 @@ export class Outbox {
     }
   }
 
-  private async deliver(entry: OutboxEntry): Promise<Post | undefined> {
+  /** Posts one entry and records the outcome, after `stored` when the entry is still being written. */
+  private async deliver(entry: OutboxEntry, stored: Promise<void> = Promise.resolve()): Promise<Post | undefined> {
     this.inFlight.add(entry.id);
     try {
       const post = await this.options.client.createPost({
@@ -124,12 +123,14 @@ export class Outbox {
         file_ids: entry.file_ids.length ? entry.file_ids : undefined,
         pending_post_id: entry.id,
       });
+      await stored;
       await this.options.store.markSent(entry.id, post.id);
       this.options.onOutcome?.("sent");
       return post;
     } catch (error) {
       const final = !isRetryable(error) || entry.attempts + 1 >= this.maxAttempts;
       this.options.onOutcome?.(final ? "failed" : "retried");
+      await stored;
       await this.options.store
         .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
         .catch((e: unknown) => this.options.logger.error({ err: e }, "outbox: cannot record a failure"));
