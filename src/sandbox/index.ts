@@ -18,6 +18,7 @@ import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { faultRoutes } from "./fault-routes.js";
 import { Faults } from "./faults.js";
+import type { RateLimitSettings } from "./rate-limit.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { ActionClickResult } from "./integrations/actions.js";
@@ -58,6 +59,7 @@ export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incom
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 export type { Faults, RestDelayRule, RestFaultAnswer, RestFaultRule } from "./faults.js";
+export type { RateLimitSettings } from "./rate-limit.js";
 export type { TrafficEntry, TrafficKind } from "./traffic.js";
 export { WorldFileError } from "./persistence/world-file-error.js";
 
@@ -81,6 +83,11 @@ export interface SandboxOptions {
   file?: string;
   /** With `file`: discard what it holds and start empty. */
   fresh?: boolean;
+  /**
+   * The server's rate limit, per token (as `RateLimitSettings` with `VaryByUser`): e.g.
+   * `{perSec: 5, maxBurst: 10}`. Default: off, as on a server. Also `faults.rateLimit()`.
+   */
+  rateLimit?: RateLimitSettings;
 }
 
 export class Sandbox {
@@ -130,7 +137,7 @@ export class Sandbox {
     const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
     const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
-    const faults = new Faults(hub);
+    const faults = new Faults(hub, options.rateLimit);
     faults.install(app);
     faultRoutes(app, faults);
     for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
