@@ -12,7 +12,9 @@
  * bound of the server's rate (and `(limit - remaining - 1) / reset` another one).
  *
  * Calls are let through by priority: replies and everything else first, then edits; typing is
- * only sent when nobody waits and half the burst is left, never queued.
+ * only sent when nobody waits and it leaves a call's worth for a reply, never queued. Until the first answer
+ * comes, one call goes at a time: a burst at start would otherwise meet a server whose limit
+ * the budget has not heard of yet.
  */
 import type { Logger } from "../log.js";
 
@@ -47,9 +49,12 @@ export interface ServerRateLimit {
   refused: boolean;
 }
 
-/** A call let through: tell the budget how it went once its answer (or failure) is in. */
+/** A call let through: tell the budget how it went. */
 export interface BudgetTicket {
-  done(server?: ServerRateLimit): void;
+  /** An answer came, with the server's rate-limit headers if it sent them. */
+  answered(server: ServerRateLimit | undefined): void;
+  /** No answer came (network, timeout). */
+  failed(): void;
 }
 
 const systemClock: BudgetClock = {
@@ -82,6 +87,8 @@ export class RateBudget {
   /** Start of the window over which remaining + accepted is watched. */
   private window: { at: number; count: number } | undefined;
   private episode: { since: number; waited: number; logged: boolean } | undefined;
+  /** No answer yet: one call at a time. */
+  private probing = true;
 
   constructor(options: RateBudgetOptions) {
     if (!(options.requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0 (got ${options.requestsPerSecond})`);
@@ -102,7 +109,7 @@ export class RateBudget {
   /** Resolves when the call may go: at once while there is budget, else in turn (first before edit). */
   take(priority: "first" | "edit" = "first"): Promise<BudgetTicket> {
     this.refill();
-    if (this.waiting === 0 && this.tokens >= 1) return Promise.resolve(this.grant());
+    if (this.waiting === 0 && this.tokens >= 1 && this.mayStart) return Promise.resolve(this.grant());
     return new Promise((grant) => {
       const now = this.clock.now();
       this.episode ??= { since: now, waited: 0, logged: false };
@@ -111,11 +118,15 @@ export class RateBudget {
     });
   }
 
-  /** A ticket now if the budget is not short (nobody waits, half the burst left), else nothing: for typing. */
+  /** A ticket now if the budget is not short (nobody waits, one more call than this one left), else nothing: for typing. */
   tryTake(): BudgetTicket | undefined {
     this.refill();
-    if (this.waiting > 0 || this.tokens < Math.max(1, this.capacity / 2)) return undefined;
+    if (this.waiting > 0 || this.tokens < Math.min(2, this.capacity) || !this.mayStart) return undefined;
     return this.grant();
+  }
+
+  private get mayStart(): boolean {
+    return !this.probing || this.inFlight === 0;
   }
 
   private get waiting(): number {
@@ -136,12 +147,21 @@ export class RateBudget {
     this.tokens -= 1;
     this.inFlight++;
     let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      this.inFlight--;
+      return true;
+    };
     return {
-      done: (server) => {
-        if (done) return;
-        done = true;
-        this.inFlight--;
+      answered: (server) => {
+        if (!finish()) return;
+        this.probing = false;
         if (server) this.follow(server);
+        if (this.waiting > 0) this.schedule();
+      },
+      failed: () => {
+        if (finish() && this.waiting > 0) this.schedule();
       },
     };
   }
@@ -152,7 +172,7 @@ export class RateBudget {
     this.timer = undefined;
     this.refill();
     const now = this.clock.now();
-    while (this.tokens >= 1 && this.waiting > 0) {
+    while (this.tokens >= 1 && this.waiting > 0 && this.mayStart) {
       const waiter = (this.queues.first.shift() ?? this.queues.edit.shift())!;
       if (this.episode) this.episode.waited++;
       waiter.grant(this.grant());
@@ -166,6 +186,7 @@ export class RateBudget {
       );
     }
     if (this.waiting === 0) return this.endEpisode(now);
+    if (!this.mayStart) return; // the probe's answer calls again
     const ms = Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
     this.timer = this.clock.setTimeout(() => this.schedule(), ms);
   }
@@ -198,7 +219,6 @@ export class RateBudget {
     }
     // a bucket less than half full: how far it is from full says something of the rate too
     if (remaining < limit / 2 && resetSeconds > 0) this.proveRate((limit - remaining - 1) / resetSeconds);
-    if (this.waiting > 0) this.schedule();
   }
 
   private proveRate(lowerBound: number): void {

@@ -307,12 +307,12 @@ export class MattermostClient {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
       this.observer?.response?.(method, 0);
-      ticket?.done();
+      ticket?.failed();
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
     }
     this.observer?.response?.(method, response.status);
     const limit: ServerRateLimit | undefined = rateLimitInfo(response.status, response.headers);
-    ticket?.done(limit);
+    ticket?.answered(limit);
     const text = response.text;
     if (asText && response.status >= 200 && response.status < 300) return text as T;
     const parsed = parseBody(text);

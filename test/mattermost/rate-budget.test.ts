@@ -55,20 +55,31 @@ function budget(rate: number, burst: number) {
   return { clock, log, budget: new RateBudget({ requestsPerSecond: rate, burst, clock, logger: log.logger }) };
 }
 
-/** Takes tickets and records the order they are granted in. */
-function track(b: RateBudget, names: [string, "first" | "edit"][]): { granted: string[]; tickets: BudgetTicket[] } {
+/** Takes tickets, records the order they are granted in, and answers each at once (a server without a limit). */
+function track(b: RateBudget, names: [string, "first" | "edit"][]): { granted: string[] } {
   const granted: string[] = [];
-  const tickets: BudgetTicket[] = [];
   for (const [name, priority] of names) {
     void b.take(priority).then((t) => {
       granted.push(name);
-      tickets.push(t);
+      t.answered(undefined);
     });
   }
-  return { granted, tickets };
+  return { granted };
 }
 
 describe("rate budget: the bucket", () => {
+  it("sends one call at a time until the first answer, then the rest of the burst at once", async () => {
+    const { budget: b } = budget(4, 4);
+    const first = await b.take();
+    let more = 0;
+    for (let i = 0; i < 3; i++) void b.take().then(() => more++);
+    await flush();
+    expect(more).toBe(0);
+    first.answered(undefined);
+    await flush();
+    expect(more).toBe(3);
+  });
+
   it("lets the burst through at once, then one call per interval", async () => {
     const { clock, budget: b } = budget(4, 2);
     const { granted } = track(b, [["a", "first"], ["b", "first"], ["c", "first"], ["d", "first"]]);
@@ -89,18 +100,21 @@ describe("rate budget: the bucket", () => {
     expect(granted).toEqual(["first reply", "reply 2", "reply 3", "edit 1", "edit 2"]);
   });
 
-  it("skips typing while calls wait or less than half the burst is left; sends it again once the budget is back", async () => {
+  it("skips typing while calls wait or it would take the last call's worth; sends it again once the budget is back", async () => {
     const { clock, budget: b } = budget(2, 4);
-    expect(b.tryTake()).toBeDefined();
-    expect(b.tryTake()).toBeDefined();
-    expect(b.tryTake()).toBeDefined(); // 2 of 4 left: half
-    expect(b.tryTake()).toBeUndefined(); // 1 of 4 left: short
-    await b.take(); // the last token: replies may take it
+    const typing = () => {
+      const ticket = b.tryTake();
+      ticket?.answered(undefined);
+      return ticket !== undefined;
+    };
+    expect([typing(), typing(), typing()]).toEqual([true, true, true]); // 2 of 4 left
+    expect(typing()).toBe(false); // 1 left: kept for a reply
+    (await b.take()).answered(undefined); // the last token: replies may take it
     void b.take(); // waits
     await clock.advance(100);
-    expect(b.tryTake()).toBeUndefined();
+    expect(typing()).toBe(false);
     await clock.advance(2500);
-    expect(b.tryTake()).toBeDefined();
+    expect(typing()).toBe(true);
   });
 
   it("refuses a rate that is not a positive number", () => {
@@ -115,7 +129,7 @@ describe("rate budget: following the server", () => {
   it("holds no more than the server says is left", async () => {
     const { budget: b } = budget(8, 16);
     const ticket = await b.take();
-    ticket.done(answer(11, 1, 3));
+    ticket.answered(answer(11, 1, 3));
     expect(b.tryTake()).toBeUndefined();
     const { granted } = track(b, [["a", "first"], ["b", "first"]]);
     await flush();
@@ -139,7 +153,7 @@ describe("rate budget: following the server", () => {
         serverTokens -= 1;
         accepted++;
       }
-      t.done(answer(11, Math.floor(serverTokens), Math.ceil((11 - serverTokens) / 5), refusing));
+      t.answered(answer(11, Math.floor(serverTokens), Math.ceil((11 - serverTokens) / 5), refusing));
     };
     serve(await b.take()); // a bot starts with one call (who am I), then the work comes
     for (let i = 0; i < 60; i++) void b.take().then(serve);
@@ -153,7 +167,7 @@ describe("rate budget: following the server", () => {
   it("after a refusal, learns the rate again from that refusal's headers", async () => {
     const { budget: b } = budget(8, 16);
     const ticket = await b.take();
-    ticket.done(answer(11, 0, 3, true));
+    ticket.answered(answer(11, 0, 3, true));
     expect(b.rate).toBeCloseTo(10 / 3);
   });
 
