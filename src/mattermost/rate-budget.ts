@@ -109,7 +109,10 @@ export class RateBudget {
   /** Resolves when the call may go: at once while there is budget, else in turn (first before edit). */
   take(priority: "first" | "edit" = "first"): Promise<BudgetTicket> {
     this.refill();
-    if (this.waiting === 0 && this.tokens >= 1 && this.mayStart) return Promise.resolve(this.grant());
+    if (this.waiting === 0 && this.tokens >= 1 && this.mayStart) {
+      this.endEpisode(this.clock.now());
+      return Promise.resolve(this.grant());
+    }
     return new Promise((grant) => {
       const now = this.clock.now();
       this.episode ??= { since: now, waited: 0, logged: false };
@@ -178,19 +181,27 @@ export class RateBudget {
       waiter.grant(this.grant());
     }
     const oldest = this.queues.first[0] ?? this.queues.edit[0];
-    if (oldest && this.episode && !this.episode.logged && now - oldest.since >= this.logWaitsOverMs) {
+    const since = Math.min(this.episode?.since ?? now, oldest?.since ?? now);
+    if (this.episode && !this.episode.logged && now - since >= this.logWaitsOverMs) {
       this.episode.logged = true;
       this.logger.warn(
-        { queued: this.waiting, requestsPerSecond: round(this.rate), serverLimit: this.serverLimit },
-        `REST calls wait for the rate budget (${this.waiting} queued, ${round(this.rate)} requests/s)`,
+        { waiting: this.waiting, requestsPerSecond: round(this.rate), serverLimit: this.serverLimit },
+        `REST calls wait for the rate budget (${round(this.rate)} requests/s${this.serverRate === undefined ? "" : ", as the server's rate-limit headers allow"}; ${this.waiting} waiting now)`,
       );
     }
-    if (this.waiting === 0) return this.endEpisode(now);
-    if (!this.mayStart) return; // the probe's answer calls again
+    if (!this.mayStart && this.waiting > 0) return; // the probe's answer calls again
     const ms = Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
-    this.timer = this.clock.setTimeout(() => this.schedule(), ms);
+    // nobody waits: the episode ends unless a call comes before the next token does
+    const next = this.waiting > 0 ? () => this.schedule() : () => this.endEpisode(this.clock.now());
+    if (this.waiting > 0 || this.episode) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        next();
+      }, ms);
+    }
   }
 
+  /** Calls waited back to back since `episode.since`; a call let through at once ends it. */
   private endEpisode(now: number): void {
     const episode = this.episode;
     this.episode = undefined;

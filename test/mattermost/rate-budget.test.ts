@@ -190,6 +190,20 @@ describe("rate budget: the log", () => {
     expect(log.lines.find((l) => l.msg.includes("wait for the rate budget"))!.level).toBe(40);
   });
 
+  it("says it once when calls come one after another and each waits a little, over more than a second", async () => {
+    const { clock, log, budget: b } = budget(4, 1); // a token every 250 ms, a call every 200 ms or so
+    for (let i = 0; i < 10; i++) {
+      let ticket: BudgetTicket | undefined;
+      void b.take().then((t) => (ticket = t));
+      while (!ticket) await clock.advance(10);
+      ticket.answered(undefined);
+      await clock.advance(100); // the next call comes once this one is answered, as a channel's replies do
+    }
+    await clock.advance(1000);
+    expect(log.lines.map((l) => l.msg).filter((m) => m.includes("wait for the rate budget"))).toHaveLength(1);
+    expect(log.lines.map((l) => l.msg).filter((m) => m.includes("caught up"))).toHaveLength(1);
+  });
+
   it("says nothing when calls wait less than a second", async () => {
     const { clock, log, budget: b } = budget(10, 1);
     track(b, [["a", "first"], ["b", "first"], ["c", "first"]]);
