@@ -237,13 +237,23 @@ export class RateBudget {
   }
 }
 
-/** The rate-limit headers of an answer, when the server sent them. */
+/**
+ * The rate-limit headers of an answer, when the server sent them. Mattermost limits an API call
+ * twice, by token and then by user id, so an accepted call carries each header twice ("5, 5"
+ * once joined): the tighter of the two counts.
+ */
 export function rateLimitInfo(status: number, headers: { get(name: string): string | null }): ServerRateLimit | undefined {
-  const limit = Number(headers.get("x-ratelimit-limit") ?? NaN);
-  const remaining = Number(headers.get("x-ratelimit-remaining") ?? NaN);
-  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || limit < 1) return undefined;
-  const reset = Number(headers.get("x-ratelimit-reset") ?? NaN);
-  return { limit, remaining: Math.max(0, remaining), resetSeconds: Number.isFinite(reset) ? reset : 0, refused: status === 429 };
+  const limit = numbers(headers.get("x-ratelimit-limit"));
+  const remaining = numbers(headers.get("x-ratelimit-remaining"));
+  if (limit.length === 0 || remaining.length === 0 || Math.min(...limit) < 1) return undefined;
+  const reset = numbers(headers.get("x-ratelimit-reset"));
+  return { limit: Math.min(...limit), remaining: Math.max(0, Math.min(...remaining)), resetSeconds: reset.length ? Math.max(...reset) : 0, refused: status === 429 };
+}
+
+function numbers(header: string | null): number[] {
+  if (header === null) return [];
+  const values = header.split(",").map((v) => Number(v.trim()));
+  return values.every((v) => Number.isFinite(v)) ? values : [];
 }
 
 /** The budgets of this process, by server and token. */

@@ -160,8 +160,8 @@ export class Faults {
   }
 
   /** Applies the faults to every API call, before its route runs. */
-  install(app: FastifyInstance): void {
-    this.limiter.install(app);
+  install(app: FastifyInstance, userOf: (token: string) => string | undefined): void {
+    this.limiter.install(app, userOf);
     app.addHook("onRequest", async (request, reply) => {
       if (!API_PATH.test(request.url)) return;
       if (Date.now() < this.unreachableUntil) {

@@ -138,7 +138,7 @@ export class Sandbox {
     const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
     const faults = new Faults(hub, options.rateLimit);
-    faults.install(app);
+    faults.install(app, (token) => world.userIdForToken(token));
     faultRoutes(app, faults);
     for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);

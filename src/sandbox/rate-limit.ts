@@ -4,9 +4,11 @@
  * and per remote address for calls without one. It sits in front of every HTTP route and the
  * WebSocket upgrade. Every answer carries `X-RateLimit-Limit` (burst + 1), `-Remaining` and
  * `-Reset` (seconds until the bucket is full again); a refusal is a bare `429 limit exceeded`
- * with `Retry-After` (seconds until the next call is let through).
+ * with `Retry-After` (seconds until the next call is let through). An API call with a valid
+ * token is then limited once more by its user id (the server's `UserIdRateLimit`), so that an
+ * accepted call carries each header twice.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -74,17 +76,24 @@ export class RateLimiter {
     return { limited, headers };
   }
 
-  /** Applies the limit to every API call, before anything else answers it. */
-  install(app: FastifyInstance): void {
+  /** Applies the limit to every API call, before anything else answers it; `userOf` knows the tokens. */
+  install(app: FastifyInstance, userOf: (token: string) => string | undefined): void {
     app.addHook("onRequest", async (request, reply) => {
       if (!LIMITED_PATH.test(request.url)) return;
-      const decision = this.take(keyOf(request.raw));
+      const key = keyOf(request.raw);
+      const decision = this.take(key);
       if (!decision) return;
-      if (!decision.limited) return void reply.headers(decision.headers);
-      // the limiter answers before the API's handler: none of its headers, Go's http.Error body
-      reply.removeHeader("X-Request-ID");
-      reply.removeHeader("X-Version-Id");
-      return reply.code(429).headers(decision.headers).header("X-Content-Type-Options", "nosniff").type("text/plain; charset=utf-8").send("limit exceeded\n");
+      if (decision.limited) {
+        // the limiter answers before the API's handler: none of its headers
+        reply.removeHeader("X-Request-ID");
+        reply.removeHeader("X-Version-Id");
+        return refuse(reply, [decision]);
+      }
+      const userId = userOf(key);
+      const byUser = userId === undefined ? undefined : this.take(`user ${userId}`);
+      const decisions = byUser ? [decision, byUser] : [decision];
+      if (byUser?.limited) return refuse(reply, decisions);
+      for (const name of Object.keys(decision.headers)) reply.header(name, decisions.map((d) => d.headers[name]!));
     });
   }
 
@@ -101,6 +110,12 @@ export class RateLimiter {
   private forgetFull(now: number): void {
     for (const [key, tat] of this.tat) if (tat <= now) this.tat.delete(key);
   }
+}
+
+/** Go's `http.Error(w, "limit exceeded", 429)` after the headers of each decision. */
+function refuse(reply: FastifyReply, decisions: RateLimitDecision[]): FastifyReply {
+  for (const name of Object.keys(decisions.at(-1)!.headers)) reply.header(name, decisions.map((d) => d.headers[name]).filter((v) => v !== undefined));
+  return reply.code(429).header("X-Content-Type-Options", "nosniff").type("text/plain; charset=utf-8").send("limit exceeded\n");
 }
 
 /** The token of the call (header, `MMAUTHTOKEN` cookie or `access_token` query), else its address. */

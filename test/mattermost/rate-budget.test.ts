@@ -176,6 +176,8 @@ describe("rate budget: following the server", () => {
     expect(rateLimitInfo(200, headers({}))).toBeUndefined();
     expect(rateLimitInfo(429, headers({ "X-RateLimit-Limit": "11", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "3" }))).toEqual({ limit: 11, remaining: 0, resetSeconds: 3, refused: true });
     expect(rateLimitInfo(200, headers({ "X-RateLimit-Limit": "nope", "X-RateLimit-Remaining": "0" }))).toBeUndefined();
+    // an accepted call, limited by token and by user id: each header twice, joined
+    expect(rateLimitInfo(200, headers({ "X-RateLimit-Limit": "6, 6", "X-RateLimit-Remaining": "4, 3", "X-RateLimit-Reset": "1, 2" }))).toEqual({ limit: 6, remaining: 3, resetSeconds: 2, refused: false });
   });
 });
 

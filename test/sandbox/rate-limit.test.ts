@@ -75,13 +75,13 @@ describe("sandbox rate limit over HTTP", () => {
     expect(answer.headers.get("x-ratelimit-limit")).toBeNull();
   });
 
-  it("answers as the server: headers on accepted calls, then a bare 429 `limit exceeded` with Retry-After; one bucket per token", async () => {
+  it("answers as the server: each header twice on accepted calls (by token, then by user), then a bare 429 `limit exceeded` with Retry-After; one bucket per token", async () => {
     const { sandbox, seed } = await world({ rateLimit: { perSec: 1, maxBurst: 2 } });
     const accepted = [];
     for (let i = 0; i < 3; i++) accepted.push(await me(sandbox, seed.bot.token));
     expect(accepted.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(accepted.map((r) => limitHeaders(r).remaining)).toEqual(["2", "1", "0"]);
-    expect(limitHeaders(accepted[2]!)).toEqual({ limit: "3", remaining: "0", reset: "3", retryAfter: null });
+    expect(accepted.map((r) => limitHeaders(r).remaining)).toEqual(["2, 2", "1, 1", "0, 0"]);
+    expect(limitHeaders(accepted[2]!)).toEqual({ limit: "3, 3", remaining: "0, 0", reset: "3, 3", retryAfter: null });
     const refused = await me(sandbox, seed.bot.token);
     expect(refused.status).toBe(429);
     expect(limitHeaders(refused)).toEqual({ limit: "3", remaining: "0", reset: "3", retryAfter: "1" });
@@ -121,7 +121,7 @@ describe("sandbox rate limit over HTTP", () => {
     expect((await control({ fault: "rate-limit" })).status).toBe(200);
     expect((await me(sandbox, seed.bot.token)).headers.get("x-ratelimit-limit")).toBeNull();
     sandbox.faults.rateLimit({ perSec: 5, maxBurst: 7 });
-    expect(limitHeaders(await me(sandbox, seed.bot.token)).limit).toBe("8");
+    expect(limitHeaders(await me(sandbox, seed.bot.token)).limit).toBe("8, 8");
     await fetch(`${sandbox.url}/sandbox/faults`, { method: "DELETE" });
     expect(sandbox.faults.rateLimitSettings).toBeUndefined();
   });
