@@ -42,7 +42,7 @@ const schema = z.strictObject({
         .min(0, "expected a number ≥ 0 (0 = no budget)")
         .max(10_000)
         .default(8)
-        .describe("The bot's REST budget: at most this many requests a second (a burst of two seconds' worth), fewer when the server's rate-limit headers say so. Calls over it wait (replies before edits; typing is skipped) instead of being refused; a wait over a second is logged. 0 turns it off. The default stays under the server's default limit (10/s)."),
+        .describe("The bot's REST budget against a rate-limited server: at most this many requests a second (a burst of two seconds' worth), fewer when the server's rate-limit headers say so. Calls over it wait (replies before edits; typing is skipped) instead of being refused; a wait over a second is logged. A server with its limiter off (answers without X-RateLimit headers, no 429) is not paced. 0 turns it off. The default stays under the server's default limit (10/s)."),
     })
     .default({ transport: "auto", polling_interval_ms: 2000, max_requests_per_second: 8 })
     .describe("The server the bot connects to."),

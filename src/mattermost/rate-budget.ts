@@ -12,9 +12,11 @@
  * bound of the server's rate (and `(limit - remaining - 1) / reset` another one).
  *
  * Calls are let through by priority: replies and everything else first, then edits; typing is
- * only sent when nobody waits and it leaves a call's worth for a reply, never queued. Until the first answer
- * comes, one call goes at a time: a burst at start would otherwise meet a server whose limit
- * the budget has not heard of yet.
+ * only sent when nobody waits and it leaves a call's worth for a reply, never queued. Until the
+ * first answer comes, one call goes at a time: a burst at start would otherwise meet a server
+ * whose limit the budget has not heard of yet. A server whose answers carry no rate-limit
+ * headers has its limiter off (Mattermost's default): nothing waits then, until a header or a
+ * 429 shows a limit.
  */
 import type { Logger } from "../log.js";
 
@@ -51,8 +53,8 @@ export interface ServerRateLimit {
 
 /** A call let through: tell the budget how it went. */
 export interface BudgetTicket {
-  /** An answer came, with the server's rate-limit headers if it sent them. */
-  answered(server: ServerRateLimit | undefined): void;
+  /** An answer came, with the server's rate-limit headers if it sent them; `refused`: it was a 429. */
+  answered(server: ServerRateLimit | undefined, refused?: boolean): void;
   /** No answer came (network, timeout). */
   failed(): void;
 }
@@ -89,6 +91,8 @@ export class RateBudget {
   private episode: { since: number; waited: number; logged: boolean } | undefined;
   /** No answer yet: one call at a time. */
   private probing = true;
+  /** Whether the server limits: undefined until an answer says; false while answers carry no headers. */
+  private serverLimits: boolean | undefined;
 
   constructor(options: RateBudgetOptions) {
     if (!(options.requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0 (got ${options.requestsPerSecond})`);
@@ -109,7 +113,7 @@ export class RateBudget {
   /** Resolves when the call may go: at once while there is budget, else in turn (first before edit). */
   take(priority: "first" | "edit" = "first"): Promise<BudgetTicket> {
     this.refill();
-    if (this.waiting === 0 && this.tokens >= 1 && this.mayStart) {
+    if (this.waiting === 0 && (this.tokens >= 1 || this.serverLimits === false) && this.mayStart) {
       this.endEpisode(this.clock.now());
       return Promise.resolve(this.grant());
     }
@@ -124,6 +128,7 @@ export class RateBudget {
   /** A ticket now if the budget is not short (nobody waits, one more call than this one left), else nothing: for typing. */
   tryTake(): BudgetTicket | undefined {
     this.refill();
+    if (this.serverLimits === false) return this.grant();
     if (this.waiting > 0 || this.tokens < Math.min(2, this.capacity) || !this.mayStart) return undefined;
     return this.grant();
   }
@@ -140,6 +145,12 @@ export class RateBudget {
     return this.serverLimit === undefined ? this.burst : Math.max(1, Math.min(this.burst, this.serverLimit));
   }
 
+  /** The server showed a limit after answers without one: pace from a full bucket on. */
+  private restart(): void {
+    this.tokens = this.capacity;
+    this.updatedAt = this.clock.now();
+  }
+
   private refill(): void {
     const now = this.clock.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.rate);
@@ -147,7 +158,7 @@ export class RateBudget {
   }
 
   private grant(): BudgetTicket {
-    this.tokens -= 1;
+    if (this.serverLimits !== false) this.tokens -= 1;
     this.inFlight++;
     let done = false;
     const finish = (): boolean => {
@@ -157,9 +168,13 @@ export class RateBudget {
       return true;
     };
     return {
-      answered: (server) => {
+      answered: (server, refused = false) => {
         if (!finish()) return;
         this.probing = false;
+        if (server || refused) {
+          if (this.serverLimits === false) this.restart();
+          this.serverLimits = true;
+        } else this.serverLimits ??= false;
         if (server) this.follow(server);
         if (this.waiting > 0) this.schedule();
       },

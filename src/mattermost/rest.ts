@@ -32,8 +32,10 @@ export interface RestClientOptions {
   /**
    * The rate budget: at most this many requests a second (with a burst of two seconds' worth),
    * fewer when the server's rate-limit headers say so; calls over it wait, replies first, typing
-   * is skipped. Shared by every client of the same server and token in the process (the first
-   * one's figure counts). Default 8 (under the server's default limit of 10); 0 turns it off.
+   * is skipped. It paces once the server shows a limit (rate-limit headers or a 429); a server
+   * with its limiter off (the default) sends neither and nothing waits. Shared by every client
+   * of the same server and token in the process (the first one's figure counts). Default 8
+   * (under the server's default limit of 10); 0 turns it off.
    */
   maxRequestsPerSecond?: number;
 }
@@ -312,7 +314,7 @@ export class MattermostClient {
     }
     this.observer?.response?.(method, response.status);
     const limit: ServerRateLimit | undefined = rateLimitInfo(response.status, response.headers);
-    ticket?.answered(limit);
+    ticket?.answered(limit, response.status === 429);
     const text = response.text;
     if (asText && response.status >= 200 && response.status < 300) return text as T;
     const parsed = parseBody(text);

@@ -42,6 +42,8 @@ class ManualClock implements BudgetClock {
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** An answer of a server whose limit is far away: the budget paces by its own figures. */
+const roomy = { limit: 1000, remaining: 999, resetSeconds: 1, refused: false };
 
 function logged() {
   const lines: { level: number; msg: string }[] = [];
@@ -55,13 +57,13 @@ function budget(rate: number, burst: number) {
   return { clock, log, budget: new RateBudget({ requestsPerSecond: rate, burst, clock, logger: log.logger }) };
 }
 
-/** Takes tickets, records the order they are granted in, and answers each at once (a server without a limit). */
+/** Takes tickets, records the order they are granted in, and answers each at once (a server far from its limit). */
 function track(b: RateBudget, names: [string, "first" | "edit"][]): { granted: string[] } {
   const granted: string[] = [];
   for (const [name, priority] of names) {
     void b.take(priority).then((t) => {
       granted.push(name);
-      t.answered(undefined);
+      t.answered(roomy);
     });
   }
   return { granted };
@@ -75,7 +77,7 @@ describe("rate budget: the bucket", () => {
     for (let i = 0; i < 3; i++) void b.take().then(() => more++);
     await flush();
     expect(more).toBe(0);
-    first.answered(undefined);
+    first.answered(roomy);
     await flush();
     expect(more).toBe(3);
   });
@@ -104,17 +106,32 @@ describe("rate budget: the bucket", () => {
     const { clock, budget: b } = budget(2, 4);
     const typing = () => {
       const ticket = b.tryTake();
-      ticket?.answered(undefined);
+      ticket?.answered(roomy);
       return ticket !== undefined;
     };
     expect([typing(), typing(), typing()]).toEqual([true, true, true]); // 2 of 4 left
     expect(typing()).toBe(false); // 1 left: kept for a reply
-    (await b.take()).answered(undefined); // the last token: replies may take it
+    (await b.take()).answered(roomy); // the last token: replies may take it
     void b.take(); // waits
     await clock.advance(100);
     expect(typing()).toBe(false);
     await clock.advance(2500);
     expect(typing()).toBe(true);
+  });
+
+  it("lets everything through at once while the server's answers carry no rate-limit headers (its limiter is off); a 429 turns pacing on", async () => {
+    const { clock, budget: b } = budget(2, 2);
+    (await b.take()).answered(undefined);
+    let granted = 0;
+    for (let i = 0; i < 10; i++) void b.take().then((t) => (granted++, t.answered(undefined)));
+    await flush();
+    expect(granted).toBe(10);
+    (await b.take()).answered(undefined, true); // a proxy's 429, without headers
+    const after = track(b, [["a", "first"], ["b", "first"], ["c", "first"]]);
+    await flush();
+    expect(after.granted).toEqual(["a", "b"]);
+    await clock.advance(500);
+    expect(after.granted).toEqual(["a", "b", "c"]);
   });
 
   it("refuses a rate that is not a positive number", () => {
@@ -198,7 +215,7 @@ describe("rate budget: the log", () => {
       let ticket: BudgetTicket | undefined;
       void b.take().then((t) => (ticket = t));
       while (!ticket) await clock.advance(10);
-      ticket.answered(undefined);
+      ticket.answered(roomy);
       await clock.advance(100); // the next call comes once this one is answered, as a channel's replies do
     }
     await clock.advance(1000);

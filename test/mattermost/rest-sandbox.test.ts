@@ -10,8 +10,7 @@ let bot: MattermostClient;
 beforeAll(async () => {
   sandbox = await Sandbox.start();
   seed = sandbox.seed();
-  // every call of the API in a row, faster than a budget lets typing through (rate-budget-sandbox.test.ts)
-  bot = new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { baseDelayMs: 5 }, maxRequestsPerSecond: 0 });
+  bot = new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { baseDelayMs: 5 } });
 });
 afterAll(() => sandbox.close());
 
