@@ -37,8 +37,14 @@ const schema = z.strictObject({
         .max(60_000)
         .default(2000)
         .describe("How often polling asks for new posts (one request per team when nothing happened, one more per channel that moved)."),
+      max_requests_per_second: z.coerce
+        .number({ error: "expected a number of requests per second (0 = no budget)" })
+        .min(0, "expected a number ≥ 0 (0 = no budget)")
+        .max(10_000)
+        .default(8)
+        .describe("The bot's REST budget against a rate-limited server: at most this many requests a second (a burst of two seconds' worth), fewer when the server's rate-limit headers say so. Calls over it wait (replies before edits; typing is skipped) instead of being refused; a wait over a second is logged. A server with its limiter off (answers without X-RateLimit headers, no 429) is not paced. 0 turns it off. The default stays under the server's default limit (10/s)."),
     })
-    .default({ transport: "auto", polling_interval_ms: 2000 })
+    .default({ transport: "auto", polling_interval_ms: 2000, max_requests_per_second: 8 })
     .describe("The server the bot connects to."),
   store: z
     .strictObject({
@@ -160,6 +166,7 @@ export const ENV: Record<string, string[]> = {
   "mattermost.bot_token": ["MATTERMOST_BOT_TOKEN"],
   "mattermost.transport": ["MATTERMOST_TRANSPORT"],
   "mattermost.polling_interval_ms": ["MATTERMOST_POLLING_INTERVAL_MS"],
+  "mattermost.max_requests_per_second": ["MATTERMOST_MAX_REQUESTS_PER_SECOND"],
   "store.url": ["DATABASE_URL"],
   "log.level": ["MMBOT_LOG_LEVEL"],
 };
@@ -170,6 +177,7 @@ export const EXAMPLES: Record<string, string> = {
   "mattermost.bot_token": 'bot_token = "<the 26-character token from System Console › Bot Accounts>"',
   "mattermost.transport": 'transport = "polling"   # behind a proxy that strips WebSocket upgrades',
   "mattermost.polling_interval_ms": "polling_interval_ms = 2000",
+  "mattermost.max_requests_per_second": "max_requests_per_second = 4.5   # a server limited to 5/s per user; 0 = no budget",
   "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
   "policy.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*" for everybody',
   "policy.channels": 'channels = ["town-square"]',

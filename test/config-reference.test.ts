@@ -7,7 +7,7 @@ import { describeConfig, renderConfigReference, type KeyDoc } from "../src/confi
 function sample(key: KeyDoc): { text: string; value: unknown } {
   const special: Record<string, string> = { "store.url": "sqlite:./elsewhere.db", "http.listen": "0.0.0.0:4321", "metrics.listen": "127.0.0.1:9464", "mattermost.bot_token": "a".repeat(26) };
   if (special[key.key]) return { text: special[key.key]!, value: special[key.key] };
-  const numbers: Record<string, number> = { "agent.temperature": 0.5, "agent.timeout_seconds": 30, "agent.follow_threads_minutes": 15 };
+  const numbers: Record<string, number> = { "mattermost.max_requests_per_second": 4.5, "agent.temperature": 0.5, "agent.timeout_seconds": 30, "agent.follow_threads_minutes": 15 };
   if (numbers[key.key] !== undefined) return { text: String(numbers[key.key]), value: numbers[key.key] };
   if (key.key === "agent.api_key_env") return { text: "A_KEY_VARIABLE", value: "A_KEY_VARIABLE" };
   if (key.type.startsWith("integer")) return { text: "4321", value: 4321 };

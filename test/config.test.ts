@@ -66,6 +66,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ path, env: {} })).toThrow(/policy\.mention_only = "yes".*\n.*example: mention_only = true/);
   });
 
+  it("takes the rate budget from the file or the environment (0 = off) and refuses a negative or non-numeric one, naming the key", () => {
+    expect(loadConfig({ path: "/x", env: {} }).mattermost.max_requests_per_second).toBe(8);
+    expect(loadConfig({ path: file("[mattermost]\nmax_requests_per_second = 0\n"), env: {} }).mattermost.max_requests_per_second).toBe(0);
+    expect(loadConfig({ path: "/x", env: { MATTERMOST_MAX_REQUESTS_PER_SECOND: "4.5" } }).mattermost.max_requests_per_second).toBe(4.5);
+    expect(() => loadConfig({ path: file("[mattermost]\nmax_requests_per_second = -1\n"), env: {} })).toThrow(
+      /mattermost\.max_requests_per_second = -1: expected a number ≥ 0 \(0 = no budget\)[\s\S]*example: max_requests_per_second = 4\.5/,
+    );
+    expect(() => loadConfig({ path: "/x", env: { MATTERMOST_MAX_REQUESTS_PER_SECOND: "fast" } })).toThrow(/mattermost\.max_requests_per_second = "fast"/);
+  });
+
   it("names an unknown key", () => {
     const path = file(`[policy]\nmention_onyl = true\n`);
     expect(() => loadConfig({ path, env: {} })).toThrow(/unknown key policy\.mention_onyl/);

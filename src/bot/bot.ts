@@ -22,6 +22,12 @@ export interface BotOptions {
   url: string;
   /** The bot account's access token. */
   token: string;
+  /**
+   * The REST budget: at most this many requests a second (default 8, under the server's default
+   * limit of 10), fewer when the server's rate-limit headers say so; calls over it wait, replies
+   * before edits, typing skipped. 0 turns it off. See `RestClientOptions.maxRequestsPerSecond`.
+   */
+  maxRequestsPerSecond?: number;
   /** A store URL (`sqlite:./data/mmbot.db`, `postgres://…`) or an open store. */
   store?: string | Store;
   policy?: Partial<Policy>;
@@ -72,7 +78,14 @@ export class Bot extends Composer {
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.observer = options.observer;
-    this.client = new MattermostClient({ url: options.url, token: options.token, fetch: options.fetch, logger: this.logger, observer: options.observer?.rest });
+    this.client = new MattermostClient({
+      url: options.url,
+      token: options.token,
+      fetch: options.fetch,
+      logger: this.logger,
+      observer: options.observer?.rest,
+      maxRequestsPerSecond: options.maxRequestsPerSecond,
+    });
     this.triggerWords = [...(options.triggerWords ?? [])];
   }
 

@@ -29,7 +29,7 @@ export interface StreamReplyOptions {
   /** Characters per post before the answer goes on in a new one (default: 90 % of the server's `MaxPostSize`). */
   partLimit?: number;
   /** Called at once and every `typingIntervalMs` until the first text shows. */
-  typing?: () => Promise<void>;
+  typing?: () => Promise<unknown>;
   typingIntervalMs?: number;
   /** Told of each post of the answer when it is created (to find the answer by a reaction). */
   onPost?: (post: Post) => void;

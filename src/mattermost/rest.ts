@@ -6,6 +6,7 @@ import { MattermostApiError, TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { sleep } from "./backoff.js";
 import { HttpTransport, type HttpAnswer } from "./http-transport.js";
+import { rateLimitInfo, sharedRateBudget, type BudgetTicket, type RateBudget, type RequestPriority, type ServerRateLimit } from "./rate-budget.js";
 import { isRetryableError, resolveRetryOptions, retryDelayMs, serverRetryHintMs, type ResolvedRetryOptions, type RetryOptions } from "./retry.js";
 import { TtlCache } from "./ttl-cache.js";
 import type { ApiErrorBody, Channel, ChannelMembership, CreatePostInput, FileInfo, Post, PostList, Team, UserProfile } from "./types.js";
@@ -28,6 +29,15 @@ export interface RestClientOptions {
   timeoutMs?: number;
   /** Told of every try's outcome and every retry (metrics). */
   observer?: RestObserver;
+  /**
+   * The rate budget: at most this many requests a second (with a burst of two seconds' worth),
+   * fewer when the server's rate-limit headers say so; calls over it wait, replies first, typing
+   * is skipped. It paces once the server shows a limit (rate-limit headers or a 429); a server
+   * with its limiter off (the default) sends neither and nothing waits. Shared by every client
+   * of the same server and token in the process (the first one's figure counts). Default 8
+   * (under the server's default limit of 10); 0 turns it off.
+   */
+  maxRequestsPerSecond?: number;
 }
 
 /** What a client tells about its requests, e.g. to count them; `status` is 0 when no answer came. */
@@ -41,7 +51,15 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Resolve with the body's text as it came, never parsed as JSON. */
   text?: boolean;
+  /**
+   * Its turn when calls wait for the rate budget: `first` (default) before `edit`; a `typing`
+   * call is not sent (and resolves with undefined) when the budget is short.
+   */
+  priority?: RequestPriority;
 }
+
+/** The budget's default: under the server's default limit (10 a second), when it has one on. */
+export const DEFAULT_MAX_REQUESTS_PER_SECOND = 8;
 
 const CHANNEL_CACHE_TTL_MS = 30_000;
 /** Mattermost 5.x's post limit (the `Message` column), when the server does not say its own. */
@@ -50,6 +68,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE"]);
 
 /** A `429`/`5xx` response's wait hint, kept beside the error it belongs to. */
 const retryHints = new WeakMap<MattermostApiError, number>();
+/** A refusal's rate-limit headers: the budget, which learnt from them, paces the retry. */
+const refusedByLimiter = new WeakSet<MattermostApiError>();
 
 /**
  * A Mattermost REST v4 client.
@@ -68,6 +88,7 @@ export class MattermostClient {
   private readonly retry: ResolvedRetryOptions;
   private readonly timeoutMs: number;
   private readonly observer: RestObserver | undefined;
+  private readonly budget: RateBudget | undefined;
   private readonly users: TtlCache<UserProfile>;
   private readonly usernames: TtlCache<UserProfile>;
   private readonly channels = new TtlCache<Channel>(CHANNEL_CACHE_TTL_MS);
@@ -83,6 +104,9 @@ export class MattermostClient {
     this.retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.observer = options.observer;
+    const rate = options.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND;
+    if (!(rate >= 0)) throw new RangeError(`maxRequestsPerSecond must be a number ≥ 0 (0 = no budget), got ${rate}`);
+    this.budget = rate > 0 ? sharedRateBudget(this.url, this.token, { requestsPerSecond: rate, logger: this.logger }) : undefined;
     this.users = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
     this.usernames = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
   }
@@ -162,7 +186,7 @@ export class MattermostClient {
 
   /** Changes a post's message and/or props (`PUT /posts/{id}/patch`). */
   patchPost(id: string, patch: { message?: string; props?: Record<string, unknown> }): Promise<Post> {
-    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch);
+    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch, { priority: "edit" });
   }
 
   async deletePost(id: string): Promise<void> {
@@ -231,9 +255,13 @@ export class MattermostClient {
     return this.request<Channel[]>("GET", `/users/me/teams/${enc(teamId)}/channels`);
   }
 
-  /** Shows "… is typing" for a few seconds; repeat while work runs. */
-  async sendTyping(userId: string, channelId: string, parentId?: string): Promise<void> {
-    await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: true });
+  /**
+   * Shows "… is typing" for a few seconds; repeat while work runs. Resolves with false when it
+   * was not sent because the rate budget is short (replies matter more).
+   */
+  async sendTyping(userId: string, channelId: string, parentId?: string): Promise<boolean> {
+    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: true, priority: "typing" });
+    return answer !== undefined;
   }
 
   /** Adds a reaction (a reaction is keyed by user, post and emoji, so a repeat is harmless). */
@@ -267,21 +295,29 @@ export class MattermostClient {
     const fullPath = path.startsWith("/api/") ? path : `/api/v4${path.startsWith("/") ? "" : "/"}${path}`;
     const idempotent = options.idempotent ?? SAFE_METHODS.has(verb);
     const attempts = idempotent ? this.retry.attempts : 1;
+    const priority = options.priority ?? "first";
     for (let attempt = 0; ; attempt++) {
+      let ticket: BudgetTicket | undefined;
+      if (this.budget && priority === "typing") {
+        ticket = this.budget.tryTake();
+        if (!ticket) return undefined as T;
+      } else if (this.budget) ticket = await this.budget.take(priority === "edit" ? "edit" : "first");
       try {
-        return await this.once<T>(verb, fullPath, body, options.text ?? false);
+        return await this.once<T>(verb, fullPath, body, options.text ?? false, ticket);
       } catch (error) {
         if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
+        const paced = this.budget !== undefined && error instanceof MattermostApiError && refusedByLimiter.has(error);
         const hint = error instanceof MattermostApiError ? retryHints.get(error) : undefined;
-        const delay = retryDelayMs(attempt, this.retry, hint);
+        const delay = paced ? 0 : retryDelayMs(attempt, this.retry, hint);
         this.observer?.retry?.(verb, error instanceof MattermostApiError ? error.status : 0, delay);
-        this.logger.warn({ method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error }, `${verb} ${fullPath} failed; retrying in ${delay} ms`);
-        await sleep(delay);
+        const when = paced ? "when the rate budget allows" : `in ${delay} ms`;
+        this.logger.warn({ method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error }, `${verb} ${fullPath} failed; retrying ${when}`);
+        if (delay > 0) await sleep(delay);
       }
     }
   }
 
-  private async once<T>(method: string, path: string, body: unknown, asText: boolean): Promise<T> {
+  private async once<T>(method: string, path: string, body: unknown, asText: boolean, ticket: BudgetTicket | undefined): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
@@ -302,9 +338,12 @@ export class MattermostClient {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
       this.observer?.response?.(method, 0);
+      ticket?.failed();
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
     }
     this.observer?.response?.(method, response.status);
+    const limit: ServerRateLimit | undefined = rateLimitInfo(response.status, response.headers);
+    ticket?.answered(limit, response.status === 429);
     const text = response.text;
     if (asText && response.status >= 200 && response.status < 300) return text as T;
     const parsed = parseBody(text);
@@ -318,6 +357,7 @@ export class MattermostClient {
     });
     const hint = serverRetryHintMs(response.headers);
     if (hint !== undefined) retryHints.set(error, hint);
+    if (limit?.refused) refusedByLimiter.add(error);
     throw error;
   }
 }

@@ -5,6 +5,7 @@
  * @example
  * curl -X POST $URL/sandbox/faults -d '{"fault":"cut","ms":8000}'
  * curl -X POST $URL/sandbox/faults -d '{"fault":"fail-rest","path":"^/api/v4/posts$","answer":429,"count":3}'
+ * curl -X POST $URL/sandbox/faults -d '{"fault":"rate-limit","per_sec":5,"max_burst":10}'   (no per_sec: off)
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -30,6 +31,7 @@ const FAULT = z.discriminatedUnion("fault", [
     retry_after_seconds: z.number().int().min(0).optional(),
   }),
   z.object({ fault: z.literal("delay-rest"), ms, path: path.optional(), method: z.string().optional(), count }),
+  z.object({ fault: z.literal("rate-limit"), per_sec: z.number().positive().max(100_000).optional(), max_burst: z.number().int().min(0).max(100_000).optional() }),
 ]);
 
 export type FaultRequest = z.infer<typeof FAULT>;
@@ -39,7 +41,7 @@ export function faultRoutes(app: FastifyInstance, faults: Faults): void {
     const parsed = FAULT.safeParse(parseJson(request.body));
     if (!parsed.success) {
       const reason = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-      return reply.code(400).send({ message: `Not a fault: ${reason}. Send {"fault": "drop-websockets" | "silence-websockets" | "refuse-websockets" | "cut" | "restart" | "fail-rest" | "delay-rest", ...}.` });
+      return reply.code(400).send({ message: `Not a fault: ${reason}. Send {"fault": "drop-websockets" | "silence-websockets" | "refuse-websockets" | "cut" | "restart" | "fail-rest" | "delay-rest" | "rate-limit", ...}.` });
     }
     return reply.send({ applied: parsed.data.fault, affected: apply(faults, parsed.data) });
   });
@@ -66,6 +68,8 @@ function apply(faults: Faults, f: FaultRequest): number | undefined {
       return void faults.failRest({ path: f.path, method: f.method, answer: f.answer, count: f.count, retryAfterSeconds: f.retry_after_seconds });
     case "delay-rest":
       return void faults.delayRest({ ms: f.ms, path: f.path, method: f.method, count: f.count });
+    case "rate-limit":
+      return void faults.rateLimit(f.per_sec === undefined ? undefined : { perSec: f.per_sec, maxBurst: f.max_burst });
   }
 }
 

@@ -2,12 +2,15 @@
  * Fault injection for tests (no Mattermost server has it): what networks, proxies and busy
  * servers do to a bot. WebSockets dropped, refused or made silent; the next REST calls matching
  * a path answered 429/500/502 or never; responses delayed; the server unreachable for a while;
- * a restart that forgets connections and their sequence numbers but keeps the posts.
+ * a restart that forgets connections and their sequence numbers but keeps the posts. And the
+ * server's own rate limit (which a server has, off by default), turned on and off here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Hub } from "./hub.js";
 import { errorBody, type ErrorSpec } from "./errors.js";
+import { RateLimiter, type RateLimitSettings } from "./rate-limit.js";
 
 /** What a matching REST call gets: an HTTP error, or no answer at all (the client's timeout). */
 export type RestFaultAnswer = 429 | 500 | 502 | "timeout";
@@ -53,8 +56,29 @@ export class Faults {
   private refusedUntil = 0;
   private unreachableUntil = 0;
   private readonly held = new Set<NodeJS.Timeout>();
+  private readonly limiter = new RateLimiter();
 
-  constructor(private readonly hub: Hub) {}
+  /** `rateLimit`: the limit in force at start and again after `clear()` (default: none). */
+  constructor(
+    private readonly hub: Hub,
+    private readonly startLimit?: RateLimitSettings,
+  ) {
+    this.limiter.set(startLimit);
+  }
+
+  /**
+   * The server's rate limit (`RateLimitSettings` with `VaryByUser`): `perSec` requests a second
+   * per token with `maxBurst` (default 100) more at once; `undefined` turns it off. Every bucket
+   * starts full again.
+   */
+  rateLimit(settings: RateLimitSettings | undefined): void {
+    this.limiter.set(settings);
+  }
+
+  /** The rate limit in force, if any. */
+  get rateLimitSettings(): RateLimitSettings | undefined {
+    return this.limiter.current;
+  }
 
   /** Terminates open WebSockets (all, or one user's) abruptly; returns how many. */
   dropWebSockets(userId?: string): number {
@@ -110,8 +134,9 @@ export class Faults {
     this.unreachableUntil = Date.now() + downMs;
   }
 
-  /** Ends every fault still armed or running. */
+  /** Ends every fault still armed or running; the rate limit goes back to the one given at start. */
   clear(): void {
+    this.limiter.set(this.startLimit);
     this.failures = [];
     this.delays = [];
     this.refusedUntil = 0;
@@ -124,17 +149,19 @@ export class Faults {
     this.held.clear();
   }
 
-  /** For the WebSocket endpoint: what a new upgrade gets. */
-  upgradeFault(socket: Duplex): "refused" | "cut" | undefined {
+  /** For the WebSocket endpoint: what a new upgrade gets ("cut" and "limited" are answered here). */
+  upgradeFault(request: IncomingMessage, socket: Duplex): "refused" | "cut" | "limited" | undefined {
     if (Date.now() < this.unreachableUntil) {
       socket.destroy();
       return "cut";
     }
+    if (this.limiter.refuseUpgrade(request, socket)) return "limited";
     return Date.now() < this.refusedUntil ? "refused" : undefined;
   }
 
   /** Applies the faults to every API call, before its route runs. */
-  install(app: FastifyInstance): void {
+  install(app: FastifyInstance, userOf: (token: string) => string | undefined): void {
+    this.limiter.install(app, userOf);
     app.addHook("onRequest", async (request, reply) => {
       if (!API_PATH.test(request.url)) return;
       if (Date.now() < this.unreachableUntil) {

@@ -18,6 +18,7 @@ import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
 import { faultRoutes } from "./fault-routes.js";
 import { Faults } from "./faults.js";
+import type { RateLimitSettings } from "./rate-limit.js";
 import { createHttpApp } from "./http.js";
 import { Hub } from "./hub.js";
 import type { ActionClickResult } from "./integrations/actions.js";
@@ -59,6 +60,7 @@ export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incom
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
 export { SandboxApiError } from "./errors.js";
 export type { Faults, RestDelayRule, RestFaultAnswer, RestFaultRule } from "./faults.js";
+export type { RateLimitSettings } from "./rate-limit.js";
 export type { TrafficEntry, TrafficKind } from "./traffic.js";
 export { WorldFileError } from "./persistence/world-file-error.js";
 
@@ -87,6 +89,11 @@ export interface SandboxOptions {
    * (default 16383, as 5.37; a server whose column was widened says more).
    */
   maxPostSize?: number;
+  /**
+   * The server's rate limit, per token (as `RateLimitSettings` with `VaryByUser`): e.g.
+   * `{perSec: 5, maxBurst: 10}`. Default: off, as on a server. Also `faults.rateLimit()`.
+   */
+  rateLimit?: RateLimitSettings;
 }
 
 export class Sandbox {
@@ -139,8 +146,8 @@ export class Sandbox {
     const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
     const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
-    const faults = new Faults(hub);
-    faults.install(app);
+    const faults = new Faults(hub, options.rateLimit);
+    faults.install(app, (token) => world.userIdForToken(token));
     faultRoutes(app, faults);
     for (const routes of [systemRoutes, clientConfigRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);

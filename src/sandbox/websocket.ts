@@ -60,8 +60,8 @@ export class WebSocketEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? "/", "http://sandbox");
     if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, ERRORS.notFoundRoute, `There doesn't appear to be an api call for the url='${url.pathname}'.`);
-    const fault = this.faults.upgradeFault(socket);
-    if (fault === "cut") return;
+    const fault = this.faults.upgradeFault(request, socket);
+    if (fault === "cut" || fault === "limited") return;
     if (!this.available || fault === "refused") return refuse(socket, ERRORS.websocketUnavailable);
     const header = request.headers.authorization;
     let userId: string | undefined;

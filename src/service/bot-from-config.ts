@@ -91,6 +91,7 @@ export async function botFromConfig(
   const bot = new Bot({
     url: server.url,
     token: server.token,
+    maxRequestsPerSecond: config.mattermost.max_requests_per_second,
     store: config.store.url,
     logger,
     policy: {
