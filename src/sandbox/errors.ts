@@ -18,6 +18,16 @@ export const ERRORS = {
   sessionExpired: spec("api.context.session_expired.app_error", "Invalid or expired session, please login again.", 401),
   permissions: spec("api.context.permissions.app_error", "You do not have the appropriate permissions.", 403),
   notFoundRoute: spec("api.context.404.app_error", "Sorry, we could not find the page.", 404),
+  clientConfigFormat: spec(
+    "api.config.client.old_format.app_error",
+    "New format for the client configuration is not supported yet. Please specify format=old in the query string.",
+    501,
+  ),
+  clientLicenseFormat: spec(
+    "api.license.client.old_format.app_error",
+    "New format for the client license is not supported yet. Please specify format=old in the query string.",
+    501,
+  ),
   invalidMessage: spec("model.post.is_valid.msg.app_error", "Invalid message.", 400),
   invalidProps: spec("model.post.is_valid.props.app_error", "Invalid props.", 400),
   invalidRootId: spec("api.post.create_post.root_id.app_error", "Invalid RootId parameter.", 400),

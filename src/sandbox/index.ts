@@ -35,12 +35,12 @@ import { pageRoutes } from "./page/routes.js";
 import { recordApiCalls } from "./page/record-calls.js";
 import { servePage } from "./page/static.js";
 import { channelViewRoutes } from "./rest/channel-view.js";
-import { clientConfigRoutes } from "./rest/client-config.js";
 import { Preferences } from "./preferences.js";
 import { clientRoutes } from "./rest/client-routes.js";
 import { channelRoutes } from "./rest/channels.js";
 import { fileRoutes } from "./rest/files.js";
 import { postRoutes } from "./rest/posts.js";
+import { clientConfigRoutes } from "./rest/client-config.js";
 import { systemRoutes } from "./rest/system.js";
 import { teamRoutes } from "./rest/teams.js";
 import { seedWorld, type SeedResult } from "./seed.js";
@@ -142,10 +142,11 @@ export class Sandbox {
     const faults = new Faults(hub);
     faults.install(app);
     faultRoutes(app, faults);
-    for (const routes of [systemRoutes, clientConfigRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
+    for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
     integrationRoutes(app, services, integrations);
+    clientConfigRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
       pingIntervalMs: 60_000,

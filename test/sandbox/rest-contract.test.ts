@@ -120,6 +120,13 @@ describe("system and users", () => {
   check("users-by-username-missing");
   check("users-me-teams");
   check("users-typing");
+  check("config-client-old");
+  check("config-client-old-no-auth", () => null);
+  check("config-client-no-format");
+  check("license-client-old", () => null);
+  check("license-client-no-format");
+
+  check("config-client-bad-format");
 
   it("users-me-channels: the team's channels and the bot's DMs", async () => {
     sandbox.directChannel(seed.bot.user.id, seed.users.alice.user.id);
