@@ -72,6 +72,12 @@ export interface SandboxOptions {
   authTimeoutMs?: number;
   /** How long a dropped connection's events are kept for a resume (default 5 minutes). */
   resumeWindowMs?: number;
+  /**
+   * `ServiceSettings.EnableReliableWebSockets` (default true, as on the recorded server). False is
+   * a 5.37 server's default: `hello` has an empty `connection_id`, nothing is resumed, events sent
+   * while a client was away are lost to it (REST is the only way to catch up).
+   */
+  reliableWebSockets?: boolean;
   /** Server settings for integrations (timeout of calls to integrations, trigger id lifetime, overrides). */
   integrations?: Partial<IntegrationSettings>;
   /**
@@ -151,6 +157,7 @@ export class Sandbox {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
       pingIntervalMs: 60_000,
       pongWaitMs: 100_000,
+      reliable: options.reliableWebSockets ?? true,
     }, faults);
     app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
     let address: string;
