@@ -296,6 +296,21 @@ describe("posts", () => {
   check("posts-get");
   check("posts-get-missing");
   check("posts-thread");
+
+  it("posts-thread-of-reply: asked by a reply's id, the order starts with that reply, as the server's does", async () => {
+    const fixture = loadRest("posts-thread-of-reply");
+    const root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "where is the milk?" });
+    const first = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "in the fridge", root_id: root.id });
+    const second = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "thanks", root_id: root.id });
+    const res = await fetch(`${sandbox.url}/api/v4/posts/${second.id}/thread`, { headers: { Authorization: `Bearer ${seed.users.alice.token}` } });
+    const text = await res.text();
+    expectLikeFixture({ status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text }, fixture);
+    const recorded = fixture.response.body as { order: string[] };
+    const order = (JSON.parse(text) as { order: string[] }).order;
+    expect(order).toHaveLength(recorded.order.length);
+    expect(order[0]).toBe(second.id); // not the root: a client must look for the post without root_id
+    expect(new Set(order)).toEqual(new Set([root.id, first.id, second.id]));
+  });
   // the recorded pages hold no post with a file or a reply: those post shapes come from their own fixtures
   for (const name of ["channel-posts-page", "channel-posts-since"]) {
     it(name, async () => {
