@@ -45,6 +45,7 @@ export const ERRORS = {
   channelNameMissing: spec("app.channel.get_by_name.missing.app_error", "Channel does not exist.", 404),
   channelExists: spec("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.", 400),
   channelName: spec("model.channel.is_valid.2_or_more.app_error", "Name must be 2 or more lowercase alphanumeric characters.", 400),
+  removeFromDefaultChannel: spec("api.channel.remove.default.app_error", "Unable to remove user from the default channel town-square.", 400),
   memberMissing: spec("app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.", 404),
   postMissing: spec("app.post.get.app_error", "Unable to get the post.", 404),
   fileMissing: spec("app.file_info.get.app_error", "Unable to get the file info.", 404),

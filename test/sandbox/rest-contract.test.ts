@@ -168,6 +168,36 @@ describe("channels", () => {
   check("channels-member-missing");
   check("channels-direct");
 
+  it("DELETE /channels/{id}/members/{user}: removed as the server does, with its errors", async () => {
+    const remove = async (token: string, channelId: string, userId: string): Promise<Replayed> => {
+      const res = await fetch(`${sandbox.url}/api/v4/channels/${channelId}/members/${userId}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text };
+    };
+    const channel = sandbox.createChannel({ team_id: seed.team.id, name: "kick-test" }).id;
+    for (const u of [seed.users.alice, seed.users.bob]) sandbox.addToChannel(channel, u.user.id);
+    const bob = seed.users.bob.user.id;
+    expectLikeFixture(await remove(seed.users.alice.token, channel, bob), loadRest("channels-member-remove"));
+    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({
+      type: "system_remove_from_channel",
+      user_id: seed.users.alice.user.id,
+      message: "@bob removed from the channel.",
+      props: { removedUserId: bob, removedUsername: "bob" },
+    });
+    const again = await remove(seed.users.alice.token, channel, bob);
+    expectLikeFixture(again, loadRest("channels-member-remove-missing"));
+    const bobPosts = await fetch(`${sandbox.url}/api/v4/posts`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${seed.users.bob.token}` },
+      body: JSON.stringify({ channel_id: channel, message: "still here?" }),
+    });
+    expect(bobPosts.status).toBe(403);
+    expectLikeFixture(await remove(seed.users.admin.token, seed.channels.townSquare.id, bob), loadRest("channels-member-remove-default"));
+    // leaving alone is a system_leave_channel post by the one who left
+    expect((await remove(seed.users.alice.token, channel, seed.users.alice.user.id)).status).toBe(200);
+    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({ type: "system_leave_channel", message: "@alice left the channel.", props: { username: "alice" } });
+  });
+
   it("a member's lookup of someone not in an open channel is a 404", async () => {
     const res = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`, {
       headers: { Authorization: `Bearer ${seed.users.alice.token}` },
