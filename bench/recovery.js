@@ -2,6 +2,7 @@
 // fault API: a socket gone silent, an 8 s network cut, a server restart, and a bot restart
 // (SIGKILL, then a new process) with a message waiting. Each figure is until the bot's answer lands.
 //   npm run build && node bench/recovery.js            (ROUNDS=3 to change the repetitions)
+//   RELIABLE_WEBSOCKETS=0 node bench/recovery.js       a server as 5.37 comes: no resume, REST catch-up only
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +12,8 @@ import { Sandbox } from "../dist/sandbox/index.js";
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CUT_MS = 8_000;
 
-const sandbox = await Sandbox.start();
+const reliableWebSockets = process.env.RELIABLE_WEBSOCKETS !== "0";
+const sandbox = await Sandbox.start({ reliableWebSockets });
 const seed = sandbox.seed();
 const alice = seed.users.alice.user.id;
 const channel = seed.channels.ops.id;
@@ -53,7 +55,7 @@ const stats = (values) => {
   return `median ${f(sorted[Math.floor(sorted.length / 2)])}, min ${f(sorted[0])}, max ${f(sorted.at(-1))} (${values.length} rounds)`;
 };
 
-console.log(`sandbox ${sandbox.url}; mmbot start with its default keep-alive and backoff; node ${process.version}`);
+console.log(`sandbox ${sandbox.url} (reliable WebSockets ${reliableWebSockets ? "on" : "off"}); mmbot start with its default keep-alive and backoff; node ${process.version}`);
 let bot = startBot();
 await bot.connected;
 await ask("warm-up");

@@ -173,7 +173,11 @@ class ChatSession {
         return undefined;
       case "channels": {
         const mine = await this.client.getMyChannels(this.team.id);
-        for (const c of mine) this.channels.set(c.id, c);
+        for (const c of mine) {
+          this.channels.set(c.id, c);
+          // a DM's display_name is "" on a real server: its name holds the two user ids
+          if (c.type === "D") await this.view.learnDirect(c, this.client);
+        }
         this.view.notice(mine.map((c) => (c.type === "D" ? `  @${this.view.directPartnerName(c)}` : `  ~${c.name}`)).join("\n"));
         return undefined;
       }

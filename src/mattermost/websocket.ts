@@ -223,7 +223,8 @@ export class WebSocketReceiver {
 
   private connect(): void {
     if (!this.running) return;
-    const resumeOf = this.connId !== undefined && this.lastSeq !== undefined ? this.connId : undefined;
+    // an empty id (a server without reliable WebSockets, 5.37's default) cannot be resumed
+    const resumeOf = this.connId && this.lastSeq !== undefined ? this.connId : undefined;
     const base = `${this.options.url.replace(/\/+$/, "").replace(/^http/i, "ws")}/api/v4/websocket`;
     const url = resumeOf ? `${base}?connection_id=${encodeURIComponent(resumeOf)}&sequence_number=${this.lastSeq! + 1}` : base;
     const ws = new WebSocket(url, {
@@ -365,7 +366,8 @@ export class WebSocketReceiver {
     const previous = this.connId;
     this.connId = id;
     this.lastSeq = seq ?? 0;
-    const resumed = previous !== undefined && id === previous;
+    // a server without reliable WebSockets says "" every time: that is a new connection, not a resume
+    const resumed = id !== "" && id === previous;
     const first = this.starting !== undefined;
     this.setState("connected", { connectionId: id, attempt: this.failures });
     if (first) {

@@ -1,4 +1,4 @@
-/** Channel changes that the server announces: creating, joining, opening a DM. */
+/** Channel changes that the server announces: creating, joining, leaving, opening a DM. */
 import type { Channel } from "../mattermost/types.js";
 import { ERRORS, fail } from "./errors.js";
 import type { Posting } from "./posting.js";
@@ -54,6 +54,41 @@ export class Channels {
       this.posting.create(actor.id, { channel_id: channelId, message: `${user.username} added to the channel by ${actor.username}.` }, {
         type: "system_add_to_channel",
         props: { addedUserId: user.id, addedUsername: user.username, userId: actor.id, username: actor.username },
+      });
+    }
+  }
+
+  /**
+   * Removes a member, announced as the server does: `user_removed` to the channel's members, then
+   * (now left out) to the removed user with the channel's id, and a system post
+   * (`system_remove_from_channel` by `actorId`, or `system_leave_channel` when users leave alone).
+   */
+  remove(channelId: string, userId: string, actorId = userId): void {
+    const channel = this.world.channels.get(channelId);
+    const user = this.world.users.get(userId);
+    if (!channel) fail(ERRORS.channelMissing);
+    if (!user) fail(ERRORS.userMissing);
+    if (channel.name === "town-square") fail(ERRORS.removeFromDefaultChannel);
+    if (!this.world.leave(channelId, userId)) fail(ERRORS.memberMissing);
+    this.events.broadcast({
+      event: "user_removed",
+      data: { remover_id: actorId, user_id: userId },
+      broadcast: target({ channel_id: channelId }),
+    });
+    this.events.broadcast({
+      event: "user_removed",
+      data: { channel_id: channelId, remover_id: actorId },
+      broadcast: target({ user_id: userId }),
+    });
+    if (actorId === userId) {
+      this.posting.create(userId, { channel_id: channelId, message: `@${user.username} left the channel.` }, {
+        type: "system_leave_channel",
+        props: { username: user.username },
+      });
+    } else {
+      this.posting.create(actorId, { channel_id: channelId, message: `@${user.username} removed from the channel.` }, {
+        type: "system_remove_from_channel",
+        props: { removedUserId: user.id, removedUsername: user.username },
       });
     }
   }

@@ -23,7 +23,7 @@ export interface RestFaultRule {
   answer: RestFaultAnswer;
   /** How many matching calls get it (default 1). */
   count?: number;
-  /** For 429: the `Retry-After` and `X-RateLimit-Reset` seconds (default 1). */
+  /** For 429: the `Retry-After` seconds (default 1); `X-RateLimit-Reset` is at least this. */
   retryAfterSeconds?: number;
 }
 
@@ -46,8 +46,13 @@ interface Armed<T> {
 const API_PATH = /^\/api\/v4\//;
 /** How long a "timeout" call is held before its connection is cut (clients give up sooner). */
 const HOLD_MS = 60_000;
-/** The rate limit a 429 claims (the server's default: 10 per second). */
-const CLAIMED_LIMIT = 10;
+/**
+ * What a 429 claims, as the server's limiter (throttled's GCRA) says it with the default settings
+ * (10 per second, a burst of 100): the limit is the burst + 1, the reset the seconds until the
+ * bucket is full again (101 / 10, rounded up). Checked against a real 5.37 (fixtures/rest/rate-limited-429.json).
+ */
+const CLAIMED_LIMIT = 101;
+const FULL_AGAIN_SECONDS = 11;
 const INJECTED_500: ErrorSpec = { id: "api.context.unknown.app_error", message: "An unexpected error occurred.", status: 500 };
 
 export class Faults {
@@ -191,10 +196,16 @@ export class Faults {
     }
     if (rule.answer === 429) {
       // what the server's rate limiter (throttled) answers
-      const seconds = String(rule.retryAfterSeconds ?? 1);
+      const retryAfter = rule.retryAfterSeconds ?? 1;
       return reply
         .code(429)
-        .headers({ "X-RateLimit-Limit": String(CLAIMED_LIMIT), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": seconds, "Retry-After": seconds })
+        .headers({
+          "X-RateLimit-Limit": String(CLAIMED_LIMIT),
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": String(Math.max(retryAfter, FULL_AGAIN_SECONDS)),
+          "Retry-After": String(retryAfter),
+          "X-Content-Type-Options": "nosniff",
+        })
         .type("text/plain; charset=utf-8")
         .send("limit exceeded\n");
     }

@@ -19,6 +19,8 @@ export interface Call {
   headers: FastifyRequest["headers"];
   /** The caller (after `Authorization: Bearer`); throws 401 for routes that need one. */
   readonly userId: string;
+  /** The caller if the request carries a valid session, else undefined (public routes that answer both). */
+  readonly sessionUserId: string | undefined;
   /** The body parsed as JSON; a 400 naming `what` when it is missing or malformed. */
   json(what: string): unknown;
   /** The raw body bytes (multipart uploads). */
@@ -100,12 +102,13 @@ function makeCall(request: FastifyRequest, world: World): Call {
     query: request.query as Record<string, string | undefined>,
     headers: request.headers,
     get userId() {
-      if (userId === undefined) {
-        const token = /^(?:bearer|token)\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
-        userId = token === undefined ? undefined : world.userIdForToken(token);
-        if (userId === undefined) fail(ERRORS.sessionExpired);
-      }
+      userId ??= this.sessionUserId;
+      if (userId === undefined) fail(ERRORS.sessionExpired);
       return userId;
+    },
+    get sessionUserId() {
+      const token = /^(?:bearer|token)\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+      return token === undefined ? undefined : world.userIdForToken(token);
     },
     json(what) {
       if (parsed === undefined) {

@@ -36,12 +36,12 @@ import { pageRoutes } from "./page/routes.js";
 import { recordApiCalls } from "./page/record-calls.js";
 import { servePage } from "./page/static.js";
 import { channelViewRoutes } from "./rest/channel-view.js";
-import { clientConfigRoutes } from "./rest/client-config.js";
 import { Preferences } from "./preferences.js";
 import { clientRoutes } from "./rest/client-routes.js";
 import { channelRoutes } from "./rest/channels.js";
 import { fileRoutes } from "./rest/files.js";
 import { postRoutes } from "./rest/posts.js";
+import { clientConfigRoutes } from "./rest/client-config.js";
 import { systemRoutes } from "./rest/system.js";
 import { teamRoutes } from "./rest/teams.js";
 import { seedWorld, type SeedResult } from "./seed.js";
@@ -74,6 +74,12 @@ export interface SandboxOptions {
   authTimeoutMs?: number;
   /** How long a dropped connection's events are kept for a resume (default 5 minutes). */
   resumeWindowMs?: number;
+  /**
+   * `ServiceSettings.EnableReliableWebSockets` (default true, as on the recorded server). False is
+   * a 5.37 server's default: `hello` has an empty `connection_id`, nothing is resumed, events sent
+   * while a client was away are lost to it (REST is the only way to catch up).
+   */
+  reliableWebSockets?: boolean;
   /** Server settings for integrations (timeout of calls to integrations, trigger id lifetime, overrides). */
   integrations?: Partial<IntegrationSettings>;
   /**
@@ -149,14 +155,16 @@ export class Sandbox {
     const faults = new Faults(hub, options.rateLimit);
     faults.install(app, (token) => world.userIdForToken(token));
     faultRoutes(app, faults);
-    for (const routes of [systemRoutes, clientConfigRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
+    for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
     integrationRoutes(app, services, integrations);
+    clientConfigRoutes(app, services, integrations);
     const endpoint = new WebSocketEndpoint(world, hub, posting, {
       authTimeoutMs: options.authTimeoutMs ?? 5_000,
       pingIntervalMs: 60_000,
       pongWaitMs: 100_000,
+      reliable: options.reliableWebSockets ?? true,
     }, faults);
     app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
     let address: string;

@@ -74,11 +74,16 @@ function nextLive(length: number, from: number, step: 1 | -1, live: (i: number) 
   return "";
 }
 
-/** A thread: order as the recorded server sends it (root, replies oldest first, root again). */
-export function threadPosts(posting: Posting, rootId: string): PostList {
-  const root = posting.record(rootId)!;
-  const posts = [posting.wire(root), ...posting.replyIds(root.id).map((id) => posting.wire(posting.record(id)!))];
+/**
+ * A thread asked by any of its posts' ids. The server's order is not chronological: the asked id
+ * first, then the rows as the database returns them; there the root, updated by every reply,
+ * usually comes last. So: the asked post, the replies oldest first, the root.
+ */
+export function threadPosts(posting: Posting, askedId: string): PostList {
+  const asked = posting.record(askedId)!;
+  const root = asked.root_id ? posting.record(asked.root_id)! : asked;
+  const posts = [...posting.replyIds(root.id).map((id) => posting.wire(posting.record(id)!)), posting.wire(root)];
   const out = list(posts);
-  out.order.push(root.id);
+  out.order.unshift(asked.id);
   return out;
 }

@@ -23,6 +23,11 @@ export interface WebSocketOptions {
   authTimeoutMs: number;
   pingIntervalMs: number;
   pongWaitMs: number;
+  /**
+   * `ServiceSettings.EnableReliableWebSockets`. Off (the 5.37 default): `hello` carries an empty
+   * `connection_id` and a reconnect is a new connection, whatever its query says.
+   */
+  reliable: boolean;
 }
 
 interface ClientAction {
@@ -84,6 +89,7 @@ export class WebSocketEndpoint {
   }
 
   private openWithHeader(ws: WebSocket, userId: string, query: URLSearchParams): void {
+    if (!this.options.reliable) return this.start(ws, new Connection(newId(), userId, false, ws));
     const previous = this.hub.byId.get(query.get("connection_id") ?? "");
     const sequence = Number(query.get("sequence_number"));
     const replay = previous && previous.userId === userId && previous.resumable ? previous.framesFrom(sequence) : undefined;
@@ -128,7 +134,7 @@ export class WebSocketEndpoint {
     this.attach(ws, connection);
     this.hub.sendOnly(connection, {
       event: "hello",
-      data: { connection_id: connection.id, server_version: SERVER_VERSION },
+      data: { connection_id: this.options.reliable ? connection.id : "", server_version: SERVER_VERSION },
       broadcast: target({ user_id: connection.userId }),
     });
     if (challengeSeq !== undefined) reply(ws, challengeSeq);

@@ -172,6 +172,13 @@ export class World {
     return true;
   }
 
+  /** Ends a membership; false when there was none. */
+  leave(channelId: string, userId: string): boolean {
+    if (!this.members.get(channelId)?.delete(userId)) return false;
+    this.userChannels.get(userId)?.delete(channelId);
+    return true;
+  }
+
   /** Adds a membership record as it is; its channel and user exist. */
   putMember(member: MemberRecord): void {
     this.members.get(member.channel_id)!.set(member.user_id, member);

@@ -45,9 +45,12 @@ describe("mmbot chat against the sandbox", () => {
 
   it("posts as alice, shows the bot's threaded reply, DMs the bot and replies in a thread", async () => {
     h = await startHarness();
+    h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id); // a DM from before, not opened yet
     const term = terminal();
     const done = runChat({ url: h.sandbox.url, user: "alice", input: term.input, output: term.output, terminal: false });
     await term.waitFor(/You are @alice/);
+    term.type("/channels");
+    await term.waitFor(/^ {2}@todobot$/m); // named by its other user: a DM's display_name is empty, as on a server
 
     term.type("@todobot add buy milk");
     await term.waitFor(/#\d+ \d\d:\d\d alice: @todobot add buy milk/);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Backoff } from "../../src/mattermost/backoff.js";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import { WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
-import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
+import { Sandbox, type SandboxOptions, type SeedResult } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -14,8 +14,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
-  const sandbox = await Sandbox.start();
+async function world(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
+  const sandbox = await Sandbox.start(options);
   cleanups.push(() => sandbox.close());
   return { sandbox, seed: sandbox.seed() };
 }
@@ -119,6 +119,38 @@ describe("reconnecting: back quickly after a cut, a restart", () => {
     expect(posted("while restarting")[0]!.source).toBe("catchup");
     await sleep(200);
     expect(posted("while restarting")).toHaveLength(1);
+  });
+});
+
+/**
+ * A 5.37 server's default (EnableReliableWebSockets off, checked against a real one): `hello`
+ * carries an empty connection id every time, so an equal id says nothing of a resume.
+ */
+describe("a server without reliable WebSockets (the 5.37 default): every reconnect is a new connection", () => {
+  it("after a silent socket, catches up over REST: the post made meanwhile arrives once", async () => {
+    const { sandbox, seed } = await world({ reliableWebSockets: false });
+    const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, { pingIntervalMs: 300, pongTimeoutMs: 1_000 });
+    await receiver.start();
+    expect(receiver.connectionId).toBe("");
+    const silentAt = Date.now();
+    sandbox.faults.silenceWebSockets(seed.bot.user.id);
+    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "said while silent" });
+    await until(() => firstAfter("connected", silentAt) !== undefined, "connected again", 5_000);
+    await until(() => posted("said while silent").length > 0, "the missed post");
+    await sleep(200);
+    expect(posted("said while silent")).toHaveLength(1);
+  });
+
+  it("after a cut, catches up over REST: the post made during the cut arrives once", async () => {
+    const { sandbox, seed } = await world({ reliableWebSockets: false });
+    const { receiver, posted } = connect(sandbox, seed.bot.token);
+    await receiver.start();
+    sandbox.faults.cut(1_000);
+    await sleep(100);
+    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "said during the cut" });
+    await until(() => posted("said during the cut").length > 0, "the post made during the cut", 8_000);
+    await sleep(200);
+    expect(posted("said during the cut")).toHaveLength(1);
   });
 });
 

@@ -41,3 +41,11 @@ describe("integrations disabled by the system admin", () => {
     expect((await v4("POST", "/hooks/outgoing", seed.users.bob.token, hook)).status).toBe(403);
   });
 });
+
+describe("the client configuration of a server with integrations off", () => {
+  it("says EnableCommands and EnableOutgoingWebhooks are false, as a client reads them", async () => {
+    const config = await v4("GET", "/config/client?format=old", seed.users.alice.token);
+    expect(config.status).toBe(200);
+    expect(config.body).toMatchObject({ EnableCommands: "false", EnableOutgoingWebhooks: "false", EnableIncomingWebhooks: "true" });
+  });
+});

@@ -120,6 +120,13 @@ describe("system and users", () => {
   check("users-by-username-missing");
   check("users-me-teams");
   check("users-typing");
+  check("config-client-old");
+  check("config-client-old-no-auth", () => null);
+  check("config-client-no-format");
+  check("license-client-old", () => null);
+  check("license-client-no-format");
+
+  check("config-client-bad-format");
 
   it("users-me-channels: the team's channels and the bot's DMs", async () => {
     sandbox.directChannel(seed.bot.user.id, seed.users.alice.user.id);
@@ -160,6 +167,36 @@ describe("channels", () => {
   check("channels-member");
   check("channels-member-missing");
   check("channels-direct");
+
+  it("DELETE /channels/{id}/members/{user}: removed as the server does, with its errors", async () => {
+    const remove = async (token: string, channelId: string, userId: string): Promise<Replayed> => {
+      const res = await fetch(`${sandbox.url}/api/v4/channels/${channelId}/members/${userId}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text };
+    };
+    const channel = sandbox.createChannel({ team_id: seed.team.id, name: "kick-test" }).id;
+    for (const u of [seed.users.alice, seed.users.bob]) sandbox.addToChannel(channel, u.user.id);
+    const bob = seed.users.bob.user.id;
+    expectLikeFixture(await remove(seed.users.alice.token, channel, bob), loadRest("channels-member-remove"));
+    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({
+      type: "system_remove_from_channel",
+      user_id: seed.users.alice.user.id,
+      message: "@bob removed from the channel.",
+      props: { removedUserId: bob, removedUsername: "bob" },
+    });
+    const again = await remove(seed.users.alice.token, channel, bob);
+    expectLikeFixture(again, loadRest("channels-member-remove-missing"));
+    const bobPosts = await fetch(`${sandbox.url}/api/v4/posts`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${seed.users.bob.token}` },
+      body: JSON.stringify({ channel_id: channel, message: "still here?" }),
+    });
+    expect(bobPosts.status).toBe(403);
+    expectLikeFixture(await remove(seed.users.admin.token, seed.channels.townSquare.id, bob), loadRest("channels-member-remove-default"));
+    // leaving alone is a system_leave_channel post by the one who left
+    expect((await remove(seed.users.alice.token, channel, seed.users.alice.user.id)).status).toBe(200);
+    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({ type: "system_leave_channel", message: "@alice left the channel.", props: { username: "alice" } });
+  });
 
   it("a member's lookup of someone not in an open channel is a 404", async () => {
     const res = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`, {
@@ -289,6 +326,21 @@ describe("posts", () => {
   check("posts-get");
   check("posts-get-missing");
   check("posts-thread");
+
+  it("posts-thread-of-reply: asked by a reply's id, the order starts with that reply, as the server's does", async () => {
+    const fixture = loadRest("posts-thread-of-reply");
+    const root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "where is the milk?" });
+    const first = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "in the fridge", root_id: root.id });
+    const second = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "thanks", root_id: root.id });
+    const res = await fetch(`${sandbox.url}/api/v4/posts/${second.id}/thread`, { headers: { Authorization: `Bearer ${seed.users.alice.token}` } });
+    const text = await res.text();
+    expectLikeFixture({ status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text }, fixture);
+    const recorded = fixture.response.body as { order: string[] };
+    const order = (JSON.parse(text) as { order: string[] }).order;
+    expect(order).toHaveLength(recorded.order.length);
+    expect(order[0]).toBe(second.id); // not the root: a client must look for the post without root_id
+    expect(new Set(order)).toEqual(new Set([root.id, first.id, second.id]));
+  });
   // the recorded pages hold no post with a file or a reply: those post shapes come from their own fixtures
   for (const name of ["channel-posts-page", "channel-posts-since"]) {
     it(name, async () => {

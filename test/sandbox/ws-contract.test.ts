@@ -486,3 +486,40 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
     resumed.close();
   });
 });
+
+/**
+ * Removing a member, as a real 5.37 sends it (checked against the release-5.37 build): the
+ * channel's members get `user_removed` {remover_id, user_id} to the channel, then the system post;
+ * the removed user gets `user_removed` {channel_id, remover_id} to them alone, and nothing else.
+ */
+describe("a member removed from a channel", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+  });
+  afterAll(() => sandbox.close());
+
+  it("the bot removed by alice: user_removed to it alone, the channel sees user_removed and the system post", async () => {
+    const [bot, alice] = await Promise.all([TestSocket.open(sandbox.url, { token: seed.bot.token }), TestSocket.open(sandbox.url, { token: seed.users.alice.token })]);
+    await Promise.all([bot.event("hello"), alice.event("hello")]);
+    const ops = seed.channels.ops.id;
+    const botId = seed.bot.user.id;
+    const aliceId = seed.users.alice.user.id;
+    const aliceBefore = alice.frames.length;
+    const botFrames = await framesDuring(bot, () => api(sandbox, seed.users.alice.token, "DELETE", `/channels/${ops}/members/${botId}`));
+    await alice.event("posted", (f) => String(f.json.data?.post).includes("system_remove_from_channel"));
+    await alice.flush();
+    expect(botFrames.map((f) => f.json)).toEqual([
+      { event: "user_removed", data: { channel_id: ops, remover_id: aliceId }, broadcast: { omit_users: null, user_id: botId, channel_id: "", team_id: "" }, seq: expect.any(Number) },
+    ]);
+    const seen = alice.frames.slice(aliceBefore).map((f) => f.json);
+    expect(seen.map((f) => f.event)).toEqual(["user_removed", "posted"]);
+    expect(seen[0]).toMatchObject({ data: { remover_id: aliceId, user_id: botId }, broadcast: { user_id: "", channel_id: ops } });
+    expect(seen[1]).toMatchObject({ broadcast: { channel_id: ops } });
+    expect(JSON.parse(String(seen[1]!.data!.post))).toMatchObject({ type: "system_remove_from_channel", message: "@todobot removed from the channel.", user_id: aliceId });
+    bot.close();
+    alice.close();
+  });
+});

@@ -23,11 +23,14 @@ export class Integrations {
   readonly incomingWebhooks: IncomingWebhooks;
   readonly actions: PostActions;
   readonly dialogs: Dialogs;
+  /** The server settings integrations run with (also in the client configuration). */
+  readonly settings: IntegrationSettings;
   private readonly client: IntegrationClient;
   private siteUrl = "";
 
   constructor(services: Services, overrides: Partial<IntegrationSettings> = {}, traffic?: TrafficLog) {
     const settings = { ...DEFAULT_INTEGRATION_SETTINGS, ...overrides };
+    this.settings = settings;
     this.client = new IntegrationClient(settings.timeoutMs, traffic);
     const context: IntegrationContext = {
       world: services.world,

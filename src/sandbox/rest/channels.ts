@@ -72,6 +72,16 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     return { status: 201, body: memberWire(world.member(channel.id, userId)!, channel) };
   });
 
+  route(app, world, "DELETE", "/channels/:channel_id/members/:user_id", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    const userId = idParam(call, "user_id");
+    if (channel.type === "D" || channel.type === "G") fail(ERRORS.permissions);
+    // leaving is always allowed; removing someone else takes membership (any member of an open channel may)
+    if (userId !== call.userId && !world.member(channel.id, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    channels.remove(channel.id, userId, call.userId);
+    return { body: { status: "OK" } };
+  });
+
   route(app, world, "GET", "/channels/:channel_id/posts", (call) => {
     const channel = joined(call.userId, idParam(call, "channel_id"));
     const since = call.query.since;

@@ -41,7 +41,7 @@ export function postRoutes(app: FastifyInstance, { world, posting }: Services): 
 
   route(app, world, "GET", "/posts/:post_id/thread", (call) => {
     const record = readable(call);
-    return { body: threadPosts(posting, record.root_id || record.id) };
+    return { body: threadPosts(posting, record.id) };
   });
 
   route(app, world, "PUT", "/posts/:post_id/patch", (call) => {
