@@ -57,6 +57,15 @@ const STABLE_MS = 2_000;
 const CURSOR_SAVE_INTERVAL_MS = 1_000;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
 
+/**
+ * A frame's `seq` when it is one the server could send (a non-negative safe integer). Anything
+ * else (1e400 parses as Infinity) counts as none: taken as the last sequence number, it would
+ * make every later event look replayed and drop it until the next hello.
+ */
+function sequenceNumber(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
 /** One socket's life: its timers, activity and how it ended. */
 interface Connection {
   ws: WebSocket;
@@ -250,6 +259,9 @@ export class WebSocketReceiver {
     ws.on("ping", () => this.heardFrom(conn));
     ws.on("error", (error) => {
       conn.failure ??= error;
+      // a frame that breaks the protocol: ws stops reading and starts a close handshake it cannot
+      // finish (the server's close frame goes unread), so the socket would hang for 30 s
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CLOSING) ws.terminate();
     });
     ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
   }
@@ -340,7 +352,7 @@ export class WebSocketReceiver {
     }
     if (typeof frame.event !== "string") return;
     const data = (typeof frame.data === "object" && frame.data !== null ? frame.data : {}) as Record<string, unknown>;
-    const seq = typeof frame.seq === "number" ? frame.seq : undefined;
+    const seq = sequenceNumber(frame.seq);
     this.markHealthy(conn);
     if (frame.event === "hello") {
       this.onHello(conn, data, seq);
@@ -356,7 +368,11 @@ export class WebSocketReceiver {
     }
     const broadcast = (frame.broadcast ?? { omit_users: null, user_id: "", channel_id: "", team_id: "" }) as WebSocketBroadcast;
     const event: InboundEvent = { source: "websocket", event: frame.event, data, broadcast, seq };
-    if (POST_EVENTS.has(frame.event)) event.post = parseEventPost(data.post);
+    if (POST_EVENTS.has(frame.event)) {
+      const parsed = parseEventPost(data.post);
+      event.post = parsed.post;
+      if (!parsed.post) this.logger.warn({ event: frame.event, seq, reason: parsed.reason }, `websocket: a ${frame.event} event without a valid post (${parsed.reason}); passed on as a plain event`);
+    }
     this.deliver(event);
   }
 
