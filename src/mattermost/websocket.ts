@@ -259,9 +259,6 @@ export class WebSocketReceiver {
     ws.on("ping", () => this.heardFrom(conn));
     ws.on("error", (error) => {
       conn.failure ??= error;
-      // a frame that breaks the protocol: ws stops reading and starts a close handshake it cannot
-      // finish (the server's close frame goes unread), so the socket would hang for 30 s
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CLOSING) ws.terminate();
     });
     ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
   }
