@@ -76,6 +76,40 @@ describe("WebSocketReceiver under hostile frames", () => {
   });
 });
 
+describe("WebSocketReceiver and odd connection ids", () => {
+  it("does not resume with a connection id no server makes (a 20 kB id got every reconnect refused with 431)", async () => {
+    const { server, events } = await connected((ws, n) => {
+      if (n === 1) {
+        ws.send(JSON.stringify({ event: "hello", data: { connection_id: "x".repeat(20_000) }, broadcast: {}, seq: 0 }));
+        setTimeout(() => ws.terminate(), 20);
+      } else {
+        ws.send(helloFrame("conn2"));
+        ws.send(post(1, "after"));
+      }
+    });
+    await waitUntil(() => events.some((e) => e.post?.id === "after"), "the post on the second connection");
+    expect(server.upgrades.map((u) => u.url)).toEqual(["/api/v4/websocket", "/api/v4/websocket"]);
+  });
+
+  it("opens a new connection when the server refuses the resume itself (a 4xx other than 401/403)", async () => {
+    const server: ScriptedWsServer = await startScriptedWsServer();
+    cleanups.push(() => server.close());
+    server.onUpgrade = (upgrade) => (upgrade.url.includes("connection_id") ? 400 : "accept");
+    let n = 0;
+    server.onConnection = (ws) => {
+      ws.send(helloFrame(`conn${++n}`));
+      ws.send(post(1, `p${n}`));
+      if (n === 1) setTimeout(() => ws.terminate(), 20);
+    };
+    const events: InboundEvent[] = [];
+    const receiver = new WebSocketReceiver({ url: server.url, token: "tok", client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }), watchedChannels: async () => [], onEvent: (e) => events.push(e), backoff: { initialMs: 20, maxMs: 100 } });
+    cleanups.push(() => receiver.stop());
+    await receiver.start();
+    await waitUntil(() => events.some((e) => e.post?.id === "p2"), "the post on a new connection");
+    expect(server.upgrades.map((u) => u.url)).toEqual(["/api/v4/websocket", "/api/v4/websocket?connection_id=conn1&sequence_number=2", "/api/v4/websocket"]);
+  });
+});
+
 describe("MattermostClient with a hostile id", () => {
   it("rejects (never throws synchronously) for an id with a lone surrogate, so callers' .catch() holds", async () => {
     const rest = await startScriptedServer();
