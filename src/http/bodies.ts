@@ -24,14 +24,39 @@ export function parseForm(text: string): Record<string, string> {
 }
 
 /**
+ * Deeper than anything Mattermost sends (flat fields; an action context is the bot's own data):
+ * a body nested past it is refused before parsing, so that no handler, logger or signature
+ * check walks a value deep enough to overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
  * A JSON body, or why it is not one. Keys that could reach an object's prototype (`__proto__`,
  * `constructor.prototype`) are refused, as Fastify did before this receiver stood on its own.
  */
 export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (text.trim() === "") return { ok: false, reason: "the JSON body is empty" };
+  if (nestingDepth(text) > MAX_JSON_DEPTH) return { ok: false, reason: `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }) };
   } catch (error) {
     return { ok: false, reason: `malformed JSON body: ${(error as Error).message}` };
   }
+}
+
+/** The deepest nesting of `[` and `{` outside strings, in one pass without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }

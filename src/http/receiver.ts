@@ -9,7 +9,7 @@ import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integrat
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
 import { toNodeHandler, type NodeHandler } from "./node-adapter.js";
 import type { HttpHandler } from "./late-handler.js";
-import { closeServer, hostPort, listenOn, parseListen, requireListenOrPublicUrl } from "./listen.js";
+import { answerClientErrors, closeServer, hostPort, listenOn, parseListen, requireListenOrPublicUrl } from "./listen.js";
 import { mountPathOf } from "./routes.js";
 
 export type { IntegrationHandlers, PlainRequest, PlainResponse } from "./integration-endpoint.js";
@@ -75,6 +75,7 @@ export class HttpReceiver implements HttpHandler {
     const { alsoServe } = this.options;
     const server = createServer(alsoServe ? (req, res) => void (alsoServe(req, res) || this.node(req, res)) : this.node);
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    answerClientErrors(server);
     let actualPort: number;
     try {
       actualPort = await listenOn(server, host, port);

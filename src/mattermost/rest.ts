@@ -362,8 +362,9 @@ export class MattermostClient {
   }
 }
 
+/** A path segment, percent-encoded. A lone surrogate (from a hostile event's id) becomes U+FFFD: encodeURIComponent would throw, synchronously, out of a call that returns a promise. */
 function enc(segment: string): string {
-  return encodeURIComponent(segment);
+  return encodeURIComponent(String(segment).replace(/\p{Surrogate}/gu, "\uFFFD"));
 }
 
 /** JSON when it parses (whatever the content type says: 404s come as text/plain JSON), else the text. */

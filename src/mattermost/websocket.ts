@@ -56,6 +56,17 @@ const ACTION_TIMEOUT_MS = 10_000;
 const STABLE_MS = 2_000;
 const CURSOR_SAVE_INTERVAL_MS = 1_000;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
+/** What a connection id can be to be sent back in a resume URL (the server's are 26 letters and digits). */
+const CONNECTION_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * A frame's `seq` when it is one the server could send (a non-negative safe integer). Anything
+ * else (1e400 parses as Infinity) counts as none: taken as the last sequence number, it would
+ * make every later event look replayed and drop it until the next hello.
+ */
+function sequenceNumber(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
 
 /** One socket's life: its timers, activity and how it ended. */
 interface Connection {
@@ -301,6 +312,11 @@ export class WebSocketReceiver {
     if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS) this.backoff.reset();
     const attempt = ++this.failures;
     const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
+    if (conn.resumeOf && conn.status !== undefined && conn.status >= 400 && conn.status < 500 && conn.status !== 401 && conn.status !== 403) {
+      // the server refuses the resume itself (its parameters): start afresh, with a catch-up, rather than ask again forever
+      this.logger.warn({ connectionId: conn.resumeOf, status: conn.status }, "websocket: the server refused to resume the connection; opening a new one");
+      this.connId = undefined;
+    }
     if (conn.status === 401 || conn.status === 403) {
       const delayMs = this.authFailureDelayMs;
       this.setState("auth_failed", { connectionId: this.connId, attempt, delayMs, error });
@@ -341,7 +357,7 @@ export class WebSocketReceiver {
     }
     if (typeof frame.event !== "string") return;
     const data = (typeof frame.data === "object" && frame.data !== null ? frame.data : {}) as Record<string, unknown>;
-    const seq = typeof frame.seq === "number" ? frame.seq : undefined;
+    const seq = sequenceNumber(frame.seq);
     this.markHealthy(conn);
     if (frame.event === "hello") {
       this.onHello(conn, data, seq);
@@ -357,12 +373,17 @@ export class WebSocketReceiver {
     }
     const broadcast = (frame.broadcast ?? { omit_users: null, user_id: "", channel_id: "", team_id: "" }) as WebSocketBroadcast;
     const event: InboundEvent = { source: "websocket", event: frame.event, data, broadcast, seq };
-    if (POST_EVENTS.has(frame.event)) event.post = parseEventPost(data.post);
+    if (POST_EVENTS.has(frame.event)) {
+      const parsed = parseEventPost(data.post);
+      event.post = parsed.post;
+      if (!parsed.post) this.logger.warn({ event: frame.event, seq, reason: parsed.reason }, `websocket: a ${frame.event} event without a valid post (${parsed.reason}); passed on as a plain event`);
+    }
     this.deliver(event);
   }
 
   private onHello(conn: Connection, data: Record<string, unknown>, seq: number | undefined): void {
-    const id = typeof data.connection_id === "string" ? data.connection_id : "";
+    // the id goes into the resume URL: one no server would make (a 20 kB string) would get every reconnect refused (431)
+    const id = typeof data.connection_id === "string" && CONNECTION_ID.test(data.connection_id) ? data.connection_id : "";
     const previous = this.connId;
     this.connId = id;
     this.lastSeq = seq ?? 0;

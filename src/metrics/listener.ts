@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { Source } from "../bot/source.js";
 import { ConfigError } from "../errors.js";
-import { closeServer, hostPort, listenOn, parseListen } from "../http/listen.js";
+import { answerClientErrors, closeServer, hostPort, listenOn, parseListen } from "../http/listen.js";
 import type { Logger } from "../log.js";
 import type { BotMetrics } from "./bot-metrics.js";
 import { metricsRequestHandler } from "./endpoint.js";
@@ -41,6 +41,7 @@ export class MetricsListener implements Source {
     const server = createServer((req, res) => {
       if (!handle(req, res)) res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found: this listener serves GET /metrics and GET /readyz\n");
     });
+    answerClientErrors(server);
     let bound: number;
     try {
       bound = await listenOn(server, hostname, port);

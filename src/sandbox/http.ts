@@ -8,6 +8,7 @@ import { ERRORS, SandboxApiError, errorBody, fail, invalidBodyParam, type ErrorS
 import { newId } from "./ids.js";
 import { SERVER_VERSION } from "./wire.js";
 import type { World } from "./world.js";
+import { parseJson } from "./json.js";
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 const INVALID = Symbol("invalid JSON");
@@ -40,7 +41,8 @@ export type Handler = (call: Call) => Answer | Promise<Answer>;
 
 /** Creates the fastify app with the catch-all body parser, the 404 and the error handler. */
 export function createHttpApp(logger: Logger): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, genReqId: () => newId(), forceCloseConnections: true });
+  // ids too long for fastify's router (100 characters by default) reach the routes, which refuse them as the server does (400)
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, genReqId: () => newId(), forceCloseConnections: true, routerOptions: { maxParamLength: 16 * 1024 } });
   app.removeAllContentTypeParsers();
   // the server reads JSON whatever the content type says; multipart stays raw for /files
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
@@ -113,7 +115,7 @@ function makeCall(request: FastifyRequest, world: World): Call {
     json(what) {
       if (parsed === undefined) {
         try {
-          parsed = Buffer.isBuffer(body) && body.length > 0 ? JSON.parse(body.toString("utf8")) : INVALID;
+          parsed = Buffer.isBuffer(body) && body.length > 0 ? parseJson(body.toString("utf8")) : INVALID;
         } catch {
           parsed = INVALID;
         }

@@ -13,6 +13,7 @@ import type { Faults } from "./faults.js";
 import type { Posting } from "./posting.js";
 import { SERVER_VERSION } from "./wire.js";
 import { target, type World } from "./world.js";
+import { parseJson } from "./json.js";
 
 export const WEBSOCKET_PATH = "/api/v4/websocket";
 /** `model.CurrentVersion`, as the `ping` reply carries it. */
@@ -198,7 +199,7 @@ export class WebSocketEndpoint {
 
 function parse(raw: unknown): ClientAction | undefined {
   try {
-    const value: unknown = JSON.parse(String(raw));
+    const value: unknown = parseJson(String(raw));
     return typeof value === "object" && value !== null ? (value as ClientAction) : undefined;
   } catch {
     return undefined;

@@ -6,6 +6,7 @@
 import { ERRORS, fail, type ErrorSpec } from "../errors.js";
 import type { IntegrationContext } from "./context.js";
 import { isRecord } from "./slack.js";
+import { parseJson } from "../json.js";
 
 const spec = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
 export const ACTION_ERRORS = {
@@ -72,7 +73,7 @@ export class PostActions {
     let response: Record<string, unknown> = {};
     if (answer.body.length > 0) {
       try {
-        const parsed: unknown = JSON.parse(answer.body);
+        const parsed: unknown = parseJson(answer.body);
         response = isRecord(parsed) ? parsed : {};
       } catch (error) {
         fail(ACTION_ERRORS.integration, `err=${(error as Error).message}`);

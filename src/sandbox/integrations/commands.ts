@@ -11,6 +11,7 @@ import { mapTable, type Table } from "../persistence/table.js";
 import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
 import { isRecord, slackAttachments, slackLinksToMarkdown } from "./slack.js";
+import { parseJson } from "../json.js";
 
 /** A slash command as the server stores it; `method` is empty in the sanitised copy other users see. */
 export interface Command extends WireCommand {
@@ -315,7 +316,7 @@ function sanitised(command: Command): Command {
 export function parseCommandResponse(contentType: string, body: string): CommandResponse | undefined {
   if (contentType.split(";")[0]!.trim() !== "application/json") return commandResponse({ text: body });
   try {
-    const parsed: unknown = JSON.parse(body);
+    const parsed: unknown = parseJson(body);
     return isRecord(parsed) ? commandResponse(parsed) : undefined;
   } catch {
     return undefined;

@@ -7,6 +7,7 @@ import { ERRORS, fail, invalidBodyParam, type ErrorSpec } from "../errors.js";
 import { target } from "../world.js";
 import type { IntegrationContext } from "./context.js";
 import { isRecord } from "./slack.js";
+import { parseJson } from "../json.js";
 
 const JSON_ERROR: ErrorSpec = { id: "app.submit_interactive_dialog.json_error", message: "Encountered an error encoding JSON for the interactive dialog.", status: 400 };
 const INTEGRATION_ERROR: ErrorSpec = { id: "api.post.do_action.action_integration.app_error", message: "Action integration error.", status: 400 };
@@ -114,7 +115,7 @@ export class Dialogs {
     if (answer.body.length === 0) return {};
     let parsed: unknown;
     try {
-      parsed = JSON.parse(answer.body);
+      parsed = parseJson(answer.body);
     } catch {
       fail(JSON_ERROR);
     }

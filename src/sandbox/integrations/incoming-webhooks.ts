@@ -11,6 +11,7 @@ import { mapTable, type Table } from "../persistence/table.js";
 import type { IntegrationContext } from "./context.js";
 import { isRecord } from "./slack.js";
 import { createWebhookPost } from "./webhook-posts.js";
+import { parseJson } from "../json.js";
 
 export interface IncomingWebhook {
   id: string;
@@ -96,7 +97,7 @@ export class IncomingWebhooks {
     let payload: unknown = {};
     if (json.trim() !== "") {
       try {
-        payload = JSON.parse(json);
+        payload = parseJson(json);
       } catch {
         fail(INCOMING_ERRORS.parse);
       }

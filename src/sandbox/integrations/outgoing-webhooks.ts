@@ -13,6 +13,7 @@ import type { IntegrationContext } from "./context.js";
 import { goFormEncode } from "./outbound.js";
 import { isRecord } from "./slack.js";
 import { createWebhookPost } from "./webhook-posts.js";
+import { parseJson } from "../json.js";
 
 /** As the server stores it; `trigger_when` 0: the first word is a trigger word, 1: it starts with one. */
 export type { OutgoingWebhook };
@@ -150,7 +151,7 @@ export class OutgoingWebhooks {
     if (!answer.ok) return;
     let response: unknown;
     try {
-      response = JSON.parse(answer.body);
+      response = parseJson(answer.body);
     } catch {
       return;
     }

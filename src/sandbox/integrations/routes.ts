@@ -6,6 +6,7 @@ import { objectBody, route } from "../http.js";
 import { idParam } from "../rest/params.js";
 import type { Integrations } from "./index.js";
 import { isRecord } from "./slack.js";
+import { parseJson } from "../json.js";
 
 export function integrationRoutes(app: FastifyInstance, { world }: Services, integrations: Integrations): void {
   const { commands, outgoingWebhooks: outgoing, incomingWebhooks: incoming, actions, dialogs } = integrations;
@@ -58,7 +59,7 @@ export function integrationRoutes(app: FastifyInstance, { world }: Services, int
     const userId = call.userId;
     let selectedOption = "";
     try {
-      const body: unknown = JSON.parse(call.raw().toString("utf8"));
+      const body: unknown = parseJson(call.raw().toString("utf8"));
       if (isRecord(body) && typeof body.selected_option === "string") selectedOption = body.selected_option;
     } catch {
       // the server reads an absent or malformed body as no selection
