@@ -32,12 +32,16 @@ export class Outbox {
     this.maxAttempts = options.maxAttempts ?? 10;
   }
 
-  /** Stores the entries, then posts them in order. Resolves with the created posts. */
+  /**
+   * Stores the entries, then posts them in order. Resolves with the created posts. Entries an
+   * earlier run of the same handling already stored (`once`) are not posted again: a sent one
+   * resolves with its post as the server has it.
+   */
   async send(entries: NewOutboxEntry[]): Promise<Post[]> {
     const stored = await this.options.store.enqueue(entries);
     const posts: Post[] = [];
     for (const entry of stored) {
-      const post = await this.deliver(entry);
+      const post = entry.status === "pending" ? await this.deliver(entry) : entry.status === "sent" ? await this.options.client.getPost(entry.post_id) : undefined;
       if (post) posts.push(post);
     }
     return posts;
