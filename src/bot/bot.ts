@@ -8,7 +8,7 @@ import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
 import { openStore, type Store } from "../store/index.js";
 import { findApps, type InstalledApp } from "./app.js";
-import { ClaimKeeper } from "./claim-keeper.js";
+import { CLAIM_LEASE_MS, ClaimKeeper } from "./claim-keeper.js";
 import { Composer } from "./composer.js";
 import type { Context, ContextServices, InteractionUrls } from "./context.js";
 import type { Envelope } from "./envelope.js";
@@ -37,6 +37,11 @@ export interface BotOptions {
   /** A message handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
   typingDelayMs?: number;
   typingIntervalMs?: number;
+  /**
+   * A post's claim is renewed while its handler runs; one neither finished nor renewed for this
+   * long (its instance was killed mid-way) is handled again by any instance (default 30 s).
+   */
+  claimLeaseMs?: number;
   /** The texts the bot says on its own (refusals, failures); replace some to fit your service. */
   texts?: Partial<BotTexts>;
   /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
@@ -148,6 +153,7 @@ export class Bot extends Composer {
       typingDelayMs: this.options.typingDelayMs ?? 300,
       typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
       instanceId: this.instanceId,
+      claimLeaseMs: this.options.claimLeaseMs ?? CLAIM_LEASE_MS,
       observer,
     });
     observer?.attach?.({ store, readiness: () => this.readiness() });
@@ -185,6 +191,7 @@ export class Bot extends Composer {
       owner: this.instanceId,
       inFlight: () => pipeline.claimsInFlight(),
       retake: (envelope) => pipeline.retake(envelope),
+      leaseMs: this.options.claimLeaseMs,
     });
     this.claimKeeper.start();
     const host = this.host();

@@ -12,7 +12,7 @@ import { RecentIdSet } from "../mattermost/recent-ids.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 import { AnswerSlot } from "./answer-slot.js";
-import { CLAIM_LEASE_MS, postClaimId } from "./claim-keeper.js";
+import { postClaimId } from "./claim-keeper.js";
 import type { Middleware } from "./compose.js";
 import type { PipelineObserver } from "./observer.js";
 import { Context, EventContext, MessageContext, ReactionContext, type ContextServices } from "./context.js";
@@ -43,6 +43,8 @@ export interface PipelineOptions {
   typingIntervalMs: number;
   /** Who claims posts in the store: unique per running bot. */
   instanceId: string;
+  /** A claim left unfinished and not renewed for this long is taken over. */
+  claimLeaseMs: number;
   /** Told what happens to each envelope (metrics). */
   observer?: PipelineObserver;
 }
@@ -147,7 +149,7 @@ export class Pipeline {
     for (let attempt = 0; ; attempt++) {
       try {
         // a claim left unfinished past its lease (its owner was killed) is taken over
-        return await this.options.store.claims.claim(postClaimId(id), this.options.instanceId, Date.now() - CLAIM_LEASE_MS);
+        return await this.options.store.claims.claim(postClaimId(id), this.options.instanceId, Date.now() - this.options.claimLeaseMs);
       } catch (error) {
         const delay = CLAIM_RETRY_MS[attempt];
         if (delay === undefined) {
