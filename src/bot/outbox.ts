@@ -33,16 +33,28 @@ export class Outbox {
   }
 
   /**
-   * Stores the entries, then posts them in order. Resolves with the created posts. Entries an
-   * earlier run of the same handling already stored (`once`) are not posted again: a sent one
-   * resolves with its post as the server has it.
+   * Stores the entries, then posts them in order. Resolves with the posts created now. One the
+   * server cannot take now (down, 5xx, 429) is not an error: it and the entries after it stay
+   * stored and go out, in order, with the background retries (a handler that failed here would
+   * answer "something went wrong" beside the answer that comes later). Refused (4xx), it rejects.
+   * Entries an earlier run of the same handling already stored (`once`) are not posted again.
    */
   async send(entries: NewOutboxEntry[]): Promise<Post[]> {
     const stored = await this.options.store.enqueue(entries);
     const posts: Post[] = [];
     for (const entry of stored) {
-      const post = entry.status === "pending" ? await this.deliver(entry) : entry.status === "sent" ? await this.options.client.getPost(entry.post_id) : undefined;
-      if (post) posts.push(post);
+      if (entry.status === "sent") {
+        const post = await this.options.client.getPost(entry.post_id).catch(() => undefined);
+        if (post) posts.push(post);
+        continue;
+      }
+      if (entry.status !== "pending") continue;
+      try {
+        posts.push(await this.deliver(entry));
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        break; // logged in deliver(); the retries send it and the rest, oldest first
+      }
     }
     return posts;
   }
@@ -79,7 +91,7 @@ export class Outbox {
     }
   }
 
-  private async deliver(entry: OutboxEntry): Promise<Post | undefined> {
+  private async deliver(entry: OutboxEntry): Promise<Post> {
     this.inFlight.add(entry.id);
     try {
       const post = await this.options.client.createPost({
