@@ -7,7 +7,7 @@
 // `runChaos()` is also what test/e2e/chaos.test.ts runs, at a reduced size.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -109,10 +109,13 @@ export async function runChaos(options = {}) {
         const victim = bots[kill.instance];
         victim.child.kill("SIGKILL");
         await victim.exited;
-        killEvents.push(`instance ${kill.instance + 1} SIGKILLed at ${(kill.at / 1000).toFixed(1)} s, ${kill.restartAfterMs === undefined ? "not restarted" : `restarted ${kill.restartAfterMs} ms later`}`);
-        if (kill.restartAfterMs === undefined) return;
+        const what = `instance ${kill.instance + 1} SIGKILLed at ${(kill.at / 1000).toFixed(1)} s`;
+        if (kill.restartAfterMs === undefined) return void killEvents.push(`${what}, not restarted`);
         await sleep(kill.restartAfterMs);
-        await spawnBot(kill.instance).connected;
+        const started = Date.now();
+        // under the faults its first connection may take a while: the count at the end decides
+        const connected = await spawnBot(kill.instance).connected.then(() => `connected ${((Date.now() - started) / 1000).toFixed(1)} s after its start`, (error) => `not connected (${error.message.split("\n")[0]})`);
+        killEvents.push(`${what}, restarted ${kill.restartAfterMs} ms later, ${connected}`);
       }),
     );
 
@@ -198,7 +201,7 @@ function buildWorld(sandbox, channelCount, userCount) {
 }
 
 /** `mmbot start` as a child process against the sandbox; `connected` resolves at its first connection. */
-function startBot({ sandbox, token, storeUrl, dir }) {
+function startBot({ sandbox, token, storeUrl, dir, connectWithinMs = 120_000 }) {
   mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [CLI, "start"], {
     cwd: dir,
@@ -208,19 +211,26 @@ function startBot({ sandbox, token, storeUrl, dir }) {
       MATTERMOST_BOT_TOKEN: token,
       DATABASE_URL: storeUrl,
       MMBOT_POLICY_ALLOWED_USERS: "*",
-      MMBOT_LOG_LEVEL: "warn",
+      MMBOT_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   let exited = false;
-  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output = (output + chunk).slice(-200_000)));
+  // CHAOS_LOGS=<dir>: each process's whole output kept there (to see why a run failed)
+  const file = process.env.CHAOS_LOGS ? createWriteStream(join(process.env.CHAOS_LOGS, `bot-${child.pid}.log`)) : undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (chunk) => {
+      output = (output + chunk).slice(-200_000);
+      file?.write(chunk);
+    });
+  }
   const exit = new Promise((resolve) => child.on("exit", (code, signal) => ((exited = true), resolve({ code, signal }))));
   const connected = (async () => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + connectWithinMs;
     while (!output.includes("connected to")) {
       if (exited) throw new Error(`mmbot start exited before connecting:\n${output.slice(-2_000)}`);
-      if (Date.now() > deadline) throw new Error(`mmbot start did not connect within 30 s:\n${output.slice(-2_000)}`);
+      if (Date.now() > deadline) throw new Error(`mmbot start did not connect within ${connectWithinMs / 1000} s:\n${output.slice(-2_000)}`);
       await sleep(20);
     }
   })();
