@@ -139,8 +139,8 @@ export async function runChaos(options = {}) {
     }
     await Promise.all(posting);
     await faultRun;
+    sandbox.faults.clear(); // REST faults armed for calls nobody made end with the schedule
     await killRun;
-    sandbox.faults.clear();
     log(`posted ${sent.length} messages and injected ${faults.length} faults in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling`);
 
     // settle: every message answered and the store empty of work, or the bound after the last fault
