@@ -171,6 +171,7 @@ export async function runChaos(options = {}) {
       latencyMs: { p50: percentile(tally.latencies, 0.5), p99: percentile(tally.latencies, 0.99), max: percentile(tally.latencies, 1) },
       stuck,
       lostTokens: tally.lostTokens.slice(0, 10),
+      postedTwice: tally.postedTwice,
       durationMs: Date.now() - startedAt,
     };
     figures.passed = figures.lost === 0 && figures.duplicated === 0 && figures.otherBotPosts === 0 && stuck.total === 0 && figures.answered === messages;
@@ -324,8 +325,11 @@ async function userPost(sandbox, token, body) {
 function countReplies(sandbox, world, sent) {
   const replies = new Map();
   const other = [];
+  const asked = new Map(); // token → the users' posts carrying it (one, unless a user's retry made two)
   for (const channel of world.channels) {
     for (const post of sandbox.channelPosts(channel.id)) {
+      const mine = post.user_id !== world.bot.user.id && / add (chaos\d+)$/.exec(post.message)?.[1];
+      if (mine) asked.set(mine, (asked.get(mine) ?? 0) + 1);
       if (post.user_id !== world.bot.user.id || post.type?.startsWith("system_")) continue;
       const token = /^Added #\d+: (chaos\d+)$/.exec(post.message)?.[1];
       if (!token) {
@@ -351,7 +355,8 @@ function countReplies(sandbox, world, sent) {
     if (list.length > 1) duplicated++;
     latencies.push(Math.min(...list.map((p) => p.create_at)) - message.createAt);
   }
-  return { answered, lost: lostTokens.length, lostTokens, duplicated, other, latencies };
+  const postedTwice = [...asked.values()].filter((n) => n > 1).length;
+  return { answered, lost: lostTokens.length, lostTokens, duplicated, other, latencies, postedTwice };
 }
 
 /** Work left in the store: claims taken but never finished, outbox entries not sent. */
@@ -401,7 +406,7 @@ export function formatReport(f) {
     ...f.kills.map((k) => `kill:            ${k}`),
     `answered:        ${f.answered}`,
     `lost:            ${f.lost}${f.lostTokens.length ? ` (${f.lostTokens.join(", ")}${f.lost > f.lostTokens.length ? ", …" : ""})` : ""}`,
-    `duplicated:      ${f.duplicated}`,
+    `duplicated:      ${f.duplicated}${f.postedTwice ? ` (${f.postedTwice} message(s) posted twice by a user's retry)` : ""}`,
     `other bot posts: ${f.otherBotPosts}${f.otherSamples.length ? ` (${f.otherSamples.map((m) => JSON.stringify(m)).join("; ")})` : ""}`,
     `reply latency:   p50 ${s(f.latencyMs.p50)}, p99 ${s(f.latencyMs.p99)}, max ${s(f.latencyMs.max)}`,
     `stuck in store:  ${f.stuck.total} (claims unfinished ${f.stuck.unfinishedClaims}, outbox pending ${f.stuck.pendingOutbox}, outbox failed ${f.stuck.failedOutbox})`,

@@ -113,6 +113,8 @@ export class WebSocketReceiver {
 
   private cursor: number | undefined;
   private readonly unsettled = new UnsettledPosts();
+  /** The `since` of a catch-up requested and not yet done (the saved cursor stays at it). */
+  private catchUpOwed: number | undefined;
   private savedCursor: number | undefined;
   private lastSaveAt = 0;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -404,6 +406,7 @@ export class WebSocketReceiver {
 
   private requestCatchUp(reason: string): void {
     const since = (this.cursor ?? Date.now()) - this.overlapMs;
+    this.catchUpOwed = Math.min(this.catchUpOwed ?? since, since);
     if (this.catchUpRunning) {
       this.catchUpQueuedSince = Math.min(this.catchUpQueuedSince ?? since, since);
       return;
@@ -434,6 +437,9 @@ export class WebSocketReceiver {
     if (!this.running) return;
     const queued = this.catchUpQueuedSince;
     this.catchUpQueuedSince = undefined;
+    // what is still to read keeps the saved cursor back: a kill before it is read loses nothing
+    this.catchUpOwed = retry ? Math.min(since, queued ?? since) : queued;
+    this.scheduleSave();
     if (retry) {
       const next = Math.min(since, queued ?? since);
       clearTimeout(this.catchUpRetryTimer);
@@ -462,7 +468,8 @@ export class WebSocketReceiver {
   }
 
   private async saveCursor(): Promise<void> {
-    const value = this.cursor === undefined ? undefined : this.unsettled.safe(this.cursor);
+    const owed = this.catchUpOwed === undefined ? Infinity : this.catchUpOwed + this.overlapMs;
+    const value = this.cursor === undefined ? undefined : Math.min(this.unsettled.safe(this.cursor), owed);
     if (value === undefined || value === this.savedCursor) return;
     this.lastSaveAt = Date.now();
     this.savedCursor = value;

@@ -49,4 +49,31 @@ describe("the saved catch-up cursor", () => {
     for (const release of holds.slice(1)) release();
     await waitUntil(() => saved.some((ms) => ms >= posts[2]!.create_at), "the cursor passes the last post", 3_000);
   });
+
+  it("stays at a catch-up still owed (its reads failing) while newer posts arrive live", async () => {
+    const sandbox = await Sandbox.start();
+    cleanups.push(() => sandbox.close());
+    const seed = sandbox.seed();
+    const before = Date.now() - 60_000; // a cursor from a previous run: the start catches up from it
+    const saved: number[] = [];
+    const cursor: CatchUpCursor = { load: async () => before, save: async (ms) => void saved.push(ms) };
+    sandbox.faults.failRest({ path: "^/api/v4/users/me/teams$", answer: 500, count: 1_000 });
+    const live: InboundEvent[] = [];
+    const receiver = new WebSocketReceiver({
+      url: sandbox.url,
+      token: seed.bot.token,
+      client: new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { attempts: 1 } }),
+      cursor,
+      catchUpOverlapMs: 2_000,
+      onEvent: (event) => void (event.event === "posted" && live.push(event)),
+    });
+    cleanups.push(() => receiver.stop());
+    await receiver.start();
+    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "live while the catch-up fails" });
+    await waitUntil(() => live.length === 1, "the live post");
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(saved.every((ms) => ms <= before)).toBe(true);
+    sandbox.faults.clear();
+    await waitUntil(() => saved.some((ms) => ms >= post.create_at), "the cursor moves on once the catch-up is done", 8_000);
+  });
 });
