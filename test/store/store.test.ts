@@ -14,6 +14,22 @@ describeEachDatabase("store contract", (db) => {
   afterAll(() => store.close());
 
   describe("migrations", () => {
+    it("0002_claims_finished runs again over a claims table that has its column (set aside by an older version sharing the database)", async () => {
+      const shared = await db.fresh();
+      const first = await openStore(shared.url);
+      await first.claims.claim("post:kept", "one");
+      await first.db.deleteFrom("kysely_migration" as never).where("name" as never, "=", "0002_claims_finished" as never).execute();
+      await first.close();
+      const again = await openStore(shared.url);
+      try {
+        expect(await again.migrationStatus()).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+        expect(await again.claims.claim("post:kept", "two")).toBe(false);
+      } finally {
+        await again.close();
+        await shared.drop();
+      }
+    });
+
     it("are applied on open", async () => {
       expect(store.dialect).toBe(db.dialect);
       expect(await store.migrationStatus()).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
