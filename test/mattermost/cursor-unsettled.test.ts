@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import { WebSocketReceiver, type CatchUpCursor, type InboundEvent } from "../../src/mattermost/websocket.js";
+import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
 
@@ -37,7 +38,11 @@ describe("the saved catch-up cursor", () => {
     });
     cleanups.push(() => receiver.stop());
     await receiver.start();
-    const posts = [1, 2, 3].map((n) => sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `queued ${n}` }));
+    const posts: Post[] = [];
+    for (const n of [1, 2, 3]) {
+      posts.push(sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `queued ${n}` }));
+      await new Promise((r) => setTimeout(r, 5)); // each its own millisecond: the cursor is a create_at
+    }
     await waitUntil(() => taken.length === 3, "the three posts are handed over");
     await new Promise((r) => setTimeout(r, 1_300)); // past the cursor's save interval
     expect(saved.length).toBeGreaterThan(0);
