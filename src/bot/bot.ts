@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
+import { Backoff, sleep } from "../mattermost/backoff.js";
 import { MattermostClient } from "../mattermost/rest.js";
+import { isRetryableError } from "../mattermost/retry.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
 import { openStore, type Store } from "../store/index.js";
 import { findApps, type InstalledApp } from "./app.js";
+import { CLAIM_LEASE_MS, ClaimKeeper } from "./claim-keeper.js";
 import { Composer } from "./composer.js";
 import type { Context, ContextServices, InteractionUrls } from "./context.js";
 import type { Envelope } from "./envelope.js";
@@ -40,6 +43,11 @@ export interface BotOptions {
   /** A message handler still running after this long shows "typing…", repeated every `typingIntervalMs`. */
   typingDelayMs?: number;
   typingIntervalMs?: number;
+  /**
+   * A post's claim is renewed while its handler runs; one neither finished nor renewed for this
+   * long (its instance was killed mid-way) is handled again by any instance (default 30 s).
+   */
+  claimLeaseMs?: number;
   /** The texts the bot says on its own (refusals, failures); replace some to fit your service. */
   texts?: Partial<BotTexts>;
   /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
@@ -67,6 +75,7 @@ export class Bot extends Composer {
   private storeHandle: Store | undefined;
   private ownsStore = false;
   private outbox: Outbox | undefined;
+  private claimKeeper: ClaimKeeper | undefined;
   private pipeline: Pipeline | undefined;
   private me: UserProfile | undefined;
   private sources: Source[] = [];
@@ -126,7 +135,7 @@ export class Bot extends Composer {
     const store = this.storeHandle;
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    this.me = await this.client.getMe();
+    this.me = await whoAmI(this.client, this.logger);
     const observer = this.observer;
     this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
     for (const app of apps) {
@@ -157,6 +166,7 @@ export class Bot extends Composer {
       typingDelayMs: this.options.typingDelayMs ?? 300,
       typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
       instanceId: this.instanceId,
+      claimLeaseMs: this.options.claimLeaseMs ?? CLAIM_LEASE_MS,
       observer,
       followsThread: async (rootId) => {
         for (const app of apps) if (await app.followsThread(rootId)) return true;
@@ -189,6 +199,18 @@ export class Bot extends Composer {
     if (sources.length === 0) throw new TypeError("bot.start() needs at least one source, e.g. bot.start(new WebSocketSource())");
     await this.init();
     this.outbox!.start();
+    const pipeline = this.pipeline!;
+    this.claimKeeper = new ClaimKeeper({
+      claims: this.storeHandle!.claims,
+      client: this.client,
+      logger: this.logger,
+      me: this.me!,
+      owner: this.instanceId,
+      inFlight: () => pipeline.claimsInFlight(),
+      retake: (envelope) => pipeline.retake(envelope),
+      leaseMs: this.options.claimLeaseMs,
+    });
+    this.claimKeeper.start();
     const host = this.host();
     for (const source of sources) {
       await source.start(host);
@@ -208,6 +230,8 @@ export class Bot extends Composer {
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
       this.logger.warn({ graceMs: options.graceMs }, "stop: handlers still running after the grace period; stopping without them");
     }
+    await this.claimKeeper?.stop();
+    this.claimKeeper = undefined;
     if (this.pipeline) for (const app of this.apps) await app.stop();
     this.outbox?.stop();
     // replies that failed earlier get their last try now rather than at the next start
@@ -293,5 +317,24 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
     return { ok: false, reason: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The bot's own user. A server that is down, restarting or busy when the bot starts is waited
+ * for (as the WebSocket's first connection is), so a bot restarted during an outage comes up
+ * with it instead of exiting; a refused token (a 4xx) fails at once.
+ */
+async function whoAmI(client: MattermostClient, logger: Logger): Promise<UserProfile> {
+  const backoff = new Backoff(500, 10_000);
+  for (;;) {
+    try {
+      return await client.getMe();
+    } catch (error) {
+      if (!isRetryableError(error)) throw error;
+      const delay = backoff.next();
+      logger.warn({ err: error, retryInMs: delay, attempt: backoff.attempts }, "cannot reach the server to learn who the bot is; trying again");
+      await sleep(delay);
+    }
   }
 }

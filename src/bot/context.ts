@@ -12,6 +12,7 @@ import { sendEphemeral } from "./ephemeral.js";
 import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnvelope, UserRef } from "./envelope.js";
 import type { Outbox } from "./outbox.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
+import { postClaimId } from "./claim-keeper.js";
 import { postEntries } from "./post-entries.js";
 import { streamReply, type StreamReplyOptions } from "./stream-reply.js";
 import { stripTriggerWord } from "./trigger-words.js";
@@ -100,6 +101,13 @@ export class Context<E extends Envelope = Envelope> {
     return "";
   }
 
+  /** What the replies' outbox entries are made for, when a run again must make the same entries (a claimed post). */
+  protected outboxScope(): string | undefined {
+    return undefined;
+  }
+
+  private entriesMade = 0;
+
   /**
    * Answers as the bot, in the thread of the event's post when it has one (a message, a reaction,
    * a click), else in the channel. Long text is split at Mattermost's limit. Goes through the
@@ -112,7 +120,9 @@ export class Context<E extends Envelope = Envelope> {
     const options = typeof input === "string" ? { text: input } : input;
     const rootId = options.inChannel ? "" : await this.replyRoot();
     const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
-    return this.services.outbox.send(postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds }));
+    const entries = postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds });
+    const scope = this.outboxScope();
+    return this.services.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.entriesMade++ } })));
   }
 
   /**
@@ -185,6 +195,11 @@ export class MessageContext extends Context<MessageEnvelope> {
   protected override async replyRoot(): Promise<string> {
     // a message already in a thread is answered there even when replies go to the channel
     return this.services.threadReplies ? this.rootId : this.envelope.post.root_id;
+  }
+
+  // handled again after a crash, the post's answer is the one its first run stored
+  protected override outboxScope(): string {
+    return postClaimId(this.envelope.post.id);
   }
 
   /** Adds an emoji reaction (name without colons) to the post. */

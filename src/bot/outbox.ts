@@ -32,13 +32,29 @@ export class Outbox {
     this.maxAttempts = options.maxAttempts ?? 10;
   }
 
-  /** Stores the entries, then posts them in order. Resolves with the created posts. */
+  /**
+   * Stores the entries, then posts them in order. Resolves with the posts created now. One the
+   * server cannot take now (down, 5xx, 429) is not an error: it and the entries after it stay
+   * stored and go out, in order, with the background retries (a handler that failed here would
+   * answer "something went wrong" beside the answer that comes later). Refused (4xx), it rejects.
+   * Entries an earlier run of the same handling already stored (`once`) are not posted again.
+   */
   async send(entries: NewOutboxEntry[]): Promise<Post[]> {
     const stored = await this.options.store.enqueue(entries);
     const posts: Post[] = [];
     for (const entry of stored) {
-      const post = await this.deliver(entry);
-      if (post) posts.push(post);
+      if (entry.status === "sent") {
+        const post = await this.options.client.getPost(entry.post_id).catch(() => undefined);
+        if (post) posts.push(post);
+        continue;
+      }
+      if (entry.status !== "pending") continue;
+      try {
+        posts.push(await this.deliver(entry));
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        break; // logged in deliver(); the retries send it and the rest, oldest first
+      }
     }
     return posts;
   }
@@ -74,9 +90,7 @@ export class Outbox {
       .catch((error: unknown) => this.options.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
     // the "sent" (or "failed") mark waits for the insert: on PostgreSQL the two may take
     // different connections of the pool, and an update before the insert would change nothing
-    const post = await this.deliver(entry, storing);
-    if (!post) throw new Error("the server returned no post");
-    return post;
+    return await this.deliver(entry, storing);
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */
@@ -112,7 +126,7 @@ export class Outbox {
   }
 
   /** Posts one entry and records the outcome, after `stored` when the entry is still being written. */
-  private async deliver(entry: OutboxEntry, stored: Promise<void> = Promise.resolve()): Promise<Post | undefined> {
+  private async deliver(entry: OutboxEntry, stored: Promise<void> = Promise.resolve()): Promise<Post> {
     this.inFlight.add(entry.id);
     try {
       const post = await this.options.client.createPost({

@@ -12,6 +12,7 @@ import { RecentIdSet } from "../mattermost/recent-ids.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 import { AnswerSlot } from "./answer-slot.js";
+import { postClaimId } from "./claim-keeper.js";
 import type { Middleware } from "./compose.js";
 import type { PipelineObserver } from "./observer.js";
 import { Context, EventContext, MessageContext, ReactionContext, type ContextServices } from "./context.js";
@@ -42,6 +43,8 @@ export interface PipelineOptions {
   typingIntervalMs: number;
   /** Who claims posts in the store: unique per running bot. */
   instanceId: string;
+  /** A claim left unfinished and not renewed for this long is taken over. */
+  claimLeaseMs: number;
   /** Told what happens to each envelope (metrics). */
   observer?: PipelineObserver;
   /** Whether an app follows the thread of this root (`App.followsThread`); asked only under `mentionOnly`. */
@@ -55,6 +58,8 @@ export class Pipeline {
   private readonly queue: SerialQueue;
   private readonly seenPosts = new RecentIdSet(10_000); // the cheap first dedupe, before the store's claim
   private readonly running = new Set<Promise<void>>();
+  /** The claims of the posts being handled now (renewed by the bot's ClaimKeeper). */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: PipelineOptions) {
     this.queue = new SerialQueue((error) => options.logger.error({ err: error }, "pipeline: a task failed outside its own handling"));
@@ -79,6 +84,17 @@ export class Pipeline {
     return this.queue.push(envelope.channel.id || "-", () => this.process(envelope)).then(() => ({}));
   }
 
+  /** The claims this instance holds for posts it is handling now. */
+  claimsInFlight(): string[] {
+    return [...this.claimed];
+  }
+
+  /** Handles a post again whose claim was abandoned (by a killed instance); the claim decides who does. */
+  retake(envelope: MessageEnvelope): void {
+    this.seenPosts.add(envelope.post.id);
+    void this.queue.push(envelope.channel.id || "-", () => this.process(envelope));
+  }
+
   /** Resolves when everything started so far has finished (for a clean stop). */
   async drain(): Promise<void> {
     await this.queue.drain();
@@ -92,9 +108,12 @@ export class Pipeline {
 
   private async process(envelope: Exclude<Envelope, InteractionEnvelope>): Promise<void> {
     const { logger } = this.options;
+    let claimId: string | undefined;
     try {
       if (envelope.kind === "message") {
         if (!(await this.claim(envelope))) return void this.declined(envelope, "not claimed");
+        claimId = postClaimId(envelope.post.id);
+        this.claimed.add(claimId);
         if (!envelope.triggerWord && this.options.triggerWords.length) envelope.triggerWord = leadingTriggerWord(envelope.post.message, this.options.triggerWords);
       }
       const sender = envelope.kind === "event" ? undefined : await this.options.client.getUser(envelope.user.id).catch(() => undefined);
@@ -112,6 +131,19 @@ export class Pipeline {
       await this.dispatch(ctx);
     } catch (error) {
       logger.error({ err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id }, "pipeline: the event could not be handled");
+    } finally {
+      if (claimId !== undefined) await this.finish(claimId, envelope.id);
+    }
+  }
+
+  /** The post's handling is over (its replies are in the outbox); a failure leaves the claim to go stale and be handled again. */
+  private async finish(claimId: string, eventId: string): Promise<void> {
+    try {
+      await this.options.store.claims.finish(claimId);
+    } catch (error) {
+      this.options.logger.error({ err: error, eventId }, "pipeline: cannot mark the post's claim finished; it will be handled again once its lease runs out");
+    } finally {
+      this.claimed.delete(claimId);
     }
   }
 
@@ -133,7 +165,8 @@ export class Pipeline {
     const id = envelope.post.id;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.store.claims.claim(`post:${id}`, this.options.instanceId);
+        // a claim left unfinished past its lease (its owner was killed) is taken over
+        return await this.options.store.claims.claim(postClaimId(id), this.options.instanceId, Date.now() - this.options.claimLeaseMs);
       } catch (error) {
         const delay = CLAIM_RETRY_MS[attempt];
         if (delay === undefined) {

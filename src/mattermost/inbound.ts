@@ -70,3 +70,32 @@ function malformedPostField(post: Record<string, unknown>): string | undefined {
   for (const [name, ok, expected] of POST_FIELDS) if (!ok(post[name])) return `post.${name} is not ${expected}`;
   return undefined;
 }
+
+/**
+ * The posts handed to the bot and not yet taken (claimed, or dropped): the position kept in the
+ * store stays below the oldest of them. The cursor in memory may run ahead (what is queued will
+ * be handled), but a process killed with a queue must not have saved a cursor past it: the next
+ * start would not read those posts again, and they would never be answered.
+ */
+export class UnsettledPosts {
+  private readonly pending = new Map<string, number>();
+
+  /** Tracks the post until `handling` settles; `onSettled` runs then. */
+  track(postId: string, createAt: number, handling: unknown, onSettled: () => void): void {
+    if (!(handling instanceof Promise)) return;
+    this.pending.set(postId, createAt);
+    void handling
+      .catch(() => undefined)
+      .finally(() => {
+        this.pending.delete(postId);
+        onSettled();
+      });
+  }
+
+  /** The position safe to keep: `cursor`, or just below the oldest post still being taken. */
+  safe(cursor: number): number {
+    let safe = cursor;
+    for (const createAt of this.pending.values()) safe = Math.min(safe, createAt - 1);
+    return safe;
+  }
+}

@@ -8,7 +8,7 @@ import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { Backoff } from "./backoff.js";
 import { allMyChannels, fetchMissedPosts } from "./catch-up.js";
-import { memoryCursor, parseEventPost, type CatchUpCursor, type InboundEvent } from "./inbound.js";
+import { memoryCursor, parseEventPost, UnsettledPosts, type CatchUpCursor, type InboundEvent } from "./inbound.js";
 import { RecentIdSet } from "./recent-ids.js";
 import type { MattermostClient } from "./rest.js";
 import type { WebSocketBroadcast, WebSocketReply } from "./types.js";
@@ -33,7 +33,8 @@ export interface WebSocketReceiverOptions {
   client: MattermostClient;
   logger?: Logger;
   /** Called for every event in arrival order; not awaited, and a throw is logged, never fatal. */
-  onEvent: (event: InboundEvent) => void;
+  /** Resolves (if it returns a promise) once the event is taken: the saved cursor stays below posts not yet taken. */
+  onEvent: (event: InboundEvent) => unknown;
   onStateChange?: (state: ConnectionState, detail?: StateDetail) => void;
   /** Where the catch-up position is kept (default: in memory). */
   cursor?: CatchUpCursor;
@@ -122,6 +123,9 @@ export class WebSocketReceiver {
   private catchUpAtFirstHello = false;
 
   private cursor: number | undefined;
+  private readonly unsettled = new UnsettledPosts();
+  /** The `since` of a catch-up requested and not yet done (the saved cursor stays at it). */
+  private catchUpOwed: number | undefined;
   private savedCursor: number | undefined;
   private lastSaveAt = 0;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -408,12 +412,14 @@ export class WebSocketReceiver {
   /** Hands an event to `onEvent`, once per post id for `posted`. */
   private deliver(event: InboundEvent): void {
     if (!this.running) return;
-    if (event.event === "posted" && event.post?.id) {
-      if (!this.seenPosts.add(event.post.id)) return;
-      if (typeof event.post.create_at === "number") this.advanceCursor(event.post.create_at);
+    const post = event.event === "posted" && event.post?.id ? event.post : undefined;
+    if (post) {
+      if (!this.seenPosts.add(post.id)) return;
+      if (typeof post.create_at === "number") this.advanceCursor(post.create_at);
     }
     try {
-      this.options.onEvent(event);
+      const handling = this.options.onEvent(event);
+      if (post && typeof post.create_at === "number") this.unsettled.track(post.id, post.create_at, handling, () => this.scheduleSave());
     } catch (error) {
       this.logger.error({ err: error, event: event.event }, "websocket: onEvent threw; continuing");
     }
@@ -423,6 +429,7 @@ export class WebSocketReceiver {
 
   private requestCatchUp(reason: string): void {
     const since = (this.cursor ?? Date.now()) - this.overlapMs;
+    this.catchUpOwed = Math.min(this.catchUpOwed ?? since, since);
     if (this.catchUpRunning) {
       this.catchUpQueuedSince = Math.min(this.catchUpQueuedSince ?? since, since);
       return;
@@ -453,6 +460,9 @@ export class WebSocketReceiver {
     if (!this.running) return;
     const queued = this.catchUpQueuedSince;
     this.catchUpQueuedSince = undefined;
+    // what is still to read keeps the saved cursor back: a kill before it is read loses nothing
+    this.catchUpOwed = retry ? Math.min(since, queued ?? since) : queued;
+    this.scheduleSave();
     if (retry) {
       const next = Math.min(since, queued ?? since);
       clearTimeout(this.catchUpRetryTimer);
@@ -467,6 +477,11 @@ export class WebSocketReceiver {
   private advanceCursor(createAt: number): void {
     if (this.cursor !== undefined && createAt <= this.cursor) return;
     this.cursor = createAt;
+    this.scheduleSave();
+  }
+
+  /** Saves the cursor now, or at most once every CURSOR_SAVE_INTERVAL_MS. */
+  private scheduleSave(): void {
     const wait = this.lastSaveAt + CURSOR_SAVE_INTERVAL_MS - Date.now();
     if (wait <= 0) void this.saveCursor();
     else this.saveTimer ??= setTimeout(() => {
@@ -476,7 +491,8 @@ export class WebSocketReceiver {
   }
 
   private async saveCursor(): Promise<void> {
-    const value = this.cursor;
+    const owed = this.catchUpOwed === undefined ? Infinity : this.catchUpOwed + this.overlapMs;
+    const value = this.cursor === undefined ? undefined : Math.min(this.unsettled.safe(this.cursor), owed);
     if (value === undefined || value === this.savedCursor) return;
     this.lastSaveAt = Date.now();
     this.savedCursor = value;

@@ -9,7 +9,7 @@ import { fromWireEvent } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { TransportError } from "../errors.js";
 import { postedEvent, postsCreatedSince } from "../mattermost/catch-up.js";
-import type { CatchUpCursor } from "../mattermost/inbound.js";
+import { UnsettledPosts, type CatchUpCursor } from "../mattermost/inbound.js";
 import type { Channel, Team } from "../mattermost/types.js";
 import { storeCursor } from "./cursor.js";
 
@@ -56,6 +56,7 @@ export class PollingSource implements Source {
   /** Posts before this were made before a first start: never answered. */
   private floor = 0;
   private cursor = 0;
+  private readonly unsettled = new UnsettledPosts();
   private savedCursor: number | undefined;
   private lastRound: PollingRound | undefined;
 
@@ -174,10 +175,8 @@ export class PollingSource implements Source {
       }
     }
     // the cursor moves only when every changed channel was read: a restart re-reads the rest
-    if (stats.ok && newest > this.cursor) {
-      this.cursor = newest;
-      await this.saveCursor();
-    }
+    if (stats.ok && newest > this.cursor) this.cursor = newest;
+    if (stats.ok) await this.saveCursor();
     return stats;
   }
 
@@ -206,16 +205,19 @@ export class PollingSource implements Source {
       const envelope = fromWireEvent({ source: "polling", ...postedEvent(post, channel, sender, host.me) });
       handed++;
       // the pipeline logs its own failures; a rejection here would be a bug in it
-      void host.handle(envelope).catch((error: unknown) => host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"));
+      const handling = host.handle(envelope).catch((error: unknown) => host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"));
+      this.unsettled.track(post.id, post.create_at, handling, () => undefined); // the next round saves the cursor
     }
     return handed;
   }
 
+  /** Saves the cursor, kept below the posts handed to the bot and not yet taken (see UnsettledPosts). */
   private async saveCursor(): Promise<void> {
-    if (this.savedCursor === this.cursor || !this.cursorStore) return;
+    const value = this.unsettled.safe(this.cursor);
+    if (this.savedCursor === value || !this.cursorStore) return;
     try {
-      await this.cursorStore.save(this.cursor);
-      this.savedCursor = this.cursor;
+      await this.cursorStore.save(value);
+      this.savedCursor = value;
     } catch (error) {
       this.host?.logger.warn({ err: error }, "polling: cannot save the cursor");
     }

@@ -32,8 +32,9 @@ export class WebSocketSource implements Source {
         this.options.onStateChange?.(state, detail);
       },
       cursor: storeCursor(store),
-      // the pipeline logs its own failures; a rejection here would be a bug in it
-      onEvent: (event) => void host.handle(fromWireEvent(event)).catch((error: unknown) => logger.error({ err: error, event: event.event }, "websocket: the event was lost")),
+      // the pipeline logs its own failures; a rejection here would be a bug in it. Settled once
+      // the post is taken, so that the cursor kept in the store never passes a queued post.
+      onEvent: (event) => host.handle(fromWireEvent(event)).catch((error: unknown) => logger.error({ err: error, event: event.event }, "websocket: the event was lost")),
     });
     await this.receiver.start();
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 const RANDOM_CHARS = 13;
@@ -23,4 +23,16 @@ export function newId(now = Date.now()): string {
   let random = "";
   for (let i = 0; i < RANDOM_CHARS; i++) random += ALPHABET[pool[offset++]! % 36];
   return time + seq + random;
+}
+
+/**
+ * The id of the `seq`-th entry made while handling `scope` (e.g. `post:<id>`): the same on every
+ * run, so a handling run again after a crash makes the same ids. Entries of one scope sort by
+ * `seq`.
+ */
+export function scopedId(scope: string, seq: number): string {
+  const digest = createHash("sha256").update(scope).digest();
+  let prefix = "";
+  for (let i = 0; i < 20; i++) prefix += ALPHABET[digest[i]! % 36];
+  return prefix + seq.toString(36).padStart(6, "0").slice(-6);
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { kysely } from "./kysely.js";
 
 /*
  * Creates use IF NOT EXISTS so that a migration interrupted halfway can simply run again.
@@ -44,6 +45,23 @@ export const coreMigrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       for (const table of ["outbox", "claims", "kv"]) await db.schema.dropTable(table).execute();
+    },
+  },
+  // a claim is finished once its handling (and its replies' outbox entries) is done; an
+  // unfinished claim whose owner stopped renewing it is handled again (see src/bot/claim-keeper.ts)
+  "0002_claims_finished": {
+    async up(db: Kysely<unknown>) {
+      // run again (interrupted, or set aside by an older version sharing the database): the column may be there
+      const claims = (await db.introspection.getTables()).find((t) => t.name === "claims");
+      if (!claims?.columns.some((c) => c.name === "finished_at")) {
+        await db.schema.alterTable("claims").addColumn("finished_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+        // claims made before this migration were finished in their day
+        await kysely.sql`update claims set finished_at = claimed_at`.execute(db);
+      }
+      await db.schema.createIndex("claims_unfinished").ifNotExists().on("claims").columns(["finished_at", "claimed_at"]).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("claims").dropColumn("finished_at").execute();
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Write } from "./group-commit.js";
-import { newId } from "./ids.js";
+import { newId, scopedId } from "./ids.js";
 import { prepareQuery } from "./prepared.js";
 import type { Database, OutboxTable } from "./schema.js";
 
@@ -30,10 +30,18 @@ export type NewOutboxEntry = Pick<OutboxEntry, "kind" | "channel_id" | "root_id"
   file_ids?: string[];
   /** Made by the caller (`newId()`) when it sends the post before the entry is stored; else made here. */
   id?: string;
+  /**
+   * The `seq`-th entry made while handling `scope` (a post's claim): enqueued again (the post
+   * handled again after a crash), it is the entry already stored, not a second one.
+   */
+  once?: { scope: string; seq: number };
 };
 
 export interface OutboxStore {
-  /** Stores the entries atomically, in order; they come back with their ids. */
+  /**
+   * Stores the entries atomically, in order; they come back with their ids. An entry with `once`
+   * that is already stored comes back as stored (perhaps sent).
+   */
   enqueue(entries: NewOutboxEntry[]): Promise<OutboxEntry[]>;
   markSent(id: string, postId: string): Promise<void>;
   /** Counts a failed try; `final` gives the entry up (status `failed`). */
@@ -62,7 +70,7 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       if (entries.length === 0) return [];
       const now = Date.now();
       const rows: OutboxTable[] = entries.map((e) => ({
-        id: e.id ?? newId(now),
+        id: e.id ?? (e.once ? scopedId(e.once.scope, e.once.seq) : newId(now)),
         kind: e.kind,
         channel_id: e.channel_id,
         root_id: e.root_id ?? "",
@@ -77,6 +85,12 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
         created_at: now,
         updated_at: now,
       }));
+      if (entries.some((e) => e.once)) {
+        // one statement, atomic; what an earlier run stored stays and is returned
+        await write(db.insertInto("outbox").values(rows).onConflict((oc) => oc.column("id").doNothing()).compile());
+        const stored = new Map((await db.selectFrom("outbox").selectAll().where("id", "in", rows.map((r) => r.id)).execute()).map((r) => [r.id, r]));
+        return rows.map((r) => toEntry(stored.get(r.id) ?? r));
+      }
       if (rows.length === 1) {
         await write(insertOne(rows[0]!));
       } else if (rows.length <= ROWS_PER_INSERT) {

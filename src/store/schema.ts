@@ -12,7 +12,10 @@ export interface KvTable {
 export interface ClaimsTable {
   id: string;
   owner: string;
+  /** Renewed by the owner while it handles the post. */
   claimed_at: number;
+  /** When the handling ended (its replies stored in the outbox); 0 while it runs. */
+  finished_at: number;
 }
 
 export interface OutboxTable {

@@ -36,7 +36,7 @@ describeEachDatabase("app migrations", (db) => {
     expect((await service.add("list", alice, "buy milk")).ok).toBe(true);
     // idempotent
     expect(await store.migrateApp(todo())).toEqual([]);
-    expect(await store.migrationStatus([todo()])).toEqual({ applied: ["0001_core", "todo/0002_todo", "todo/0003_todo_assignee_name"], pending: [] });
+    expect(await store.migrationStatus([todo()])).toEqual({ applied: ["0001_core", "0002_claims_finished", "todo/0002_todo", "todo/0003_todo_assignee_name"], pending: [] });
   });
 
   it("an app of one's own gets its migrations applied, in name order, once", async () => {
@@ -64,7 +64,7 @@ describeEachDatabase("app migrations", (db) => {
 
     const reopened = await openStore(legacy.url);
     try {
-      expect(await reopened.migrationStatus()).toEqual({ applied: ["0001_core"], pending: [] });
+      expect(await reopened.migrationStatus()).toEqual({ applied: ["0001_core", "0002_claims_finished"], pending: [] });
       expect(await reopened.migrateApp(todo())).toEqual([]); // adopted, not run again
       expect(await reopened.migrationStatus([todo()])).toMatchObject({ pending: [] });
       expect((await new TodoService(reopened).list("list")).map((i) => i.item.text)).toEqual(["kept from before"]);

@@ -4,7 +4,7 @@ import { MmbotError } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { describeEachDatabase, freshSqlite } from "../helpers/databases.js";
 
-const ALL_MIGRATIONS = ["0001_core"];
+const ALL_MIGRATIONS = ["0001_core", "0002_claims_finished"];
 
 describeEachDatabase("store contract", (db) => {
   let store: Store;
@@ -14,6 +14,22 @@ describeEachDatabase("store contract", (db) => {
   afterAll(() => store.close());
 
   describe("migrations", () => {
+    it("0002_claims_finished runs again over a claims table that has its column (set aside by an older version sharing the database)", async () => {
+      const shared = await db.fresh();
+      const first = await openStore(shared.url);
+      await first.claims.claim("post:kept", "one");
+      await first.db.deleteFrom("kysely_migration" as never).where("name" as never, "=", "0002_claims_finished" as never).execute();
+      await first.close();
+      const again = await openStore(shared.url);
+      try {
+        expect(await again.migrationStatus()).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+        expect(await again.claims.claim("post:kept", "two")).toBe(false);
+      } finally {
+        await again.close();
+        await shared.drop();
+      }
+    });
+
     it("are applied on open", async () => {
       expect(store.dialect).toBe(db.dialect);
       expect(await store.migrationStatus()).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
@@ -109,6 +125,25 @@ describeEachDatabase("store contract", (db) => {
         await other.close();
       }
     });
+
+    it("an unfinished claim not renewed since the bound is abandoned and taken over once; a finished or renewed one never", async () => {
+      expect(await store.claims.claim("post:left", "dead")).toBe(true);
+      expect(await store.claims.claim("post:done", "dead")).toBe(true);
+      expect(await store.claims.claim("post:alive", "live")).toBe(true);
+      await store.claims.finish("post:done");
+      await new Promise((r) => setTimeout(r, 20));
+      const bound = Date.now();
+      await store.claims.renew(["post:alive"], "live");
+      const mine = async () => (await store.claims.abandoned(bound, 1_000)).filter((id) => ["post:left", "post:done", "post:alive"].includes(id));
+      expect(await mine()).toEqual(["post:left"]);
+      // the bound is before the claims: none is stale yet
+      expect(await store.claims.claim("post:left", "heir", bound - 60_000)).toBe(false);
+      const [a, b] = await Promise.all([store.claims.claim("post:left", "heir-1", bound), store.claims.claim("post:left", "heir-2", bound)]);
+      expect(Number(a) + Number(b)).toBe(1);
+      expect(await store.claims.claim("post:done", "heir", bound)).toBe(false);
+      expect(await store.claims.claim("post:alive", "heir", bound)).toBe(false);
+      expect(await mine()).toEqual([]);
+    });
   });
 
   describe("transaction", () => {
@@ -158,6 +193,21 @@ describeEachDatabase("store contract", (db) => {
       const pending = await store.outbox.pending();
       expect(pending.map((e) => e.id)).toEqual(entries.map((e) => e.id));
       expect(pending).toEqual(entries); // what is read back is what was stored, numbers as numbers
+    });
+
+    it("entries made `once` per scope: enqueued again (the post handled again), they are the stored ones, sent or not", async () => {
+      const reply = (message: string, seq: number) => ({ kind: "post" as const, channel_id: "ch9", root_id: "r9", user_id: "", message, once: { scope: "post:p9", seq } });
+      const first = await store.outbox.enqueue([reply("first run, part 1", 0), reply("first run, part 2", 1)]);
+      await store.outbox.markSent(first[0]!.id, "sent-post");
+      const again = await store.outbox.enqueue([reply("second run, part 1", 0), reply("second run, part 2", 1), reply("second run, part 3", 2)]);
+      expect(again.map((e) => [e.id, e.message, e.status])).toEqual([
+        [first[0]!.id, "first run, part 1", "sent"],
+        [first[1]!.id, "first run, part 2", "pending"],
+        [again[2]!.id, "second run, part 3", "pending"],
+      ]);
+      expect(again[0]?.post_id).toBe("sent-post");
+      const rows = await store.db.selectFrom("outbox").select("id").where("channel_id", "=", "ch9").execute();
+      expect(rows).toHaveLength(3);
     });
 
     it("markSent takes an entry out of pending and records the post id", async () => {
