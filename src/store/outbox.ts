@@ -62,6 +62,7 @@ const ROWS_PER_INSERT = 500;
 export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
   // the statements of every reply, compiled once (see prepared.ts)
   const insertOne = prepareQuery(OUTBOX_COLUMNS, (p) => db.insertInto("outbox").values(p));
+  const insertOneOnce = prepareQuery(OUTBOX_COLUMNS, (p) => db.insertInto("outbox").values(p).onConflict((oc) => oc.column("id").doNothing()));
   const markSent = prepareQuery(["id", "post_id", "updated_at"], (p) =>
     db.updateTable("outbox").set({ status: "sent", post_id: p.post_id, updated_at: p.updated_at }).where("id", "=", p.id),
   );
@@ -87,7 +88,9 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       }));
       if (entries.some((e) => e.once)) {
         // one statement, atomic; what an earlier run stored stays and is returned
-        await write(db.insertInto("outbox").values(rows).onConflict((oc) => oc.column("id").doNothing()).compile());
+        const inserted = await write(rows.length === 1 ? insertOneOnce(rows[0]!) : db.insertInto("outbox").values(rows).onConflict((oc) => oc.column("id").doNothing()).compile());
+        // every row new (the common case, a post handled for the first time): nothing to read back
+        if (Number(inserted.numAffectedRows ?? 0n) === rows.length) return rows.map(toEntry);
         const stored = new Map((await db.selectFrom("outbox").selectAll().where("id", "in", rows.map((r) => r.id)).execute()).map((r) => [r.id, r]));
         return rows.map((r) => toEntry(stored.get(r.id) ?? r));
       }
