@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { runCli } from "../helpers/cli.js";
+import { freePort } from "../helpers/ports.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-init-"));
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -59,10 +60,11 @@ describe("mmbot init", () => {
 
   it("--public-url adds [http]; a public URL on this machine is also where the bot listens", async () => {
     const cwd = tempDir();
-    const result = await runCli(["init", "-y", "--url", sandbox.url, "--token", seed.bot.token, "--allowed-users", "alice", "--public-url", "http://127.0.0.1:3999"], { cwd });
+    const address = `127.0.0.1:${await freePort()}`; // nothing listens there: the check warns
+    const result = await runCli(["init", "-y", "--url", sandbox.url, "--token", seed.bot.token, "--allowed-users", "alice", "--public-url", `http://${address}`], { cwd });
     expect(result.code).toBe(0); // the bot not answering there yet is a warning
-    expect(loadConfig({ path: join(cwd, "mmbot.toml"), env: {} }).http).toMatchObject({ listen: "127.0.0.1:3999", public_url: "http://127.0.0.1:3999" });
-    expect(result.stdout).toMatch(/! http:\/\/127\.0\.0\.1:3999\/healthz does not answer from here/);
+    expect(loadConfig({ path: join(cwd, "mmbot.toml"), env: {} }).http).toMatchObject({ listen: address, public_url: `http://${address}` });
+    expect(result.stdout).toContain(`! http://${address}/healthz does not answer from here`);
   });
 
   it("does not overwrite an existing file unless --force", async () => {
