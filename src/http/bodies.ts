@@ -1,6 +1,7 @@
 /** Request bodies and queries as the receiver reads them: form fields or JSON, never trusted. */
 import { parse as parseQueryString } from "node:querystring";
 import secureJson from "secure-json-parse";
+import { jsonNestingDepth } from "../json-depth.js";
 
 export const FORM = "application/x-www-form-urlencoded";
 export const JSON_TYPE = "application/json";
@@ -36,27 +37,10 @@ export const MAX_JSON_DEPTH = 64;
  */
 export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (text.trim() === "") return { ok: false, reason: "the JSON body is empty" };
-  if (nestingDepth(text) > MAX_JSON_DEPTH) return { ok: false, reason: `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) return { ok: false, reason: `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }) };
   } catch (error) {
     return { ok: false, reason: `malformed JSON body: ${(error as Error).message}` };
   }
-}
-
-/** The deepest nesting of `[` and `{` outside strings, in one pass without recursion. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
 }

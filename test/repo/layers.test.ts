@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const SRC = fileURLToPath(new URL("../../src", import.meta.url));
-const SHARED = new Set(["errors.ts", "log.ts"]);
+const SHARED = new Set(["errors.ts", "log.ts", "json-depth.ts"]);
 const LAYERS = ["mattermost", "store", "http", "bot", "sources", "metrics", "apps", "sandbox"] as const;
 type Layer = (typeof LAYERS)[number] | "service" | "shared";
 
