@@ -413,15 +413,17 @@ export class WebSocketReceiver {
   private deliver(event: InboundEvent): void {
     if (!this.running) return;
     const post = event.event === "posted" && event.post?.id ? event.post : undefined;
-    if (post) {
-      if (!this.seenPosts.add(post.id)) return;
-      if (typeof post.create_at === "number") this.advanceCursor(post.create_at);
-    }
+    if (post && !this.seenPosts.add(post.id)) return;
+    let handling: unknown;
     try {
-      const handling = this.options.onEvent(event);
-      if (post && typeof post.create_at === "number") this.unsettled.track(post.id, post.create_at, handling, () => this.scheduleSave());
+      handling = this.options.onEvent(event);
     } catch (error) {
       this.logger.error({ err: error, event: event.event }, "websocket: onEvent threw; continuing");
+    }
+    if (post && typeof post.create_at === "number") {
+      // tracked before the cursor moves: a save due now must already see it as unsettled
+      this.unsettled.track(post.id, post.create_at, handling, () => this.scheduleSave());
+      this.advanceCursor(post.create_at);
     }
   }
 

@@ -38,6 +38,8 @@ describe("the saved catch-up cursor", () => {
     });
     cleanups.push(() => receiver.stop());
     await receiver.start();
+    // past the save interval: the first post's cursor move saves at once, and must already see it as unsettled
+    await new Promise((r) => setTimeout(r, 1_100));
     const posts: Post[] = [];
     for (const n of [1, 2, 3]) {
       posts.push(sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `queued ${n}` }));
