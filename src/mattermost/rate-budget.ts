@@ -258,15 +258,16 @@ export class RateBudget {
  * once joined): the tighter of the two counts.
  */
 export function rateLimitInfo(status: number, headers: { get(name: string): string | null }): ServerRateLimit | undefined {
-  const limit = numbers(headers.get("x-ratelimit-limit"));
-  const remaining = numbers(headers.get("x-ratelimit-remaining"));
+  const limit = headerNumbers(headers.get("x-ratelimit-limit"));
+  const remaining = headerNumbers(headers.get("x-ratelimit-remaining"));
   if (limit.length === 0 || remaining.length === 0 || Math.min(...limit) < 1) return undefined;
-  const reset = numbers(headers.get("x-ratelimit-reset"));
+  const reset = headerNumbers(headers.get("x-ratelimit-reset"));
   return { limit: Math.min(...limit), remaining: Math.max(0, Math.min(...remaining)), resetSeconds: reset.length ? Math.max(...reset) : 0, refused: status === 429 };
 }
 
-function numbers(header: string | null): number[] {
-  if (header === null) return [];
+/** The numbers of a header that may be sent more than once (joined by commas); none if one is not a number. */
+export function headerNumbers(header: string | null): number[] {
+  if (header === null || header.trim() === "") return [];
   const values = header.split(",").map((v) => Number(v.trim()));
   return values.every((v) => Number.isFinite(v)) ? values : [];
 }

@@ -1,6 +1,7 @@
 /** When and how long to retry a REST call. */
 import { MattermostApiError, TransportError } from "../errors.js";
 import { fullJitter } from "./backoff.js";
+import { headerNumbers } from "./rate-budget.js";
 
 export interface RetryOptions {
   /** Total tries, including the first (default 4). `1` disables retries. */
@@ -34,19 +35,16 @@ export function isRetryableError(error: unknown): boolean {
  * `X-RateLimit-Reset` (seconds until the bucket refills). Undefined when absent or unusable.
  */
 export function serverRetryHintMs(headers: { get(name: string): string | null }, now: number = Date.now()): number | undefined {
+  // Mattermost limits by token and again by user; each limiter adds its headers ("1, 2"): the later wins
   const retryAfter = headers.get("retry-after");
-  if (retryAfter !== null && retryAfter.trim() !== "") {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(retryAfter);
+  const afterSeconds = headerNumbers(retryAfter).filter((seconds) => seconds >= 0);
+  if (afterSeconds.length > 0) return Math.max(...afterSeconds) * 1000;
+  if (retryAfter !== null && /[a-z]/i.test(retryAfter)) {
+    const date = Date.parse(retryAfter); // an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT")
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  const reset = headers.get("x-ratelimit-reset");
-  if (reset !== null && reset.trim() !== "") {
-    const seconds = Number(reset);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  }
-  return undefined;
+  const reset = headerNumbers(headers.get("x-ratelimit-reset")).filter((seconds) => seconds >= 0);
+  return reset.length > 0 ? Math.max(...reset) * 1000 : undefined;
 }
 
 /** The wait before retry number `attempt` (0-based): the server's hint if any, else full jitter; capped. */

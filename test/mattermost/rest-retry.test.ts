@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MattermostApiError, TransportError } from "../../src/errors.js";
 import { MattermostClient } from "../../src/mattermost/rest.js";
+import { serverRetryHintMs } from "../../src/mattermost/retry.js";
 import { hangUp, json, silence, startScriptedServer, text, type ScriptedServer } from "./scripted-server.js";
 
 const post = { id: "p1", channel_id: "c1", message: "hi", create_at: 1, brand_new_field: { x: 1 } };
@@ -163,5 +164,23 @@ describe("MattermostClient requests", () => {
       ["POST", "/api/v4/reactions", { user_id: "u1", post_id: "p1", emoji_name: "white_check_mark" }],
       ["POST", "/api/v4/channels/direct", ["u1", "u2"]],
     ]);
+  });
+});
+
+describe("serverRetryHintMs", () => {
+  const hint = (headers: Record<string, string>) => serverRetryHintMs(new Headers(headers), Date.parse("2026-01-01T00:00:00Z"));
+
+  it("reads Retry-After in seconds or as an HTTP date, else X-RateLimit-Reset", () => {
+    expect(hint({ "Retry-After": "3" })).toBe(3_000);
+    expect(hint({ "Retry-After": "Thu, 01 Jan 2026 00:00:05 GMT" })).toBe(5_000);
+    expect(hint({ "X-RateLimit-Reset": "2" })).toBe(2_000);
+    expect(hint({})).toBeUndefined();
+    expect(hint({ "Retry-After": "soon" })).toBeUndefined();
+  });
+
+  it("takes the later of doubled headers (Mattermost's limiters by token and by user each add theirs)", () => {
+    expect(hint({ "X-RateLimit-Reset": "1, 2" })).toBe(2_000);
+    // "1, 1" is no date: Date.parse would read it as 2001 and retry at once
+    expect(hint({ "Retry-After": "1, 1" })).toBe(1_000);
   });
 });
