@@ -56,6 +56,8 @@ const ACTION_TIMEOUT_MS = 10_000;
 /** A connection healthy this long ends the outage: the next drop starts again with short delays. */
 const STABLE_MS = 2_000;
 const CURSOR_SAVE_INTERVAL_MS = 1_000;
+/** The largest frame taken from the server (16 MiB); a bigger one closes the socket (1009) and it reconnects. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
 /** What a connection id can be to be sent back in a resume URL (the server's are 26 letters and digits). */
 const CONNECTION_ID = /^[\x21-\x7e]{1,128}$/;
@@ -245,6 +247,8 @@ export class WebSocketReceiver {
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${this.options.token}` },
       handshakeTimeout: this.pongTimeoutMs,
+      // ws accepts 100 MiB frames by default; Mattermost's largest (a post with its props) is far below this
+      maxPayload: MAX_FRAME_BYTES,
     });
     const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false };
     this.conn = conn;

@@ -18,6 +18,8 @@ import { parseJson } from "./json.js";
 export const WEBSOCKET_PATH = "/api/v4/websocket";
 /** `model.CurrentVersion`, as the `ping` reply carries it. */
 const CURRENT_VERSION = SERVER_VERSION.split(".").slice(0, 3).join(".");
+/** model.SocketMaxMessageSizeKb: the read limit of the server (8 * 1024 bytes, despite its name); a bigger frame from a client closes the socket with 1009. */
+const SOCKET_MAX_MESSAGE_BYTES = 8 * 1024;
 
 export interface WebSocketOptions {
   /** Close sockets that have not authenticated within this time (the server: 5 s). */
@@ -48,7 +50,7 @@ const WS_ERRORS = {
 
 export class WebSocketEndpoint {
   available = true;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_MESSAGE_BYTES });
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
@@ -77,6 +79,9 @@ export class WebSocketEndpoint {
       if (!userId) return refuse(socket, ERRORS.sessionExpired);
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // a frame that breaks the protocol (too big, bad opcode, invalid UTF-8): ws has sent the close
+      // code and ends the socket; with no listener its error would be thrown and end the process
+      ws.on("error", () => ws.terminate());
       if (userId) this.openWithHeader(ws, userId, url.searchParams);
       else this.awaitChallenge(ws);
     });

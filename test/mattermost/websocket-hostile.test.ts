@@ -62,6 +62,17 @@ describe("WebSocketReceiver under hostile frames", () => {
     expect(server.upgrades).toHaveLength(2);
   });
 
+  it("drops a frame over 16 MiB (ws would take 100 MiB) by reconnecting, and delivers the next post", async () => {
+    const { server, events } = await connected((ws, n) => {
+      ws.send(helloFrame(`conn${n}`));
+      if (n === 1) ws.send(post(1, "x".repeat(16 * 1024 * 1024)));
+      else ws.send(post(1, "after"));
+    });
+    await waitUntil(() => events.some((e) => e.post?.id === "after"), "the post on the new connection");
+    expect(server.upgrades).toHaveLength(2);
+    expect(events.filter((e) => e.event === "posted").map((e) => e.post?.id)).toEqual(["after"]);
+  });
+
   it("passes a posted event with a malformed post on as a plain event, then delivers the next valid post", async () => {
     const broken = (postJson: unknown, seq: number) => JSON.stringify({ event: "posted", data: { post: postJson }, broadcast: { omit_users: null, user_id: "", channel_id: "c1", team_id: "" }, seq });
     const { events } = await connected((ws) => {

@@ -63,4 +63,21 @@ describe("WebSocket actions", () => {
     socket.send({ seq: 7, action: "ping" });
     expect((await replyTo(7)).json).toMatchObject({ status: "OK", data: { text: "pong" } });
   });
+
+  it("closes a socket that sends a frame over the server's read limit (8 * 1024 bytes) with 1009, and takes one at the limit", async () => {
+    const other = await TestSocket.open(sandbox.url, { token: seed.users.alice.token, challenge: true });
+    await other.next((f) => f.json.seq_reply === 1);
+    const frame = (size: number) => {
+      const base = JSON.stringify({ seq: 2, action: "ping", data: { pad: "" } });
+      return JSON.stringify({ seq: 2, action: "ping", data: { pad: "x".repeat(size - base.length) } });
+    };
+    other.ws.send(frame(8 * 1024));
+    await other.next((f) => f.json.seq_reply === 2);
+    other.ws.send(frame(8 * 1024 + 1));
+    expect(await other.closed).toBe(1009);
+    // the sandbox is still up (an unhandled socket error used to end its process)
+    const after = await TestSocket.open(sandbox.url, { token: seed.users.alice.token, challenge: true });
+    await after.next((f) => f.json.seq_reply === 1);
+    after.close();
+  });
 });
