@@ -191,7 +191,9 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
     await bot.start(new WebSocketSource(TIMINGS));
     const botPhase = (count: number) =>
       storm(rng, tally, count, async (post) => {
-        await sandbox.waitForPost((p) => p.root_id === post.id && p.user_id === seeded.bot.user.id, { timeoutMs: 10_000 });
+        await sandbox.waitForPost((p) => p.root_id === post.id && p.user_id === seeded.bot.user.id, { timeoutMs: 10_000 }).catch((error: unknown) => {
+          throw new Error(`the bot never answered ${post.id} (${reproduce(seed, FILE)})`, { cause: error });
+        });
       });
     // memory is measured around the bot's storm, after a warm-up of a quarter of it
     const botFrames = frames - Math.floor(frames / 2);
