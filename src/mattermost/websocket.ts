@@ -56,6 +56,8 @@ const ACTION_TIMEOUT_MS = 10_000;
 /** A connection healthy this long ends the outage: the next drop starts again with short delays. */
 const STABLE_MS = 2_000;
 const CURSOR_SAVE_INTERVAL_MS = 1_000;
+/** How far a post's create_at may be ahead of this machine's clock and still move the cursor. */
+const FUTURE_SKEW_MS = 5 * 60_000;
 /** The largest frame taken from the server (16 MiB); a bigger one closes the socket (1009) and it reconnects. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
@@ -482,6 +484,8 @@ export class WebSocketReceiver {
 
   private advanceCursor(createAt: number): void {
     if (this.cursor !== undefined && createAt <= this.cursor) return;
+    // a system admin may post with any create_at: one far ahead would make every later catch-up start past what it must read
+    if (createAt > Date.now() + FUTURE_SKEW_MS) return;
     this.cursor = createAt;
     this.scheduleSave();
   }

@@ -9,6 +9,7 @@ import { WebSocketReceiver, type CatchUpCursor, type InboundEvent } from "../../
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
+import { helloFrame, postedFrame, startScriptedWsServer } from "./scripted-ws-server.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -82,5 +83,34 @@ describe("the saved catch-up cursor", () => {
     expect(saved.every((ms) => ms <= before)).toBe(true);
     sandbox.faults.clear();
     await waitUntil(() => saved.some((ms) => ms >= post.create_at), "the cursor moves on once the catch-up is done", 8_000);
+  });
+
+  it("is not moved by a post dated far ahead (a system admin may set create_at): later catch-ups still start from now", async () => {
+    const server = await startScriptedWsServer();
+    cleanups.push(() => server.close());
+    const now = Date.now();
+    const nextYear = now + 365 * 24 * 3600_000;
+    server.onConnection = (ws) => {
+      ws.send(helloFrame("conn1"));
+      ws.send(postedFrame(1, { id: "future", channel_id: "c1", message: "from the future", create_at: nextYear }));
+      ws.send(postedFrame(2, { id: "present", channel_id: "c1", message: "from now", create_at: now + 1 }));
+    };
+    const saved: number[] = [];
+    const taken: string[] = [];
+    const receiver = new WebSocketReceiver({
+      url: server.url,
+      token: "tok",
+      client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }),
+      watchedChannels: async () => [],
+      cursor: { load: async () => undefined, save: async (ms) => void saved.push(ms) },
+      onEvent: (event) => void (event.post?.id && taken.push(event.post.id)),
+    });
+    cleanups.push(() => receiver.stop());
+    await receiver.start();
+    await waitUntil(() => taken.length === 2, "both posts are handed over");
+    await receiver.stop(); // saves the cursor
+    expect(taken).toEqual(["future", "present"]);
+    expect(Math.max(...saved)).toBeGreaterThanOrEqual(now + 1);
+    expect(Math.max(...saved)).toBeLessThan(nextYear);
   });
 });
