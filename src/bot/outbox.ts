@@ -105,7 +105,7 @@ export class Outbox {
    */
   async resume(earlier: OutboxEntry, message: string): Promise<Post> {
     if (earlier.status === "sent") return this.options.client.patchPost(earlier.post_id, { message });
-    // pending (the first run was killed before the server's answer) or given up: sent now, same id
+    // pending (the first run was killed before its "sent" was stored) or given up: sent now, same id
     return this.deliver({ ...earlier, message });
   }
 

@@ -170,7 +170,10 @@ class StreamWriter {
     if (scope === undefined) return this.target.outbox.sendWhileStoring(entry);
     const seq = this.made;
     const earlier = (await this.earlier).get(seq);
-    const post = earlier ? await this.target.outbox.resume(earlier, entry.message) : await this.target.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
+    let post = earlier ? await this.target.outbox.resume(earlier, entry.message) : await this.target.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
+    // the first run's POST may have reached the server when its entry was not yet stored (or
+    // marked sent): the server answers the same id with that post, the first run's text in it
+    if (post.message !== entry.message) post = await this.target.client.patchPost(post.id, { message: entry.message });
     this.made = seq + 1;
     return post;
   }

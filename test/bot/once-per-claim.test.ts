@@ -54,13 +54,24 @@ async function firstInstance(storeUrl: string, scenario: "stream" | "todo" | "ag
   return h;
 }
 
-/** SIGKILLs the first instance, then starts the harness's bot, which takes the post over. */
-async function killFirstInstance(harness: Harness): Promise<void> {
+/** SIGKILLs the first instance, then (after `meanwhile`) starts the harness's bot, which takes the post over. */
+async function killFirstInstance(harness: Harness, meanwhile?: () => Promise<void>): Promise<void> {
   const exited = new Promise((resolve) => child!.once("exit", resolve));
   child!.kill("SIGKILL");
   await exited;
   child = undefined;
+  await meanwhile?.();
   await harness.restartBot();
+}
+
+/** What a kill between a streamed post's POST and its outbox entry's commit leaves: the post, and no entry. */
+async function forgetOutbox(harness: Harness): Promise<void> {
+  const store = await openStore(harness.storeUrl);
+  try {
+    await store.db.deleteFrom("outbox").execute();
+  } finally {
+    await store.close();
+  }
 }
 
 const botPosts = (harness: Harness, question: Post) => harness.botPostsInThread(question);
@@ -82,7 +93,10 @@ async function handledAgain(harness: Harness): Promise<void> {
 }
 
 describeEachDatabase("a post handled again after its instance was SIGKILLed", (db) => {
-  it("has one streamed answer (ctx.stream), the second run's whole text, in the post the first run streamed into", async () => {
+  it.each([
+    ["", undefined],
+    [" (killed before the post's outbox entry was stored)", forgetOutbox],
+  ])("has one streamed answer (ctx.stream), the second run's whole text, in the post the first run streamed into%s", async (_, meanwhile) => {
     const harness = await firstInstance((await db.fresh()).url, "stream", (bot) =>
       void bot.command("explain", (ctx) =>
         ctx.stream(
@@ -98,7 +112,7 @@ describeEachDatabase("a post handled again after its instance was SIGKILLed", (d
     await until(() => botPosts(harness, question).find((p) => p.message === "the first run's half answer"), "the first run's text");
     const streamed = botPosts(harness, question)[0]!;
 
-    await killFirstInstance(harness);
+    await killFirstInstance(harness, meanwhile && (() => meanwhile(harness)));
     await handledAgain(harness);
     const answers = botPosts(harness, question);
     expect(answers.map((p) => p.message)).toEqual(["the second run's whole answer"]);
