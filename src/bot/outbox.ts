@@ -112,7 +112,7 @@ export class Outbox {
   /** Retires an entry an earlier run stored that this run has no use for: its post is deleted, or it is never sent. */
   async retire(earlier: OutboxEntry): Promise<void> {
     if (earlier.status === "sent") await this.options.client.deletePost(earlier.post_id);
-    else if (earlier.status === "pending") await this.options.store.markFailed(earlier.id, "superseded: the handling ran again and did not need this post", true);
+    else await this.options.store.discard(earlier.id);
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */

@@ -48,6 +48,8 @@ export interface OutboxStore {
   markFailed(id: string, error: string, final: boolean): Promise<void>;
   /** Entries still to send, oldest first. */
   pending(limit?: number): Promise<OutboxEntry[]>;
+  /** Removes an entry that was never sent (one an earlier run of a handling stored and this run has no use for). */
+  discard(id: string): Promise<void>;
   /** The entries stored with `once` of this scope (by an earlier run of the same handling), in `seq` order. */
   scoped(scope: string): Promise<OutboxEntry[]>;
 }
@@ -134,6 +136,9 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
         .limit(limit)
         .execute();
       return rows.map(toEntry);
+    },
+    async discard(id) {
+      await db.deleteFrom("outbox").where("id", "=", id).where("status", "!=", "sent").execute();
     },
     async scoped(scope) {
       // the ids of a scope share their first 20 characters: one range of the primary key (bounds

@@ -41,7 +41,7 @@ afterEach(async () => {
  * `scenario`) connected in its place on the same store. `second` sets up the harness's bot, the
  * instance that takes over.
  */
-async function firstInstance(storeUrl: string, scenario: "stream" | "todo" | "agent", second: (bot: Bot) => void): Promise<Harness> {
+async function firstInstance(storeUrl: string, scenario: "stream" | "stream-two-parts" | "todo" | "agent", second: (bot: Bot) => void): Promise<Harness> {
   h = await startHarness({ storeUrl, bot: { claimLeaseMs: LEASE_MS }, setup: second });
   await h.bot.stop();
   const env = { PATH: process.env.PATH, MMBOT_URL: h.sandbox.url, MMBOT_TOKEN: h.seed.bot.token, MMBOT_STORE: storeUrl, MMBOT_SCENARIO: scenario, MMBOT_MODEL_URL: model.url };
@@ -86,6 +86,16 @@ async function unfinishedClaims(harness: Harness): Promise<number> {
   }
 }
 
+async function sentEntries(harness: Harness): Promise<number> {
+  const store = await openStore(harness.storeUrl);
+  try {
+    const row = await store.db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "sent").executeTakeFirstOrThrow();
+    return Number(row.n);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Until the post taken over is handled again (no claim left unfinished), then three leases more: a late post would show. */
 async function handledAgain(harness: Harness): Promise<void> {
   await until(async () => ((await unfinishedClaims(harness)) === 0 ? true : undefined), "the post taken over to be handled again");
@@ -117,6 +127,29 @@ describeEachDatabase("a post handled again after its instance was SIGKILLed", (d
     const answers = botPosts(harness, question);
     expect(answers.map((p) => p.message)).toEqual(["the second run's whole answer"]);
     expect(answers[0]!.id).toBe(streamed.id);
+  });
+
+  it("keeps none of the first run's posts the second run's shorter answer does not need", async () => {
+    const harness = await firstInstance((await db.fresh()).url, "stream-two-parts", (bot) =>
+      void bot.command("explain", (ctx) =>
+        ctx.stream(
+          (async function* () {
+            yield "second run, whole.";
+          })(),
+          { editIntervalMs: 50, partLimit: 40 },
+        ),
+      ),
+    );
+    const question = harness.say("alice", harness.seed.channels.ops.id, "@todobot explain");
+    await until(() => (botPosts(harness, question).length === 2 ? true : undefined), "the first run's two posts");
+    // killed once both are stored as sent (a kill before a commit is the window docs/reliability.md names)
+    await until(async () => ((await sentEntries(harness)) === 2 ? true : undefined), "the first run's two posts stored as sent");
+    const first = botPosts(harness, question)[0]!;
+    expect(first.message).toBe("first run, part one.");
+
+    await killFirstInstance(harness);
+    await handledAgain(harness);
+    expect(botPosts(harness, question).map((p) => [p.id, p.message])).toEqual([[first.id, "second run, whole."]]);
   });
 
   it("has one agent answer, the second run's, in the post the first run's stream began", async () => {

@@ -219,6 +219,16 @@ describeEachDatabase("store contract", (db) => {
       expect(await store.outbox.scoped("post:nothing")).toEqual([]);
     });
 
+    it("discard removes an entry never sent, and never a sent one", async () => {
+      const entry = (message: string, seq: number) => ({ kind: "post" as const, channel_id: "ch7", root_id: "", user_id: "", message, once: { scope: "post:p7/stream/0", seq } });
+      const [sent, pending] = await store.outbox.enqueue([entry("sent", 0), entry("pending", 1)]);
+      await store.outbox.markSent(sent!.id, "post7");
+      await store.outbox.discard(sent!.id);
+      await store.outbox.discard(pending!.id);
+      expect((await store.outbox.scoped("post:p7/stream/0")).map((e) => [e.message, e.status])).toEqual([["sent", "sent"]]);
+      expect((await store.outbox.pending()).map((e) => e.id)).not.toContain(pending!.id);
+    });
+
     it("markSent takes an entry out of pending and records the post id", async () => {
       const [entry] = await store.outbox.enqueue([{ kind: "post", channel_id: "ch2", root_id: "", user_id: "", message: "hello" }]);
       if (!entry) throw new Error("nothing enqueued");
