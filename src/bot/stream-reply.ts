@@ -80,9 +80,14 @@ class StreamWriter {
   ) {
     this.interval = options.editIntervalMs ?? 1_000;
     const scope = target.once?.scope;
-    this.earlier = scope === undefined ? Promise.resolve(new Map()) : target.outbox.storedFor(scope).then((entries) => new Map(entries.map((e) => [scopedSeq(e.id), e])));
-    // read again where it is needed; a failure here must not be an unhandled rejection meanwhile
-    this.earlier.catch(() => undefined);
+    this.earlier =
+      scope === undefined
+        ? Promise.resolve(new Map())
+        : target.outbox.storedFor(scope).then(
+            (entries) => new Map(entries.map((e) => [scopedSeq(e.id), e])),
+            // the answer still goes out; only a second run's reuse of the first's posts is lost
+            (error: unknown) => (target.logger.warn({ err: error, channelId: target.channelId }, "stream: cannot read what an earlier run of this answer posted"), new Map()),
+          );
     if (options.typing) {
       const send = () => void options.typing?.().catch((error: unknown) => target.logger.debug({ err: error }, "stream: typing failed"));
       send();
@@ -114,8 +119,7 @@ class StreamWriter {
 
   /** Posts an earlier run made past what this run made: the answer is this run's, whole. */
   private async retireUnused(): Promise<void> {
-    const earlier = await this.earlier.catch(() => new Map<number, OutboxEntry>());
-    for (const [seq, entry] of earlier) {
+    for (const [seq, entry] of await this.earlier) {
       if (seq < this.made) continue;
       await this.target.outbox.retire(entry).catch((error: unknown) => this.target.logger.warn({ err: error, outboxId: entry.id }, "stream: cannot remove a post of an earlier run of this answer"));
     }
