@@ -107,6 +107,7 @@ export class Context<E extends Envelope = Envelope> {
   }
 
   private entriesMade = 0;
+  private readonly holds: Promise<unknown>[] = [];
 
   /**
    * Answers as the bot, in the thread of the event's post when it has one (a message, a reaction,
@@ -132,9 +133,42 @@ export class Context<E extends Envelope = Envelope> {
    * @example await ctx.stream(model.answer(ctx.text))
    */
   async stream(chunks: AsyncIterable<string>, options: StreamReplyOptions & { inChannel?: boolean; props?: Record<string, unknown> } = {}): Promise<Post[]> {
+    // made once like replies: a post handled again edits the posts of its first run's stream
+    const scope = this.outboxScope();
+    const once = scope === undefined ? undefined : { scope: `${scope}/stream/${this.entriesMade++}` };
     const rootId = options.inChannel ? "" : await this.replyRoot();
     const { client, outbox } = this.services;
-    return streamReply(chunks, { client, outbox, logger: this.logger, channelId: this.channelId, rootId, props: options.props }, { typing: () => this.typing(), ...options });
+    return streamReply(chunks, { client, outbox, logger: this.logger, channelId: this.channelId, rootId, props: options.props, once }, { typing: () => this.typing(), ...options });
+  }
+
+  /**
+   * A key for a side effect of this handling (a row an app inserts, a call to another service
+   * that takes an idempotency key): the same every time this event is handled, so an effect
+   * stored under it with a unique constraint happens once. A post whose instance was killed
+   * mid-handling is handled again once its claim's lease runs out, and gets the keys its first
+   * run got. `name` tells apart the effects of one handling (an app's name, and more if it makes
+   * several). Events that are not handled again (reactions, other events, interactions) get keys
+   * of their own delivery.
+   * @example await db.insertInto("orders").values({ ..., once_key: ctx.onceKey("shop") }).onConflict((oc) => oc.column("once_key").doNothing()).execute()
+   */
+  onceKey(name: string): string {
+    return `${this.outboxScope() ?? `${this.kind}:${this.id}`}#${name}`;
+  }
+
+  /**
+   * Makes `work` the handler leaves running (an answer written off the channel's queue, as the
+   * agent's) part of this event's handling: a claimed post stays claimed, and renewed, until it
+   * settles, so an instance killed before that has the post handled again (the work's replies
+   * and `onceKey` effects made once, like the handler's). Call it before the handler returns.
+   * A graceful stop waits for it after the apps' `stop` (which should end it).
+   */
+  holdUntil(work: Promise<unknown>): void {
+    this.holds.push(work.catch(() => undefined)); // its failure is the work's to report
+  }
+
+  /** What `holdUntil` was given, settled; undefined when nothing. @internal */
+  heldWork(): Promise<void> | undefined {
+    return this.holds.length === 0 ? undefined : Promise.all(this.holds).then(() => undefined);
   }
 
   /**

@@ -2,7 +2,7 @@ import { MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
-import { newId, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
+import { newId, scopedId, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
 
 export interface OutboxOptions {
   store: OutboxStore;
@@ -69,7 +69,7 @@ export class Outbox {
   async sendWhileStoring(input: NewOutboxEntry): Promise<Post> {
     const now = Date.now();
     const entry: OutboxEntry = {
-      id: input.id ?? newId(now),
+      id: input.id ?? (input.once ? scopedId(input.once.scope, input.once.seq) : newId(now)),
       kind: input.kind,
       channel_id: input.channel_id,
       root_id: input.root_id,
@@ -91,6 +91,28 @@ export class Outbox {
     // the "sent" (or "failed") mark waits for the insert: on PostgreSQL the two may take
     // different connections of the pool, and an update before the insert would change nothing
     return await this.deliver(entry, storing);
+  }
+
+  /** The entries an earlier run of a handling stored under `scope` (`once`), in `seq` order. */
+  storedFor(scope: string): Promise<OutboxEntry[]> {
+    return this.options.store.scoped(scope);
+  }
+
+  /**
+   * Brings the post of an entry an earlier run of the same handling stored (`once`) to `message`:
+   * edits it when it was sent, else sends the entry now with it. For a streamed answer handled
+   * again, whose posts are those of the first run.
+   */
+  async resume(earlier: OutboxEntry, message: string): Promise<Post> {
+    if (earlier.status === "sent") return this.options.client.patchPost(earlier.post_id, { message });
+    // pending (the first run was killed before its "sent" was stored) or given up: sent now, same id
+    return this.deliver({ ...earlier, message });
+  }
+
+  /** Retires an entry an earlier run stored that this run has no use for: its post is deleted, or it is never sent. */
+  async retire(earlier: OutboxEntry): Promise<void> {
+    if (earlier.status === "sent") await this.options.client.deletePost(earlier.post_id);
+    else await this.options.store.discard(earlier.id);
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */

@@ -60,6 +60,8 @@ export class Pipeline {
   private readonly running = new Set<Promise<void>>();
   /** The claims of the posts being handled now (renewed by the bot's ClaimKeeper). */
   private readonly claimed = new Set<string>();
+  /** Claims finished once the work their handlers left running (`ctx.holdUntil`) settles. */
+  private readonly held = new Set<Promise<void>>();
 
   constructor(private readonly options: PipelineOptions) {
     this.queue = new SerialQueue((error) => options.logger.error({ err: error }, "pipeline: a task failed outside its own handling"));
@@ -109,6 +111,7 @@ export class Pipeline {
   private async process(envelope: Exclude<Envelope, InteractionEnvelope>): Promise<void> {
     const { logger } = this.options;
     let claimId: string | undefined;
+    let ctx: Context | undefined;
     try {
       if (envelope.kind === "message") {
         if (!(await this.claim(envelope))) return void this.declined(envelope, "not claimed");
@@ -121,7 +124,7 @@ export class Pipeline {
       if (envelope.kind === "message") facts.inFollowedThread = await this.inFollowedThread(envelope);
       const decision = decide(envelope, this.options.me, facts, this.options.policy);
       const services = this.options.services;
-      const ctx =
+      ctx =
         envelope.kind === "message"
           ? new MessageContext(envelope, services, sender)
           : envelope.kind === "reaction"
@@ -132,8 +135,22 @@ export class Pipeline {
     } catch (error) {
       logger.error({ err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id }, "pipeline: the event could not be handled");
     } finally {
-      if (claimId !== undefined) await this.finish(claimId, envelope.id);
+      const held = ctx?.heldWork();
+      if (claimId !== undefined && held) this.finishAfter(held, claimId, envelope.id);
+      else if (claimId !== undefined) await this.finish(claimId, envelope.id);
     }
+  }
+
+  /** Keeps the claim (renewed) past the handlers, off the channel's queue, until `work` settles. */
+  private finishAfter(work: Promise<void>, claimId: string, eventId: string): void {
+    const finishing = work.then(() => this.finish(claimId, eventId));
+    this.held.add(finishing);
+    void finishing.then(() => this.held.delete(finishing));
+  }
+
+  /** Resolves once the work handlers left running (`ctx.holdUntil`) has settled and its claims are finished. */
+  async settleHeld(): Promise<void> {
+    while (this.held.size > 0) await Promise.all([...this.held]);
   }
 
   /** The post's handling is over (its replies are in the outbox); a failure leaves the claim to go stale and be handled again. */

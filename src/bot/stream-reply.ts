@@ -5,10 +5,16 @@
  * Past about 90 % of the server's post limit (its `MaxPostSize`, asked once) the answer goes on
  * in a new post of the same thread (`stream-layout.ts`). The final text always lands whole: a failed edit is tried again, and
  * what still is missing is posted.
+ *
+ * With `once`, the answer's posts are made once per scope (a claimed post's handling): the k-th
+ * post made gets the outbox id of the k-th of that scope, so a post handled again after a kill
+ * edits the posts its first run made instead of streaming a second answer, and deletes those
+ * it no longer needs.
  */
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
+import { scopedSeq, type NewOutboxEntry, type OutboxEntry } from "../store/index.js";
 import type { Outbox } from "./outbox.js";
 import { postEntries } from "./post-entries.js";
 import { layoutStream, streamPartLimit } from "./stream-layout.js";
@@ -21,6 +27,8 @@ export interface StreamTarget {
   rootId: string;
   /** Props of every post of the answer. */
   props?: Record<string, unknown>;
+  /** Makes the answer's posts once per `scope` (stable across runs of one handling, e.g. `ctx.onceKey("answer")`). */
+  once?: { scope: string };
 }
 
 export interface StreamReplyOptions {
@@ -53,6 +61,10 @@ export async function streamReply(chunks: AsyncIterable<string>, target: StreamT
 
 class StreamWriter {
   readonly posts: { post: Post; sent: string }[] = [];
+  /** Posts made so far (the parts, and text posted after a failed edit): the next one's `seq` in the `once` scope. */
+  private made = 0;
+  /** What an earlier run of the same handling stored, by `seq`: read while the model thinks. */
+  private readonly earlier: Promise<Map<number, OutboxEntry>>;
   private text = "";
   private lastFlushAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -67,6 +79,15 @@ class StreamWriter {
     private readonly limit: Promise<number>,
   ) {
     this.interval = options.editIntervalMs ?? 1_000;
+    const scope = target.once?.scope;
+    this.earlier =
+      scope === undefined
+        ? Promise.resolve(new Map())
+        : target.outbox.storedFor(scope).then(
+            (entries) => new Map(entries.map((e) => [scopedSeq(e.id), e])),
+            // the answer still goes out; only a second run's reuse of the first's posts is lost
+            (error: unknown) => (target.logger.warn({ err: error, channelId: target.channelId }, "stream: cannot read what an earlier run of this answer posted"), new Map()),
+          );
     if (options.typing) {
       const send = () => void options.typing?.().catch((error: unknown) => target.logger.debug({ err: error }, "stream: typing failed"));
       send();
@@ -93,6 +114,15 @@ class StreamWriter {
     const wait = this.lastFlushAt + this.interval - Date.now();
     if (changed && this.posts.length > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     for (const [i, part] of parts.entries()) await this.landWhole(i, part);
+    await this.retireUnused();
+  }
+
+  /** Posts an earlier run made past what this run made: the answer is this run's, whole. */
+  private async retireUnused(): Promise<void> {
+    for (const [seq, entry] of await this.earlier) {
+      if (seq < this.made) continue;
+      await this.target.outbox.retire(entry).catch((error: unknown) => this.target.logger.warn({ err: error, outboxId: entry.id }, "stream: cannot remove a post of an earlier run of this answer"));
+    }
   }
 
   private async parts(): Promise<string[]> {
@@ -133,9 +163,23 @@ class StreamWriter {
     this.stopTyping();
     const { channelId, rootId, props } = this.target;
     // a part is within the server's limit already: one entry, not split again at the 5.x limit
-    const post = await this.target.outbox.sendWhileStoring({ kind: "post", channel_id: channelId, root_id: rootId, user_id: "", message: text, props });
+    const post = await this.newPost({ kind: "post", channel_id: channelId, root_id: rootId, user_id: "", message: text, props });
     this.posts.push({ post, sent: text });
     this.options.onPost?.(post);
+  }
+
+  /** A new post of the answer, or (made once) the earlier run's post of the same `seq` brought to this text. */
+  private async newPost(entry: NewOutboxEntry): Promise<Post> {
+    const scope = this.target.once?.scope;
+    if (scope === undefined) return this.target.outbox.sendWhileStoring(entry);
+    const seq = this.made;
+    const earlier = (await this.earlier).get(seq);
+    let post = earlier ? await this.target.outbox.resume(earlier, entry.message) : await this.target.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
+    // the first run's POST may have reached the server when its entry was not yet stored (or
+    // marked sent): the server answers the same id with that post, the first run's text in it
+    if (post.message !== entry.message) post = await this.target.client.patchPost(post.id, { message: entry.message });
+    this.made = seq + 1;
+    return post;
   }
 
   private async edit(entry: { post: Post; sent: string }, text: string): Promise<void> {
@@ -160,7 +204,10 @@ class StreamWriter {
     this.target.logger.error({ err: lastError, channelId: this.target.channelId, part: i }, "stream: the final edit failed; posting what is missing");
     if (!entry) throw lastError;
     const missing = part.startsWith(entry.sent) ? part.slice(entry.sent.length).replace(/^\n+/, "") : part;
-    if (missing.trim() !== "") await this.target.outbox.send(postEntries({ channelId: this.target.channelId, rootId: this.target.rootId, text: missing, props: this.target.props }));
+    if (missing.trim() === "") return;
+    const entries = postEntries({ channelId: this.target.channelId, rootId: this.target.rootId, text: missing, props: this.target.props });
+    const scope = this.target.once?.scope;
+    await this.target.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.made++ } })));
   }
 
   private stopTyping(): void {

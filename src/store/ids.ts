@@ -31,8 +31,18 @@ export function newId(now = Date.now()): string {
  * `seq`.
  */
 export function scopedId(scope: string, seq: number): string {
+  return scopePrefix(scope) + seq.toString(36).padStart(6, "0").slice(-6);
+}
+
+/** What every `scopedId` of `scope` starts with (the ids of a scope are one range). */
+export function scopePrefix(scope: string): string {
   const digest = createHash("sha256").update(scope).digest();
   let prefix = "";
   for (let i = 0; i < 20; i++) prefix += ALPHABET[digest[i]! % 36];
-  return prefix + seq.toString(36).padStart(6, "0").slice(-6);
+  return prefix;
+}
+
+/** The `seq` of an id made by `scopedId`. */
+export function scopedSeq(id: string): number {
+  return Number.parseInt(id.slice(20), 36);
 }

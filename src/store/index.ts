@@ -23,7 +23,7 @@ export type { NewOutboxEntry, OutboxEntry, OutboxStore } from "./outbox.js";
 export type { ClaimStore } from "./claims.js";
 export type { KvStore } from "./kv.js";
 export { parseStoreUrl, type StoreTarget } from "./url.js";
-export { newId } from "./ids.js";
+export { newId, scopedId, scopedSeq } from "./ids.js";
 export type { AppMigrations } from "./app-migrations.js";
 
 export interface Store {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Write } from "./group-commit.js";
-import { newId, scopedId } from "./ids.js";
+import { newId, scopePrefix, scopedId, scopedSeq } from "./ids.js";
 import { prepareQuery } from "./prepared.js";
 import type { Database, OutboxTable } from "./schema.js";
 
@@ -48,6 +48,10 @@ export interface OutboxStore {
   markFailed(id: string, error: string, final: boolean): Promise<void>;
   /** Entries still to send, oldest first. */
   pending(limit?: number): Promise<OutboxEntry[]>;
+  /** Removes an entry that was never sent (one an earlier run of a handling stored and this run has no use for). */
+  discard(id: string): Promise<void>;
+  /** The entries stored with `once` of this scope (by an earlier run of the same handling), in `seq` order. */
+  scoped(scope: string): Promise<OutboxEntry[]>;
 }
 
 const OUTBOX_COLUMNS = [
@@ -132,6 +136,19 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
         .limit(limit)
         .execute();
       return rows.map(toEntry);
+    },
+    async discard(id) {
+      await db.deleteFrom("outbox").where("id", "=", id).where("status", "!=", "sent").execute();
+    },
+    async scoped(scope) {
+      // the ids of a scope share their first 20 characters: one range of the primary key (bounds
+      // of [0-9a-z] only, which every collation orders alike; the filter is for certainty)
+      const prefix = scopePrefix(scope);
+      const rows = await db.selectFrom("outbox").selectAll().where("id", ">=", `${prefix}000000`).where("id", "<=", `${prefix}zzzzzz`).execute();
+      return rows
+        .filter((r) => r.id.startsWith(prefix))
+        .sort((a, b) => scopedSeq(a.id) - scopedSeq(b.id))
+        .map(toEntry);
     },
   };
 }

@@ -30,13 +30,31 @@ describeEachDatabase("app migrations", (db) => {
 
   it("a fresh store has no app table; installing the todo app creates its tables", async () => {
     expect((await tableNames(store)).filter((t) => t.startsWith("todo"))).toEqual([]);
-    expect(await store.migrateApp(todo())).toEqual(["todo/0002_todo", "todo/0003_todo_assignee_name"]);
+    expect(await store.migrateApp(todo())).toEqual(["todo/0002_todo", "todo/0003_todo_assignee_name", "todo/0004_todo_once_key"]);
     expect(await tableNames(store)).toEqual(expect.arrayContaining(["todo_items", "todo_views", "todo_migration"]));
     const service = new TodoService(store);
     expect((await service.add("list", alice, "buy milk")).ok).toBe(true);
     // idempotent
     expect(await store.migrateApp(todo())).toEqual([]);
-    expect(await store.migrationStatus([todo()])).toEqual({ applied: ["0001_core", "0002_claims_finished", "todo/0002_todo", "todo/0003_todo_assignee_name"], pending: [] });
+    expect(await store.migrationStatus([todo()])).toEqual({ applied: ["0001_core", "0002_claims_finished", "todo/0002_todo", "todo/0003_todo_assignee_name", "todo/0004_todo_once_key"], pending: [] });
+  });
+
+  it("the todo once key's migration runs again over a store it already ran on, halfway or whole", async () => {
+    const again = await db.fresh();
+    const s = await openStore(again.url);
+    try {
+      await s.migrateApp(todo());
+      const up = todoMigrations["0004_todo_once_key"]!.up;
+      await up(s.db as Kysely<unknown>); // whole: column and index there
+      await s.db.schema.dropIndex("todo_items_once_key").execute();
+      await up(s.db as Kysely<unknown>); // halfway (interrupted after the column): the index comes back
+      const service = new TodoService(s);
+      await service.add("list", alice, "buy milk", { onceKey: "post:p1#todo" });
+      await service.add("list", alice, "buy milk", { onceKey: "post:p1#todo" });
+      expect((await service.list("list")).map((i) => i.item.text)).toEqual(["buy milk"]);
+    } finally {
+      await s.close();
+    }
   });
 
   it("an app of one's own gets its migrations applied, in name order, once", async () => {
@@ -55,17 +73,19 @@ describeEachDatabase("app migrations", (db) => {
 
   it("takes over a store whose todo tables were made by the core's migrations, keeping its items", async () => {
     const legacy = await db.fresh();
-    // as 0.1.0 did: the todo migrations in the core's migration table
+    // as 0.1.0 did: the todo migrations of then in the core's migration table
     const old = await openStore(legacy.url, { migrate: false });
-    const migrator = new kysely.Migrator({ db: old.db as Kysely<unknown>, provider: { getMigrations: async () => ({ ...coreMigrations, ...todoMigrations }) } });
+    const { "0002_todo": todoTables, "0003_todo_assignee_name": assigneeName } = todoMigrations;
+    const migrator = new kysely.Migrator({ db: old.db as Kysely<unknown>, provider: { getMigrations: async () => ({ ...coreMigrations, "0002_todo": todoTables!, "0003_todo_assignee_name": assigneeName! }) } });
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
-    await new TodoService(old).add("list", alice, "kept from before");
+    // an item as 0.1.0 stored it (today's service writes a column it did not have)
+    await kysely.sql`insert into todo_items (id, list_key, text, created_by, created_by_name, created_at) values ('item1', 'list', 'kept from before', ${alice.id}, ${alice.username}, 0)`.execute(old.db);
     await old.close();
 
     const reopened = await openStore(legacy.url);
     try {
       expect(await reopened.migrationStatus()).toEqual({ applied: ["0001_core", "0002_claims_finished"], pending: [] });
-      expect(await reopened.migrateApp(todo())).toEqual([]); // adopted, not run again
+      expect(await reopened.migrateApp(todo())).toEqual(["todo/0004_todo_once_key"]); // the old ones adopted, not run again
       expect(await reopened.migrationStatus([todo()])).toMatchObject({ pending: [] });
       expect((await new TodoService(reopened).list("list")).map((i) => i.item.text)).toEqual(["kept from before"]);
     } finally {

@@ -210,6 +210,25 @@ describeEachDatabase("store contract", (db) => {
       expect(rows).toHaveLength(3);
     });
 
+    it("the entries of a scope are read back in `seq` order, and only those", async () => {
+      const entry = (scope: string, seq: number) => ({ kind: "post" as const, channel_id: "ch8", root_id: "", user_id: "", message: `${scope} ${seq}`, once: { scope, seq } });
+      // enqueued out of order: read back in seq order
+      await store.outbox.enqueue([entry("post:p8/stream/0", 10), entry("post:p8/stream/0", 2), entry("post:p8/stream/1", 0), entry("post:p8", 0)]);
+      await store.outbox.enqueue([{ kind: "post", channel_id: "ch8", root_id: "", user_id: "", message: "made without once" }]);
+      expect((await store.outbox.scoped("post:p8/stream/0")).map((e) => e.message)).toEqual(["post:p8/stream/0 2", "post:p8/stream/0 10"]);
+      expect(await store.outbox.scoped("post:nothing")).toEqual([]);
+    });
+
+    it("discard removes an entry never sent, and never a sent one", async () => {
+      const entry = (message: string, seq: number) => ({ kind: "post" as const, channel_id: "ch7", root_id: "", user_id: "", message, once: { scope: "post:p7/stream/0", seq } });
+      const [sent, pending] = await store.outbox.enqueue([entry("sent", 0), entry("pending", 1)]);
+      await store.outbox.markSent(sent!.id, "post7");
+      await store.outbox.discard(sent!.id);
+      await store.outbox.discard(pending!.id);
+      expect((await store.outbox.scoped("post:p7/stream/0")).map((e) => [e.message, e.status])).toEqual([["sent", "sent"]]);
+      expect((await store.outbox.pending()).map((e) => e.id)).not.toContain(pending!.id);
+    });
+
     it("markSent takes an entry out of pending and records the post id", async () => {
       const [entry] = await store.outbox.enqueue([{ kind: "post", channel_id: "ch2", root_id: "", user_id: "", message: "hello" }]);
       if (!entry) throw new Error("nothing enqueued");

@@ -36,6 +36,21 @@ describeEachDatabase("todo commands", (db) => {
     expect(await list.say("water the plants")).toBe("Added #3: water the plants");
   });
 
+  it("an add run again with its once key (its post handled again) adds nothing and answers as the first did", async () => {
+    const list = newList();
+    // keys are unique in the whole store: each test's its own
+    const add = (text: string, post: string) => todo.run({ listKey: list.listKey, user: alice, text, onceKey: `post:${list.listKey}-${post}#todo` }).then((a) => a.text);
+    expect(await add("add buy milk", "p1")).toBe("Added #1: buy milk");
+    expect(await add("add buy milk", "p2")).toBe("Added #2: buy milk"); // another post: another item
+    expect(await add("add buy milk", "p1")).toBe("Added #1: buy milk");
+    expect(await list.say("add buy milk")).toBe("Added #3: buy milk"); // no key: an item each time
+    expect((await todo.list(list.listKey)).map((n) => n.item.text)).toEqual(["buy milk", "buy milk", "buy milk"]);
+    await list.say("delete 1");
+    await list.say("list");
+    // its item no longer in the list as shown: named without a number
+    expect(await add("add buy milk", "p1")).toBe("Added buy milk");
+  });
+
   it("lists open items with who added them and when; an empty list says how to add", async () => {
     const list = newList();
     const empty = await list.say("list");

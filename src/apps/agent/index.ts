@@ -129,8 +129,10 @@ export function agent(options: AgentOptions): App {
     }
     await follows().touch(root);
     const question = ctx.post;
-    threads.enqueue(root, question.id, async (run) => {
-      const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root };
+    // the answer is part of the post's handling: its claim is held until the answer is in, and a
+    // post handled again after a kill edits the posts of the first run's answer (`once`)
+    const answering = threads.enqueue(root, question.id, async (run) => {
+      const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root, once: { scope: ctx.onceKey("agent") } };
       const text = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
       const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
       await streamReply(chunks, target, {
@@ -141,6 +143,7 @@ export function agent(options: AgentOptions): App {
       });
       await follows().touch(root);
     });
+    ctx.holdUntil(answering);
   });
 
   app.on("reaction", async (ctx: ReactionContext, next) => {

@@ -21,8 +21,8 @@ export class Threads {
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
-  /** Queues `work` behind the thread's running answer; resolves when it is queued, not done. */
-  enqueue(root: string, question: string, work: (run: Run) => Promise<void>): void {
+  /** Queues `work` behind the thread's running answer; the promise settles once it is done (a failure goes to `onError`). */
+  enqueue(root: string, question: string, work: (run: Run) => Promise<void>): Promise<void> {
     const previous = this.tails.get(root) ?? Promise.resolve();
     const task = previous.then(async () => {
       const run: Run = { root, controller: new AbortController(), posts: new Set([question]) };
@@ -43,6 +43,7 @@ export class Threads {
       this.all.delete(settled);
       if (this.tails.get(root) === settled) this.tails.delete(root);
     });
+    return settled;
   }
 
   /** A post of the answer, so that a reaction on it finds the run. */

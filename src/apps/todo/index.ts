@@ -38,7 +38,8 @@ export function todo(options: { wordOnly?: boolean } = {}): App {
   app.on("message", async (ctx, next) => {
     const command = todoText(ctx, options.wordOnly ?? false);
     if (command === undefined) return next();
-    const answer = await todos().run({ listKey: ctx.channelId, user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name }, text: command });
+    // the key makes the add once per post: a post handled again after a kill adds nothing more
+    const answer = await todos().run({ listKey: ctx.channelId, user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name }, text: command, onceKey: ctx.onceKey("todo") });
     await ctx.reply(answer.text);
   });
   app.slash("/todo", todoSlash(todos));

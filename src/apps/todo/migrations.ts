@@ -46,4 +46,18 @@ export const todoMigrations: Record<string, Migration> = {
       await db.schema.alterTable("todo_items").dropColumn("assignee_name").execute();
     },
   },
+  // the add that made an item (`ctx.onceKey`): a post handled again after a kill adds nothing
+  // more. Null for items added before, and by dialogs; null never conflicts (SQLite and PostgreSQL).
+  "0004_todo_once_key": {
+    async up(db: Kysely<unknown>) {
+      // run again (interrupted halfway): the column may be there already
+      const items = (await db.introspection.getTables()).find((t) => t.name === "todo_items");
+      if (!items?.columns.some((c) => c.name === "once_key")) await db.schema.alterTable("todo_items").addColumn("once_key", "text").execute();
+      await db.schema.createIndex("todo_items_once_key").ifNotExists().unique().on("todo_items").column("once_key").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("todo_items_once_key").ifExists().execute();
+      await db.schema.alterTable("todo_items").dropColumn("once_key").execute();
+    },
+  },
 };

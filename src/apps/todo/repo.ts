@@ -30,6 +30,7 @@ export class TodoRepo {
   // `add` runs on every "add" command: its statements are compiled once (see store/prepared.ts)
   private readonly lockView;
   private readonly insertItem;
+  private readonly itemByOnceKey;
   private readonly saveViewIds;
 
   private readonly db: Kysely<Database & TodoTables>;
@@ -45,27 +46,36 @@ export class TodoRepo {
         .onConflict((oc) => oc.column("list_key").doUpdateSet({ updated_at: p.at }))
         .returning("item_ids"),
     );
-    this.insertItem = prepareQuery(ITEM_COLUMNS, (p) => db.insertInto("todo_items").values(p));
+    // a second add with the same once key (its post handled again) inserts nothing
+    this.insertItem = prepareQuery(ITEM_COLUMNS, (p) => db.insertInto("todo_items").values(p).onConflict((oc) => oc.column("once_key").doNothing()));
+    this.itemByOnceKey = prepareQuery(["once_key"], (p) => db.selectFrom("todo_items").selectAll().where("once_key", "=", p.once_key));
     this.saveViewIds = prepareQuery(["list_key", "item_ids"], (p) => db.updateTable("todo_views").set({ item_ids: p.item_ids }).where("list_key", "=", p.list_key));
   }
 
   /**
    * Inserts an item and appends it to the list's last shown order, in one transaction; returns
    * its 1-based number in that order. The view row is written first, which locks it (PostgreSQL)
-   * or takes the write lock (SQLite), so concurrent adds cannot lose each other.
+   * or takes the write lock (SQLite), so concurrent adds cannot lose each other. An add with the
+   * `onceKey` of an earlier one inserts nothing and returns the item that one made (its number
+   * undefined when the list as last shown no longer has it).
    */
-  async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">): Promise<{ item: TodoItem; number: number }> {
+  async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">, onceKey?: string): Promise<{ item: TodoItem; number: number | undefined }> {
     const created = { ...item, id: newId(item.createdAt.getTime()), done: false, doneAt: undefined, doneBy: "", deletedAt: undefined };
     const at = item.createdAt.getTime();
-    const number = await this.store.transaction(async (trx) => {
+    return this.store.transaction(async (trx) => {
       const { rows } = await trx.executeQuery(this.lockView({ list_key: item.listKey, at }));
       const ids = parseIds(rows[0]!.item_ids);
+      const inserted = await trx.executeQuery(this.insertItem({ ...toRow(created), once_key: onceKey ?? null }));
+      if (onceKey !== undefined && (inserted.numAffectedRows ?? 0n) === 0n) {
+        const { rows: earlier } = await trx.executeQuery(this.itemByOnceKey({ once_key: onceKey }));
+        const made = toItem(earlier[0]!);
+        const index = ids.indexOf(made.id);
+        return { item: made, number: index === -1 ? undefined : index + 1 };
+      }
       ids.push(created.id);
-      await trx.executeQuery(this.insertItem(toRow(created)));
       await trx.executeQuery(this.saveViewIds({ list_key: item.listKey, item_ids: JSON.stringify(ids) }));
-      return ids.length;
+      return { item: created, number: ids.length };
     });
-    return { item: created, number };
   }
 
   /** Items not deleted: open ones first, then done ones, each oldest first. */
@@ -140,7 +150,7 @@ export class TodoRepo {
 
 const ITEM_COLUMNS = [
   "id", "list_key", "text", "done", "created_by", "created_by_name", "created_at",
-  "done_at", "done_by", "deleted_at", "due", "assignee", "assignee_name",
+  "done_at", "done_by", "deleted_at", "due", "assignee", "assignee_name", "once_key",
 ] as const satisfies ReadonlyArray<keyof TodoItemsTable>;
 
 function parseIds(text: string): string[] {
@@ -152,7 +162,7 @@ function parseIds(text: string): string[] {
   }
 }
 
-function toRow(item: TodoItem): TodoItemsTable {
+function toRow(item: TodoItem): Omit<TodoItemsTable, "once_key"> {
   return {
     id: item.id,
     list_key: item.listKey,

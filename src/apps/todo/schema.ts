@@ -19,6 +19,8 @@ export interface TodoItemsTable {
   assignee: string;
   /** The assignee's username when assigned, else "". */
   assignee_name: string;
+  /** The key of the add that made it (`ctx.onceKey`), unique; null when none was given. */
+  once_key: string | null;
 }
 
 export interface TodoViewsTable {

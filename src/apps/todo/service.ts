@@ -15,7 +15,7 @@ export interface TodoUser {
 export type ItemRef = number | { id: string };
 
 export type AddOutcome =
-  | { ok: true; item: TodoItem; number: number }
+  | { ok: true; item: TodoItem; number: number | undefined }
   | { ok: false; reason: "empty" | "too_long"; length: number };
 
 export type ItemOutcome =
@@ -43,26 +43,37 @@ export class TodoService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Runs one command (the message without the bot mention or the word `todo`) and returns the reply. */
-  async run(input: { listKey: string; user: TodoUser; text: string }): Promise<{ text: string }> {
-    return { text: await this.answer(input.listKey, input.user, parseTodoCommand(input.text)) };
+  /**
+   * Runs one command (the message without the bot mention or the word `todo`) and returns the
+   * reply. `onceKey` (`ctx.onceKey("todo")`) makes an `add` happen once however often the
+   * command runs with it: see `add`.
+   */
+  async run(input: { listKey: string; user: TodoUser; text: string; onceKey?: string }): Promise<{ text: string }> {
+    return { text: await this.answer(input.listKey, input.user, parseTodoCommand(input.text), input.onceKey) };
   }
 
-  /** Adds an item at the end of the list as last shown; its number is its place there. */
-  async add(listKey: string, user: TodoUser, text: string, details: { due?: Date; assignee?: TodoUser } = {}): Promise<AddOutcome> {
+  /**
+   * Adds an item at the end of the list as last shown; its number is its place there. An add
+   * with the `onceKey` of an earlier add adds nothing and answers with the item that one added
+   * (its number undefined if the list as last shown no longer has it).
+   */
+  async add(listKey: string, user: TodoUser, text: string, details: { due?: Date; assignee?: TodoUser; onceKey?: string } = {}): Promise<AddOutcome> {
     const clean = normaliseItemText(text);
     if (clean === "") return { ok: false, reason: "empty", length: 0 };
     if (clean.length > MAX_ITEM_LENGTH) return { ok: false, reason: "too_long", length: clean.length };
-    const { item, number } = await this.repo.add({
-      listKey,
-      text: clean,
-      createdBy: user.id,
-      createdByName: user.username,
-      createdAt: this.now(),
-      due: details.due,
-      assignee: details.assignee?.id ?? "",
-      assigneeName: details.assignee?.username ?? "",
-    });
+    const { item, number } = await this.repo.add(
+      {
+        listKey,
+        text: clean,
+        createdBy: user.id,
+        createdByName: user.username,
+        createdAt: this.now(),
+        due: details.due,
+        assignee: details.assignee?.id ?? "",
+        assigneeName: details.assignee?.username ?? "",
+      },
+      details.onceKey,
+    );
     return { ok: true, item, number };
   }
 
@@ -123,14 +134,14 @@ export class TodoService {
     return { ok: true, item, number: index === -1 ? undefined : index + 1 };
   }
 
-  private async answer(listKey: string, user: TodoUser, command: TodoCommand): Promise<string> {
+  private async answer(listKey: string, user: TodoUser, command: TodoCommand, onceKey: string | undefined): Promise<string> {
     switch (command.kind) {
       case "help":
         return HELP_TEXT;
       case "list":
         return renderList(await this.list(listKey));
       case "add": {
-        const added = await this.add(listKey, user, command.text);
+        const added = await this.add(listKey, user, command.text, { onceKey });
         return describeAdd(added);
       }
       case "clear_done": {
@@ -159,7 +170,7 @@ export class TodoService {
 
 /** The answer to an `add`: the new item's number, or what was wrong. */
 export function describeAdd(added: AddOutcome): string {
-  if (added.ok) return `Added #${added.number}: ${escapeItemText(added.item.text)}`;
+  if (added.ok) return `Added ${itemLabel(added.number, added.item)}`;
   if (added.reason === "too_long") return `That item is ${added.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
   return "What should I add? Write the item after `add`, e.g. `add buy milk`.";
 }
