@@ -515,7 +515,7 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     // a fresh root, without the reactions earlier tests gave the first one (the recorded post has none)
     const earlierRoot = ids.root;
     ids.root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "pin me" }).id;
-    onTestFinished(() => void (ids.root = earlierRoot));
+    onTestFinished(() => void (ids.root = earlierRoot!));
     const pin = loadRest("posts-pin");
     expectLikeFixture(await replay(pin, alice()), pin);
     const pinned = loadRest("channels-pinned");
