@@ -182,7 +182,6 @@ export class Posting {
     userId: string,
     postId: string,
     patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean },
-    options: { addBotFlag?: boolean } = {},
   ): Post {
     const record = this.editable(userId, postId);
     if (patch.message !== undefined && (typeof patch.message !== "string" || longerThan(patch.message, this.maxPostSize))) {
@@ -196,9 +195,8 @@ export class Posting {
       record.edit_at = now;
     }
     if (patch.props !== undefined) {
+      // new props replace the old as they are: the server sets from_bot only when a bot creates a post
       const props = { ...patch.props };
-      // an interactive action's `update` replaces the props as they are (the recorded server drops from_bot)
-      if (options.addBotFlag !== false && this.world.users.get(record.user_id)?.is_bot) props.from_bot = "true";
       const integrations = normaliseAttachments(props);
       if (integrations.size > 0) this.actionIntegrations.set(record.id, integrations);
       else this.actionIntegrations.delete(record.id);

@@ -33,6 +33,7 @@ const FIXTURE_IDS: Record<string, string> = {
   m5oxtfiusjr6xptxq88a4e5b7a: "root",
   "1p3rsjofctfk8crz43st55u5ah": "botReply",
   jobi1f7xnjd85fxyuu3qjofbrw: "uploaded",
+  pmmjac4yjjgnipshui6tfoytor: "botReply",
 };
 /** Where the recorded integrations listened; the test's integration server stands in for them. */
 const RECORDED_INTEGRATION_URL = "http://127.0.0.1:9191";
@@ -534,6 +535,14 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     const found = got.body as { order: string[]; posts: Record<string, Post> };
     expect(found.order.length).toBeGreaterThan(0);
     for (const id of found.order) expect(found.posts[id]!.message).toMatch(/\bhello\b/i);
+  });
+
+  it("a patch with props replaces them too (from_bot gone) and is no edit (edit_at 0)", async () => {
+    ids.botReply = sandbox.post(seed.bot.user.id, { channel_id: seed.channels.ops.id, message: "reply" }).id;
+    const fixture = loadRest("posts-patch-props");
+    const got = await replay(fixture);
+    expectLikeFixture(got, fixture);
+    expect(got.body).toMatchObject({ props: { a: "b" }, edit_at: 0 });
   });
 
   it("PUT /posts/{id} replaces the props: a bot's post loses from_bot", async () => {

@@ -58,7 +58,7 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     if (body.id !== undefined && body.id !== postId) fail(invalidBodyParam("id"));
     // an update replaces what a patch would leave: props (from_bot gone too) and is_pinned
     const patch = { ...patchOf(body), props: patchOf(body).props ?? {}, is_pinned: body.is_pinned === true };
-    return { body: posting.edit(call.userId, postId, patch, { addBotFlag: false }) };
+    return { body: posting.edit(call.userId, postId, patch) };
   });
 
   route(app, world, "POST", "/posts/:post_id/pin", (call) => {
