@@ -1,4 +1,5 @@
 /** Channel changes that the server announces: creating, joining, leaving, opening a DM. */
+import { createHash } from "node:crypto";
 import type { Channel } from "../mattermost/types.js";
 import { ERRORS, fail } from "./errors.js";
 import type { Posting } from "./posting.js";
@@ -24,7 +25,16 @@ export class Channels {
       display_name: input.display_name ?? input.name,
       creator_id: creatorId,
     });
-    if (creatorId) this.world.join(channel.id, creatorId);
+    const creator = this.world.users.get(creatorId);
+    if (creator) {
+      // as the server: the creator joins with a `system_join_channel` post, then hears `channel_created`
+      this.world.join(channel.id, creator.id);
+      this.posting.create(creator.id, { channel_id: channel.id, message: `${creator.username} joined the channel.` }, {
+        type: "system_join_channel",
+        props: { username: creator.username },
+      });
+      this.events.broadcast({ event: "channel_created", data: { channel_id: channel.id, team_id: channel.team_id }, broadcast: target({ user_id: creator.id }) });
+    }
     return channelWire(channel);
   }
 
@@ -107,6 +117,24 @@ export class Channels {
       data: { creator_id: creatorId, teammate_id: otherId },
       broadcast: target({ channel_id: channel.id }),
     });
+    return channelWire(channel);
+  }
+
+  /**
+   * The group channel of 3 to 8 users, created (and announced with `group_added`) on first use.
+   * As the server: named by the SHA-1 of the sorted ids, shown as the sorted usernames.
+   */
+  group(userIds: string[]): Channel {
+    const ids = [...new Set(userIds)].sort();
+    if (ids.length < 3 || ids.length > 8) fail(ERRORS.groupSize);
+    const users = ids.map((id) => this.world.users.get(id) ?? fail(ERRORS.groupUser));
+    const name = createHash("sha1").update(ids.join("")).digest("hex");
+    const existing = this.world.channelByName("", name);
+    if (existing) return channelWire(existing);
+    const displayName = users.map((u) => u.username).sort().join(", ");
+    const channel = this.world.insertChannel({ team_id: "", type: "G", name, display_name: displayName, creator_id: "" });
+    for (const id of ids) this.world.join(channel.id, id);
+    this.events.broadcast({ event: "group_added", data: { teammate_ids: JSON.stringify(ids) }, broadcast: target({ channel_id: channel.id }) });
     return channelWire(channel);
   }
 }

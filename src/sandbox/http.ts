@@ -47,12 +47,18 @@ export function createHttpApp(logger: Logger): FastifyInstance {
   // the server reads JSON whatever the content type says; multipart stays raw for /files
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   app.addHook("onRequest", (request, reply, done) => {
-    reply.header("X-Request-ID", request.id).header("X-Version-Id", SERVER_VERSION);
+    reply.header("X-Request-ID", request.id).header("X-Version-Id", SERVER_VERSION).header("Vary", "Accept-Encoding");
+    // the server's API handler marks every GET answer as stale at once
+    if (request.method === "GET") reply.header("Expires", "0");
     done();
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];
-    const body = errorBody(ERRORS.notFoundRoute, request.id, `There doesn't appear to be an api call for the url='${path}'.  Typo? are you missing a team_id or user_id as part of the url?`);
+    // no route means none of the API handler's work: no request id (header or body), no version, no Vary
+    const { id, message, status } = ERRORS.notFoundRoute;
+    const detailed = `There doesn't appear to be an api call for the url='${path}'.  Typo? are you missing a team_id or user_id as part of the url?`;
+    const body = { id, message, detailed_error: detailed, status_code: status };
+    for (const name of ["X-Request-ID", "X-Version-Id", "Vary", "Expires"]) reply.removeHeader(name);
     void reply.code(404).type("text/plain; charset=utf-8").send(JSON.stringify(body));
   });
   app.setErrorHandler((error: unknown, request, reply) => {
@@ -81,7 +87,8 @@ export function route(
 ): void {
   app.route({
     method,
-    url: `/api/v4${url}`,
+    // the server's router takes ids of letters and digits only: `/teams/not-an-id` is no route (404), not a bad id (400)
+    url: `/api/v4${url.replace(/:(\w+_id)(?=\/|$)/g, ":$1(^[A-Za-z0-9]+$)")}`,
     handler: async (request, reply) => {
       const call = makeCall(request, world);
       if (!options.public) void call.userId; // the session is checked before anything else, as the server does

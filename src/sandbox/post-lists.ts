@@ -18,6 +18,11 @@ function list(posts: Post[], next = "", prev = ""): PostList {
   return { order: posts.map((p) => p.id), posts: map, next_post_id: next, prev_post_id: prev } as PostList;
 }
 
+/** A `PostList` of these posts in this order (pinned, search and flagged answers: no neighbours). */
+export function postListOf(posting: Posting, records: Array<{ id: string }>): PostList {
+  return list(records.map((r) => posting.wire(posting.anyRecord(r.id)!)));
+}
+
 /** Posts of a channel, newest first, as `GET /channels/{id}/posts` answers. */
 export function channelPosts(posting: Posting, channelId: string, q: ChannelPostsQuery): PostList {
   const ids = posting.channelPostIds(channelId);

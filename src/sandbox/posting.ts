@@ -182,28 +182,27 @@ export class Posting {
     userId: string,
     postId: string,
     patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean },
-    options: { addBotFlag?: boolean } = {},
   ): Post {
     const record = this.editable(userId, postId);
     if (patch.message !== undefined && (typeof patch.message !== "string" || longerThan(patch.message, this.maxPostSize))) {
       fail(ERRORS.invalidMessage);
     }
     const now = Date.now();
-    if (patch.message !== undefined) {
+    // as the server: only a changed message is an edit (a pin or new props leave edit_at alone)
+    if (patch.message !== undefined && patch.message !== record.message) {
       record.message = patch.message;
       record.hashtags = hashtagsOf(patch.message);
+      record.edit_at = now;
     }
     if (patch.props !== undefined) {
+      // new props replace the old as they are: the server sets from_bot only when a bot creates a post
       const props = { ...patch.props };
-      // an interactive action's `update` replaces the props as they are (the recorded server drops from_bot)
-      if (options.addBotFlag !== false && this.world.users.get(record.user_id)?.is_bot) props.from_bot = "true";
       const integrations = normaliseAttachments(props);
       if (integrations.size > 0) this.actionIntegrations.set(record.id, integrations);
       else this.actionIntegrations.delete(record.id);
       record.props = sortKeys(props);
     }
     if (patch.is_pinned !== undefined) record.is_pinned = patch.is_pinned;
-    record.edit_at = now;
     record.update_at = now;
     const post = this.wire(record);
     this.events.broadcast({ event: "post_edited", data: { post: JSON.stringify(post) }, broadcast: target({ channel_id: record.channel_id }) });
@@ -310,7 +309,8 @@ export class Posting {
   /** Stores an uploaded file for `userId`, to attach to a post by id. */
   upload(userId: string, channelId: string, name: string, bytes: Buffer): FileRecord {
     const channel = this.world.channels.get(channelId);
-    if (!channel || !this.world.canRead(userId, channel)) fail(ERRORS.permissions);
+    // the server's `upload_file` is a channel member's permission: reading an open channel is not enough
+    if (!channel || !this.world.canAct(userId, channel)) fail(ERRORS.permissions);
     const dot = name.lastIndexOf(".");
     const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
     const file: FileRecord = {
@@ -333,6 +333,50 @@ export class Posting {
   /** What a world file keeps of the posts (src/sandbox/persistence). */
   tables(): Table[] {
     return postingTables({ posts: this.posts, byChannel: this.byChannel, replies: this.replies, files: this.files, reactions: this.reactions, actions: this.actionIntegrations });
+  }
+
+  /** Pins or unpins a post of a channel the user reads (`post_edited` follows, as on the server). */
+  setPinned(userId: string, postId: string, pinned: boolean): Post {
+    const record = this.readable(userId, postId);
+    record.is_pinned = pinned;
+    record.update_at = Date.now();
+    const post = this.wire(record);
+    this.events.broadcast({ event: "post_edited", data: { post: JSON.stringify(post) }, broadcast: target({ channel_id: record.channel_id }) });
+    return post;
+  }
+
+  /** A channel's live pinned posts, newest first. */
+  pinned(channelId: string): PostRecord[] {
+    return this.channelPostIds(channelId)
+      .map((id) => this.record(id))
+      .filter((r): r is PostRecord => r !== undefined && r.is_pinned)
+      .reverse();
+  }
+
+  /**
+   * Posts of the team's channels (and the user's direct and group channels) that the user is a
+   * member of and whose message holds every term (any, with `anyTerm`), newest first. Terms are
+   * whole words, case-insensitive; `"quoted phrases"` and a trailing `*` (prefix) as on the server.
+   */
+  search(userId: string, teamId: string, terms: string, anyTerm: boolean): PostRecord[] {
+    const words = [...terms.matchAll(/"([^"]+)"|(\S+)/g)].map((m) => (m[1] ?? m[2]!).toLowerCase()).filter((w) => !w.includes(":"));
+    if (words.length === 0) return [];
+    const matchers = words.map((w) => {
+      const prefix = w.endsWith("*");
+      const text = (prefix ? w.slice(0, -1) : w).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return new RegExp(`(^|[^\\p{L}\\p{N}_])${text}${prefix ? "" : "($|[^\\p{L}\\p{N}_])"}`, "iu");
+    });
+    const found: PostRecord[] = [];
+    for (const channel of this.world.channelsOf(userId)) {
+      if (channel.team_id !== teamId && channel.team_id !== "") continue;
+      for (const id of this.channelPostIds(channel.id)) {
+        const record = this.record(id);
+        if (!record || record.type.startsWith("system_")) continue;
+        const hits = matchers.filter((m) => m.test(record.message)).length;
+        if (anyTerm ? hits > 0 : hits === matchers.length) found.push(record);
+      }
+    }
+    return found.sort((a, b) => b.create_at - a.create_at);
   }
 
   /** The live (not deleted) post record. */

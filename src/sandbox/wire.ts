@@ -124,8 +124,8 @@ export function newChannel(init: { id: string; team_id: string; type: ChannelTyp
     scheme_id: null,
     props: null,
     group_constrained: null,
-    // the recorded server sends null for team channels and false for direct ones
-    shared: init.type === "D" || init.type === "G" ? false : null,
+    // the recorded server sends null for team and group channels and false for direct ones
+    shared: init.type === "D" ? false : null,
     total_msg_count_root: 0,
     policy_id: null,
   };
@@ -264,4 +264,12 @@ export function hashtagsOf(message: string): string {
   if (!message.includes("#")) return "";
   const tags = message.match(/(?<=^|\s)#[A-Za-z][\w.-]*\w/g);
   return tags ? tags.join(" ") : "";
+}
+
+/**
+ * Channels in the server's list order: by display name, byte-wise as PostgreSQL compares with the
+ * C collation (DMs, whose stored display name is empty, first; "Town Square" before "ops").
+ */
+export function byDisplayName<T extends { display_name: string }>(channels: T[]): T[] {
+  return channels.sort((a, b) => (a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : 0));
 }

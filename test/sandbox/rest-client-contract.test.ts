@@ -180,7 +180,9 @@ describe("the caller's teams and channel memberships", () => {
   it("team members, unreads, one team member", async () => {
     const member = { team_id: seed.team.id, user_id: alice().user.id, roles: "team_user", delete_at: 0, scheme_guest: false, scheme_user: true, scheme_admin: false, explicit_roles: "" };
     expect((await asAlice("GET", "/users/me/teams/members")).body).toEqual([member]);
-    expect((await asAlice("GET", `/users/me/teams/${seed.team.id}/members`)).body).toEqual(member);
+    // one member is under the team, as on the server (there is no /users/{id}/teams/{team}/members route)
+    expect((await asAlice("GET", `/teams/${seed.team.id}/members/me`)).body).toEqual(member);
+    expect((await asAlice("GET", `/users/me/teams/${seed.team.id}/members`)).status).toBe(404);
     expect((await asAlice("GET", "/users/me/teams/unread")).body).toEqual([{ team_id: seed.team.id, msg_count: 0, mention_count: 0, mention_count_root: 0, msg_count_root: 0 }]);
     expect((await asAlice("GET", `/users/me/teams/unread?exclude_team=${seed.team.id}`)).body).toEqual([]);
   });

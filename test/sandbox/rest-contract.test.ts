@@ -3,7 +3,7 @@
  * seeded sandbox in the equivalent situation; status, content type, headers and body shape must
  * match. Ids in the fixture's path and body are mapped to the sandbox's ids.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { IntegrationServer } from "./integration-server.js";
@@ -22,6 +22,18 @@ const FIXTURE_IDS: Record<string, string> = {
   pjyqe5yfppboie7bca8y5c55zc: "reply",
   abzrcgbfhbd95gcphuqhrsdeir: "file",
   "3rgaojue4b8j5fthu3n68833yr": "actionsPost",
+  // the second recording (release-5.37 build, "fidelity" run)
+  cfxa558kyfr3uxnq7j8na7g9dy: "bot",
+  xfa7an7gsprsxfyheu5ht5ymgr: "alice",
+  cma1153omjrw7fzrknpic6tgha: "bob",
+  jobw1k1dwtfntqfhizismzxise: "admin",
+  "7sg8ghe7j7bi8xw7i3oao9if5o": "team",
+  yqnofe7jxtbyjfa9rc9879qz7y: "ops",
+  xj8akauk4bysfncj74eswajfzc: "offTopic",
+  m5oxtfiusjr6xptxq88a4e5b7a: "root",
+  "1p3rsjofctfk8crz43st55u5ah": "botReply",
+  jobi1f7xnjd85fxyuu3qjofbrw: "uploaded",
+  pmmjac4yjjgnipshui6tfoytor: "botReply",
 };
 /** Where the recorded integrations listened; the test's integration server stands in for them. */
 const RECORDED_INTEGRATION_URL = "http://127.0.0.1:9191";
@@ -158,7 +170,10 @@ describe("system and users", () => {
     expect(res.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.id).toBe("api.context.404.app_error");
-    expect(body.request_id).toBe(res.headers.get("x-request-id"));
+    // no API handler ran: no request id, in the header or the body, and no version (as recorded)
+    expect(Object.keys(body).sort()).toEqual(Object.keys(fixture.response.body as object).sort());
+    expect(res.headers.get("x-request-id")).toBeNull();
+    expect(res.headers.get("x-version-id")).toBeNull();
   });
 });
 
@@ -442,5 +457,121 @@ describe("integrations (the test's integration server answers as the recorded on
     expectLikeFixture(await replay(button, alice()), button);
     const pick = loadRest("posts-actions-select");
     expectLikeFixture(await replay(pick, alice()), pick);
+  });
+});
+
+describe("recorded from the release-5.37 build: teams, groups, pins, search, files, errors", () => {
+  const alice = () => seed.users.alice.token;
+  const ordered = (channels: Array<{ display_name: string }>) => channels.map((c) => c.display_name);
+  const byteOrder = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  beforeAll(() => {
+    const reply = sandbox.post(seed.bot.user.id, { channel_id: seed.channels.ops.id, message: "reply", root_id: ids.root });
+    Object.assign(ids, { bob: seed.users.bob.user.id, offTopic: seed.channels.offTopic.id, botReply: reply.id });
+  });
+
+  check("teams-list");
+  check("teams-members");
+  check("channels-get-missing");
+  check("channels-create-no-team", alice);
+  check("channels-direct-missing-user");
+  check("channels-group-bad-size");
+  check("channels-stats");
+  check("posts-search-malformed");
+  check("posts-flagged");
+  check("posts-create-array");
+  check("reactions-add-other-user", alice);
+  check("reactions-add-bad-emoji", alice);
+
+  it("an id of other characters than letters and digits is no route: 404 text/plain without request id", async () => {
+    const fixture = loadRest("teams-bad-id-404");
+    const got = await replay(fixture);
+    expect(got.status).toBe(404);
+    expect(got.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
+    expect(got.headers.get("x-request-id")).toBeNull();
+    expect(got.body).toEqual({ ...(fixture.response.body as object), detailed_error: (fixture.response.body as { detailed_error: string }).detailed_error });
+  });
+
+  it("a team's open channels and the caller's channels come sorted by display name, byte-wise", async () => {
+    const open = loadRest("teams-channels");
+    const got = await replay(open);
+    expectLikeFixture(got, open);
+    const names = ordered(got.body as Array<{ display_name: string }>);
+    expect(names).toEqual(byteOrder(names));
+    expect(names.filter((n) => ["Off-Topic", "Town Square", "ops"].includes(n))).toEqual(["Off-Topic", "Town Square", "ops"]);
+    expect(ordered(open.response.body as Array<{ display_name: string }>)).toEqual(byteOrder(ordered(open.response.body as Array<{ display_name: string }>)));
+    const mine = loadRest("channels-my-team-channels-order");
+    sandbox.directChannel(seed.bot.user.id, seed.users.alice.user.id);
+    const group = await replay(loadRest("channels-group"));
+    expectLikeFixture(group, loadRest("channels-group"));
+    expect(group.body).toMatchObject({ type: "G", display_name: "alice, bob, todobot", name: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    const list = await replay(mine);
+    expectLikeFixture(list, mine);
+    const recorded = mine.response.body as Array<{ type: string; display_name: string }>;
+    expect(ordered(recorded)).toEqual(byteOrder(ordered(recorded)));
+    expect((list.body as Array<{ type: string }>).map((c) => c.type)).toEqual(["D", "O", "G", "O"]); // "", "Town Square", "alice, bob, todobot", "ops"
+  });
+
+  it("pin, then the channel's pinned posts; a pin is no edit (edit_at stays 0)", async () => {
+    // a fresh root, without the reactions earlier tests gave the first one (the recorded post has none)
+    const earlierRoot = ids.root;
+    ids.root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "pin me" }).id;
+    onTestFinished(() => void (ids.root = earlierRoot!));
+    const pin = loadRest("posts-pin");
+    expectLikeFixture(await replay(pin, alice()), pin);
+    const pinned = loadRest("channels-pinned");
+    const got = await replay(pinned);
+    expectLikeFixture(got, pinned);
+    const root = (got.body as { posts: Record<string, Post> }).posts[ids.root!]!;
+    expect(root).toMatchObject({ is_pinned: true, edit_at: 0 });
+  });
+
+  it("search: the caller's channels' posts holding the terms, matches null", async () => {
+    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot hello there" });
+    const fixture = loadRest("posts-search");
+    const got = await replay(fixture);
+    expectLikeFixture(got, fixture);
+    expect(got.headers.get("cache-control")).toBe(fixture.response.headers["cache-control"]);
+    const found = got.body as { order: string[]; posts: Record<string, Post> };
+    expect(found.order.length).toBeGreaterThan(0);
+    for (const id of found.order) expect(found.posts[id]!.message).toMatch(/\bhello\b/i);
+  });
+
+  it("a patch with props replaces them too (from_bot gone) and is no edit (edit_at 0)", async () => {
+    ids.botReply = sandbox.post(seed.bot.user.id, { channel_id: seed.channels.ops.id, message: "reply" }).id;
+    const fixture = loadRest("posts-patch-props");
+    const got = await replay(fixture);
+    expectLikeFixture(got, fixture);
+    expect(got.body).toMatchObject({ props: { a: "b" }, edit_at: 0 });
+  });
+
+  it("PUT /posts/{id} replaces the props: a bot's post loses from_bot", async () => {
+    const fixture = loadRest("posts-update");
+    const got = await replay(fixture);
+    expectLikeFixture(got, fixture);
+    expect((got.body as Post).props).toEqual({});
+  });
+
+  it("files: no upload to a channel the caller is not in; the body-as-file upload; the download's headers", async () => {
+    const notMember = loadRest("files-upload-not-member");
+    const form = new FormData();
+    form.append("channel_id", seed.channels.offTopic.id);
+    form.append("files", new Blob(["x"]), "x.txt");
+    expectLikeFixture(await replay(notMember, seed.bot.token, { body: form, headers: {} }), notMember);
+    const raw = loadRest("files-upload-raw");
+    const uploaded = await replay(raw, seed.bot.token, { body: "raw body", headers: { "Content-Type": "text/plain" } });
+    expectLikeFixture(uploaded, raw);
+    ids.uploaded = (uploaded.body as { file_infos: Array<{ id: string }> }).file_infos[0]!.id;
+    const info = loadRest("files-info");
+    const gotInfo = await replay(info);
+    expectLikeFixture(gotInfo, info);
+    expect(gotInfo.headers.get("cache-control")).toBe(info.response.headers["cache-control"]);
+    const download = loadRest("files-get");
+    const got = await replay(download);
+    expect(got.status).toBe(200);
+    for (const name of ["cache-control", "x-content-type-options", "x-frame-options", "content-security-policy"]) {
+      expect(got.headers.get(name), name).toBe(download.response.headers[name]);
+    }
+    expect(got.headers.get("last-modified")).toMatch(/GMT$/);
   });
 });

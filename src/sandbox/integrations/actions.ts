@@ -89,7 +89,7 @@ export class PostActions {
         for (const key of RETAINED_PROPS) delete props[key];
         patch.props = { ...props, ...retain };
       }
-      posting.edit(record.user_id, postId, patch, { addBotFlag: false });
+      posting.edit(record.user_id, postId, patch);
     }
     if (typeof response.ephemeral_text === "string" && response.ephemeral_text !== "") {
       posting.deliverEphemeral(userId, userId, {

@@ -2,16 +2,17 @@
 import type { FastifyInstance } from "fastify";
 import { ERRORS, fail, invalidBodyParam } from "../errors.js";
 import { objectBody, route, stringField } from "../http.js";
-import { channelPosts } from "../post-lists.js";
+import { channelPosts, postListOf } from "../post-lists.js";
 import type { Services } from "../services.js";
 import { channelWire, memberWire, type ChannelRecord } from "../wire.js";
 import { idParam, intQuery } from "./params.js";
 
 export function channelRoutes(app: FastifyInstance, { world, posting, channels }: Services): void {
-  /** A channel the caller may read; a missing one is a 403 too, as on the server. */
+  /** A channel the caller may read: the server looks it up first (404 when missing), then checks (403). */
   const readable = (userId: string, channelId: string): ChannelRecord => {
     const channel = world.channels.get(channelId);
-    if (!channel || !world.canRead(userId, channel)) fail(ERRORS.permissions);
+    if (!channel) fail(ERRORS.channelMissing);
+    if (!world.canRead(userId, channel)) fail(ERRORS.permissions);
     return channel;
   };
   /** A channel the caller acts in (member or admin): its posts and members are 403 to other team members. */
@@ -25,7 +26,8 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
 
   route(app, world, "POST", "/channels", (call) => {
     const body = objectBody(call, "channel");
-    const teamId = stringField(body, "team_id");
+    // no team is no permission on the server (it checks the team "" before anything else)
+    const teamId = body.team_id === undefined ? "" : stringField(body, "team_id");
     if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
     const type = body.type === "P" ? "P" : body.type === undefined || body.type === "O" ? "O" : fail(invalidBodyParam("type"));
     const channel = channels.create(
@@ -42,8 +44,27 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     if (a !== call.userId && b !== call.userId && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
     const other = a === call.userId ? b : a;
     const creator = a === call.userId || b === call.userId ? call.userId : a;
-    if (!world.users.has(other)) fail(invalidBodyParam("user_ids"));
+    if (!world.users.has(other)) fail(ERRORS.directUser);
     return { status: 201, body: channels.direct(creator, other) };
+  });
+
+  route(app, world, "POST", "/channels/group", (call) => {
+    const ids = call.json("user_ids");
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string")) fail(invalidBodyParam("user_ids"));
+    // the caller is added when not named, as the server does
+    const members = ids.includes(call.userId) ? (ids as string[]) : [...(ids as string[]), call.userId];
+    return { status: 201, body: channels.group(members) };
+  });
+
+  route(app, world, "GET", "/channels/:channel_id/stats", (call) => {
+    const channel = joined(call.userId, idParam(call, "channel_id"));
+    const pinned = posting.pinned(channel.id).length;
+    return { body: { channel_id: channel.id, member_count: world.channelMembers(channel.id).length, guest_count: 0, pinnedpost_count: pinned } };
+  });
+
+  route(app, world, "GET", "/channels/:channel_id/pinned", (call) => {
+    const channel = readable(call.userId, idParam(call, "channel_id"));
+    return { body: postListOf(posting, posting.pinned(channel.id)) };
   });
 
   route(app, world, "GET", "/channels/:channel_id/members", (call) => {

@@ -8,9 +8,17 @@ import { fileWire } from "../wire.js";
 import { idParam } from "./params.js";
 
 export function fileRoutes(app: FastifyInstance, { world, posting }: Services): void {
+
   route(app, world, "POST", "/files", (call) => {
     const userId = call.userId;
-    const parts = parseMultipart(call.headers["content-type"], call.raw());
+    const contentType = call.headers["content-type"] ?? "";
+    if (!/^multipart\//i.test(contentType) && call.query.filename) {
+      // the server's other way: the body is the file, `channel_id` and `filename` are in the query
+      const channelId = call.query.channel_id ?? "";
+      if (!channelId) fail(invalidBodyParam("channel_id"));
+      return { status: 201, body: { file_infos: [fileWire(posting.upload(userId, channelId, call.query.filename, call.raw()))], client_ids: null } };
+    }
+    const parts = parseMultipart(contentType, call.raw());
     if (!parts) fail(invalidBodyParam("multipart"));
     const channelId = parts.find((p) => p.name === "channel_id" && p.filename === undefined)?.data.toString("utf8") ?? call.query.channel_id ?? "";
     if (!channelId) fail(invalidBodyParam("channel_id"));
@@ -25,9 +33,20 @@ export function fileRoutes(app: FastifyInstance, { world, posting }: Services): 
     const file = posting.file(call.userId, idParam(call, "file_id"));
     return {
       bytes: { data: file.bytes, contentType: file.mime_type },
-      headers: { "Content-Disposition": `attachment;filename="${file.name.replace(/"/g, "")}"` },
+      // the server's headers for a download: never cached, never sniffed or framed
+      headers: {
+        "Content-Disposition": `attachment;filename="${file.name.replace(/"/g, "")}"`,
+        "Cache-Control": "private, no-cache",
+        "Last-Modified": new Date(file.create_at).toUTCString(),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "Frame-ancestors 'none'",
+      },
     };
   });
 
-  route(app, world, "GET", "/files/:file_id/info", (call) => ({ body: fileWire(posting.file(call.userId, idParam(call, "file_id"))) }));
+  route(app, world, "GET", "/files/:file_id/info", (call) => ({
+    body: fileWire(posting.file(call.userId, idParam(call, "file_id"))),
+    headers: { "Cache-Control": "max-age=2592000, private" },
+  }));
 }

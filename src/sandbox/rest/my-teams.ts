@@ -30,13 +30,6 @@ export function myTeamRoutes(app: FastifyInstance, { world }: Services): void {
     return { body: unread.map((team) => ({ team_id: team.id, msg_count: 0, mention_count: 0, mention_count_root: 0, msg_count_root: 0 })) };
   });
 
-  route(app, world, "GET", "/users/:user_id/teams/:team_id/members", (call) => {
-    const id = subject(call);
-    const teamId = idParam(call, "team_id");
-    if (!world.isTeamMember(teamId, id)) fail(ERRORS.teamMemberMissing);
-    return { body: teamMemberWire(teamId, id) };
-  });
-
   route(app, world, "GET", "/users/:user_id/teams/:team_id/channels/members", (call) => {
     const id = subject(call);
     const teamId = idParam(call, "team_id");
@@ -47,6 +40,6 @@ export function myTeamRoutes(app: FastifyInstance, { world }: Services): void {
 }
 
 /** `model.TeamMember`: the sandbox's team members all have the default team scheme's user role. */
-function teamMemberWire(teamId: string, userId: string) {
+export function teamMemberWire(teamId: string, userId: string) {
   return { team_id: teamId, user_id: userId, roles: "team_user", delete_at: 0, scheme_guest: false, scheme_user: true, scheme_admin: false, explicit_roles: "" };
 }

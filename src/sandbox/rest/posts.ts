@@ -3,12 +3,12 @@ import type { FastifyInstance } from "fastify";
 import type { CreatePostInput } from "../../mattermost/types.js";
 import { ERRORS, fail, invalidBodyParam } from "../errors.js";
 import { objectBody, route, stringField, type Call } from "../http.js";
-import { threadPosts } from "../post-lists.js";
+import { postListOf, threadPosts } from "../post-lists.js";
 import type { Services } from "../services.js";
 import type { PostRecord } from "../wire.js";
 import { idParam } from "./params.js";
 
-export function postRoutes(app: FastifyInstance, { world, posting }: Services): void {
+export function postRoutes(app: FastifyInstance, { world, posting, preferences }: Services): void {
   /** A post the caller may read: 404 when missing, 403 when its channel is not readable. */
   const readable = (call: Call): PostRecord => {
     const userId = call.userId;
@@ -20,7 +20,9 @@ export function postRoutes(app: FastifyInstance, { world, posting }: Services): 
   };
 
   route(app, world, "POST", "/posts", (call) => {
-    const body = objectBody(call, "post");
+    // an array decodes into an empty post on the server: no channel, hence 403, not 400
+    const json = call.json("post");
+    const body = Array.isArray(json) ? {} : objectBody(call, "post");
     return { status: 201, body: posting.createAsUser(call.userId, toCreateInput(body), call.query.set_online !== "false") };
   });
 
@@ -54,7 +56,46 @@ export function postRoutes(app: FastifyInstance, { world, posting }: Services): 
     const postId = idParam(call, "post_id");
     const body = objectBody(call, "post");
     if (body.id !== undefined && body.id !== postId) fail(invalidBodyParam("id"));
-    return { body: posting.edit(call.userId, postId, patchOf(body)) };
+    // an update replaces what a patch would leave: props (from_bot gone too) and is_pinned
+    const patch = { ...patchOf(body), props: patchOf(body).props ?? {}, is_pinned: body.is_pinned === true };
+    return { body: posting.edit(call.userId, postId, patch) };
+  });
+
+  route(app, world, "POST", "/posts/:post_id/pin", (call) => {
+    posting.setPinned(call.userId, idParam(call, "post_id"), true);
+    return { body: { status: "OK" } };
+  });
+
+  route(app, world, "POST", "/posts/:post_id/unpin", (call) => {
+    posting.setPinned(call.userId, idParam(call, "post_id"), false);
+    return { body: { status: "OK" } };
+  });
+
+  route(app, world, "GET", "/users/:user_id/posts/flagged", (call) => {
+    const userId = idParam(call, "user_id", true);
+    if (userId !== call.userId) fail(ERRORS.permissions);
+    // flagged posts are `flagged_post` preferences named by the post's id
+    const flagged = preferences.of(userId).filter((p) => p.category === "flagged_post" && p.value === "true").map((p) => posting.record(p.name));
+    const readable = flagged.filter((r): r is PostRecord => r !== undefined && world.canRead(userId, world.channels.get(r.channel_id)!));
+    return { body: postListOf(posting, readable.sort((a, b) => b.create_at - a.create_at)) };
+  });
+
+  route(app, world, "POST", "/teams/:team_id/posts/search", (call) => {
+    const teamId = idParam(call, "team_id");
+    let body: Record<string, unknown>;
+    try {
+      body = objectBody(call, "search");
+    } catch {
+      fail(ERRORS.searchBody);
+    }
+    if (typeof body.terms !== "string") fail(ERRORS.searchBody);
+    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    const found = posting.search(call.userId, teamId, body.terms, body.is_or_search === true);
+    const page = typeof body.page === "number" ? body.page : 0;
+    const perPage = typeof body.per_page === "number" ? body.per_page : 60;
+    const picked = found.slice(page * perPage, (page + 1) * perPage);
+    // no search highlighting: `matches` is null, as the server sends it without a search engine
+    return { body: { ...postListOf(posting, picked), matches: null }, headers: { "Cache-Control": "no-cache, no-store, must-revalidate" } };
   });
 
   route(app, world, "DELETE", "/posts/:post_id", (call) => {
@@ -67,8 +108,8 @@ export function postRoutes(app: FastifyInstance, { world, posting }: Services): 
     const userId = stringField(body, "user_id");
     const postId = stringField(body, "post_id");
     const emoji = stringField(body, "emoji_name");
-    if (!/^[a-zA-Z0-9_+-]{1,64}$/.test(emoji)) fail(invalidBodyParam("emoji_name"));
-    if (userId !== call.userId) fail(ERRORS.permissions);
+    if (userId !== call.userId) fail(ERRORS.reactionOtherUser);
+    if (!/^[a-zA-Z0-9_+-]{1,64}$/.test(emoji)) fail(ERRORS.emojiName);
     return { body: posting.react(userId, postId, emoji) };
   });
 

@@ -4,7 +4,7 @@ import { defaultAvatar } from "../avatar.js";
 import { ERRORS, fail } from "../errors.js";
 import { objectBody, route, stringField } from "../http.js";
 import type { Services } from "../services.js";
-import { channelWire, userWire } from "../wire.js";
+import { byDisplayName, channelWire, userWire } from "../wire.js";
 import { idParam } from "./params.js";
 
 export function userRoutes(app: FastifyInstance, { world, posting }: Services): void {
@@ -51,7 +51,7 @@ export function userRoutes(app: FastifyInstance, { world, posting }: Services): 
     if (!world.isTeamMember(teamId, id)) fail(ERRORS.permissions);
     // like the server: the team's channels and the user's direct and group channels
     const channels = world.channelsOf(id).filter((c) => c.team_id === teamId || c.team_id === "");
-    return { body: channels.map(channelWire) };
+    return { body: byDisplayName(channels).map(channelWire) };
   });
 
   route(app, world, "POST", "/users/:user_id/typing", (call) => {
