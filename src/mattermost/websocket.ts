@@ -293,9 +293,11 @@ export class WebSocketReceiver {
     const now = Date.now();
     if (conn.pingSentAt !== undefined) {
       if (now - conn.pingSentAt <= this.pongTimeoutMs) return;
-      this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong after a ping; the socket is dead, reconnecting");
-      conn.failure = new TransportError(`no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`);
-      conn.ws.terminate();
+      // Timers run before the loop reads its sockets: after a stall of this process (a loaded
+      // machine, a long GC, a handler's synchronous work) the pong may be waiting unread. Judge
+      // once the I/O phase has run (setImmediate comes after it).
+      const pingSentAt = conn.pingSentAt;
+      setImmediate(() => this.onSilence(conn, pingSentAt));
       return;
     }
     if (now - conn.lastActivity >= this.pingIntervalMs) {
@@ -306,6 +308,15 @@ export class WebSocketReceiver {
         conn.failure ??= error;
       }
     }
+  }
+
+  /** No frame or pong since the ping sent at `pingSentAt`, even after reading what had arrived: the socket is dead. */
+  private onSilence(conn: Connection, pingSentAt: number): void {
+    if (conn.ended || conn.pingSentAt !== pingSentAt) return;
+    const now = Date.now();
+    this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong after a ping; the socket is dead, reconnecting");
+    conn.failure = new TransportError(`no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`);
+    conn.ws.terminate();
   }
 
   private onClose(conn: Connection, code: number, reason: string): void {

@@ -164,6 +164,23 @@ describe("WebSocketReceiver (scripted servers)", () => {
     expect(r.state).toBe("stopped");
   });
 
+  it("keeps a socket whose pong arrived while this process was stalled (timers run before the I/O that brings it)", async () => {
+    const server = await wsServer();
+    let pings = 0;
+    server.onConnection = (ws) => {
+      ws.send(helloFrame("conn1"));
+      ws.on("ping", () => {
+        // the pong is written already; a loaded machine, or a long GC, keeps this process from reading it
+        if (++pings === 1) for (const end = Date.now() + 300; Date.now() < end; );
+      });
+    };
+    const { r, states } = receiver(server, { pingIntervalMs: 50, pongTimeoutMs: 100 });
+    await r.start();
+    await waitUntil(() => pings >= 4, "pings after the stall");
+    expect(states).toEqual(["connecting", "connected"]);
+    expect(server.upgrades).toHaveLength(1);
+  });
+
   it("detects a deaf socket (no frames, no pongs) and reconnects", async () => {
     const server = await wsServer({ autoPong: false });
     server.onConnection = (ws) => ws.send(helloFrame(`conn${server.upgrades.length}`));
