@@ -54,7 +54,10 @@ describe("secrets in the log", () => {
       child.stdout.on("data", (d: Buffer) => (output += d.toString()));
       child.stderr.on("data", (d: Buffer) => (output += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      await until(() => (output.includes("@todobot connected to") ? true : undefined), "the connected line", 20_000);
+      // what it printed instead says why (a database it cannot reach, a port taken...)
+      await until(() => (output.includes("@todobot connected to") ? true : undefined), "the connected line", 20_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}; its output ends with: ${output.slice(-1_500)}`);
+      });
 
       const alice = seed.users.alice.user.id;
       const ops = seed.channels.ops.id;
