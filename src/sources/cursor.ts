@@ -12,7 +12,11 @@ export function storeCursor(store: Store): CatchUpCursor {
   return {
     load: async () => {
       const value = await store.kv.get(CURSOR_KEY);
-      return value === undefined ? undefined : Number(value);
+      if (value === undefined) return undefined;
+      const ms = Number(value);
+      // one saved ahead of this clock (a post dated ahead, by a version that followed it; a clock
+      // set back since) would start every catch-up past the posts it must read: start from now
+      return Number.isFinite(ms) ? Math.min(ms, Date.now()) : undefined;
     },
     save: (ms) => store.kv.set(CURSOR_KEY, String(ms)),
   };

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 describe("todo bot over WebSocket, against the sandbox", () => {
@@ -98,6 +99,28 @@ describe("todo bot over WebSocket, against the sandbox", () => {
     expect(reply.message).toMatch(/posted while down/);
     await h.replyTo(h.say("alice", ops, "@todobot list"));
     expect(h.botPostsInThread(whileDown)).toHaveLength(1);
+  });
+});
+
+describe("a catch-up cursor saved ahead of the clock", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it("does not make a restarted bot skip what was posted while it was down", async () => {
+    const ops = h.seed.channels.ops.id;
+    await h.replyTo(h.say("alice", ops, "@todobot list"));
+    await h.bot.stop();
+    // what a version that followed a post dated a year ahead (or a clock set back since) left
+    const store = await openStore(h.storeUrl);
+    await store.kv.set("catchup.cursor", String(Date.now() + 365 * 24 * 3600_000));
+    await store.close();
+    const whileDown = h.say("alice", ops, "@todobot add posted while down, cursor ahead");
+    await h.restartBot();
+    const reply = await h.replyTo(whileDown, { timeoutMs: 10_000 });
+    expect(reply.message).toMatch(/cursor ahead/);
   });
 });
 
