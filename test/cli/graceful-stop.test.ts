@@ -93,7 +93,7 @@ describe("mmbot start stops gracefully", () => {
     const secondAt = Date.now();
     bot.child.kill("SIGTERM");
     expect(await bot.exited).toBe(143);
-    expect(Date.now() - secondAt).toBeLessThan(1_000);
+    expect(Date.now() - secondAt).toBeLessThan(4_000); // not the 8 s a graceful stop waits for the stuck handler
     expect(bot.output()).toContain("second stop signal");
     expect(repliesTo(sandbox, seed, post)).toEqual([]);
 

@@ -51,6 +51,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** When the first chunk was written (ms since the epoch). */
   firstChunkAt?: number;
+  /** When the answer was complete (ms since the epoch). */
+  endedAt?: number;
 }
 
 export class OpenAiTestServer {
@@ -177,6 +179,7 @@ export class OpenAiTestServer {
       send({ tool_calls: [{ ...(piece.index !== undefined && { index: piece.index }), ...(piece.id !== undefined && { id: piece.id, type: "function" }), function: fn }] });
     }
     send({}, reply.toolCalls?.length || reply.toolCallPieces?.length ? "tool_calls" : "stop");
+    record.endedAt = Date.now();
     res.end("data: [DONE]\n\n");
   }
 }
