@@ -237,7 +237,8 @@ describe("the agent app", () => {
   });
 
   it("runs five threads at once, each request carrying only its own thread", async () => {
-    model.otherwise((r) => ({ chunks: ["echo ", lastUser(r)], delayMs: 1_500, firstDelayMs: 100 }));
+    // each answer takes a second (under the test config's 2 s stall limit): five one after another would not overlap
+    model.otherwise((r) => ({ chunks: ["echo ", lastUser(r)], delayMs: 1_000, firstDelayMs: 100 }));
     const started = model.chats.length;
     const roots = [1, 2, 3, 4, 5].map((n) => h.say(n % 2 ? "alice" : "bob", ops(), `@todobot thread number ${n}`));
     await Promise.all(roots.map((root, i) => answerMatching(root, new RegExp(`echo .*thread number ${i + 1}$`))));
