@@ -2,7 +2,7 @@ import { MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
-import { newId, scopedId, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
+import { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
 
 export interface OutboxOptions {
   store: OutboxStore;
@@ -67,23 +67,7 @@ export class Outbox {
    * leaves the entry to be sent at the next start, a crash before the commit leaves the post.
    */
   async sendWhileStoring(input: NewOutboxEntry): Promise<Post> {
-    const now = Date.now();
-    const entry: OutboxEntry = {
-      id: input.id ?? (input.once ? scopedId(input.once.scope, input.once.seq) : newId(now)),
-      kind: input.kind,
-      channel_id: input.channel_id,
-      root_id: input.root_id,
-      user_id: input.user_id,
-      message: input.message,
-      props: input.props ?? {},
-      file_ids: input.file_ids ?? [],
-      status: "pending",
-      attempts: 0,
-      post_id: "",
-      last_error: "",
-      created_at: now,
-      updated_at: now,
-    };
+    const entry = pendingEntry(input, Date.now());
     const storing = this.options.store
       .enqueue([{ ...input, id: entry.id }])
       .then(() => undefined)

@@ -19,7 +19,7 @@ import type { Database } from "./schema.js";
 import { parseStoreUrl } from "./url.js";
 
 export type { Database } from "./schema.js";
-export type { NewOutboxEntry, OutboxEntry, OutboxStore } from "./outbox.js";
+export { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "./outbox.js";
 export type { ClaimStore } from "./claims.js";
 export type { KvStore } from "./kv.js";
 export { parseStoreUrl, type StoreTarget } from "./url.js";

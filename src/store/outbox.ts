@@ -74,22 +74,7 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
     async enqueue(entries) {
       if (entries.length === 0) return [];
       const now = Date.now();
-      const rows: OutboxTable[] = entries.map((e) => ({
-        id: e.id ?? (e.once ? scopedId(e.once.scope, e.once.seq) : newId(now)),
-        kind: e.kind,
-        channel_id: e.channel_id,
-        root_id: e.root_id ?? "",
-        user_id: e.user_id ?? "",
-        message: e.message,
-        props: JSON.stringify(e.props ?? {}),
-        file_ids: JSON.stringify(e.file_ids ?? []),
-        status: "pending",
-        attempts: 0,
-        post_id: "",
-        last_error: "",
-        created_at: now,
-        updated_at: now,
-      }));
+      const rows: OutboxTable[] = entries.map((e) => toRow(pendingEntry(e, now)));
       if (entries.some((e) => e.once)) {
         // one statement, atomic; what an earlier run stored stays and is returned
         const inserted = await write(rows.length === 1 ? insertOneOnce(rows[0]!) : db.insertInto("outbox").values(rows).onConflict((oc) => oc.column("id").doNothing()).compile());
@@ -151,6 +136,30 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
         .map(toEntry);
     },
   };
+}
+
+/** The entry `input` makes, as stored before its first try (its id made here unless given). */
+export function pendingEntry(input: NewOutboxEntry, now: number): OutboxEntry {
+  return {
+    id: input.id ?? (input.once ? scopedId(input.once.scope, input.once.seq) : newId(now)),
+    kind: input.kind,
+    channel_id: input.channel_id,
+    root_id: input.root_id ?? "",
+    user_id: input.user_id ?? "",
+    message: input.message,
+    props: input.props ?? {},
+    file_ids: input.file_ids ?? [],
+    status: "pending",
+    attempts: 0,
+    post_id: "",
+    last_error: "",
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function toRow(entry: OutboxEntry): OutboxTable {
+  return { ...entry, props: JSON.stringify(entry.props), file_ids: JSON.stringify(entry.file_ids) };
 }
 
 function toEntry(row: Selectable<OutboxTable>): OutboxEntry {
