@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { postClaimId } from "../../src/bot/claim-keeper.js";
 import { openStore } from "../../src/store/index.js";
+import { unfinishedClaims } from "../helpers/claims.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { waitUntil } from "../helpers/processes.js";
 
@@ -31,16 +32,6 @@ async function leftByAKilledInstance(harness: Harness, message: string, storedAn
   return post;
 }
 
-async function unfinishedClaims(harness: Harness): Promise<number> {
-  const store = await openStore(harness.storeUrl);
-  try {
-    const row = await store.db.selectFrom("claims").select((eb) => eb.fn.countAll<number>().as("n")).where("finished_at", "=", 0).executeTakeFirstOrThrow();
-    return Number(row.n);
-  } finally {
-    await store.close();
-  }
-}
-
 describe("a post whose claim was abandoned", () => {
   it("is answered once by the next instance when the killed one never stored an answer", async () => {
     h = await startHarness({ bot: { claimLeaseMs: 500 } });
@@ -51,7 +42,7 @@ describe("a post whose claim was abandoned", () => {
     await waitUntil(() => h!.botPostsInThread(post).length >= 1, "the answer is in the thread");
     await new Promise((r) => setTimeout(r, 1_500)); // three leases: a second take-over would show
     expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["Added #1: left behind"]);
-    expect(await unfinishedClaims(h)).toBe(0);
+    expect(await unfinishedClaims(h.storeUrl)).toBe(0);
   });
 
   it("gets the answer the killed instance stored, not a second one from running the handler again", async () => {
@@ -61,7 +52,7 @@ describe("a post whose claim was abandoned", () => {
     await waitUntil(() => h!.botPostsInThread(post).length >= 1, "the answer is in the thread", 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["the answer of the first run"]);
-    expect(await unfinishedClaims(h)).toBe(0);
+    expect(await unfinishedClaims(h.storeUrl)).toBe(0);
   });
 
   it("is left alone while its owner is alive and working, however long the handler takes", async () => {

@@ -16,6 +16,7 @@ import type { Post } from "../../src/mattermost/types.js";
 import { openStore } from "../../src/store/index.js";
 import { until } from "../helpers/cli.js";
 import { describeEachDatabase } from "../helpers/databases.js";
+import { unfinishedClaims } from "../helpers/claims.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { OpenAiTestServer } from "../helpers/openai-server.js";
 
@@ -76,16 +77,6 @@ async function forgetOutbox(harness: Harness): Promise<void> {
 
 const botPosts = (harness: Harness, question: Post) => harness.botPostsInThread(question);
 
-async function unfinishedClaims(harness: Harness): Promise<number> {
-  const store = await openStore(harness.storeUrl);
-  try {
-    const row = await store.db.selectFrom("claims").select((eb) => eb.fn.countAll<number>().as("n")).where("finished_at", "=", 0).executeTakeFirstOrThrow();
-    return Number(row.n);
-  } finally {
-    await store.close();
-  }
-}
-
 async function sentEntries(harness: Harness): Promise<number> {
   const store = await openStore(harness.storeUrl);
   try {
@@ -98,7 +89,7 @@ async function sentEntries(harness: Harness): Promise<number> {
 
 /** Until the post taken over is handled again (no claim left unfinished), then three leases more: a late post would show. */
 async function handledAgain(harness: Harness): Promise<void> {
-  await until(async () => ((await unfinishedClaims(harness)) === 0 ? true : undefined), "the post taken over to be handled again");
+  await until(async () => ((await unfinishedClaims(harness.storeUrl)) === 0 ? true : undefined), "the post taken over to be handled again");
   await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
 }
 
