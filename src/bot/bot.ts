@@ -48,6 +48,12 @@ export interface BotOptions {
    * long (its instance was killed mid-way) is handled again by any instance (default 30 s).
    */
   claimLeaseMs?: number;
+  /**
+   * At a first start (a store with no catch-up cursor) what was posted since this time (ms since
+   * the epoch) is answered, nothing older: a message sent while the bot was starting is not lost.
+   * Default: when the Bot was created (`mmbot start`: when its process started).
+   */
+  startedAt?: number;
   /** The texts the bot says on its own (refusals, failures); replace some to fit your service. */
   texts?: Partial<BotTexts>;
   /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
@@ -81,9 +87,11 @@ export class Bot extends Composer {
   private sources: Source[] = [];
   private interactionUrls: InteractionUrls | undefined;
   private readonly triggerWords: string[];
+  private readonly startedAt: number;
 
   constructor(private readonly options: BotOptions) {
     super();
+    this.startedAt = options.startedAt ?? Date.now();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.observer = options.observer;
@@ -287,6 +295,7 @@ export class Bot extends Composer {
       logger: this.logger,
       me: this.user,
       answerWithinMs: this.answerWithinMs,
+      startedAt: this.startedAt,
       handle: (envelope) => pipeline.handle(envelope),
       hasSeen: (postId) => pipeline.hasSeen(postId),
       provideInteractions: (urls) => {

@@ -23,6 +23,8 @@ export interface SourceHost {
   readonly me: UserProfile;
   /** How long an answer may take before the HTTP request is acknowledged without it. */
   readonly answerWithinMs: number;
+  /** A first start (no cursor in the store) reads what was posted since this time (ms since the epoch), nothing older. */
+  readonly startedAt: number;
   /**
    * Runs the envelope through the pipeline. Resolves with the body to answer an interaction with
    * (by its deadline), or `{}` once anything else has been handled.

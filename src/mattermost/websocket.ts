@@ -38,6 +38,11 @@ export interface WebSocketReceiverOptions {
   onStateChange?: (state: ConnectionState, detail?: StateDetail) => void;
   /** Where the catch-up position is kept (default: in memory). */
   cursor?: CatchUpCursor;
+  /**
+   * With no cursor saved (a first start), what was posted since this time is caught up at the first
+   * `hello`, nothing older. Without it, a first start reads nothing posted before its first `hello`.
+   */
+  firstStartSince?: number;
   /** Channels to catch up (default: all of the user's channels, DMs included, read at each catch-up). */
   watchedChannels?: () => Promise<string[]>;
   /** A WebSocket ping frame goes out after this long without a frame (default 3 s). */
@@ -125,6 +130,8 @@ export class WebSocketReceiver {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private starting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   private catchUpAtFirstHello = false;
+  /** Catch-up never reads before this (a first start's beginning): no older history is answered. */
+  private floor = 0;
 
   private cursor: number | undefined;
   private readonly unsettled = new UnsettledPosts();
@@ -179,6 +186,11 @@ export class WebSocketReceiver {
       this.logger.warn({ err: error }, "websocket: cannot load the catch-up cursor; starting without");
     }
     this.savedCursor = this.cursor;
+    if (this.cursor === undefined && this.options.firstStartSince !== undefined) {
+      // a first start: what was posted since the process started (before the socket connected) is answered
+      this.floor = Math.min(this.options.firstStartSince, Date.now());
+      this.cursor = this.floor;
+    }
     this.catchUpAtFirstHello = this.cursor !== undefined;
     if (!this.running) return promise;
     this.setState("connecting", { attempt: 0 });
@@ -412,13 +424,13 @@ export class WebSocketReceiver {
     const resumed = id !== "" && id === previous;
     const first = this.starting !== undefined;
     this.setState("connected", { connectionId: id, attempt: this.failures });
-    if (first) {
-      this.starting!.resolve();
-      this.starting = undefined;
-    }
     if (this.cursor === undefined) {
       // Nothing seen yet: from now on, what is posted while we are away gets caught up.
       this.advanceCursor(Date.now());
+    }
+    if (first) {
+      this.starting!.resolve();
+      this.starting = undefined;
     }
     if (first ? this.catchUpAtFirstHello : !resumed) {
       if (!first || conn.resumeOf) this.logger.warn({ connectionId: id, previous }, "websocket: the server started a new connection; catching up over REST");
@@ -447,7 +459,7 @@ export class WebSocketReceiver {
   // --- catch-up ---
 
   private requestCatchUp(reason: string): void {
-    const since = (this.cursor ?? Date.now()) - this.overlapMs;
+    const since = Math.max(this.floor, (this.cursor ?? Date.now()) - this.overlapMs);
     this.catchUpOwed = Math.min(this.catchUpOwed ?? since, since);
     if (this.catchUpRunning) {
       this.catchUpQueuedSince = Math.min(this.catchUpQueuedSince ?? since, since);

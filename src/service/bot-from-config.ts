@@ -105,6 +105,8 @@ export async function botFromConfig(
     answerWithinMs: config.http?.answer_within_ms,
     texts: serviceTexts,
     observer: metrics,
+    // a message sent while the process was starting (config, store, waiting for the server) is answered
+    startedAt: Math.floor(performance.timeOrigin),
   });
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model

@@ -76,7 +76,7 @@ export class PollingSource implements Source {
       return undefined;
     });
     this.savedCursor = loaded;
-    this.cursor = loaded ?? Date.now();
+    this.cursor = loaded ?? host.startedAt;
     this.floor = loaded === undefined ? this.cursor : 0;
     for (;;) {
       const started = Date.now();

@@ -32,6 +32,7 @@ export class WebSocketSource implements Source {
         this.options.onStateChange?.(state, detail);
       },
       cursor: storeCursor(store),
+      firstStartSince: host.startedAt,
       // the pipeline logs its own failures; a rejection here would be a bug in it. Settled once
       // the post is taken, so that the cursor kept in the store never passes a queued post.
       onEvent: (event) => host.handle(fromWireEvent(event)).catch((error: unknown) => logger.error({ err: error, event: event.event }, "websocket: the event was lost")),

@@ -1,0 +1,44 @@
+/**
+ * A first start (an empty store) answers what was posted since the process started, even while
+ * it could not reach the server yet, and nothing older. `mmbot start` in a child process, reaching
+ * the sandbox through a fault proxy that refuses every connection at first.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { FaultProxy } from "../../bench/fault-proxy.js";
+import { Sandbox } from "../../src/sandbox/index.js";
+import { killBotProcesses, startBotProcess } from "../helpers/bot-process.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  killBotProcesses();
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe.each(["websocket", "polling"])("first start over %s", (transport) => {
+  it("answers a message posted while the bot was starting (server not reachable yet), not one posted before the process started", async () => {
+    const sandbox = await Sandbox.start();
+    cleanups.push(() => sandbox.close());
+    const seed = sandbox.seed();
+    const alice = seed.users.alice.user.id;
+    const channel = seed.channels.ops.id;
+    const proxy = await FaultProxy.start(sandbox.url);
+    cleanups.push(() => proxy.close());
+
+    const before = sandbox.post(alice, { channel_id: channel, message: "@todobot add from before the start" });
+    await new Promise((r) => setTimeout(r, 50)); // the post is older than the process, by a clock tick at least
+    proxy.cut(); // the server cannot be reached while the bot starts
+    const bot = startBotProcess({ url: proxy.url, token: seed.bot.token, env: { MATTERMOST_TRANSPORT: transport } });
+    await bot.waitForLine(/cannot reach the server/);
+    const during = sandbox.post(alice, { channel_id: channel, message: "@todobot add while it was starting" });
+    proxy.heal();
+    await bot.waitForLine(/connected to/);
+
+    const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === during.id, { timeoutMs: 10_000 });
+    expect(reply.message).toBe("Added #1: while it was starting");
+    // the older one stays unanswered (and nothing else was added)
+    await new Promise((r) => setTimeout(r, 500));
+    const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
+    expect(botPosts.map((p) => p.root_id)).toEqual([during.id]);
+    expect(before.id).not.toBe(during.id);
+  });
+});
