@@ -1,5 +1,6 @@
 // The chaos test: users post mentions over several channels and their threads while the sandbox's
-// fault API breaks everything it can at random moments (seeded), and bot processes are SIGKILLed;
+// fault API breaks everything it can inside the server, and a TCP fault proxy between the bots and
+// the server breaks the path (bench/fault-proxy.js), at random moments (seeded), and bot processes are SIGKILLed;
 // then every message must have been answered exactly once and nothing may be left in the store.
 //   npm run chaos                                   (1,000 messages, SQLite, one bot process)
 //   npm run chaos -- --postgres postgres://…/db     (three instances on one PostgreSQL database)
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { Sandbox } from "../dist/sandbox/index.js";
+import { FaultProxy } from "./fault-proxy.js";
 
 const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
 
@@ -29,7 +31,16 @@ export const FAULT_KINDS = [
   "delay-rest",
   "restart",
   "cut",
+  // on the path between the bots and the server
+  "path-cut",
+  "path-silence",
+  "path-refuse-upgrades",
+  "path-half-open",
+  "path-drip",
 ];
+
+/** What a proxy answers a WebSocket upgrade it won't pass with. */
+const UPGRADE_REFUSALS = [400, 403, 405, 426, 501, 502];
 
 // the calls a bot (and the users) make most: creating posts, looking up users, channels, catch-up
 const REST_PATHS = ["^/api/v4/posts$", "^/api/v4/users/[^/]+$", "^/api/v4/channels/[^/]+/posts$", "^/api/v4/channels/[^/]+$", "^/api/v4/users/me/teams"];
@@ -71,11 +82,12 @@ export async function runChaos(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mmbot-chaos-"));
   const storeUrl = options.postgres ?? `sqlite:${join(dir, "bot.db")}`;
   const sandbox = await Sandbox.start();
+  const proxy = await FaultProxy.start(sandbox.url);
   const bots = [];
   try {
     const world = buildWorld(sandbox, channelCount, userCount);
     const spawnBot = (index) => {
-      const bot = startBot({ sandbox, token: world.bot.token, storeUrl, dir: join(dir, `bot-${index}`) });
+      const bot = startBot({ url: proxy.url, token: world.bot.token, storeUrl, dir: join(dir, `bot-${index}`) });
       bots[index] = bot;
       return bot;
     };
@@ -97,7 +109,7 @@ export async function runChaos(options = {}) {
     const faultRun = (async () => {
       for (const fault of faults) {
         await sleep(t0 + fault.at - Date.now());
-        applyFault(sandbox, fault);
+        applyFault(sandbox, proxy, fault);
         faultCounts[fault.kind]++;
         lastFaultAt = Date.now();
       }
@@ -140,6 +152,7 @@ export async function runChaos(options = {}) {
     await Promise.all(posting);
     await faultRun;
     sandbox.faults.clear(); // REST faults armed for calls nobody made end with the schedule
+    proxy.heal();
     await killRun;
     log(`posted ${sent.length} messages and injected ${faults.length} faults in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling`);
 
@@ -178,6 +191,7 @@ export async function runChaos(options = {}) {
     return figures;
   } finally {
     for (const bot of bots) if (bot?.running()) bot.child.kill("SIGKILL");
+    await proxy.close();
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -202,13 +216,13 @@ function buildWorld(sandbox, channelCount, userCount) {
 }
 
 /** `mmbot start` as a child process against the sandbox; `connected` resolves at its first connection. */
-function startBot({ sandbox, token, storeUrl, dir, connectWithinMs = 120_000 }) {
+function startBot({ url, token, storeUrl, dir, connectWithinMs = 120_000 }) {
   mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [CLI, "start"], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
-      MATTERMOST_URL: sandbox.url,
+      MATTERMOST_URL: url,
       MATTERMOST_BOT_TOKEN: token,
       DATABASE_URL: storeUrl,
       MMBOT_POLICY_ALLOWED_USERS: "*",
@@ -265,15 +279,32 @@ function faultParams(kind, random) {
     case "restart":
       return { downMs: random.int(0, 1_500) };
     case "cut":
+    case "path-cut":
       return { ms: random.int(500, 5_000) };
+    case "path-refuse-upgrades":
+      return { ms: random.int(1_000, 6_000), status: random.pick(UPGRADE_REFUSALS) };
+    case "path-drip":
+      return { ms: random.int(1_000, 3_000), bytesPerSecond: random.int(500, 5_000) };
     default:
       return {};
   }
 }
 
-function applyFault(sandbox, { kind, params }) {
+function applyFault(sandbox, proxy, { kind, params }) {
   const f = sandbox.faults;
   switch (kind) {
+    case "path-cut":
+      return proxy.cut(params.ms);
+    case "path-silence":
+      return proxy.silence();
+    case "path-refuse-upgrades":
+      proxy.refuseUpgrades(params.status);
+      return void setTimeout(() => proxy.upgradeStatus === params.status && proxy.refuseUpgrades(null), params.ms);
+    case "path-half-open":
+      return proxy.halfOpen();
+    case "path-drip":
+      proxy.drip({ bytesPerSecond: params.bytesPerSecond });
+      return void setTimeout(() => proxy.drip(false), params.ms);
     case "drop-websockets":
       return f.dropWebSockets();
     case "refuse-websockets":

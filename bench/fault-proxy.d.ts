@@ -18,12 +18,14 @@ export declare class FaultProxy {
   cut(ms?: number): void;
   /** Every open connection drops all bytes both ways and stays open; new ones work unless `newConnections`. */
   silence(options?: { newConnections?: boolean }): void;
-  /** WebSocket upgrades are answered with `status` (default 403); plain HTTP passes. */
-  refuseUpgrades(status?: number): void;
+  /** WebSocket upgrades are answered with `status` (default 403); plain HTTP passes. `null` lets them through again. */
+  refuseUpgrades(status?: number | null): void;
+  /** The status upgrades are refused with now, if any. */
+  readonly upgradeStatus: number | undefined;
   /** The server's side of every open connection closes; the bot's side stays open and mute. */
   halfOpen(): void;
-  /** Every connection forwards at most `bytesPerSecond` each way. */
-  drip(options?: { bytesPerSecond?: number }): void;
+  /** Every connection forwards at most `bytesPerSecond` each way; `drip(false)` ends it. */
+  drip(options?: { bytesPerSecond?: number } | false): void;
   /** A clean path for new connections; connections already silenced stay silent. */
   heal(): void;
   close(): Promise<void>;

@@ -75,9 +75,9 @@ export class FaultProxy {
     this.log(`fault-proxy: silenced ${this.links.size} connections${newConnections ? " and every new one" : ""}`);
   }
 
-  /** WebSocket upgrades are answered with `status` (as a proxy that won't pass them); plain HTTP passes. `undefined` lets them through again. */
+  /** WebSocket upgrades are answered with `status` (as a proxy that won't pass them); plain HTTP passes. `null` lets them through again. */
   refuseUpgrades(status = 403) {
-    this.upgradeStatus = status;
+    this.upgradeStatus = status ?? undefined;
   }
 
   /** The server's side of every open connection closes; the bot's side stays open, hears nothing and its bytes go nowhere. */
@@ -86,8 +86,9 @@ export class FaultProxy {
     this.log("fault-proxy: half-open");
   }
 
-  /** Every connection (open and new) forwards at most `bytesPerSecond`, in small chunks, each way. */
-  drip({ bytesPerSecond = 100 } = {}) {
+  /** Every connection (open and new) forwards at most `bytesPerSecond`, in small chunks, each way; `drip(false)` ends it. */
+  drip(options = {}) {
+    const bytesPerSecond = options === false ? undefined : (options.bytesPerSecond ?? 100);
     this.dripRate = bytesPerSecond;
     for (const link of this.links) link.dripRate = bytesPerSecond;
   }
@@ -171,19 +172,24 @@ class Link {
 
   forward(chunk, to) {
     if (this.silenced || to.destroyed) return;
-    if (this.dripRate === undefined) {
+    const queue = (this.queues ??= new Map()).get(to);
+    if (this.dripRate === undefined && !queue) {
       to.write(chunk);
       return;
     }
-    // a drip: 10 slices a second, each a tenth of the rate, in order
-    const slice = Math.max(1, Math.floor(this.dripRate / 10));
-    this.dripQueue ??= Promise.resolve();
+    // a drip: 10 slices a second, each a tenth of the rate; what a drip queued goes first, in order
+    const slice = this.dripRate === undefined ? chunk.length : Math.max(1, Math.floor(this.dripRate / 10));
+    const state = queue ?? { tail: Promise.resolve(), waiting: 0 };
+    this.queues.set(to, state);
     for (let offset = 0; offset < chunk.length; offset += slice) {
       const part = chunk.subarray(offset, offset + slice);
-      this.dripQueue = this.dripQueue.then(() => new Promise((resolve) => setTimeout(() => {
+      const delay = this.dripRate === undefined ? 0 : 100;
+      state.waiting++;
+      state.tail = state.tail.then(() => new Promise((resolve) => setTimeout(() => {
         if (!this.silenced && !to.destroyed) to.write(part);
+        if (--state.waiting === 0 && this.queues.get(to) === state) this.queues.delete(to);
         resolve(undefined);
-      }, 100)));
+      }, delay)));
     }
   }
 

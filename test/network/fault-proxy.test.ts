@@ -134,5 +134,14 @@ describe("FaultProxy", () => {
     const started = Date.now();
     expect(await get(`${proxy.url}/slow`, undefined, 5_000)).toBe("hello /slow");
     expect(Date.now() - started).toBeGreaterThan(300); // ~150 bytes each way at 20 bytes a tenth of a second
+    const { ws } = await openSocket(proxy.url);
+    const replies: string[] = [];
+    ws!.on("message", (m) => replies.push(m.toString()));
+    for (const word of ["one", "two"]) ws!.send(word);
+    proxy.drip(false); // what the drip queued still arrives first, in order
+    ws!.send("three");
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(replies).toEqual(["echo one", "echo two", "echo three"]);
+    ws!.terminate();
   });
 });
