@@ -31,7 +31,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 function startBot(store, via = proxy) {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [new URL("../dist/cli.js", import.meta.url).pathname, "start"], {
-    env: { ...process.env, MATTERMOST_URL: via.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: "warn" },
+    env: { ...process.env, MATTERMOST_URL: via.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: process.env.MMBOT_LOG_LEVEL ?? "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines = [];
@@ -54,7 +54,12 @@ function startBot(store, via = proxy) {
 /** Posts a mention; resolves with the time (performance.now) the bot's answer was posted. */
 function ask(text, timeoutMs = 90_000) {
   const post = sandbox.post(alice, { channel_id: channel, message: `@todobot add ${text}` });
-  return sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs }).then(() => performance.now());
+  return sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs }).then(
+    () => performance.now(),
+    (error) => {
+      throw new Error(`"${text}" was not answered within ${timeoutMs / 1000} s; the bot's last lines:\n${bot.lines.slice(-40).map((l) => l.text).join("\n")}`, { cause: error });
+    },
+  );
 }
 
 const figures = [];
@@ -138,6 +143,7 @@ if (runs("kill")) {
 
 // 5. a proxy that refuses WebSocket upgrades (403) and passes REST, from the first start
 if (runs("refused")) {
+  await bot.stop(); // only the bot behind the refusing proxy may answer
   const answered = [];
   const refusing = await FaultProxy.start(sandbox.url);
   refusing.refuseUpgrades(403);
