@@ -284,7 +284,8 @@ export class MattermostClient {
    * was not sent because the rate budget is short (replies matter more).
    */
   async sendTyping(userId: string, channelId: string, parentId?: string): Promise<boolean> {
-    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: true, priority: "typing", timeoutMs: this.quickMs });
+    // one try: an indicator retried would show after it mattered, and the next is due in seconds
+    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: false, priority: "typing", timeoutMs: this.quickMs });
     return answer !== undefined;
   }
 
