@@ -315,7 +315,8 @@ export class MattermostClient {
    * `quietSince` (ms since the epoch), also those with a call in flight that opened before it
    * and heard nothing from the server since: those calls fail now, as network errors, and are
    * retried when safe. For a path found dead (the WebSocket's heartbeat went unanswered): the
-   * REST connections over it are dead too, and nothing tells them.
+   * REST connections over it are dead too, and nothing tells them. (A `fetch` given in the
+   * options keeps its own connections.)
    */
   dropConnections(options: { quietSince?: number } = {}): void {
     this.transport.dropConnections(options);
