@@ -68,8 +68,9 @@ describe("REST over a dead path", () => {
     const transport = new HttpTransport(false);
     await transport.send("GET", `${proxy.url}/warm`, {}, undefined, timeouts);
     proxy.silence();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // "since" after the warm-up's answer, not in the same millisecond
     const since = Date.now();
-    const stuck = timed(transport.send("GET", `${proxy.url}/stuck`, {}, undefined, { connectMs: 1_000, answerMs: 30_000 }));
+    const stuck = timed(transport.send("GET", `${proxy.url}/stuck`, {}, undefined, { connectMs: 1_000, answerMs: 10_000 }));
     await new Promise((resolve) => setTimeout(resolve, 100));
     transport.dropConnections({ quietSince: since });
     const ended = await stuck;
