@@ -66,7 +66,10 @@ export class HttpTransport {
       const req = this.request(url, { method, headers, agent: this.agent }, (res) => {
         this.heard(socket);
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          this.heard(socket); // a long answer still coming is alive, whatever its headers' age
+        });
         res.on("error", fail);
         res.on("end", () => {
           clearTimeout(timer);
