@@ -25,8 +25,21 @@ export interface RestClientOptions {
   retry?: RetryOptions;
   /** How long `getUser`/`getUserByUsername` answers are reused (default 5 min). */
   userCacheTtlMs?: number;
-  /** Per request and per try (default 15 s). */
+  /**
+   * How long a try waits for its answer (default 15 s): reads of many posts (catch-up, threads),
+   * file transfers and calls through `request()`. See `quickTimeoutMs` for the others.
+   */
   timeoutMs?: number;
+  /**
+   * How long a try of a call the bot's answers wait on waits for its answer (default 5 s, never
+   * more than `timeoutMs`): posts, edits, typing, reactions and lookups of one user, channel or
+   * post. One that gets no answer is given up and, when safe to repeat (a post with its
+   * `pending_post_id` is), tried again on a fresh connection, long before the server forgets
+   * the id (see `createPost`).
+   */
+  quickTimeoutMs?: number;
+  /** How long a new connection may take to open (default 3 s), before the answer's time starts. */
+  connectTimeoutMs?: number;
   /** Told of every try's outcome and every retry (metrics). */
   observer?: RestObserver;
   /**
@@ -51,6 +64,8 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Resolve with the body's text as it came, never parsed as JSON. */
   text?: boolean;
+  /** How long each try waits for the answer (default: the client's `timeoutMs`). */
+  timeoutMs?: number;
   /**
    * Its turn when calls wait for the rate budget: `first` (default) before `edit`; a `typing`
    * call is not sent (and resolves with undefined) when the budget is short.
@@ -87,6 +102,9 @@ export class MattermostClient {
   private readonly logger: Logger;
   private readonly retry: ResolvedRetryOptions;
   private readonly timeoutMs: number;
+  /** The options of the calls an answer waits on: the quick timeout. */
+  private readonly quick: { timeoutMs: number };
+  private readonly connectMs: number;
   private readonly observer: RestObserver | undefined;
   private readonly budget: RateBudget | undefined;
   private readonly users: TtlCache<UserProfile>;
@@ -103,6 +121,8 @@ export class MattermostClient {
     this.logger = options.logger ?? silentLogger();
     this.retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.quick = { timeoutMs: Math.min(options.quickTimeoutMs ?? 5_000, this.timeoutMs) };
+    this.connectMs = options.connectTimeoutMs ?? 3_000;
     this.observer = options.observer;
     const rate = options.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND;
     if (!(rate >= 0)) throw new RangeError(`maxRequestsPerSecond must be a number ≥ 0 (0 = no budget), got ${rate}`);
@@ -113,13 +133,13 @@ export class MattermostClient {
 
   /** `GET /system/ping`: `{status: "OK"}` from a healthy server. */
   ping(): Promise<{ status: string } & Record<string, unknown>> {
-    return this.request("GET", "/system/ping");
+    return this.request("GET", "/system/ping", undefined, this.quick);
   }
 
   /** The token's own user; cached for the client's life. */
   getMe(): Promise<UserProfile> {
     if (!this.me) {
-      const me = this.request<UserProfile>("GET", "/users/me");
+      const me = this.request<UserProfile>("GET", "/users/me", undefined, this.quick);
       this.me = me;
       me.then(
         (user) => this.users.set(user.id, user),
@@ -159,14 +179,14 @@ export class MattermostClient {
 
   /** A user by id (cached). */
   getUser(id: string): Promise<UserProfile> {
-    return this.users.get(id, () => this.request<UserProfile>("GET", `/users/${enc(id)}`));
+    return this.users.get(id, () => this.request<UserProfile>("GET", `/users/${enc(id)}`, undefined, this.quick));
   }
 
   /** A user by username, with or without the leading `@` (cached). */
   getUserByUsername(username: string): Promise<UserProfile> {
     const name = username.replace(/^@/, "").toLowerCase();
     return this.usernames.get(name, async () => {
-      const user = await this.request<UserProfile>("GET", `/users/username/${enc(name)}`);
+      const user = await this.request<UserProfile>("GET", `/users/username/${enc(name)}`, undefined, this.quick);
       this.users.set(user.id, user);
       return user;
     });
@@ -174,23 +194,29 @@ export class MattermostClient {
 
   /**
    * Creates a post. With `pending_post_id` the server deduplicates, so the call is retried
-   * after failures; without it, it is sent once (a retry could post twice).
+   * after failures (a try without an answer after the quick timeout, on a fresh connection);
+   * without it, it is sent once (a retry could post twice).
    */
   createPost(input: CreatePostInput): Promise<Post> {
-    return this.request<Post>("POST", "/posts", input, { idempotent: Boolean(input.pending_post_id) });
+    // Mattermost (server/channels/app/post.go, deduplicateCreatePost) keeps a pending_post_id in
+    // seenPendingPostIdsCache for pendingPostIDsCacheTTL (30 s): a repeat in that window gets the
+    // post the first try made (or a 500 "pending" while that try is still saving, retried too).
+    // Every try fits in it: the 4th leaves at most ~25 s after the 1st (3 s to connect and 5 s for
+    // the answer each, under 1.4 s of jitter in all).
+    return this.request<Post>("POST", "/posts", input, { idempotent: Boolean(input.pending_post_id), ...this.quick });
   }
 
   getPost(id: string): Promise<Post> {
-    return this.request<Post>("GET", `/posts/${enc(id)}`);
+    return this.request<Post>("GET", `/posts/${enc(id)}`, undefined, this.quick);
   }
 
   /** Changes a post's message and/or props (`PUT /posts/{id}/patch`). */
   patchPost(id: string, patch: { message?: string; props?: Record<string, unknown> }): Promise<Post> {
-    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch, { priority: "edit" });
+    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch, { priority: "edit", ...this.quick });
   }
 
   async deletePost(id: string): Promise<void> {
-    await this.request<unknown>("DELETE", `/posts/${enc(id)}`);
+    await this.request<unknown>("DELETE", `/posts/${enc(id)}`, undefined, this.quick);
   }
 
   /** A file's content as text (`GET /files/{id}`), for text files. */
@@ -220,30 +246,30 @@ export class MattermostClient {
 
   /** A channel by id (cached briefly). */
   getChannel(id: string): Promise<Channel> {
-    return this.channels.get(id, () => this.request<Channel>("GET", `/channels/${enc(id)}`));
+    return this.channels.get(id, () => this.request<Channel>("GET", `/channels/${enc(id)}`, undefined, this.quick));
   }
 
   /** A channel of a team by its name (`town-square`), as in its URL. */
   getChannelByName(teamId: string, name: string): Promise<Channel> {
-    return this.request<Channel>("GET", `/teams/${enc(teamId)}/channels/name/${enc(name)}`);
+    return this.request<Channel>("GET", `/teams/${enc(teamId)}/channels/name/${enc(name)}`, undefined, this.quick);
   }
 
   getTeam(id: string): Promise<Team> {
-    return this.request<Team>("GET", `/teams/${enc(id)}`);
+    return this.request<Team>("GET", `/teams/${enc(id)}`, undefined, this.quick);
   }
 
   /** A team by its name (`acme`), as in its URL. */
   getTeamByName(name: string): Promise<Team> {
-    return this.request<Team>("GET", `/teams/name/${enc(name)}`);
+    return this.request<Team>("GET", `/teams/name/${enc(name)}`, undefined, this.quick);
   }
 
   getChannelMember(channelId: string, userId: string): Promise<ChannelMembership> {
-    return this.request<ChannelMembership>("GET", `/channels/${enc(channelId)}/members/${enc(userId)}`);
+    return this.request<ChannelMembership>("GET", `/channels/${enc(channelId)}/members/${enc(userId)}`, undefined, this.quick);
   }
 
   /** Gets or creates the direct-message channel of two users (safe to repeat). */
   createDirectChannel(userA: string, userB: string): Promise<Channel> {
-    return this.request<Channel>("POST", "/channels/direct", [userA, userB], { idempotent: true });
+    return this.request<Channel>("POST", "/channels/direct", [userA, userB], { idempotent: true, ...this.quick });
   }
 
   getMyTeams(): Promise<Team[]> {
@@ -260,18 +286,19 @@ export class MattermostClient {
    * was not sent because the rate budget is short (replies matter more).
    */
   async sendTyping(userId: string, channelId: string, parentId?: string): Promise<boolean> {
-    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: true, priority: "typing" });
+    // one try: an indicator retried would show after it mattered, and the next is due in seconds
+    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: false, priority: "typing", ...this.quick });
     return answer !== undefined;
   }
 
   /** Adds a reaction (a reaction is keyed by user, post and emoji, so a repeat is harmless). */
   async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
-    await this.request<unknown>("POST", "/reactions", { user_id: userId, post_id: postId, emoji_name: emojiName.replace(/^:|:$/g, "") }, { idempotent: true });
+    await this.request<unknown>("POST", "/reactions", { user_id: userId, post_id: postId, emoji_name: emojiName.replace(/^:|:$/g, "") }, { idempotent: true, ...this.quick });
   }
 
   /** A post only `userId` sees; never stored. Needs the `create_post_ephemeral` permission. */
   createEphemeralPost(userId: string, post: { channel_id: string; message: string; root_id?: string }): Promise<Post> {
-    return this.request<Post>("POST", "/posts/ephemeral", { user_id: userId, post });
+    return this.request<Post>("POST", "/posts/ephemeral", { user_id: userId, post }, this.quick);
   }
 
   /** Uploads one file to a channel; attach it with `createPost({file_ids: [info.id]})`. */
@@ -283,6 +310,18 @@ export class MattermostClient {
     const info = result.file_infos?.[0];
     if (!info) throw new TransportError(`POST /files returned no file_infos for ${fileName}`);
     return info;
+  }
+
+  /**
+   * Closes the idle keep-alive connections, so the next calls open fresh ones; with
+   * `quietSince` (ms since the epoch), also those with a call in flight that opened before it
+   * and heard nothing from the server since: those calls fail now, as network errors, and are
+   * retried when safe. For a path found dead (the WebSocket's heartbeat went unanswered): the
+   * REST connections over it are dead too, and nothing tells them. (A `fetch` given in the
+   * options keeps its own connections.)
+   */
+  dropConnections(options: { quietSince?: number } = {}): void {
+    this.transport.dropConnections(options);
   }
 
   /**
@@ -303,7 +342,7 @@ export class MattermostClient {
         if (!ticket) return undefined as T;
       } else if (this.budget) ticket = await this.budget.take(priority === "edit" ? "edit" : "first");
       try {
-        return await this.once<T>(verb, fullPath, body, options.text ?? false, ticket);
+        return await this.once<T>(verb, fullPath, body, options.text ?? false, options.timeoutMs ?? this.timeoutMs, ticket);
       } catch (error) {
         if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
         const paced = this.budget !== undefined && error instanceof MattermostApiError && refusedByLimiter.has(error);
@@ -317,7 +356,7 @@ export class MattermostClient {
     }
   }
 
-  private async once<T>(method: string, path: string, body: unknown, asText: boolean, ticket: BudgetTicket | undefined): Promise<T> {
+  private async once<T>(method: string, path: string, body: unknown, asText: boolean, timeoutMs: number, ticket: BudgetTicket | undefined): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
@@ -329,14 +368,14 @@ export class MattermostClient {
     try {
       if (this.fetchImpl || payload instanceof FormData) {
         const fetchImpl = this.fetchImpl ?? globalThis.fetch;
-        const answer = await fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+        const answer = await fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
         response = { status: answer.status, headers: answer.headers, text: await answer.text() };
       } else {
-        response = await this.transport.send(method, this.url + path, headers, payload, this.timeoutMs);
+        response = await this.transport.send(method, this.url + path, headers, payload, { connectMs: this.connectMs, answerMs: timeoutMs });
       }
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      const why = timedOut ? `timed out after ${this.timeoutMs} ms` : describeCause(error);
+      const why = timedOut ? `timed out (${error.message})` : describeCause(error);
       this.observer?.response?.(method, 0);
       ticket?.failed();
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });

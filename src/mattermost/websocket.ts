@@ -91,6 +91,8 @@ interface Connection {
   healthySince: number | undefined;
   status?: number;
   failure?: unknown;
+  /** It ended by a network failure (not a close or a refusal by the server): the REST client's idle connections are suspect. */
+  networkFailure?: boolean;
   ended: boolean;
 }
 
@@ -284,6 +286,7 @@ export class WebSocketReceiver {
     ws.on("ping", () => this.heardFrom(conn));
     ws.on("error", (error) => {
       conn.failure ??= error;
+      if (conn.status === undefined) conn.networkFailure = true;
     });
     ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
   }
@@ -328,6 +331,8 @@ export class WebSocketReceiver {
     const now = Date.now();
     this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong after a ping; the socket is dead, reconnecting");
     conn.failure = new TransportError(`no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`);
+    // the REST client's connections went the same way: those quiet since the ping are dead too
+    this.options.client.dropConnections({ quietSince: pingSentAt });
     conn.ws.terminate();
   }
 
@@ -342,6 +347,7 @@ export class WebSocketReceiver {
       this.pending.delete(seq);
     }
     if (!this.running) return;
+    if (conn.networkFailure) this.options.client.dropConnections();
     if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS) this.backoff.reset();
     const attempt = ++this.failures;
     const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
