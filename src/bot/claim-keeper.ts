@@ -14,8 +14,26 @@ import type { UserProfile } from "../mattermost/types.js";
 import type { ClaimStore } from "../store/index.js";
 import { fromWireEvent, type MessageEnvelope } from "./envelope.js";
 
-/** A claim not renewed for this long is abandoned (its owner renews it every third of it). */
-export const CLAIM_LEASE_MS = 30_000;
+/**
+ * A claim not renewed for this long is abandoned. Short, so a post whose instance was killed is
+ * answered by another within seconds; long enough that a live instance (renewing every
+ * `renewEveryMs`) misses two renewals (a slow store, a long GC pause) before it loses a claim.
+ */
+export const CLAIM_LEASE_MS = 10_000;
+
+/** How often an owner renews its claims: three tries within a lease. */
+export function renewEveryMs(leaseMs: number): number {
+  return leaseMs * 0.3;
+}
+
+/**
+ * How often an instance looks for abandoned claims: a tenth of the lease, so a claim is taken over
+ * soon after its lease runs out. One indexed query (`claims_unfinished`) that finds nothing when
+ * all is well; renewals cost nothing when no post is being handled.
+ */
+export function scanEveryMs(leaseMs: number): number {
+  return leaseMs / 10;
+}
 
 const POST_CLAIM = "post:";
 
@@ -38,8 +56,9 @@ export interface ClaimKeeperOptions {
 }
 
 export class ClaimKeeper {
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private renewing: Promise<void> | undefined;
+  private scanning: Promise<void> | undefined;
   readonly leaseMs: number;
 
   constructor(private readonly options: ClaimKeeperOptions) {
@@ -47,30 +66,38 @@ export class ClaimKeeper {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.round ??= this.tick().finally(() => (this.round = undefined));
-    }, this.leaseMs / 3);
-    this.timer.unref();
+    if (this.timers.length > 0) return;
+    // two timers: a slow take-over (REST reads of the post) never delays a renewal
+    this.timers = [
+      setInterval(() => void (this.renewing ??= this.renew().finally(() => (this.renewing = undefined))), renewEveryMs(this.leaseMs)),
+      setInterval(() => void (this.scanning ??= this.scan().finally(() => (this.scanning = undefined))), scanEveryMs(this.leaseMs)),
+    ];
+    for (const timer of this.timers) timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await Promise.all([this.renewing, this.scanning]);
   }
 
-  /** Renews this instance's claims, then hands back the abandoned ones. */
-  async tick(): Promise<void> {
-    const { claims, logger, owner } = this.options;
+  private async renew(): Promise<void> {
     try {
-      await claims.renew(this.options.inFlight(), owner);
+      await this.options.claims.renew(this.options.inFlight(), this.options.owner);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "claims: cannot renew this instance's claims; trying again later");
+    }
+  }
+
+  /** Hands back the abandoned claims' posts. */
+  private async scan(): Promise<void> {
+    try {
       const mine = new Set(this.options.inFlight());
-      for (const id of await claims.abandoned(Date.now() - this.leaseMs)) {
+      for (const id of await this.options.claims.abandoned(Date.now() - this.leaseMs)) {
         if (!mine.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
       }
     } catch (error) {
-      logger.warn({ err: error }, "claims: cannot renew or look for abandoned claims; trying again later");
+      this.options.logger.warn({ err: error }, "claims: cannot look for abandoned claims; trying again later");
     }
   }
 
