@@ -50,8 +50,8 @@ export interface ClaimKeeperOptions {
   owner: string;
   /** The claims this instance is working on now. */
   inFlight: () => string[];
-  /** Handles an abandoned post again (the pipeline claims it anew). */
-  retake: (envelope: MessageEnvelope) => void;
+  /** Handles an abandoned post again (the pipeline claims it anew); resolves once it has. */
+  retake: (envelope: MessageEnvelope) => Promise<void>;
   leaseMs?: number;
 }
 
@@ -59,6 +59,8 @@ export class ClaimKeeper {
   private timers: NodeJS.Timeout[] = [];
   private renewing: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
+  /** Claims handed back and not yet handled (queued behind a busy channel): not fetched again at every look. */
+  private readonly handedBack = new Set<string>();
   readonly leaseMs: number;
 
   constructor(private readonly options: ClaimKeeperOptions) {
@@ -94,7 +96,7 @@ export class ClaimKeeper {
     try {
       const mine = new Set(this.options.inFlight());
       for (const id of await this.options.claims.abandoned(Date.now() - this.leaseMs)) {
-        if (!mine.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
+        if (!mine.has(id) && !this.handedBack.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, "claims: cannot look for abandoned claims; trying again later");
@@ -120,6 +122,8 @@ export class ClaimKeeper {
     const envelope = fromWireEvent({ source: "catchup", ...postedEvent(post, channel, sender, me) });
     if (envelope.kind !== "message") return;
     logger.warn({ eventId: postId, channelId: post.channel_id }, "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again");
-    this.options.retake(envelope);
+    const claimId = postClaimId(postId);
+    this.handedBack.add(claimId);
+    void this.options.retake(envelope).finally(() => this.handedBack.delete(claimId));
   }
 }
