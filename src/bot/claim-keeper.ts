@@ -16,8 +16,9 @@ import { fromWireEvent, type MessageEnvelope } from "./envelope.js";
 
 /**
  * A claim not renewed for this long is abandoned. Short, so a post whose instance was killed is
- * answered by another within seconds; long enough that a live instance (renewing every
- * `renewEveryMs`) misses two renewals (a slow store, a long GC pause) before it loses a claim.
+ * answered by another within seconds; long enough that a live instance, renewing every
+ * `renewEveryMs`, loses a claim only when three renewals in a row fail or are late (its store
+ * away, or the process frozen, for about 7 s).
  */
 export const CLAIM_LEASE_MS = 10_000;
 
