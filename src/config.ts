@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
+import { CLAIM_LEASE_MS } from "./bot/claim-keeper.js";
 import { ConfigError } from "./errors.js";
 import { LOG_FORMATS } from "./log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
@@ -53,8 +54,15 @@ const schema = z.strictObject({
         .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "expected sqlite:<path> or postgres://…")
         .default("sqlite:./data/mmbot.db")
         .describe("Where the bot keeps its state (claims, outbox, todo lists, tokens): a SQLite file, relative to the working directory, or a PostgreSQL database, which several instances can share."),
+      claim_lease_ms: z.coerce
+        .number({ error: "expected a number of milliseconds" })
+        .int("expected a whole number of milliseconds")
+        .min(1_000, "expected at least 1000 (a shorter lease is lost to a slow store or a long pause)")
+        .max(600_000, "expected at most 600000 (10 minutes)")
+        .default(CLAIM_LEASE_MS)
+        .describe("An instance renews the claim of a post it is handling every 0.3 of this; a claim not renewed for this long (its instance was killed mid-way) is taken over by another instance (or the restarted one), which answers the post. Every instance looks for such claims every tenth of it (one indexed query). Shorter: a faster take-over, more store queries; keep it well above the store's worst pause."),
     })
-    .default({ url: "sqlite:./data/mmbot.db" })
+    .default({ url: "sqlite:./data/mmbot.db", claim_lease_ms: CLAIM_LEASE_MS })
     .describe("The bot's database."),
   policy: z
     .strictObject({
@@ -179,6 +187,7 @@ export const EXAMPLES: Record<string, string> = {
   "mattermost.polling_interval_ms": "polling_interval_ms = 2000",
   "mattermost.max_requests_per_second": "max_requests_per_second = 4.5   # a server limited to 5/s per user; 0 = no budget",
   "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
+  "store.claim_lease_ms": "claim_lease_ms = 10000   # a killed instance's post is answered by another within about this long",
   "policy.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*" for everybody',
   "policy.channels": 'channels = ["town-square"]',
   "policy.mention_only": "mention_only = true",

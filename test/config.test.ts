@@ -76,6 +76,15 @@ describe("configuration", () => {
     expect(() => loadConfig({ path: "/x", env: { MATTERMOST_MAX_REQUESTS_PER_SECOND: "fast" } })).toThrow(/mattermost\.max_requests_per_second = "fast"/);
   });
 
+  it("takes the claim lease from the file or the environment (default 10 s) and refuses one too short, naming the key, its variable and an example", () => {
+    expect(loadConfig({ path: "/x", env: {} }).store.claim_lease_ms).toBe(10_000);
+    expect(loadConfig({ path: file("[store]\nclaim_lease_ms = 20000\n"), env: {} }).store.claim_lease_ms).toBe(20_000);
+    expect(loadConfig({ path: "/x", env: { MMBOT_STORE_CLAIM_LEASE_MS: "5000" } }).store.claim_lease_ms).toBe(5_000);
+    expect(() => loadConfig({ path: "/x", env: { MMBOT_STORE_CLAIM_LEASE_MS: "100" } })).toThrow(
+      /store\.claim_lease_ms = "100": expected at least 1000 .*\(env MMBOT_STORE_CLAIM_LEASE_MS\)[\s\S]*example: claim_lease_ms = 10000/,
+    );
+  });
+
   it("names an unknown key", () => {
     const path = file(`[policy]\nmention_onyl = true\n`);
     expect(() => loadConfig({ path, env: {} })).toThrow(/unknown key policy\.mention_onyl/);

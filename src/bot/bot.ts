@@ -45,7 +45,8 @@ export interface BotOptions {
   typingIntervalMs?: number;
   /**
    * A post's claim is renewed while its handler runs; one neither finished nor renewed for this
-   * long (its instance was killed mid-way) is handled again by any instance (default 30 s).
+   * long (its instance was killed mid-way) is handled again by any instance (default 10 s,
+   * renewed every 3 s; instances look for abandoned claims every tenth of it).
    */
   claimLeaseMs?: number;
   /**

@@ -14,8 +14,27 @@ import type { UserProfile } from "../mattermost/types.js";
 import type { ClaimStore } from "../store/index.js";
 import { fromWireEvent, type MessageEnvelope } from "./envelope.js";
 
-/** A claim not renewed for this long is abandoned (its owner renews it every third of it). */
-export const CLAIM_LEASE_MS = 30_000;
+/**
+ * A claim not renewed for this long is abandoned. Short, so a post whose instance was killed is
+ * answered by another within seconds; long enough that a live instance, renewing every
+ * `renewEveryMs`, loses a claim only when three renewals in a row fail or are late (its store
+ * away, or the process frozen, for about 7 s).
+ */
+export const CLAIM_LEASE_MS = 10_000;
+
+/** How often an owner renews its claims: three tries within a lease. */
+export function renewEveryMs(leaseMs: number): number {
+  return leaseMs * 0.3;
+}
+
+/**
+ * How often an instance looks for abandoned claims: a tenth of the lease, so a claim is taken over
+ * soon after its lease runs out. One indexed query (`claims_unfinished`) that finds nothing when
+ * all is well; renewals cost nothing when no post is being handled.
+ */
+export function scanEveryMs(leaseMs: number): number {
+  return leaseMs / 10;
+}
 
 const POST_CLAIM = "post:";
 
@@ -32,14 +51,17 @@ export interface ClaimKeeperOptions {
   owner: string;
   /** The claims this instance is working on now. */
   inFlight: () => string[];
-  /** Handles an abandoned post again (the pipeline claims it anew). */
-  retake: (envelope: MessageEnvelope) => void;
+  /** Handles an abandoned post again (the pipeline claims it anew); resolves once it has. */
+  retake: (envelope: MessageEnvelope) => Promise<void>;
   leaseMs?: number;
 }
 
 export class ClaimKeeper {
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private renewing: Promise<void> | undefined;
+  private scanning: Promise<void> | undefined;
+  /** Claims handed back and not yet handled (queued behind a busy channel): not fetched again at every look. */
+  private readonly handedBack = new Set<string>();
   readonly leaseMs: number;
 
   constructor(private readonly options: ClaimKeeperOptions) {
@@ -47,30 +69,38 @@ export class ClaimKeeper {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.round ??= this.tick().finally(() => (this.round = undefined));
-    }, this.leaseMs / 3);
-    this.timer.unref();
+    if (this.timers.length > 0) return;
+    // two timers: a slow take-over (REST reads of the post) never delays a renewal
+    this.timers = [
+      setInterval(() => void (this.renewing ??= this.renew().finally(() => (this.renewing = undefined))), renewEveryMs(this.leaseMs)),
+      setInterval(() => void (this.scanning ??= this.scan().finally(() => (this.scanning = undefined))), scanEveryMs(this.leaseMs)),
+    ];
+    for (const timer of this.timers) timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await Promise.all([this.renewing, this.scanning]);
   }
 
-  /** Renews this instance's claims, then hands back the abandoned ones. */
-  async tick(): Promise<void> {
-    const { claims, logger, owner } = this.options;
+  private async renew(): Promise<void> {
     try {
-      await claims.renew(this.options.inFlight(), owner);
+      await this.options.claims.renew(this.options.inFlight(), this.options.owner);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "claims: cannot renew this instance's claims; trying again later");
+    }
+  }
+
+  /** Hands back the abandoned claims' posts. */
+  private async scan(): Promise<void> {
+    try {
       const mine = new Set(this.options.inFlight());
-      for (const id of await claims.abandoned(Date.now() - this.leaseMs)) {
-        if (!mine.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
+      for (const id of await this.options.claims.abandoned(Date.now() - this.leaseMs)) {
+        if (!mine.has(id) && !this.handedBack.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
       }
     } catch (error) {
-      logger.warn({ err: error }, "claims: cannot renew or look for abandoned claims; trying again later");
+      this.options.logger.warn({ err: error }, "claims: cannot look for abandoned claims; trying again later");
     }
   }
 
@@ -93,6 +123,8 @@ export class ClaimKeeper {
     const envelope = fromWireEvent({ source: "catchup", ...postedEvent(post, channel, sender, me) });
     if (envelope.kind !== "message") return;
     logger.warn({ eventId: postId, channelId: post.channel_id }, "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again");
-    this.options.retake(envelope);
+    const claimId = postClaimId(postId);
+    this.handedBack.add(claimId);
+    void this.options.retake(envelope).finally(() => this.handedBack.delete(claimId));
   }
 }

@@ -91,10 +91,10 @@ export class Pipeline {
     return [...this.claimed];
   }
 
-  /** Handles a post again whose claim was abandoned (by a killed instance); the claim decides who does. */
-  retake(envelope: MessageEnvelope): void {
+  /** Handles a post again whose claim was abandoned (by a killed instance); the claim decides who does. Resolves once handled (or not claimed). */
+  retake(envelope: MessageEnvelope): Promise<void> {
     this.seenPosts.add(envelope.post.id);
-    void this.queue.push(envelope.channel.id || "-", () => this.process(envelope));
+    return this.queue.push(envelope.channel.id || "-", () => this.process(envelope));
   }
 
   /** Resolves when everything started so far has finished (for a clean stop). */

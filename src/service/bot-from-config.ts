@@ -93,6 +93,7 @@ export async function botFromConfig(
     token: server.token,
     maxRequestsPerSecond: config.mattermost.max_requests_per_second,
     store: config.store.url,
+    claimLeaseMs: config.store.claim_lease_ms,
     logger,
     policy: {
       allowedUsers: server.allowedUsers,

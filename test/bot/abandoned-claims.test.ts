@@ -55,6 +55,45 @@ describe("a post whose claim was abandoned", () => {
     expect(await unfinishedClaims(h.storeUrl)).toBe(0);
   });
 
+  it("is read back once while it waits behind a busy channel, not at every look for abandoned claims", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let slowRuns = 0;
+    const gets: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      if ((init?.method ?? "GET") === "GET") gets.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+      return fetch(input, init);
+    };
+    h = await startHarness({
+      bot: { claimLeaseMs: 300, fetch: counting },
+      setup: (bot) => {
+        bot.command("slow", async (ctx) => {
+          slowRuns++;
+          await held;
+          await ctx.reply("slow done");
+        });
+        bot.command("again", (ctx) => ctx.reply("answered again"));
+      },
+    });
+    const ops = h.seed.channels.ops.id;
+    const slow = h.say("alice", ops, "@todobot slow");
+    await waitUntil(() => slowRuns === 1, "the slow handler holds the channel");
+    // a post of the busy channel claimed by an instance that is killed at once
+    const post = h.say("alice", ops, "@todobot again");
+    const store = await openStore(h.storeUrl);
+    try {
+      expect(await store.claims.claim(postClaimId(post.id), "killed-instance")).toBe(true);
+    } finally {
+      await store.close();
+    }
+    await new Promise((r) => setTimeout(r, 1_500)); // five leases: fifty looks for abandoned claims
+    release();
+    await h.replyTo(slow);
+    await waitUntil(() => h!.botPostsInThread(post).length >= 1, "the post taken over is answered");
+    expect(gets.filter((path) => path === `/api/v4/posts/${post.id}`).length).toBeLessThanOrEqual(2);
+    expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["answered again"]);
+  });
+
   it("is left alone while its owner is alive and working, however long the handler takes", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

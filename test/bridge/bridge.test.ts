@@ -86,10 +86,11 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
     for (const name of ["a", "b", "c", "d", "e"]) expect(existsSync(join(dir, name))).toBe(false);
   });
 
-  it("gives the program a minimal environment", async () => {
-    const { reply } = await ask("@todobot env");
-    const names = reply.message.split("\n").filter((line) => line.includes("=")).map((line) => line.split("=")[0]);
-    expect(names.sort()).toEqual(["GREETING", "HOME", "LANG", "PATH"]);
+  it("gives the program a minimal environment, and the post's once key", async () => {
+    const { post, reply } = await ask("@todobot env");
+    const lines = reply.message.split("\n").filter((line) => line.includes("="));
+    expect(lines.map((line) => line.split("=")[0]).sort()).toEqual(["GREETING", "HOME", "LANG", "MMBOT_ONCE_KEY", "PATH"]);
+    expect(lines).toContain(`MMBOT_ONCE_KEY=post:${post.id}#bridge`);
   });
 
   it("splits long output across posts with the code block closed and reopened", async () => {

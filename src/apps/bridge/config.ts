@@ -36,7 +36,7 @@ export const bridgeSchema = z
     allow: z.array(allowEntry).default([]).describe("Which user arguments pass: words for the first argument, /regex/ entries for any argument (matched whole); empty: no arguments."),
     timeout_seconds: z.number().positive("expected a number of seconds above 0").max(86_400, "expected at most 86400 (a day)").default(30).describe("How long a run may take; then the program's process group gets SIGTERM, and SIGKILL 2 s later."),
     cwd: z.string().refine(isAbsolute, "expected an absolute directory path").optional().describe("The working directory; default: the bot's."),
-    env: z.record(z.string(), z.string()).default({}).describe("Environment variables besides PATH, HOME and LANG (the program gets nothing else)."),
+    env: z.record(z.string(), z.string()).default({}).describe("Environment variables besides PATH, HOME and LANG (the program gets nothing else, but MMBOT_ONCE_KEY: the same on every run for one post, for the program to make its effect idempotent)."),
     allowed_users: z.union([z.literal("*"), z.array(z.string())]).default("*").describe("Who may run it, on top of policy.allowed_users."),
     channels: z.array(z.string()).default([]).describe("Where it may run, on top of policy.channels; empty: wherever the bot answers."),
     max_concurrent: z.number().int("expected a whole number").min(1, "expected 1 or more").default(1).describe('Runs at once; a request beyond is answered "busy", not queued.'),

@@ -2,6 +2,7 @@ import { App } from "../../bot/app.js";
 import { ConfigError } from "../../errors.js";
 import { compileAllow } from "./allow.js";
 import { BRIDGE_EXAMPLES, bridgeName, bridgesSchema, type BridgeConfig, type BridgeInput } from "./config.js";
+import { finishedRuns, KEEP_RUNS_MS, type FinishedRuns } from "./once.js";
 import { childEnvironment, isDirectory, resolveProgram } from "./program.js";
 import { runBridge, type ReadyBridge, type RunBridgeOptions } from "./run.js";
 import { postRequest, slashRequest } from "./triggers.js";
@@ -11,6 +12,8 @@ export { splitArguments } from "./args.js";
 export { runProgram, type RunOptions, type RunResult, type RunOutcome } from "./runner.js";
 
 export type BridgeAppOptions = RunBridgeOptions;
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * The command bridge: each `[[bridge]]` runs its program with the fixed `args` then the user's
@@ -32,16 +35,36 @@ export function bridge(bridges: BridgeInput[], options: BridgeAppOptions = {}): 
 
   // trigger words first: "deploy tasks list" belongs to the bridge of "deploy", not to the command "tasks"
   const byTriggerWord = new Map(ready.flatMap((b) => (b.config.trigger_word ? [[b.config.trigger_word, b] as const] : [])));
-  const app = new App({ name: "bridge", triggerWords: [...byTriggerWord.keys()] });
+  let runs: FinishedRuns | undefined;
+  let pruning: NodeJS.Timeout | undefined;
+  const kept = (): FinishedRuns => {
+    if (!runs) throw new Error("the bridge app is not started: install it with bot.use(bridge(...)) before bot.start()");
+    return runs;
+  };
+  const app = new App({
+    name: "bridge",
+    triggerWords: [...byTriggerWord.keys()],
+    start: async ({ store, logger }) => {
+      const started = finishedRuns(store);
+      runs = started;
+      // a post's run is needed until its claim is finished, seconds later: old ones are forgotten
+      const forget = () => started.prune(Date.now() - KEEP_RUNS_MS);
+      await forget();
+      clearInterval(pruning);
+      pruning = setInterval(() => void forget().catch((error: unknown) => logger.warn({ err: error }, "bridge: cannot forget old runs' output; trying again in an hour")), PRUNE_EVERY_MS);
+      pruning.unref();
+    },
+    stop: () => clearInterval(pruning),
+  });
   if (byTriggerWord.size > 0) {
     app.on("message", (ctx, next) => {
       const found = ctx.envelope.triggerWord ? byTriggerWord.get(ctx.envelope.triggerWord) : undefined;
-      return found ? runBridge(found, postRequest(ctx, ctx.text), options) : next();
+      return found ? runBridge(found, postRequest(ctx, ctx.text, kept()), options) : next();
     });
   }
   for (const b of ready) {
     const { command, slash } = b.config;
-    if (command !== undefined) app.command(command, (ctx, next) => (ctx.isMention ? runBridge(b, postRequest(ctx, ctx.args), options) : next()));
+    if (command !== undefined) app.command(command, (ctx, next) => (ctx.isMention ? runBridge(b, postRequest(ctx, ctx.args, kept()), options) : next()));
     if (slash !== undefined) app.slash(slash, (ctx) => runBridge(b, slashRequest(ctx), options));
   }
   return app;

@@ -28,8 +28,8 @@ export function isDirectory(path: string): boolean {
 }
 
 /**
- * The child's whole environment: PATH, HOME and LANG from the bot's, then the bridge's `env`.
- * Nothing else leaks through (the bot's token, database URL…).
+ * The child's environment: PATH, HOME and LANG from the bot's, then the bridge's `env` (each
+ * run adds MMBOT_ONCE_KEY). Nothing else leaks through (the bot's token, database URL…).
  */
 export function childEnvironment(extra: Record<string, string>, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {

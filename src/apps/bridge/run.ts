@@ -5,6 +5,7 @@ import { checkArguments, type AllowRule } from "./allow.js";
 import { splitArguments } from "./args.js";
 import type { BridgeConfig } from "./config.js";
 import { codeSpan, describeRefusal, describeRun, type BridgeAnswer } from "./format.js";
+import type { FinishedRuns } from "./once.js";
 import { runProgram, type RunResult } from "./runner.js";
 
 /** A bridge checked at start: its program found, its allow list compiled. */
@@ -28,6 +29,10 @@ export interface BridgeRequest {
   channelName: string;
   /** The user's text after the command, trigger word or slash command. */
   text: string;
+  /** The same on every handling of this request (`ctx.onceKey`): the program gets it as MMBOT_ONCE_KEY. */
+  onceKey: string;
+  /** Where the finished run is kept, for a request that may be handled again (a post); a run again answers with it. */
+  finishedRuns?: FinishedRuns;
   logger: Logger;
   /** A refusal only the user needs to see (not allowed, wrong channel). */
   tellUser(text: string): Promise<unknown>;
@@ -65,6 +70,19 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
     await request.refuse(describeRefusal(name, refusal));
     return;
   }
+  const answerOptions = {
+    name,
+    program: bridge.program,
+    timeoutSeconds: config.timeout_seconds,
+    inlineMaxBytes: config.inline_max_bytes,
+    maxOutputBytes: config.max_output_bytes,
+  };
+  const earlier = await request.finishedRuns?.get(request.onceKey);
+  if (earlier) {
+    request.logger.info({ bridge: name, userId: request.userId, outcome: earlier.outcome }, `bridge ${name} already ran for this post (handled again after a stop); answering with that run's output`);
+    await request.deliver(describeRun(earlier, answerOptions));
+    return;
+  }
   // refuse rather than queue: a queued run could start long after the user stopped waiting
   if (bridge.running >= config.max_concurrent) {
     const runs = config.max_concurrent === 1 ? "one run" : `${config.max_concurrent} runs`;
@@ -79,7 +97,7 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
       program: bridge.program,
       args: [...config.args, ...split.args],
       cwd: config.cwd,
-      env: bridge.env,
+      env: { ...bridge.env, MMBOT_ONCE_KEY: request.onceKey },
       timeoutMs: config.timeout_seconds * 1000,
       killGraceMs: options.killGraceMs,
       maxOutputBytes: config.max_output_bytes,
@@ -91,14 +109,11 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
     { bridge: name, userId: request.userId, args: split.args, outcome: result.outcome, durationMs: result.durationMs },
     `bridge ${name} ran`,
   );
-  const answer = describeRun(result, {
-    name,
-    program: bridge.program,
-    timeoutSeconds: config.timeout_seconds,
-    inlineMaxBytes: config.inline_max_bytes,
-    maxOutputBytes: config.max_output_bytes,
+  // kept before it is answered: a kill between the two answers with it instead of running again
+  await request.finishedRuns?.put(request.onceKey, result).catch((error: unknown) => {
+    request.logger.warn({ err: error, bridge: name }, `bridge ${name}: cannot keep the run's output; if this post is handled again, the program runs again`);
   });
-  await request.deliver(answer);
+  await request.deliver(describeRun(result, answerOptions));
 }
 
 /** Uploads the answer's files to the channel; their ids go with the post. */

@@ -10,16 +10,19 @@ import type { SlashContext } from "../../bot/interaction-context.js";
 import { MAX_MESSAGE_LENGTH, splitMessage } from "../../bot/split.js";
 import { MattermostApiError } from "../../errors.js";
 import { codeSpan, type BridgeAnswer } from "./format.js";
+import type { FinishedRuns } from "./once.js";
 import { uploadFiles, type BridgeRequest } from "./run.js";
 
-/** A post addressed to the bot; `text` is what follows the command or trigger word. */
-export function postRequest(ctx: MessageContext, text: string): BridgeRequest {
+/** A post addressed to the bot; `text` is what follows the command or trigger word. A post may be handled again: its run is kept in `finishedRuns`. */
+export function postRequest(ctx: MessageContext, text: string, finishedRuns: FinishedRuns): BridgeRequest {
   return {
     userId: ctx.post.user_id,
     username: ctx.sender?.username,
     channelId: ctx.channelId,
     channelName: ctx.channel.name,
     text,
+    onceKey: ctx.onceKey("bridge"),
+    finishedRuns,
     logger: ctx.logger,
     tellUser: (message) => ctx.ephemeral(message),
     refuse: (message) => ctx.reply(message),
@@ -30,7 +33,10 @@ export function postRequest(ctx: MessageContext, text: string): BridgeRequest {
   };
 }
 
-/** A slash command: every refusal and the acknowledgement for the user only, the result in the channel. */
+/**
+ * A slash command: every refusal and the acknowledgement for the user only, the result in the
+ * channel. It is not handled again (Mattermost sends it once): its run is not kept.
+ */
 export function slashRequest(ctx: SlashContext): BridgeRequest {
   const invocation = codeSpan(`${ctx.command} ${ctx.text}`.trim());
   return {
@@ -39,6 +45,7 @@ export function slashRequest(ctx: SlashContext): BridgeRequest {
     channelId: ctx.channel.id,
     channelName: ctx.channel.name,
     text: ctx.text,
+    onceKey: ctx.onceKey("bridge"),
     logger: ctx.logger,
     tellUser: (message) => ctx.respond(message),
     refuse: (message) => ctx.respond(message),
