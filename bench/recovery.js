@@ -4,7 +4,7 @@
 // Each figure is until the bot's answer lands; each is the median of ROUNDS rounds (default 5).
 //   npm run build && node bench/recovery.js            (ROUNDS=3 to change the repetitions)
 //   RELIABLE_WEBSOCKETS=0 node bench/recovery.js       a server as 5.37 comes: no resume, REST catch-up only
-//   ONLY=silent,cut node bench/recovery.js             some scenarios only
+//   ONLY=silent,cut node bench/recovery.js             some scenarios only (silent, cut, restart, kill, refused, failover)
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -156,6 +156,17 @@ if (runs("refused")) {
   }
   await refusing.close();
   report("upgrade refused (403): start → first answer:", answered, "4 s");
+}
+
+// 6. two instances on one store, the one handling a post SIGKILLed: bench/failover.js, its figure relayed
+if (runs("failover")) {
+  const child = spawn(process.execPath, [new URL("./failover.js", import.meta.url).pathname], { env: { ...process.env, PART: "failover", ROUNDS: String(ROUNDS) }, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  await new Promise((resolve) => child.on("exit", resolve));
+  for (const line of out.split("\n").filter((l) => l.startsWith("  "))) console.log(line);
+  const figure = out.split("\n").find((l) => l.startsWith("kill → answered by another instance"));
+  figures.push(figure ? figure.replace(/^kill → answered by another instance \((\w+)\):\s*/, (_, store) => `instance killed → another answers (${store}):`.padEnd(43)) : "instance killed → another answers:         not measured (bench/failover.js failed)");
 }
 
 await bot.stop();
