@@ -8,7 +8,10 @@ import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/
 import { storeCursor } from "./cursor.js";
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
-export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
+export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange" | "whileUpgradeRefused">;
+
+/** What `/readyz` says while the server refuses the bot's token. */
+export const TOKEN_REFUSED_REASON = "the server refuses the bot's token (expired or revoked?)";
 
 /**
  * @example await bot.start(new WebSocketSource());
@@ -47,7 +50,10 @@ export class WebSocketSource implements Source {
   /** Ready while connected; otherwise the state says why not. */
   readiness(): { ok: boolean; reason?: string } {
     const state = this.state;
-    return state === "connected" ? { ok: true } : { ok: false, reason: `not connected (${state.replace("_", " ")})` };
+    if (state === "connected") return { ok: true };
+    if (state === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
+    if (state === "upgrade_refused") return { ok: false, reason: "not connected: the WebSocket upgrade is refused (a proxy between the bot and the server?)" };
+    return { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 
   /** The connection's state (`connected`, `reconnecting`, …), for health checks. */
