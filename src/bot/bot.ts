@@ -19,6 +19,7 @@ import { defaultPolicy, type Policy } from "./policy.js";
 import { postEntries } from "./post-entries.js";
 import type { Source, SourceHost } from "./source.js";
 import { defaultTexts, type BotTexts } from "./texts.js";
+import { DEFAULT_TOKEN_FIX, TokenWatch } from "./token-watch.js";
 
 export interface BotOptions {
   /** The server, e.g. `https://chat.example.com` (a trailing slash is fine). */
@@ -52,6 +53,13 @@ export interface BotOptions {
   texts?: Partial<BotTexts>;
   /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
   observer?: BotObserver;
+  /**
+   * How often the token is checked while the bot runs (default 60 s): an expired or revoked
+   * token leaves the WebSocket open but silent, so only REST tells. Any REST call's 401 tells too.
+   */
+  tokenCheckMs?: number;
+  /** The fix said when the token is refused (default: give the bot a valid access token). */
+  tokenFix?: string;
 }
 
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
@@ -81,18 +89,24 @@ export class Bot extends Composer {
   private sources: Source[] = [];
   private interactionUrls: InteractionUrls | undefined;
   private readonly triggerWords: string[];
+  private readonly tokenWatch: TokenWatch;
 
   constructor(private readonly options: BotOptions) {
     super();
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.observer = options.observer;
+    this.tokenWatch = new TokenWatch({ logger: this.logger, intervalMs: options.tokenCheckMs ?? 60_000, fix: options.tokenFix ?? DEFAULT_TOKEN_FIX });
+    const restObservers = [this.tokenWatch.rest, options.observer?.rest];
     this.client = new MattermostClient({
       url: options.url,
       token: options.token,
       fetch: options.fetch,
       logger: this.logger,
-      observer: options.observer?.rest,
+      observer: {
+        response: (method, status, path) => restObservers.forEach((o) => o?.response?.(method, status, path)),
+        retry: (method, status, delayMs) => options.observer?.rest?.retry?.(method, status, delayMs),
+      },
       maxRequestsPerSecond: options.maxRequestsPerSecond,
     });
     this.triggerWords = [...(options.triggerWords ?? [])];
@@ -184,6 +198,8 @@ export class Bot extends Composer {
     const checks: Readiness["checks"] = {};
     checks.store = this.storeHandle ? await storeAnswers(this.storeHandle) : { ok: false, reason: "the bot is not started" };
     if (this.sources.length === 0) checks.sources = { ok: false, reason: "no source started yet" };
+    const token = this.tokenWatch.readiness();
+    if (!token.ok) checks.token = token;
     for (const source of this.sources) {
       const state = source.readiness?.();
       if (state) checks[source.name] = state;
@@ -211,6 +227,7 @@ export class Bot extends Composer {
       leaseMs: this.options.claimLeaseMs,
     });
     this.claimKeeper.start();
+    this.tokenWatch.start(this.client);
     const host = this.host();
     for (const source of sources) {
       await source.start(host);
@@ -225,6 +242,7 @@ export class Bot extends Composer {
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.graceMs ?? Infinity);
+    this.tokenWatch.stop();
     for (const source of this.sources.reverse()) await source.stop();
     this.sources = [];
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
