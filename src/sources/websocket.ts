@@ -19,6 +19,8 @@ export const TOKEN_REFUSED_REASON = "the server refuses the bot's token (expired
 export class WebSocketSource implements Source {
   readonly name = "websocket";
   private receiver: WebSocketReceiver | undefined;
+  /** The status of the last refused upgrade, for readiness. */
+  private refusedWith: number | undefined;
 
   constructor(private readonly options: WebSocketSourceOptions = {}) {}
 
@@ -31,6 +33,7 @@ export class WebSocketSource implements Source {
       logger,
       ...this.options,
       onStateChange: (state, detail) => {
+        this.refusedWith = detail?.status;
         host.observer?.sourceState?.(this.name, state);
         this.options.onStateChange?.(state, detail);
       },
@@ -52,7 +55,7 @@ export class WebSocketSource implements Source {
     const state = this.state;
     if (state === "connected") return { ok: true };
     if (state === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
-    if (state === "upgrade_refused") return { ok: false, reason: "not connected: the WebSocket upgrade is refused (a proxy between the bot and the server?)" };
+    if (state === "upgrade_refused") return { ok: false, reason: `not connected: the WebSocket upgrade is refused (HTTP ${this.refusedWith}) while REST works` };
     return { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 
