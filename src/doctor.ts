@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { agentApiKey, type Config } from "./config.js";
-import { MattermostApiError } from "./errors.js";
+import { isTokenRefusal, MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
@@ -147,7 +147,7 @@ async function checkToken(client: MattermostClient): Promise<{ result: CheckResu
       result: {
         name: "token",
         ok: false,
-        label: `the token was refused${error instanceof MattermostApiError && error.status === 401 ? " (expired or revoked?)" : ""} (${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)})`,
+        label: `the token was refused${isTokenRefusal(error) ? " (expired or revoked?)" : ""}: ${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)}`,
         fix: SERVICE_TOKEN_FIX,
       },
     };

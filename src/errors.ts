@@ -54,8 +54,9 @@ export class MattermostApiError extends MmbotError {
  */
 export class TokenRefusedError extends MmbotError {
   readonly status: number;
-  constructor(cause: MattermostApiError) {
-    super("TOKEN_REFUSED", `the token was refused (expired or revoked?): ${cause.message}`, { cause });
+  /** `fix`: what to do, as the caller words it. */
+  constructor(cause: MattermostApiError, fix?: string) {
+    super("TOKEN_REFUSED", `the token was refused (expired or revoked?): ${cause.message.replace(/\.$/, "")}${fix ? `. Fix: ${fix}` : ""}`, { cause });
     this.status = cause.status;
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isTokenRefusal, TokenRefusedError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
@@ -149,7 +150,7 @@ export class Bot extends Composer {
     const store = this.storeHandle;
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    this.me = await whoAmI(this.client, this.logger);
+    this.me = await whoAmI(this.client, this.logger, this.options.tokenFix ?? DEFAULT_TOKEN_FIX);
     const observer = this.observer;
     this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
     for (const app of apps) {
@@ -347,12 +348,13 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
  * for (as the WebSocket's first connection is), so a bot restarted during an outage comes up
  * with it instead of exiting; a refused token (a 4xx) fails at once.
  */
-async function whoAmI(client: MattermostClient, logger: Logger): Promise<UserProfile> {
+async function whoAmI(client: MattermostClient, logger: Logger, tokenFix: string): Promise<UserProfile> {
   const backoff = new Backoff(500, 10_000);
   for (;;) {
     try {
       return await client.getMe();
     } catch (error) {
+      if (isTokenRefusal(error)) throw new TokenRefusedError(error, tokenFix);
       if (!isRetryableError(error)) throw error;
       const delay = backoff.next();
       logger.warn({ err: error, retryInMs: delay, attempt: backoff.attempts }, "cannot reach the server to learn who the bot is; trying again");

@@ -28,12 +28,15 @@ const PUBLIC_PATHS = ["/api/v4/system/ping", "/api/v4/config/client"];
 export class TokenWatch {
   private refusedBy: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Before start(), a refusal is the starting bot's to report (it fails). */
+  private watching = false;
 
   constructor(private readonly options: TokenWatchOptions) {}
 
   /** Told every REST answer: a 401 is the token refused; a success of a call that needs a session shows it accepted. */
   readonly rest: RestObserver = {
     response: (method, status, path) => {
+      if (!this.watching) return;
       if (status === 401) this.refused(`HTTP 401 on ${method} ${path}`);
       else if (status >= 200 && status < 300 && !PUBLIC_PATHS.some((p) => path.startsWith(p))) this.accepted();
     },
@@ -42,12 +45,15 @@ export class TokenWatch {
   /** Checks the token every `intervalMs` until stop(). */
   start(client: MattermostClient): void {
     clearInterval(this.timer);
+    this.watching = true;
     // the answer reaches the watch through `rest`; a failure to get one says nothing about the token
     this.timer = setInterval(() => void client.getMe({ fresh: true }).catch(() => undefined), this.options.intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.watching = false;
+    this.refusedBy = undefined;
     clearInterval(this.timer);
     this.timer = undefined;
   }

@@ -92,7 +92,7 @@ describe("mmbot doctor --json", () => {
     expect(code).toBe(1);
     expect(report.checks.find((c) => c.name === "token")).toMatchObject({
       status: "fail",
-      message: "the token was refused (expired or revoked?) (401 api.context.session_expired.app_error)",
+      message: "the token was refused (expired or revoked?): 401 api.context.session_expired.app_error",
       fix: expect.stringContaining("past their expiry"),
     });
   });

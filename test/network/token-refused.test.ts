@@ -29,6 +29,18 @@ afterAll(() => sandbox.close());
 const TOKEN_LINE = /the token was refused \(expired or revoked\?\).*Fix: set mattermost\.bot_token \(env MATTERMOST_BOT_TOKEN\) to the bot's access token/;
 const tokenLines = (bot: BotProcess) => bot.lines.filter((l) => TOKEN_LINE.test(l.text));
 
+describe("a token refused", () => {
+  it("at start: mmbot start exits 1 with one line that says the token was refused and the fix", async () => {
+    const bot = startBotProcess({ url: sandbox.url, token: "abcdefghijklmnopqrstuvwxyz" });
+    expect(await bot.exited).toBe(1);
+    const lines = bot.lines.filter((l) => /token was refused/.test(l.text));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.text).toBe(
+      "mmbot: the token was refused (expired or revoked?): GET /api/v4/users/me → 401: Invalid or expired session, please login again. Fix: set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working",
+    );
+  });
+});
+
 describe("a token refused in the middle of a run", () => {
   it("revoked while the socket stays open and silent: the periodic check says it in one line with the fix, and /readyz is 503 with the reason", async () => {
     const token = sandbox.createAccessToken(seed.bot.user.id); // the seed's own token stays good for the other tests
