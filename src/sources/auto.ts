@@ -2,14 +2,13 @@
  * The WebSocket when it can be had, REST polling when not: polling takes over at once when the
  * upgrade is refused while REST accepts the token (a proxy that refuses WebSockets), or when the
  * socket keeps failing while REST answers, and stops once the WebSocket is back. A refused token
- * is no reason to poll: polling would be refused too. Both resume from the one cursor in the store and the claims drop
- * what both saw, so nothing is missed or handled twice in a switch.
+ * is no reason to poll: polling would be refused too. Both resume from the one cursor in the
+ * store and the claims drop what both saw, so nothing is missed or handled twice in a switch.
  */
 import type { Source, SourceHost } from "../bot/source.js";
 import type { ConnectionState, StateDetail } from "../mattermost/websocket.js";
 import { PollingSource, type PollingSourceOptions } from "./polling.js";
-import { TOKEN_REFUSED_REASON } from "./websocket.js";
-import { WebSocketSource, type WebSocketSourceOptions } from "./websocket.js";
+import { TOKEN_REFUSED_REASON, WebSocketSource, type WebSocketSourceOptions } from "./websocket.js";
 
 export interface AutoSourceOptions {
   websocket?: WebSocketSourceOptions;
