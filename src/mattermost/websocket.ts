@@ -96,6 +96,10 @@ interface Connection {
   status?: number;
   failure?: unknown;
   ended: boolean;
+  /** The upgrade went through. */
+  opened: boolean;
+  /** The server said hello (or took the resume): it knows who we are. */
+  greeted: boolean;
 }
 
 interface PendingAction {
@@ -266,7 +270,7 @@ export class WebSocketReceiver {
       // ws accepts 100 MiB frames by default; Mattermost's largest (a post with its props) is far below this
       maxPayload: MAX_FRAME_BYTES,
     });
-    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false };
+    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false, opened: false, greeted: false };
     this.conn = conn;
     ws.on("unexpected-response", (_req, res) => {
       conn.status = res.statusCode;
@@ -291,6 +295,8 @@ export class WebSocketReceiver {
   }
 
   private onOpen(conn: Connection): void {
+    conn.opened = true;
+    conn.greeted = conn.resumeOf !== undefined;
     const tick = Math.max(10, Math.min(this.pingIntervalMs, this.pongTimeoutMs) / 8);
     conn.timer = setInterval(() => this.onTick(conn), tick);
     // A successful resume sends no hello: the upgrade itself says we are back.
@@ -352,7 +358,9 @@ export class WebSocketReceiver {
       // the server refuses the resume itself (its parameters): start afresh, with a catch-up, rather than ask again forever
       this.logger.warn({ connectionId: conn.resumeOf, status: conn.status }, "websocket: the server refused to resume the connection; opening a new one");
       this.connId = undefined;
-    } else if (conn.status !== undefined && conn.status >= 400) {
+    } else if ((conn.status !== undefined && conn.status >= 400) || (conn.opened && !conn.greeted)) {
+      // a real server upgrades whatever the token and closes, without a hello, a socket whose
+      // token it refuses (server/channels/api4/websocket.go connectWebSocket; the web conn's auth ticker)
       void this.diagnoseRefusal(conn.status, attempt, error);
       return;
     }
@@ -366,7 +374,7 @@ export class WebSocketReceiver {
    * 501 or 502; the server with 401): REST, asked with the same token, tells a refused token
    * from something between that refuses WebSockets. Only a refused token waits long.
    */
-  private async diagnoseRefusal(status: number, attempt: number, error: unknown): Promise<void> {
+  private async diagnoseRefusal(status: number | undefined, attempt: number, error: unknown): Promise<void> {
     const generation = this.generation;
     let verdict: "token" | "between" | "unknown" = "unknown";
     try {
@@ -388,7 +396,9 @@ export class WebSocketReceiver {
     }
     // REST unreachable too: an outage, waited for like any other
     const delayMs = this.backoff.next();
-    this.setState(verdict === "between" ? "upgrade_refused" : "reconnecting", { connectionId, attempt, delayMs, error, status });
+    // a socket closed before its hello, with the token accepted, is an ordinary drop
+    const refused = verdict === "between" && status !== undefined;
+    this.setState(refused ? "upgrade_refused" : "reconnecting", { connectionId, attempt, delayMs, error, status });
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
   }
 
@@ -446,6 +456,7 @@ export class WebSocketReceiver {
   }
 
   private onHello(conn: Connection, data: Record<string, unknown>, seq: number | undefined): void {
+    conn.greeted = true;
     // the id goes into the resume URL: one no server would make (a 20 kB string) would get every reconnect refused (431)
     const id = typeof data.connection_id === "string" && CONNECTION_ID.test(data.connection_id) ? data.connection_id : "";
     const previous = this.connId;
@@ -576,7 +587,8 @@ export class WebSocketReceiver {
     const fields = { state, ...detail, error: undefined, err: detail.error };
     if (state === "auth_failed") {
       // once per outage, not at every try
-      if (changed) this.logger.error(fields, `websocket: the upgrade got HTTP ${detail.status} and GET /users/me answers 401: the server refuses the token (expired or revoked?); trying again every ${detail.delayMs} ms`);
+      const how = detail.status === undefined ? "the socket closed before the server's hello" : `the upgrade got HTTP ${detail.status}`;
+      if (changed) this.logger.error(fields, `websocket: ${how} and GET /users/me answers 401: the server refuses the token (expired or revoked?); trying again every ${detail.delayMs} ms`);
       else this.logger.debug(fields, `websocket: the token is still refused; trying again in ${detail.delayMs} ms`);
     } else if (state === "upgrade_refused") {
       if (changed) this.logger.warn(fields, `websocket: the upgrade is refused with HTTP ${detail.status} while REST accepts the token: something between the bot and the server (a proxy?) refuses WebSockets; ${this.options.whileUpgradeRefused ? `${this.options.whileUpgradeRefused}, and the WebSocket is tried` : "trying"} again with backoff (at most ${this.maxBackoffMs} ms apart)`);

@@ -218,6 +218,20 @@ describe("WebSocketReceiver (scripted servers)", () => {
     expect(r.state).toBe("connected");
   });
 
+  it("a socket the server closes before its hello (a real server's answer to a token it refuses) is told as a refused token when REST answers 401", async () => {
+    const server = await wsServer();
+    let refuse = true;
+    server.onConnection = (ws) => (refuse ? ws.close() : ws.send(helloFrame("conn1")));
+    const rest = await restAccepting(() => !refuse);
+    const { r, states } = receiver(server, { restUrl: rest.url });
+    const started = r.start();
+    await waitUntil(() => states.includes("auth_failed"), "auth_failed");
+    expect(states).not.toContain("upgrade_refused");
+    refuse = false;
+    await started;
+    expect(r.state).toBe("connected");
+  });
+
   for (const status of [403, 502]) {
     it(`an upgrade refused with ${status} while REST accepts the token is upgrade_refused, retried with backoff, not after the token's long wait`, async () => {
       const server = await wsServer();
