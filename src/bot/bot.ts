@@ -192,8 +192,8 @@ export class Bot extends Composer {
   }
 
   /**
-   * Whether the bot can do its work: the store answers, and every started source that reports
-   * its state (the WebSocket: connected) is live. What `/readyz` answers.
+   * Whether the bot can do its work: the store answers, the server accepts the token, and every
+   * started source that reports its state (the WebSocket: connected) is live. What `/readyz` answers.
    */
   async readiness(): Promise<Readiness> {
     const checks: Readiness["checks"] = {};
