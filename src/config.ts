@@ -38,6 +38,13 @@ const schema = z.strictObject({
         .max(60_000)
         .default(2000)
         .describe("How often polling asks for new posts (one request per team when nothing happened, one more per channel that moved)."),
+      token_check_interval_ms: z.coerce
+        .number()
+        .int()
+        .min(1000)
+        .max(3_600_000)
+        .default(60_000)
+        .describe("How often the running bot asks the server whether its token is still accepted (GET /users/me). A token that expires (Mattermost 11.9+) or is revoked leaves the WebSocket open but silent; a 401 on any REST call is noticed at once too."),
       max_requests_per_second: z.coerce
         .number({ error: "expected a number of requests per second (0 = no budget)" })
         .min(0, "expected a number ≥ 0 (0 = no budget)")
@@ -45,7 +52,7 @@ const schema = z.strictObject({
         .default(8)
         .describe("The bot's REST budget against a rate-limited server: at most this many requests a second (a burst of two seconds' worth), fewer when the server's rate-limit headers say so. Calls over it wait (replies before edits; typing is skipped) instead of being refused; a wait over a second is logged. A server with its limiter off (answers without X-RateLimit headers, no 429) is not paced. 0 turns it off. The default stays under the server's default limit (10/s)."),
     })
-    .default({ transport: "auto", polling_interval_ms: 2000, max_requests_per_second: 8 })
+    .default({ transport: "auto", polling_interval_ms: 2000, token_check_interval_ms: 60_000, max_requests_per_second: 8 })
     .describe("The server the bot connects to."),
   store: z
     .strictObject({
@@ -185,6 +192,7 @@ export const EXAMPLES: Record<string, string> = {
   "mattermost.bot_token": 'bot_token = "<the 26-character token from System Console › Bot Accounts>"',
   "mattermost.transport": 'transport = "polling"   # behind a proxy that strips WebSocket upgrades',
   "mattermost.polling_interval_ms": "polling_interval_ms = 2000",
+  "mattermost.token_check_interval_ms": "token_check_interval_ms = 60000",
   "mattermost.max_requests_per_second": "max_requests_per_second = 4.5   # a server limited to 5/s per user; 0 = no budget",
   "store.url": 'url = "sqlite:./data/mmbot.db"   # or "postgres://user@host/db"',
   "store.claim_lease_ms": "claim_lease_ms = 10000   # a killed instance's post is answered by another within about this long",

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { agentApiKey, type Config } from "./config.js";
-import { MattermostApiError } from "./errors.js";
+import { isTokenRefusal, MattermostApiError } from "./errors.js";
 import { MattermostClient } from "./mattermost/rest.js";
 import type { Channel, UserProfile } from "./mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
@@ -8,6 +8,7 @@ import type { CheckResult } from "./setup/check-result.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
 import { openStore } from "./store/index.js";
 import { checkAgentEndpoint } from "./service/agent-check.js";
+import { SERVICE_TOKEN_FIX, tokenExpiry } from "./service/token.js";
 import { serviceApps } from "./service/store.js";
 
 export type { CheckResult };
@@ -116,6 +117,14 @@ function checkEphemeralRole(me: UserProfile): CheckResult {
   };
 }
 
+/** A token that expires sooner than this is a warning. */
+const EXPIRY_WARNING_MS = 7 * 24 * 3_600_000;
+
+function describeSpan(ms: number): string {
+  const hours = Math.max(0, Math.round(ms / 3_600_000));
+  return hours < 48 ? `${hours} hour${hours === 1 ? "" : "s"}` : `${Math.round(hours / 24)} days`;
+}
+
 async function checkToken(client: MattermostClient): Promise<{ result: CheckResult; user?: UserProfile }> {
   try {
     const user = await client.getMe();
@@ -125,14 +134,21 @@ async function checkToken(client: MattermostClient): Promise<{ result: CheckResu
         result: { name: "token", ok: false, label: `the token belongs to @${user.username}, a person, not a bot account`, fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token" },
       };
     }
-    return { user, result: { name: "token", ok: true, label: `the token is valid: bot account @${user.username}` } };
+    const label = `the token is valid: bot account @${user.username}`;
+    const expiry = await tokenExpiry(client, user.id);
+    if (!expiry.known) return { user, result: { name: "token", ok: true, label: `${label}; when it expires is not known: ${expiry.why}` } };
+    if (expiry.expiresAt === undefined) return { user, result: { name: "token", ok: true, label: `${label}; it does not expire` } };
+    const left = expiry.expiresAt - Date.now();
+    const when = `it expires ${new Date(expiry.expiresAt).toISOString().replace(/\.\d+Z$/, "Z")} (in ${describeSpan(left)})`;
+    if (left > EXPIRY_WARNING_MS) return { user, result: { name: "token", ok: true, label: `${label}; ${when}` } };
+    return { user, result: { name: "token", ok: false, warn: true, label: `${label}, but ${when}`, fix: "create a new token for the bot (System Console › Integrations › Bot Accounts) and set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to it before then" } };
   } catch (error) {
     return {
       result: {
         name: "token",
         ok: false,
-        label: `the token was refused (${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)})`,
-        fix: "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console stop working",
+        label: `the token was refused${isTokenRefusal(error) ? " (expired or revoked?)" : ""}: ${error instanceof MattermostApiError ? `${error.status} ${error.serverErrorId}` : String(error)}`,
+        fix: SERVICE_TOKEN_FIX,
       },
     };
   }

@@ -47,6 +47,25 @@ export class MattermostApiError extends MmbotError {
   }
 }
 
+/**
+ * The server refused the bot's token (HTTP 401 on a REST call): it is wrong, expired or revoked.
+ * Mattermost answers all three alike (`api.context.session_expired.app_error`), so the message
+ * cannot say which.
+ */
+export class TokenRefusedError extends MmbotError {
+  readonly status: number;
+  /** `fix`: what to do, as the caller words it. */
+  constructor(cause: MattermostApiError, fix?: string) {
+    super("TOKEN_REFUSED", `the token was refused (expired or revoked?): ${cause.message.replace(/\.$/, "")}${fix ? `. Fix: ${fix}` : ""}`, { cause });
+    this.status = cause.status;
+  }
+}
+
+/** A REST answer that says the token itself is refused (403 is a missing permission, not this). */
+export function isTokenRefusal(error: unknown): error is MattermostApiError {
+  return error instanceof MattermostApiError && error.status === 401;
+}
+
 /** The request or the socket failed before the server could answer. */
 export class TransportError extends MmbotError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -42,5 +42,5 @@ export { sendToIncomingWebhook, sendAsBot, parsePayload, type MessagePayload, ty
 
 // Storage, errors, logging
 export { openStore, type Store, type AppMigrations } from "./store/index.js";
-export { MmbotError, MattermostApiError, TransportError, HandlerError, ConfigError } from "./errors.js";
+export { MmbotError, MattermostApiError, TokenRefusedError, TransportError, HandlerError, ConfigError, isTokenRefusal } from "./errors.js";
 export { createLogger, silentLogger, type Logger } from "./log.js";

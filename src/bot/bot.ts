@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isTokenRefusal, TokenRefusedError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
@@ -19,6 +20,7 @@ import { defaultPolicy, type Policy } from "./policy.js";
 import { postEntries } from "./post-entries.js";
 import type { Source, SourceHost } from "./source.js";
 import { defaultTexts, type BotTexts } from "./texts.js";
+import { DEFAULT_TOKEN_FIX, TokenWatch } from "./token-watch.js";
 
 export interface BotOptions {
   /** The server, e.g. `https://chat.example.com` (a trailing slash is fine). */
@@ -59,6 +61,13 @@ export interface BotOptions {
   texts?: Partial<BotTexts>;
   /** Told what the bot does (events, posts, REST requests, sources' states): e.g. `new BotMetrics()` of `mmbot/metrics`. */
   observer?: BotObserver;
+  /**
+   * How often the token is checked while the bot runs (default 60 s): an expired or revoked
+   * token leaves the WebSocket open but silent, so only REST tells. Any REST call's 401 tells too.
+   */
+  tokenCheckMs?: number;
+  /** The fix said when the token is refused (default: give the bot a valid access token). */
+  tokenFix?: string;
 }
 
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
@@ -89,6 +98,7 @@ export class Bot extends Composer {
   private interactionUrls: InteractionUrls | undefined;
   private readonly triggerWords: string[];
   private readonly startedAt: number;
+  private readonly tokenWatch: TokenWatch;
 
   constructor(private readonly options: BotOptions) {
     super();
@@ -96,12 +106,17 @@ export class Bot extends Composer {
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.observer = options.observer;
+    this.tokenWatch = new TokenWatch({ logger: this.logger, intervalMs: options.tokenCheckMs ?? 60_000, fix: options.tokenFix ?? DEFAULT_TOKEN_FIX });
+    const restObservers = [this.tokenWatch.rest, options.observer?.rest];
     this.client = new MattermostClient({
       url: options.url,
       token: options.token,
       fetch: options.fetch,
       logger: this.logger,
-      observer: options.observer?.rest,
+      observer: {
+        response: (method, status, path) => restObservers.forEach((o) => o?.response?.(method, status, path)),
+        retry: (method, status, delayMs) => options.observer?.rest?.retry?.(method, status, delayMs),
+      },
       maxRequestsPerSecond: options.maxRequestsPerSecond,
     });
     this.triggerWords = [...(options.triggerWords ?? [])];
@@ -144,7 +159,7 @@ export class Bot extends Composer {
     const store = this.storeHandle;
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    this.me = await whoAmI(this.client, this.logger);
+    this.me = await whoAmI(this.client, this.logger, this.options.tokenFix ?? DEFAULT_TOKEN_FIX);
     const observer = this.observer;
     this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
     for (const app of apps) {
@@ -186,13 +201,15 @@ export class Bot extends Composer {
   }
 
   /**
-   * Whether the bot can do its work: the store answers, and every started source that reports
-   * its state (the WebSocket: connected) is live. What `/readyz` answers.
+   * Whether the bot can do its work: the store answers, the server accepts the token, and every
+   * started source that reports its state (the WebSocket: connected) is live. What `/readyz` answers.
    */
   async readiness(): Promise<Readiness> {
     const checks: Readiness["checks"] = {};
     checks.store = this.storeHandle ? await storeAnswers(this.storeHandle) : { ok: false, reason: "the bot is not started" };
     if (this.sources.length === 0) checks.sources = { ok: false, reason: "no source started yet" };
+    const token = this.tokenWatch.readiness();
+    if (!token.ok) checks.token = token;
     for (const source of this.sources) {
       const state = source.readiness?.();
       if (state) checks[source.name] = state;
@@ -220,6 +237,7 @@ export class Bot extends Composer {
       leaseMs: this.options.claimLeaseMs,
     });
     this.claimKeeper.start();
+    this.tokenWatch.start(this.client);
     const host = this.host();
     for (const source of sources) {
       await source.start(host);
@@ -234,6 +252,7 @@ export class Bot extends Composer {
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.graceMs ?? Infinity);
+    this.tokenWatch.stop();
     for (const source of this.sources.reverse()) await source.stop();
     this.sources = [];
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
@@ -339,12 +358,13 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
  * for (as the WebSocket's first connection is), so a bot restarted during an outage comes up
  * with it instead of exiting; a refused token (a 4xx) fails at once.
  */
-async function whoAmI(client: MattermostClient, logger: Logger): Promise<UserProfile> {
+async function whoAmI(client: MattermostClient, logger: Logger, tokenFix: string): Promise<UserProfile> {
   const backoff = new Backoff(500, 10_000);
   for (;;) {
     try {
       return await client.getMe();
     } catch (error) {
+      if (isTokenRefusal(error)) throw new TokenRefusedError(error, tokenFix);
       if (!isRetryableError(error)) throw error;
       const delay = backoff.next();
       logger.warn({ err: error, retryInMs: delay, attempt: backoff.attempts }, "cannot reach the server to learn who the bot is; trying again");

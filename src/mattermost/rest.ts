@@ -55,7 +55,8 @@ export interface RestClientOptions {
 
 /** What a client tells about its requests, e.g. to count them; `status` is 0 when no answer came. */
 export interface RestObserver {
-  response?(method: string, status: number): void;
+  /** Every answer (status 0: none came); `path` as sent, `/api/v4/…`. */
+  response?(method: string, status: number, path: string): void;
   retry?(method: string, status: number, delayMs: number): void;
 }
 
@@ -136,8 +137,19 @@ export class MattermostClient {
     return this.request("GET", "/system/ping", undefined, this.quick);
   }
 
-  /** The token's own user; cached for the client's life. */
-  getMe(): Promise<UserProfile> {
+  /**
+   * The token's own user; cached for the client's life. `fresh` asks the server again (and
+   * caches the answer): whether the token is still accepted, for a token that can expire.
+   */
+  getMe(options: { fresh?: boolean } = {}): Promise<UserProfile> {
+    if (options.fresh) {
+      // a refusal leaves the user known before in the cache: who the bot is has not changed
+      return this.request<UserProfile>("GET", "/users/me", undefined, this.quick).then((user) => {
+        this.me = Promise.resolve(user);
+        this.users.set(user.id, user);
+        return user;
+      });
+    }
     if (!this.me) {
       const me = this.request<UserProfile>("GET", "/users/me", undefined, this.quick);
       this.me = me;
@@ -376,11 +388,11 @@ export class MattermostClient {
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out (${error.message})` : describeCause(error);
-      this.observer?.response?.(method, 0);
+      this.observer?.response?.(method, 0, path);
       ticket?.failed();
       throw new TransportError(`${method} ${path} failed: ${why}`, { cause: error });
     }
-    this.observer?.response?.(method, response.status);
+    this.observer?.response?.(method, response.status, path);
     const limit: ServerRateLimit | undefined = rateLimitInfo(response.status, response.headers);
     ticket?.answered(limit, response.status === 429);
     const text = response.text;

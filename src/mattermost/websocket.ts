@@ -4,7 +4,7 @@
  * when the server could not replay what was missed. Emits each post once.
  */
 import WebSocket, { type RawData } from "ws";
-import { TransportError } from "../errors.js";
+import { isTokenRefusal, TokenRefusedError, TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { Backoff } from "./backoff.js";
 import { allMyChannels, fetchMissedPosts } from "./catch-up.js";
@@ -16,13 +16,20 @@ import type { WebSocketBroadcast, WebSocketReply } from "./types.js";
 export type { CatchUpCursor, InboundEvent } from "./inbound.js";
 export { memoryCursor } from "./inbound.js";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "auth_failed" | "stopped";
+/**
+ * `upgrade_refused`: the upgrade gets an HTTP error while REST accepts the same token, so
+ * something between the bot and the server (a proxy) refuses WebSockets; `auth_failed`: REST
+ * refuses the token too (401), so it is wrong, expired or revoked.
+ */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "upgrade_refused" | "auth_failed" | "stopped";
 
 export interface StateDetail {
   connectionId?: string;
   attempt?: number;
   delayMs?: number;
   error?: unknown;
+  /** The HTTP status the upgrade got (`upgrade_refused`, `auth_failed`). */
+  status?: number;
 }
 
 export interface WebSocketReceiverOptions {
@@ -51,8 +58,10 @@ export interface WebSocketReceiverOptions {
   pongTimeoutMs?: number;
   /** Reconnect delays: a fifth of the outage so far, at least `initialMs` (250), at most `maxMs` (30 s), jittered. */
   backoff?: { initialMs?: number; maxMs?: number };
-  /** Wait after a 401/403 on the upgrade (default 60 s). */
+  /** Wait after the server refused the token (the upgrade refused, and `GET /users/me` answers 401); default 60 s. */
   authFailureDelayMs?: number;
+  /** What the owner does while the upgrade is refused and REST works (e.g. "polling took over"), said in that one log line. */
+  whileUpgradeRefused?: string;
   /** Catch-up starts this long before the cursor, for posts committed out of order (default 10 s). */
   catchUpOverlapMs?: number;
 }
@@ -94,6 +103,10 @@ interface Connection {
   /** It ended by a network failure (not a close or a refusal by the server): the REST client's idle connections are suspect. */
   networkFailure?: boolean;
   ended: boolean;
+  /** The upgrade went through. */
+  opened: boolean;
+  /** The server said hello (or took the resume): it knows who we are. */
+  greeted: boolean;
 }
 
 interface PendingAction {
@@ -119,6 +132,7 @@ export class WebSocketReceiver {
   private readonly authFailureDelayMs: number;
   private readonly overlapMs: number;
   private readonly backoff: Backoff;
+  private readonly maxBackoffMs: number;
   private readonly seenPosts = new RecentIdSet(10_000);
   private readonly pending = new Map<number, PendingAction>();
 
@@ -134,6 +148,8 @@ export class WebSocketReceiver {
   private catchUpAtFirstHello = false;
   /** Catch-up never reads before this (a first start's beginning): no older history is answered. */
   private floor = 0;
+  /** Bumped by stop(): a refusal still being diagnosed then schedules nothing. */
+  private generation = 0;
 
   private cursor: number | undefined;
   private readonly unsettled = new UnsettledPosts();
@@ -155,7 +171,8 @@ export class WebSocketReceiver {
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     this.authFailureDelayMs = options.authFailureDelayMs ?? 60_000;
     this.overlapMs = options.catchUpOverlapMs ?? 10_000;
-    this.backoff = new Backoff(options.backoff?.initialMs ?? 250, options.backoff?.maxMs ?? 30_000);
+    this.maxBackoffMs = options.backoff?.maxMs ?? 30_000;
+    this.backoff = new Backoff(options.backoff?.initialMs ?? 250, this.maxBackoffMs);
   }
 
   get state(): ConnectionState {
@@ -203,6 +220,7 @@ export class WebSocketReceiver {
   /** Closes the socket and stops reconnecting; saves the cursor. */
   async stop(): Promise<void> {
     this.running = false;
+    this.generation++;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.catchUpRetryTimer);
     const conn = this.conn;
@@ -266,7 +284,7 @@ export class WebSocketReceiver {
       // ws accepts 100 MiB frames by default; Mattermost's largest (a post with its props) is far below this
       maxPayload: MAX_FRAME_BYTES,
     });
-    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false };
+    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false, opened: false, greeted: false };
     this.conn = conn;
     ws.on("unexpected-response", (_req, res) => {
       conn.status = res.statusCode;
@@ -292,6 +310,8 @@ export class WebSocketReceiver {
   }
 
   private onOpen(conn: Connection): void {
+    conn.opened = true;
+    conn.greeted = conn.resumeOf !== undefined;
     const tick = Math.max(10, Math.min(this.pingIntervalMs, this.pongTimeoutMs) / 8);
     conn.timer = setInterval(() => this.onTick(conn), tick);
     // A successful resume sends no hello: the upgrade itself says we are back.
@@ -351,19 +371,52 @@ export class WebSocketReceiver {
     if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS) this.backoff.reset();
     const attempt = ++this.failures;
     const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
-    if (conn.resumeOf && conn.status !== undefined && conn.status >= 400 && conn.status < 500 && conn.status !== 401 && conn.status !== 403) {
+    const refusedResume = conn.resumeOf !== undefined && conn.status !== undefined && conn.status >= 400 && conn.status < 500 && conn.status !== 401 && conn.status !== 403;
+    if (refusedResume) {
       // the server refuses the resume itself (its parameters): start afresh, with a catch-up, rather than ask again forever
       this.logger.warn({ connectionId: conn.resumeOf, status: conn.status }, "websocket: the server refused to resume the connection; opening a new one");
       this.connId = undefined;
-    }
-    if (conn.status === 401 || conn.status === 403) {
-      const delayMs = this.authFailureDelayMs;
-      this.setState("auth_failed", { connectionId: this.connId, attempt, delayMs, error });
-      this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+    } else if ((conn.status !== undefined && conn.status >= 400) || (conn.opened && !conn.greeted)) {
+      // a real server upgrades whatever the token and closes, without a hello, a socket whose
+      // token it refuses (server/channels/api4/websocket.go connectWebSocket; the web conn's auth ticker)
+      void this.diagnoseRefusal(conn.status, attempt, error);
       return;
     }
     const delayMs = this.backoff.next();
     this.setState("reconnecting", { connectionId: this.connId, attempt, delayMs, error });
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  /**
+   * The upgrade got an HTTP error (a proxy answers one it won't pass with 403, 400, 405, 426,
+   * 501 or 502; the server with 401): REST, asked with the same token, tells a refused token
+   * from something between that refuses WebSockets. Only a refused token waits long.
+   */
+  private async diagnoseRefusal(status: number | undefined, attempt: number, error: unknown): Promise<void> {
+    const generation = this.generation;
+    let verdict: "token" | "between" | "unknown" = "unknown";
+    try {
+      await this.options.client.getMe({ fresh: true });
+      verdict = "between";
+    } catch (restError) {
+      if (isTokenRefusal(restError)) {
+        verdict = "token";
+        error = new TokenRefusedError(restError);
+      }
+    }
+    if (!this.running || generation !== this.generation) return;
+    const connectionId = this.connId;
+    if (verdict === "token") {
+      const delayMs = this.authFailureDelayMs;
+      this.setState("auth_failed", { connectionId, attempt, delayMs, error, status });
+      this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+      return;
+    }
+    // REST unreachable too: an outage, waited for like any other
+    const delayMs = this.backoff.next();
+    // a socket closed before its hello, with the token accepted, is an ordinary drop
+    const refused = verdict === "between" && status !== undefined;
+    this.setState(refused ? "upgrade_refused" : "reconnecting", { connectionId, attempt, delayMs, error, status });
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
   }
 
@@ -421,6 +474,7 @@ export class WebSocketReceiver {
   }
 
   private onHello(conn: Connection, data: Record<string, unknown>, seq: number | undefined): void {
+    conn.greeted = true;
     // the id goes into the resume URL: one no server would make (a 20 kB string) would get every reconnect refused (431)
     const id = typeof data.connection_id === "string" && CONNECTION_ID.test(data.connection_id) ? data.connection_id : "";
     const previous = this.connId;
@@ -550,7 +604,13 @@ export class WebSocketReceiver {
     this.currentState = state;
     const fields = { state, ...detail, error: undefined, err: detail.error };
     if (state === "auth_failed") {
-      this.logger.error(fields, `websocket: the server refused the token (HTTP 401/403); check the bot token. Retrying in ${detail.delayMs} ms`);
+      // once per outage, not at every try
+      const how = detail.status === undefined ? "the socket closed before the server's hello" : `the upgrade got HTTP ${detail.status}`;
+      if (changed) this.logger.error(fields, `websocket: ${how} and GET /users/me answers 401: the server refuses the token (expired or revoked?); trying again every ${detail.delayMs} ms`);
+      else this.logger.debug(fields, `websocket: the token is still refused; trying again in ${detail.delayMs} ms`);
+    } else if (state === "upgrade_refused") {
+      if (changed) this.logger.warn(fields, `websocket: the upgrade is refused with HTTP ${detail.status} while REST accepts the token: something between the bot and the server (a proxy?) refuses WebSockets; ${this.options.whileUpgradeRefused ? `${this.options.whileUpgradeRefused}, and the WebSocket is tried` : "trying"} again with backoff (at most ${this.maxBackoffMs} ms apart)`);
+      else this.logger.debug(fields, `websocket: the upgrade is still refused (HTTP ${detail.status}); trying again in ${detail.delayMs} ms`);
     } else if (state === "reconnecting") {
       this.logger.warn(fields, `websocket: disconnected; reconnecting in ${detail.delayMs} ms (attempt ${detail.attempt})`);
     } else if (changed || state === "connected") {

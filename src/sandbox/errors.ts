@@ -54,6 +54,7 @@ export const ERRORS = {
   searchBody: spec("api.post.search_posts.invalid_body.app_error", "Unable to parse the request body.", 400),
   memberMissing: spec("app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.", 404),
   postMissing: spec("app.post.get.app_error", "Unable to get the post.", 404),
+  tokenMissing: spec("app.user_access_token.get_by_user.app_error", "Unable to get user access token.", 404),
   fileMissing: spec("app.file_info.get.app_error", "Unable to get the file info.", 404),
   fileNoFiles: spec("api.file.upload_file.multipart.app_error", "Unable to upload files: no files in the request.", 400),
   preferenceMissing: spec("api.preference.preferences_category.get.app_error", "Unable to find preferences for the specified category.", 404),

@@ -18,6 +18,12 @@ export class Connection {
   lastPongAt = Date.now();
   /** A fault: the socket carries nothing (events are only kept for a resume). */
   silent = false;
+  /**
+   * Whether the token the connection was opened with is still accepted. Once it is revoked or
+   * expired, the server sends the connection no event (not even numbered) but keeps it open and
+   * pinged (server/channels/app/platform/web_conn.go: IsAuthenticated, checked before each event).
+   */
+  authorized: () => boolean = () => true;
   /** Frames by seq, for a resume: only kept when `resumable`. */
   private readonly sent: string[] = [];
   deadTimer: NodeJS.Timeout | undefined;
@@ -34,6 +40,7 @@ export class Connection {
 
   /** Numbers and sends (or, while disconnected, only keeps) an event serialised up to its seq. */
   send(prefix: string): void {
+    if (!this.authorized()) return;
     const frame = `${prefix}${this.seq++}}\n`;
     if (this.resumable) {
       this.sent.push(frame);

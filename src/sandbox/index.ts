@@ -211,6 +211,27 @@ export class Sandbox {
   }
 
   /**
+   * Another personal access token for the user, as `POST /users/{id}/tokens` makes one;
+   * `expires_at` (ms, 0 = never) as Mattermost 11.9+ takes it.
+   */
+  createAccessToken(userId: string, options: { expires_at?: number } = {}): string {
+    this.requireUser(userId);
+    this.changed();
+    return this.world.issueToken(userId, { expiresAt: options.expires_at ?? 0 });
+  }
+
+  /**
+   * Revokes a token, as an admin does in the System Console (`POST /users/tokens/revoke`): every
+   * REST call with it gets 401 at once, and a WebSocket opened with it stays open but receives
+   * no event any more, as on the server. False when there was no such token.
+   */
+  revokeToken(token: string): boolean {
+    const revoked = this.world.revokeToken(token);
+    if (revoked) this.changed();
+    return revoked;
+  }
+
+  /**
    * Sets a user's roles, as `PUT /users/{id}/roles` does: e.g. `"system_user system_admin"` for a
    * bot that may send ephemeral posts (`create_post_ephemeral` is the System Admin role's only).
    */

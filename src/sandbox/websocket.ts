@@ -73,8 +73,9 @@ export class WebSocketEndpoint {
     if (!this.available || fault === "refused") return refuse(socket, ERRORS.websocketUnavailable);
     const header = request.headers.authorization;
     let userId: string | undefined;
+    let token: string | undefined;
     if (header) {
-      const token = /^(?:bearer|token)\s+(\S+)$/i.exec(header)?.[1];
+      token = /^(?:bearer|token)\s+(\S+)$/i.exec(header)?.[1];
       userId = token === undefined ? undefined : this.world.userIdForToken(token);
       if (!userId) return refuse(socket, ERRORS.sessionExpired);
     }
@@ -82,7 +83,7 @@ export class WebSocketEndpoint {
       // a frame that breaks the protocol (too big, bad opcode, invalid UTF-8): ws has sent the close
       // code and ends the socket; with no listener its error would be thrown and end the process
       ws.on("error", () => ws.terminate());
-      if (userId) this.openWithHeader(ws, userId, url.searchParams);
+      if (userId) this.openWithHeader(ws, userId, token!, url.searchParams);
       else this.awaitChallenge(ws);
     });
   }
@@ -94,8 +95,8 @@ export class WebSocketEndpoint {
     this.wss.close();
   }
 
-  private openWithHeader(ws: WebSocket, userId: string, query: URLSearchParams): void {
-    if (!this.options.reliable) return this.start(ws, new Connection(newId(), userId, false, ws));
+  private openWithHeader(ws: WebSocket, userId: string, token: string, query: URLSearchParams): void {
+    if (!this.options.reliable) return this.start(ws, this.connection(userId, token, false, ws));
     const previous = this.hub.byId.get(query.get("connection_id") ?? "");
     const sequence = Number(query.get("sequence_number"));
     const replay = previous && previous.userId === userId && previous.resumable ? previous.framesFrom(sequence) : undefined;
@@ -103,6 +104,7 @@ export class WebSocketEndpoint {
       clearTimeout(previous.deadTimer);
       previous.socket?.terminate();
       previous.socket = ws;
+      previous.authorized = this.stillAccepted(token);
       previous.silent = false;
       previous.lastPongAt = Date.now();
       this.attach(ws, previous);
@@ -110,8 +112,7 @@ export class WebSocketEndpoint {
       this.hub.setOnline(userId);
       return;
     }
-    const connection = new Connection(newId(), userId, true, ws);
-    this.start(ws, connection);
+    this.start(ws, this.connection(userId, token, true, ws));
   }
 
   private awaitChallenge(ws: WebSocket): void {
@@ -129,9 +130,18 @@ export class WebSocketEndpoint {
       const userId = typeof token === "string" ? this.world.userIdForToken(token) : undefined;
       if (!userId) return void ws.close(); // what the server does with a bad token
       clearTimeout(timer);
-      const connection = new Connection(newId(), userId, false, ws);
-      this.start(ws, connection, seq);
+      this.start(ws, this.connection(userId, token as string, false, ws), seq);
     });
+  }
+
+  private connection(userId: string, token: string, resumable: boolean, ws: WebSocket): Connection {
+    const connection = new Connection(newId(), userId, resumable, ws);
+    connection.authorized = this.stillAccepted(token);
+    return connection;
+  }
+
+  private stillAccepted(token: string): () => boolean {
+    return () => this.world.userIdForToken(token) !== undefined;
   }
 
   /** A new connection: hello (seq 0), the challenge's reply if any, then `status_change`. */

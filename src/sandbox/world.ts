@@ -13,6 +13,22 @@ export interface EventDraft {
   broadcast: WebSocketBroadcast;
 }
 
+/**
+ * What the server keeps of a token (server/public/model/user_access_token.go: `id`, `expires_at`,
+ * 0 = never; server/public/model/session.go for the session a token makes on first use).
+ */
+export interface TokenRecord {
+  /** The token's id (`token_id`), not the token. */
+  id: string;
+  userId: string;
+  /** A personal access token (a bot's), or the session of a password login. */
+  kind: "access" | "login";
+  /** When it stops being accepted (ms); 0: never. */
+  expiresAt: number;
+  /** When it was first used: its session's create_at. */
+  usedAt: number | undefined;
+}
+
 /** Where events go (the WebSocket hub). */
 export interface Broadcaster {
   broadcast(event: EventDraft): void;
@@ -33,7 +49,7 @@ export class World {
   readonly teams = new Map<string, Team>();
   readonly channels = new Map<string, ChannelRecord>();
   private readonly usersByName = new Map<string, string>();
-  private readonly tokens = new Map<string, string>();
+  private readonly tokens = new Map<string, TokenRecord>();
   private readonly teamsByName = new Map<string, string>();
   private readonly teamMembers = new Map<string, Set<string>>();
   private readonly userTeams = new Map<string, Set<string>>();
@@ -75,24 +91,42 @@ export class World {
     return id === undefined ? undefined : this.users.get(id);
   }
 
-  /** A new token (personal access token or login session) for the user. */
-  issueToken(userId: string): string {
+  /** A new token (personal access token or login session) for the user; `expiresAt` 0: never. */
+  issueToken(userId: string, options: { kind?: TokenRecord["kind"]; expiresAt?: number } = {}): string {
     const token = newId();
-    this.putToken(token, userId);
+    this.tokens.set(token, { id: newId(), userId, kind: options.kind ?? "access", expiresAt: options.expiresAt ?? 0, usedAt: undefined });
     return token;
   }
 
+  /** A token put back from a world file (its expiry is not kept there). */
   putToken(token: string, userId: string): void {
-    this.tokens.set(token, userId);
+    this.tokens.set(token, { id: newId(), userId, kind: "access", expiresAt: 0, usedAt: undefined });
   }
 
   /** Every token and its user. */
-  tokenEntries(): IterableIterator<[token: string, userId: string]> {
-    return this.tokens.entries();
+  *tokenEntries(): IterableIterator<[token: string, userId: string]> {
+    for (const [token, record] of this.tokens) yield [token, record.userId];
   }
 
+  /** The user a token stands for, while the server accepts it: not revoked, not past `expires_at` (model.UserAccessToken.IsExpired). */
   userIdForToken(token: string): string | undefined {
-    return this.tokens.get(token);
+    const record = this.tokens.get(token);
+    if (!record || (record.expiresAt > 0 && Date.now() >= record.expiresAt)) return undefined;
+    record.usedAt ??= Date.now();
+    return record.userId;
+  }
+
+  /** The records of a user's tokens. */
+  tokensOf(userId: string): TokenRecord[] {
+    return [...this.tokens.values()].filter((r) => r.userId === userId);
+  }
+
+  /** Deletes a token by its value or its id (as RevokeUserAccessToken does); false when there is none. */
+  revokeToken(tokenOrId: string): boolean {
+    for (const [token, record] of this.tokens) {
+      if (token === tokenOrId || record.id === tokenOrId) return this.tokens.delete(token);
+    }
+    return false;
   }
 
   isAdmin(userId: string): boolean {

@@ -18,6 +18,7 @@ import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
+import { SERVICE_TOKEN_FIX } from "./token.js";
 
 /** What the service says where the library would not name a key. */
 export const serviceTexts: Partial<BotTexts> = {
@@ -108,6 +109,8 @@ export async function botFromConfig(
     observer: metrics,
     // a message sent while the process was starting (config, store, waiting for the server) is answered
     startedAt: Math.floor(performance.timeOrigin),
+    tokenCheckMs: config.mattermost.token_check_interval_ms,
+    tokenFix: SERVICE_TOKEN_FIX,
   });
   if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model

@@ -1,18 +1,19 @@
 /**
- * The WebSocket when it can be had, REST polling when not: polling takes over when the upgrade
- * is refused (some proxies strip it) or the socket keeps failing while REST answers, and stops
- * once the WebSocket is back. Both resume from the one cursor in the store and the claims drop
- * what both saw, so nothing is missed or handled twice in a switch.
+ * The WebSocket when it can be had, REST polling when not: polling takes over at once when the
+ * upgrade is refused while REST accepts the token (a proxy that refuses WebSockets), or when the
+ * socket keeps failing while REST answers, and stops once the WebSocket is back. A refused token
+ * is no reason to poll: polling would be refused too. Both resume from the one cursor in the
+ * store and the claims drop what both saw, so nothing is missed or handled twice in a switch.
  */
 import type { Source, SourceHost } from "../bot/source.js";
 import type { ConnectionState, StateDetail } from "../mattermost/websocket.js";
 import { PollingSource, type PollingSourceOptions } from "./polling.js";
-import { WebSocketSource, type WebSocketSourceOptions } from "./websocket.js";
+import { TOKEN_REFUSED_REASON, WebSocketSource, type WebSocketSourceOptions } from "./websocket.js";
 
 export interface AutoSourceOptions {
   websocket?: WebSocketSourceOptions;
   polling?: PollingSourceOptions;
-  /** Failed connection attempts in a row before polling takes over; a refused upgrade counts at once (default 3). */
+  /** Failed connection attempts in a row before polling takes over; an upgrade refused while REST accepts the token counts at once (default 3). */
   fallbackAfterFailures?: number;
 }
 
@@ -48,7 +49,7 @@ export class AutoSource implements Source {
       this.options.websocket?.onStateChange?.(state, detail);
       this.onWebSocketState(state, detail ?? {}, fellBack);
     };
-    this.websocket = new WebSocketSource({ ...this.options.websocket, onStateChange });
+    this.websocket = new WebSocketSource({ ...this.options.websocket, onStateChange, whileUpgradeRefused: "polling took over" });
     const connected = this.websocket.start(host);
     connected.catch(() => undefined); // rejected only by stop()
     await Promise.race([connected, pollingStarted]);
@@ -67,7 +68,9 @@ export class AutoSource implements Source {
     const mode = this.mode;
     if (mode === "websocket") return { ok: true };
     if (mode === "polling") return this.polling?.readiness() ?? { ok: false, reason: "polling stopped" };
-    return { ok: false, reason: mode === "connecting" ? `not connected (websocket ${this.wsState.replace("_", " ")}, no polling yet)` : "stopped" };
+    if (mode === "stopped") return { ok: false, reason: "stopped" };
+    if (this.wsState === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
+    return { ok: false, reason: `not connected (websocket ${this.wsState.replace("_", " ")}, no polling yet)` };
   }
 
   get mode(): AutoMode {
@@ -86,15 +89,16 @@ export class AutoSource implements Source {
         await this.stopPolling({ handOver: true });
       });
     }
-    if (state !== "reconnecting" || this.polling) return;
-    const refused = /upgrade refused/i.test(detail.error instanceof Error ? detail.error.message : "");
-    if (!refused && (detail.attempt ?? 0) < this.fallbackAfter) return;
+    if (this.polling) return;
+    // the receiver asked REST already: it accepts the token, so polling works now
+    const refused = state === "upgrade_refused";
+    if (!refused && (state !== "reconnecting" || (detail.attempt ?? 0) < this.fallbackAfter)) return;
     this.enqueue(async () => {
       if (this.polling || !this.running || this.wsState === "connected") return;
       // a server that is down altogether is the WebSocket's to wait for; polling only helps when REST answers
-      if (!(await this.host!.client.ping().then(() => true, () => false))) return;
-      const why = refused ? "the server or a proxy refuses the WebSocket upgrade" : `the WebSocket failed ${detail.attempt} times in a row`;
-      this.host!.logger.warn({ err: detail.error }, `auto: ${why}; polling until it works again`);
+      if (!refused && !(await this.host!.client.ping().then(() => true, () => false))) return;
+      // a refused upgrade was said by the receiver, in one line that tells polling took over
+      if (!refused) this.host!.logger.warn({ err: detail.error }, `auto: the WebSocket failed ${detail.attempt} times in a row; polling until it works again`);
       this.polling = new PollingSource(this.options.polling);
       this.pollingLive = this.polling.start(this.host!).then(fellBack, () => undefined);
     });

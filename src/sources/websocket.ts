@@ -8,7 +8,10 @@ import { WebSocketReceiver, type WebSocketReceiverOptions } from "../mattermost/
 import { storeCursor } from "./cursor.js";
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
-export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange">;
+export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange" | "whileUpgradeRefused">;
+
+/** What `/readyz` says while the server refuses the bot's token. */
+export const TOKEN_REFUSED_REASON = "the server refuses the bot's token (expired or revoked?)";
 
 /**
  * @example await bot.start(new WebSocketSource());
@@ -16,6 +19,8 @@ export type WebSocketSourceOptions = Pick<WebSocketReceiverOptions, "pingInterva
 export class WebSocketSource implements Source {
   readonly name = "websocket";
   private receiver: WebSocketReceiver | undefined;
+  /** The status of the last refused upgrade, for readiness. */
+  private refusedWith: number | undefined;
 
   constructor(private readonly options: WebSocketSourceOptions = {}) {}
 
@@ -28,6 +33,7 @@ export class WebSocketSource implements Source {
       logger,
       ...this.options,
       onStateChange: (state, detail) => {
+        this.refusedWith = detail?.status;
         host.observer?.sourceState?.(this.name, state);
         this.options.onStateChange?.(state, detail);
       },
@@ -48,7 +54,10 @@ export class WebSocketSource implements Source {
   /** Ready while connected; otherwise the state says why not. */
   readiness(): { ok: boolean; reason?: string } {
     const state = this.state;
-    return state === "connected" ? { ok: true } : { ok: false, reason: `not connected (${state.replace("_", " ")})` };
+    if (state === "connected") return { ok: true };
+    if (state === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
+    if (state === "upgrade_refused") return { ok: false, reason: `not connected: the WebSocket upgrade is refused (HTTP ${this.refusedWith}) while REST works` };
+    return { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 
   /** The connection's state (`connected`, `reconnecting`, …), for health checks. */

@@ -117,7 +117,7 @@ describe("mmbot doctor against a configured server", () => {
 
     const refused = await runCli(["doctor"], { cwd: tempDir(), env: env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }) });
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/✗ the token was refused \(401 api\.context\.session_expired\.app_error\)\n    fix: set mattermost\.bot_token/);
+    expect(refused.stdout).toMatch(/✗ the token was refused \(expired or revoked\?\): 401 api\.context\.session_expired\.app_error\n    fix: set mattermost\.bot_token/);
   });
 
   it("says when the server cannot be reached", async () => {

@@ -37,7 +37,7 @@ describe("mmbot doctor --json", () => {
     expect(report.server).toEqual({ url: sandbox.url, origin: "configured server" });
     expect(report.checks.map((c) => c.name)).toEqual(["server", "token", "ephemeral-posts", "channel:town-square", "channel:ops", "allowed-user:alice", "websocket", "store"]);
     for (const check of report.checks) expect(Object.keys(check)).toEqual(["name", "status", "message", "fix"]);
-    expect(report.checks.find((c) => c.name === "token")).toEqual({ name: "token", status: "ok", message: "the token is valid: bot account @todobot", fix: null });
+    expect(report.checks.find((c) => c.name === "token")).toEqual({ name: "token", status: "ok", message: "the token is valid: bot account @todobot; it does not expire", fix: null });
     // the sandbox's bot is not a System Admin: a warning, which does not fail the run
     expect(report.checks.find((c) => c.name === "ephemeral-posts")).toMatchObject({ status: "warn", fix: expect.stringContaining("System Admin role") });
   });
@@ -52,6 +52,48 @@ describe("mmbot doctor --json", () => {
       status: "fail",
       message: "allowed user ghost: no such user",
       fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)",
+    });
+  });
+
+  it("shows when the token expires, as the server gives it (Mattermost 11.9+), and warns a week ahead", async () => {
+    const day = 24 * 3_600_000;
+    // bots of their own: the server tells a token's expiry only through its session, and does
+    // not say which session is the caller's, so a bot with one token in use
+    const later = Date.now() + 30 * day;
+    const far = sandbox.createBot({ username: "expires-later" });
+    const farReport = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }));
+    expect(farReport.report.checks.find((c) => c.name === "token")).toEqual({
+      name: "token",
+      status: "ok",
+      message: `the token is valid: bot account @expires-later; it expires ${new Date(later).toISOString().replace(/\.\d+Z$/, "Z")} (in 30 days)`,
+      fix: null,
+    });
+
+    const soon = sandbox.createBot({ username: "expires-soon" });
+    const soonReport = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(soon.user.id, { expires_at: Date.now() + 2 * day }) }));
+    expect(soonReport.report.checks.find((c) => c.name === "token")).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^the token is valid: bot account @expires-soon, but it expires .* \(in 2 days\)$/),
+      fix: expect.stringContaining("create a new token for the bot"),
+    });
+
+    // a second token of the first bot in use, with another expiry: which one is this, the server does not say
+    await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id) }));
+    const both = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }));
+    expect(both.report.checks.find((c) => c.name === "token")?.message).toBe(
+      "the token is valid: bot account @expires-later; when it expires is not known: the bot has 3 tokens in use with different expiries, and the server does not say which one this is",
+    );
+  });
+
+  it("a token past its expiry is refused, and said so", async () => {
+    const token = sandbox.createAccessToken(seed.bot.user.id, { expires_at: Date.now() + 300 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { code, report } = await doctorJson(env({ MATTERMOST_BOT_TOKEN: token, MMBOT_POLICY_ALLOWED_USERS: "*" }));
+    expect(code).toBe(1);
+    expect(report.checks.find((c) => c.name === "token")).toMatchObject({
+      status: "fail",
+      message: "the token was refused (expired or revoked?): 401 api.context.session_expired.app_error",
+      fix: expect.stringContaining("past their expiry"),
     });
   });
 

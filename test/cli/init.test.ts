@@ -29,7 +29,7 @@ describe("mmbot init", () => {
     const file = join(cwd, "mmbot.toml");
     expect(mode(file)).toBe(0o600);
     const config = loadConfig({ path: file, env: {} });
-    expect(config.mattermost).toEqual({ url: sandbox.url, bot_token: seed.bot.token, transport: "auto", polling_interval_ms: 2000, max_requests_per_second: 8 });
+    expect(config.mattermost).toEqual({ url: sandbox.url, bot_token: seed.bot.token, transport: "auto", polling_interval_ms: 2000, token_check_interval_ms: 60_000, max_requests_per_second: 8 });
     expect(config.policy.allowed_users).toEqual(["alice", "bob"]);
     expect(config.http).toBeUndefined();
     expect(result.stdout).toContain("wrote mmbot.toml (mode 0600: it holds the bot's token; keep it out of version control)");

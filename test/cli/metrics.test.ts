@@ -68,11 +68,12 @@ describe("mmbot start serves /metrics and /readyz", () => {
     sandbox.setWebSocketAvailable(false);
     try {
       sandbox.dropConnections(seed.bot.user.id);
+      // reconnecting first, then (REST asked) the refused upgrade
       const down = await until(async () => {
         const answer = await readyz(url);
-        return answer.status === 503 ? answer : undefined;
-      }, "/readyz to answer 503");
-      expect(down.body.reason).toBe("websocket: not connected (reconnecting)");
+        return answer.status === 503 && /refused/.test(answer.body.reason ?? "") ? answer : undefined;
+      }, "/readyz to answer 503 with the refused upgrade");
+      expect(down.body.reason).toBe("websocket: not connected: the WebSocket upgrade is refused (HTTP 503) while REST works");
     } finally {
       sandbox.setWebSocketAvailable(true);
     }

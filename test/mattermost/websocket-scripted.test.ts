@@ -191,12 +191,25 @@ describe("WebSocketReceiver (scripted servers)", () => {
     expect(server.upgrades[1]?.url).toContain("connection_id=conn1");
   });
 
-  it("reports auth_failed on a 401 upgrade and keeps trying slowly until the token works", async () => {
+  /** A REST server whose `GET /users/me` accepts the token or refuses it (401), as `accepts()` says at each call. */
+  async function restAccepting(accepts: () => boolean): Promise<ScriptedServer> {
+    const rest = await startScriptedServer();
+    cleanups.push(() => rest.close());
+    rest.script((req, res) =>
+      req.url === "/api/v4/users/me" && accepts()
+        ? json(200, { id: "bot", username: "todobot" })(req, res)
+        : json(401, { id: "api.context.session_expired.app_error", message: "Invalid or expired session, please login again.", status_code: 401 })(req, res),
+    );
+    return rest;
+  }
+
+  it("reports auth_failed when the upgrade and REST both refuse the token, and keeps trying slowly until it works", async () => {
     const server = await wsServer();
     let refuse = true;
     server.onUpgrade = () => (refuse ? 401 : "accept");
     server.onConnection = (ws) => ws.send(helloFrame("conn1"));
-    const { r, states } = receiver(server);
+    const rest = await restAccepting(() => !refuse);
+    const { r, states } = receiver(server, { restUrl: rest.url });
     const started = r.start();
     await waitUntil(() => states.includes("auth_failed"), "auth_failed");
     expect(r.state).toBe("auth_failed");
@@ -204,6 +217,40 @@ describe("WebSocketReceiver (scripted servers)", () => {
     await started;
     expect(r.state).toBe("connected");
   });
+
+  it("a socket the server closes before its hello (a real server's answer to a token it refuses) is told as a refused token when REST answers 401", async () => {
+    const server = await wsServer();
+    let refuse = true;
+    server.onConnection = (ws) => (refuse ? ws.close() : ws.send(helloFrame("conn1")));
+    const rest = await restAccepting(() => !refuse);
+    const { r, states } = receiver(server, { restUrl: rest.url });
+    const started = r.start();
+    await waitUntil(() => states.includes("auth_failed"), "auth_failed");
+    expect(states).not.toContain("upgrade_refused");
+    refuse = false;
+    await started;
+    expect(r.state).toBe("connected");
+  });
+
+  for (const status of [403, 502]) {
+    it(`an upgrade refused with ${status} while REST accepts the token is upgrade_refused, retried with backoff, not after the token's long wait`, async () => {
+      const server = await wsServer();
+      let refuse = true;
+      server.onUpgrade = () => (refuse ? status : "accept");
+      server.onConnection = (ws) => ws.send(helloFrame("conn1"));
+      const rest = await restAccepting(() => true);
+      // a refused token would wait a minute: the refusal must not be taken for one
+      const { r, states } = receiver(server, { restUrl: rest.url, authFailureDelayMs: 60_000 });
+      const started = r.start();
+      await server.waitForUpgrades(3);
+      expect(states).toContain("upgrade_refused");
+      expect(states).not.toContain("auth_failed");
+      expect(rest.requests.filter((q) => q.url === "/api/v4/users/me").length).toBeGreaterThanOrEqual(1);
+      refuse = false;
+      await started;
+      expect(r.state).toBe("connected");
+    });
+  }
 
   it("stop() ends reconnecting and rejects a start() that never connected", async () => {
     const server = await wsServer();

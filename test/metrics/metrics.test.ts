@@ -82,12 +82,13 @@ describe("/metrics and /readyz on the HTTP source's listener", () => {
   it("is ready while connected and the store answers; 503 with the reason while the WebSocket is refused; ready again after", async () => {
     expect(await readyz(h.httpUrl)).toEqual({ status: 200, body: { status: "ready", checks: { store: { ok: true }, websocket: { ok: true } } } });
     await h.withoutWebSocket(async () => {
+      // reconnecting first, then (REST asked, and accepting the token) the refused upgrade
       const down = await until(async () => {
         const answer = await readyz(h.httpUrl);
-        return answer.status === 503 ? answer : undefined;
-      }, "/readyz to answer 503");
-      expect(down.body).toMatchObject({ status: "not ready", reason: "websocket: not connected (reconnecting)", checks: { store: { ok: true }, websocket: { ok: false } } });
-      expect(valueOf(await scrape(h.httpUrl), "mmbot_source_state", { source: "websocket", state: "reconnecting" })).toBe(1);
+        return answer.status === 503 && /refused/.test(answer.body.reason ?? "") ? answer : undefined;
+      }, "/readyz to answer 503 with the refused upgrade");
+      expect(down.body).toMatchObject({ status: "not ready", reason: "websocket: not connected: the WebSocket upgrade is refused (HTTP 503) while REST works", checks: { store: { ok: true }, websocket: { ok: false } } });
+      expect(valueOf(await scrape(h.httpUrl), "mmbot_source_state", { source: "websocket", state: "upgrade_refused" })).toBe(1);
       // the liveness check does not care
       expect((await fetch(routeUrls.healthz(h.httpUrl))).status).toBe(200);
     });

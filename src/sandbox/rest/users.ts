@@ -14,7 +14,7 @@ export function userRoutes(app: FastifyInstance, { world, posting }: Services): 
     const password = stringField(body, "password", true);
     const user = world.userByName(loginId) ?? [...world.users.values()].find((u) => u.email === loginId.toLowerCase());
     if (!user || user.is_bot || user.password !== password) fail(ERRORS.loginInvalid);
-    return { body: userWire(user, true), headers: { Token: world.issueToken(user.id) } };
+    return { body: userWire(user, true), headers: { Token: world.issueToken(user.id, { kind: "login" }) } };
   }, { public: true });
 
   route(app, world, "GET", "/users/:user_id", (call) => {
