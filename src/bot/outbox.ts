@@ -36,7 +36,8 @@ export class Outbox {
    * Stores the entries, then posts them in order. Resolves with the posts created now. One the
    * server cannot take now (down, 5xx, 429) is not an error: it and the entries after it stay
    * stored and go out, in order, with the background retries (a handler that failed here would
-   * answer "something went wrong" beside the answer that comes later). Refused (4xx), it rejects.
+   * answer "something went wrong" beside the answer that comes later), nor is a refused token
+   * (401: kept until a good token sends it). Refused otherwise (4xx), it rejects.
    * Entries an earlier run of the same handling already stored (`once`) are not posted again.
    */
   async send(entries: NewOutboxEntry[]): Promise<Post[]> {
@@ -52,7 +53,7 @@ export class Outbox {
       try {
         posts.push(await this.deliver(entry));
       } catch (error) {
-        if (!isRetryable(error)) throw error;
+        if (!isRetryable(error) && !isTokenRefusal(error)) throw error;
         break; // logged in deliver(); the retries send it and the rest, oldest first
       }
     }
@@ -125,8 +126,9 @@ export class Outbox {
       if (this.inFlight.has(entry.id)) continue;
       try {
         await this.deliver(entry);
-      } catch {
+      } catch (error) {
         // logged in deliver(); the entry stays for the next round or is marked failed
+        if (isTokenRefusal(error)) return; // the rest would be refused the same way
       }
     }
   }
@@ -148,13 +150,15 @@ export class Outbox {
       this.options.onOutcome?.("sent");
       return post;
     } catch (error) {
-      const final = !isRetryable(error) || entry.attempts + 1 >= this.maxAttempts;
+      // a refused token (expired, revoked) is the operator's to fix, not the post's: it waits for a good one
+      const tokenRefused = isTokenRefusal(error);
+      const final = !tokenRefused && (!isRetryable(error) || entry.attempts + 1 >= this.maxAttempts);
       this.options.onOutcome?.(final ? "failed" : "retried");
       await stored;
       await this.options.store
         .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
         .catch((e: unknown) => this.options.logger.error({ err: e }, "outbox: cannot record a failure"));
-      this.options.logger[final ? "error" : "warn"](
+      this.options.logger[final ? "error" : tokenRefused ? "debug" : "warn"](
         { err: error, outboxId: entry.id, channelId: entry.channel_id, attempt: entry.attempts + 1 },
         final ? "outbox: gave up on a post" : "outbox: post failed, will retry",
       );
@@ -163,6 +167,11 @@ export class Outbox {
       this.inFlight.delete(entry.id);
     }
   }
+}
+
+/** A 401: the token was refused (the token watch says so once, with the fix). */
+function isTokenRefusal(error: unknown): boolean {
+  return error instanceof MattermostApiError && error.status === 401;
 }
 
 /** A 4xx other than 429 will fail the same way again; everything else may pass later. */
