@@ -209,6 +209,8 @@ export class WebSocketReceiver {
       // a first start: what was posted since the process started (before the socket connected) is answered
       this.floor = Math.min(this.options.firstStartSince, Date.now());
       this.cursor = this.floor;
+      // kept at once: a process killed before its first catch-up must not make the next one a first start too
+      await this.saveCursor();
     }
     this.catchUpAtFirstHello = this.cursor !== undefined;
     if (!this.running) return promise;

@@ -78,6 +78,8 @@ export class PollingSource implements Source {
     this.savedCursor = loaded;
     this.cursor = loaded ?? host.startedAt;
     this.floor = loaded === undefined ? this.cursor : 0;
+    // kept at once: a process killed before its first round must not make the next one a first start too
+    if (loaded === undefined) await this.saveCursor();
     for (;;) {
       const started = Date.now();
       const round = this.running ? await this.runRound() : undefined;

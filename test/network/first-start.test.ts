@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FaultProxy } from "../../bench/fault-proxy.js";
 import { Sandbox } from "../../src/sandbox/index.js";
-import { killBotProcesses, startBotProcess } from "../helpers/bot-process.js";
+import { freshStore, killBotProcesses, startBotProcess } from "../helpers/bot-process.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -40,5 +40,31 @@ describe.each(["websocket", "polling"])("first start over %s", (transport) => {
     const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
     expect(botPosts.map((p) => p.root_id)).toEqual([during.id]);
     expect(before.id).not.toBe(during.id);
+  });
+});
+
+describe("a first start killed before its socket said hello", () => {
+  it("leaves its start in the store: the next start answers what was posted in between", async () => {
+    const sandbox = await Sandbox.start();
+    cleanups.push(() => sandbox.close());
+    const seed = sandbox.seed();
+    const alice = seed.users.alice.user.id;
+    const channel = seed.channels.ops.id;
+    const proxy = await FaultProxy.start(sandbox.url);
+    cleanups.push(() => proxy.close());
+    const store = freshStore();
+
+    proxy.refuseUpgrades(403); // REST passes, the socket never connects
+    const first = startBotProcess({ url: proxy.url, token: seed.bot.token, store, env: { MATTERMOST_TRANSPORT: "websocket" } });
+    await first.waitForLine(/refuses WebSocket|upgrade/i);
+    await first.kill("SIGKILL");
+    const between = sandbox.post(alice, { channel_id: channel, message: "@todobot add between the two starts" });
+    await new Promise((r) => setTimeout(r, 50));
+
+    proxy.heal();
+    const second = startBotProcess({ url: proxy.url, token: seed.bot.token, store, env: { MATTERMOST_TRANSPORT: "websocket" } });
+    await second.waitForLine(/connected to/);
+    const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === between.id, { timeoutMs: 10_000 });
+    expect(reply.message).toBe("Added #1: between the two starts");
   });
 });
