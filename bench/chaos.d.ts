@@ -32,6 +32,8 @@ export interface ChaosFigures {
   latencyMs: { p50: number; p99: number; max: number };
   stuck: { unfinishedClaims: number; pendingOutbox: number; failedOutbox: number; total: number };
   lostTokens: string[];
+  /** Each duplicated message's token and its answers (id, seconds after the message). */
+  duplicatedTokens: string[];
   /** Messages a user's retry posted twice (the sandbox took both): their two answers are right. */
   postedTwice: number;
   durationMs: number;

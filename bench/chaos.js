@@ -184,6 +184,7 @@ export async function runChaos(options = {}) {
       latencyMs: { p50: percentile(tally.latencies, 0.5), p99: percentile(tally.latencies, 0.99), max: percentile(tally.latencies, 1) },
       stuck,
       lostTokens: tally.lostTokens.slice(0, 10),
+      duplicatedTokens: tally.duplicatedTokens.slice(0, 10),
       postedTwice: tally.postedTwice,
       durationMs: Date.now() - startedAt,
     };
@@ -375,6 +376,7 @@ function countReplies(sandbox, world, sent) {
   let answered = 0;
   let duplicated = 0;
   const lostTokens = [];
+  const duplicatedTokens = [];
   const latencies = [];
   for (const message of sent) {
     const list = replies.get(message.token);
@@ -383,11 +385,14 @@ function countReplies(sandbox, world, sent) {
       continue;
     }
     answered++;
-    if (list.length > 1) duplicated++;
+    if (list.length > 1) {
+      duplicated++;
+      duplicatedTokens.push(`${message.token} (${list.map((p) => `${p.id} at +${((p.create_at - message.createAt) / 1000).toFixed(1)} s`).join(", ")})`);
+    }
     latencies.push(Math.min(...list.map((p) => p.create_at)) - message.createAt);
   }
   const postedTwice = [...asked.values()].filter((n) => n > 1).length;
-  return { answered, lost: lostTokens.length, lostTokens, duplicated, other, latencies, postedTwice };
+  return { answered, lost: lostTokens.length, lostTokens, duplicated, duplicatedTokens, other, latencies, postedTwice };
 }
 
 /** Work left in the store: claims taken but never finished, outbox entries not sent. */
@@ -437,7 +442,7 @@ export function formatReport(f) {
     ...f.kills.map((k) => `kill:            ${k}`),
     `answered:        ${f.answered}`,
     `lost:            ${f.lost}${f.lostTokens.length ? ` (${f.lostTokens.join(", ")}${f.lost > f.lostTokens.length ? ", …" : ""})` : ""}`,
-    `duplicated:      ${f.duplicated}${f.postedTwice ? ` (${f.postedTwice} message(s) posted twice by a user's retry)` : ""}`,
+    `duplicated:      ${f.duplicated}${f.duplicatedTokens.length ? ` (${f.duplicatedTokens.join("; ")})` : ""}${f.postedTwice ? ` (${f.postedTwice} message(s) posted twice by a user's retry)` : ""}`,
     `other bot posts: ${f.otherBotPosts}${f.otherSamples.length ? ` (${f.otherSamples.map((m) => JSON.stringify(m)).join("; ")})` : ""}`,
     `reply latency:   p50 ${s(f.latencyMs.p50)}, p99 ${s(f.latencyMs.p99)}, max ${s(f.latencyMs.max)}`,
     `stuck in store:  ${f.stuck.total} (claims unfinished ${f.stuck.unfinishedClaims}, outbox pending ${f.stuck.pendingOutbox}, outbox failed ${f.stuck.failedOutbox})`,

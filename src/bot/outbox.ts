@@ -14,6 +14,8 @@ export interface OutboxOptions {
   maxAttempts?: number;
   /** Told of each try's outcome (metrics). */
   onOutcome?: (outcome: "sent" | "retried" | "failed") => void;
+  /** An entry older than this is looked for among the channel's posts before it is sent again (default 20 s; see PENDING_ID_MEMORY_MS). */
+  pendingIdMemoryMs?: number;
 }
 
 /**
@@ -100,6 +102,16 @@ export class Outbox {
     else await this.options.store.discard(earlier.id);
   }
 
+  /**
+   * The post an earlier try of this entry made, if any: past the server's memory of the
+   * `pending_post_id` (a try whose answer was lost, a run killed mid-send, a long outage), a
+   * repeat would make a second post. Read from the channel's posts since the entry was made.
+   */
+  private async madeEarlier(entry: OutboxEntry): Promise<Post | undefined> {
+    const [me, list] = await Promise.all([this.options.client.getMe(), this.options.client.getChannelPostsSince(entry.channel_id, entry.created_at - 1_000)]);
+    return Object.values(list.posts ?? {}).find((post) => post.user_id === me.id && post.props?.[OUTBOX_ID_PROP] === entry.id && !post.delete_at);
+  }
+
   /** Starts the background retry of entries still pending (including those of a previous run). */
   start(): void {
     if (this.timer) return;
@@ -137,14 +149,16 @@ export class Outbox {
   private async deliver(entry: OutboxEntry, stored: Promise<void> = Promise.resolve()): Promise<Post> {
     this.inFlight.add(entry.id);
     try {
-      const post = await this.options.client.createPost({
-        channel_id: entry.channel_id,
-        message: entry.message,
-        root_id: entry.root_id || undefined,
-        props: Object.keys(entry.props).length ? entry.props : undefined,
-        file_ids: entry.file_ids.length ? entry.file_ids : undefined,
-        pending_post_id: entry.id,
-      });
+      const post =
+        (Date.now() - entry.created_at > (this.options.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS) ? await this.madeEarlier(entry) : undefined) ??
+        (await this.options.client.createPost({
+          channel_id: entry.channel_id,
+          message: entry.message,
+          root_id: entry.root_id || undefined,
+          props: { ...entry.props, [OUTBOX_ID_PROP]: entry.id },
+          file_ids: entry.file_ids.length ? entry.file_ids : undefined,
+          pending_post_id: entry.id,
+        }));
       await stored;
       await this.options.store.markSent(entry.id, post.id);
       this.options.onOutcome?.("sent");
@@ -168,6 +182,15 @@ export class Outbox {
     }
   }
 }
+
+/**
+ * How long after an entry was made the server is still sure to answer its `pending_post_id` with
+ * the post an earlier try made: Mattermost remembers it 30 s (`pendingPostIDsCacheTTL`,
+ * server/channels/app/post.go), counted from that try, which came after the entry was made.
+ */
+const PENDING_ID_MEMORY_MS = 20_000;
+/** Each post carries its entry's id, to be found again once the server has forgotten the `pending_post_id`. */
+export const OUTBOX_ID_PROP = "mmbot_outbox_id";
 
 /** A 401: the token was refused (the token watch says so once, with the fix). */
 function isTokenRefusal(error: unknown): boolean {

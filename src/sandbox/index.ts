@@ -95,6 +95,8 @@ export interface SandboxOptions {
    * (default 16383, as 5.37; a server whose column was widened says more).
    */
   maxPostSize?: number;
+  /** How long a `pending_post_id` is remembered: a repeat within it gets the first post (default 30 s, as the server). */
+  pendingPostIdTtlMs?: number;
   /**
    * The server's rate limit, per token (as `RateLimitSettings` with `VaryByUser`): e.g.
    * `{perSec: 5, maxBurst: 10}`. Default: off, as on a server. Also `faults.rateLimit()`.
@@ -143,7 +145,7 @@ export class Sandbox {
     const world = new World();
     const hub = new Hub(world);
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
-    const posting = new Posting(world, hub, hub, options.maxPostSize);
+    const posting = new Posting(world, hub, hub, options.maxPostSize, options.pendingPostIdTtlMs);
     const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub), preferences: new Preferences(world) };
     const traffic = new TrafficLog();
     const integrations = new Integrations(services, options.integrations, traffic);

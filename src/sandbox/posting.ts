@@ -46,6 +46,8 @@ export class Posting {
     private readonly presence: Presence,
     /** The longest message taken, in runes: what `MaxPostSize` of the client config says. */
     readonly maxPostSize = MAX_MESSAGE_RUNES,
+    /** How long a `pending_post_id` is remembered (the server's cache: 30 s). */
+    private readonly pendingTtlMs = PENDING_TTL_MS,
   ) {}
 
   /**
@@ -478,7 +480,7 @@ export class Posting {
   }
 
   private rememberPending(pendingId: string, postId: string, now: number): void {
-    this.pending.set(pendingId, { postId, expires: now + PENDING_TTL_MS });
+    this.pending.set(pendingId, { postId, expires: now + this.pendingTtlMs });
     // insertion order is expiry order: drop the expired head
     for (const [key, entry] of this.pending) {
       if (entry.expires > now) break;
