@@ -149,6 +149,7 @@ if (runs("refused")) {
   refusing.refuseUpgrades(403);
   for (let i = 0; i < ROUNDS; i++) {
     const other = startBot(freshStore(), refusing);
+    await sleep(300); // posted once the process runs (a first start answers nothing older than its process)
     const answeredAt = await ask(`upgrade refused ${i}`, 30_000).catch(() => undefined);
     if (answeredAt !== undefined) answered.push(answeredAt - other.spawnedAt);
     console.log(`  upgrade refused ${i + 1}: ${answeredAt === undefined ? "not answered within 30 s" : `answered ${seconds(answeredAt - other.spawnedAt)} after the start`}`);
@@ -166,7 +167,7 @@ if (runs("failover")) {
   await new Promise((resolve) => child.on("exit", resolve));
   for (const line of out.split("\n").filter((l) => l.startsWith("  "))) console.log(line);
   const figure = out.split("\n").find((l) => l.startsWith("kill → answered by another instance"));
-  figures.push(figure ? figure.replace(/^kill → answered by another instance \((\w+)\):\s*/, (_, store) => `instance killed → another answers (${store}):`.padEnd(43)) : "instance killed → another answers:         not measured (bench/failover.js failed)");
+  figures.push(figure ? figure.replace(/^kill → answered by another instance \((\w+)\):\s*/, (_, store) => `${`instance killed → another answers (${store}):`.padEnd(42)} `) : "instance killed → another answers:         not measured (bench/failover.js failed)");
 }
 
 await bot.stop();
