@@ -10,7 +10,7 @@ import { todo } from "../apps/todo/index.js";
 import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
-import { agentApiKey, type Config } from "../config.js";
+import { agentApiKey, type Config } from "./config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
@@ -18,7 +18,7 @@ import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
-import { SERVICE_TOKEN_FIX } from "./token.js";
+import { SERVICE_TOKEN_FIX } from "./bot-token.js";
 
 /** What the service says where the library would not name a key. */
 export const serviceTexts: Partial<BotTexts> = {

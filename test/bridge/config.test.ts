@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridge } from "../../src/apps/bridge/index.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/service/config.js";
 import { ConfigError } from "../../src/errors.js";
 
 function file(content: string): string {
