@@ -5,7 +5,7 @@ import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
 import { CLAIM_LEASE_MS } from "../bot/claim-keeper.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
-import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/integrations-schema.js";
+import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./integrations-config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);

@@ -6,7 +6,7 @@
 import { MmbotError } from "../../errors.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Command, OutgoingWebhook, Team, UserProfile } from "../../mattermost/types.js";
-import type { OutgoingWebhookConfig, SlashCommandConfig } from "./integrations-schema.js";
+import type { OutgoingWebhookConfig, SlashCommandConfig } from "../integrations-config.js";
 import { explainRefusal, type IntegrationKind } from "./refusals.js";
 import {
   commandBody,

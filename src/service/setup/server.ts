@@ -6,7 +6,7 @@ import { MattermostApiError, MmbotError } from "../../errors.js";
 import { routeUrls } from "../../http/routes.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Channel, Command, OutgoingWebhook, Team } from "../../mattermost/types.js";
-import type { OutgoingWebhookConfig, SlashCommandConfig } from "./integrations-schema.js";
+import type { OutgoingWebhookConfig, SlashCommandConfig } from "../integrations-config.js";
 
 const ID = /^[a-z0-9]{26}$/;
 const PAGE = 200;
