@@ -27,7 +27,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-RUN npm run build && chmod 755 dist/cli.js
+RUN npm run build && chmod 755 dist/service/cli/main.js
 
 FROM ${BASE}
 ENV NODE_ENV=production \
@@ -36,7 +36,7 @@ ENV NODE_ENV=production \
 RUN useradd --system --uid 10001 --user-group --home-dir /srv/mmbot --shell /usr/sbin/nologin mmbot \
  && mkdir -p /srv/mmbot/data \
  && chown -R mmbot:mmbot /srv/mmbot \
- && ln -s /opt/mmbot/dist/cli.js /usr/local/bin/mmbot
+ && ln -s /opt/mmbot/dist/service/cli/main.js /usr/local/bin/mmbot
 COPY --from=build /prod/package.json /opt/mmbot/
 COPY --from=build /prod/node_modules /opt/mmbot/node_modules
 COPY --from=build /build/dist /opt/mmbot/dist
@@ -46,6 +46,6 @@ WORKDIR /srv/mmbot
 VOLUME /srv/mmbot/data
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "/opt/mmbot/dist/healthcheck.js"]
-ENTRYPOINT ["node", "/opt/mmbot/dist/cli.js"]
+  CMD ["node", "/opt/mmbot/dist/service/healthcheck.js"]
+ENTRYPOINT ["node", "/opt/mmbot/dist/service/cli/main.js"]
 CMD ["start"]

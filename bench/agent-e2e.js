@@ -57,7 +57,7 @@ sandbox.onEvent((event) => {
 const dir = mkdtempSync(join(tmpdir(), "mmbot-bench-agent-"));
 const probe = new URL("./agent-probe.js", import.meta.url).href;
 const profile = process.env.CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.CPU_PROF] : [];
-const child = spawn(process.execPath, ["--expose-gc", "--import", probe, ...profile, new URL("../dist/cli.js", import.meta.url).pathname, "start"], {
+const child = spawn(process.execPath, ["--expose-gc", "--import", probe, ...profile, new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
   env: {
     ...process.env,
     MATTERMOST_URL: sandbox.url,

@@ -17,7 +17,7 @@ import pg from "pg";
 import { Sandbox } from "../dist/sandbox/index.js";
 import { FaultProxy } from "./fault-proxy.js";
 
-const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
+const CLI = new URL("../dist/service/cli/main.js", import.meta.url).pathname;
 
 /** Every kind of fault the sandbox injects; each is injected `faultsPerKind` times. */
 export const FAULT_KINDS = [

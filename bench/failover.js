@@ -21,7 +21,7 @@ const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const { values } = parseArgs({ options: { postgres: { type: "string" } } });
 const postgresAdmin = values.postgres ?? process.env.TEST_DATABASE_URL;
 
-const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
+const CLI = new URL("../dist/service/cli/main.js", import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const stats = (list) => {

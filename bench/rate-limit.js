@@ -9,7 +9,7 @@
 // upgrade), which is how its 429s are counted, whatever the server.
 //   npm run bench:rate-limit                       (the sandbox, limited to 5/s burst 5)
 //   BUDGET=0 npm run bench:rate-limit              (the budget off: MATTERMOST_MAX_REQUESTS_PER_SECOND=0)
-//   MMBOT_CLI=<other checkout>/dist/cli.js …       (another build of mmbot start, e.g. main's)
+//   MMBOT_CLI=<other checkout>/dist/service/cli/main.js …       (another build of mmbot start, e.g. main's)
 //   SERVER_URL=http://127.0.0.1:8066 BOT_TOKEN=… USER_TOKENS=alice…,bob… WATCH_TOKEN=… CHANNEL_ID=… BOT_USER_ID=…
 //                                                  (a real server: its own rate limit, nothing set here)
 import { spawn } from "node:child_process";
@@ -25,7 +25,7 @@ const RATE = Number(process.env.RATE ?? 8);
 const PER_SEC = Number(process.env.PER_SEC ?? 5);
 const MAX_BURST = Number(process.env.MAX_BURST ?? 5);
 const BUDGET = process.env.BUDGET; // unset: mmbot's default
-const CLI = process.env.MMBOT_CLI ?? new URL("../dist/cli.js", import.meta.url).pathname;
+const CLI = process.env.MMBOT_CLI ?? new URL("../dist/service/cli/main.js", import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- the server: the sandbox with the limit, or a real one given by the environment
@@ -146,7 +146,7 @@ const callsPerMessage = counts.accepted / MESSAGES;
 const ideal = Math.max(counts.accepted / PER_SEC, ((MESSAGES - 1) / RATE));
 const waitLogs = lines.filter((l) => l.includes("wait for the rate budget")).length;
 
-console.log(`server ${sandbox ? `sandbox, limited to ${PER_SEC}/s per user, burst ${MAX_BURST}` : `${server.url} (its own limit; PER_SEC=${PER_SEC} assumed for the ideal)`}; mmbot start ${CLI === new URL("../dist/cli.js", import.meta.url).pathname ? "(this checkout)" : CLI}; budget ${BUDGET ?? "default"}`);
+console.log(`server ${sandbox ? `sandbox, limited to ${PER_SEC}/s per user, burst ${MAX_BURST}` : `${server.url} (its own limit; PER_SEC=${PER_SEC} assumed for the ideal)`}; mmbot start ${CLI === new URL("../dist/service/cli/main.js", import.meta.url).pathname ? "(this checkout)" : CLI}; budget ${BUDGET ?? "default"}`);
 console.log(`${MESSAGES} mentions from 2 users at ${RATE}/s in all (${userRefusals} of the users' posts refused and sent again)`);
 console.log(`refusals (429s the server gave the bot): ${counts.refused}`);
 console.log(`answered: ${answered}/${MESSAGES}, duplicates: ${duplicates}`);

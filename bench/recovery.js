@@ -30,7 +30,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 /** Spawns `mmbot start` reaching the sandbox through `via`; `lines` gets each line it prints, with its arrival time. */
 function startBot(store, via = proxy) {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [new URL("../dist/cli.js", import.meta.url).pathname, "start"], {
+  const child = spawn(process.execPath, [new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
     env: { ...process.env, MATTERMOST_URL: via.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: process.env.MMBOT_LOG_LEVEL ?? "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -96,7 +96,7 @@ raw.child.kill("SIGTERM");
 
 // 2. mmbot start, the todo bot, SQLite
 const dir = mkdtempSync(join(tmpdir(), "mmbot-bench-"));
-const bot = await startChild([new URL("../dist/cli.js", import.meta.url).pathname, "start"], {
+const bot = await startChild([new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
   DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
   MMBOT_POLICY_ALLOWED_USERS: "*",
 });

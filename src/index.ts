@@ -38,7 +38,7 @@ export { MattermostClient } from "./mattermost/rest.js";
 export type { RestObserver } from "./mattermost/rest.js";
 export { WebSocketReceiver } from "./mattermost/websocket.js";
 export type * from "./mattermost/types.js";
-export { sendToIncomingWebhook, sendAsBot, parsePayload, type MessagePayload, type ChannelTarget } from "./send.js";
+export { sendToIncomingWebhook, sendAsBot, parsePayload, type MessagePayload, type ChannelTarget } from "./mattermost/send-without-bot.js";
 
 // Storage, errors, logging
 export { openStore, type Store, type AppMigrations } from "./store/index.js";

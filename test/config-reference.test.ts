@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { describeConfig, renderConfigReference, type KeyDoc } from "../src/config-reference.js";
+import { loadConfig } from "../src/service/config.js";
+import { describeConfig, renderConfigReference, type KeyDoc } from "../src/service/config-reference.js";
 
 /** A valid value of the key as the environment spells it, and what the configuration then holds. */
 function sample(key: KeyDoc): { text: string; value: unknown } {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { sandboxDataFile } from "../src/embedded.js";
+import { loadConfig } from "../src/service/config.js";
+import { sandboxDataFile } from "../src/service/embedded-sandbox.js";
 import { ConfigError } from "../src/errors.js";
 
 function file(content: string): string {

@@ -8,14 +8,14 @@ import { ConfigError } from "../errors.js";
 import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integration-endpoint.js";
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
 import { toNodeHandler, type NodeHandler } from "./node-adapter.js";
-import type { HttpHandler } from "./late-handler.js";
+import type { HttpHandler } from "./mountable-handler.js";
 import { answerClientErrors, closeServer, hostPort, listenOn, parseListen, requireListenOrPublicUrl } from "./listen.js";
 import { mountPathOf } from "./routes.js";
 
 export type { IntegrationHandlers, PlainRequest, PlainResponse } from "./integration-endpoint.js";
 export type { FetchHandler } from "./fetch-adapter.js";
 export type { NodeHandler } from "./node-adapter.js";
-export type { HttpHandler } from "./late-handler.js";
+export type { HttpHandler } from "./mountable-handler.js";
 
 export interface HttpReceiverOptions extends IntegrationEndpointOptions {
   /** `host:port` to listen on; port 0 picks a free one. Without it nothing listens: mount `node` or `fetch` in your server. */

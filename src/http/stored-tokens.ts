@@ -2,9 +2,14 @@
  * The tokens Mattermost gave the integrations `mmbot setup` registered, kept in the store's kv so
  * the bot accepts them at start without anyone copying them into the configuration.
  */
-import type { KvStore } from "../store/kv.js";
 
 const KEY = "http.integration_tokens";
+
+/** What the tokens need of the store's kv (the store's `KvStore` is one): the receiver does not import the store. */
+export interface TokenKv {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
 
 export interface IntegrationTokens {
   /** By integration ("slash acme/todo"): its current token. */
@@ -12,7 +17,7 @@ export interface IntegrationTokens {
   outgoingWebhook: Record<string, string>;
 }
 
-export async function readIntegrationTokens(kv: KvStore): Promise<IntegrationTokens> {
+export async function readIntegrationTokens(kv: Pick<TokenKv, "get">): Promise<IntegrationTokens> {
   const raw = await kv.get(KEY);
   const empty: IntegrationTokens = { slash: {}, outgoingWebhook: {} };
   if (raw === undefined) return empty;
@@ -24,7 +29,7 @@ export async function readIntegrationTokens(kv: KvStore): Promise<IntegrationTok
   }
 }
 
-export async function writeIntegrationTokens(kv: KvStore, tokens: IntegrationTokens): Promise<void> {
+export async function writeIntegrationTokens(kv: Pick<TokenKv, "set">, tokens: IntegrationTokens): Promise<void> {
   await kv.set(KEY, JSON.stringify(tokens));
 }
 

@@ -3,8 +3,8 @@
  * and lists the model. The key is never printed.
  */
 import { listModels, ModelError } from "../apps/agent/index.js";
-import type { Config } from "../config.js";
-import type { CheckResult } from "../setup/check-result.js";
+import type { Config } from "./config.js";
+import type { CheckResult } from "./setup/check-result.js";
 
 export async function checkAgentEndpoint(section: NonNullable<Config["agent"]>, apiKey: string | undefined, fetchImpl?: typeof fetch): Promise<CheckResult> {
   const name = "agent-endpoint";

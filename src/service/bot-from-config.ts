@@ -5,12 +5,11 @@
  * service layer, unlike the library, may name configuration keys in what it says.
  */
 import { agent } from "../apps/agent/index.js";
-import { bridge } from "../apps/bridge/index.js";
 import { todo } from "../apps/todo/index.js";
 import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
-import { agentApiKey, type Config } from "../config.js";
+import { agentApiKey, type Config } from "./config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
@@ -18,7 +17,8 @@ import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
-import { SERVICE_TOKEN_FIX } from "./token.js";
+import { SERVICE_TOKEN_FIX } from "./bot-token.js";
+import { bridgeFromConfig } from "./bridge-config.js";
 
 /** What the service says where the library would not name a key. */
 export const serviceTexts: Partial<BotTexts> = {
@@ -112,7 +112,7 @@ export async function botFromConfig(
     tokenCheckMs: config.mattermost.token_check_interval_ms,
     tokenFix: SERVICE_TOKEN_FIX,
   });
-  if (config.bridge.length > 0) bot.use(bridge(config.bridge)); // before the todo app, which takes every other mention
+  if (config.bridge.length > 0) bot.use(bridgeFromConfig(config.bridge)); // before the todo app, which takes every other mention
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
   bot.use(todo({ wordOnly: config.agent !== undefined }));
   if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));

@@ -9,7 +9,7 @@ import type { SlashEnvelope, ActionEnvelope, DialogEnvelope, MessageEnvelope } f
 import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
 import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
-import { lateHttpHandler, type HttpHandler } from "../http/late-handler.js";
+import { lateHttpHandler, type HttpHandler } from "../http/mountable-handler.js";
 import { requireListenOrPublicUrl } from "../http/listen.js";
 import type { HttpReceiver, HttpReceiverOptions } from "../http/receiver.js";
 import { routeUrls } from "../http/routes.js";

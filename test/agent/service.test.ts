@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentApiKey, loadConfig } from "../../src/config.js";
+import { agentApiKey, loadConfig } from "../../src/service/config.js";
 import { ConfigError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import type { Post } from "../../src/mattermost/types.js";

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bridge } from "../../src/apps/bridge/index.js";
-import { loadConfig } from "../../src/config.js";
+import { bridgeFromConfig as bridge } from "../../src/service/bridge-config.js";
+import { loadConfig } from "../../src/service/config.js";
 import { ConfigError } from "../../src/errors.js";
 
 function file(content: string): string {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bridge, type BridgeInput } from "../../src/apps/bridge/index.js";
+import { bridgeFromConfig as bridge, type BridgeInput } from "../../src/service/bridge-config.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 import { isRunning, readWhenWritten, waitUntil } from "../helpers/processes.js";

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { bridge, type BridgeInput } from "../../src/apps/bridge/index.js";
+import { bridgeFromConfig as bridge, type BridgeInput } from "../../src/service/bridge-config.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { unfinishedClaims } from "../helpers/claims.js";
 import { until } from "../helpers/cli.js";

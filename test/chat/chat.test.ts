@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { todo } from "../../src/apps/todo/index.js";
-import { runChat } from "../../src/chat/index.js";
+import { runChat } from "../../src/service/chat/terminal-chat.js";
 import { CLI, until } from "../helpers/cli.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 

@@ -1,11 +1,11 @@
-// The `mmbot` command as a user runs it: a real child process (dist/cli.js, built by `npm test`).
+// The `mmbot` command as a user runs it: a real child process (dist/service/cli/main.js, built by `npm test`).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openServiceStore } from "../../src/service/store.js";
+import { openServiceStore } from "../../src/service/service-store.js";
 import { CLI, runCli, until } from "../helpers/cli.js";
 
 

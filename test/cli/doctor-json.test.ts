@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DoctorReport } from "../../src/cli/doctor.js";
+import type { DoctorReport } from "../../src/service/cli/doctor.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { openServiceStore } from "../../src/service/store.js";
+import { openServiceStore } from "../../src/service/service-store.js";
 import { runCli } from "../helpers/cli.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-doctor-json-"));

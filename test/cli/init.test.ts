@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/service/config.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { runCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";

@@ -1,15 +1,15 @@
 // `mmbot setup` and the integration checks of `mmbot doctor`, as a user runs them: the CLI as a
-// child process (dist/cli.js, built by `npm test`) against the sandbox over real HTTP.
+// child process (dist/service/cli/main.js, built by `npm test`) against the sandbox over real HTTP.
 import type { Command, OutgoingWebhook } from "../../src/mattermost/types.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/service/config.js";
 import { ConfigError } from "../../src/errors.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { checkPublicUrl } from "../../src/setup/check.js";
+import { checkPublicUrl } from "../../src/service/setup/check.js";
 import { CLI, runCli, until } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 

@@ -2,7 +2,7 @@
 // silently ignored, so each one they name must be a variable the configuration reads.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { describeConfig } from "../../src/config-reference.js";
+import { describeConfig } from "../../src/service/config-reference.js";
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
 const known = new Set(describeConfig().flatMap((table) => table.keys.flatMap((key) => key.env)));

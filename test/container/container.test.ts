@@ -132,7 +132,7 @@ describe.skipIf(skipReason !== undefined)(`the container image${skipReason ? ` (
 
   it("is unhealthy, saying why, when there is no [http] to ask", async () => {
     // MMBOT_HTTP_LISTEN empty = unset: no [http] section
-    const result = await podman(["run", "--rm", "-e", "MMBOT_HTTP_LISTEN=", "--entrypoint", "node", image, "/opt/mmbot/dist/healthcheck.js"]).then(
+    const result = await podman(["run", "--rm", "-e", "MMBOT_HTTP_LISTEN=", "--entrypoint", "node", image, "/opt/mmbot/dist/service/healthcheck.js"]).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );

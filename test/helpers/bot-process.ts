@@ -1,5 +1,5 @@
 /**
- * `mmbot start` as a user runs it, in a child process (dist/cli.js, built by `npm test`),
+ * `mmbot start` as a user runs it, in a child process (dist/service/cli/main.js, built by `npm test`),
  * pointed at any server address: the sandbox itself, or a fault proxy in front of it.
  */
 import { spawn, type ChildProcess } from "node:child_process";

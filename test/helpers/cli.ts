@@ -1,7 +1,7 @@
-// The `mmbot` command as a user runs it: a real child process (dist/cli.js, built by `npm test`).
+// The `mmbot` command as a user runs it: a real child process (dist/service/cli/main.js, built by `npm test`).
 import { spawn } from "node:child_process";
 
-export const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
+export const CLI = new URL("../../dist/service/cli/main.js", import.meta.url).pathname;
 
 export interface CliRun {
   code: number | null;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/service/config.js";
 
 function file(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "mmbot-config-")), "mmbot.toml");

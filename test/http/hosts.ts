@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import Fastify from "fastify";
 import { Hono } from "hono";
-import type { HttpHandler } from "../../src/http/late-handler.js";
+import type { HttpHandler } from "../../src/http/mountable-handler.js";
 
 export const MOUNT = "/mattermost";
 

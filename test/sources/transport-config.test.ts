@@ -1,7 +1,7 @@
 /** `mattermost.transport` and `mattermost.polling_interval_ms`: read, checked, and wired to the source `mmbot start` uses. */
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { runDoctor } from "../../src/doctor.js";
+import { loadConfig } from "../../src/service/config.js";
+import { runDoctor } from "../../src/service/doctor-checks.js";
 import { Sandbox } from "../../src/sandbox/index.js";
 import { mattermostSource } from "../../src/service/bot-from-config.js";
 import { AutoSource } from "../../src/sources/auto.js";

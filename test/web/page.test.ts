@@ -13,7 +13,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todo } from "../../src/apps/todo/index.js";
 import { Bot } from "../../src/bot/bot.js";
-import { registerSandboxIntegrations } from "../../src/embedded.js";
+import { registerSandboxIntegrations } from "../../src/service/embedded-sandbox.js";
 import { HttpSource } from "../../src/sources/http.js";
 import { WebSocketSource } from "../../src/sources/websocket.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";

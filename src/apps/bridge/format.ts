@@ -1,5 +1,6 @@
 import type { Refusal } from "./allow.js";
 import type { CapturedOutput, RunResult } from "./runner.js";
+import { defaultBridgeTexts } from "./options.js";
 
 /** What to post: the text, and outputs too long to show inline, to attach as files. */
 export interface BridgeAnswer {
@@ -14,6 +15,8 @@ export interface AnswerOptions {
   timeoutSeconds: number;
   inlineMaxBytes: number;
   maxOutputBytes: number;
+  /** After a program that did not start: who should fix what (`BridgeTexts.programFix`). */
+  programFix?: string;
 }
 
 /** The answer to a finished run: its output in code blocks (or files), and what went wrong. */
@@ -27,7 +30,7 @@ export function describeRun(result: RunResult, options: AnswerOptions): BridgeAn
         : outcome.errorCode === "EACCES"
           ? `the program ${codeSpan(options.program)} is not executable`
           : `the program ${codeSpan(options.program)} could not be started (${outcome.errorCode})`;
-    return { text: `${name} did not run: ${problem}. An admin should check this bridge's \`program\` in mmbot.toml.`, files: [] };
+    return { text: `${name} did not run: ${problem}. ${options.programFix ?? defaultBridgeTexts.programFix}`, files: [] };
   }
   const answer: BridgeAnswer = { text: "", files: [] };
   const sections: string[] = [];

@@ -3,14 +3,14 @@ import type { MattermostClient } from "../../mattermost/rest.js";
 import { isAllowed } from "../../bot/policy.js";
 import { checkArguments, type AllowRule } from "./allow.js";
 import { splitArguments } from "./args.js";
-import type { BridgeConfig } from "./config.js";
+import type { BridgeSettings, BridgeTexts } from "./options.js";
 import { codeSpan, describeRefusal, describeRun, type BridgeAnswer } from "./format.js";
 import type { FinishedRuns } from "./once.js";
 import { runProgram, type RunResult } from "./runner.js";
 
 /** A bridge checked at start: its program found, its allow list compiled. */
 export interface ReadyBridge {
-  config: BridgeConfig;
+  config: BridgeSettings;
   name: string;
   program: string;
   env: Record<string, string>;
@@ -50,10 +50,10 @@ export interface RunBridgeOptions {
 }
 
 /** Checks the request against the bridge's rules, runs the program and hands the answer to the request. */
-export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, options: RunBridgeOptions): Promise<void> {
+export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, options: RunBridgeOptions, texts: BridgeTexts): Promise<void> {
   const { config, name } = bridge;
-  if (!isAllowed(request.userId, request.username, config.allowed_users)) {
-    await request.tellUser(`Sorry, you are not allowed to run ${codeSpan(name)}. Ask an admin to add you to its allowed_users in mmbot.toml.`);
+  if (!isAllowed(request.userId, request.username, config.allowedUsers)) {
+    await request.tellUser(texts.notAllowed(codeSpan(name)));
     return;
   }
   if (config.channels.length > 0 && !config.channels.includes(request.channelId) && !config.channels.includes(request.channelName)) {
@@ -73,9 +73,10 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
   const answerOptions = {
     name,
     program: bridge.program,
-    timeoutSeconds: config.timeout_seconds,
-    inlineMaxBytes: config.inline_max_bytes,
-    maxOutputBytes: config.max_output_bytes,
+    timeoutSeconds: config.timeoutSeconds,
+    inlineMaxBytes: config.inlineMaxBytes,
+    maxOutputBytes: config.maxOutputBytes,
+    programFix: texts.programFix,
   };
   const earlier = await request.finishedRuns?.get(request.onceKey);
   if (earlier) {
@@ -84,8 +85,8 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
     return;
   }
   // refuse rather than queue: a queued run could start long after the user stopped waiting
-  if (bridge.running >= config.max_concurrent) {
-    const runs = config.max_concurrent === 1 ? "one run" : `${config.max_concurrent} runs`;
+  if (bridge.running >= config.maxConcurrent) {
+    const runs = config.maxConcurrent === 1 ? "one run" : `${config.maxConcurrent} runs`;
     await request.refuse(`${codeSpan(name)} is busy (${runs} at a time); try again when the current run has finished.`);
     return;
   }
@@ -98,9 +99,9 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
       args: [...config.args, ...split.args],
       cwd: config.cwd,
       env: { ...bridge.env, MMBOT_ONCE_KEY: request.onceKey },
-      timeoutMs: config.timeout_seconds * 1000,
+      timeoutMs: config.timeoutSeconds * 1000,
       killGraceMs: options.killGraceMs,
-      maxOutputBytes: config.max_output_bytes,
+      maxOutputBytes: config.maxOutputBytes,
     });
   } finally {
     bridge.running--;

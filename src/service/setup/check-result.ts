@@ -1,4 +1,4 @@
-/** One line of `mmbot doctor`: shared by its checks (doctor.ts) and those of the integrations (setup/check.ts). */
+/** One line of `mmbot doctor`: shared by its checks (doctor-checks.ts) and those of the integrations (setup/check.ts). */
 export interface CheckResult {
   /** What was checked, stable for scripts: `token`, `channel:ops`, `slash-command:/todo@acme`… */
   name: string;

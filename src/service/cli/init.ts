@@ -4,8 +4,8 @@
  */
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { checkValue, loadConfig } from "../config.js";
-import { MmbotError } from "../errors.js";
-import { openServiceStore } from "../service/store.js";
+import { MmbotError } from "../../errors.js";
+import { openServiceStore } from "../service-store.js";
 import { parseAllowedUsers, renderInitFile, type InitAnswers } from "./init-file.js";
 import { Prompter } from "./prompter.js";
 import { doctorTarget } from "./target.js";
@@ -45,7 +45,7 @@ export async function init(flags: InitFlags, env: NodeJS.ProcessEnv = process.en
   const config = loadConfig({ path, explicitPath: true, env: answers.tokenInFile ? env : { ...env, [TOKEN_ENV]: token } });
   await prepareStore(config.store.url);
   const target = doctorTarget(config)!; // url and token are both set
-  const { runDoctor } = await import("../doctor.js");
+  const { runDoctor } = await import("../doctor-checks.js");
   console.log("");
   const passed = await runDoctor(config, target, (line) => console.log(line), { integrationsToken: env.MMBOT_ADMIN_TOKEN });
   const run = answers.tokenInFile ? "mmbot start" : `${TOKEN_ENV}=<the token> mmbot start`;

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadConfig, type Config } from "../config.js";
-import type { DoctorTarget } from "../doctor.js";
+import type { DoctorTarget } from "../doctor-checks.js";
 
 /** Where `mmbot start` records the embedded sandbox, so `chat` and `doctor` can find it. */
 export const SANDBOX_FILE = "data/sandbox.json";

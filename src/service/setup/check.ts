@@ -5,11 +5,11 @@
  */
 import { isIP } from "node:net";
 import type { Config } from "../config.js";
-import { MattermostApiError } from "../errors.js";
-import { routeUrls } from "../http/routes.js";
-import type { IntegrationTokens } from "../http/stored-tokens.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { UserProfile } from "../mattermost/types.js";
+import { MattermostApiError } from "../../errors.js";
+import { routeUrls } from "../../http/routes.js";
+import type { IntegrationTokens } from "../../http/stored-tokens.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import type { UserProfile } from "../../mattermost/types.js";
 import type { CheckResult } from "./check-result.js";
 import { outgoingKey, outgoingLabel, slashKey, slashLabel } from "./register.js";
 import { findChannel, findTeam, listCommands, listOutgoingWebhooks } from "./server.js";

@@ -1,12 +1,12 @@
 /** `mmbot start`: the todo bot (and the bridge), against the configured server or a sandbox it starts. */
 import { rmSync } from "node:fs";
 import type { Config } from "../config.js";
-import { MmbotError } from "../errors.js";
-import { createLogger, flushLog, type Logger } from "../log.js";
-import type { Sandbox } from "../sandbox/index.js";
-import { botFromConfig } from "../service/bot-from-config.js";
-import { firstStopSignal, STOP_GRACE_MS } from "../service/stop-signals.js";
-import type { HttpSourceOptions } from "../sources/http.js";
+import { MmbotError } from "../../errors.js";
+import { createLogger, flushLog, type Logger } from "../../log.js";
+import type { Sandbox } from "../../sandbox/index.js";
+import { botFromConfig } from "../bot-from-config.js";
+import { firstStopSignal, STOP_GRACE_MS } from "../stop-signals.js";
+import type { HttpSourceOptions } from "../../sources/http.js";
 import { SANDBOX_FILE, writeSandboxRecord } from "./target.js";
 
 export async function start(config: Config): Promise<number> {
@@ -24,7 +24,7 @@ export async function start(config: Config): Promise<number> {
   if (!url || !token) {
     sandbox = await startSandbox(config, logger);
     const seed = sandbox.seed(); // a kept world is not seeded again: its seed comes back
-    const { registerSandboxIntegrations, sandboxDataFile } = await import("../embedded.js");
+    const { registerSandboxIntegrations, sandboxDataFile } = await import("../embedded-sandbox.js");
     if (!config.http) http = await registerSandboxIntegrations(sandbox, seed);
     url = sandbox.url;
     token = seed.bot.token;
@@ -74,8 +74,8 @@ export async function start(config: Config): Promise<number> {
 async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
   // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
   // start time and memory of a bot that talks to a real server
-  const { Sandbox, WorldFileError } = await import("../sandbox/index.js");
-  const { sandboxDataFile } = await import("../embedded.js");
+  const { Sandbox, WorldFileError } = await import("../../sandbox/index.js");
+  const { sandboxDataFile } = await import("../embedded-sandbox.js");
   try {
     return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger, file: sandboxDataFile(config), fresh: config.sandbox.fresh });
   } catch (error) {

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
-import { BRIDGE_EXAMPLES, bridgesSchema } from "./apps/bridge/config.js";
-import { CLAIM_LEASE_MS } from "./bot/claim-keeper.js";
-import { ConfigError } from "./errors.js";
-import { LOG_FORMATS } from "./log.js";
-import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./setup/config.js";
+import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
+import { CLAIM_LEASE_MS } from "../bot/claim-keeper.js";
+import { ConfigError } from "../errors.js";
+import { LOG_FORMATS } from "../log.js";
+import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./integrations-config.js";
 
 const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);
@@ -13,7 +13,7 @@ const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v
 /**
  * The configuration file's schema; every key can also come from the environment (see ENV).
  * Each key's `.describe()` and its entry in EXAMPLES make the reference, docs/config.md
- * (`npm run docs:config`, src/config-reference.ts).
+ * (`npm run docs:config`, src/service/config-reference.ts).
  */
 const schema = z.strictObject({
   mattermost: z
@@ -122,7 +122,7 @@ const schema = z.strictObject({
         .default(2500)
         .describe("A handler slower than this is acknowledged at once and answers later (response_url or REST)."),
       trigger_words: listFromEnv.default([]).describe("Outgoing webhooks' trigger words, removed from the text; a post starting with one is handled alike over the webhook or the WebSocket. The declared webhooks' words are added."),
-      /** `[[http.slash_commands]]`, `[[http.outgoing_webhooks]]`: what `mmbot setup` registers (src/setup). */
+      /** `[[http.slash_commands]]`, `[[http.outgoing_webhooks]]`: what `mmbot setup` registers (src/service/setup). */
       slash_commands: slashCommandsSchema.default([]).describe("Slash commands that `mmbot setup` registers, answered at <public_url>/slash."),
       outgoing_webhooks: outgoingWebhooksSchema.default([]).describe("Outgoing webhooks that `mmbot setup` registers, sent to <public_url>/hooks/outgoing."),
     })
@@ -170,7 +170,7 @@ const schema = z.strictObject({
     .describe("The log (on stderr)."),
 });
 
-/** The schema, for the generated reference (src/config-reference.ts). */
+/** The schema, for the generated reference (src/service/config-reference.ts). */
 export { schema as configSchema };
 
 export type Config = z.output<typeof schema>;

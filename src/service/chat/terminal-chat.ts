@@ -4,10 +4,10 @@
  * shows posts, thread replies and "is typing" live above the input line.
  */
 import { createInterface, type Interface } from "node:readline";
-import { MattermostApiError, MmbotError } from "../errors.js";
-import { MattermostClient } from "../mattermost/rest.js";
-import type { Channel, Post, Team, UserProfile } from "../mattermost/types.js";
-import { WebSocketReceiver, type InboundEvent } from "../mattermost/websocket.js";
+import { MattermostApiError, MmbotError } from "../../errors.js";
+import { MattermostClient } from "../../mattermost/rest.js";
+import type { Channel, Post, Team, UserProfile } from "../../mattermost/types.js";
+import { WebSocketReceiver, type InboundEvent } from "../../mattermost/websocket.js";
 import { ChatView } from "./view.js";
 
 export interface ChatOptions {

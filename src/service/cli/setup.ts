@@ -1,5 +1,5 @@
 /** `mmbot setup`: registers the declared slash commands and outgoing webhooks on the server. */
-import { MmbotError } from "../errors.js";
+import { MmbotError } from "../../errors.js";
 import { doctorTarget, loadCommandConfig, NO_SERVER } from "./target.js";
 
 export async function setup(flags: { config?: string; token?: string }): Promise<number> {

@@ -1,8 +1,8 @@
 /** `mmbot send`: posts through an incoming webhook, or as the bot through the REST API. */
 import { readFileSync } from "node:fs";
-import { MmbotError } from "../errors.js";
-import { MattermostClient } from "../mattermost/rest.js";
-import { parsePayload, sendAsBot, sendToIncomingWebhook, type MessagePayload } from "../send.js";
+import { MmbotError } from "../../errors.js";
+import { MattermostClient } from "../../mattermost/rest.js";
+import { parsePayload, sendAsBot, sendToIncomingWebhook, type MessagePayload } from "../../mattermost/send-without-bot.js";
 import { UsageError } from "./usage-error.js";
 import { doctorTarget, loadCommandConfig, NO_SERVER } from "./target.js";
 

@@ -1,5 +1,5 @@
 /**
- * The configuration reference, docs/config.md, rendered from the schema (src/config.ts): every
+ * The configuration reference, docs/config.md, rendered from the schema (src/service/config.ts): every
  * key with its environment variables, type, default, description (`.describe()`) and example
  * (EXAMPLES). `npm run docs:config` writes it; a test fails when it is out of date.
  */
@@ -80,7 +80,7 @@ function keyDoc(key: string, table: string, schema: z.ZodType, fromEnv: boolean)
 }
 
 function missing(key: string, what: "description" | "example"): never {
-  const fix = what === "example" ? `an entry "${key}" in EXAMPLES (src/config.ts)` : '.describe("…") on it in the schema (src/config.ts or the module that defines it)';
+  const fix = what === "example" ? `an entry "${key}" in EXAMPLES (src/service/config.ts)` : '.describe("…") on it in the schema (src/service/config.ts or the module that defines it)';
   throw new Error(`config reference: ${key} has no ${what}: add ${fix}`);
 }
 
@@ -129,7 +129,7 @@ function typeOf(schema: z.ZodType): { type: string; envFormat?: string } {
   if (schema instanceof z.ZodLiteral) return { type: [...schema.values].map((v) => JSON.stringify(v)).join(" | ") };
   if (schema instanceof z.ZodArray) return { type: `list of ${plural(typeOf(schema.element as z.ZodType).type)}` };
   if (schema instanceof z.ZodRecord) return { type: `table of ${plural(typeOf(schema.valueType as z.ZodType).type)}` };
-  throw new Error(`config reference: no rendering for a ${schema.def.type} schema; extend typeOf in src/config-reference.ts`);
+  throw new Error(`config reference: no rendering for a ${schema.def.type} schema; extend typeOf in src/service/config-reference.ts`);
 }
 
 function envSpelling(options: z.ZodType[]): string | undefined {
@@ -155,7 +155,7 @@ export function renderConfigReference(): string {
   const out: string[] = [
     "# Configuration reference",
     "",
-    "<!-- generated from the schema (src/config.ts) by `npm run docs:config`: edit the schema, not this file -->",
+    "<!-- generated from the schema (src/service/config.ts) by `npm run docs:config`: edit the schema, not this file -->",
     "",
     "`mmbot` reads `mmbot.toml` in the working directory (or the file given with `--config`), then",
     "the environment on top: a variable, when set and not empty, wins over the file. Every key of a",

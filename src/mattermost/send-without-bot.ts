@@ -3,9 +3,9 @@
  * URL, or through the REST API as the bot to a channel. Server errors come back as the server
  * gave them (status, error id, message).
  */
-import { MattermostApiError, MmbotError, TransportError } from "./errors.js";
-import type { MattermostClient } from "./mattermost/rest.js";
-import type { Channel, Post } from "./mattermost/types.js";
+import { MattermostApiError, MmbotError, TransportError } from "../errors.js";
+import type { MattermostClient } from "./rest.js";
+import type { Channel, Post } from "./types.js";
 
 /** What an incoming webhook accepts (and the subset of a post the REST path uses). */
 export interface MessagePayload {

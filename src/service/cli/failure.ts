@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { MattermostApiError, MmbotError } from "../errors.js";
-import { createLogger, flushLog, isPretty, LOG_FORMATS, type LogFormat } from "../log.js";
+import { MattermostApiError, MmbotError } from "../../errors.js";
+import { createLogger, flushLog, isPretty, LOG_FORMATS, type LogFormat } from "../../log.js";
 
 /** Prints the failure on stderr; resolves to the exit code (1). */
 export async function reportFailure(error: unknown): Promise<number> {

@@ -3,8 +3,8 @@
  * as one document for CI and monitoring: `{ ok, server, checks: [{ name, status, message, fix }] }`.
  */
 import type { Config } from "../config.js";
-import type { CheckResult, DoctorOptions } from "../doctor.js";
-import { ConfigError } from "../errors.js";
+import type { CheckResult, DoctorOptions } from "../doctor-checks.js";
+import { ConfigError } from "../../errors.js";
 import { doctorTarget, loadCommandConfig, SANDBOX_FILE } from "./target.js";
 
 export interface DoctorFlags {
@@ -41,14 +41,14 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
   const options: DoctorOptions = { integrationsToken: flags.token ?? process.env.MMBOT_ADMIN_TOKEN };
   if (flags.json) {
     if (!target) return printReport(null, [NO_TARGET]);
-    const { checkAll } = await import("../doctor.js");
+    const { checkAll } = await import("../doctor-checks.js");
     return printReport({ url: target.url, origin: target.origin }, await checkAll(config, target, options));
   }
   if (!target) {
     console.log(`✗ ${NO_TARGET.label}\n    fix: ${NO_TARGET.fix}`);
     return 1;
   }
-  const { runDoctor } = await import("../doctor.js"); // loaded only when asked for: startup is `start`'s
+  const { runDoctor } = await import("../doctor-checks.js"); // loaded only when asked for: startup is `start`'s
   return (await runDoctor(config, target, (line) => console.log(line), options)) ? 0 : 1;
 }
 

@@ -1,6 +1,6 @@
 /** How `mmbot chat` prints: every post gets a number (for `/thread n`), replies show their root. */
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { Channel, Post, UserProfile } from "../mattermost/types.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import type { Channel, Post, UserProfile } from "../../mattermost/types.js";
 
 /** What the chat shows of a message attachment (Slack-style: `props.attachments`). */
 interface ShownAttachment {

@@ -2,11 +2,11 @@
  * The server's side of registration, over REST v4: teams and channels by name, the integrations
  * of a team, and the bodies `mmbot setup` sends (as the server stores them).
  */
-import { MattermostApiError, MmbotError } from "../errors.js";
-import { routeUrls } from "../http/routes.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { Channel, Command, OutgoingWebhook, Team } from "../mattermost/types.js";
-import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
+import { MattermostApiError, MmbotError } from "../../errors.js";
+import { routeUrls } from "../../http/routes.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import type { Channel, Command, OutgoingWebhook, Team } from "../../mattermost/types.js";
+import type { OutgoingWebhookConfig, SlashCommandConfig } from "../integrations-config.js";
 
 const ID = /^[a-z0-9]{26}$/;
 const PAGE = 200;

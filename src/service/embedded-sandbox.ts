@@ -8,10 +8,10 @@
 import { createServer } from "node:net";
 import { dirname, join, relative } from "node:path";
 import type { Config } from "./config.js";
-import { routeUrls } from "./http/routes.js";
-import type { HttpSourceOptions } from "./sources/http.js";
-import type { Sandbox, SeedResult } from "./sandbox/index.js";
-import { parseStoreUrl } from "./store/url.js";
+import { routeUrls } from "../http/routes.js";
+import type { HttpSourceOptions } from "../sources/http.js";
+import type { Sandbox, SeedResult } from "../sandbox/index.js";
+import { parseStoreUrl } from "../store/url.js";
 
 /** Where the sandbox's world is kept: `sandbox.data`, else `sandbox.db` beside a SQLite store, else data/sandbox.db. */
 export function sandboxDataFile(config: Config, cwd = process.cwd()): string {

@@ -3,10 +3,10 @@
  * team) or outgoing webhook (same team, channel and a shared trigger word — the server forbids
  * two) is updated in place when its settings differ, and left alone when they match.
  */
-import { MmbotError } from "../errors.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { Command, OutgoingWebhook, Team, UserProfile } from "../mattermost/types.js";
-import type { OutgoingWebhookConfig, SlashCommandConfig } from "./config.js";
+import { MmbotError } from "../../errors.js";
+import type { MattermostClient } from "../../mattermost/rest.js";
+import type { Command, OutgoingWebhook, Team, UserProfile } from "../../mattermost/types.js";
+import type { OutgoingWebhookConfig, SlashCommandConfig } from "../integrations-config.js";
 import { explainRefusal, type IntegrationKind } from "./refusals.js";
 import {
   commandBody,

@@ -1,6 +1,6 @@
 /** What to do when the server will not let a token manage integrations: the setting or permission, by name. */
-import { MattermostApiError } from "../errors.js";
-import type { UserProfile } from "../mattermost/types.js";
+import { MattermostApiError } from "../../errors.js";
+import type { UserProfile } from "../../mattermost/types.js";
 
 export type IntegrationKind = "slash" | "outgoing";
 

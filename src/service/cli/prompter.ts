@@ -4,7 +4,7 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import { Writable } from "node:stream";
-import { MmbotError } from "../errors.js";
+import { MmbotError } from "../../errors.js";
 
 export class Prompter {
   private readonly rl: Interface;

@@ -1,15 +1,15 @@
 import WebSocket from "ws";
 import { agentApiKey, type Config } from "./config.js";
-import { isTokenRefusal, MattermostApiError } from "./errors.js";
-import { MattermostClient } from "./mattermost/rest.js";
-import type { Channel, UserProfile } from "./mattermost/types.js";
-import { readIntegrationTokens, type IntegrationTokens } from "./http/stored-tokens.js";
+import { isTokenRefusal, MattermostApiError } from "../errors.js";
+import { MattermostClient } from "../mattermost/rest.js";
+import type { Channel, UserProfile } from "../mattermost/types.js";
+import { readIntegrationTokens, type IntegrationTokens } from "../http/stored-tokens.js";
 import type { CheckResult } from "./setup/check-result.js";
 import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
-import { openStore } from "./store/index.js";
-import { checkAgentEndpoint } from "./service/agent-check.js";
-import { SERVICE_TOKEN_FIX, tokenExpiry } from "./service/token.js";
-import { serviceApps } from "./service/store.js";
+import { openStore } from "../store/index.js";
+import { checkAgentEndpoint } from "./agent-check.js";
+import { SERVICE_TOKEN_FIX, tokenExpiry } from "./bot-token.js";
+import { serviceApps } from "./service-store.js";
 
 export type { CheckResult };
 

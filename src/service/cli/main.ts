@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The `mmbot` command: commander parses the command line (src/cli/program.ts), each command
-// runs from its own file in src/cli/, and a failure is printed by src/cli/failure.ts.
+// The `mmbot` command: commander parses the command line (program.ts), each command
+// runs from its own file in this folder, and a failure is printed by failure.ts.
 import { readFileSync } from "node:fs";
 import { CommanderError } from "@commander-js/extra-typings";
-import { reportFailure } from "./cli/failure.js";
-import { buildProgram } from "./cli/program.js";
+import { reportFailure } from "./failure.js";
+import { buildProgram } from "./program.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;

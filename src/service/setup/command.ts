@@ -1,10 +1,10 @@
 /** `mmbot setup`: registers the declared integrations, keeps their tokens in the store and prints them. */
 import type { Config } from "../config.js";
-import { ConfigError, MattermostApiError, MmbotError } from "../errors.js";
-import { readIntegrationTokens, writeIntegrationTokens } from "../http/stored-tokens.js";
-import { MattermostClient } from "../mattermost/rest.js";
-import type { UserProfile } from "../mattermost/types.js";
-import { openServiceStore } from "../service/store.js";
+import { ConfigError, MattermostApiError, MmbotError } from "../../errors.js";
+import { readIntegrationTokens, writeIntegrationTokens } from "../../http/stored-tokens.js";
+import { MattermostClient } from "../../mattermost/rest.js";
+import type { UserProfile } from "../../mattermost/types.js";
+import { openServiceStore } from "../service-store.js";
 import { outgoingKey, registerIntegrations, slashKey, type Registered } from "./register.js";
 
 export interface SetupTarget {
