@@ -4,24 +4,13 @@
  * that gets the store and the client. Installed with `bot.use(app)`, anywhere in the tree.
  */
 import type { Migration } from "kysely";
-import type { Logger } from "../log.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { UserProfile } from "../mattermost/types.js";
 import { checkAppName } from "../store/app-migrations.js";
-import type { Store } from "../store/index.js";
 import { Composer } from "./composer.js";
 import type { Context } from "./context.js";
-import type { BotObserver } from "./observer.js";
+import type { BotRuntime } from "./runtime.js";
 
-/** What an app gets when the bot starts: its migrations are applied by then. */
-export interface AppRuntime {
-  store: Store;
-  client: MattermostClient;
-  logger: Logger;
-  me: UserProfile;
-  /** The bot's observer, if any (e.g. `BotMetrics`, where an app registers metrics of its own). */
-  observer: BotObserver | undefined;
-}
+/** What an app gets when the bot starts (its migrations are applied by then): the bot's runtime. */
+export type AppRuntime = BotRuntime;
 
 export interface AppOptions {
   /** Lower-case letters, digits and `_`; names the app's migration table (`<name>_migration`). */
