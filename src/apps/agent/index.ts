@@ -1,5 +1,6 @@
 import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
+import { inChannels, isAllowed } from "../../bot/policy.js";
 import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
@@ -91,11 +92,11 @@ export function agent(options: AgentOptions): App {
   };
   /** Why the agent will not answer this user here, or undefined when it will. */
   const refusal = (ctx: MessageContext): string | undefined => {
-    const users = options.allowedUsers ?? "*";
-    if (options.channels?.length && !ctx.isDirect && !options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name)) {
-      return `The assistant does not answer in this channel; it answers in: ${options.channels.join(", ")}, and in direct messages.`;
+    const channels = options.channels ?? [];
+    if (!ctx.isDirect && !inChannels(ctx.channelId, ctx.channel.name, channels)) {
+      return `The assistant does not answer in this channel; it answers in: ${channels.join(", ")}, and in direct messages.`;
     }
-    if (users !== "*" && !users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name))) {
+    if (!isAllowed(ctx.user.id, ctx.sender?.username ?? ctx.user.name, options.allowedUsers ?? "*")) {
       return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
     }
     return undefined;
