@@ -7,6 +7,7 @@ import type { Migration } from "kysely";
 import { checkAppName } from "../store/app-migrations.js";
 import { Composer } from "./composer.js";
 import type { Context } from "./context.js";
+import { installedUnder } from "./installed.js";
 import type { BotRuntime } from "./runtime.js";
 
 /** What an app gets when the bot starts (its migrations are applied by then): the bot's runtime. */
@@ -68,16 +69,7 @@ export class App<C extends Context = Context> extends Composer<C> {
 /** What the bot needs of an installed app, whatever its context type. */
 export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop" | "followsThread">;
 
-/** The apps installed anywhere under `root`, each once, in the order they were installed. */
-export function findApps(root: { readonly children: readonly unknown[] }): InstalledApp[] {
-  const found: InstalledApp[] = [];
-  const seen = new Set<unknown>();
-  const walk = (node: unknown) => {
-    if (seen.has(node) || !(node instanceof Composer)) return;
-    seen.add(node);
-    if (node instanceof App) found.push(node as unknown as InstalledApp);
-    for (const child of (node as { readonly children: readonly unknown[] }).children) walk(child);
-  };
-  walk(root);
-  return found;
+/** The apps installed anywhere under `root` (a bot, a Composer), each once, in the order they were installed. */
+export function findApps(root: object): InstalledApp[] {
+  return [...installedUnder(root)].filter((node): node is App => node instanceof App);
 }
