@@ -180,6 +180,22 @@ export class Context<E extends Envelope = Envelope> {
     await this.client.sendTyping(this.me.id, this.channelId, await this.replyRoot());
   }
 
+  /** "typing…" after `delayMs` (fast answers don't flash it), repeated every `intervalMs` until stopped. @internal */
+  keepTyping(delayMs: number, intervalMs: number): { stop(): void } {
+    const send = () => void this.typing().catch((error: unknown) => this.runtime.logger.debug({ err: error, eventId: this.id }, "typing failed"));
+    let interval: NodeJS.Timeout | undefined;
+    const delay = setTimeout(() => {
+      send();
+      interval = setInterval(send, intervalMs);
+    }, delayMs);
+    return {
+      stop() {
+        clearTimeout(delay);
+        clearInterval(interval);
+      },
+    };
+  }
+
   /** Attachments with their actions signed for this channel; throws when the bot receives no clicks. */
   protected signed(attachments: readonly MessageAttachment[]): MessageAttachment[] {
     if (!attachments.some((a) => a.actions?.length)) return [...attachments];
@@ -271,6 +287,12 @@ export class EventContext extends Context<EventEnvelope> {
     const post = this.envelope.post;
     return post ? post.root_id || post.id : "";
   }
+}
+
+/** The context of an event that comes over the WebSocket (or as a post from REST): a message's with its sender and once-scope. */
+export function contextOf(envelope: MessageEnvelope | ReactionEnvelope | EventEnvelope, runtime: BotRuntime, sender: UserProfile | undefined, once: OnceScope | undefined): Context {
+  if (envelope.kind === "message") return new MessageContext(envelope, runtime, sender, once);
+  return envelope.kind === "reaction" ? new ReactionContext(envelope, runtime) : new EventContext(envelope, runtime);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<string> {

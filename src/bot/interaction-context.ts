@@ -235,3 +235,9 @@ export class DialogContext extends InteractionContext<DialogEnvelope> {
     return answer;
   }
 }
+
+/** The context of an interaction, answering into `slot`. */
+export function interactionContextOf(envelope: InteractionEnvelope, runtime: BotRuntime, slot: AnswerSlot): InteractionContext<InteractionEnvelope> {
+  if (envelope.kind === "slash") return new SlashContext(envelope, runtime, slot);
+  return envelope.kind === "action" ? new ActionContext(envelope, runtime, slot) : new DialogContext(envelope, runtime, slot);
+}

@@ -1,10 +1,17 @@
 import { MattermostApiError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
 import { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
-import type { BotRuntime } from "./runtime.js";
+import type { BotObserver } from "./observer.js";
 
-/** What the outbox uses of the bot's runtime (it is part of it): the store's outbox, the client, the logger, the observer told of each try. */
-export type OutboxRuntime = Pick<BotRuntime, "client" | "logger" | "observer"> & { readonly store: { readonly outbox: OutboxStore } };
+/** What the outbox uses of the bot's runtime (of which it is a part): the store's outbox, the client, the logger, the observer told of each try. */
+export interface OutboxRuntime {
+  readonly client: MattermostClient;
+  readonly logger: Logger;
+  readonly observer: BotObserver | undefined;
+  readonly store: { readonly outbox: OutboxStore };
+}
 
 export interface OutboxOptions {
   /** How often entries left pending (a crash, the server down) are tried again. */

@@ -9,9 +9,9 @@ import { HandlerError } from "../errors.js";
 import { AnswerSlot } from "./answer-slot.js";
 import type { Claims, OnceScope } from "./claims.js";
 import type { Middleware } from "./compose.js";
-import { Context, EventContext, MessageContext, ReactionContext } from "./context.js";
+import { contextOf, MessageContext, type Context } from "./context.js";
 import { isInteraction, type Envelope, type InteractionEnvelope, type MessageEnvelope } from "./envelope.js";
-import { ActionContext, DialogContext, SlashContext, type InteractionContext } from "./interaction-context.js";
+import { ActionContext, DialogContext, interactionContextOf, SlashContext, type InteractionContext } from "./interaction-context.js";
 import { decide, isAddressed, type PolicyDecision, type PolicyFacts } from "./policy.js";
 import type { BotRuntime } from "./runtime.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -83,12 +83,7 @@ export class Pipeline {
       const sender = envelope.kind === "event" ? undefined : await runtime.client.getUser(envelope.user.id).catch(() => undefined);
       const facts: PolicyFacts = { sender };
       if (envelope.kind === "message") facts.inFollowedThread = await this.inFollowedThread(envelope);
-      const ctx =
-        envelope.kind === "message"
-          ? new MessageContext(envelope, runtime, sender, once)
-          : envelope.kind === "reaction"
-            ? new ReactionContext(envelope, runtime)
-            : new EventContext(envelope, runtime);
+      const ctx = contextOf(envelope, runtime, sender, once);
       if (await this.admit(ctx, decide(envelope, runtime.me, facts, runtime.policy))) await this.dispatch(ctx);
     } catch (error) {
       runtime.logger.error({ err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id }, "pipeline: the event could not be handled");
@@ -128,19 +123,12 @@ export class Pipeline {
 
   private interact(envelope: InteractionEnvelope): Promise<object> {
     const { runtime } = this;
-    let ctx: InteractionContext<InteractionEnvelope> | undefined;
     // at the deadline, whatever the handler has answered so far goes inline
-    const slot = new AnswerSlot(runtime.answerWithinMs, () => ctx?.takeAnswer() ?? {});
-    ctx =
-      envelope.kind === "slash"
-        ? new SlashContext(envelope, runtime, slot)
-        : envelope.kind === "action"
-          ? new ActionContext(envelope, runtime, slot)
-          : new DialogContext(envelope, runtime, slot);
-    const interaction = ctx;
-    const run = this.runInteraction(interaction)
+    const slot: AnswerSlot = new AnswerSlot(runtime.answerWithinMs, () => ctx.takeAnswer());
+    const ctx = interactionContextOf(envelope, runtime, slot);
+    const run = this.runInteraction(ctx)
       .catch((error: unknown) => runtime.logger.error({ err: error, eventId: envelope.id, kind: envelope.kind }, "pipeline: the interaction could not be handled"))
-      .finally(() => slot.close(interaction.takeAnswer()));
+      .finally(() => slot.close(ctx.takeAnswer()));
     this.running.add(run);
     void run.then(() => this.running.delete(run));
     return slot.waitForAnswer();
@@ -168,7 +156,7 @@ export class Pipeline {
   /** Runs the handlers; a throw is logged with a reference and answered (by `bot.catch`'s handler, or the default). */
   private async dispatch(ctx: Context, unhandled?: () => Promise<void>): Promise<void> {
     const { logger, texts, observer } = this.runtime;
-    const typing = ctx instanceof MessageContext ? this.keepTyping(ctx) : undefined;
+    const typing = ctx instanceof MessageContext ? ctx.keepTyping(this.stages.typingDelayMs, this.stages.typingIntervalMs) : undefined;
     const started = performance.now();
     let failed = false;
     try {
@@ -191,19 +179,4 @@ export class Pipeline {
     }
   }
 
-  /** Typing indicator for handlers that take a while; fast answers don't flash it. */
-  private keepTyping(ctx: Context): { stop(): void } {
-    const send = () => void ctx.typing().catch((error: unknown) => this.runtime.logger.debug({ err: error, eventId: ctx.id }, "typing failed"));
-    let interval: NodeJS.Timeout | undefined;
-    const delay = setTimeout(() => {
-      send();
-      interval = setInterval(send, this.stages.typingIntervalMs);
-    }, this.stages.typingDelayMs);
-    return {
-      stop() {
-        clearTimeout(delay);
-        clearInterval(interval);
-      },
-    };
-  }
 }
