@@ -11,7 +11,7 @@ import { onceScopeOf, type OnceScope } from "./claims.js";
 import { sendEphemeral } from "./ephemeral.js";
 import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnvelope, UserRef } from "./envelope.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
-import { postEntries } from "./post-entries.js";
+import { postEntries } from "./outbox.js";
 import type { BotRuntime } from "./runtime.js";
 import { streamReply, type StreamReplyOptions } from "./stream-reply.js";
 import { stripTriggerWord } from "./trigger-words.js";

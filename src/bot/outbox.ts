@@ -4,6 +4,7 @@ import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
 import { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
 import type { BotObserver } from "./observer.js";
+import { splitMessage } from "./split.js";
 
 /** What the outbox uses of the bot's runtime (of which it is a part): the store's outbox, the client, the logger, the observer told of each try. */
 export interface OutboxRuntime {
@@ -188,4 +189,21 @@ function isTokenRefusal(error: unknown): boolean {
 function isRetryable(error: unknown): boolean {
   if (error instanceof MattermostApiError) return error.status === 429 || error.status >= 500;
   return true;
+}
+
+/**
+ * The outbox entries of one answer: the text split at Mattermost's limit, props and files on
+ * the last part (under the whole text).
+ */
+export function postEntries(input: { channelId: string; rootId: string; text: string; props?: Record<string, unknown>; fileIds?: string[] }): NewOutboxEntry[] {
+  const chunks = splitMessage(input.text);
+  return chunks.map((message, i) => ({
+    kind: "post" as const,
+    channel_id: input.channelId,
+    root_id: input.rootId,
+    user_id: "",
+    message,
+    props: i === chunks.length - 1 ? input.props : undefined,
+    file_ids: i === chunks.length - 1 && input.fileIds?.length ? input.fileIds : undefined,
+  }));
 }

@@ -13,7 +13,7 @@
  */
 import type { Post } from "../mattermost/types.js";
 import { scopedSeq, type NewOutboxEntry, type OutboxEntry } from "../store/index.js";
-import { postEntries } from "./post-entries.js";
+import { postEntries } from "./outbox.js";
 import type { BotRuntime } from "./runtime.js";
 import { layoutStream, streamPartLimit } from "./stream-layout.js";
 
