@@ -172,8 +172,9 @@ export class Bot extends Composer {
       interactionUrls: undefined,
       handle: (envelope) => this.handle(envelope),
       hasSeen: (postId) => claims.hasSeen(postId),
-      provideInteractions: (urls) => void ((runtime as { interactionUrls: unknown }).interactionUrls = urls),
+      provideInteractions: (urls) => void (runtime.interactionUrls = urls),
     };
+    this.runtime = runtime;
     const claims: Claims = new Claims(runtime, { owner: this.instanceId, leaseMs: options.claimLeaseMs ?? CLAIM_LEASE_MS, retake: (envelope) => pipeline.retake(envelope) });
     for (const app of apps) {
       for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
@@ -190,7 +191,6 @@ export class Bot extends Composer {
         return false;
       },
     });
-    this.runtime = runtime;
     this.claims = claims;
     this.pipeline = pipeline;
     observer?.attach?.({ store, readiness: () => this.readiness() });

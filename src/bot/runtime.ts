@@ -55,8 +55,8 @@ export interface BotRuntime {
   readonly answerWithinMs: number;
   /** A first start (no cursor in the store) reads what was posted since this time (ms since the epoch), nothing older. */
   readonly startedAt: number;
-  /** Where clicks go; undefined until an HTTP source is started (then buttons and dialogs cannot be used). */
-  readonly interactionUrls: InteractionUrls | undefined;
+  /** Where clicks go; undefined until an HTTP source provides them (until then buttons and dialogs cannot be used). */
+  interactionUrls: InteractionUrls | undefined;
   /**
    * Runs the envelope through the pipeline. Resolves with the body to answer an interaction with
    * (by its deadline), or `{}` once anything else has been handled.
