@@ -13,14 +13,15 @@ export { Composer, type ContextByKind, type ContextOf, type CommandContext, type
 export { compose, type Middleware, type NextFunction } from "./bot/compose.js";
 export { App, type AppOptions, type AppRuntime } from "./bot/app.js";
 export type { BotErrorHandler } from "./bot/pipeline.js";
-export { Context, MessageContext, ReactionContext, EventContext, type ContextServices, type InteractionUrls, type ReplyOptions } from "./bot/context.js";
+export { Context, MessageContext, ReactionContext, EventContext, type AnswerPlace, type ReplyOptions, type StreamOptions } from "./bot/context.js";
+export type { BotRuntime, InteractionUrls } from "./bot/runtime.js";
 export { SlashContext, ActionContext, DialogContext, InteractionContext, type SlashAnswer, type Dialog, type DialogElement } from "./bot/interaction-context.js";
 export { fromWireEvent } from "./bot/envelope.js";
 export type * from "./bot/envelope.js";
 export type { Policy } from "./bot/policy.js";
 export { defaultTexts, type BotTexts } from "./bot/texts.js";
 export { splitMessage, MAX_MESSAGE_LENGTH } from "./bot/split.js";
-export { streamReply, type StreamReplyOptions, type StreamTarget } from "./bot/stream-reply.js";
+export { streamReply, type StreamReplyOptions, type StreamTarget, type StreamRuntime } from "./bot/stream-reply.js";
 export { layoutStream, STREAM_PART_LIMIT } from "./bot/stream-layout.js";
 export { button, select, type MessageAttachment, type MessageAction, type ActionOption, type ButtonStyle } from "./http/attachments.js";
 export type { HttpHandler, NodeHandler, FetchHandler } from "./http/receiver.js";

@@ -4,24 +4,14 @@
  * that gets the store and the client. Installed with `bot.use(app)`, anywhere in the tree.
  */
 import type { Migration } from "kysely";
-import type { Logger } from "../log.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { UserProfile } from "../mattermost/types.js";
 import { checkAppName } from "../store/app-migrations.js";
-import type { Store } from "../store/index.js";
 import { Composer } from "./composer.js";
 import type { Context } from "./context.js";
-import type { BotObserver } from "./observer.js";
+import { installedUnder } from "./installed.js";
+import type { BotRuntime } from "./runtime.js";
 
-/** What an app gets when the bot starts: its migrations are applied by then. */
-export interface AppRuntime {
-  store: Store;
-  client: MattermostClient;
-  logger: Logger;
-  me: UserProfile;
-  /** The bot's observer, if any (e.g. `BotMetrics`, where an app registers metrics of its own). */
-  observer: BotObserver | undefined;
-}
+/** What an app gets when the bot starts (its migrations are applied by then): the bot's runtime. */
+export type AppRuntime = BotRuntime;
 
 export interface AppOptions {
   /** Lower-case letters, digits and `_`; names the app's migration table (`<name>_migration`). */
@@ -79,16 +69,7 @@ export class App<C extends Context = Context> extends Composer<C> {
 /** What the bot needs of an installed app, whatever its context type. */
 export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop" | "followsThread">;
 
-/** The apps installed anywhere under `root`, each once, in the order they were installed. */
-export function findApps(root: { readonly children: readonly unknown[] }): InstalledApp[] {
-  const found: InstalledApp[] = [];
-  const seen = new Set<unknown>();
-  const walk = (node: unknown) => {
-    if (seen.has(node) || !(node instanceof Composer)) return;
-    seen.add(node);
-    if (node instanceof App) found.push(node as unknown as InstalledApp);
-    for (const child of (node as { readonly children: readonly unknown[] }).children) walk(child);
-  };
-  walk(root);
-  return found;
+/** The apps installed anywhere under `root` (a bot, a Composer), each once, in the order they were installed. */
+export function findApps(root: object): InstalledApp[] {
+  return [...installedUnder(root)].filter((node): node is App => node instanceof App);
 }

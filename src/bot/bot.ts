@@ -9,16 +9,15 @@ import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
 import { openStore, type Store } from "../store/index.js";
 import { findApps, type InstalledApp } from "./app.js";
-import { CLAIM_LEASE_MS, ClaimKeeper } from "./claim-keeper.js";
+import { CLAIM_LEASE_MS, Claims } from "./claims.js";
 import { Composer } from "./composer.js";
-import type { Context, ContextServices, InteractionUrls } from "./context.js";
 import type { Envelope } from "./envelope.js";
 import type { BotObserver, Readiness } from "./observer.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, postEntries } from "./outbox.js";
 import { Pipeline, type BotErrorHandler } from "./pipeline.js";
 import { defaultPolicy, type Policy } from "./policy.js";
-import { postEntries } from "./post-entries.js";
-import type { Source, SourceHost } from "./source.js";
+import type { BotRuntime } from "./runtime.js";
+import type { Source } from "./source.js";
 import { defaultTexts, type BotTexts } from "./texts.js";
 import { DEFAULT_TOKEN_FIX, TokenWatch } from "./token-watch.js";
 
@@ -88,14 +87,12 @@ export class Bot extends Composer {
   readonly observer: BotObserver | undefined;
   private readonly instanceId = randomBytes(6).toString("hex");
   private errorHandler: BotErrorHandler | undefined;
-  private storeHandle: Store | undefined;
   private ownsStore = false;
-  private outbox: Outbox | undefined;
-  private claimKeeper: ClaimKeeper | undefined;
+  /** Built once by `init()`: what every part of the running bot shares. */
+  private runtime: BotRuntime | undefined;
+  private claims: Claims | undefined;
   private pipeline: Pipeline | undefined;
-  private me: UserProfile | undefined;
   private sources: Source[] = [];
-  private interactionUrls: InteractionUrls | undefined;
   private readonly triggerWords: string[];
   private readonly startedAt: number;
   private readonly tokenWatch: TokenWatch;
@@ -130,14 +127,12 @@ export class Bot extends Composer {
 
   /** The bot's own user, known after `init()`/`start()`. */
   get user(): UserProfile {
-    if (!this.me) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
-    return this.me;
+    return this.started().me;
   }
 
   /** The bot's store (SQLite or PostgreSQL), open after `init()`/`start()`; apps keep their data there. */
   get store(): Store {
-    if (!this.storeHandle) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
-    return this.storeHandle;
+    return this.started().store;
   }
 
   /** The apps installed with `use()`, anywhere in the tree. */
@@ -151,52 +146,53 @@ export class Bot extends Composer {
    */
   async init(): Promise<void> {
     if (this.pipeline) return;
-    if (typeof this.options.store === "object") this.storeHandle = this.options.store;
+    const { options, client, logger, observer } = this;
+    let store: Store;
+    if (typeof options.store === "object") store = options.store;
     else {
-      this.storeHandle = await openStore(this.options.store ?? "sqlite:./data/mmbot.db", { logger: this.logger });
+      store = await openStore(options.store ?? "sqlite:./data/mmbot.db", { logger });
       this.ownsStore = true;
     }
-    const store = this.storeHandle;
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    this.me = await whoAmI(this.client, this.logger, this.options.tokenFix ?? DEFAULT_TOKEN_FIX);
-    const observer = this.observer;
-    this.outbox = new Outbox({ store: store.outbox, client: this.client, logger: this.logger, onOutcome: (outcome) => observer?.posted?.(outcome) });
+    const me = await whoAmI(client, logger, options.tokenFix ?? DEFAULT_TOKEN_FIX);
+    const runtime: BotRuntime = {
+      client,
+      token: options.token,
+      store,
+      outbox: new Outbox({ client, logger, observer, store }),
+      logger,
+      me,
+      observer,
+      policy: this.policy,
+      texts: { ...defaultTexts, ...options.texts },
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      answerWithinMs: options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS,
+      startedAt: this.startedAt,
+      interactionUrls: undefined,
+      handle: (envelope) => this.handle(envelope),
+      hasSeen: (postId) => claims.hasSeen(postId),
+      provideInteractions: (urls) => void (runtime.interactionUrls = urls),
+    };
+    this.runtime = runtime;
+    const claims: Claims = new Claims(runtime, { owner: this.instanceId, leaseMs: options.claimLeaseMs ?? CLAIM_LEASE_MS, retake: (envelope) => pipeline.retake(envelope) });
     for (const app of apps) {
       for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
-      await app.start({ store, client: this.client, logger: this.logger, me: this.me, observer });
+      await app.start(runtime);
     }
-    const services: ContextServices = {
-      client: this.client,
-      outbox: this.outbox,
-      logger: this.logger,
-      me: this.me,
-      threadReplies: this.policy.threadReplies,
-      fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
-      interactions: () => this.interactionUrls,
-    };
-    this.pipeline = new Pipeline({
-      client: this.client,
-      store,
-      logger: this.logger,
-      me: this.me,
-      policy: this.policy,
-      texts: { ...defaultTexts, ...this.options.texts },
-      triggerWords: this.triggerWords,
-      services,
+    const pipeline: Pipeline = new Pipeline(runtime, claims, {
       handler: this.middleware(),
       errorHandler: () => this.errorHandler,
-      answerWithinMs: this.answerWithinMs,
-      typingDelayMs: this.options.typingDelayMs ?? 300,
-      typingIntervalMs: this.options.typingIntervalMs ?? 4_000,
-      instanceId: this.instanceId,
-      claimLeaseMs: this.options.claimLeaseMs ?? CLAIM_LEASE_MS,
-      observer,
+      triggerWords: this.triggerWords,
+      typingDelayMs: options.typingDelayMs ?? 300,
+      typingIntervalMs: options.typingIntervalMs ?? 4_000,
       followsThread: async (rootId) => {
         for (const app of apps) if (await app.followsThread(rootId)) return true;
         return false;
       },
     });
+    this.claims = claims;
+    this.pipeline = pipeline;
     observer?.attach?.({ store, readiness: () => this.readiness() });
   }
 
@@ -206,7 +202,7 @@ export class Bot extends Composer {
    */
   async readiness(): Promise<Readiness> {
     const checks: Readiness["checks"] = {};
-    checks.store = this.storeHandle ? await storeAnswers(this.storeHandle) : { ok: false, reason: "the bot is not started" };
+    checks.store = this.runtime ? await storeAnswers(this.runtime.store) : { ok: false, reason: "the bot is not started" };
     if (this.sources.length === 0) checks.sources = { ok: false, reason: "no source started yet" };
     const token = this.tokenWatch.readiness();
     if (!token.ok) checks.token = token;
@@ -224,23 +220,12 @@ export class Bot extends Composer {
   async start(...sources: Source[]): Promise<void> {
     if (sources.length === 0) throw new TypeError("bot.start() needs at least one source, e.g. bot.start(new WebSocketSource())");
     await this.init();
-    this.outbox!.start();
-    const pipeline = this.pipeline!;
-    this.claimKeeper = new ClaimKeeper({
-      claims: this.storeHandle!.claims,
-      client: this.client,
-      logger: this.logger,
-      me: this.me!,
-      owner: this.instanceId,
-      inFlight: () => pipeline.claimsInFlight(),
-      retake: (envelope) => pipeline.retake(envelope),
-      leaseMs: this.options.claimLeaseMs,
-    });
-    this.claimKeeper.start();
+    const runtime = this.started();
+    runtime.outbox.start();
+    this.claims!.start();
     this.tokenWatch.start(this.client);
-    const host = this.host();
     for (const source of sources) {
-      await source.start(host);
+      await source.start(runtime);
       this.sources.push(source);
     }
     this.logger.info({ user: this.user.username, userId: this.user.id, sources: this.sources.map((s) => s.name) }, `connected as @${this.user.username}`);
@@ -258,23 +243,22 @@ export class Bot extends Composer {
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
       this.logger.warn({ graceMs: options.graceMs }, "stop: handlers still running after the grace period; stopping without them");
     }
-    await this.claimKeeper?.stop();
-    this.claimKeeper = undefined;
+    await this.claims?.stop();
     if (this.pipeline) for (const app of this.apps) await app.stop();
     // the apps ended the work their handlers left running: its claims are finished before the store closes
-    if (this.pipeline && !(await finishesBy(this.pipeline.settleHeld(), deadline))) {
+    if (this.claims && !(await finishesBy(this.claims.settleHeld(), deadline))) {
       this.logger.warn({ graceMs: options.graceMs }, "stop: work left running by handlers did not end within the grace period; its posts are handled again after the next start");
     }
-    this.outbox?.stop();
+    const outbox = this.runtime?.outbox;
+    outbox?.stop();
     // replies that failed earlier get their last try now rather than at the next start
-    if (this.outbox && !(await finishesBy(this.outbox.flushPending(), deadline))) {
+    if (outbox && !(await finishesBy(outbox.flushPending(), deadline))) {
       this.logger.warn({ graceMs: options.graceMs }, "stop: replies still being sent after the grace period; they go out at the next start");
     }
-    if (this.ownsStore) await this.storeHandle?.close();
-    this.storeHandle = undefined;
+    if (this.ownsStore) await this.runtime?.store.close();
+    this.runtime = undefined;
+    this.claims = undefined;
     this.pipeline = undefined;
-    this.interactionUrls = undefined;
-    this.me = undefined;
   }
 
   /**
@@ -291,37 +275,18 @@ export class Bot extends Composer {
    * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
    */
   async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}): Promise<Post[]> {
-    if (!this.outbox) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    const { outbox, interactionUrls: urls } = this.started();
     let props = options.props;
     if (options.attachments) {
-      const urls = this.interactionUrls;
       if (!urls && options.attachments.some((a) => a.actions?.length)) throw new Error("buttons and menus need an HTTP source on the bot, started");
       props = { ...props, attachments: urls ? urls.signAttachments(options.attachments, channelId) : options.attachments };
     }
-    return this.outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
+    return outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
   }
 
-  private get answerWithinMs(): number {
-    return this.options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
-  }
-
-  private host(): SourceHost {
-    const pipeline = this.pipeline!;
-    return {
-      client: this.client,
-      token: this.options.token,
-      store: this.store,
-      observer: this.observer,
-      logger: this.logger,
-      me: this.user,
-      answerWithinMs: this.answerWithinMs,
-      startedAt: this.startedAt,
-      handle: (envelope) => pipeline.handle(envelope),
-      hasSeen: (postId) => pipeline.hasSeen(postId),
-      provideInteractions: (urls) => {
-        this.interactionUrls = urls;
-      },
-    };
+  private started(): BotRuntime {
+    if (!this.runtime) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    return this.runtime;
   }
 }
 

@@ -9,6 +9,7 @@ import { HandlerError } from "../errors.js";
 import { compose, type Middleware, type NextFunction } from "./compose.js";
 import type { Context, EventContext, MessageContext, ReactionContext } from "./context.js";
 import type { EnvelopeKind } from "./envelope.js";
+import { noteInstalled } from "./installed.js";
 import type { ActionContext, DialogContext, SlashContext } from "./interaction-context.js";
 
 /** Something with a middleware: a Composer, an App. */
@@ -50,8 +51,6 @@ function flatten<C>(mw: MiddlewareLike<C>): Middleware<C> {
 export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   private readonly stack: Middleware<C>[] = [];
   private readonly composed = compose(this.stack); // reads the stack when run: later additions count
-  /** Composers installed into this one, walked to find the apps (and their migrations). */
-  readonly children: MiddlewareObj<never>[] = [];
 
   constructor(...middleware: MiddlewareLike<C>[]) {
     for (const mw of middleware) this.add(mw);
@@ -62,7 +61,7 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   }
 
   private add(mw: MiddlewareLike<C>): void {
-    if (typeof mw !== "function") this.children.push(mw as MiddlewareObj<never>);
+    if (typeof mw !== "function") noteInstalled(this, mw);
     this.stack.push(flatten(mw));
   }
 
@@ -98,7 +97,7 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   filter(predicate: (ctx: C) => boolean | Promise<boolean>, ...middleware: MiddlewareLike<C>[]): Composer<C> {
     const child = new Composer<C>(...middleware);
     const inner = child.middleware();
-    this.children.push(child as MiddlewareObj<never>);
+    noteInstalled(this, child);
     this.stack.push(async (ctx, next) => ((await predicate(ctx)) ? inner(ctx, next) : next()));
     return child;
   }
@@ -112,7 +111,7 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   branch(predicate: (ctx: C) => boolean | Promise<boolean>, whenTrue: MiddlewareLike<C>, whenFalse: MiddlewareLike<C>): Composer<C> {
     const yes = flatten(whenTrue);
     const no = flatten(whenFalse);
-    for (const mw of [whenTrue, whenFalse]) if (typeof mw !== "function") this.children.push(mw as MiddlewareObj<never>);
+    for (const mw of [whenTrue, whenFalse]) if (typeof mw !== "function") noteInstalled(this, mw);
     return this.use(async (ctx, next) => ((await predicate(ctx)) ? yes(ctx, next) : no(ctx, next)));
   }
 
@@ -124,10 +123,10 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
     const table = new Map<string, Middleware<C>>();
     for (const [key, mw] of Object.entries(routes) as [K, MiddlewareLike<C>][]) {
       table.set(key, flatten(mw));
-      if (typeof mw !== "function") this.children.push(mw as MiddlewareObj<never>);
+      if (typeof mw !== "function") noteInstalled(this, mw);
     }
     const other = fallback && flatten(fallback);
-    if (fallback && typeof fallback !== "function") this.children.push(fallback as MiddlewareObj<never>);
+    if (fallback && typeof fallback !== "function") noteInstalled(this, fallback);
     return this.use(async (ctx, next) => {
       const key = await router(ctx);
       const mw = (key !== undefined && table.get(key)) || other;
@@ -142,7 +141,7 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   errorBoundary(handler: ErrorHandler<C>, ...middleware: MiddlewareLike<C>[]): Composer<C> {
     const child = new Composer<C>(...middleware);
     const inner = child.middleware();
-    this.children.push(child as MiddlewareObj<never>);
+    noteInstalled(this, child);
     this.stack.push(async (ctx, next) => {
       let downstream = false;
       const passOn: NextFunction = () => {

@@ -4,48 +4,45 @@
  * The interactions' contexts (slash, action, dialog) are in `interaction-context.ts`.
  */
 import type { MessageAttachment } from "../http/attachments.js";
-import type { DialogBinding } from "../http/signature.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
+import { onceScopeOf, type OnceScope } from "./claims.js";
 import { sendEphemeral } from "./ephemeral.js";
 import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnvelope, UserRef } from "./envelope.js";
-import type { Outbox } from "./outbox.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
-import { postClaimId } from "./claim-keeper.js";
-import { postEntries } from "./post-entries.js";
+import { postEntries } from "./outbox.js";
+import type { BotRuntime } from "./runtime.js";
 import { streamReply, type StreamReplyOptions } from "./stream-reply.js";
 import { stripTriggerWord } from "./trigger-words.js";
 
+/** Where an answer goes, when not where the bot's replies go by default. */
+export interface AnswerPlace {
+  /** Post in the channel instead of the thread, whatever the bot's `threadReplies` says. */
+  inChannel?: boolean;
+  /** Post in the thread of the event's post, even when the bot's replies go to the channel (`threadReplies: false`). */
+  inThread?: boolean;
+}
+
 /** What a reply can carry besides text. */
-export interface ReplyOptions {
+export interface ReplyOptions extends AnswerPlace {
   text: string;
   props?: Record<string, unknown>;
   fileIds?: string[];
   /** Attachments; their buttons and menus (`button()`, `select()`) are signed for this channel. */
   attachments?: MessageAttachment[];
-  /** Post in the channel instead of the thread, whatever the bot's `threadReplies` says. */
-  inChannel?: boolean;
 }
 
-/** Where buttons, menus and dialogs send their clicks: given by the HTTP source once it is started. */
-export interface InteractionUrls {
-  /** Points the actions at the bot and signs them for a channel. */
-  signAttachments(attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[];
-  /** The signed URL a dialog submits to. */
-  dialogUrl(binding: DialogBinding): string;
-}
-
-/** The services a context needs from its bot; injected so contexts can be built in tests. */
-export interface ContextServices {
-  client: MattermostClient;
-  outbox: Outbox;
-  logger: Logger;
-  me: UserProfile;
-  threadReplies: boolean;
-  fetch: typeof fetch;
-  /** Absent until an HTTP source is started: then buttons and dialogs cannot be used. */
-  interactions(): InteractionUrls | undefined;
+/** How a streamed answer is written, and where it goes. */
+export interface StreamOptions extends StreamReplyOptions, AnswerPlace {
+  /** Props of every post of the answer. */
+  props?: Record<string, unknown>;
+  /**
+   * Names the answer's once-scope (`ctx.onceKey(once)`): a post handled again edits the posts
+   * this stream made in its first run. Without it the stream takes the next place in the
+   * handling's scope, after the replies and streams before it.
+   */
+  once?: string;
 }
 
 /**
@@ -59,7 +56,10 @@ export class Context<E extends Envelope = Envelope> {
 
   constructor(
     readonly envelope: E,
-    readonly services: ContextServices,
+    /** The bot's runtime. @internal */
+    protected readonly runtime: BotRuntime,
+    /** What makes this handling's effects once (a claimed post's claim). @internal */
+    protected readonly once: OnceScope = onceScopeOf(envelope),
   ) {}
 
   get kind(): E["kind"] {
@@ -85,14 +85,14 @@ export class Context<E extends Envelope = Envelope> {
     return this.envelope.channel.type === "D";
   }
   get me(): UserProfile {
-    return this.services.me;
+    return this.runtime.me;
   }
   get client(): MattermostClient {
-    return this.services.client;
+    return this.runtime.client;
   }
   /** The bot's logger, every line carrying this event's id and kind. */
   get logger(): Logger {
-    this.childLogger ??= this.services.logger.child({ eventId: this.envelope.id, kind: this.envelope.kind });
+    this.childLogger ??= this.runtime.logger.child({ eventId: this.envelope.id, kind: this.envelope.kind });
     return this.childLogger;
   }
 
@@ -101,13 +101,14 @@ export class Context<E extends Envelope = Envelope> {
     return "";
   }
 
-  /** What the replies' outbox entries are made for, when a run again must make the same entries (a claimed post). */
-  protected outboxScope(): string | undefined {
-    return undefined;
+  /** The thread of the event's post ("" when it has none): where `inThread` answers go. */
+  protected async threadRoot(): Promise<string> {
+    return this.replyRoot();
   }
 
-  private entriesMade = 0;
-  private readonly holds: Promise<unknown>[] = [];
+  private async answerRoot(place: AnswerPlace): Promise<string> {
+    return place.inChannel ? "" : place.inThread ? this.threadRoot() : this.replyRoot();
+  }
 
   /**
    * Answers as the bot, in the thread of the event's post when it has one (a message, a reaction,
@@ -119,26 +120,25 @@ export class Context<E extends Envelope = Envelope> {
   async reply(input: string | ReplyOptions | AsyncIterable<string>): Promise<Post[]> {
     if (isAsyncIterable(input)) return this.stream(input);
     const options = typeof input === "string" ? { text: input } : input;
-    const rootId = options.inChannel ? "" : await this.replyRoot();
+    const rootId = await this.answerRoot(options);
     const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
     const entries = postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds });
-    const scope = this.outboxScope();
-    return this.services.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.entriesMade++ } })));
+    return this.runtime.outbox.send(entries.map((e) => ({ ...e, once: this.once.nextEntry() })));
   }
 
   /**
    * Answers with text as it comes: "typing…" until the first piece, then a post created with
    * it and edited with the whole text so far at most once a second, a last edit for the final
    * text; a long answer goes on in new posts of the thread. Resolves once the final text is in.
-   * @example await ctx.stream(model.answer(ctx.text))
+   * A claimed post's stream is made once: handled again, it edits the posts of its first run.
+   * @example await ctx.stream(model.answer(ctx.text), { onPost: (post) => answers.add(post.id) })
    */
-  async stream(chunks: AsyncIterable<string>, options: StreamReplyOptions & { inChannel?: boolean; props?: Record<string, unknown> } = {}): Promise<Post[]> {
-    // made once like replies: a post handled again edits the posts of its first run's stream
-    const scope = this.outboxScope();
-    const once = scope === undefined ? undefined : { scope: `${scope}/stream/${this.entriesMade++}` };
-    const rootId = options.inChannel ? "" : await this.replyRoot();
-    const { client, outbox } = this.services;
-    return streamReply(chunks, { client, outbox, logger: this.logger, channelId: this.channelId, rootId, props: options.props, once }, { typing: () => this.typing(), ...options });
+  async stream(chunks: AsyncIterable<string>, options: StreamOptions = {}): Promise<Post[]> {
+    const scope = this.once.nextStream(options.once);
+    const rootId = await this.answerRoot(options);
+    const typing = options.inThread ? () => this.client.sendTyping(this.me.id, this.channelId, rootId) : () => this.typing();
+    const target = { channelId: this.channelId, rootId, props: options.props, once: scope === undefined ? undefined : { scope } };
+    return streamReply(chunks, { client: this.client, outbox: this.runtime.outbox, logger: this.logger }, target, { typing, ...options });
   }
 
   /**
@@ -152,7 +152,7 @@ export class Context<E extends Envelope = Envelope> {
    * @example await db.insertInto("orders").values({ ..., once_key: ctx.onceKey("shop") }).onConflict((oc) => oc.column("once_key").doNothing()).execute()
    */
   onceKey(name: string): string {
-    return `${this.outboxScope() ?? `${this.kind}:${this.id}`}#${name}`;
+    return this.once.key(name);
   }
 
   /**
@@ -163,12 +163,7 @@ export class Context<E extends Envelope = Envelope> {
    * A graceful stop waits for it after the apps' `stop` (which should end it).
    */
   holdUntil(work: Promise<unknown>): void {
-    this.holds.push(work.catch(() => undefined)); // its failure is the work's to report
-  }
-
-  /** What `holdUntil` was given, settled; undefined when nothing. @internal */
-  heldWork(): Promise<void> | undefined {
-    return this.holds.length === 0 ? undefined : Promise.all(this.holds).then(() => undefined);
+    this.once.hold(work);
   }
 
   /**
@@ -177,7 +172,7 @@ export class Context<E extends Envelope = Envelope> {
    * for a click the clicker's notice, for an open dialog its error line.
    */
   async ephemeral(text: string): Promise<void> {
-    await sendEphemeral(this.services, this.user.id, { channel_id: this.channelId, message: text, root_id: await this.replyRoot() });
+    await sendEphemeral(this.runtime, this.user.id, { channel_id: this.channelId, message: text, root_id: await this.replyRoot() });
   }
 
   /** Shows "bot is typing…" where a reply would go, for a few seconds. */
@@ -185,10 +180,26 @@ export class Context<E extends Envelope = Envelope> {
     await this.client.sendTyping(this.me.id, this.channelId, await this.replyRoot());
   }
 
+  /** "typing…" after `delayMs` (fast answers don't flash it), repeated every `intervalMs` until stopped. @internal */
+  keepTyping(delayMs: number, intervalMs: number): { stop(): void } {
+    const send = () => void this.typing().catch((error: unknown) => this.runtime.logger.debug({ err: error, eventId: this.id }, "typing failed"));
+    let interval: NodeJS.Timeout | undefined;
+    const delay = setTimeout(() => {
+      send();
+      interval = setInterval(send, intervalMs);
+    }, delayMs);
+    return {
+      stop() {
+        clearTimeout(delay);
+        clearInterval(interval);
+      },
+    };
+  }
+
   /** Attachments with their actions signed for this channel; throws when the bot receives no clicks. */
   protected signed(attachments: readonly MessageAttachment[]): MessageAttachment[] {
     if (!attachments.some((a) => a.actions?.length)) return [...attachments];
-    const urls = this.services.interactions();
+    const urls = this.runtime.interactionUrls;
     if (!urls) throw new Error("buttons and menus need an HTTP source on the bot (new HttpSource({...})), started, where Mattermost can reach it");
     return urls.signAttachments(attachments, this.channelId);
   }
@@ -208,14 +219,15 @@ export class MessageContext extends Context<MessageEnvelope> {
 
   constructor(
     envelope: MessageEnvelope,
-    services: ContextServices,
+    runtime: BotRuntime,
     /** The author, as the server knows them (looked up once by the pipeline). */
     readonly sender: UserProfile | undefined,
+    once?: OnceScope,
   ) {
-    super(envelope, services);
+    super(envelope, runtime, once);
     const { post, triggerWord } = envelope;
-    this.isMention = isAddressed(envelope, services.me);
-    this.text = triggerWord ? stripTriggerWord(post.message, triggerWord) : stripLeadingMention(post.message, services.me.username);
+    this.isMention = isAddressed(envelope, runtime.me);
+    this.text = triggerWord ? stripTriggerWord(post.message, triggerWord) : stripLeadingMention(post.message, runtime.me.username);
   }
 
   get post(): Post {
@@ -228,12 +240,11 @@ export class MessageContext extends Context<MessageEnvelope> {
 
   protected override async replyRoot(): Promise<string> {
     // a message already in a thread is answered there even when replies go to the channel
-    return this.services.threadReplies ? this.rootId : this.envelope.post.root_id;
+    return this.runtime.policy.threadReplies ? this.rootId : this.envelope.post.root_id;
   }
 
-  // handled again after a crash, the post's answer is the one its first run stored
-  protected override outboxScope(): string {
-    return postClaimId(this.envelope.post.id);
+  protected override async threadRoot(): Promise<string> {
+    return this.rootId;
   }
 
   /** Adds an emoji reaction (name without colons) to the post. */
@@ -276,6 +287,12 @@ export class EventContext extends Context<EventEnvelope> {
     const post = this.envelope.post;
     return post ? post.root_id || post.id : "";
   }
+}
+
+/** The context of an event that comes over the WebSocket (or as a post from REST): a message's with its sender and once-scope. */
+export function contextOf(envelope: MessageEnvelope | ReactionEnvelope | EventEnvelope, runtime: BotRuntime, sender: UserProfile | undefined, once: OnceScope | undefined): Context {
+  if (envelope.kind === "message") return new MessageContext(envelope, runtime, sender, once);
+  return envelope.kind === "reaction" ? new ReactionContext(envelope, runtime) : new EventContext(envelope, runtime);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<string> {

@@ -4,16 +4,15 @@
  * the message goes as a direct message from the bot instead: still private, never silence.
  */
 import { MattermostApiError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { MattermostClient } from "../mattermost/rest.js";
-import type { Post, UserProfile } from "../mattermost/types.js";
+import type { Post } from "../mattermost/types.js";
+import type { BotRuntime } from "./runtime.js";
 
 export async function sendEphemeral(
-  services: { client: MattermostClient; me: UserProfile; logger: Logger },
+  runtime: Pick<BotRuntime, "client" | "me" | "logger">,
   userId: string,
   post: { channel_id: string; message: string; root_id?: string },
 ): Promise<Post> {
-  const { client, me, logger } = services;
+  const { client, me, logger } = runtime;
   try {
     return await client.createEphemeralPost(userId, post);
   } catch (error) {

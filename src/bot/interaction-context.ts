@@ -6,8 +6,9 @@
 import type { MessageAttachment } from "../http/attachments.js";
 import { postToResponseUrl } from "../http/response-url.js";
 import type { AnswerSlot } from "./answer-slot.js";
-import { Context, type ContextServices } from "./context.js";
+import { Context } from "./context.js";
 import type { ActionEnvelope, DialogEnvelope, InteractionEnvelope, SlashEnvelope } from "./envelope.js";
+import type { BotRuntime } from "./runtime.js";
 
 /** A slash command's answer: text, or the fields Mattermost reads. Default `response_type`: ephemeral. */
 export type SlashAnswer =
@@ -53,10 +54,10 @@ export interface DialogElement {
 export abstract class InteractionContext<E extends InteractionEnvelope> extends Context<E> {
   constructor(
     envelope: E,
-    services: ContextServices,
+    runtime: BotRuntime,
     protected readonly slot: AnswerSlot,
   ) {
-    super(envelope, services);
+    super(envelope, runtime);
   }
 
   /** The request is still open: an answer now goes inline. */
@@ -76,7 +77,7 @@ export abstract class InteractionContext<E extends InteractionEnvelope> extends 
   async openDialog(dialog: Dialog): Promise<void> {
     const triggerId = "trigger_id" in this.envelope.payload ? this.envelope.payload.trigger_id : "";
     if (!triggerId) throw new Error("openDialog() needs a trigger_id, and this request carried none");
-    const urls = this.services.interactions();
+    const urls = this.runtime.interactionUrls;
     if (!urls) throw new Error("dialogs need an HTTP source on the bot, started");
     const url = urls.dialogUrl({ callbackId: dialog.callback_id, channelId: this.channelId, userId: this.user.id, notifyOnCancel: Boolean(dialog.notify_on_cancel) });
     await this.client.request("POST", "/actions/dialogs/open", { trigger_id: triggerId, url, dialog }, { idempotent: false });
@@ -90,8 +91,8 @@ export class SlashContext extends InteractionContext<SlashEnvelope> {
   /** Set by `slash(RegExp)`. */
   match: RegExpMatchArray | undefined;
 
-  constructor(envelope: SlashEnvelope, services: ContextServices, slot: AnswerSlot) {
-    super(envelope, services, slot);
+  constructor(envelope: SlashEnvelope, runtime: BotRuntime, slot: AnswerSlot) {
+    super(envelope, runtime, slot);
     this.command = envelope.payload.command.toLowerCase();
     this.text = envelope.payload.text.trim();
   }
@@ -111,7 +112,7 @@ export class SlashContext extends InteractionContext<SlashEnvelope> {
 
   /** Answers through `response_url` (Mattermost accepts several answers there for 30 minutes). */
   async respondLater(answer: SlashAnswer): Promise<void> {
-    await postToResponseUrl(this.services.fetch, this.responseUrl, this.toBody(answer));
+    await postToResponseUrl(this.runtime.fetch, this.responseUrl, this.toBody(answer));
   }
 
   /** For the user only: the command's ephemeral answer. */
@@ -233,4 +234,10 @@ export class DialogContext extends InteractionContext<DialogEnvelope> {
     this.rejection = undefined;
     return answer;
   }
+}
+
+/** The context of an interaction, answering into `slot`. */
+export function interactionContextOf(envelope: InteractionEnvelope, runtime: BotRuntime, slot: AnswerSlot): InteractionContext<InteractionEnvelope> {
+  if (envelope.kind === "slash") return new SlashContext(envelope, runtime, slot);
+  return envelope.kind === "action" ? new ActionContext(envelope, runtime, slot) : new DialogContext(envelope, runtime, slot);
 }

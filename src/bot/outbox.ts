@@ -3,17 +3,22 @@ import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
 import { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
+import type { BotObserver } from "./observer.js";
+import { splitMessage } from "./split.js";
+
+/** What the outbox uses of the bot's runtime (of which it is a part): the store's outbox, the client, the logger, the observer told of each try. */
+export interface OutboxRuntime {
+  readonly client: MattermostClient;
+  readonly logger: Logger;
+  readonly observer: BotObserver | undefined;
+  readonly store: { readonly outbox: OutboxStore };
+}
 
 export interface OutboxOptions {
-  store: OutboxStore;
-  client: MattermostClient;
-  logger: Logger;
   /** How often entries left pending (a crash, the server down) are tried again. */
   retryIntervalMs?: number;
   /** After this many failed tries an entry is given up and logged as failed. */
   maxAttempts?: number;
-  /** Told of each try's outcome (metrics). */
-  onOutcome?: (outcome: "sent" | "retried" | "failed") => void;
   /** An entry older than this is looked for among the channel's posts before it is sent again (default 20 s; see PENDING_ID_MEMORY_MS). */
   pendingIdMemoryMs?: number;
 }
@@ -28,10 +33,18 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private readonly retryIntervalMs: number;
   private readonly maxAttempts: number;
+  private readonly pendingIdMemoryMs: number;
 
-  constructor(private readonly options: OutboxOptions) {
+  private readonly store: OutboxStore;
+
+  constructor(
+    private readonly runtime: OutboxRuntime,
+    options: OutboxOptions = {},
+  ) {
+    this.store = runtime.store.outbox;
     this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.pendingIdMemoryMs = options.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS;
   }
 
   /**
@@ -43,11 +56,11 @@ export class Outbox {
    * Entries an earlier run of the same handling already stored (`once`) are not posted again.
    */
   async send(entries: NewOutboxEntry[]): Promise<Post[]> {
-    const stored = await this.options.store.enqueue(entries);
+    const stored = await this.store.enqueue(entries);
     const posts: Post[] = [];
     for (const entry of stored) {
       if (entry.status === "sent") {
-        const post = await this.options.client.getPost(entry.post_id).catch(() => undefined);
+        const post = await this.runtime.client.getPost(entry.post_id).catch(() => undefined);
         if (post) posts.push(post);
         continue;
       }
@@ -71,10 +84,10 @@ export class Outbox {
    */
   async sendWhileStoring(input: NewOutboxEntry): Promise<Post> {
     const entry = pendingEntry(input, Date.now());
-    const storing = this.options.store
+    const storing = this.store
       .enqueue([{ ...input, id: entry.id }])
       .then(() => undefined)
-      .catch((error: unknown) => this.options.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
+      .catch((error: unknown) => this.runtime.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
     // the "sent" (or "failed") mark waits for the insert: on PostgreSQL the two may take
     // different connections of the pool, and an update before the insert would change nothing
     return await this.deliver(entry, storing);
@@ -82,7 +95,7 @@ export class Outbox {
 
   /** The entries an earlier run of a handling stored under `scope` (`once`), in `seq` order. */
   storedFor(scope: string): Promise<OutboxEntry[]> {
-    return this.options.store.scoped(scope);
+    return this.store.scoped(scope);
   }
 
   /**
@@ -91,15 +104,15 @@ export class Outbox {
    * again, whose posts are those of the first run.
    */
   async resume(earlier: OutboxEntry, message: string): Promise<Post> {
-    if (earlier.status === "sent") return this.options.client.patchPost(earlier.post_id, { message });
+    if (earlier.status === "sent") return this.runtime.client.patchPost(earlier.post_id, { message });
     // pending (the first run was killed before its "sent" was stored) or given up: sent now, same id
     return this.deliver({ ...earlier, message });
   }
 
   /** Retires an entry an earlier run stored that this run has no use for: its post is deleted, or it is never sent. */
   async retire(earlier: OutboxEntry): Promise<void> {
-    if (earlier.status === "sent") await this.options.client.deletePost(earlier.post_id);
-    else await this.options.store.discard(earlier.id);
+    if (earlier.status === "sent") await this.runtime.client.deletePost(earlier.post_id);
+    else await this.store.discard(earlier.id);
   }
 
   /**
@@ -108,7 +121,7 @@ export class Outbox {
    * repeat would make a second post. Read from the channel's posts since the entry was made.
    */
   private async madeEarlier(entry: OutboxEntry): Promise<Post | undefined> {
-    const [me, list] = await Promise.all([this.options.client.getMe(), this.options.client.getChannelPostsSince(entry.channel_id, entry.created_at - 1_000)]);
+    const [me, list] = await Promise.all([this.runtime.client.getMe(), this.runtime.client.getChannelPostsSince(entry.channel_id, entry.created_at - 1_000)]);
     return Object.values(list.posts ?? {}).find((post) => post.user_id === me.id && post.props?.[OUTBOX_ID_PROP] === entry.id && !post.delete_at);
   }
 
@@ -129,9 +142,9 @@ export class Outbox {
   async flushPending(): Promise<void> {
     let pending: OutboxEntry[];
     try {
-      pending = await this.options.store.pending(100);
+      pending = await this.store.pending(100);
     } catch (error) {
-      this.options.logger.error({ err: error }, "outbox: cannot read pending entries");
+      this.runtime.logger.error({ err: error }, "outbox: cannot read pending entries");
       return;
     }
     for (const entry of pending) {
@@ -150,8 +163,8 @@ export class Outbox {
     this.inFlight.add(entry.id);
     try {
       const post =
-        (Date.now() - entry.created_at > (this.options.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS) ? await this.madeEarlier(entry) : undefined) ??
-        (await this.options.client.createPost({
+        (Date.now() - entry.created_at > (this.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS) ? await this.madeEarlier(entry) : undefined) ??
+        (await this.runtime.client.createPost({
           channel_id: entry.channel_id,
           message: entry.message,
           root_id: entry.root_id || undefined,
@@ -160,19 +173,19 @@ export class Outbox {
           pending_post_id: entry.id,
         }));
       await stored;
-      await this.options.store.markSent(entry.id, post.id);
-      this.options.onOutcome?.("sent");
+      await this.store.markSent(entry.id, post.id);
+      this.runtime.observer?.posted?.("sent");
       return post;
     } catch (error) {
       // a refused token (expired, revoked) is the operator's to fix, not the post's: it waits for a good one
       const tokenRefused = isTokenRefusal(error);
       const final = !tokenRefused && (!isRetryable(error) || entry.attempts + 1 >= this.maxAttempts);
-      this.options.onOutcome?.(final ? "failed" : "retried");
+      this.runtime.observer?.posted?.(final ? "failed" : "retried");
       await stored;
-      await this.options.store
+      await this.store
         .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
-        .catch((e: unknown) => this.options.logger.error({ err: e }, "outbox: cannot record a failure"));
-      this.options.logger[final ? "error" : tokenRefused ? "debug" : "warn"](
+        .catch((e: unknown) => this.runtime.logger.error({ err: e }, "outbox: cannot record a failure"));
+      this.runtime.logger[final ? "error" : tokenRefused ? "debug" : "warn"](
         { err: error, outboxId: entry.id, channelId: entry.channel_id, attempt: entry.attempts + 1 },
         final ? "outbox: gave up on a post" : "outbox: post failed, will retry",
       );
@@ -201,4 +214,21 @@ function isTokenRefusal(error: unknown): boolean {
 function isRetryable(error: unknown): boolean {
   if (error instanceof MattermostApiError) return error.status === 429 || error.status >= 500;
   return true;
+}
+
+/**
+ * The outbox entries of one answer: the text split at Mattermost's limit, props and files on
+ * the last part (under the whole text).
+ */
+export function postEntries(input: { channelId: string; rootId: string; text: string; props?: Record<string, unknown>; fileIds?: string[] }): NewOutboxEntry[] {
+  const chunks = splitMessage(input.text);
+  return chunks.map((message, i) => ({
+    kind: "post" as const,
+    channel_id: input.channelId,
+    root_id: input.rootId,
+    user_id: "",
+    message,
+    props: i === chunks.length - 1 ? input.props : undefined,
+    file_ids: i === chunks.length - 1 && input.fileIds?.length ? input.fileIds : undefined,
+  }));
 }

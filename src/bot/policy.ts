@@ -55,7 +55,7 @@ export function isAddressed(envelope: MessageEnvelope, me: UserProfile): boolean
  */
 export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, policy: Policy): PolicyDecision {
   const username = facts.sender?.username ?? (envelope.user.name || undefined);
-  const inChannel = inServedChannel(envelope.channel.id, facts.channelName ?? envelope.channel.name, policy);
+  const inChannel = inChannels(envelope.channel.id, facts.channelName ?? envelope.channel.name, policy.channels);
   switch (envelope.kind) {
     case "message": {
       const post = envelope.post;
@@ -85,13 +85,21 @@ export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, 
   }
 }
 
-function inServedChannel(id: string, name: string, policy: Policy): boolean {
-  return policy.channels.length === 0 || policy.channels.includes(id) || (name !== "" && policy.channels.includes(name));
-}
+/*
+ * Allowed users and channels, read one way wherever they are written: the bot's policy, and the
+ * narrower lists of an app (the agent's `allowedUsers`, `channels`) or a bridge (`allowed_users`,
+ * `channels`) on top of it.
+ */
 
-export function isAllowed(userId: string, username: string | undefined, allowed: "*" | string[]): boolean {
+/** Whether a user is on an allow list: user ids or usernames (a leading `@` is fine), `"*"` for everybody. */
+export function isAllowed(userId: string, username: string | undefined, allowed: "*" | readonly string[]): boolean {
   if (allowed === "*") return true;
   return allowed.some((entry) => entry === "*" || entry === userId || (username !== undefined && entry.replace(/^@/, "") === username));
+}
+
+/** Whether a channel is on a list of channel ids or names; an empty list is every channel. */
+export function inChannels(channelId: string, channelName: string, channels: readonly string[]): boolean {
+  return channels.length === 0 || channels.includes(channelId) || (channelName !== "" && channels.includes(channelName));
 }
 
 function isFromBot(post: Post, sender: PolicyFacts["sender"]): boolean {

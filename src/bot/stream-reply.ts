@@ -11,18 +11,17 @@
  * edits the posts its first run made instead of streaming a second answer, and deletes those
  * it no longer needs.
  */
-import type { Logger } from "../log.js";
-import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
 import { scopedSeq, type NewOutboxEntry, type OutboxEntry } from "../store/index.js";
-import type { Outbox } from "./outbox.js";
-import { postEntries } from "./post-entries.js";
+import { postEntries } from "./outbox.js";
+import type { BotRuntime } from "./runtime.js";
 import { layoutStream, streamPartLimit } from "./stream-layout.js";
 
+/** What a stream needs of the bot's runtime. */
+export type StreamRuntime = Pick<BotRuntime, "client" | "outbox" | "logger">;
+
+/** Where the answer goes. */
 export interface StreamTarget {
-  client: MattermostClient;
-  outbox: Outbox;
-  logger: Logger;
   channelId: string;
   rootId: string;
   /** Props of every post of the answer. */
@@ -47,10 +46,10 @@ export interface StreamReplyOptions {
 const FINAL_TRIES = 3;
 
 /** Streams `chunks` into posts; resolves with the answer's posts once the final text is in. */
-export async function streamReply(chunks: AsyncIterable<string>, target: StreamTarget, options: StreamReplyOptions = {}): Promise<Post[]> {
+export async function streamReply(chunks: AsyncIterable<string>, runtime: StreamRuntime, target: StreamTarget, options: StreamReplyOptions = {}): Promise<Post[]> {
   // the limit is asked for while the model thinks (once a client: cached), not before typing shows
-  const limit = options.partLimit !== undefined ? Promise.resolve(options.partLimit) : target.client.maxPostSize().then(streamPartLimit);
-  const writer = new StreamWriter(target, options, limit);
+  const limit = options.partLimit !== undefined ? Promise.resolve(options.partLimit) : runtime.client.maxPostSize().then(streamPartLimit);
+  const writer = new StreamWriter(runtime, target, options, limit);
   try {
     for await (const chunk of chunks) writer.add(chunk);
   } finally {
@@ -74,6 +73,7 @@ class StreamWriter {
   private readonly interval: number;
 
   constructor(
+    private readonly runtime: StreamRuntime,
     private readonly target: StreamTarget,
     private readonly options: StreamReplyOptions,
     private readonly limit: Promise<number>,
@@ -83,13 +83,13 @@ class StreamWriter {
     this.earlier =
       scope === undefined
         ? Promise.resolve(new Map())
-        : target.outbox.storedFor(scope).then(
+        : runtime.outbox.storedFor(scope).then(
             (entries) => new Map(entries.map((e) => [scopedSeq(e.id), e])),
             // the answer still goes out; only a second run's reuse of the first's posts is lost
-            (error: unknown) => (target.logger.warn({ err: error, channelId: target.channelId }, "stream: cannot read what an earlier run of this answer posted"), new Map()),
+            (error: unknown) => (runtime.logger.warn({ err: error, channelId: target.channelId }, "stream: cannot read what an earlier run of this answer posted"), new Map()),
           );
     if (options.typing) {
-      const send = () => void options.typing?.().catch((error: unknown) => target.logger.debug({ err: error }, "stream: typing failed"));
+      const send = () => void options.typing?.().catch((error: unknown) => runtime.logger.debug({ err: error }, "stream: typing failed"));
       send();
       this.typingTimer = setInterval(send, options.typingIntervalMs ?? 3_000);
     }
@@ -121,7 +121,7 @@ class StreamWriter {
   private async retireUnused(): Promise<void> {
     for (const [seq, entry] of await this.earlier) {
       if (seq < this.made) continue;
-      await this.target.outbox.retire(entry).catch((error: unknown) => this.target.logger.warn({ err: error, outboxId: entry.id }, "stream: cannot remove a post of an earlier run of this answer"));
+      await this.runtime.outbox.retire(entry).catch((error: unknown) => this.runtime.logger.warn({ err: error, outboxId: entry.id }, "stream: cannot remove a post of an earlier run of this answer"));
     }
   }
 
@@ -143,7 +143,7 @@ class StreamWriter {
     this.lastFlushAt = Date.now();
     const flushed = this.text;
     this.flushing = this.flush()
-      .catch((error: unknown) => this.target.logger.warn({ err: error, channelId: this.target.channelId }, "stream: an edit failed; the final text will be sent again"))
+      .catch((error: unknown) => this.runtime.logger.warn({ err: error, channelId: this.target.channelId }, "stream: an edit failed; the final text will be sent again"))
       .finally(() => {
         this.flushing = undefined;
         if (this.text !== flushed) this.schedule();
@@ -171,19 +171,19 @@ class StreamWriter {
   /** A new post of the answer, or (made once) the earlier run's post of the same `seq` brought to this text. */
   private async newPost(entry: NewOutboxEntry): Promise<Post> {
     const scope = this.target.once?.scope;
-    if (scope === undefined) return this.target.outbox.sendWhileStoring(entry);
+    if (scope === undefined) return this.runtime.outbox.sendWhileStoring(entry);
     const seq = this.made;
     const earlier = (await this.earlier).get(seq);
-    let post = earlier ? await this.target.outbox.resume(earlier, entry.message) : await this.target.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
+    let post = earlier ? await this.runtime.outbox.resume(earlier, entry.message) : await this.runtime.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
     // the first run's POST may have reached the server when its entry was not yet stored (or
     // marked sent): the server answers the same id with that post, the first run's text in it
-    if (post.message !== entry.message) post = await this.target.client.patchPost(post.id, { message: entry.message });
+    if (post.message !== entry.message) post = await this.runtime.client.patchPost(post.id, { message: entry.message });
     this.made = seq + 1;
     return post;
   }
 
   private async edit(entry: { post: Post; sent: string }, text: string): Promise<void> {
-    entry.post = await this.target.client.patchPost(entry.post.id, { message: text });
+    entry.post = await this.runtime.client.patchPost(entry.post.id, { message: text });
     entry.sent = text;
   }
 
@@ -201,13 +201,13 @@ class StreamWriter {
         await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
       }
     }
-    this.target.logger.error({ err: lastError, channelId: this.target.channelId, part: i }, "stream: the final edit failed; posting what is missing");
+    this.runtime.logger.error({ err: lastError, channelId: this.target.channelId, part: i }, "stream: the final edit failed; posting what is missing");
     if (!entry) throw lastError;
     const missing = part.startsWith(entry.sent) ? part.slice(entry.sent.length).replace(/^\n+/, "") : part;
     if (missing.trim() === "") return;
     const entries = postEntries({ channelId: this.target.channelId, rootId: this.target.rootId, text: missing, props: this.target.props });
     const scope = this.target.once?.scope;
-    await this.target.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.made++ } })));
+    await this.runtime.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.made++ } })));
   }
 
   private stopTyping(): void {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
-import { CLAIM_LEASE_MS } from "../bot/claim-keeper.js";
+import { CLAIM_LEASE_MS } from "../bot/claims.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./integrations-config.js";

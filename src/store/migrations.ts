@@ -48,7 +48,7 @@ export const coreMigrations: Record<string, Migration> = {
     },
   },
   // a claim is finished once its handling (and its replies' outbox entries) is done; an
-  // unfinished claim whose owner stopped renewing it is handled again (see src/bot/claim-keeper.ts)
+  // unfinished claim whose owner stopped renewing it is handled again (see src/bot/claims.ts)
   "0002_claims_finished": {
     async up(db: Kysely<unknown>) {
       // run again (interrupted, or set aside by an older version sharing the database): the column may be there

@@ -4,7 +4,7 @@
  * is taken over once its lease runs out, and the answer is the one the first run stored.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { postClaimId } from "../../src/bot/claim-keeper.js";
+import { postClaimId } from "../../src/bot/claims.js";
 import { openStore } from "../../src/store/index.js";
 import { unfinishedClaims } from "../helpers/claims.js";
 import { startHarness, type Harness } from "../helpers/harness.js";

@@ -3,14 +3,15 @@ import { App, findApps } from "../../src/bot/app.js";
 import { AnswerSlot } from "../../src/bot/answer-slot.js";
 import { compose } from "../../src/bot/compose.js";
 import { Composer } from "../../src/bot/composer.js";
-import { Context, MessageContext, ReactionContext, EventContext, type ContextServices } from "../../src/bot/context.js";
+import { Context, MessageContext, ReactionContext, EventContext } from "../../src/bot/context.js";
 import { fromWireEvent, type ActionEnvelope, type DialogEnvelope, type SlashEnvelope } from "../../src/bot/envelope.js";
 import { ActionContext, DialogContext, SlashContext } from "../../src/bot/interaction-context.js";
+import type { BotRuntime } from "../../src/bot/runtime.js";
 import { HandlerError } from "../../src/errors.js";
 import type { Post, UserProfile } from "../../src/mattermost/types.js";
 
 // Routing needs no network: handlers here only record what they saw.
-const services = { me: { id: "botid", username: "todobot" } as UserProfile } as ContextServices;
+const services = { me: { id: "botid", username: "todobot" } as UserProfile } as BotRuntime;
 const where = { channel: { id: "c", name: "town-square", type: "O" }, teamId: "t", user: { id: "u", name: "alice" }, source: "http" as const };
 
 function message(text: string, mention = true): MessageContext {

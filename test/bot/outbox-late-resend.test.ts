@@ -38,7 +38,7 @@ describe("an outbox entry sent again once the server forgot its pending_post_id"
     // an earlier try reached the server, its answer was lost (the entry stays pending)
     const first = await client.createPost({ channel_id: channel, message: "the answer", props: { [OUTBOX_ID_PROP]: entry!.id }, pending_post_id: entry!.id });
 
-    const outbox = new Outbox({ store: store.outbox, client, logger: silentLogger(), pendingIdMemoryMs: 0 });
+    const outbox = new Outbox({ store, client, logger: silentLogger(), observer: undefined }, { pendingIdMemoryMs: 0 });
     await outbox.flushPending();
 
     const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
@@ -51,7 +51,7 @@ describe("an outbox entry sent again once the server forgot its pending_post_id"
     const { sandbox, seed, store, client } = await setUp();
     const channel = seed.channels.ops.id;
     const [entry] = await store.outbox.enqueue([{ kind: "post", channel_id: channel, root_id: "", user_id: "", message: "never sent before" }]);
-    const outbox = new Outbox({ store: store.outbox, client, logger: silentLogger(), pendingIdMemoryMs: 0 });
+    const outbox = new Outbox({ store, client, logger: silentLogger(), observer: undefined }, { pendingIdMemoryMs: 0 });
     await outbox.flushPending();
     const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
     expect(botPosts.map((p) => [p.message, p.props[OUTBOX_ID_PROP]])).toEqual([["never sent before", entry!.id]]);

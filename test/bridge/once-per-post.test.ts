@@ -1,6 +1,6 @@
 /**
  * A `[[bridge]]` command of a post handled again after its instance was SIGKILLed (the claim
- * taken over, src/bot/claim-keeper.ts) runs its program once: a run that finished before the
+ * taken over, src/bot/claims.ts) runs its program once: a run that finished before the
  * kill is answered from its stored output, not run again. A run cut off by the kill is run
  * again, with the same MMBOT_ONCE_KEY, so the program can make its own effect idempotent.
  *

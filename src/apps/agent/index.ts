@@ -1,7 +1,6 @@
 import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
-import { postEntries } from "../../bot/post-entries.js";
-import { streamReply } from "../../bot/stream-reply.js";
+import { inChannels, isAllowed } from "../../bot/policy.js";
 import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
@@ -93,11 +92,11 @@ export function agent(options: AgentOptions): App {
   };
   /** Why the agent will not answer this user here, or undefined when it will. */
   const refusal = (ctx: MessageContext): string | undefined => {
-    const users = options.allowedUsers ?? "*";
-    if (options.channels?.length && !ctx.isDirect && !options.channels.some((c) => c === ctx.channelId || c === ctx.channel.name)) {
-      return `The assistant does not answer in this channel; it answers in: ${options.channels.join(", ")}, and in direct messages.`;
+    const channels = options.channels ?? [];
+    if (!ctx.isDirect && !inChannels(ctx.channelId, ctx.channel.name, channels)) {
+      return `The assistant does not answer in this channel; it answers in: ${channels.join(", ")}, and in direct messages.`;
     }
-    if (users !== "*" && !users.some((u) => u === ctx.user.id || u.replace(/^@/, "") === (ctx.sender?.username ?? ctx.user.name))) {
+    if (!isAllowed(ctx.user.id, ctx.sender?.username ?? ctx.user.name, options.allowedUsers ?? "*")) {
       return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
     }
     return undefined;
@@ -123,7 +122,7 @@ export function agent(options: AgentOptions): App {
       else {
         await follows().leave(root);
         threads.stopThread(root);
-        await ctx.services.outbox.send(postEntries({ channelId: ctx.channelId, rootId: root, text: "_Leaving this thread. Mention me to bring me back._" }));
+        await ctx.reply({ text: "_Leaving this thread. Mention me to bring me back._", inThread: true });
       }
       return;
     }
@@ -132,13 +131,13 @@ export function agent(options: AgentOptions): App {
     // the answer is part of the post's handling: its claim is held until the answer is in, and a
     // post handled again after a kill edits the posts of the first run's answer (`once`)
     const answering = threads.enqueue(root, question.id, async (run) => {
-      const target = { client: ctx.client, outbox: ctx.services.outbox, logger: ctx.logger, channelId: ctx.channelId, rootId: root, once: { scope: ctx.onceKey("agent") } };
       const text = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
       const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
-      await streamReply(chunks, target, {
+      await ctx.stream(chunks, {
+        inThread: true,
+        once: "agent",
         editIntervalMs: options.editIntervalMs,
         typingIntervalMs: options.typingIntervalMs ?? 3_000,
-        typing: () => ctx.client.sendTyping(ctx.me.id, ctx.channelId, root),
         onPost: (post) => threads.addPost(run, post.id),
       });
       await follows().touch(root);

@@ -1,7 +1,7 @@
 /**
  * A post's bridge program runs once, though the post may be handled again: an instance killed
  * after the program finished but before the post's claim did leaves the claim to be taken over
- * (src/bot/claim-keeper.ts). The finished run is kept under the post's once key, and the run
+ * (src/bot/claims.ts). The finished run is kept under the post's once key, and the run
  * again answers with it instead of running the program a second time. A run cut off by the kill
  * left nothing here: it runs again, with the same `MMBOT_ONCE_KEY`, for the program to make its
  * own effect idempotent.

@@ -1,6 +1,6 @@
 import type { Logger } from "../../log.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
-import { isAllowed } from "../../bot/policy.js";
+import { inChannels, isAllowed } from "../../bot/policy.js";
 import { checkArguments, type AllowRule } from "./allow.js";
 import { splitArguments } from "./args.js";
 import type { BridgeSettings, BridgeTexts } from "./options.js";
@@ -56,7 +56,7 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
     await request.tellUser(texts.notAllowed(codeSpan(name)));
     return;
   }
-  if (config.channels.length > 0 && !config.channels.includes(request.channelId) && !config.channels.includes(request.channelName)) {
+  if (!inChannels(request.channelId, request.channelName, config.channels)) {
     await request.tellUser(`${codeSpan(name)} cannot be used in this channel; it is limited to: ${config.channels.join(", ")}.`);
     return;
   }
