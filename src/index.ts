@@ -15,7 +15,7 @@ export { App, type AppOptions, type AppRuntime } from "./bot/app.js";
 export type { BotErrorHandler } from "./bot/pipeline.js";
 export { Context, MessageContext, ReactionContext, EventContext, type ContextServices, type InteractionUrls, type ReplyOptions } from "./bot/context.js";
 export { SlashContext, ActionContext, DialogContext, InteractionContext, type SlashAnswer, type Dialog, type DialogElement } from "./bot/interaction-context.js";
-export { fromWireEvent } from "./bot/envelope.js";
+export { fromWireEvent, messageEnvelope } from "./bot/envelope.js";
 export type * from "./bot/envelope.js";
 export type { Policy } from "./bot/policy.js";
 export { defaultTexts, type BotTexts } from "./bot/texts.js";

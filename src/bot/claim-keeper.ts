@@ -8,11 +8,10 @@
  */
 import { MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { postedEvent } from "../mattermost/catch-up.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { ClaimStore } from "../store/index.js";
-import { fromWireEvent, type MessageEnvelope } from "./envelope.js";
+import { messageEnvelope, type MessageEnvelope } from "./envelope.js";
 
 /**
  * A claim not renewed for this long is abandoned. Short, so a post whose instance was killed is
@@ -120,8 +119,7 @@ export class ClaimKeeper {
     if (post.delete_at) return this.options.claims.finish(postClaimId(postId));
     const channel = await client.getChannel(post.channel_id).catch(() => undefined);
     const sender = await client.getUser(post.user_id).catch(() => undefined);
-    const envelope = fromWireEvent({ source: "catchup", ...postedEvent(post, channel, sender, me) });
-    if (envelope.kind !== "message") return;
+    const envelope = messageEnvelope(post, { source: "catchup", channel, sender, me });
     logger.warn({ eventId: postId, channelId: post.channel_id }, "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again");
     const claimId = postClaimId(postId);
     this.handedBack.add(claimId);

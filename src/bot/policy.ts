@@ -98,6 +98,25 @@ function isFromBot(post: Post, sender: PolicyFacts["sender"]): boolean {
   return post.props?.from_bot === "true" || post.props?.from_webhook === "true" || sender?.is_bot === true;
 }
 
+/**
+ * Whether the server would count the bot among a post's mentions (`data.mentions` of its `posted`
+ * event), for posts read over REST, which carry none: a direct message, `@name`, `@channel`,
+ * `@all` or `@here` as whole words (the rule of `mentionPattern`); never its own or a system post.
+ */
+export function mentionsBot(post: Pick<Post, "user_id" | "type" | "message">, channelType: string, me: Pick<UserProfile, "id" | "username">): boolean {
+  if (post.user_id === me.id) return false;
+  if (channelType === "D") return true;
+  if ((post.type ?? "").startsWith("system_")) return false;
+  return mentionPattern(me.username).test(post.message) || CHANNEL_WIDE.test(post.message);
+}
+
+/** `@` and one of `names` (a regexp alternation) as a whole word: not in `a@b`, `@name2`, `@name-x` or `@name.x`; `@name.` at a sentence's end counts. */
+function wordMention(names: string): RegExp {
+  return new RegExp(`(^|[^\\w.-])@(?:${names})(?![\\w-]|\\.[\\w])`, "i");
+}
+
+const CHANNEL_WIDE = wordMention("channel|all|here");
+
 // a bot has one name: its two patterns are compiled once, not for every message
 const patterns = new Map<string, { mention: RegExp; leading: RegExp }>();
 
@@ -106,7 +125,7 @@ function patternsFor(username: string): { mention: RegExp; leading: RegExp } {
   if (!found) {
     const escaped = username.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
     found = {
-      mention: new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-]|\\.[\\w])`, "i"),
+      mention: wordMention(escaped),
       leading: new RegExp(`^\\s*@${escaped}(?![\\w-])[:,]?\\s*`, "i"),
     };
     if (patterns.size > 100) patterns.clear();

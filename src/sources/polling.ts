@@ -5,10 +5,10 @@
  * when nothing happens. The position is kept in the store (shared with the WebSocket's catch-up),
  * so a restart, or a switch of transport, misses nothing; the claims make a post handled once.
  */
-import { fromWireEvent } from "../bot/envelope.js";
+import { messageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { TransportError } from "../errors.js";
-import { postedEvent, postsCreatedSince } from "../mattermost/catch-up.js";
+import { postsCreatedSince } from "../mattermost/catch-up.js";
 import { UnsettledPosts, type CatchUpCursor } from "../mattermost/inbound.js";
 import type { Channel, Team } from "../mattermost/types.js";
 import { storeCursor } from "./cursor.js";
@@ -202,7 +202,7 @@ export class PollingSource implements Source {
     for (const post of await postsCreatedSince(host.client, channel.id, sinceMs)) {
       if (host.hasSeen(post.id) || post.user_id === host.me.id) continue;
       const sender = await host.client.getUser(post.user_id).catch(() => undefined);
-      const envelope = fromWireEvent({ source: "polling", ...postedEvent(post, channel, sender, host.me) });
+      const envelope = messageEnvelope(post, { source: "polling", channel, sender, me: host.me });
       handed++;
       // the pipeline logs its own failures; a rejection here would be a bug in it
       const handling = host.handle(envelope).catch((error: unknown) => host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"));
