@@ -5,7 +5,7 @@
  */
 import type { ActionClickPayload, DialogSubmissionPayload, SlashCommandPayload } from "../http/payloads.js";
 import type { Channel, Post, Reaction, UserProfile, WebSocketBroadcast } from "../mattermost/types.js";
-import { mentionsBot } from "./policy.js";
+import { mentionsBot } from "./mentions.js";
 
 /** Where an envelope came from. The same post may arrive by several; it is handled once. */
 export type SourceName = "websocket" | "catchup" | "webhook" | "polling" | "http" | "local";
