@@ -16,7 +16,7 @@ export type { BotErrorHandler } from "./bot/pipeline.js";
 export { Context, MessageContext, ReactionContext, EventContext, type AnswerPlace, type ReplyOptions, type StreamOptions } from "./bot/context.js";
 export type { BotRuntime, InteractionUrls } from "./bot/runtime.js";
 export { SlashContext, ActionContext, DialogContext, InteractionContext, type SlashAnswer, type Dialog, type DialogElement } from "./bot/interaction-context.js";
-export { fromWireEvent } from "./bot/envelope.js";
+export { fromWireEvent, messageEnvelope } from "./bot/envelope.js";
 export type * from "./bot/envelope.js";
 export type { Policy } from "./bot/policy.js";
 export { defaultTexts, type BotTexts } from "./bot/texts.js";

@@ -8,9 +8,8 @@
  * side is `src/store/claims.ts`.
  */
 import { MattermostApiError } from "../errors.js";
-import { postedEvent } from "../mattermost/catch-up.js";
 import { RecentIdSet } from "../mattermost/recent-ids.js";
-import { fromWireEvent, type Envelope, type MessageEnvelope } from "./envelope.js";
+import { messageEnvelope, type Envelope, type MessageEnvelope } from "./envelope.js";
 import type { BotRuntime } from "./runtime.js";
 
 /**
@@ -242,8 +241,7 @@ export class Claims {
     if (post.delete_at) return store.claims.finish(postClaimId(postId));
     const channel = await client.getChannel(post.channel_id).catch(() => undefined);
     const sender = await client.getUser(post.user_id).catch(() => undefined);
-    const envelope = fromWireEvent({ source: "catchup", ...postedEvent(post, channel, sender, me) });
-    if (envelope.kind !== "message") return;
+    const envelope = messageEnvelope(post, { source: "catchup", channel, sender, me });
     logger.warn({ eventId: postId, channelId: post.channel_id }, "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again");
     const claimId = postClaimId(postId);
     this.handedBack.add(claimId);

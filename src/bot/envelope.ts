@@ -4,7 +4,8 @@
  * pipeline (claim, policy, context, handlers) sees nothing else of the transport.
  */
 import type { ActionClickPayload, DialogSubmissionPayload, SlashCommandPayload } from "../http/payloads.js";
-import type { Post, Reaction, WebSocketBroadcast } from "../mattermost/types.js";
+import type { Channel, Post, Reaction, UserProfile, WebSocketBroadcast } from "../mattermost/types.js";
+import { mentionsBot } from "./mentions.js";
 
 /** Where an envelope came from. The same post may arrive by several; it is handled once. */
 export type SourceName = "websocket" | "catchup" | "webhook" | "polling" | "http" | "local";
@@ -86,7 +87,31 @@ export function isInteraction(envelope: Envelope): envelope is InteractionEnvelo
   return envelope.kind === "slash" || envelope.kind === "action" || envelope.kind === "dialog";
 }
 
-/** A WebSocket (or catch-up) event in the server's shape, `post` already parsed for post events. */
+/** What is known of a post read over REST (catch-up, polling, a retaken claim, an outgoing webhook) beyond the post itself. */
+export interface PostFacts {
+  source: SourceName;
+  /** Its channel, if it could be read: name, type and team. */
+  channel?: Pick<Channel, "name" | "type" | "team_id">;
+  sender?: Pick<UserProfile, "username">;
+  /** The bot: its id goes into `mentions` where the server would put it (`mentionsBot`). */
+  me?: Pick<UserProfile, "id" | "username">;
+  /** The outgoing webhook's trigger word the message starts with. */
+  triggerWord?: string;
+}
+
+/**
+ * A post read over REST as a message envelope, the same as its `posted` event would give.
+ * @example const envelope = messageEnvelope(await client.getPost(id), { source: "catchup", channel, sender, me });
+ */
+export function messageEnvelope(post: Post, facts: PostFacts): MessageEnvelope {
+  const channel = { id: post.channel_id, name: facts.channel?.name ?? "", type: facts.channel?.type ?? "" };
+  const mentions = facts.me && mentionsBot(post, channel.type, facts.me) ? [facts.me.id] : [];
+  const envelope: MessageEnvelope = { kind: "message", id: post.id, source: facts.source, channel, teamId: facts.channel?.team_id ?? "", post, user: { id: post.user_id, name: facts.sender?.username ?? "" }, mentions };
+  if (facts.triggerWord) envelope.triggerWord = facts.triggerWord;
+  return envelope;
+}
+
+/** A WebSocket event in the server's shape, `post` already parsed for post events. */
 export interface WireEvent {
   source: SourceName;
   event: string;
@@ -98,7 +123,7 @@ export interface WireEvent {
 
 const NO_BROADCAST: WebSocketBroadcast = { omit_users: null, user_id: "", channel_id: "", team_id: "" };
 
-/** A WebSocket event as an envelope: `posted` → message, `reaction_*` → reaction, the rest → event. */
+/** A WebSocket frame as an envelope: `posted` → message, `reaction_*` → reaction, the rest → event. Posts read over REST: `messageEnvelope`. */
 export function fromWireEvent(raw: WireEvent): Envelope {
   const data = raw.data ?? {};
   const broadcast = raw.broadcast ?? NO_BROADCAST;

@@ -1,5 +1,8 @@
 import type { Post, UserProfile } from "../mattermost/types.js";
 import type { Envelope, MessageEnvelope } from "./envelope.js";
+import { mentionPattern } from "./mentions.js";
+
+export { mentionPattern, stripLeadingMention } from "./mentions.js";
 
 /** Who the bot answers, where, and when. */
 export interface Policy {
@@ -104,31 +107,4 @@ export function inChannels(channelId: string, channelName: string, channels: rea
 
 function isFromBot(post: Post, sender: PolicyFacts["sender"]): boolean {
   return post.props?.from_bot === "true" || post.props?.from_webhook === "true" || sender?.is_bot === true;
-}
-
-// a bot has one name: its two patterns are compiled once, not for every message
-const patterns = new Map<string, { mention: RegExp; leading: RegExp }>();
-
-function patternsFor(username: string): { mention: RegExp; leading: RegExp } {
-  let found = patterns.get(username);
-  if (!found) {
-    const escaped = username.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-    found = {
-      mention: new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-]|\\.[\\w])`, "i"),
-      leading: new RegExp(`^\\s*@${escaped}(?![\\w-])[:,]?\\s*`, "i"),
-    };
-    if (patterns.size > 100) patterns.clear();
-    patterns.set(username, found);
-  }
-  return found;
-}
-
-/** `@name` as a whole word (Mattermost usernames may contain `.`, `-`, `_`). */
-export function mentionPattern(username: string): RegExp {
-  return patternsFor(username).mention;
-}
-
-/** The message without the leading `@bot` (and a `:` or `,` after it), trimmed. */
-export function stripLeadingMention(message: string, username: string): string {
-  return message.replace(patternsFor(username).leading, "").trim();
 }

@@ -1,20 +1,22 @@
 /**
  * The WebSocket receiver: connects with the token on the upgrade (so resume works), resumes
- * after a drop, detects deaf sockets, reconnects forever with backoff, and catches up over REST
- * when the server could not replay what was missed. Emits each post once.
+ * after a drop, detects deaf sockets, reconnects forever with backoff, and says when the server
+ * could not replay what was missed (`onMissed`: the owner catches up over REST,
+ * `src/sources/catch-up.ts`). Emits each post once.
  */
 import WebSocket, { type RawData } from "ws";
 import { isTokenRefusal, TokenRefusedError, TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { Backoff } from "./backoff.js";
-import { allMyChannels, fetchMissedPosts } from "./catch-up.js";
-import { memoryCursor, parseEventPost, UnsettledPosts, type CatchUpCursor, type InboundEvent } from "./inbound.js";
 import { RecentIdSet } from "./recent-ids.js";
 import type { MattermostClient } from "./rest.js";
 import type { WebSocketBroadcast, WebSocketReply } from "./types.js";
+import { parseEventPost, type InboundEvent } from "./websocket-event.js";
 
-export type { CatchUpCursor, InboundEvent } from "./inbound.js";
-export { memoryCursor } from "./inbound.js";
+export type { InboundEvent } from "./websocket-event.js";
+
+/** Why events may have been missed: the first connection (what came before it), a connection the server could not resume, a gap in the sequence numbers. */
+export type MissedReason = "start" | "new connection" | "sequence gap";
 
 /**
  * `upgrade_refused`: the upgrade gets an HTTP error while REST accepts the same token, so
@@ -36,22 +38,14 @@ export interface WebSocketReceiverOptions {
   /** Server address (`http(s)://…`); the socket goes to `<url>/api/v4/websocket`. */
   url: string;
   token: string;
-  /** Used for catch-up (posts, channels, users). */
+  /** Tells a refused token from a refused upgrade (`GET /users/me`); its connections are dropped with a dead socket's. */
   client: MattermostClient;
   logger?: Logger;
   /** Called for every event in arrival order; not awaited, and a throw is logged, never fatal. */
-  /** Resolves (if it returns a promise) once the event is taken: the saved cursor stays below posts not yet taken. */
   onEvent: (event: InboundEvent) => unknown;
   onStateChange?: (state: ConnectionState, detail?: StateDetail) => void;
-  /** Where the catch-up position is kept (default: in memory). */
-  cursor?: CatchUpCursor;
-  /**
-   * With no cursor saved (a first start), what was posted since this time is caught up at the first
-   * `hello`, nothing older. Without it, a first start reads nothing posted before its first `hello`.
-   */
-  firstStartSince?: number;
-  /** Channels to catch up (default: all of the user's channels, DMs included, read at each catch-up). */
-  watchedChannels?: () => Promise<string[]>;
+  /** Events may have been missed that the server will not replay: at the first `hello`, a new connection, a sequence gap. */
+  onMissed?: (reason: MissedReason) => void;
   /** A WebSocket ping frame goes out after this long without a frame (default 3 s). */
   pingIntervalMs?: number;
   /** No frame or pong this long after a ping → the socket is dead: reconnect (default 10 s). */
@@ -62,16 +56,11 @@ export interface WebSocketReceiverOptions {
   authFailureDelayMs?: number;
   /** What the owner does while the upgrade is refused and REST works (e.g. "polling took over"), said in that one log line. */
   whileUpgradeRefused?: string;
-  /** Catch-up starts this long before the cursor, for posts committed out of order (default 10 s). */
-  catchUpOverlapMs?: number;
 }
 
 const ACTION_TIMEOUT_MS = 10_000;
 /** A connection healthy this long ends the outage: the next drop starts again with short delays. */
 const STABLE_MS = 2_000;
-const CURSOR_SAVE_INTERVAL_MS = 1_000;
-/** How far a post's create_at may be ahead of this machine's clock and still move the cursor. */
-const FUTURE_SKEW_MS = 5 * 60_000;
 /** The largest frame taken from the server (16 MiB); a bigger one closes the socket (1009) and it reconnects. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const POST_EVENTS = new Set(["posted", "post_edited", "post_deleted"]);
@@ -126,11 +115,9 @@ interface PendingAction {
 export class WebSocketReceiver {
   private readonly options: WebSocketReceiverOptions;
   private readonly logger: Logger;
-  private readonly cursorStore: CatchUpCursor;
   private readonly pingIntervalMs: number;
   private readonly pongTimeoutMs: number;
   private readonly authFailureDelayMs: number;
-  private readonly overlapMs: number;
   private readonly backoff: Backoff;
   private readonly maxBackoffMs: number;
   private readonly seenPosts = new RecentIdSet(10_000);
@@ -145,32 +132,15 @@ export class WebSocketReceiver {
   private actionSeq = 1;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private starting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
-  private catchUpAtFirstHello = false;
-  /** Catch-up never reads before this (a first start's beginning): no older history is answered. */
-  private floor = 0;
   /** Bumped by stop(): a refusal still being diagnosed then schedules nothing. */
   private generation = 0;
-
-  private cursor: number | undefined;
-  private readonly unsettled = new UnsettledPosts();
-  /** The `since` of a catch-up requested and not yet done (the saved cursor stays at it). */
-  private catchUpOwed: number | undefined;
-  private savedCursor: number | undefined;
-  private lastSaveAt = 0;
-  private saveTimer: NodeJS.Timeout | undefined;
-
-  private catchUpRunning = false;
-  private catchUpQueuedSince: number | undefined;
-  private catchUpRetryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WebSocketReceiverOptions) {
     this.options = options;
     this.logger = options.logger ?? silentLogger();
-    this.cursorStore = options.cursor ?? memoryCursor();
     this.pingIntervalMs = options.pingIntervalMs ?? 3_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     this.authFailureDelayMs = options.authFailureDelayMs ?? 60_000;
-    this.overlapMs = options.catchUpOverlapMs ?? 10_000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 30_000;
     this.backoff = new Backoff(options.backoff?.initialMs ?? 250, this.maxBackoffMs);
   }
@@ -199,32 +169,16 @@ export class WebSocketReceiver {
       reject = rej;
     });
     this.starting = { promise, resolve, reject };
-    try {
-      this.cursor = await this.cursorStore.load();
-    } catch (error) {
-      this.logger.warn({ err: error }, "websocket: cannot load the catch-up cursor; starting without");
-    }
-    this.savedCursor = this.cursor;
-    if (this.cursor === undefined && this.options.firstStartSince !== undefined) {
-      // a first start: what was posted since the process started (before the socket connected) is answered
-      this.floor = Math.min(this.options.firstStartSince, Date.now());
-      this.cursor = this.floor;
-      // kept at once: a process killed before its first catch-up must not make the next one a first start too
-      await this.saveCursor();
-    }
-    this.catchUpAtFirstHello = this.cursor !== undefined;
-    if (!this.running) return promise;
     this.setState("connecting", { attempt: 0 });
     this.connect();
     return promise;
   }
 
-  /** Closes the socket and stops reconnecting; saves the cursor. */
+  /** Closes the socket and stops reconnecting. */
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
     clearTimeout(this.reconnectTimer);
-    clearTimeout(this.catchUpRetryTimer);
     const conn = this.conn;
     if (conn && !conn.ended) {
       await new Promise<void>((resolve) => {
@@ -240,15 +194,13 @@ export class WebSocketReceiver {
       });
     }
     this.conn = undefined;
-    // A later start() opens a fresh connection; the cursor covers what happens in between.
+    // A later start() opens a fresh connection; its first hello says what may have been missed.
     this.connId = undefined;
     this.lastSeq = undefined;
     if (this.starting) {
       this.starting.reject(new TransportError("the WebSocket receiver was stopped before it connected"));
       this.starting = undefined;
     }
-    clearTimeout(this.saveTimer);
-    await this.saveCursor();
     if (this.currentState !== "stopped") this.setState("stopped", { connectionId: this.connId });
   }
 
@@ -461,7 +413,7 @@ export class WebSocketReceiver {
       if (this.lastSeq !== undefined && seq <= this.lastSeq) return; // replayed twice
       if (this.lastSeq !== undefined && seq > this.lastSeq + 1) {
         this.logger.warn({ connectionId: this.connId, expected: this.lastSeq + 1, got: seq }, "websocket: events were skipped; catching up over REST");
-        this.requestCatchUp("sequence gap");
+        this.options.onMissed?.("sequence gap");
       }
       this.lastSeq = seq;
     }
@@ -486,116 +438,24 @@ export class WebSocketReceiver {
     const resumed = id !== "" && id === previous;
     const first = this.starting !== undefined;
     this.setState("connected", { connectionId: id, attempt: this.failures });
-    if (this.cursor === undefined) {
-      // Nothing seen yet: from now on, what is posted while we are away gets caught up.
-      this.advanceCursor(Date.now());
-    }
     if (first) {
       this.starting!.resolve();
       this.starting = undefined;
     }
-    if (first ? this.catchUpAtFirstHello : !resumed) {
+    if (first || !resumed) {
       if (!first || conn.resumeOf) this.logger.warn({ connectionId: id, previous }, "websocket: the server started a new connection; catching up over REST");
-      this.requestCatchUp(first ? "start" : "new connection");
+      this.options.onMissed?.(first ? "start" : "new connection");
     }
   }
 
   /** Hands an event to `onEvent`, once per post id for `posted`. */
   private deliver(event: InboundEvent): void {
     if (!this.running) return;
-    const post = event.event === "posted" && event.post?.id ? event.post : undefined;
-    if (post && !this.seenPosts.add(post.id)) return;
-    let handling: unknown;
+    if (event.event === "posted" && event.post?.id && !this.seenPosts.add(event.post.id)) return;
     try {
-      handling = this.options.onEvent(event);
+      this.options.onEvent(event);
     } catch (error) {
       this.logger.error({ err: error, event: event.event }, "websocket: onEvent threw; continuing");
-    }
-    if (post && typeof post.create_at === "number") {
-      // tracked before the cursor moves: a save due now must already see it as unsettled
-      this.unsettled.track(post.id, post.create_at, handling, () => this.scheduleSave());
-      this.advanceCursor(post.create_at);
-    }
-  }
-
-  // --- catch-up ---
-
-  private requestCatchUp(reason: string): void {
-    const since = Math.max(this.floor, (this.cursor ?? Date.now()) - this.overlapMs);
-    this.catchUpOwed = Math.min(this.catchUpOwed ?? since, since);
-    if (this.catchUpRunning) {
-      this.catchUpQueuedSince = Math.min(this.catchUpQueuedSince ?? since, since);
-      return;
-    }
-    void this.runCatchUp(since, reason);
-  }
-
-  private async runCatchUp(since: number, reason: string): Promise<void> {
-    this.catchUpRunning = true;
-    let retry = false;
-    try {
-      const channels = await (this.options.watchedChannels ?? (() => allMyChannels(this.options.client)))();
-      const result = await fetchMissedPosts(this.options.client, channels, since, this.logger);
-      let emitted = 0;
-      for (const event of result.events) {
-        if (event.post && this.seenPosts.has(event.post.id)) continue;
-        emitted++;
-        this.deliver(event);
-      }
-      this.logger.info({ reason, since, channels: channels.length, emitted }, `websocket: catch-up done (${emitted} missed posts)`);
-      retry = result.failed.length > 0;
-    } catch (error) {
-      this.logger.warn({ err: error, reason }, "websocket: catch-up failed; will retry");
-      retry = true;
-    } finally {
-      this.catchUpRunning = false;
-    }
-    if (!this.running) return;
-    const queued = this.catchUpQueuedSince;
-    this.catchUpQueuedSince = undefined;
-    // what is still to read keeps the saved cursor back: a kill before it is read loses nothing
-    this.catchUpOwed = retry ? Math.min(since, queued ?? since) : queued;
-    this.scheduleSave();
-    if (retry) {
-      const next = Math.min(since, queued ?? since);
-      clearTimeout(this.catchUpRetryTimer);
-      this.catchUpRetryTimer = setTimeout(() => void this.runCatchUp(next, `${reason} (retry)`), Math.min(5_000, this.options.backoff?.maxMs ?? 5_000));
-    } else if (queued !== undefined) {
-      void this.runCatchUp(queued, "queued");
-    }
-  }
-
-  // --- cursor ---
-
-  private advanceCursor(createAt: number): void {
-    if (this.cursor !== undefined && createAt <= this.cursor) return;
-    // a system admin may post with any create_at: one far ahead would make every later catch-up start past what it must read
-    if (createAt > Date.now() + FUTURE_SKEW_MS) return;
-    this.cursor = createAt;
-    this.scheduleSave();
-  }
-
-  /** Saves the cursor now, or at most once every CURSOR_SAVE_INTERVAL_MS. */
-  private scheduleSave(): void {
-    const wait = this.lastSaveAt + CURSOR_SAVE_INTERVAL_MS - Date.now();
-    if (wait <= 0) void this.saveCursor();
-    else this.saveTimer ??= setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.saveCursor();
-    }, wait);
-  }
-
-  private async saveCursor(): Promise<void> {
-    const owed = this.catchUpOwed === undefined ? Infinity : this.catchUpOwed + this.overlapMs;
-    const value = this.cursor === undefined ? undefined : Math.min(this.unsettled.safe(this.cursor), owed);
-    if (value === undefined || value === this.savedCursor) return;
-    this.lastSaveAt = Date.now();
-    this.savedCursor = value;
-    try {
-      await this.cursorStore.save(value);
-    } catch (error) {
-      this.savedCursor = undefined;
-      this.logger.warn({ err: error }, "websocket: cannot save the catch-up cursor");
     }
   }
 

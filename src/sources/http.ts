@@ -5,7 +5,7 @@
  * where buttons and dialogs must point, and signs them.
  */
 import { randomBytes } from "node:crypto";
-import type { SlashEnvelope, ActionEnvelope, DialogEnvelope, MessageEnvelope } from "../bot/envelope.js";
+import { messageEnvelope, type SlashEnvelope, type ActionEnvelope, type DialogEnvelope, type MessageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
 import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
@@ -133,18 +133,9 @@ export class HttpSource implements Source {
 }
 
 function webhookEnvelope(payload: OutgoingWebhookPayload, post: Post): MessageEnvelope {
-  return {
-    kind: "message",
-    id: post.id,
-    source: "webhook",
-    post,
-    // outgoing webhooks fire only in open channels
-    channel: { id: post.channel_id, name: payload.channel_name, type: "O" },
-    teamId: payload.team_id,
-    user: { id: post.user_id, name: payload.user_name },
-    mentions: [],
-    triggerWord: payload.trigger_word || undefined,
-  };
+  // outgoing webhooks fire only in open channels; the trigger word, not a mention, addresses the bot
+  const channel = { name: payload.channel_name, type: "O" as const, team_id: payload.team_id };
+  return messageEnvelope(post, { source: "webhook", channel, sender: { username: payload.user_name }, triggerWord: payload.trigger_word });
 }
 
 function slashEnvelope(payload: SlashCommandPayload): SlashEnvelope {

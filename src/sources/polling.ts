@@ -5,13 +5,11 @@
  * when nothing happens. The position is kept in the store (shared with the WebSocket's catch-up),
  * so a restart, or a switch of transport, misses nothing; the claims make a post handled once.
  */
-import { fromWireEvent } from "../bot/envelope.js";
+import { messageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { TransportError } from "../errors.js";
-import { postedEvent, postsCreatedSince } from "../mattermost/catch-up.js";
-import { UnsettledPosts, type CatchUpCursor } from "../mattermost/inbound.js";
 import type { Channel, Team } from "../mattermost/types.js";
-import { storeCursor } from "./cursor.js";
+import { postsCreatedSince, SourceCursor, storeCursor } from "./catch-up.js";
 
 export interface PollingSourceOptions {
   /** Time between the starts of two rounds (default 2000 ms). */
@@ -42,7 +40,8 @@ export class PollingSource implements Source {
   private readonly overlapMs: number;
   private readonly teamsRefreshMs: number;
   private host: SourceHost | undefined;
-  private cursorStore: CatchUpCursor | undefined;
+  /** Where the rounds start, kept below the posts handed over and not yet taken. */
+  private cursor: SourceCursor | undefined;
   private running = false;
   /** Set by handOver(): no round is scheduled any more. */
   private handingOver = false;
@@ -53,11 +52,6 @@ export class PollingSource implements Source {
   private readonly marks = new Map<string, number>();
   /** Channels read in the last round with something new: read once more, for late commits. */
   private recheck = new Set<string>();
-  /** Posts before this were made before a first start: never answered. */
-  private floor = 0;
-  private cursor = 0;
-  private readonly unsettled = new UnsettledPosts();
-  private savedCursor: number | undefined;
   private lastRound: PollingRound | undefined;
 
   constructor(options: PollingSourceOptions = {}) {
@@ -70,16 +64,9 @@ export class PollingSource implements Source {
   async start(host: SourceHost): Promise<void> {
     this.host = host;
     this.running = true;
-    this.cursorStore = storeCursor(host.store);
-    const loaded = await this.cursorStore.load().catch((error: unknown) => {
-      host.logger.warn({ err: error }, "polling: cannot load the cursor; starting from now");
-      return undefined;
-    });
-    this.savedCursor = loaded;
-    this.cursor = loaded ?? host.startedAt;
-    this.floor = loaded === undefined ? this.cursor : 0;
-    // kept at once: a process killed before its first round must not make the next one a first start too
-    if (loaded === undefined) await this.saveCursor();
+    this.cursor = new SourceCursor(storeCursor(host.store), host.logger, "polling");
+    // with none saved (a first start), what was posted since the bot started, nothing older
+    await this.cursor.load(host.startedAt);
     for (;;) {
       const started = Date.now();
       const round = this.running ? await this.runRound() : undefined;
@@ -107,7 +94,7 @@ export class PollingSource implements Source {
     this.running = false;
     clearTimeout(this.timer);
     await this.round;
-    await this.saveCursor();
+    await this.cursor?.save();
   }
 
   /** What the last round did. */
@@ -148,8 +135,9 @@ export class PollingSource implements Source {
 
   private async poll(): Promise<PollingRound> {
     const host = this.host!;
+    const cursor = this.cursor!;
     const stats: PollingRound = { requests: 0, read: 0, handed: 0, ok: true };
-    const roundCursor = this.cursor;
+    const roundCursor = cursor.value!;
     const channels = await this.listChannels(stats);
     const recheck = this.recheck;
     this.recheck = new Set();
@@ -165,7 +153,7 @@ export class PollingSource implements Source {
       stats.read++;
       stats.requests++;
       try {
-        const handed = await this.readChannel(channel, Math.max(this.floor, mark - this.overlapMs));
+        const handed = await this.readChannel(channel, Math.max(cursor.floor, mark - this.overlapMs));
         stats.handed += handed;
         if (handed > 0) this.recheck.add(channel.id);
         this.marks.set(channel.id, Math.max(mark, channel.last_post_at));
@@ -177,8 +165,8 @@ export class PollingSource implements Source {
       }
     }
     // the cursor moves only when every changed channel was read: a restart re-reads the rest
-    if (stats.ok && newest > this.cursor) this.cursor = newest;
-    if (stats.ok) await this.saveCursor();
+    if (stats.ok && newest > cursor.value!) cursor.value = newest;
+    if (stats.ok) await cursor.save();
     return stats;
   }
 
@@ -204,24 +192,12 @@ export class PollingSource implements Source {
     for (const post of await postsCreatedSince(host.client, channel.id, sinceMs)) {
       if (host.hasSeen(post.id) || post.user_id === host.me.id) continue;
       const sender = await host.client.getUser(post.user_id).catch(() => undefined);
-      const envelope = fromWireEvent({ source: "polling", ...postedEvent(post, channel, sender, host.me) });
+      const envelope = messageEnvelope(post, { source: "polling", channel, sender, me: host.me });
       handed++;
       // the pipeline logs its own failures; a rejection here would be a bug in it
       const handling = host.handle(envelope).catch((error: unknown) => host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"));
-      this.unsettled.track(post.id, post.create_at, handling, () => undefined); // the next round saves the cursor
+      this.cursor!.track(post, handling);
     }
     return handed;
-  }
-
-  /** Saves the cursor, kept below the posts handed to the bot and not yet taken (see UnsettledPosts). */
-  private async saveCursor(): Promise<void> {
-    const value = this.unsettled.safe(this.cursor);
-    if (this.savedCursor === value || !this.cursorStore) return;
-    try {
-      await this.cursorStore.save(value);
-      this.savedCursor = value;
-    } catch (error) {
-      this.host?.logger.warn({ err: error }, "polling: cannot save the cursor");
-    }
   }
 }

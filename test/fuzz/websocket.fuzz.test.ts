@@ -167,15 +167,14 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
     const tally = new Tally();
     const started = Date.now();
 
-    // the bare receiver: no catch-up (no channels to watch), so a valid post arrives only by its frame
+    // the bare receiver: no catch-up, so a valid post arrives only by its frame
     const events = new Map<string, number>();
     const receiver = new WebSocketReceiver({
       url: scripted.url,
       token: seeded.bot.token,
       client: new MattermostClient({ url: scripted.url, token: seeded.bot.token }),
       logger,
-      watchedChannels: async () => [],
-      onEvent: (e) => {
+        onEvent: (e) => {
         if (e.event === "posted" && typeof e.post?.id === "string") events.set(e.post.id, (events.get(e.post.id) ?? 0) + 1);
       },
       ...TIMINGS,

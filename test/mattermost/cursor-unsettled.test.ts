@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
-import { WebSocketReceiver, type CatchUpCursor, type InboundEvent } from "../../src/mattermost/websocket.js";
+import type { MessageEnvelope } from "../../src/bot/envelope.js";
+import type { CatchUpCursor } from "../../src/sources/catch-up.js";
+import { WebSocketFeed } from "../../src/sources/websocket.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
@@ -24,15 +26,15 @@ describe("the saved catch-up cursor", () => {
     const saved: number[] = [];
     const cursor: CatchUpCursor = { load: async () => undefined, save: async (ms) => void saved.push(ms) };
     const holds: (() => void)[] = [];
-    const taken: InboundEvent[] = [];
-    const receiver = new WebSocketReceiver({
+    const taken: MessageEnvelope[] = [];
+    const receiver = new WebSocketFeed({
       url: sandbox.url,
       token: seed.bot.token,
       client: new MattermostClient({ url: sandbox.url, token: seed.bot.token }),
       cursor,
       // a pipeline with a queue: each post is taken only when released
-      onEvent: (event) => {
-        if (event.event !== "posted") return;
+      onEnvelope: (event) => {
+        if (event.kind !== "message") return;
         taken.push(event);
         return new Promise<void>((resolve) => holds.push(resolve));
       },
@@ -66,14 +68,14 @@ describe("the saved catch-up cursor", () => {
     const saved: number[] = [];
     const cursor: CatchUpCursor = { load: async () => before, save: async (ms) => void saved.push(ms) };
     sandbox.faults.failRest({ path: "^/api/v4/users/me/teams$", answer: 500, count: 1_000 });
-    const live: InboundEvent[] = [];
-    const receiver = new WebSocketReceiver({
+    const live: MessageEnvelope[] = [];
+    const receiver = new WebSocketFeed({
       url: sandbox.url,
       token: seed.bot.token,
       client: new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { attempts: 1 } }),
       cursor,
       catchUpOverlapMs: 2_000,
-      onEvent: (event) => void (event.event === "posted" && live.push(event)),
+      onEnvelope: (event) => void (event.kind === "message" && live.push(event)),
     });
     cleanups.push(() => receiver.stop());
     await receiver.start();
@@ -97,13 +99,13 @@ describe("the saved catch-up cursor", () => {
     };
     const saved: number[] = [];
     const taken: string[] = [];
-    const receiver = new WebSocketReceiver({
+    const receiver = new WebSocketFeed({
       url: server.url,
       token: "tok",
       client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }),
       watchedChannels: async () => [],
       cursor: { load: async () => undefined, save: async (ms) => void saved.push(ms) },
-      onEvent: (event) => void (event.post?.id && taken.push(event.post.id)),
+      onEnvelope: (event) => void (event.kind === "message" && taken.push(event.post.id)),
     });
     cleanups.push(() => receiver.stop());
     await receiver.start();

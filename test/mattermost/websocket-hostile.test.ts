@@ -25,7 +25,6 @@ async function connected(script: (ws: import("ws").WebSocket, n: number) => void
     url: server.url,
     token: "tok",
     client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }),
-    watchedChannels: async () => [],
     onEvent: (e) => events.push(e),
     backoff: { initialMs: 20, maxMs: 100 },
     ...timings,
@@ -113,7 +112,7 @@ describe("WebSocketReceiver and odd connection ids", () => {
       if (n === 1) setTimeout(() => ws.terminate(), 20);
     };
     const events: InboundEvent[] = [];
-    const receiver = new WebSocketReceiver({ url: server.url, token: "tok", client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }), watchedChannels: async () => [], onEvent: (e) => events.push(e), backoff: { initialMs: 20, maxMs: 100 } });
+    const receiver = new WebSocketReceiver({ url: server.url, token: "tok", client: new MattermostClient({ url: server.url, token: "tok", retry: { attempts: 1 } }), onEvent: (e) => events.push(e), backoff: { initialMs: 20, maxMs: 100 } });
     cleanups.push(() => receiver.stop());
     await receiver.start();
     await waitUntil(() => events.some((e) => e.post?.id === "p2"), "the post on a new connection");

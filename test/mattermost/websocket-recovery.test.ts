@@ -5,7 +5,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Backoff } from "../../src/mattermost/backoff.js";
 import { MattermostClient } from "../../src/mattermost/rest.js";
-import { WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
+import type { Envelope, MessageEnvelope } from "../../src/bot/envelope.js";
+import type { ConnectionState } from "../../src/mattermost/websocket.js";
+import { WebSocketFeed, type WebSocketFeedOptions } from "../../src/sources/websocket.js";
 import { Sandbox, type SandboxOptions, type SeedResult } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
 
@@ -20,20 +22,20 @@ async function world(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; 
   return { sandbox, seed: sandbox.seed() };
 }
 
-function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketReceiverOptions> = {}) {
-  const events: InboundEvent[] = [];
+function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketFeedOptions> = {}) {
+  const events: Envelope[] = [];
   const states: { state: ConnectionState; at: number }[] = [];
-  const receiver = new WebSocketReceiver({
+  const receiver = new WebSocketFeed({
     url: sandbox.url,
     token,
     client: new MattermostClient({ url: sandbox.url, token, retry: { baseDelayMs: 5 } }),
-    onEvent: (e) => events.push(e),
+    onEnvelope: (e) => events.push(e),
     onStateChange: (state) => states.push({ state, at: Date.now() }),
     catchUpOverlapMs: 2_000,
     ...extra,
   });
   cleanups.push(() => receiver.stop());
-  const posted = (message: string) => events.filter((e) => e.event === "posted" && e.post?.message === message);
+  const posted = (message: string) => events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
   const firstAfter = (state: ConnectionState, t: number) => states.find((s) => s.state === state && s.at >= t)?.at;
   return { receiver, states, posted, firstAfter };
 }

@@ -1,7 +1,10 @@
 /** The WebSocket receiver against the sandbox: events, resume, catch-up, auth failure, stop. */
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
-import { memoryCursor, WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
+import type { Envelope, MessageEnvelope } from "../../src/bot/envelope.js";
+import type { ConnectionState } from "../../src/mattermost/websocket.js";
+import { memoryCursor } from "../../src/sources/catch-up.js";
+import { WebSocketFeed, type WebSocketFeedOptions } from "../../src/sources/websocket.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
 
@@ -16,14 +19,14 @@ async function world(options: { resumeWindowMs?: number } = {}): Promise<{ sandb
   return { sandbox, seed: sandbox.seed() };
 }
 
-function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketReceiverOptions> = {}) {
-  const events: InboundEvent[] = [];
+function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketFeedOptions> = {}) {
+  const events: Envelope[] = [];
   const states: ConnectionState[] = [];
-  const receiver = new WebSocketReceiver({
+  const receiver = new WebSocketFeed({
     url: sandbox.url,
     token,
     client: new MattermostClient({ url: sandbox.url, token, retry: { baseDelayMs: 5 } }),
-    onEvent: (e) => events.push(e),
+    onEnvelope: (e) => events.push(e),
     onStateChange: (s) => states.push(s),
     pingIntervalMs: 200,
     backoff: { initialMs: 20, maxMs: 200 },
@@ -32,7 +35,7 @@ function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketReceiv
     ...extra,
   });
   cleanups.push(() => receiver.stop());
-  const posted = (message: string) => events.filter((e) => e.event === "posted" && e.post?.message === message);
+  const posted = (message: string) => events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
   return { receiver, events, states, posted };
 }
 
@@ -48,8 +51,8 @@ describe("WebSocketReceiver against the sandbox", () => {
     expect(posted("hello bot")[0]).toMatchObject({
       source: "websocket",
       post: { user_id: seed.users.alice.user.id, channel_id: seed.channels.ops.id },
-      data: { channel_type: "O", channel_name: "ops", sender_name: "@alice" },
-      broadcast: { channel_id: seed.channels.ops.id },
+      channel: { id: seed.channels.ops.id, type: "O", name: "ops" },
+      user: { name: "alice" },
     });
   });
 
@@ -84,8 +87,8 @@ describe("WebSocketReceiver against the sandbox", () => {
     await waitUntil(() => posted("while away").length > 0 && posted("first DM").length > 0, "the caught-up posts");
     expect(receiver.connectionId).not.toBe(id);
     expect(posted("while away")).toHaveLength(1);
-    expect(posted("while away")[0]).toMatchObject({ source: "catchup", data: { channel_type: "O", channel_name: "ops" } });
-    expect(posted("first DM")[0]).toMatchObject({ source: "catchup", data: { channel_type: "D" }, post: { channel_id: dm.id } });
+    expect(posted("while away")[0]).toMatchObject({ source: "catchup", channel: { type: "O", name: "ops" } });
+    expect(posted("first DM")[0]).toMatchObject({ source: "catchup", channel: { type: "D" }, post: { channel_id: dm.id } });
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "live again" });
     await waitUntil(() => posted("live again").length > 0, "a live post");
     expect(posted("while away")).toHaveLength(1);

@@ -4,7 +4,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
-import { memoryCursor, WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
+import type { Envelope } from "../../src/bot/envelope.js";
+import { WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
+import { memoryCursor } from "../../src/sources/catch-up.js";
+import { WebSocketFeed, type WebSocketFeedOptions } from "../../src/sources/websocket.js";
 import { json, startScriptedServer, type ScriptedServer } from "./scripted-server.js";
 import { helloFrame, postedFrame, startScriptedWsServer, type ScriptedWsServer } from "./scripted-ws-server.js";
 import { waitUntil } from "../helpers/processes.js";
@@ -23,13 +26,33 @@ async function wsServer(options?: { autoPong?: boolean }): Promise<ScriptedWsSer
 function receiver(server: { url: string }, extra: Partial<WebSocketReceiverOptions> & { restUrl?: string } = {}) {
   const events: InboundEvent[] = [];
   const states: ConnectionState[] = [];
-  let watchedCalls = 0;
   const client = new MattermostClient({ url: extra.restUrl ?? server.url, token: "tok", retry: { attempts: 1 } });
   const r = new WebSocketReceiver({
     url: server.url,
     token: "tok",
     client,
     onEvent: (e) => events.push(e),
+    onStateChange: (s) => states.push(s),
+    pingIntervalMs: 100,
+    backoff: { initialMs: 20, maxMs: 100 },
+    authFailureDelayMs: 100,
+    ...extra,
+  });
+  cleanups.push(() => r.stop());
+  return { r, events, states };
+}
+
+/** The receiver with its REST catch-up (channel c1), as the WebSocket source runs it. */
+function feed(server: { url: string }, extra: Partial<WebSocketFeedOptions> & { restUrl?: string } = {}) {
+  const events: Envelope[] = [];
+  const states: ConnectionState[] = [];
+  let watchedCalls = 0;
+  const client = new MattermostClient({ url: extra.restUrl ?? server.url, token: "tok", retry: { attempts: 1 } });
+  const r = new WebSocketFeed({
+    url: server.url,
+    token: "tok",
+    client,
+    onEnvelope: (e) => events.push(e),
     onStateChange: (s) => states.push(s),
     watchedChannels: async () => {
       watchedCalls++;
@@ -43,6 +66,8 @@ function receiver(server: { url: string }, extra: Partial<WebSocketReceiverOptio
   cleanups.push(() => r.stop());
   return { r, events, states, watched: () => watchedCalls };
 }
+
+const postOf = (e: Envelope) => (e.kind === "message" ? e.post : undefined);
 
 
 /** A REST server that answers `?since=` for channel c1 with `posts`. */
@@ -93,12 +118,12 @@ describe("WebSocketReceiver (scripted servers)", () => {
         ws.send(postedFrame(2, { id: "p2", channel_id: "c1", message: "missed", create_at: 2000 }));
       }
     };
-    const { r, events, states, watched } = receiver(server);
+    const { r, events, states, watched } = feed(server);
     await r.start();
     await waitUntil(() => events.length === 2, "the replayed post");
     expect(server.upgrades[1]?.url).toBe("/api/v4/websocket?connection_id=conn1&sequence_number=2");
     expect(server.upgrades[1]?.authorization).toBe("Bearer tok");
-    expect(events.map((e) => e.post?.message)).toEqual(["before", "missed"]);
+    expect(events.map((e) => postOf(e)?.message)).toEqual(["before", "missed"]);
     expect(states).toEqual(["connecting", "connected", "reconnecting", "connected"]);
     expect(watched()).toBe(0);
   });
@@ -120,13 +145,13 @@ describe("WebSocketReceiver (scripted servers)", () => {
         setTimeout(() => ws.terminate(), 50);
       }
     };
-    const { r, events } = receiver(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
+    const { r, events } = feed(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
     await r.start();
     await waitUntil(() => events.length === 3, "the caught-up posts");
     expect(r.connectionId).toBe("conn2");
-    expect(events.map((e) => [e.source, e.post?.id])).toEqual([["websocket", "p1"], ["catchup", "m1"], ["catchup", "m2"]]);
-    expect(events[1]).toMatchObject({ event: "posted", data: { channel_type: "O", channel_name: "ops", team_id: "t1", sender_name: "@alice" }, broadcast: { channel_id: "c1" } });
-    expect(JSON.parse(String(events[1]!.data.post))).toMatchObject({ id: "m1" });
+    expect(events.map((e) => [e.source, postOf(e)?.id])).toEqual([["websocket", "p1"], ["catchup", "m1"], ["catchup", "m2"]]);
+    // described as the server's posted event would describe it
+    expect(events[1]).toMatchObject({ kind: "message", channel: { id: "c1", type: "O", name: "ops" }, teamId: "t1", user: { id: "alice", name: "alice" }, post: { id: "m1" } });
     expect(rest.requests.some((q) => q.url === `/api/v4/channels/c1/posts?since=${t - 1_000}`)).toBe(true);
   });
 
@@ -141,10 +166,10 @@ describe("WebSocketReceiver (scripted servers)", () => {
         setTimeout(() => ws.terminate(), 50);
       } else ws.send(postedFrame(5, { id: "p5", channel_id: "c1", message: "after the gap", create_at: t + 2 }));
     };
-    const { r, events } = receiver(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
+    const { r, events } = feed(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
     await r.start();
-    await waitUntil(() => events.some((e) => e.post?.id === "lost"), "the post lost in the gap");
-    expect(events.filter((e) => e.source === "websocket").map((e) => e.post?.id)).toEqual(["p1", "p5"]);
+    await waitUntil(() => events.some((e) => postOf(e)?.id === "lost"), "the post lost in the gap");
+    expect(events.filter((e) => e.source === "websocket").map((e) => postOf(e)?.id)).toEqual(["p1", "p5"]);
   });
 
   it("catches up at start from a stored cursor and saves the newest create_at on stop", async () => {
@@ -155,7 +180,7 @@ describe("WebSocketReceiver (scripted servers)", () => {
     const server = await wsServer();
     server.onConnection = (ws) => ws.send(helloFrame("conn1"));
     const cursor = memoryCursor(49_000);
-    const { r, events } = receiver(server, { restUrl: rest.url, cursor, catchUpOverlapMs: 500 });
+    const { r, events } = feed(server, { restUrl: rest.url, cursor, catchUpOverlapMs: 500 });
     await r.start();
     await waitUntil(() => events.length === 1, "the post made while down");
     expect(events[0]).toMatchObject({ source: "catchup", post: { id: "down1" } });

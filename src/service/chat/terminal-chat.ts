@@ -7,7 +7,8 @@ import { createInterface, type Interface } from "node:readline";
 import { MattermostApiError, MmbotError } from "../../errors.js";
 import { MattermostClient } from "../../mattermost/rest.js";
 import type { Channel, Post, Team, UserProfile } from "../../mattermost/types.js";
-import { WebSocketReceiver, type InboundEvent } from "../../mattermost/websocket.js";
+import type { Envelope } from "../../bot/envelope.js";
+import { WebSocketFeed } from "../../sources/websocket.js";
 import { ChatView } from "./view.js";
 
 export interface ChatOptions {
@@ -71,11 +72,11 @@ export async function runChat(options: ChatOptions): Promise<void> {
     rl.on("close", () => void queue.then(() => resolve(), () => resolve()));
   });
 
-  const receiver = new WebSocketReceiver({
+  const receiver = new WebSocketFeed({
     url,
     token,
     client,
-    onEvent: (event) => void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
+    onEnvelope: (event) => void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
     onStateChange: (state) => {
       if (state === "reconnecting") view.notice("(connection lost, reconnecting…)");
     },
@@ -194,18 +195,20 @@ class ChatSession {
     for (const post of posts) await this.show(post);
   }
 
-  async onEvent(event: InboundEvent): Promise<void> {
-    if (event.event === "posted" && event.post) {
+  async onEvent(event: Envelope): Promise<void> {
+    if (event.kind === "message") {
       await this.show(event.post);
-    } else if (event.event === "post_edited" && event.post) {
+    } else if (event.kind !== "event") {
+      return;
+    } else if (event.name === "post_edited" && event.post) {
       this.view.edited(event.post, await this.client.getUser(event.post.user_id));
-    } else if (event.event === "ephemeral_message" && typeof event.data.post === "string") {
+    } else if (event.name === "ephemeral_message" && typeof event.data.post === "string") {
       const post = JSON.parse(event.data.post) as Post;
       this.view.ephemeral(post, await this.client.getUser(post.user_id).catch(() => undefined));
-    } else if (event.event === "open_dialog" && typeof event.data.dialog === "string") {
+    } else if (event.name === "open_dialog" && typeof event.data.dialog === "string") {
       const opened = JSON.parse(event.data.dialog) as { dialog?: { title?: string } };
       this.view.notice(`(the integration opened a dialog "${opened.dialog?.title ?? ""}": dialogs need the Mattermost app)`);
-    } else if (event.event === "typing") {
+    } else if (event.name === "typing") {
       const userId = String(event.data.user_id ?? "");
       if (userId !== this.me.id && event.broadcast.channel_id === this.channel.id) {
         this.view.typing(await this.client.getUser(userId));

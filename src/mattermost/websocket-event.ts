@@ -1,35 +1,14 @@
-/** What the WebSocket receiver hands to the bot, and where it keeps its catch-up position. */
+/** One event as the WebSocket receiver hands it over, and the check of the post it carries. */
 import type { Post, WebSocketBroadcast } from "./types.js";
 
-/**
- * One event from the server. `post` is `data.post` parsed, for `posted`, `post_edited` and
- * `post_deleted`. Catch-up events are synthetic `posted` events built from REST answers,
- * with `data` filled like the server's (`channel_type`, `channel_name`, `sender_name`...).
- */
+/** One event from the server. `post` is `data.post` parsed, for `posted`, `post_edited` and `post_deleted`. */
 export interface InboundEvent {
-  source: "websocket" | "catchup";
+  source: "websocket";
   event: string;
   data: Record<string, unknown>;
   broadcast: WebSocketBroadcast;
   seq?: number;
   post?: Post;
-}
-
-/** Where catch-up resumes: the newest `create_at` (ms) of the posts seen. Persist it to survive restarts. */
-export interface CatchUpCursor {
-  load(): Promise<number | undefined>;
-  save(createAtMs: number): Promise<void>;
-}
-
-/** A cursor that lives as long as the process (the default). */
-export function memoryCursor(initial?: number): CatchUpCursor {
-  let value = initial;
-  return {
-    load: async () => value,
-    save: async (ms) => {
-      value = ms;
-    },
-  };
 }
 
 /**
@@ -69,33 +48,4 @@ const POST_FIELDS: [string, (v: unknown) => boolean, string][] = [
 function malformedPostField(post: Record<string, unknown>): string | undefined {
   for (const [name, ok, expected] of POST_FIELDS) if (!ok(post[name])) return `post.${name} is not ${expected}`;
   return undefined;
-}
-
-/**
- * The posts handed to the bot and not yet taken (claimed, or dropped): the position kept in the
- * store stays below the oldest of them. The cursor in memory may run ahead (what is queued will
- * be handled), but a process killed with a queue must not have saved a cursor past it: the next
- * start would not read those posts again, and they would never be answered.
- */
-export class UnsettledPosts {
-  private readonly pending = new Map<string, number>();
-
-  /** Tracks the post until `handling` settles; `onSettled` runs then. */
-  track(postId: string, createAt: number, handling: unknown, onSettled: () => void): void {
-    if (!(handling instanceof Promise)) return;
-    this.pending.set(postId, createAt);
-    void handling
-      .catch(() => undefined)
-      .finally(() => {
-        this.pending.delete(postId);
-        onSettled();
-      });
-  }
-
-  /** The position safe to keep: `cursor`, or just below the oldest post still being taken. */
-  safe(cursor: number): number {
-    let safe = cursor;
-    for (const createAt of this.pending.values()) safe = Math.min(safe, createAt - 1);
-    return safe;
-  }
 }
