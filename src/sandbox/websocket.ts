@@ -66,6 +66,9 @@ export class WebSocketEndpoint {
 
   /** The `upgrade` listener of the HTTP server. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // past the upgrade event the HTTP server no longer listens for the socket's errors: a peer that
+    // resets it while it is refused (a proxy cutting the path) would throw out of the process
+    socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://sandbox");
     if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, ERRORS.notFoundRoute, `There doesn't appear to be an api call for the url='${url.pathname}'.`);
     const fault = this.faults.upgradeFault(request, socket);
