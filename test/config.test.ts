@@ -18,7 +18,7 @@ describe("configuration", () => {
     expect(config.mattermost.url).toBeUndefined();
     expect(config.store.url).toBe("sqlite:./data/mmbot.db");
     expect(config.policy).toEqual({ channels: [], mention_only: false, thread_replies: true, ignore_bots: true });
-    expect(config.sandbox.port).toBe(8065);
+    expect(config.sandbox.port).toBe(8075); // not 8065, Mattermost's own
   });
 
   it("keeps the sandbox beside the bot's SQLite store unless sandbox.data says where; sandbox.fresh starts it empty", () => {

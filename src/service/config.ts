@@ -89,11 +89,11 @@ const schema = z.strictObject({
   sandbox: z
     .strictObject({
       host: z.string().default("127.0.0.1").describe("The address the built-in sandbox listens on."),
-      port: z.coerce.number().int().min(0).max(65535).default(8065).describe("The built-in sandbox's port; 0 picks a free one."),
+      port: z.coerce.number().int().min(0).max(65535).default(8075).describe("The built-in sandbox's port (not 8065, Mattermost's own); when it is taken, `mmbot start` says so and uses a free one; 0 picks a free one. `mmbot start --port` for one run."),
       data: z.string().min(1).optional().describe("The file `mmbot start` keeps the sandbox's world in; default sandbox.db beside the bot's SQLite store."),
       fresh: boolFromEnv.default(false).describe("Start the sandbox empty, discarding what the file held (`mmbot start --fresh` for one run)."),
     })
-    .default({ host: "127.0.0.1", port: 8065, fresh: false })
+    .default({ host: "127.0.0.1", port: 8075, fresh: false })
     .describe("The built-in Mattermost sandbox, used when no server is configured."),
   // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
   http: z
@@ -202,7 +202,7 @@ export const EXAMPLES: Record<string, string> = {
   "policy.thread_replies": "thread_replies = true",
   "policy.ignore_bots": "ignore_bots = true",
   "sandbox.host": 'host = "0.0.0.0"   # e.g. in a container',
-  "sandbox.port": "port = 8065",
+  "sandbox.port": "port = 8075",
   "sandbox.data": 'data = "./data/sandbox.db"   # where npm start keeps the sandbox\'s world',
   "sandbox.fresh": "fresh = true   # start the sandbox empty every time",
   "http.listen": 'listen = "127.0.0.1:3000"',
