@@ -7,8 +7,13 @@ import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
 import { INTEGRATION_EXAMPLES, outgoingWebhooksSchema, slashCommandsSchema } from "./integrations-config.js";
 
-const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
-const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))]);
+const boolFromEnv = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")], {
+  error: "expected a boolean: true or false (from the environment also 1 or 0)",
+});
+const listFromEnv = z.union([z.array(z.string()), z.string().transform((v) => (v.trim() === "" ? [] : v.split(",").map((s) => s.trim())))], {
+  error: 'expected a list of strings, e.g. ["a", "b"] (from the environment: comma-separated)',
+});
+const usersFromEnv = () => z.union([z.literal("*"), listFromEnv], { error: 'expected "*" (everybody) or a list of usernames, e.g. ["alice", "bob"]' });
 
 /**
  * The configuration file's schema; every key can also come from the environment (see ENV).
@@ -73,8 +78,7 @@ const schema = z.strictObject({
     .describe("The bot's database."),
   policy: z
     .strictObject({
-      allowed_users: z
-        .union([z.literal("*"), listFromEnv])
+      allowed_users: usersFromEnv()
         .optional()
         .describe('Who may use the bot: usernames or user ids, or "*" for everybody. Unset or empty: nobody (in the sandbox: everybody). Others get a short ephemeral refusal.'),
       channels: listFromEnv.default([]).describe("Channel names or ids the bot answers in; empty: every channel it is a member of. DMs always count."),
@@ -89,11 +93,11 @@ const schema = z.strictObject({
   sandbox: z
     .strictObject({
       host: z.string().default("127.0.0.1").describe("The address the built-in sandbox listens on."),
-      port: z.coerce.number().int().min(0).max(65535).default(8065).describe("The built-in sandbox's port; 0 picks a free one."),
+      port: z.coerce.number().int().min(0).max(65535).default(8075).describe("The built-in sandbox's port (not 8065, Mattermost's own); when it is taken, `mmbot start` says so and uses a free one; 0 picks a free one. `mmbot start --port` for one run."),
       data: z.string().min(1).optional().describe("The file `mmbot start` keeps the sandbox's world in; default sandbox.db beside the bot's SQLite store."),
       fresh: boolFromEnv.default(false).describe("Start the sandbox empty, discarding what the file held (`mmbot start --fresh` for one run)."),
     })
-    .default({ host: "127.0.0.1", port: 8065, fresh: false })
+    .default({ host: "127.0.0.1", port: 8075, fresh: false })
     .describe("The built-in Mattermost sandbox, used when no server is configured."),
   // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
   http: z
@@ -146,7 +150,7 @@ const schema = z.strictObject({
       timeout_seconds: z.coerce.number().positive("expected a number of seconds above 0").max(3_600, "expected at most 3600").default(120).describe("No first token, or no progress, for this long: the answer fails as timed out."),
       history_max_tokens: z.coerce.number().int("expected a whole number").min(100, "expected at least 100").default(6_000).describe("The thread sent to the model is kept under this estimate (about 4 characters a token); the oldest turns are dropped first."),
       follow_threads_minutes: z.coerce.number().min(0, "expected 0 or more").default(60).describe("After a mention the bot answers the thread's posts without a mention until the thread is idle this long, or someone writes !leave."),
-      allowed_users: z.union([z.literal("*"), listFromEnv]).default("*").describe("Who may reach the model, on top of policy.allowed_users."),
+      allowed_users: usersFromEnv().default("*").describe("Who may reach the model, on top of policy.allowed_users."),
       channels: listFromEnv.default([]).describe("Where the agent answers, on top of policy.channels; empty: wherever the bot answers."),
     })
     .optional()
@@ -202,7 +206,7 @@ export const EXAMPLES: Record<string, string> = {
   "policy.thread_replies": "thread_replies = true",
   "policy.ignore_bots": "ignore_bots = true",
   "sandbox.host": 'host = "0.0.0.0"   # e.g. in a container',
-  "sandbox.port": "port = 8065",
+  "sandbox.port": "port = 8075",
   "sandbox.data": 'data = "./data/sandbox.db"   # where npm start keeps the sandbox\'s world',
   "sandbox.fresh": "fresh = true   # start the sandbox empty every time",
   "http.listen": 'listen = "127.0.0.1:3000"',
@@ -248,9 +252,12 @@ export function loadConfig(options: { path?: string; explicitPath?: boolean; env
   } else if (options.explicitPath) {
     throw new ConfigError(`${path}: no such file (given with --config). Create it or leave --config out to use the environment.`);
   }
-  applyEnv(raw, env);
+  const fromEnv = applyEnv(raw, env);
   const result = schema.safeParse(raw);
-  if (!result.success) throw new ConfigError(describeIssues(result.error, raw, existsSync(path) ? path : "configuration"));
+  if (!result.success) {
+    const file = existsSync(path) ? { path, text: readFileSync(path, "utf8") } : undefined;
+    throw new ConfigError(describeIssues(result.error, raw, file, fromEnv));
+  }
   const config = result.data;
   if (config.mattermost.url) config.mattermost.url = config.mattermost.url.replace(/\/+$/, "");
   if ((config.mattermost.url === undefined) !== (config.mattermost.bot_token === undefined)) {
@@ -320,38 +327,154 @@ export function checkValue(dotted: string, value: unknown): string | undefined {
   return result.success ? undefined : result.error.issues[0]?.message;
 }
 
-function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+/** Puts the environment's values into `raw`; returns which variable set each `section.key` it set. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<string, string> {
+  const fromEnv = new Map<string, string>();
   const sections = schema.shape;
   for (const [section, sectionSchema] of Object.entries(sections)) {
     const inner = (sectionSchema as unknown as { def: { innerType: z.ZodType } }).def.innerType;
     if (!(inner instanceof z.ZodObject)) continue; // arrays of tables (bridge) come from the file only
     for (const key of Object.keys(inner.shape)) {
       const dotted = `${section}.${key}`;
-      const value = envNames(dotted).map((n) => env[n]).find((v) => v !== undefined && v !== "");
-      if (value === undefined) continue;
+      const name = envNames(dotted).find((n) => env[n] !== undefined && env[n] !== "");
+      if (name === undefined) continue;
+      const value = env[name]!;
+      fromEnv.set(dotted, name);
       const target = (raw[section] ??= {}) as Record<string, unknown>;
       target[key] = dotted === "policy.allowed_users" && value.trim() === "*" ? "*" : value;
     }
   }
+  return fromEnv;
 }
 
-function describeIssues(error: z.ZodError, raw: Record<string, unknown>, source: string): string {
+/**
+ * One line per problem: where the value came from (the file and its line, or the environment
+ * variable), the key and value, what was expected, and an example; an unknown key or section
+ * names the closest known one.
+ */
+function describeIssues(error: z.ZodError, raw: Record<string, unknown>, file: { path: string; text: string } | undefined, fromEnv: Map<string, string>): string {
   const lines = error.issues.map((issue) => {
     // bridge.0.program reads as bridge[0].program; examples are by key without the index
     const key = issue.path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`)).join("");
     const inArray = issue.path.some((k) => typeof k === "number");
+    const fileSource = (path: PropertyKey[], name?: string) => {
+      if (!file) return "configuration";
+      const line = lineOf(file.text, path, name);
+      return line ? `${file.path}:${line}` : file.path;
+    };
     if (issue.code === "unrecognized_keys") {
       const where = key ? (inArray ? key : `[${key}]`) : "top level";
-      return `${source}: unknown key ${issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(", ")} in ${where}; check the spelling (see the README's configuration section)`;
+      const known = knownKeys(issue.path);
+      return issue.keys
+        .map((k) => {
+          const meant = closestKey(issue.path, k, known);
+          const hint = meant ? `did you mean ${meant}?` : "check the spelling";
+          const what = !key && raw[k] !== null && typeof raw[k] === "object" && !Array.isArray(raw[k]) ? "section" : "key";
+          return `${fileSource(issue.path, k)}: unknown ${what} ${key ? `${key}.${k}` : k} in ${where}; ${hint} (see docs/config.md)`;
+        })
+        .join("\n");
     }
     const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k as string] : undefined), raw);
     const names = issue.path.filter((k) => typeof k !== "number").map(String);
     const exampleText = EXAMPLES[names.join(".")] ?? EXAMPLES[names.slice(0, 2).join(".")];
     const example = exampleText ? `\n  example: ${exampleText}` : "";
-    const fromEnv = issue.path.length === 2 && !inArray; // only section.key can be set by environment
-    const env = fromEnv ? ` (env ${ENV[key]?.[0] ?? `MMBOT_${key.replace(".", "_").toUpperCase()}`})` : "";
+    const settable = issue.path.length === 2 && !inArray; // only section.key can be set by environment
+    const variable = settable ? fromEnv.get(key) : undefined;
+    const env = settable && !variable ? ` (env ${envNames(key)[0]})` : "";
+    const source = variable ? `environment variable ${variable}` : fileSource(issue.path);
     const stated = value === undefined ? `${key} is missing` : `${key} = ${JSON.stringify(value)}`;
-    return `${source}: ${stated}: ${issue.message}${env}${example}`;
+    return `${source}: ${stated}: ${expectation(issue)}${env}${example}`;
   });
   return lines.join("\n");
+}
+
+/** What was expected, in words: zod's own "Invalid input…" becomes "expected a number" and the like. */
+function expectation(issue: z.core.$ZodIssue): string {
+  if (!issue.message.startsWith("Invalid input")) return issue.message;
+  if (issue.code === "invalid_type") {
+    const expected = issue.expected === "object" ? "table" : issue.expected === "array" ? "list" : issue.expected;
+    return `expected ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}`;
+  }
+  return issue.message;
+}
+
+/** The schema at `path` (defaults, optionals and arrays looked through). */
+function schemaAt(path: PropertyKey[]): z.ZodType | undefined {
+  let current: z.ZodType | undefined = schema;
+  const unwrap = (t: z.ZodType | undefined): z.ZodType | undefined => {
+    for (let i = 0; t && i < 5; i++) {
+      const def = (t as unknown as { def: { innerType?: z.ZodType; element?: z.ZodType } }).def;
+      if (def.innerType) t = def.innerType;
+      else break;
+    }
+    return t;
+  };
+  for (const k of path) {
+    current = unwrap(current);
+    if (typeof k === "number") current = (current as unknown as { def: { element?: z.ZodType } } | undefined)?.def.element;
+    else current = current instanceof z.ZodObject ? (current.shape as Record<string, z.ZodType>)[String(k)] : undefined;
+  }
+  return unwrap(current);
+}
+
+function knownKeys(path: PropertyKey[]): string[] {
+  const at = schemaAt(path);
+  return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+}
+
+/** The known key (or at the top level, section, or `section.key`) that `key` most likely meant. */
+function closestKey(path: PropertyKey[], key: string, known: string[]): string | undefined {
+  const prefix = path.length ? "" : "[";
+  if (!path.length) {
+    // a key of a section written at the top level (before any [section] line)
+    for (const section of known) if (knownKeys([section]).includes(key)) return `${section}.${key} (under [${section}])`;
+  }
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  if (!best || best.distance > Math.max(1, Math.floor(best.name.length / 3))) return undefined;
+  return prefix ? `[${best.name}]` : best.name;
+}
+
+function editDistance(a: string, b: string): number {
+  // Damerau (adjacent swaps count once): mention_onyl is one step from mention_only
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The line of the TOML file where `path` (plus `name`, a key not in the schema) is written: the
+ * key's line in its section, else the section's header. Simple tables and arrays of tables only.
+ */
+function lineOf(text: string, path: PropertyKey[], name?: string): number | undefined {
+  const full = name === undefined ? path : [...path, name];
+  const section = full.filter((k) => typeof k === "string").slice(0, -1).join(".");
+  const index = full.find((k) => typeof k === "number") as number | undefined;
+  const key = String(full.filter((k) => typeof k === "string").at(-1) ?? "");
+  let current = "";
+  let occurrence = -1;
+  let header: number | undefined;
+  const lines = text.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    const h = /^\s*\[(\[)?\s*([^\]]+?)\s*\]/.exec(line);
+    if (h) {
+      current = h[2]!;
+      if (current === section) occurrence++;
+      if (current === section && (index === undefined || occurrence === index)) header = i + 1;
+      if (section === "" && current === key) return i + 1; // an unknown section: its header
+      continue;
+    }
+    const here = current === section && (index === undefined || occurrence === index);
+    if (here && new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["']?\\s*=`).test(line)) return i + 1;
+  }
+  return header;
 }

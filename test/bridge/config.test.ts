@@ -68,7 +68,7 @@ max_concurrent = 2
   });
 
   it("wants an array of tables", () => {
-    expect(() => load(`bridge = 5\n`)).toThrow(/: bridge = 5: .*expected array.*$/);
+    expect(() => load(`bridge = 5\n`)).toThrow(/mmbot\.toml:1: bridge = 5: expected a list$/m);
     expect(() => load(`bridge = 5\n`)).not.toThrow(/env/);
   });
 

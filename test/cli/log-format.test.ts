@@ -81,7 +81,7 @@ describe("log.format", () => {
     const result = await runCli(["start"], { cwd: mkdtempSync(join(tmpdir(), "mmbot-log-")), env: { MMBOT_LOG_FORMAT: "fancy" } });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'mmbot: configuration: log.format = "fancy": Invalid option: expected one of "auto"|"json"|"pretty" (env MMBOT_LOG_FORMAT)\n  example: format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)\n',
+      'mmbot: environment variable MMBOT_LOG_FORMAT: log.format = "fancy": Invalid option: expected one of "auto"|"json"|"pretty"\n  example: format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)\n',
     );
   });
 });

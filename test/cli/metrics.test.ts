@@ -118,6 +118,6 @@ describe("mmbot start serves /metrics and /readyz", () => {
   it("refuses a metrics.listen that is not host:port, naming the key", async () => {
     const run = await runCli(["start"], { cwd: mkdtempSync(join(tmpdir(), "mmbot-metrics-")), env: { MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_METRICS_LISTEN: "9464" } });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('metrics.listen = "9464": expected host:port (env MMBOT_METRICS_LISTEN)');
+    expect(run.stderr).toContain('environment variable MMBOT_METRICS_LISTEN: metrics.listen = "9464": expected host:port');
   });
 });

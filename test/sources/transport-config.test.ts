@@ -25,7 +25,7 @@ describe("mattermost.transport", () => {
   });
 
   it("names the key, the variable and an example for a bad value", () => {
-    expect(() => load({ MATTERMOST_TRANSPORT: "sse" })).toThrow(/mattermost\.transport = "sse".*\(env MATTERMOST_TRANSPORT\)\n  example: transport = "polling"/s);
+    expect(() => load({ MATTERMOST_TRANSPORT: "sse" })).toThrow(/environment variable MATTERMOST_TRANSPORT: mattermost\.transport = "sse".*\n  example: transport = "polling"/s);
     expect(() => load({ MATTERMOST_POLLING_INTERVAL_MS: "10" })).toThrow(/mattermost\.polling_interval_ms = "10".*200.*\n  example: polling_interval_ms = 2000/s);
   });
 });

@@ -5,7 +5,7 @@
 import type { Config } from "../config.js";
 import type { CheckResult, DoctorOptions } from "../doctor-checks.js";
 import { ConfigError } from "../../errors.js";
-import { doctorTarget, loadCommandConfig, SANDBOX_FILE } from "./target.js";
+import { doctorTarget, loadCommandConfig } from "./target.js";
 
 export interface DoctorFlags {
   config?: string;
@@ -24,7 +24,7 @@ const NO_TARGET: CheckResult = {
   name: "server",
   ok: false,
   label: "no Mattermost server configured and no sandbox running",
-  fix: `start one with "npm start" (it records itself in ${SANDBOX_FILE}), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`,
+  fix: `start one with "npm start" (it records itself beside its world file, sandbox.data), or set MATTERMOST_URL and MATTERMOST_BOT_TOKEN`,
 };
 
 export async function doctor(flags: DoctorFlags): Promise<number> {

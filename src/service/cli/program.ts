@@ -38,12 +38,17 @@ export function buildProgram(version: string, exitWith: (code: number) => void):
     .description("run the todo bot (against the built-in sandbox, kept in data/sandbox.db, when no server is configured)")
     .option("-c, --config <path>", CONFIG_HELP)
     .option("--fresh", "start the built-in sandbox empty (what data/sandbox.db held is replaced)")
-    .addHelpText("after", examples("mmbot start", "mmbot start --fresh", "MATTERMOST_URL=https://chat.example.com MATTERMOST_BOT_TOKEN=… mmbot start", "mmbot start --config prod.toml"))
+    .option("--port <port>", "the built-in sandbox's port (default: sandbox.port, 8075; 0 picks a free one)")
+    .addHelpText("after", examples("mmbot start", "mmbot start --fresh", "mmbot start --port 8090", "MATTERMOST_URL=https://chat.example.com MATTERMOST_BOT_TOKEN=… mmbot start", "mmbot start --config prod.toml"))
     .action(async (flags, command) =>
       run(command, async () => {
         const [{ start }, { loadCommandConfig }] = await Promise.all([import("./start.js"), import("./target.js")]);
         const config = loadCommandConfig(flags.config);
         if (flags.fresh) config.sandbox.fresh = true;
+        if (flags.port !== undefined) {
+          if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port expects a port number from 0 to 65535, not "${flags.port}"`);
+          config.sandbox.port = Number(flags.port);
+        }
         return start(config);
       }),
     );

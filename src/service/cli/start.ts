@@ -1,5 +1,5 @@
 /** `mmbot start`: the todo bot (and the bridge), against the configured server or a sandbox it starts. */
-import { rmSync } from "node:fs";
+import { createServer } from "node:net";
 import type { Config } from "../config.js";
 import { MmbotError } from "../../errors.js";
 import { createLogger, flushLog, type Logger } from "../../log.js";
@@ -7,7 +7,7 @@ import type { Sandbox } from "../../sandbox/index.js";
 import { botFromConfig } from "../bot-from-config.js";
 import { firstStopSignal, STOP_GRACE_MS } from "../stop-signals.js";
 import type { HttpSourceOptions } from "../../sources/http.js";
-import { SANDBOX_FILE, writeSandboxRecord } from "./target.js";
+import { removeSandboxRecord, sandboxRecordFile, writeSandboxRecord } from "./target.js";
 
 export async function start(config: Config): Promise<number> {
   const logger = createLogger({ level: config.log.level, format: config.log.format });
@@ -20,16 +20,28 @@ export async function start(config: Config): Promise<number> {
   let http: (HttpSourceOptions & { triggerWords?: string[] }) | undefined;
   // the human lines (stdout) are printed in one block once started, below the startup log lines
   const banner: string[] = [];
+  let recordFile: string | undefined;
 
   if (!url || !token) {
-    sandbox = await startSandbox(config, logger);
+    const started = await startSandbox(config, logger);
+    sandbox = started.sandbox;
     const seed = sandbox.seed(); // a kept world is not seeded again: its seed comes back
     const { registerSandboxIntegrations, sandboxDataFile } = await import("../embedded-sandbox.js");
     if (!config.http) http = await registerSandboxIntegrations(sandbox, seed);
     url = sandbox.url;
     token = seed.bot.token;
     allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
-    writeSandboxRecord({ url, bot_token: token, pid: process.pid });
+    recordFile = sandboxRecordFile(config);
+    if (!writeSandboxRecord(recordFile, { url, bot_token: token, pid: process.pid })) {
+      logger.warn(`${recordFile} belongs to another running mmbot start: left as it is (mmbot chat and doctor find that one, not this sandbox)`);
+      recordFile = undefined;
+    }
+    if (started.busyPort !== undefined) {
+      banner.push(
+        `mmbot: sandbox.port ${started.busyPort} is in use (a Mattermost server or another mmbot start?): the sandbox runs on port ${new URL(url).port} instead.`,
+        `       To choose: mmbot start --port <port> (npm start -- --port <port>), or sandbox.port (env MMBOT_SANDBOX_PORT)`,
+      );
+    }
     banner.push(
       `mmbot: sandbox Mattermost running at ${url} (${sandbox.restored ? "the world kept in" : "a new world, kept in"} ${sandboxDataFile(config)}; npm start -- --fresh starts empty)`,
       `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
@@ -65,31 +77,56 @@ export async function start(config: Config): Promise<number> {
   await bot.stop({ graceMs: STOP_GRACE_MS });
   if (sandbox) {
     await sandbox.close();
-    rmSync(SANDBOX_FILE, { force: true });
+    if (recordFile) removeSandboxRecord(recordFile);
   }
   logger.flush();
   return 0;
 }
 
-async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+/**
+ * Starts the sandbox on sandbox.port; when that port is taken, on a free one (the next ports
+ * first, tried by binding), and says which port was busy (`busyPort`).
+ */
+async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; busyPort?: number }> {
   // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
   // start time and memory of a bot that talks to a real server
   const { Sandbox, WorldFileError } = await import("../../sandbox/index.js");
   const { sandboxDataFile } = await import("../embedded-sandbox.js");
+  const { host, port, fresh } = config.sandbox;
+  const startOn = (p: number) => Sandbox.start({ host, port: p, logger, file: sandboxDataFile(config), fresh });
   try {
-    return await Sandbox.start({ host: config.sandbox.host, port: config.sandbox.port, logger, file: sandboxDataFile(config), fresh: config.sandbox.fresh });
+    try {
+      return { sandbox: await startOn(port) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw error;
+      return { sandbox: await startOn(await freePortNear(host, port)), busyPort: port };
+    }
   } catch (error) {
     if (error instanceof WorldFileError) {
       const fix = error.inUse ? "Stop the other mmbot start" : 'Start empty with "npm start -- --fresh" (it replaces the file)';
       throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
     }
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new MmbotError(
-        "SANDBOX_PORT",
-        `sandbox.port ${config.sandbox.port} is in use (another mmbot or a Mattermost server?). Stop it, or pick another port: MMBOT_SANDBOX_PORT=8066 npm start`,
-        { cause: error },
-      );
+      throw new MmbotError("SANDBOX_PORT", `sandbox.port ${port} is in use, and so was the free port found next. Pick another: mmbot start --port <port>`, { cause: error });
     }
     throw error;
   }
+}
+
+/** A port that is free on `host` right now (bound and released): one of the ten after `port`, else any. */
+async function freePortNear(host: string, port: number): Promise<number> {
+  const bind = (p: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(undefined));
+      server.listen(p, host, () => {
+        const bound = (server.address() as { port: number }).port;
+        server.close(() => resolve(bound));
+      });
+    });
+  for (let p = port + 1; p <= Math.min(port + 10, 65535); p++) {
+    const free = await bind(p);
+    if (free !== undefined) return free;
+  }
+  return (await bind(0)) ?? 0;
 }
