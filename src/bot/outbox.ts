@@ -1,4 +1,4 @@
-import { MattermostApiError } from "../errors.js";
+import { isTokenRefusal, MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
@@ -163,7 +163,7 @@ export class Outbox {
     this.inFlight.add(entry.id);
     try {
       const post =
-        (Date.now() - entry.created_at > (this.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS) ? await this.madeEarlier(entry) : undefined) ??
+        (Date.now() - entry.created_at > this.pendingIdMemoryMs ? await this.madeEarlier(entry) : undefined) ??
         (await this.runtime.client.createPost({
           channel_id: entry.channel_id,
           message: entry.message,
@@ -204,11 +204,6 @@ export class Outbox {
 const PENDING_ID_MEMORY_MS = 20_000;
 /** Each post carries its entry's id, to be found again once the server has forgotten the `pending_post_id`. */
 export const OUTBOX_ID_PROP = "mmbot_outbox_id";
-
-/** A 401: the token was refused (the token watch says so once, with the fix). */
-function isTokenRefusal(error: unknown): boolean {
-  return error instanceof MattermostApiError && error.status === 401;
-}
 
 /** A 4xx other than 429 will fail the same way again; everything else may pass later. */
 function isRetryable(error: unknown): boolean {
