@@ -28,7 +28,8 @@ const model = createServer(async (req, res) => {
   const messages = JSON.parse(raw).messages;
   const tag = /q-\d+-\d+/.exec(messages.at(-1).content)?.[0] ?? "?";
   res.writeHead(200, { "content-type": "text/event-stream", "x-bench-tag": tag }); // sent with the first chunk
-  const send = (delta) => res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`);
+  const send = (delta) =>
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`);
   for (let i = 0; i < CHUNKS; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, DELAY_MS));
     send({ content: `word${i} ` });
@@ -50,31 +51,45 @@ sandbox.onEvent((event) => {
   if (event.event !== "posted" && event.event !== "post_edited") return;
   const post = JSON.parse(event.data.post);
   if (post.user_id !== botId) return;
-  if (event.event === "posted" && !firstVisible.has(post.root_id)) firstVisible.set(post.root_id, performance.now());
-  if (event.event === "post_edited") edits.set(post.id, [...(edits.get(post.id) ?? []), performance.now()]);
+  if (event.event === "posted" && !firstVisible.has(post.root_id))
+    firstVisible.set(post.root_id, performance.now());
+  if (event.event === "post_edited")
+    edits.set(post.id, [...(edits.get(post.id) ?? []), performance.now()]);
 });
 
 const dir = mkdtempSync(join(tmpdir(), "mmbot-bench-agent-"));
 const probe = new URL("./agent-probe.js", import.meta.url).href;
 const profile = process.env.CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.CPU_PROF] : [];
-const child = spawn(process.execPath, ["--expose-gc", "--import", probe, ...profile, new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
-  env: {
-    ...process.env,
-    MATTERMOST_URL: sandbox.url,
-    MATTERMOST_BOT_TOKEN: seed.bot.token,
-    DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
-    MMBOT_POLICY_ALLOWED_USERS: "*",
-    MMBOT_AGENT_URL: modelUrl,
-    MMBOT_AGENT_MODEL: "bench-model",
-    MMBOT_LOG_LEVEL: "warn",
+const child = spawn(
+  process.execPath,
+  [
+    "--expose-gc",
+    "--import",
+    probe,
+    ...profile,
+    new URL("../dist/service/cli/main.js", import.meta.url).pathname,
+    "start",
+  ],
+  {
+    env: {
+      ...process.env,
+      MATTERMOST_URL: sandbox.url,
+      MATTERMOST_BOT_TOKEN: seed.bot.token,
+      DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
+      MMBOT_POLICY_ALLOWED_USERS: "*",
+      MMBOT_AGENT_URL: modelUrl,
+      MMBOT_AGENT_MODEL: "bench-model",
+      MMBOT_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+);
 await new Promise((resolve, reject) => {
   child.stdout.on("data", (d) => String(d).includes("connected") && resolve());
   child.on("exit", (code) => reject(new Error(`mmbot start exited with ${code}`)));
 });
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
+const rssMb = () =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
 // the probe's report: a GC first, then the memory and the times it noted since the last one
 let probeLines = "";
 const probeWaiters = [];
@@ -86,18 +101,29 @@ child.stdout.on("data", (d) => {
     if (line.startsWith("probe ")) probeWaiters.shift()?.(JSON.parse(line.slice(6)));
   }
 });
-const askProbe = () => new Promise((resolve) => (probeWaiters.push(resolve), child.kill("SIGUSR2")));
+const askProbe = () =>
+  new Promise((resolve) => (probeWaiters.push(resolve), child.kill("SIGUSR2")));
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const expected = Array.from({ length: CHUNKS }, (_, i) => `word${i} `).join("").trim();
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const expected = Array.from({ length: CHUNKS }, (_, i) => `word${i} `)
+  .join("")
+  .trim();
 
-console.log(`sandbox ${sandbox.url}; ${THREADS} threads streaming at once, ${CHUNKS} pieces ${DELAY_MS} ms apart; ${ROUNDS} rounds; node ${process.version}`);
+console.log(
+  `sandbox ${sandbox.url}; ${THREADS} threads streaming at once, ${CHUNKS} pieces ${DELAY_MS} ms apart; ${ROUNDS} rounds; node ${process.version}`,
+);
 const rss = [rssMb()];
 const afterGc = [await askProbe()];
 const all = { latency: [], toBot: [], bot: [], toVisible: [], rate: [], gaps: [], calls: [] };
 for (let round = 0; round < ROUNDS; round++) {
   const since = sandbox.trafficLog().at(-1)?.seq ?? 0;
-  const questions = Array.from({ length: THREADS }, (_, i) => sandbox.post(seed.users.alice.user.id, { channel_id: channel.id, message: `@todobot q-${round}-${i} go` }));
+  const questions = Array.from({ length: THREADS }, (_, i) =>
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: channel.id,
+      message: `@todobot q-${round}-${i} go`,
+    }),
+  );
   const tags = new Map(questions.map((q, i) => [q.id, `q-${round}-${i}`]));
   // done when every answer holds the whole text
   for (const q of questions) {
@@ -108,7 +134,9 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
   await new Promise((r) => setTimeout(r, 200));
-  const traffic = sandbox.trafficLog().filter((e) => e.seq > since && e.user === seed.bot.user.username);
+  const traffic = sandbox
+    .trafficLog()
+    .filter((e) => e.seq > since && e.user === seed.bot.user.username);
   all.calls.push(traffic.length / THREADS);
   for (const q of questions) {
     all.latency.push(firstVisible.get(q.id) - firstToken.get(tags.get(q.id)));
@@ -123,28 +151,52 @@ for (let round = 0; round < ROUNDS; round++) {
   afterGc.push(report);
   for (const q of questions) {
     const tag = tags.get(q.id);
-    const [token, atBot, posted, visible] = [firstToken.get(tag), report.modelAt[tag], report.postAt[q.id], firstVisible.get(q.id)];
+    const [token, atBot, posted, visible] = [
+      firstToken.get(tag),
+      report.modelAt[tag],
+      report.postAt[q.id],
+      firstVisible.get(q.id),
+    ];
     if (atBot === undefined || posted === undefined) continue;
     // performance.now() of this process as ms since the epoch, like the probe's
     all.toBot.push(atBot - (performance.timeOrigin + token));
     all.bot.push(posted - atBot);
     all.toVisible.push(performance.timeOrigin + visible - posted);
   }
-  console.log(`round ${round + 1}: ${THREADS} answers whole; REST calls by the bot ${traffic.length} (${(traffic.length / THREADS).toFixed(1)} an answer); RSS ${rss.at(-1).toFixed(1)} MB, after a GC ${mb(report.rss)} MB, heap ${mb(report.heapUsed)} MB`);
+  console.log(
+    `round ${round + 1}: ${THREADS} answers whole; REST calls by the bot ${traffic.length} (${(traffic.length / THREADS).toFixed(1)} an answer); RSS ${rss.at(-1).toFixed(1)} MB, after a GC ${mb(report.rss)} MB, heap ${mb(report.heapUsed)} MB`,
+  );
 }
 child.kill("SIGTERM");
 await new Promise((resolve) => child.once("exit", resolve)); // the CPU profile is written at exit
-for (const list of [all.latency, all.toBot, all.bot, all.toVisible, all.gaps]) list.sort((a, b) => a - b);
+for (const list of [all.latency, all.toBot, all.bot, all.toVisible, all.gaps])
+  list.sort((a, b) => a - b);
 const p50p99 = (list) => `p50 ${pct(list, 50).toFixed(1)} ms, p99 ${pct(list, 99).toFixed(1)} ms`;
 console.log("");
-console.log(`first token → first visible post: ${p50p99(all.latency)}   (target ≤ 50 ms for the bot's share)`);
-console.log(`  the model's write → the bot has the chunk:      ${p50p99(all.toBot)}   (loopback; this process's and the bot's event loops)`);
-console.log(`  the bot's share (chunk → POST /posts sent):     ${p50p99(all.bot)}   (${all.bot.length} answers)`);
-console.log(`  POST /posts sent → the sandbox's posted event:  ${p50p99(all.toVisible)}   (loopback; the sandbox, in this process)`);
-console.log(`edits per second per answer: max ${Math.max(...all.rate).toFixed(2)}, shortest gap between two edits ${all.gaps.length ? `${all.gaps[0].toFixed(0)} ms` : "n/a"}   (target ≤ 1 edit/s)`);
-console.log(`REST calls per answer: ${all.calls.map((c) => c.toFixed(1)).join(", ")} by round (create, edits, typing, thread, users)`);
-console.log(`bot RSS: ${rss.map((r) => r.toFixed(1)).join(" → ")} MB (before, then after each round)`);
-console.log(`bot after a GC${afterGc[0].gc ? "" : " (no gc exposed)"}: RSS ${afterGc.map((r) => mb(r.rss)).join(" → ")} MB; heap used ${afterGc.map((r) => mb(r.heapUsed)).join(" → ")} MB`);
+console.log(
+  `first token → first visible post: ${p50p99(all.latency)}   (target ≤ 50 ms for the bot's share)`,
+);
+console.log(
+  `  the model's write → the bot has the chunk:      ${p50p99(all.toBot)}   (loopback; this process's and the bot's event loops)`,
+);
+console.log(
+  `  the bot's share (chunk → POST /posts sent):     ${p50p99(all.bot)}   (${all.bot.length} answers)`,
+);
+console.log(
+  `  POST /posts sent → the sandbox's posted event:  ${p50p99(all.toVisible)}   (loopback; the sandbox, in this process)`,
+);
+console.log(
+  `edits per second per answer: max ${Math.max(...all.rate).toFixed(2)}, shortest gap between two edits ${all.gaps.length ? `${all.gaps[0].toFixed(0)} ms` : "n/a"}   (target ≤ 1 edit/s)`,
+);
+console.log(
+  `REST calls per answer: ${all.calls.map((c) => c.toFixed(1)).join(", ")} by round (create, edits, typing, thread, users)`,
+);
+console.log(
+  `bot RSS: ${rss.map((r) => r.toFixed(1)).join(" → ")} MB (before, then after each round)`,
+);
+console.log(
+  `bot after a GC${afterGc[0].gc ? "" : " (no gc exposed)"}: RSS ${afterGc.map((r) => mb(r.rss)).join(" → ")} MB; heap used ${afterGc.map((r) => mb(r.heapUsed)).join(" → ")} MB`,
+);
 await sandbox.close();
 model.close();
 process.exit(0);

@@ -13,7 +13,8 @@ let postAt = {}; // root id → when the first POST /posts of its answer left
 diagnostics.subscribe("undici:request:headers", ({ response }) => {
   const headers = response.headers; // [name, value, name, value…] as Buffers
   for (let i = 0; i < headers.length; i += 2) {
-    if (String(headers[i]).toLowerCase() === "x-bench-tag") modelAt[String(headers[i + 1])] ??= now();
+    if (String(headers[i]).toLowerCase() === "x-bench-tag")
+      modelAt[String(headers[i + 1])] ??= now();
   }
 });
 
@@ -29,7 +30,9 @@ http.ClientRequest.prototype.end = function (chunk, ...rest) {
 process.on("SIGUSR2", () => {
   globalThis.gc?.();
   const { rss, heapUsed } = process.memoryUsage();
-  process.stdout.write(`probe ${JSON.stringify({ rss, heapUsed, gc: typeof globalThis.gc === "function", modelAt, postAt })}\n`);
+  process.stdout.write(
+    `probe ${JSON.stringify({ rss, heapUsed, gc: typeof globalThis.gc === "function", modelAt, postAt })}\n`,
+  );
   modelAt = {};
   postAt = {};
 });

@@ -43,7 +43,13 @@ export const FAULT_KINDS = [
 const UPGRADE_REFUSALS = [400, 403, 405, 426, 501, 502];
 
 // the calls a bot (and the users) make most: creating posts, looking up users, channels, catch-up
-const REST_PATHS = ["^/api/v4/posts$", "^/api/v4/users/[^/]+$", "^/api/v4/channels/[^/]+/posts$", "^/api/v4/channels/[^/]+$", "^/api/v4/users/me/teams"];
+const REST_PATHS = [
+  "^/api/v4/posts$",
+  "^/api/v4/users/[^/]+$",
+  "^/api/v4/channels/[^/]+/posts$",
+  "^/api/v4/channels/[^/]+$",
+  "^/api/v4/users/me/teams",
+];
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same schedule. */
 function rng(seed) {
@@ -55,7 +61,11 @@ function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), pick: (list) => list[Math.floor(next() * list.length)] };
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: (list) => list[Math.floor(next() * list.length)],
+  };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -88,21 +98,41 @@ export async function runChaos(options = {}) {
   try {
     const world = buildWorld(sandbox, channelCount, userCount);
     const spawnBot = (index) => {
-      const bot = startBot({ url: proxy.url, token: world.bot.token, storeUrl, dir: join(dir, `bot-${index}`) });
+      const bot = startBot({
+        url: proxy.url,
+        token: world.bot.token,
+        storeUrl,
+        dir: join(dir, `bot-${index}`),
+      });
       bots[index] = bot;
       return bot;
     };
     for (let i = 0; i < instanceCount; i++) spawnBot(i);
     await Promise.all(bots.map((b) => b.connected));
-    log(`seed ${seed}: ${messages} messages over ${channelCount} channels by ${userCount} users, ${faultsPerKind} faults of each of ${FAULT_KINDS.length} kinds, ${instanceCount} instance(s) on ${options.postgres ? "PostgreSQL" : "SQLite"}`);
+    log(
+      `seed ${seed}: ${messages} messages over ${channelCount} channels by ${userCount} users, ${faultsPerKind} faults of each of ${FAULT_KINDS.length} kinds, ${instanceCount} instance(s) on ${options.postgres ? "PostgreSQL" : "SQLite"}`,
+    );
 
     // the schedule: messages at `rate` per second, faults and kills at random moments within it
     const postingMs = Math.ceil((messages / rate) * 1000);
     const faults = [];
-    for (const kind of FAULT_KINDS) for (let i = 0; i < faultsPerKind; i++) faults.push({ kind, at: random.int(500, postingMs), params: faultParams(kind, random) });
+    for (const kind of FAULT_KINDS)
+      for (let i = 0; i < faultsPerKind; i++)
+        faults.push({ kind, at: random.int(500, postingMs), params: faultParams(kind, random) });
     faults.sort((a, b) => a.at - b.at);
-    const kills = [{ at: random.int(Math.floor(postingMs * 0.3), Math.floor(postingMs * 0.6)), instance: 0, restartAfterMs: random.int(300, 2_000) }];
-    if (instanceCount > 1) kills.push({ at: random.int(Math.floor(postingMs * 0.4), Math.floor(postingMs * 0.8)), instance: 1, restartAfterMs: undefined });
+    const kills = [
+      {
+        at: random.int(Math.floor(postingMs * 0.3), Math.floor(postingMs * 0.6)),
+        instance: 0,
+        restartAfterMs: random.int(300, 2_000),
+      },
+    ];
+    if (instanceCount > 1)
+      kills.push({
+        at: random.int(Math.floor(postingMs * 0.4), Math.floor(postingMs * 0.8)),
+        instance: 1,
+        restartAfterMs: undefined,
+      });
 
     const faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
     const t0 = Date.now();
@@ -123,11 +153,15 @@ export async function runChaos(options = {}) {
         victim.child.kill("SIGKILL");
         await victim.exited;
         const what = `instance ${kill.instance + 1} SIGKILLed at ${(kill.at / 1000).toFixed(1)} s`;
-        if (kill.restartAfterMs === undefined) return void killEvents.push(`${what}, not restarted`);
+        if (kill.restartAfterMs === undefined)
+          return void killEvents.push(`${what}, not restarted`);
         await sleep(kill.restartAfterMs);
         const started = Date.now();
         // under the faults its first connection may take a while: the count at the end decides
-        const connected = await spawnBot(kill.instance).connected.then(() => `connected ${((Date.now() - started) / 1000).toFixed(1)} s after its start`, (error) => `not connected (${error.message.split("\n")[0]})`);
+        const connected = await spawnBot(kill.instance).connected.then(
+          () => `connected ${((Date.now() - started) / 1000).toFixed(1)} s after its start`,
+          (error) => `not connected (${error.message.split("\n")[0]})`,
+        );
         killEvents.push(`${what}, restarted ${kill.restartAfterMs} ms later, ${connected}`);
       }),
     );
@@ -143,7 +177,11 @@ export async function runChaos(options = {}) {
       const rootId = roots[c].length > 0 && random.next() < 0.25 ? random.pick(roots[c]) : "";
       const token = `chaos${String(i).padStart(5, "0")}`;
       posting.push(
-        userPost(sandbox, user.token, { channel_id: world.channels[c].id, root_id: rootId, message: `@${world.bot.user.username} add ${token}` }).then((post) => {
+        userPost(sandbox, user.token, {
+          channel_id: world.channels[c].id,
+          root_id: rootId,
+          message: `@${world.bot.user.username} add ${token}`,
+        }).then((post) => {
           sent.push({ token, postId: post.id, createAt: post.create_at });
           if (!rootId) roots[c].push(post.id);
         }),
@@ -155,7 +193,9 @@ export async function runChaos(options = {}) {
     sandbox.faults.clear(); // REST faults armed for calls nobody made end with the schedule
     proxy.heal();
     await killRun;
-    log(`posted ${sent.length} messages and injected ${faults.length} faults in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling`);
+    log(
+      `posted ${sent.length} messages and injected ${faults.length} faults in ${((Date.now() - t0) / 1000).toFixed(1)} s; settling`,
+    );
 
     // settle: every message answered and the store empty of work, or the bound after the last fault
     const deadline = lastFaultAt + settleMs;
@@ -182,14 +222,23 @@ export async function runChaos(options = {}) {
       duplicated: tally.duplicated,
       otherBotPosts: tally.other.length,
       otherSamples: [...new Set(tally.other)].slice(0, 5),
-      latencyMs: { p50: percentile(tally.latencies, 0.5), p99: percentile(tally.latencies, 0.99), max: percentile(tally.latencies, 1) },
+      latencyMs: {
+        p50: percentile(tally.latencies, 0.5),
+        p99: percentile(tally.latencies, 0.99),
+        max: percentile(tally.latencies, 1),
+      },
       stuck,
       lostTokens: tally.lostTokens.slice(0, 10),
       duplicatedTokens: tally.duplicatedTokens.slice(0, 10),
       postedTwice: tally.postedTwice,
       durationMs: Date.now() - startedAt,
     };
-    figures.passed = figures.lost === 0 && figures.duplicated === 0 && figures.otherBotPosts === 0 && stuck.total === 0 && figures.answered === messages;
+    figures.passed =
+      figures.lost === 0 &&
+      figures.duplicated === 0 &&
+      figures.otherBotPosts === 0 &&
+      stuck.total === 0 &&
+      figures.answered === messages;
     return figures;
   } finally {
     for (const bot of bots) if (bot?.running()) bot.child.kill("SIGKILL");
@@ -210,7 +259,11 @@ function buildWorld(sandbox, channelCount, userCount) {
   }
   const channels = [];
   for (let i = 0; i < channelCount; i++) {
-    const channel = sandbox.createChannel({ team_id: seeded.team.id, name: `chaos-${i}`, display_name: `Chaos ${i}` });
+    const channel = sandbox.createChannel({
+      team_id: seeded.team.id,
+      name: `chaos-${i}`,
+      display_name: `Chaos ${i}`,
+    });
     for (const member of [seeded.bot, ...users]) sandbox.addToChannel(channel.id, member.user.id);
     channels.push(channel);
   }
@@ -235,19 +288,26 @@ function startBot({ url, token, storeUrl, dir, connectWithinMs = 120_000 }) {
   let output = "";
   let exited = false;
   // CHAOS_LOGS=<dir>: each process's whole output kept there (to see why a run failed)
-  const file = process.env.CHAOS_LOGS ? createWriteStream(join(process.env.CHAOS_LOGS, `bot-${child.pid}.log`)) : undefined;
+  const file = process.env.CHAOS_LOGS
+    ? createWriteStream(join(process.env.CHAOS_LOGS, `bot-${child.pid}.log`))
+    : undefined;
   for (const stream of [child.stdout, child.stderr]) {
     stream.on("data", (chunk) => {
       output = (output + chunk).slice(-200_000);
       file?.write(chunk);
     });
   }
-  const exit = new Promise((resolve) => child.on("exit", (code, signal) => ((exited = true), resolve({ code, signal }))));
+  const exit = new Promise((resolve) =>
+    child.on("exit", (code, signal) => ((exited = true), resolve({ code, signal }))),
+  );
   const connected = (async () => {
     const deadline = Date.now() + connectWithinMs;
     while (!output.includes("connected to")) {
       if (exited) throw new Error(`mmbot start exited before connecting:\n${output.slice(-2_000)}`);
-      if (Date.now() > deadline) throw new Error(`mmbot start did not connect within ${connectWithinMs / 1000} s:\n${output.slice(-2_000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `mmbot start did not connect within ${connectWithinMs / 1000} s:\n${output.slice(-2_000)}`,
+        );
       await sleep(20);
     }
   })();
@@ -301,7 +361,10 @@ function applyFault(sandbox, proxy, { kind, params }) {
       return proxy.silence();
     case "path-refuse-upgrades":
       proxy.refuseUpgrades(params.status);
-      return void setTimeout(() => proxy.upgradeStatus === params.status && proxy.refuseUpgrades(null), params.ms);
+      return void setTimeout(
+        () => proxy.upgradeStatus === params.status && proxy.refuseUpgrades(null),
+        params.ms,
+      );
     case "path-half-open":
       return proxy.halfOpen();
     case "path-drip":
@@ -314,7 +377,12 @@ function applyFault(sandbox, proxy, { kind, params }) {
     case "silence-websockets":
       return f.silenceWebSockets();
     case "rest-429":
-      return f.failRest({ path: params.path, answer: 429, count: params.count, retryAfterSeconds: 1 });
+      return f.failRest({
+        path: params.path,
+        answer: 429,
+        count: params.count,
+        retryAfterSeconds: 1,
+      });
     case "rest-500":
       return f.failRest({ path: params.path, answer: 500, count: params.count });
     case "rest-502":
@@ -345,9 +413,11 @@ async function userPost(sandbox, token, body) {
         signal: AbortSignal.timeout(5_000),
       });
       if (res.status === 201 || res.status === 200) return await res.json();
-      if (res.status < 500 && res.status !== 429) throw new Error(`a user's post was refused: ${res.status} ${await res.text()}`);
+      if (res.status < 500 && res.status !== 429)
+        throw new Error(`a user's post was refused: ${res.status} ${await res.text()}`);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith("a user's post was refused")) throw error;
+      if (error instanceof Error && error.message.startsWith("a user's post was refused"))
+        throw error;
     }
     if (attempt > 200) throw new Error("a user's post could not be made in 200 tries");
     await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
@@ -388,12 +458,23 @@ function countReplies(sandbox, world, sent) {
     answered++;
     if (list.length > 1) {
       duplicated++;
-      duplicatedTokens.push(`${message.token} (${list.map((p) => `${p.id} at +${((p.create_at - message.createAt) / 1000).toFixed(1)} s`).join(", ")})`);
+      duplicatedTokens.push(
+        `${message.token} (${list.map((p) => `${p.id} at +${((p.create_at - message.createAt) / 1000).toFixed(1)} s`).join(", ")})`,
+      );
     }
     latencies.push(Math.min(...list.map((p) => p.create_at)) - message.createAt);
   }
   const postedTwice = [...asked.values()].filter((n) => n > 1).length;
-  return { answered, lost: lostTokens.length, lostTokens, duplicated, duplicatedTokens, other, latencies, postedTwice };
+  return {
+    answered,
+    lost: lostTokens.length,
+    lostTokens,
+    duplicated,
+    duplicatedTokens,
+    other,
+    latencies,
+    postedTwice,
+  };
 }
 
 /** Work left in the store: claims taken but never finished, outbox entries not sent. */
@@ -405,10 +486,20 @@ export async function stuckRows(storeUrl) {
   };
   const counts = {};
   if (storeUrl.startsWith("sqlite:")) {
-    const db = new Database(storeUrl.slice("sqlite:".length), { readonly: true, fileMustExist: true });
+    const db = new Database(storeUrl.slice("sqlite:".length), {
+      readonly: true,
+      fileMustExist: true,
+    });
     try {
-      const columns = db.prepare("SELECT name FROM pragma_table_info('claims')").all().map((r) => r.name);
-      for (const [key, sql] of Object.entries(queries)) counts[key] = key === "unfinishedClaims" && !columns.includes("finished_at") ? 0 : Number(db.prepare(sql).get().n);
+      const columns = db
+        .prepare("SELECT name FROM pragma_table_info('claims')")
+        .all()
+        .map((r) => r.name);
+      for (const [key, sql] of Object.entries(queries))
+        counts[key] =
+          key === "unfinishedClaims" && !columns.includes("finished_at")
+            ? 0
+            : Number(db.prepare(sql).get().n);
     } finally {
       db.close();
     }
@@ -416,8 +507,16 @@ export async function stuckRows(storeUrl) {
     const client = new pg.Client({ connectionString: storeUrl });
     await client.connect();
     try {
-      const columns = (await client.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'claims'")).rows.map((r) => r.column_name);
-      for (const [key, sql] of Object.entries(queries)) counts[key] = key === "unfinishedClaims" && !columns.includes("finished_at") ? 0 : Number((await client.query(sql)).rows[0].n);
+      const columns = (
+        await client.query(
+          "SELECT column_name FROM information_schema.columns WHERE table_name = 'claims'",
+        )
+      ).rows.map((r) => r.column_name);
+      for (const [key, sql] of Object.entries(queries))
+        counts[key] =
+          key === "unfinishedClaims" && !columns.includes("finished_at")
+            ? 0
+            : Number((await client.query(sql)).rows[0].n);
     } finally {
       await client.end();
     }
@@ -439,7 +538,11 @@ export function formatReport(f) {
     `seed:            ${f.seed}`,
     `store:           ${f.store}, ${f.instances} instance(s)`,
     `messages:        ${f.messages}`,
-    `faults:          ${Object.values(f.faults).reduce((a, b) => a + b, 0)} (${Object.entries(f.faults).map(([k, n]) => `${k} ${n}`).join(", ")})`,
+    `faults:          ${Object.values(f.faults).reduce((a, b) => a + b, 0)} (${Object.entries(
+      f.faults,
+    )
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")})`,
     ...f.kills.map((k) => `kill:            ${k}`),
     `answered:        ${f.answered}`,
     `lost:            ${f.lost}${f.lostTokens.length ? ` (${f.lostTokens.join(", ")}${f.lost > f.lostTokens.length ? ", …" : ""})` : ""}`,
@@ -468,7 +571,9 @@ if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
     messages: values.messages === undefined ? undefined : Number(values.messages),
     faultsPerKind: values.faults === undefined ? undefined : Number(values.faults),
     rate: values.rate === undefined ? undefined : Number(values.rate),
-    postgres: values.postgres ?? (process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : undefined),
+    postgres:
+      values.postgres ??
+      (process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : undefined),
     log: (line) => console.log(line),
   });
   console.log("");

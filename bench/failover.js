@@ -49,13 +49,23 @@ else {
 }
 `,
 );
-writeFileSync(join(dir, "mmbot.toml"), `[[bridge]]\ncommand = "slow"\nprogram = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(program)}, ${JSON.stringify(dir)}]\nallow = ["/r[0-9]+/"]\ntimeout_seconds = 600\n`);
+writeFileSync(
+  join(dir, "mmbot.toml"),
+  `[[bridge]]\ncommand = "slow"\nprogram = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(program)}, ${JSON.stringify(dir)}]\nallow = ["/r[0-9]+/"]\ntimeout_seconds = 600\n`,
+);
 
 /** `mmbot start` in `dir` (its mmbot.toml) on `store`; resolves once connected. */
 async function startInstance(store) {
   const child = spawn(process.execPath, [CLI, "start"], {
     cwd: dir,
-    env: { PATH: process.env.PATH, MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: "warn" },
+    env: {
+      PATH: process.env.PATH,
+      MATTERMOST_URL: sandbox.url,
+      MATTERMOST_BOT_TOKEN: seed.bot.token,
+      DATABASE_URL: store,
+      MMBOT_POLICY_ALLOWED_USERS: "*",
+      MMBOT_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -63,7 +73,8 @@ async function startInstance(store) {
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise((resolve) => child.once("exit", resolve));
   for (const deadline = Date.now() + 30_000; !output.includes("connected to"); await sleep(20)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mmbot start did not connect:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`mmbot start did not connect:\n${output}`);
   }
   return { child, exited };
 }
@@ -78,12 +89,16 @@ async function failover(label, store) {
     const run = `r${++runs}`;
     const post = sandbox.post(alice, { channel_id: channel, message: `@todobot slow ${run}` });
     const marker = join(dir, run);
-    for (const deadline = Date.now() + 30_000; !existsSync(marker); await sleep(10)) if (Date.now() > deadline) throw new Error("no instance ran the program");
+    for (const deadline = Date.now() + 30_000; !existsSync(marker); await sleep(10))
+      if (Date.now() > deadline) throw new Error("no instance ran the program");
     await sleep(Math.random() * 6_000); // killed at a random moment of the handling (and of the renewal cycle)
     const who = JSON.parse(readFileSync(marker, "utf8"));
     const victim = instances.find((i) => i.child.pid === who.bot);
     if (!victim) throw new Error(`the program's parent ${who.bot} is not an instance`);
-    const answered = sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs: 120_000 });
+    const answered = sandbox.waitForPost(
+      (p) => p.user_id === seed.bot.user.id && p.root_id === post.id,
+      { timeoutMs: 120_000 },
+    );
     const killedAt = performance.now();
     victim.child.kill("SIGKILL");
     process.kill(who.program, "SIGKILL"); // the orphaned first run
@@ -91,7 +106,9 @@ async function failover(label, store) {
     await answered;
     const took = performance.now() - killedAt;
     times.push(took);
-    console.log(`  ${label} round ${round}: answered by the other instance ${seconds(took)} after the kill`);
+    console.log(
+      `  ${label} round ${round}: answered by the other instance ${seconds(took)} after the kill`,
+    );
     instances[instances.indexOf(victim)] = await startInstance(store); // two instances again
   }
   for (const instance of instances) instance.child.kill("SIGTERM");
@@ -102,7 +119,8 @@ async function failover(label, store) {
 /** A store whose claims count their queries and the time they take. */
 function countingStore(store) {
   const count = { queries: 0, ms: 0 };
-  const timed = (fn) =>
+  const timed =
+    (fn) =>
     async (...args) => {
       const started = performance.now();
       try {
@@ -115,7 +133,11 @@ function countingStore(store) {
   const claims = store.claims;
   const renew = timed(claims.renew);
   // renew() of nothing sends no query
-  const wrapped = { ...claims, renew: async (ids, owner) => (ids.length === 0 ? undefined : renew(ids, owner)), abandoned: timed(claims.abandoned) };
+  const wrapped = {
+    ...claims,
+    renew: async (ids, owner) => (ids.length === 0 ? undefined : renew(ids, owner)),
+    abandoned: timed(claims.abandoned),
+  };
   return { store: { ...store, claims: wrapped }, count };
 }
 
@@ -124,7 +146,13 @@ async function load(label, url) {
   const store = await openStore(url);
   const { store: counted, count } = countingStore(store);
   let release;
-  const bot = new Bot({ url: sandbox.url, token: seed.bot.token, store: counted, logger: silentLogger(), policy: { allowedUsers: "*" } });
+  const bot = new Bot({
+    url: sandbox.url,
+    token: seed.bot.token,
+    store: counted,
+    logger: silentLogger(),
+    policy: { allowedUsers: "*" },
+  });
   bot.command("hold", (ctx) => new Promise((r) => (release = r)).then(() => ctx.reply("released")));
   await bot.start(new WebSocketSource());
   const measure = async () => {
@@ -160,15 +188,28 @@ async function freshPostgres(adminUrl) {
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-console.log(`sandbox ${sandbox.url}; two mmbot start instances on one store, default claim lease; node ${process.version}`);
-const stores = [{ label: "SQLite", url: async () => ({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-failover-store-")), "bot.db")}`, drop: async () => undefined }) }];
+console.log(
+  `sandbox ${sandbox.url}; two mmbot start instances on one store, default claim lease; node ${process.version}`,
+);
+const stores = [
+  {
+    label: "SQLite",
+    url: async () => ({
+      url: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-failover-store-")), "bot.db")}`,
+      drop: async () => undefined,
+    }),
+  },
+];
 if (postgresAdmin) stores.push({ label: "PostgreSQL", url: () => freshPostgres(postgresAdmin) });
 const results = [];
 for (const { label, url } of stores) {
   if (PART !== "load") {
     const db = await url();
     try {
-      results.push(`kill → answered by another instance (${label}):`.padEnd(50) + `${stats(await failover(label, db.url))}   (target ≤ 12 s)`);
+      results.push(
+        `kill → answered by another instance (${label}):`.padEnd(50) +
+          `${stats(await failover(label, db.url))}   (target ≤ 12 s)`,
+      );
     } finally {
       await db.drop();
     }

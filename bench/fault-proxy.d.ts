@@ -13,7 +13,12 @@ export declare class FaultProxy {
   readonly port: number;
   /** Client connections still open. */
   readonly open: number;
-  readonly counts: { connections: number; refused: number; upgradesRefused: number; silenced: number };
+  readonly counts: {
+    connections: number;
+    refused: number;
+    upgradesRefused: number;
+    silenced: number;
+  };
   /** Closes every open connection and refuses new ones for `ms` (default until `heal()`). */
   cut(ms?: number): void;
   /** Every open connection drops all bytes both ways and stays open; new ones work unless `newConnections`. */

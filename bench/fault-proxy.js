@@ -14,7 +14,16 @@
 import net from "node:net";
 
 const HEAD_END = Buffer.from("\r\n\r\n");
-const STATUS_TEXT = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 405: "Method Not Allowed", 426: "Upgrade Required", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable" };
+const STATUS_TEXT = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  405: "Method Not Allowed",
+  426: "Upgrade Required",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
 
 export class FaultProxy {
   /** @param {string} target `http://host:port` (or `host:port`), or a function giving it at each new connection */
@@ -72,7 +81,9 @@ export class FaultProxy {
     for (const link of this.links) link.silenced = true;
     this.silenceNew = newConnections;
     this.counts.silenced += this.links.size;
-    this.log(`fault-proxy: silenced ${this.links.size} connections${newConnections ? " and every new one" : ""}`);
+    this.log(
+      `fault-proxy: silenced ${this.links.size} connections${newConnections ? " and every new one" : ""}`,
+    );
   }
 
   /** WebSocket upgrades are answered with `status` (as a proxy that won't pass them); plain HTTP passes. `null` lets them through again. */
@@ -163,7 +174,9 @@ class Link {
       const status = this.proxy.upgradeStatus;
       this.proxy.counts.upgradesRefused++;
       const body = `upgrade refused by the fault proxy (${status})`;
-      this.client.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Refused"}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      this.client.end(
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Refused"}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       this.upstream.destroy();
       return;
     }
@@ -178,18 +191,24 @@ class Link {
       return;
     }
     // a drip: 10 slices a second, each a tenth of the rate; what a drip queued goes first, in order
-    const slice = this.dripRate === undefined ? chunk.length : Math.max(1, Math.floor(this.dripRate / 10));
+    const slice =
+      this.dripRate === undefined ? chunk.length : Math.max(1, Math.floor(this.dripRate / 10));
     const state = queue ?? { tail: Promise.resolve(), waiting: 0 };
     this.queues.set(to, state);
     for (let offset = 0; offset < chunk.length; offset += slice) {
       const part = chunk.subarray(offset, offset + slice);
       const delay = this.dripRate === undefined ? 0 : 100;
       state.waiting++;
-      state.tail = state.tail.then(() => new Promise((resolve) => setTimeout(() => {
-        if (!this.silenced && !to.destroyed) to.write(part);
-        if (--state.waiting === 0 && this.queues.get(to) === state) this.queues.delete(to);
-        resolve(undefined);
-      }, delay)));
+      state.tail = state.tail.then(
+        () =>
+          new Promise((resolve) =>
+            setTimeout(() => {
+              if (!this.silenced && !to.destroyed) to.write(part);
+              if (--state.waiting === 0 && this.queues.get(to) === state) this.queues.delete(to);
+              resolve(undefined);
+            }, delay),
+          ),
+      );
     }
   }
 

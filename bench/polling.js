@@ -39,7 +39,13 @@ await bot.start(new PollingSource({ intervalMs: INTERVAL_MS }));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const lastSeq = () => sandbox.trafficLog().at(-1)?.seq ?? 0;
-const botGets = (from) => sandbox.trafficLog().filter((e) => e.seq > from && e.kind === "api" && e.user === seed.bot.user.username && e.method === "GET");
+const botGets = (from) =>
+  sandbox
+    .trafficLog()
+    .filter(
+      (e) =>
+        e.seq > from && e.kind === "api" && e.user === seed.bot.user.username && e.method === "GET",
+    );
 const isListing = (e) => /\/users\/me\/teams\/[^/]+\/channels$/.test(e.url);
 
 /** GET requests per round over `rounds` rounds, `work()` run once a round. */
@@ -53,20 +59,30 @@ async function perRound(rounds, work) {
   const gets = botGets(from);
   const listings = gets.filter(isListing).length;
   const reads = gets.filter((e) => e.url.includes("/posts?since=")).length;
-  return { rounds: listings, perRound: +(gets.length / listings).toFixed(2), readsPerRound: +(reads / listings).toFixed(2), other: gets.length - listings - reads };
+  return {
+    rounds: listings,
+    perRound: +(gets.length / listings).toFixed(2),
+    readsPerRound: +(reads / listings).toFixed(2),
+    other: gets.length - listings - reads,
+  };
 }
 
 const say = (channelId, message) => sandbox.post(alice, { channel_id: channelId, message });
 const idle = await perRound(ROUNDS, () => {});
 const oneChannel = await perRound(ROUNDS, (i) => say(channels[0].id, `@todobot add one ${i}`));
-const fiveChannels = await perRound(ROUNDS, (i) => channels.slice(0, 5).forEach((c, j) => say(c.id, `@todobot add five ${i}.${j}`)));
+const fiveChannels = await perRound(ROUNDS, (i) =>
+  channels.slice(0, 5).forEach((c, j) => say(c.id, `@todobot add five ${i}.${j}`)),
+);
 
 const latencies = [];
 for (let i = 0; i < LATENCY_MESSAGES; i++) {
   await sleep(Math.random() * INTERVAL_MS);
   const channel = i % 4 === 0 ? dm : channels[i % CHANNELS];
   const post = say(channel.id, `${channel === dm ? "" : "@todobot "}add latency ${i}`);
-  const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs: INTERVAL_MS + 5_000 });
+  const reply = await sandbox.waitForPost(
+    (p) => p.user_id === seed.bot.user.id && p.root_id === post.id,
+    { timeoutMs: INTERVAL_MS + 5_000 },
+  );
   latencies.push(reply.create_at - post.create_at);
 }
 latencies.sort((a, b) => a - b);
@@ -74,4 +90,21 @@ const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * late
 
 await bot.stop();
 await sandbox.close();
-console.log(JSON.stringify({ intervalMs: INTERVAL_MS, channels: CHANNELS + 1, teams: 1, requestsPerRound: { idle, postsInOneChannel: oneChannel, postsInFiveChannels: fiveChannels }, latencyMs: { messages: latencies.length, p50: pick(0.5), p99: pick(0.99), max: latencies.at(-1) } }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      intervalMs: INTERVAL_MS,
+      channels: CHANNELS + 1,
+      teams: 1,
+      requestsPerRound: { idle, postsInOneChannel: oneChannel, postsInFiveChannels: fiveChannels },
+      latencyMs: {
+        messages: latencies.length,
+        p50: pick(0.5),
+        p99: pick(0.99),
+        max: latencies.at(-1),
+      },
+    },
+    null,
+    2,
+  ),
+);

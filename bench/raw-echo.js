@@ -13,7 +13,11 @@ function request(method, path, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = { Authorization: `Bearer ${token}` };
-    if (payload !== undefined) Object.assign(headers, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
+    if (payload !== undefined)
+      Object.assign(headers, {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(payload),
+      });
     const req = http.request(`${url}/api/v4${path}`, { method, headers, agent }, (res) => {
       let text = "";
       res.setEncoding("utf8");
@@ -26,13 +30,19 @@ function request(method, path, body) {
 }
 
 const me = JSON.parse(await request("GET", "/users/me"));
-const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/v4/websocket`, { headers: { Authorization: `Bearer ${token}` } });
+const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/v4/websocket`, {
+  headers: { Authorization: `Bearer ${token}` },
+});
 ws.on("message", (raw) => {
   const frame = JSON.parse(String(raw));
   if (frame.event === "hello") console.log("connected");
   if (frame.event !== "posted") return;
   const post = JSON.parse(frame.data.post);
   if (post.user_id === me.id) return;
-  void request("POST", "/posts", { channel_id: post.channel_id, root_id: post.root_id || post.id, message: `echo ${post.message}` });
+  void request("POST", "/posts", {
+    channel_id: post.channel_id,
+    root_id: post.root_id || post.id,
+    message: `echo ${post.message}`,
+  });
 });
 process.on("SIGTERM", () => process.exit(0));

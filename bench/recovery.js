@@ -30,10 +30,21 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 /** Spawns `mmbot start` reaching the sandbox through `via`; `lines` gets each line it prints, with its arrival time. */
 function startBot(store, via = proxy) {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
-    env: { ...process.env, MATTERMOST_URL: via.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: process.env.MMBOT_LOG_LEVEL ?? "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"],
+    {
+      env: {
+        ...process.env,
+        MATTERMOST_URL: via.url,
+        MATTERMOST_BOT_TOKEN: seed.bot.token,
+        DATABASE_URL: store,
+        MMBOT_POLICY_ALLOWED_USERS: "*",
+        MMBOT_LOG_LEVEL: process.env.MMBOT_LOG_LEVEL ?? "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const lines = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = "";
@@ -45,21 +56,42 @@ function startBot(store, via = proxy) {
   }
   const exited = new Promise((resolve) => child.on("exit", resolve));
   const connected = new Promise((resolve, reject) => {
-    const timer = setInterval(() => lines.some((l) => l.text.includes("connected to")) && (clearInterval(timer), resolve()), 5);
-    child.on("exit", (code) => code !== null && code !== 0 && reject(new Error(`mmbot start exited with ${code}`)));
+    const timer = setInterval(
+      () => lines.some((l) => l.text.includes("connected to")) && (clearInterval(timer), resolve()),
+      5,
+    );
+    child.on(
+      "exit",
+      (code) => code !== null && code !== 0 && reject(new Error(`mmbot start exited with ${code}`)),
+    );
   });
-  return { child, spawnedAt, lines, connected, exited, stop: () => (child.kill("SIGKILL"), exited) };
+  return {
+    child,
+    spawnedAt,
+    lines,
+    connected,
+    exited,
+    stop: () => (child.kill("SIGKILL"), exited),
+  };
 }
 
 /** Posts a mention; resolves with the time (performance.now) the bot's answer was posted. */
 function ask(text, timeoutMs = 90_000) {
   const post = sandbox.post(alice, { channel_id: channel, message: `@todobot add ${text}` });
-  return sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs }).then(
-    () => performance.now(),
-    (error) => {
-      throw new Error(`"${text}" was not answered within ${timeoutMs / 1000} s; the bot's last lines:\n${bot.lines.slice(-40).map((l) => l.text).join("\n")}`, { cause: error });
-    },
-  );
+  return sandbox
+    .waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs })
+    .then(
+      () => performance.now(),
+      (error) => {
+        throw new Error(
+          `"${text}" was not answered within ${timeoutMs / 1000} s; the bot's last lines:\n${bot.lines
+            .slice(-40)
+            .map((l) => l.text)
+            .join("\n")}`,
+          { cause: error },
+        );
+      },
+    );
 }
 
 const figures = [];
@@ -71,7 +103,9 @@ function report(label, values, target) {
   figures.push(`${label.padEnd(42)} ${line}${target ? `   (target ≤ ${target})` : ""}`);
 }
 
-console.log(`sandbox ${sandbox.url} behind a TCP fault proxy (reliable WebSockets ${reliableWebSockets ? "on" : "off"}); mmbot start with its defaults; node ${process.version}; ${ROUNDS} rounds`);
+console.log(
+  `sandbox ${sandbox.url} behind a TCP fault proxy (reliable WebSockets ${reliableWebSockets ? "on" : "off"}); mmbot start with its defaults; node ${process.version}; ${ROUNDS} rounds`,
+);
 let bot = startBot(freshStore());
 await bot.connected;
 await ask("warm-up");
@@ -90,7 +124,9 @@ if (runs("silent")) {
     const dead = bot.lines.slice(seen).find((l) => l.text.includes("the socket is dead"));
     if (dead) detection.push(dead.at - silentAt);
     answered.push(answeredAt - silentAt);
-    console.log(`  silent path ${i + 1}: declared dead after ${dead ? seconds(dead.at - silentAt) : "?"}, answered after ${seconds(answeredAt - silentAt)}`);
+    console.log(
+      `  silent path ${i + 1}: declared dead after ${dead ? seconds(dead.at - silentAt) : "?"}, answered after ${seconds(answeredAt - silentAt)}`,
+    );
   }
   report("silent path → socket declared dead:", detection);
   report("silent path → first answer:", answered, "15 s");
@@ -106,7 +142,9 @@ if (runs("cut")) {
     await sleep(1_000);
     const answeredAt = await ask(`cut ${i}`);
     answered.push(answeredAt - reachableAt);
-    console.log(`  cut ${i + 1}: answered ${seconds(answeredAt - reachableAt)} after the path was back`);
+    console.log(
+      `  cut ${i + 1}: answered ${seconds(answeredAt - reachableAt)} after the path was back`,
+    );
   }
   report(`${CUT_MS / 1000} s cut: path back → first answer:`, answered, "2 s");
 }
@@ -152,7 +190,9 @@ if (runs("refused")) {
     await sleep(300); // posted once the process runs (a first start answers nothing older than its process)
     const answeredAt = await ask(`upgrade refused ${i}`, 30_000).catch(() => undefined);
     if (answeredAt !== undefined) answered.push(answeredAt - other.spawnedAt);
-    console.log(`  upgrade refused ${i + 1}: ${answeredAt === undefined ? "not answered within 30 s" : `answered ${seconds(answeredAt - other.spawnedAt)} after the start`}`);
+    console.log(
+      `  upgrade refused ${i + 1}: ${answeredAt === undefined ? "not answered within 30 s" : `answered ${seconds(answeredAt - other.spawnedAt)} after the start`}`,
+    );
     await other.stop();
   }
   await refusing.close();
@@ -161,13 +201,23 @@ if (runs("refused")) {
 
 // 6. two instances on one store, the one handling a post SIGKILLed: bench/failover.js, its figure relayed
 if (runs("failover")) {
-  const child = spawn(process.execPath, [new URL("./failover.js", import.meta.url).pathname], { env: { ...process.env, PART: "failover", ROUNDS: String(ROUNDS) }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [new URL("./failover.js", import.meta.url).pathname], {
+    env: { ...process.env, PART: "failover", ROUNDS: String(ROUNDS) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (chunk) => (out += chunk));
   await new Promise((resolve) => child.on("exit", resolve));
   for (const line of out.split("\n").filter((l) => l.startsWith("  "))) console.log(line);
   const figure = out.split("\n").find((l) => l.startsWith("kill → answered by another instance"));
-  figures.push(figure ? figure.replace(/^kill → answered by another instance \((\w+)\):\s*/, (_, store) => `${`instance killed → another answers (${store}):`.padEnd(42)} `) : "instance killed → another answers:         not measured (bench/failover.js failed)");
+  figures.push(
+    figure
+      ? figure.replace(
+          /^kill → answered by another instance \((\w+)\):\s*/,
+          (_, store) => `${`instance killed → another answers (${store}):`.padEnd(42)} `,
+        )
+      : "instance killed → another answers:         not measured (bench/failover.js failed)",
+  );
 }
 
 await bot.stop();

@@ -44,7 +44,13 @@ const replyTo = (postId) =>
 async function startChild(args, env) {
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, MMBOT_LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      MATTERMOST_URL: sandbox.url,
+      MATTERMOST_BOT_TOKEN: seed.bot.token,
+      MMBOT_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise((resolve, reject) => {
@@ -70,7 +76,10 @@ async function drive(label, total, makeMessage, users = channels.length) {
         const sent = performance.now();
         // the user's post is made in-process: the driver shares a core with the sandbox, and an
         // HTTP client here would measure undici rather than the bot
-        const post = sandbox.post(alice.user.id, { channel_id: channel.id, message: makeMessage(n) });
+        const post = sandbox.post(alice.user.id, {
+          channel_id: channel.id,
+          message: makeMessage(n),
+        });
         await replyTo(post.id);
         waiting.delete(post.id);
         latencies.push(performance.now() - sent);
@@ -79,41 +88,73 @@ async function drive(label, total, makeMessage, users = channels.length) {
   );
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   const result = { label, messages: total, perSecond: total / seconds, p50: pct(50), p99: pct(99) };
-  console.log(`${label.padEnd(34)} ${total} msgs in ${seconds.toFixed(2)} s = ${result.perSecond.toFixed(0)} msg/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
+  console.log(
+    `${label.padEnd(34)} ${total} msgs in ${seconds.toFixed(2)} s = ${result.perSecond.toFixed(0)} msg/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
+  );
   return result;
 }
 
-console.log(`sandbox ${sandbox.url}; ${CONCURRENCY} users posting concurrently, one channel each; node ${process.version}`);
+console.log(
+  `sandbox ${sandbox.url}; ${CONCURRENCY} users posting concurrently, one channel each; node ${process.version}`,
+);
 
 // 1. baseline: the raw echo bot
 const raw = await startChild([new URL("./raw-echo.js", import.meta.url).pathname], {});
 await drive("warm-up (raw echo)", WARMUP, (n) => `hello ${n}`);
 const base = await drive("raw WebSocket+REST echo (baseline)", MESSAGES, (n) => `hello ${n}`);
-const baseOne = await drive("raw echo, one user at a time", LATENCY_MESSAGES, (n) => `hello ${n}`, 1);
+const baseOne = await drive(
+  "raw echo, one user at a time",
+  LATENCY_MESSAGES,
+  (n) => `hello ${n}`,
+  1,
+);
 raw.child.kill("SIGTERM");
 
 // 2. mmbot start, the todo bot, SQLite
 const dir = mkdtempSync(join(tmpdir(), "mmbot-bench-"));
-const bot = await startChild([new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"], {
-  DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
-  MMBOT_POLICY_ALLOWED_USERS: "*",
-});
+const bot = await startChild(
+  [new URL("../dist/service/cli/main.js", import.meta.url).pathname, "start"],
+  {
+    DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
+    MMBOT_POLICY_ALLOWED_USERS: "*",
+  },
+);
 await new Promise((r) => setTimeout(r, 1000));
 const idleRss = rssMb(bot.child.pid);
 await drive("warm-up (todo bot)", WARMUP, (n) => `@todobot add warm-up ${n}`);
-const todo = await drive("todo bot, SQLite (mmbot start)", MESSAGES, (n) => `@todobot add item ${n}`);
-const todoOne = await drive("todo bot, one user at a time", LATENCY_MESSAGES, (n) => `@todobot add one ${n}`, 1);
+const todo = await drive(
+  "todo bot, SQLite (mmbot start)",
+  MESSAGES,
+  (n) => `@todobot add item ${n}`,
+);
+const todoOne = await drive(
+  "todo bot, one user at a time",
+  LATENCY_MESSAGES,
+  (n) => `@todobot add one ${n}`,
+  1,
+);
 const loadedRss = rssMb(bot.child.pid);
 bot.child.kill("SIGTERM");
 
 console.log("");
 console.log(`todo commands end to end:   ${todo.perSecond.toFixed(0)} /s   (target ≥ 2,000)`);
-console.log(`latency p50 / p99 at ${CONCURRENCY} users: ${todo.p50.toFixed(2)} / ${todo.p99.toFixed(2)} ms; baseline ${base.p50.toFixed(2)} / ${base.p99.toFixed(2)} ms (queueing at saturation)`);
-console.log(`latency p50 / p99, 1 user:  ${todoOne.p50.toFixed(2)} / ${todoOne.p99.toFixed(2)} ms; baseline ${baseOne.p50.toFixed(2)} / ${baseOne.p99.toFixed(2)} ms`);
-console.log(`bot overhead at p50:        ${(todoOne.p50 - baseOne.p50).toFixed(2)} ms one user at a time   (target ≤ 2 ms); ${(todo.p50 - base.p50).toFixed(2)} ms at ${CONCURRENCY} users`);
-console.log(`bot idle RSS:               ${idleRss.toFixed(1)} MB   (target ≤ 80 MB; ${loadedRss.toFixed(1)} MB after the run)`);
-console.log(`start to connected:         ${bot.startMs.toFixed(0)} ms (process spawn to "connected")   (target ≤ 500 ms)`);
+console.log(
+  `latency p50 / p99 at ${CONCURRENCY} users: ${todo.p50.toFixed(2)} / ${todo.p99.toFixed(2)} ms; baseline ${base.p50.toFixed(2)} / ${base.p99.toFixed(2)} ms (queueing at saturation)`,
+);
+console.log(
+  `latency p50 / p99, 1 user:  ${todoOne.p50.toFixed(2)} / ${todoOne.p99.toFixed(2)} ms; baseline ${baseOne.p50.toFixed(2)} / ${baseOne.p99.toFixed(2)} ms`,
+);
+console.log(
+  `bot overhead at p50:        ${(todoOne.p50 - baseOne.p50).toFixed(2)} ms one user at a time   (target ≤ 2 ms); ${(todo.p50 - base.p50).toFixed(2)} ms at ${CONCURRENCY} users`,
+);
+console.log(
+  `bot idle RSS:               ${idleRss.toFixed(1)} MB   (target ≤ 80 MB; ${loadedRss.toFixed(1)} MB after the run)`,
+);
+console.log(
+  `start to connected:         ${bot.startMs.toFixed(0)} ms (process spawn to "connected")   (target ≤ 500 ms)`,
+);
 await sandbox.close();
 process.exit(0);

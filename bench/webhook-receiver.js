@@ -37,7 +37,10 @@ async function runBot() {
     policy: { allowedUsers: "*" },
     triggerWords: ["!bench"],
   });
-  const http = new HttpSource({ listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] } });
+  const http = new HttpSource({
+    listen: "127.0.0.1:0",
+    tokens: { slash: [SLASH_TOKEN], outgoingWebhook: [HOOK_TOKEN] },
+  });
   bot.slash("/bench", (ctx) => ctx.respond({ text: `ok: ${ctx.text}` }));
   bot.use(() => undefined); // the webhook's post: handled, nothing answered
   await bot.start(new WebSocketSource(), http);
@@ -52,11 +55,16 @@ async function main() {
   const alice = seed.users.alice.user;
   const ops = seed.channels.ops;
 
-  const profile = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const profile = process.env.CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`]
+    : [];
   // posts the bot has not seen (it is not in ~off-topic, so no WebSocket event): one per webhook
   const offTopic = seed.channels.offTopic;
   const freshPosts = [];
-  for (let i = 0; i < FRESH_POSTS; i++) freshPosts.push(sandbox.post(alice.id, { channel_id: offTopic.id, message: `!bench item ${i}` }));
+  for (let i = 0; i < FRESH_POSTS; i++)
+    freshPosts.push(
+      sandbox.post(alice.id, { channel_id: offTopic.id, message: `!bench item ${i}` }),
+    );
 
   const child = spawn(process.execPath, [...profile, new URL(import.meta.url).pathname, "--bot"], {
     env: { ...process.env, BENCH_SANDBOX_URL: sandbox.url, BENCH_BOT_TOKEN: seed.bot.token },
@@ -72,7 +80,9 @@ async function main() {
   });
   process.on("exit", () => child.kill("SIGKILL")); // never leave the bot behind, even on a failure
   const idleRss = rssMb(child.pid);
-  console.log(`bot receiver ${url} (pid ${child.pid}); ${CONNECTIONS} connections, ${DURATION} s per run; node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+  console.log(
+    `bot receiver ${url} (pid ${child.pid}); ${CONNECTIONS} connections, ${DURATION} s per run; node ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+  );
 
   // the recorded request's fields, in its order, with this sandbox's ids
   const slashBody = new URLSearchParams({
@@ -84,11 +94,17 @@ async function main() {
     team_id: seed.team.id,
     text: "list",
     token: SLASH_TOKEN,
-    trigger_id: "enhrdGJtbmFoaXlvZGQxY2tlZ2lxbndxbWg6cDR4OTNhY2FmajhnaWozMTRjcWJwN2dzb2U6MTc5NTQ5Nzc4NDIxMzpNRVVDSVFENHFVczh5UTNSWmZkSzVxRUhLbGlNV1hjUjEvL0NpT2hJZ0hmdEovZjhMZ0lnU3lMak5EMnJwYkhKMlY1aWhNd0drbmtCbjEyTEtxcVMrY05yTjFnRkM0UT0=",
+    trigger_id:
+      "enhrdGJtbmFoaXlvZGQxY2tlZ2lxbndxbWg6cDR4OTNhY2FmajhnaWozMTRjcWJwN2dzb2U6MTc5NTQ5Nzc4NDIxMzpNRVVDSVFENHFVczh5UTNSWmZkSzVxRUhLbGlNV1hjUjEvL0NpT2hJZ0hmdEovZjhMZ0lnU3lMak5EMnJwYkhKMlY1aWhNd0drbmtCbjEyTEtxcVMrY05yTjFnRkM0UT0=",
     user_id: alice.id,
     user_name: "alice",
   }).toString();
-  const slashHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", authorization: `Token ${SLASH_TOKEN}`, "content-type": "application/x-www-form-urlencoded" };
+  const slashHeaders = {
+    "user-agent": "Mattermost-Bot/1.1",
+    accept: "application/json",
+    authorization: `Token ${SLASH_TOKEN}`,
+    "content-type": "application/x-www-form-urlencoded",
+  };
 
   const hookBody = (post, channel) =>
     JSON.stringify({
@@ -105,28 +121,58 @@ async function main() {
       trigger_word: "!bench",
       file_ids: "",
     });
-  const hookHeaders = { "user-agent": "Mattermost-Bot/1.1", accept: "application/json", "content-type": "application/json" };
+  const hookHeaders = {
+    "user-agent": "Mattermost-Bot/1.1",
+    accept: "application/json",
+    "content-type": "application/json",
+  };
   const seen = sandbox.post(alice.id, { channel_id: ops.id, message: "!bench list" });
   const seenBody = hookBody(seen, ops);
   const fresh = freshPosts.map((post) => hookBody(post, offTopic));
 
   // every answer is checked once before measuring: a benchmark of refusals measures nothing
-  await expectOk(`${url}/slash`, slashHeaders, slashBody, '{"response_type":"ephemeral","text":"ok: list"}');
+  await expectOk(
+    `${url}/slash`,
+    slashHeaders,
+    slashBody,
+    '{"response_type":"ephemeral","text":"ok: list"}',
+  );
   await expectOk(`${url}/hooks/outgoing`, hookHeaders, seenBody, "{}");
   await expectOk(`${url}/hooks/outgoing`, hookHeaders, fresh.pop(), "{}");
 
   await load(`${url}/slash`, slashHeaders, slashBody, 2, child.pid); // warm-up
   const runs = {
-    slash: { label: "slash command, answered inline", path: "/slash", headers: slashHeaders, body: slashBody },
-    webhook: { label: "outgoing webhook, post already handled", path: "/hooks/outgoing", headers: hookHeaders, body: seenBody },
-    fresh: { label: "outgoing webhook, a new post each time", path: "/hooks/outgoing", headers: hookHeaders, bodies: fresh },
+    slash: {
+      label: "slash command, answered inline",
+      path: "/slash",
+      headers: slashHeaders,
+      body: slashBody,
+    },
+    webhook: {
+      label: "outgoing webhook, post already handled",
+      path: "/hooks/outgoing",
+      headers: hookHeaders,
+      body: seenBody,
+    },
+    fresh: {
+      label: "outgoing webhook, a new post each time",
+      path: "/hooks/outgoing",
+      headers: hookHeaders,
+      bodies: fresh,
+    },
   };
   const rss = [`${idleRss.toFixed(1)} MB idle`];
   let slash;
   for (const name of (process.env.RUNS ?? "slash,webhook,fresh").split(",")) {
     const run = runs[name];
     if (!run) throw new Error(`RUNS: unknown run ${name}; expected slash, webhook or fresh`);
-    const result = await load(`${url}${run.path}`, run.headers, run.bodies ?? run.body, DURATION, child.pid);
+    const result = await load(
+      `${url}${run.path}`,
+      run.headers,
+      run.bodies ?? run.body,
+      DURATION,
+      child.pid,
+    );
     report(run.label, result);
     slash ??= name === "slash" ? result : undefined;
     rss.push(`${rssMb(child.pid).toFixed(1)} MB after the ${name} run`);
@@ -135,7 +181,9 @@ async function main() {
   console.log("");
   if (slash) {
     const capacity = 1e6 / slash.botCpuMicrosPerRequest;
-    console.log(`slash commands:     ${slash.requests.average.toFixed(0)} req/s   (target ≥ 8,000); the bot's CPU per request allows ${capacity.toFixed(0)} req/s on one free core`);
+    console.log(
+      `slash commands:     ${slash.requests.average.toFixed(0)} req/s   (target ≥ 8,000); the bot's CPU per request allows ${capacity.toFixed(0)} req/s on one free core`,
+    );
   }
   console.log(`bot RSS:            ${rss.join(", ")} (peak ${peakRssMb(child.pid).toFixed(1)} MB)`);
   child.kill("SIGTERM");
@@ -149,8 +197,18 @@ async function load(url, headers, body, seconds, pid) {
   const cpuBefore = cpuSeconds(pid);
   const bodies = Array.isArray(body) ? body : undefined;
   let next = 0;
-  const requests = bodies && [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) }];
-  const result = await autocannon({ url, method: "POST", headers, body: bodies ? undefined : body, requests, connections: CONNECTIONS, duration: seconds });
+  const requests = bodies && [
+    { setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) },
+  ];
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers,
+    body: bodies ? undefined : body,
+    requests,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
   result.botCpuMicrosPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.requests.total;
   return result;
 }
@@ -172,7 +230,8 @@ function report(label, r) {
 async function expectOk(url, headers, body, expected) {
   const response = await fetch(url, { method: "POST", headers, body });
   const text = await response.text();
-  if (response.status !== 200 || text !== expected) throw new Error(`${url} answered ${response.status} ${text}; expected 200 ${expected}`);
+  if (response.status !== 200 || text !== expected)
+    throw new Error(`${url} answered ${response.status} ${text}; expected 200 ${expected}`);
 }
 
 function rssMb(pid) {

@@ -32,7 +32,12 @@ export class MattermostApiError extends MmbotError {
     cause?: unknown;
   }) {
     const body = init.body;
-    const serverMessage = typeof body === "object" && body?.message ? body.message : typeof body === "string" ? body : "";
+    const serverMessage =
+      typeof body === "object" && body?.message
+        ? body.message
+        : typeof body === "string"
+          ? body
+          : "";
     super(
       "MATTERMOST_API",
       `${init.method} ${init.path} → ${init.status}${serverMessage ? `: ${serverMessage}` : ""}`,
@@ -56,7 +61,11 @@ export class TokenRefusedError extends MmbotError {
   readonly status: number;
   /** `fix`: what to do, as the caller words it. */
   constructor(cause: MattermostApiError, fix?: string) {
-    super("TOKEN_REFUSED", `the token was refused (expired or revoked?): ${cause.message.replace(/\.$/, "")}${fix ? `. Fix: ${fix}` : ""}`, { cause });
+    super(
+      "TOKEN_REFUSED",
+      `the token was refused (expired or revoked?): ${cause.message.replace(/\.$/, "")}${fix ? `. Fix: ${fix}` : ""}`,
+      { cause },
+    );
     this.status = cause.status;
   }
 }

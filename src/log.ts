@@ -17,7 +17,10 @@ export interface LoggerOptions {
 
 /** A logger on stderr: JSON lines, or one readable (coloured on a terminal) line per entry. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const settings = { name: options.name ?? "mmbot", level: options.level ?? process.env.MMBOT_LOG_LEVEL ?? "info" };
+  const settings = {
+    name: options.name ?? "mmbot",
+    level: options.level ?? process.env.MMBOT_LOG_LEVEL ?? "info",
+  };
   return pino(settings, isPretty(options.format ?? "auto") ? prettyStderr() : jsonStderr());
 }
 

@@ -22,7 +22,8 @@ export class AnswerSlot {
    * deadline runs from here, and a handler that answered synchronously never needs a timer.
    */
   waitForAnswer(): Promise<object> {
-    if (this.open && !this.timer) this.timer = setTimeout(() => this.close(this.onDeadline()), this.answerWithinMs);
+    if (this.open && !this.timer)
+      this.timer = setTimeout(() => this.close(this.onDeadline()), this.answerWithinMs);
     return this.body;
   }
 

@@ -67,7 +67,10 @@ export class App<C extends Context = Context> extends Composer<C> {
 }
 
 /** What the bot needs of an installed app, whatever its context type. */
-export type InstalledApp = Pick<App, "name" | "migrations" | "triggerWords" | "start" | "stop" | "followsThread">;
+export type InstalledApp = Pick<
+  App,
+  "name" | "migrations" | "triggerWords" | "start" | "stop" | "followsThread"
+>;
 
 /** The apps installed anywhere under `root` (a bot, a Composer), each once, in the order they were installed. */
 export function findApps(root: object): InstalledApp[] {

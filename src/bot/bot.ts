@@ -103,7 +103,11 @@ export class Bot extends Composer {
     this.logger = options.logger ?? silentLogger();
     this.policy = { ...defaultPolicy, ...options.policy };
     this.observer = options.observer;
-    this.tokenWatch = new TokenWatch({ logger: this.logger, intervalMs: options.tokenCheckMs ?? 60_000, fix: options.tokenFix ?? DEFAULT_TOKEN_FIX });
+    this.tokenWatch = new TokenWatch({
+      logger: this.logger,
+      intervalMs: options.tokenCheckMs ?? 60_000,
+      fix: options.tokenFix ?? DEFAULT_TOKEN_FIX,
+    });
     const restObservers = [this.tokenWatch.rest, options.observer?.rest];
     this.client = new MattermostClient({
       url: options.url,
@@ -111,8 +115,10 @@ export class Bot extends Composer {
       fetch: options.fetch,
       logger: this.logger,
       observer: {
-        response: (method, status, path) => restObservers.forEach((o) => o?.response?.(method, status, path)),
-        retry: (method, status, delayMs) => options.observer?.rest?.retry?.(method, status, delayMs),
+        response: (method, status, path) =>
+          restObservers.forEach((o) => o?.response?.(method, status, path)),
+        retry: (method, status, delayMs) =>
+          options.observer?.rest?.retry?.(method, status, delayMs),
       },
       maxRequestsPerSecond: options.maxRequestsPerSecond,
     });
@@ -175,9 +181,14 @@ export class Bot extends Composer {
       provideInteractions: (urls) => void (runtime.interactionUrls = urls),
     };
     this.runtime = runtime;
-    const claims: Claims = new Claims(runtime, { owner: this.instanceId, leaseMs: options.claimLeaseMs ?? CLAIM_LEASE_MS, retake: (envelope) => pipeline.retake(envelope) });
+    const claims: Claims = new Claims(runtime, {
+      owner: this.instanceId,
+      leaseMs: options.claimLeaseMs ?? CLAIM_LEASE_MS,
+      retake: (envelope) => pipeline.retake(envelope),
+    });
     for (const app of apps) {
-      for (const word of app.triggerWords) if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
+      for (const word of app.triggerWords)
+        if (!this.triggerWords.includes(word)) this.triggerWords.push(word);
       await app.start(runtime);
     }
     const pipeline: Pipeline = new Pipeline(runtime, claims, {
@@ -202,7 +213,9 @@ export class Bot extends Composer {
    */
   async readiness(): Promise<Readiness> {
     const checks: Readiness["checks"] = {};
-    checks.store = this.runtime ? await storeAnswers(this.runtime.store) : { ok: false, reason: "the bot is not started" };
+    checks.store = this.runtime
+      ? await storeAnswers(this.runtime.store)
+      : { ok: false, reason: "the bot is not started" };
     if (this.sources.length === 0) checks.sources = { ok: false, reason: "no source started yet" };
     const token = this.tokenWatch.readiness();
     if (!token.ok) checks.token = token;
@@ -218,7 +231,10 @@ export class Bot extends Composer {
    * they receive until `stop()`. Resolves once every source is live.
    */
   async start(...sources: Source[]): Promise<void> {
-    if (sources.length === 0) throw new TypeError("bot.start() needs at least one source, e.g. bot.start(new WebSocketSource())");
+    if (sources.length === 0)
+      throw new TypeError(
+        "bot.start() needs at least one source, e.g. bot.start(new WebSocketSource())",
+      );
     await this.init();
     const runtime = this.started();
     runtime.outbox.start();
@@ -228,7 +244,10 @@ export class Bot extends Composer {
       await source.start(runtime);
       this.sources.push(source);
     }
-    this.logger.info({ user: this.user.username, userId: this.user.id, sources: this.sources.map((s) => s.name) }, `connected as @${this.user.username}`);
+    this.logger.info(
+      { user: this.user.username, userId: this.user.id, sources: this.sources.map((s) => s.name) },
+      `connected as @${this.user.username}`,
+    );
   }
 
   /**
@@ -241,19 +260,28 @@ export class Bot extends Composer {
     for (const source of this.sources.reverse()) await source.stop();
     this.sources = [];
     if (this.pipeline && !(await finishesBy(this.pipeline.drain(), deadline))) {
-      this.logger.warn({ graceMs: options.graceMs }, "stop: handlers still running after the grace period; stopping without them");
+      this.logger.warn(
+        { graceMs: options.graceMs },
+        "stop: handlers still running after the grace period; stopping without them",
+      );
     }
     await this.claims?.stop();
     if (this.pipeline) for (const app of this.apps) await app.stop();
     // the apps ended the work their handlers left running: its claims are finished before the store closes
     if (this.claims && !(await finishesBy(this.claims.settleHeld(), deadline))) {
-      this.logger.warn({ graceMs: options.graceMs }, "stop: work left running by handlers did not end within the grace period; its posts are handled again after the next start");
+      this.logger.warn(
+        { graceMs: options.graceMs },
+        "stop: work left running by handlers did not end within the grace period; its posts are handled again after the next start",
+      );
     }
     const outbox = this.runtime?.outbox;
     outbox?.stop();
     // replies that failed earlier get their last try now rather than at the next start
     if (outbox && !(await finishesBy(outbox.flushPending(), deadline))) {
-      this.logger.warn({ graceMs: options.graceMs }, "stop: replies still being sent after the grace period; they go out at the next start");
+      this.logger.warn(
+        { graceMs: options.graceMs },
+        "stop: replies still being sent after the grace period; they go out at the next start",
+      );
     }
     if (this.ownsStore) await this.runtime?.store.close();
     this.runtime = undefined;
@@ -266,7 +294,8 @@ export class Bot extends Composer {
    * Resolves with an interaction's inline answer, or `{}`. The in-process entry point for tests.
    */
   handle(envelope: Envelope): Promise<object> {
-    if (!this.pipeline) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    if (!this.pipeline)
+      throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
     return this.pipeline.handle(envelope);
   }
 
@@ -274,18 +303,42 @@ export class Bot extends Composer {
    * Sends a post as the bot through the outbox, outside any handler. Long text is split at
    * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
    */
-  async send(channelId: string, message: string, options: { rootId?: string; props?: Record<string, unknown>; attachments?: MessageAttachment[]; fileIds?: string[] } = {}): Promise<Post[]> {
+  async send(
+    channelId: string,
+    message: string,
+    options: {
+      rootId?: string;
+      props?: Record<string, unknown>;
+      attachments?: MessageAttachment[];
+      fileIds?: string[];
+    } = {},
+  ): Promise<Post[]> {
     const { outbox, interactionUrls: urls } = this.started();
     let props = options.props;
     if (options.attachments) {
-      if (!urls && options.attachments.some((a) => a.actions?.length)) throw new Error("buttons and menus need an HTTP source on the bot, started");
-      props = { ...props, attachments: urls ? urls.signAttachments(options.attachments, channelId) : options.attachments };
+      if (!urls && options.attachments.some((a) => a.actions?.length))
+        throw new Error("buttons and menus need an HTTP source on the bot, started");
+      props = {
+        ...props,
+        attachments: urls
+          ? urls.signAttachments(options.attachments, channelId)
+          : options.attachments,
+      };
     }
-    return outbox.send(postEntries({ channelId, rootId: options.rootId ?? "", text: message, props, fileIds: options.fileIds }));
+    return outbox.send(
+      postEntries({
+        channelId,
+        rootId: options.rootId ?? "",
+        text: message,
+        props,
+        fileIds: options.fileIds,
+      }),
+    );
   }
 
   private started(): BotRuntime {
-    if (!this.runtime) throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
+    if (!this.runtime)
+      throw new Error("the bot is not started: call bot.start() (or bot.init()) first");
     return this.runtime;
   }
 }
@@ -294,7 +347,9 @@ export class Bot extends Composer {
 async function finishesBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
   if (deadline === Infinity) return work.then(() => true);
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  const late = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+  );
   try {
     return await Promise.race([work.then(() => true as const), late]);
   } finally {
@@ -306,13 +361,19 @@ async function finishesBy(work: Promise<unknown>, deadline: number): Promise<boo
 async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)), STORE_CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)),
+      STORE_CHECK_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([kysely.sql`select 1`.execute(store.db), timeout]);
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `the store does not answer: ${error instanceof Error ? error.message : String(error)}`,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -323,7 +384,11 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
  * for (as the WebSocket's first connection is), so a bot restarted during an outage comes up
  * with it instead of exiting; a refused token (a 4xx) fails at once.
  */
-async function whoAmI(client: MattermostClient, logger: Logger, tokenFix: string): Promise<UserProfile> {
+async function whoAmI(
+  client: MattermostClient,
+  logger: Logger,
+  tokenFix: string,
+): Promise<UserProfile> {
   const backoff = new Backoff(500, 10_000);
   for (;;) {
     try {
@@ -332,7 +397,10 @@ async function whoAmI(client: MattermostClient, logger: Logger, tokenFix: string
       if (isTokenRefusal(error)) throw new TokenRefusedError(error, tokenFix);
       if (!isRetryableError(error)) throw error;
       const delay = backoff.next();
-      logger.warn({ err: error, retryInMs: delay, attempt: backoff.attempts }, "cannot reach the server to learn who the bot is; trying again");
+      logger.warn(
+        { err: error, retryInMs: delay, attempt: backoff.attempts },
+        "cannot reach the server to learn who the bot is; trying again",
+      );
       await sleep(delay);
     }
   }

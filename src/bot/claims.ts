@@ -90,7 +90,9 @@ export class OnceScope {
 /** The once-scope of an event: a post's claim, else its own delivery. */
 export function onceScopeOf(envelope: Envelope): OnceScope {
   const delivery = `${envelope.kind}:${envelope.id}`;
-  return envelope.kind === "message" ? new OnceScope(postClaimId(envelope.post.id), delivery) : new OnceScope(undefined, delivery);
+  return envelope.kind === "message"
+    ? new OnceScope(postClaimId(envelope.post.id), delivery)
+    : new OnceScope(undefined, delivery);
 }
 
 export interface ClaimsOptions {
@@ -141,17 +143,30 @@ export class Claims {
     for (let attempt = 0; ; attempt++) {
       try {
         // a claim left unfinished past its lease (its owner was killed) is taken over
-        if (!(await store.claims.claim(claimId, this.options.owner, Date.now() - this.options.leaseMs))) return undefined;
+        if (
+          !(await store.claims.claim(
+            claimId,
+            this.options.owner,
+            Date.now() - this.options.leaseMs,
+          ))
+        )
+          return undefined;
         this.claimed.add(claimId);
         return onceScopeOf(envelope);
       } catch (error) {
         const delay = CLAIM_RETRY_MS[attempt];
         if (delay === undefined) {
           this.seenPosts.delete(id); // a later delivery (catch-up, webhook) may try again
-          logger.error({ err: error, eventId: id, channelId: envelope.channel.id, attempts: attempt + 1 }, "pipeline: cannot claim the post in the store; not handled");
+          logger.error(
+            { err: error, eventId: id, channelId: envelope.channel.id, attempts: attempt + 1 },
+            "pipeline: cannot claim the post in the store; not handled",
+          );
           return undefined;
         }
-        logger.warn({ err: error, eventId: id, attempt: attempt + 1, retryInMs: delay }, "pipeline: cannot claim the post in the store; retrying");
+        logger.warn(
+          { err: error, eventId: id, attempt: attempt + 1, retryInMs: delay },
+          "pipeline: cannot claim the post in the store; retrying",
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -182,8 +197,14 @@ export class Claims {
     const { leaseMs } = this.options;
     // two timers: a slow take-over (REST reads of the post) never delays a renewal
     this.timers = [
-      setInterval(() => void (this.renewing ??= this.renew().finally(() => (this.renewing = undefined))), renewEveryMs(leaseMs)),
-      setInterval(() => void (this.scanning ??= this.scan().finally(() => (this.scanning = undefined))), scanEveryMs(leaseMs)),
+      setInterval(
+        () => void (this.renewing ??= this.renew().finally(() => (this.renewing = undefined))),
+        renewEveryMs(leaseMs),
+      ),
+      setInterval(
+        () => void (this.scanning ??= this.scan().finally(() => (this.scanning = undefined))),
+        scanEveryMs(leaseMs),
+      ),
     ];
     for (const timer of this.timers) timer.unref();
   }
@@ -199,7 +220,10 @@ export class Claims {
     try {
       await this.runtime.store.claims.finish(claimId);
     } catch (error) {
-      this.runtime.logger.error({ err: error, eventId }, "pipeline: cannot mark the post's claim finished; it will be handled again once its lease runs out");
+      this.runtime.logger.error(
+        { err: error, eventId },
+        "pipeline: cannot mark the post's claim finished; it will be handled again once its lease runs out",
+      );
     } finally {
       this.claimed.delete(claimId);
     }
@@ -209,7 +233,10 @@ export class Claims {
     try {
       await this.runtime.store.claims.renew([...this.claimed], this.options.owner);
     } catch (error) {
-      this.runtime.logger.warn({ err: error }, "claims: cannot renew this instance's claims; trying again later");
+      this.runtime.logger.warn(
+        { err: error },
+        "claims: cannot renew this instance's claims; trying again later",
+      );
     }
   }
 
@@ -217,11 +244,17 @@ export class Claims {
   private async scan(): Promise<void> {
     try {
       const mine = new Set(this.claimed);
-      for (const id of await this.runtime.store.claims.abandoned(Date.now() - this.options.leaseMs)) {
-        if (!mine.has(id) && !this.handedBack.has(id) && id.startsWith(POST_CLAIM)) await this.retake(id.slice(POST_CLAIM.length));
+      for (const id of await this.runtime.store.claims.abandoned(
+        Date.now() - this.options.leaseMs,
+      )) {
+        if (!mine.has(id) && !this.handedBack.has(id) && id.startsWith(POST_CLAIM))
+          await this.retake(id.slice(POST_CLAIM.length));
       }
     } catch (error) {
-      this.runtime.logger.warn({ err: error }, "claims: cannot look for abandoned claims; trying again later");
+      this.runtime.logger.warn(
+        { err: error },
+        "claims: cannot look for abandoned claims; trying again later",
+      );
     }
   }
 
@@ -232,17 +265,26 @@ export class Claims {
       post = await client.getPost(postId);
     } catch (error) {
       if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) {
-        logger.info({ eventId: postId }, "claims: an abandoned claim's post is gone; nothing to answer");
+        logger.info(
+          { eventId: postId },
+          "claims: an abandoned claim's post is gone; nothing to answer",
+        );
         return store.claims.finish(postClaimId(postId));
       }
-      logger.warn({ err: error, eventId: postId }, "claims: cannot read an abandoned claim's post; trying again later");
+      logger.warn(
+        { err: error, eventId: postId },
+        "claims: cannot read an abandoned claim's post; trying again later",
+      );
       return;
     }
     if (post.delete_at) return store.claims.finish(postClaimId(postId));
     const channel = await client.getChannel(post.channel_id).catch(() => undefined);
     const sender = await client.getUser(post.user_id).catch(() => undefined);
     const envelope = messageEnvelope(post, { source: "catchup", channel, sender, me });
-    logger.warn({ eventId: postId, channelId: post.channel_id }, "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again");
+    logger.warn(
+      { eventId: postId, channelId: post.channel_id },
+      "claims: a post was claimed but its handling never finished (an instance stopped mid-way); handling it again",
+    );
     const claimId = postClaimId(postId);
     this.handedBack.add(claimId);
     this.seenPosts.add(postId);

@@ -3,7 +3,9 @@ export type NextFunction = () => Promise<void>;
 export type Middleware<C> = (ctx: C, next: NextFunction) => unknown;
 
 /** Folds middleware into one; calling `next()` twice is a bug and throws. */
-export function compose<C>(middleware: readonly Middleware<C>[]): (ctx: C, next?: NextFunction) => Promise<void> {
+export function compose<C>(
+  middleware: readonly Middleware<C>[],
+): (ctx: C, next?: NextFunction) => Promise<void> {
   return async function composed(ctx, next) {
     let last = -1;
     async function dispatch(i: number): Promise<void> {

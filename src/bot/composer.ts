@@ -30,9 +30,11 @@ export interface ContextByKind {
 export type ContextOf<K extends EnvelopeKind> = ContextByKind[K];
 
 /** What `command()` handlers see. */
-export type CommandContext<C extends Context = Context> = C & MessageContext & { command: string; args: string };
+export type CommandContext<C extends Context = Context> = C &
+  MessageContext & { command: string; args: string };
 /** What `message(RegExp)` handlers see. */
-export type MatchContext<C extends Context = Context> = C & MessageContext & { match: RegExpMatchArray };
+export type MatchContext<C extends Context = Context> = C &
+  MessageContext & { match: RegExpMatchArray };
 
 /** Catches what the middleware inside an `errorBoundary` throws. */
 export type ErrorHandler<C> = (error: HandlerError, ctx: C) => unknown;
@@ -80,21 +82,44 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * context narrowed; any other name is a WebSocket event (`typing`, `post_edited`, …).
    * @example bot.on("reaction", (ctx) => ctx.logger.info({ emoji: ctx.emoji }, "reacted"))
    */
-  on<K extends EnvelopeKind>(kind: K | K[], ...middleware: MiddlewareLike<C & ContextOf<K>>[]): Composer<C & ContextOf<K>>;
-  on(eventName: string | string[], ...middleware: MiddlewareLike<C & EventContext>[]): Composer<C & EventContext>;
+  on<K extends EnvelopeKind>(
+    kind: K | K[],
+    ...middleware: MiddlewareLike<C & ContextOf<K>>[]
+  ): Composer<C & ContextOf<K>>;
+  on(
+    eventName: string | string[],
+    ...middleware: MiddlewareLike<C & EventContext>[]
+  ): Composer<C & EventContext>;
   on<D extends C>(names: string | string[], ...middleware: MiddlewareLike<D>[]): Composer<D> {
     const wanted = new Set(Array.isArray(names) ? names : [names]);
     for (const name of wanted) {
       const kind = RENAMED.get(name);
-      if (kind) throw new TypeError(`on(${JSON.stringify(name)}): these events arrive as the kind "${kind}"; use on("${kind}")`);
+      if (kind)
+        throw new TypeError(
+          `on(${JSON.stringify(name)}): these events arrive as the kind "${kind}"; use on("${kind}")`,
+        );
     }
-    return this.filter((ctx): ctx is D => wanted.has(ctx.kind) || (ctx.kind === "event" && wanted.has((ctx as unknown as EventContext).name)), ...middleware);
+    return this.filter(
+      (ctx): ctx is D =>
+        wanted.has(ctx.kind) ||
+        (ctx.kind === "event" && wanted.has((ctx as unknown as EventContext).name)),
+      ...middleware,
+    );
   }
 
   /** Runs `middleware` when `predicate` holds (a type guard narrows the context), else goes on. */
-  filter<D extends C>(predicate: (ctx: C) => ctx is D, ...middleware: MiddlewareLike<D>[]): Composer<D>;
-  filter(predicate: (ctx: C) => boolean | Promise<boolean>, ...middleware: MiddlewareLike<C>[]): Composer<C>;
-  filter(predicate: (ctx: C) => boolean | Promise<boolean>, ...middleware: MiddlewareLike<C>[]): Composer<C> {
+  filter<D extends C>(
+    predicate: (ctx: C) => ctx is D,
+    ...middleware: MiddlewareLike<D>[]
+  ): Composer<D>;
+  filter(
+    predicate: (ctx: C) => boolean | Promise<boolean>,
+    ...middleware: MiddlewareLike<C>[]
+  ): Composer<C>;
+  filter(
+    predicate: (ctx: C) => boolean | Promise<boolean>,
+    ...middleware: MiddlewareLike<C>[]
+  ): Composer<C> {
     const child = new Composer<C>(...middleware);
     const inner = child.middleware();
     noteInstalled(this, child);
@@ -103,12 +128,19 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   }
 
   /** The opposite of `filter`: skips `middleware` when `predicate` holds. */
-  drop(predicate: (ctx: C) => boolean | Promise<boolean>, ...middleware: MiddlewareLike<C>[]): Composer<C> {
+  drop(
+    predicate: (ctx: C) => boolean | Promise<boolean>,
+    ...middleware: MiddlewareLike<C>[]
+  ): Composer<C> {
     return this.filter(async (ctx) => !(await predicate(ctx)), ...middleware);
   }
 
   /** One of two ways, by `predicate`. */
-  branch(predicate: (ctx: C) => boolean | Promise<boolean>, whenTrue: MiddlewareLike<C>, whenFalse: MiddlewareLike<C>): Composer<C> {
+  branch(
+    predicate: (ctx: C) => boolean | Promise<boolean>,
+    whenTrue: MiddlewareLike<C>,
+    whenFalse: MiddlewareLike<C>,
+  ): Composer<C> {
     const yes = flatten(whenTrue);
     const no = flatten(whenFalse);
     for (const mw of [whenTrue, whenFalse]) if (typeof mw !== "function") noteInstalled(this, mw);
@@ -119,7 +151,11 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * One of several ways, by the key `router` gives; `fallback` (or the next middleware) for others.
    * @example bot.route((ctx) => ctx.channel.name, { ops: opsHandlers, "town-square": generalHandlers })
    */
-  route<K extends string>(router: (ctx: C) => K | undefined | Promise<K | undefined>, routes: Partial<Record<K, MiddlewareLike<C>>>, fallback?: MiddlewareLike<C>): Composer<C> {
+  route<K extends string>(
+    router: (ctx: C) => K | undefined | Promise<K | undefined>,
+    routes: Partial<Record<K, MiddlewareLike<C>>>,
+    fallback?: MiddlewareLike<C>,
+  ): Composer<C> {
     const table = new Map<string, Middleware<C>>();
     for (const [key, mw] of Object.entries(routes) as [K, MiddlewareLike<C>][]) {
       table.set(key, flatten(mw));
@@ -162,15 +198,22 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * A message whose text (bot mention removed) starts with `pattern` or matches the RegExp.
    * @example bot.message(/^ping$/i, (ctx) => ctx.reply("pong"))
    */
-  message(pattern: string | RegExp, ...middleware: MiddlewareLike<MatchContext<C>>[]): Composer<MatchContext<C>> {
-    return this.filter((ctx): ctx is MatchContext<C> => {
-      if (ctx.kind !== "message") return false;
-      const m = ctx as unknown as MessageContext;
-      const match = typeof pattern === "string" ? prefixMatch(m.text, pattern) : m.text.match(pattern);
-      if (!match) return false;
-      m.match = match;
-      return true;
-    }, ...middleware);
+  message(
+    pattern: string | RegExp,
+    ...middleware: MiddlewareLike<MatchContext<C>>[]
+  ): Composer<MatchContext<C>> {
+    return this.filter(
+      (ctx): ctx is MatchContext<C> => {
+        if (ctx.kind !== "message") return false;
+        const m = ctx as unknown as MessageContext;
+        const match =
+          typeof pattern === "string" ? prefixMatch(m.text, pattern) : m.text.match(pattern);
+        if (!match) return false;
+        m.match = match;
+        return true;
+      },
+      ...middleware,
+    );
   }
 
   /**
@@ -178,7 +221,11 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * @example bot.mention((ctx) => ctx.reply(`You said: ${ctx.text}`))
    */
   mention(...middleware: MiddlewareLike<C & MessageContext>[]): Composer<C & MessageContext> {
-    return this.filter((ctx): ctx is C & MessageContext => ctx.kind === "message" && (ctx as unknown as MessageContext).isMention, ...middleware);
+    return this.filter(
+      (ctx): ctx is C & MessageContext =>
+        ctx.kind === "message" && (ctx as unknown as MessageContext).isMention,
+      ...middleware,
+    );
   }
 
   /**
@@ -186,30 +233,43 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * case-insensitively. `ctx.args` is the rest, spacing kept.
    * @example bot.command("echo", (ctx) => ctx.reply(ctx.args))
    */
-  command(name: string | string[], ...middleware: MiddlewareLike<CommandContext<C>>[]): Composer<CommandContext<C>> {
+  command(
+    name: string | string[],
+    ...middleware: MiddlewareLike<CommandContext<C>>[]
+  ): Composer<CommandContext<C>> {
     const names = new Set((Array.isArray(name) ? name : [name]).map((n) => n.toLowerCase()));
-    return this.filter((ctx): ctx is CommandContext<C> => {
-      if (ctx.kind !== "message") return false;
-      const m = ctx as unknown as MessageContext;
-      const word = /^\S*/.exec(m.text)?.[0] ?? "";
-      if (!names.has(word.toLowerCase())) return false;
-      m.command = word.toLowerCase();
-      m.args = m.text.slice(word.length).trim();
-      return true;
-    }, ...middleware);
+    return this.filter(
+      (ctx): ctx is CommandContext<C> => {
+        if (ctx.kind !== "message") return false;
+        const m = ctx as unknown as MessageContext;
+        const word = /^\S*/.exec(m.text)?.[0] ?? "";
+        if (!names.has(word.toLowerCase())) return false;
+        m.command = word.toLowerCase();
+        m.args = m.text.slice(word.length).trim();
+        return true;
+      },
+      ...middleware,
+    );
   }
 
   /**
    * A slash command by its trigger (`/todo` or `todo`) or a RegExp on it (`ctx.match`).
    * @example bot.slash("/todo", (ctx) => ctx.respond(`You said ${ctx.text}`))
    */
-  slash(command: string | RegExp, ...middleware: MiddlewareLike<C & SlashContext>[]): Composer<C & SlashContext> {
-    const wanted = typeof command === "string" ? `/${command.replace(/^\//, "").toLowerCase()}` : command;
-    return this.filter((ctx): ctx is C & SlashContext => {
-      if (ctx.kind !== "slash") return false;
-      const s = ctx as unknown as SlashContext;
-      return matches(wanted, s.command, s);
-    }, ...middleware);
+  slash(
+    command: string | RegExp,
+    ...middleware: MiddlewareLike<C & SlashContext>[]
+  ): Composer<C & SlashContext> {
+    const wanted =
+      typeof command === "string" ? `/${command.replace(/^\//, "").toLowerCase()}` : command;
+    return this.filter(
+      (ctx): ctx is C & SlashContext => {
+        if (ctx.kind !== "slash") return false;
+        const s = ctx as unknown as SlashContext;
+        return matches(wanted, s.command, s);
+      },
+      ...middleware,
+    );
   }
 
   /**
@@ -217,12 +277,18 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * by a RegExp on the id: one handler for a whole list's buttons.
    * @example bot.action(/^done\d+$/, (ctx) => markDone(ctx.data.item))
    */
-  action(actionId: string | RegExp, ...middleware: MiddlewareLike<C & ActionContext>[]): Composer<C & ActionContext> {
-    return this.filter((ctx): ctx is C & ActionContext => {
-      if (ctx.kind !== "action") return false;
-      const a = ctx as unknown as ActionContext;
-      return matches(actionId, a.actionId, a);
-    }, ...middleware);
+  action(
+    actionId: string | RegExp,
+    ...middleware: MiddlewareLike<C & ActionContext>[]
+  ): Composer<C & ActionContext> {
+    return this.filter(
+      (ctx): ctx is C & ActionContext => {
+        if (ctx.kind !== "action") return false;
+        const a = ctx as unknown as ActionContext;
+        return matches(actionId, a.actionId, a);
+      },
+      ...middleware,
+    );
   }
 
   /**
@@ -230,25 +296,46 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * `callback_id` or a RegExp on it. `ctx.reject({field: message})` keeps the dialog open.
    * @example bot.dialog("addtodo", (ctx) => (ctx.submission.text ? save(ctx) : ctx.reject({ text: "Required" })))
    */
-  dialog(callbackId: string | RegExp, ...middleware: MiddlewareLike<C & DialogContext>[]): Composer<C & DialogContext> {
-    return this.filter((ctx): ctx is C & DialogContext => {
-      if (ctx.kind !== "dialog") return false;
-      const d = ctx as unknown as DialogContext;
-      return matches(callbackId, d.callbackId, d);
-    }, ...middleware);
+  dialog(
+    callbackId: string | RegExp,
+    ...middleware: MiddlewareLike<C & DialogContext>[]
+  ): Composer<C & DialogContext> {
+    return this.filter(
+      (ctx): ctx is C & DialogContext => {
+        if (ctx.kind !== "dialog") return false;
+        const d = ctx as unknown as DialogContext;
+        return matches(callbackId, d.callbackId, d);
+      },
+      ...middleware,
+    );
   }
 
   /**
    * Reactions added with one of these emoji (names without colons); `on("reaction")` sees removals too.
    * @example bot.reaction("white_check_mark", (ctx) => ctx.reply("Marked done"))
    */
-  reaction(emoji: string | string[], ...middleware: MiddlewareLike<C & ReactionContext>[]): Composer<C & ReactionContext> {
-    const names = new Set((Array.isArray(emoji) ? emoji : [emoji]).map((e) => e.replace(/^:|:$/g, "")));
-    return this.filter((ctx): ctx is C & ReactionContext => ctx.kind === "reaction" && (ctx as unknown as ReactionContext).added && names.has((ctx as unknown as ReactionContext).emoji), ...middleware);
+  reaction(
+    emoji: string | string[],
+    ...middleware: MiddlewareLike<C & ReactionContext>[]
+  ): Composer<C & ReactionContext> {
+    const names = new Set(
+      (Array.isArray(emoji) ? emoji : [emoji]).map((e) => e.replace(/^:|:$/g, "")),
+    );
+    return this.filter(
+      (ctx): ctx is C & ReactionContext =>
+        ctx.kind === "reaction" &&
+        (ctx as unknown as ReactionContext).added &&
+        names.has((ctx as unknown as ReactionContext).emoji),
+      ...middleware,
+    );
   }
 }
 
-function matches(wanted: string | RegExp, value: string, ctx: { match: RegExpMatchArray | undefined }): boolean {
+function matches(
+  wanted: string | RegExp,
+  value: string,
+  ctx: { match: RegExpMatchArray | undefined },
+): boolean {
   if (typeof wanted === "string") return wanted === value;
   const match = value.match(wanted);
   if (match) ctx.match = match;
@@ -257,7 +344,10 @@ function matches(wanted: string | RegExp, value: string, ctx: { match: RegExpMat
 
 function prefixMatch(text: string, prefix: string): RegExpMatchArray | null {
   if (!text.toLowerCase().startsWith(prefix.toLowerCase())) return null;
-  const match = [text.slice(0, prefix.length), text.slice(prefix.length).trim()] as unknown as RegExpMatchArray;
+  const match = [
+    text.slice(0, prefix.length),
+    text.slice(prefix.length).trim(),
+  ] as unknown as RegExpMatchArray;
   match.index = 0;
   match.input = text;
   return match;

@@ -9,7 +9,14 @@ import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { onceScopeOf, type OnceScope } from "./claims.js";
 import { sendEphemeral } from "./ephemeral.js";
-import type { ChannelRef, Envelope, EventEnvelope, MessageEnvelope, ReactionEnvelope, UserRef } from "./envelope.js";
+import type {
+  ChannelRef,
+  Envelope,
+  EventEnvelope,
+  MessageEnvelope,
+  ReactionEnvelope,
+  UserRef,
+} from "./envelope.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
 import { postEntries } from "./outbox.js";
 import type { BotRuntime } from "./runtime.js";
@@ -92,7 +99,10 @@ export class Context<E extends Envelope = Envelope> {
   }
   /** The bot's logger, every line carrying this event's id and kind. */
   get logger(): Logger {
-    this.childLogger ??= this.runtime.logger.child({ eventId: this.envelope.id, kind: this.envelope.kind });
+    this.childLogger ??= this.runtime.logger.child({
+      eventId: this.envelope.id,
+      kind: this.envelope.kind,
+    });
     return this.childLogger;
   }
 
@@ -121,8 +131,16 @@ export class Context<E extends Envelope = Envelope> {
     if (isAsyncIterable(input)) return this.stream(input);
     const options = typeof input === "string" ? { text: input } : input;
     const rootId = await this.answerRoot(options);
-    const props = options.attachments ? { ...options.props, attachments: this.signed(options.attachments) } : options.props;
-    const entries = postEntries({ channelId: this.channelId, rootId, text: options.text, props, fileIds: options.fileIds });
+    const props = options.attachments
+      ? { ...options.props, attachments: this.signed(options.attachments) }
+      : options.props;
+    const entries = postEntries({
+      channelId: this.channelId,
+      rootId,
+      text: options.text,
+      props,
+      fileIds: options.fileIds,
+    });
     return this.runtime.outbox.send(entries.map((e) => ({ ...e, once: this.once.nextEntry() })));
   }
 
@@ -136,9 +154,21 @@ export class Context<E extends Envelope = Envelope> {
   async stream(chunks: AsyncIterable<string>, options: StreamOptions = {}): Promise<Post[]> {
     const scope = this.once.nextStream(options.once);
     const rootId = await this.answerRoot(options);
-    const typing = options.inThread ? () => this.client.sendTyping(this.me.id, this.channelId, rootId) : () => this.typing();
-    const target = { channelId: this.channelId, rootId, props: options.props, once: scope === undefined ? undefined : { scope } };
-    return streamReply(chunks, { client: this.client, outbox: this.runtime.outbox, logger: this.logger }, target, { typing, ...options });
+    const typing = options.inThread
+      ? () => this.client.sendTyping(this.me.id, this.channelId, rootId)
+      : () => this.typing();
+    const target = {
+      channelId: this.channelId,
+      rootId,
+      props: options.props,
+      once: scope === undefined ? undefined : { scope },
+    };
+    return streamReply(
+      chunks,
+      { client: this.client, outbox: this.runtime.outbox, logger: this.logger },
+      target,
+      { typing, ...options },
+    );
   }
 
   /**
@@ -172,7 +202,11 @@ export class Context<E extends Envelope = Envelope> {
    * for a click the clicker's notice, for an open dialog its error line.
    */
   async ephemeral(text: string): Promise<void> {
-    await sendEphemeral(this.runtime, this.user.id, { channel_id: this.channelId, message: text, root_id: await this.replyRoot() });
+    await sendEphemeral(this.runtime, this.user.id, {
+      channel_id: this.channelId,
+      message: text,
+      root_id: await this.replyRoot(),
+    });
   }
 
   /** Shows "bot is typing…" where a reply would go, for a few seconds. */
@@ -182,7 +216,10 @@ export class Context<E extends Envelope = Envelope> {
 
   /** "typing…" after `delayMs` (fast answers don't flash it), repeated every `intervalMs` until stopped. @internal */
   keepTyping(delayMs: number, intervalMs: number): { stop(): void } {
-    const send = () => void this.typing().catch((error: unknown) => this.runtime.logger.debug({ err: error, eventId: this.id }, "typing failed"));
+    const send = () =>
+      void this.typing().catch((error: unknown) =>
+        this.runtime.logger.debug({ err: error, eventId: this.id }, "typing failed"),
+      );
     let interval: NodeJS.Timeout | undefined;
     const delay = setTimeout(() => {
       send();
@@ -200,7 +237,10 @@ export class Context<E extends Envelope = Envelope> {
   protected signed(attachments: readonly MessageAttachment[]): MessageAttachment[] {
     if (!attachments.some((a) => a.actions?.length)) return [...attachments];
     const urls = this.runtime.interactionUrls;
-    if (!urls) throw new Error("buttons and menus need an HTTP source on the bot (new HttpSource({...})), started, where Mattermost can reach it");
+    if (!urls)
+      throw new Error(
+        "buttons and menus need an HTTP source on the bot (new HttpSource({...})), started, where Mattermost can reach it",
+      );
     return urls.signAttachments(attachments, this.channelId);
   }
 }
@@ -227,7 +267,9 @@ export class MessageContext extends Context<MessageEnvelope> {
     super(envelope, runtime, once);
     const { post, triggerWord } = envelope;
     this.isMention = isAddressed(envelope, runtime.me);
-    this.text = triggerWord ? stripTriggerWord(post.message, triggerWord) : stripLeadingMention(post.message, runtime.me.username);
+    this.text = triggerWord
+      ? stripTriggerWord(post.message, triggerWord)
+      : stripLeadingMention(post.message, runtime.me.username);
   }
 
   get post(): Post {
@@ -290,9 +332,16 @@ export class EventContext extends Context<EventEnvelope> {
 }
 
 /** The context of an event that comes over the WebSocket (or as a post from REST): a message's with its sender and once-scope. */
-export function contextOf(envelope: MessageEnvelope | ReactionEnvelope | EventEnvelope, runtime: BotRuntime, sender: UserProfile | undefined, once: OnceScope | undefined): Context {
+export function contextOf(
+  envelope: MessageEnvelope | ReactionEnvelope | EventEnvelope,
+  runtime: BotRuntime,
+  sender: UserProfile | undefined,
+  once: OnceScope | undefined,
+): Context {
   if (envelope.kind === "message") return new MessageContext(envelope, runtime, sender, once);
-  return envelope.kind === "reaction" ? new ReactionContext(envelope, runtime) : new EventContext(envelope, runtime);
+  return envelope.kind === "reaction"
+    ? new ReactionContext(envelope, runtime)
+    : new EventContext(envelope, runtime);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<string> {

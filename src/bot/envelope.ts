@@ -3,8 +3,18 @@
  * reaction, any other WebSocket event, a slash command, a click, a dialog submission. The
  * pipeline (claim, policy, context, handlers) sees nothing else of the transport.
  */
-import type { ActionClickPayload, DialogSubmissionPayload, SlashCommandPayload } from "../http/payloads.js";
-import type { Channel, Post, Reaction, UserProfile, WebSocketBroadcast } from "../mattermost/types.js";
+import type {
+  ActionClickPayload,
+  DialogSubmissionPayload,
+  SlashCommandPayload,
+} from "../http/payloads.js";
+import type {
+  Channel,
+  Post,
+  Reaction,
+  UserProfile,
+  WebSocketBroadcast,
+} from "../mattermost/types.js";
 import { mentionsBot } from "./mentions.js";
 
 /** Where an envelope came from. The same post may arrive by several; it is handled once. */
@@ -78,7 +88,13 @@ export interface DialogEnvelope extends EnvelopeBase {
   payload: DialogSubmissionPayload;
 }
 
-export type Envelope = MessageEnvelope | ReactionEnvelope | EventEnvelope | SlashEnvelope | ActionEnvelope | DialogEnvelope;
+export type Envelope =
+  | MessageEnvelope
+  | ReactionEnvelope
+  | EventEnvelope
+  | SlashEnvelope
+  | ActionEnvelope
+  | DialogEnvelope;
 export type EnvelopeKind = Envelope["kind"];
 /** The kinds answered inline over HTTP (with a deadline). */
 export type InteractionEnvelope = SlashEnvelope | ActionEnvelope | DialogEnvelope;
@@ -104,9 +120,22 @@ export interface PostFacts {
  * @example const envelope = messageEnvelope(await client.getPost(id), { source: "catchup", channel, sender, me });
  */
 export function messageEnvelope(post: Post, facts: PostFacts): MessageEnvelope {
-  const channel = { id: post.channel_id, name: facts.channel?.name ?? "", type: facts.channel?.type ?? "" };
+  const channel = {
+    id: post.channel_id,
+    name: facts.channel?.name ?? "",
+    type: facts.channel?.type ?? "",
+  };
   const mentions = facts.me && mentionsBot(post, channel.type, facts.me) ? [facts.me.id] : [];
-  const envelope: MessageEnvelope = { kind: "message", id: post.id, source: facts.source, channel, teamId: facts.channel?.team_id ?? "", post, user: { id: post.user_id, name: facts.sender?.username ?? "" }, mentions };
+  const envelope: MessageEnvelope = {
+    kind: "message",
+    id: post.id,
+    source: facts.source,
+    channel,
+    teamId: facts.channel?.team_id ?? "",
+    post,
+    user: { id: post.user_id, name: facts.sender?.username ?? "" },
+    mentions,
+  };
   if (facts.triggerWord) envelope.triggerWord = facts.triggerWord;
   return envelope;
 }
@@ -121,7 +150,12 @@ export interface WireEvent {
   post?: Post;
 }
 
-const NO_BROADCAST: WebSocketBroadcast = { omit_users: null, user_id: "", channel_id: "", team_id: "" };
+const NO_BROADCAST: WebSocketBroadcast = {
+  omit_users: null,
+  user_id: "",
+  channel_id: "",
+  team_id: "",
+};
 
 /** A WebSocket frame as an envelope: `posted` → message, `reaction_*` → reaction, the rest → event. Posts read over REST: `messageEnvelope`. */
 export function fromWireEvent(raw: WireEvent): Envelope {
@@ -136,19 +170,47 @@ export function fromWireEvent(raw: WireEvent): Envelope {
   const teamId = str(data.team_id) || broadcast.team_id;
   const base = { source: raw.source, channel, teamId };
   if (raw.event === "posted" && post) {
-    return { ...base, kind: "message", id: post.id, post, user: { id: post.user_id, name: str(data.sender_name).replace(/^@/, "") }, mentions: stringArray(data.mentions) };
+    return {
+      ...base,
+      kind: "message",
+      id: post.id,
+      post,
+      user: { id: post.user_id, name: str(data.sender_name).replace(/^@/, "") },
+      mentions: stringArray(data.mentions),
+    };
   }
   if (raw.event === "reaction_added" || raw.event === "reaction_removed") {
     const reaction = jsonObject(data.reaction);
     if (reaction && typeof reaction.post_id === "string" && typeof reaction.user_id === "string") {
-      const r = { user_id: reaction.user_id, post_id: reaction.post_id, emoji_name: str(reaction.emoji_name), create_at: Number(reaction.create_at) || 0 };
+      const r = {
+        user_id: reaction.user_id,
+        post_id: reaction.post_id,
+        emoji_name: str(reaction.emoji_name),
+        create_at: Number(reaction.create_at) || 0,
+      };
       const added = raw.event === "reaction_added";
-      return { ...base, kind: "reaction", id: `${r.post_id}:${r.user_id}:${r.emoji_name}:${added ? "+" : "-"}${r.create_at}`, added, reaction: r, user: { id: r.user_id, name: "" } };
+      return {
+        ...base,
+        kind: "reaction",
+        id: `${r.post_id}:${r.user_id}:${r.emoji_name}:${added ? "+" : "-"}${r.create_at}`,
+        added,
+        reaction: r,
+        user: { id: r.user_id, name: "" },
+      };
     }
   }
   const userId = post?.user_id || str(data.user_id) || broadcast.user_id;
   const id = raw.seq === undefined ? `${raw.event}:${Date.now()}` : `${raw.event}:${raw.seq}`;
-  return { ...base, kind: "event", id, name: raw.event, data, broadcast, post, user: { id: userId, name: "" } };
+  return {
+    ...base,
+    kind: "event",
+    id,
+    name: raw.event,
+    data,
+    broadcast,
+    post,
+    user: { id: userId, name: "" },
+  };
 }
 
 function str(v: unknown): string {
@@ -160,7 +222,9 @@ function jsonObject(v: unknown): Record<string, unknown> | undefined {
   if (typeof v !== "string" || v === "") return undefined;
   try {
     const parsed: unknown = JSON.parse(v);
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === "object" && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -7,7 +7,12 @@ import type { MessageAttachment } from "../http/attachments.js";
 import { postToResponseUrl } from "../http/response-url.js";
 import type { AnswerSlot } from "./answer-slot.js";
 import { Context } from "./context.js";
-import type { ActionEnvelope, DialogEnvelope, InteractionEnvelope, SlashEnvelope } from "./envelope.js";
+import type {
+  ActionEnvelope,
+  DialogEnvelope,
+  InteractionEnvelope,
+  SlashEnvelope,
+} from "./envelope.js";
 import type { BotRuntime } from "./runtime.js";
 
 /** A slash command's answer: text, or the fields Mattermost reads. Default `response_type`: ephemeral. */
@@ -76,11 +81,22 @@ export abstract class InteractionContext<E extends InteractionEnvelope> extends 
    */
   async openDialog(dialog: Dialog): Promise<void> {
     const triggerId = "trigger_id" in this.envelope.payload ? this.envelope.payload.trigger_id : "";
-    if (!triggerId) throw new Error("openDialog() needs a trigger_id, and this request carried none");
+    if (!triggerId)
+      throw new Error("openDialog() needs a trigger_id, and this request carried none");
     const urls = this.runtime.interactionUrls;
     if (!urls) throw new Error("dialogs need an HTTP source on the bot, started");
-    const url = urls.dialogUrl({ callbackId: dialog.callback_id, channelId: this.channelId, userId: this.user.id, notifyOnCancel: Boolean(dialog.notify_on_cancel) });
-    await this.client.request("POST", "/actions/dialogs/open", { trigger_id: triggerId, url, dialog }, { idempotent: false });
+    const url = urls.dialogUrl({
+      callbackId: dialog.callback_id,
+      channelId: this.channelId,
+      userId: this.user.id,
+      notifyOnCancel: Boolean(dialog.notify_on_cancel),
+    });
+    await this.client.request(
+      "POST",
+      "/actions/dialogs/open",
+      { trigger_id: triggerId, url, dialog },
+      { idempotent: false },
+    );
   }
 }
 
@@ -123,7 +139,11 @@ export class SlashContext extends InteractionContext<SlashEnvelope> {
   private toBody(answer: SlashAnswer): object {
     const fields = typeof answer === "string" ? { text: answer } : answer;
     const { attachments, ...rest } = fields;
-    return { response_type: "ephemeral", ...rest, ...(attachments && { attachments: this.signed(attachments) }) };
+    return {
+      response_type: "ephemeral",
+      ...rest,
+      ...(attachments && { attachments: this.signed(attachments) }),
+    };
   }
 }
 
@@ -162,8 +182,15 @@ export class ActionContext extends InteractionContext<ActionEnvelope> {
    * Replaces the clicked post's message and props (no `props`/`attachments` = the buttons go away).
    * @example await ctx.update({ message: "Todo list (1 done)", attachments: [...] })
    */
-  async update(update: { message: string; props?: Record<string, unknown>; attachments?: MessageAttachment[] }): Promise<void> {
-    const props = { ...update.props, ...(update.attachments && { attachments: this.signed(update.attachments) }) };
+  async update(update: {
+    message: string;
+    props?: Record<string, unknown>;
+    attachments?: MessageAttachment[];
+  }): Promise<void> {
+    const props = {
+      ...update.props,
+      ...(update.attachments && { attachments: this.signed(update.attachments) }),
+    };
     const body = { message: update.message, props };
     if (this.slot.isOpen) this.pending.update = body;
     else await this.client.patchPost(this.postId, body);
@@ -215,7 +242,9 @@ export class DialogContext extends InteractionContext<DialogEnvelope> {
       return;
     }
     const problems = Object.entries(errors).map(([field, message]) => `${field}: ${message}`);
-    await super.ephemeral(`Your ${this.callbackId} form was not accepted: ${[error, ...problems].filter(Boolean).join("; ")}`);
+    await super.ephemeral(
+      `Your ${this.callbackId} form was not accepted: ${[error, ...problems].filter(Boolean).join("; ")}`,
+    );
   }
 
   /** While the dialog is open, its error line; later a private message. */
@@ -237,7 +266,13 @@ export class DialogContext extends InteractionContext<DialogEnvelope> {
 }
 
 /** The context of an interaction, answering into `slot`. */
-export function interactionContextOf(envelope: InteractionEnvelope, runtime: BotRuntime, slot: AnswerSlot): InteractionContext<InteractionEnvelope> {
+export function interactionContextOf(
+  envelope: InteractionEnvelope,
+  runtime: BotRuntime,
+  slot: AnswerSlot,
+): InteractionContext<InteractionEnvelope> {
   if (envelope.kind === "slash") return new SlashContext(envelope, runtime, slot);
-  return envelope.kind === "action" ? new ActionContext(envelope, runtime, slot) : new DialogContext(envelope, runtime, slot);
+  return envelope.kind === "action"
+    ? new ActionContext(envelope, runtime, slot)
+    : new DialogContext(envelope, runtime, slot);
 }

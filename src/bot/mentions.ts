@@ -10,7 +10,11 @@ import type { Post, UserProfile } from "../mattermost/types.js";
  * event), for posts read over REST, which carry none: a direct message, `@name`, `@channel`,
  * `@all` or `@here` as whole words (the rule of `mentionPattern`); never its own or a system post.
  */
-export function mentionsBot(post: Pick<Post, "user_id" | "type" | "message">, channelType: string, me: Pick<UserProfile, "id" | "username">): boolean {
+export function mentionsBot(
+  post: Pick<Post, "user_id" | "type" | "message">,
+  channelType: string,
+  me: Pick<UserProfile, "id" | "username">,
+): boolean {
   if (post.user_id === me.id) return false;
   if (channelType === "D") return true;
   if ((post.type ?? "").startsWith("system_")) return false;

@@ -2,7 +2,12 @@ import { isTokenRefusal, MattermostApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
 import type { Post } from "../mattermost/types.js";
-import { pendingEntry, type NewOutboxEntry, type OutboxEntry, type OutboxStore } from "../store/index.js";
+import {
+  pendingEntry,
+  type NewOutboxEntry,
+  type OutboxEntry,
+  type OutboxStore,
+} from "../store/index.js";
 import type { BotObserver } from "./observer.js";
 import { splitMessage } from "./split.js";
 
@@ -87,7 +92,12 @@ export class Outbox {
     const storing = this.store
       .enqueue([{ ...input, id: entry.id }])
       .then(() => undefined)
-      .catch((error: unknown) => this.runtime.logger.error({ err: error, outboxId: entry.id, channelId: entry.channel_id }, "outbox: cannot store a post being sent; it is not retried if this send fails"));
+      .catch((error: unknown) =>
+        this.runtime.logger.error(
+          { err: error, outboxId: entry.id, channelId: entry.channel_id },
+          "outbox: cannot store a post being sent; it is not retried if this send fails",
+        ),
+      );
     // the "sent" (or "failed") mark waits for the insert: on PostgreSQL the two may take
     // different connections of the pool, and an update before the insert would change nothing
     return await this.deliver(entry, storing);
@@ -104,7 +114,8 @@ export class Outbox {
    * again, whose posts are those of the first run.
    */
   async resume(earlier: OutboxEntry, message: string): Promise<Post> {
-    if (earlier.status === "sent") return this.runtime.client.patchPost(earlier.post_id, { message });
+    if (earlier.status === "sent")
+      return this.runtime.client.patchPost(earlier.post_id, { message });
     // pending (the first run was killed before its "sent" was stored) or given up: sent now, same id
     return this.deliver({ ...earlier, message });
   }
@@ -121,8 +132,14 @@ export class Outbox {
    * repeat would make a second post. Read from the channel's posts since the entry was made.
    */
   private async madeEarlier(entry: OutboxEntry): Promise<Post | undefined> {
-    const [me, list] = await Promise.all([this.runtime.client.getMe(), this.runtime.client.getChannelPostsSince(entry.channel_id, entry.created_at - 1_000)]);
-    return Object.values(list.posts ?? {}).find((post) => post.user_id === me.id && post.props?.[OUTBOX_ID_PROP] === entry.id && !post.delete_at);
+    const [me, list] = await Promise.all([
+      this.runtime.client.getMe(),
+      this.runtime.client.getChannelPostsSince(entry.channel_id, entry.created_at - 1_000),
+    ]);
+    return Object.values(list.posts ?? {}).find(
+      (post) =>
+        post.user_id === me.id && post.props?.[OUTBOX_ID_PROP] === entry.id && !post.delete_at,
+    );
   }
 
   /** Starts the background retry of entries still pending (including those of a previous run). */
@@ -159,11 +176,16 @@ export class Outbox {
   }
 
   /** Posts one entry and records the outcome, after `stored` when the entry is still being written. */
-  private async deliver(entry: OutboxEntry, stored: Promise<void> = Promise.resolve()): Promise<Post> {
+  private async deliver(
+    entry: OutboxEntry,
+    stored: Promise<void> = Promise.resolve(),
+  ): Promise<Post> {
     this.inFlight.add(entry.id);
     try {
       const post =
-        (Date.now() - entry.created_at > this.pendingIdMemoryMs ? await this.madeEarlier(entry) : undefined) ??
+        (Date.now() - entry.created_at > this.pendingIdMemoryMs
+          ? await this.madeEarlier(entry)
+          : undefined) ??
         (await this.runtime.client.createPost({
           channel_id: entry.channel_id,
           message: entry.message,
@@ -179,14 +201,22 @@ export class Outbox {
     } catch (error) {
       // a refused token (expired, revoked) is the operator's to fix, not the post's: it waits for a good one
       const tokenRefused = isTokenRefusal(error);
-      const final = !tokenRefused && (!isRetryable(error) || entry.attempts + 1 >= this.maxAttempts);
+      const final =
+        !tokenRefused && (!isRetryable(error) || entry.attempts + 1 >= this.maxAttempts);
       this.runtime.observer?.posted?.(final ? "failed" : "retried");
       await stored;
       await this.store
         .markFailed(entry.id, error instanceof Error ? error.message : String(error), final)
-        .catch((e: unknown) => this.runtime.logger.error({ err: e }, "outbox: cannot record a failure"));
+        .catch((e: unknown) =>
+          this.runtime.logger.error({ err: e }, "outbox: cannot record a failure"),
+        );
       this.runtime.logger[final ? "error" : tokenRefused ? "debug" : "warn"](
-        { err: error, outboxId: entry.id, channelId: entry.channel_id, attempt: entry.attempts + 1 },
+        {
+          err: error,
+          outboxId: entry.id,
+          channelId: entry.channel_id,
+          attempt: entry.attempts + 1,
+        },
         final ? "outbox: gave up on a post" : "outbox: post failed, will retry",
       );
       throw error;
@@ -215,7 +245,13 @@ function isRetryable(error: unknown): boolean {
  * The outbox entries of one answer: the text split at Mattermost's limit, props and files on
  * the last part (under the whole text).
  */
-export function postEntries(input: { channelId: string; rootId: string; text: string; props?: Record<string, unknown>; fileIds?: string[] }): NewOutboxEntry[] {
+export function postEntries(input: {
+  channelId: string;
+  rootId: string;
+  text: string;
+  props?: Record<string, unknown>;
+  fileIds?: string[];
+}): NewOutboxEntry[] {
   const chunks = splitMessage(input.text);
   return chunks.map((message, i) => ({
     kind: "post" as const,

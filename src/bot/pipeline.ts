@@ -10,8 +10,19 @@ import { AnswerSlot } from "./answer-slot.js";
 import type { Claims, OnceScope } from "./claims.js";
 import type { Middleware } from "./compose.js";
 import { contextOf, MessageContext, type Context } from "./context.js";
-import { isInteraction, type Envelope, type InteractionEnvelope, type MessageEnvelope } from "./envelope.js";
-import { ActionContext, DialogContext, interactionContextOf, SlashContext, type InteractionContext } from "./interaction-context.js";
+import {
+  isInteraction,
+  type Envelope,
+  type InteractionEnvelope,
+  type MessageEnvelope,
+} from "./envelope.js";
+import {
+  ActionContext,
+  DialogContext,
+  interactionContextOf,
+  SlashContext,
+  type InteractionContext,
+} from "./interaction-context.js";
 import { decide, isAddressed, type PolicyDecision, type PolicyFacts } from "./policy.js";
 import type { BotRuntime } from "./runtime.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -41,7 +52,9 @@ export class Pipeline {
     private readonly claims: Claims,
     private readonly stages: PipelineStages,
   ) {
-    this.queue = new SerialQueue((error) => runtime.logger.error({ err: error }, "pipeline: a task failed outside its own handling"));
+    this.queue = new SerialQueue((error) =>
+      runtime.logger.error({ err: error }, "pipeline: a task failed outside its own handling"),
+    );
   }
 
   /** Runs one envelope; resolves with an interaction's inline answer (by its deadline), or `{}` once anything else is handled. */
@@ -52,7 +65,9 @@ export class Pipeline {
       if (envelope.post.user_id === this.runtime.me.id) return this.declined(envelope, "own post"); // our own echo: not worth a store write
       if (!this.claims.see(envelope.post.id)) return this.declined(envelope, "duplicate");
     }
-    return this.queue.push(envelope.channel.id || "-", () => this.process(envelope)).then(() => ({}));
+    return this.queue
+      .push(envelope.channel.id || "-", () => this.process(envelope))
+      .then(() => ({}));
   }
 
   /** Handles a post again whose claim was abandoned; the claim decides who does. Resolves once handled (or not claimed). */
@@ -78,15 +93,27 @@ export class Pipeline {
       if (envelope.kind === "message") {
         once = await this.claims.take(envelope);
         if (!once) return void this.declined(envelope, "not claimed");
-        if (!envelope.triggerWord && this.stages.triggerWords.length) envelope.triggerWord = leadingTriggerWord(envelope.post.message, this.stages.triggerWords);
+        if (!envelope.triggerWord && this.stages.triggerWords.length)
+          envelope.triggerWord = leadingTriggerWord(
+            envelope.post.message,
+            this.stages.triggerWords,
+          );
       }
-      const sender = envelope.kind === "event" ? undefined : await runtime.client.getUser(envelope.user.id).catch(() => undefined);
+      const sender =
+        envelope.kind === "event"
+          ? undefined
+          : await runtime.client.getUser(envelope.user.id).catch(() => undefined);
       const facts: PolicyFacts = { sender };
-      if (envelope.kind === "message") facts.inFollowedThread = await this.inFollowedThread(envelope);
+      if (envelope.kind === "message")
+        facts.inFollowedThread = await this.inFollowedThread(envelope);
       const ctx = contextOf(envelope, runtime, sender, once);
-      if (await this.admit(ctx, decide(envelope, runtime.me, facts, runtime.policy))) await this.dispatch(ctx);
+      if (await this.admit(ctx, decide(envelope, runtime.me, facts, runtime.policy)))
+        await this.dispatch(ctx);
     } catch (error) {
-      runtime.logger.error({ err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id }, "pipeline: the event could not be handled");
+      runtime.logger.error(
+        { err: error, eventId: envelope.id, kind: envelope.kind, channelId: envelope.channel.id },
+        "pipeline: the event could not be handled",
+      );
     } finally {
       if (once) await this.claims.release(once, envelope.id);
     }
@@ -100,7 +127,10 @@ export class Pipeline {
     try {
       return await this.stages.followsThread(root);
     } catch (error) {
-      logger.error({ err: error, eventId: envelope.id, rootId: root }, "pipeline: cannot tell whether an app follows the thread; treated as not followed");
+      logger.error(
+        { err: error, eventId: envelope.id, rootId: root },
+        "pipeline: cannot tell whether an app follows the thread; treated as not followed",
+      );
       return false;
     }
   }
@@ -111,12 +141,22 @@ export class Pipeline {
     const { observer, logger, me, texts } = this.runtime;
     observer?.declined?.(ctx.envelope, decision);
     if (decision.action === "drop") {
-      logger.debug({ eventId: ctx.id, kind: ctx.kind, reason: decision.reason }, "pipeline: dropped by policy");
+      logger.debug(
+        { eventId: ctx.id, kind: ctx.kind, reason: decision.reason },
+        "pipeline: dropped by policy",
+      );
       return false;
     }
-    logger.info({ eventId: ctx.id, kind: ctx.kind, userId: ctx.user.id, reason: decision.reason }, "pipeline: refused a user");
+    logger.info(
+      { eventId: ctx.id, kind: ctx.kind, userId: ctx.user.id, reason: decision.reason },
+      "pipeline: refused a user",
+    );
     if (!(ctx instanceof DialogContext && ctx.cancelled)) {
-      await ctx.ephemeral(texts[decision.text](me.username)).catch((error: unknown) => logger.warn({ err: error, eventId: ctx.id }, "pipeline: could not send the refusal"));
+      await ctx
+        .ephemeral(texts[decision.text](me.username))
+        .catch((error: unknown) =>
+          logger.warn({ err: error, eventId: ctx.id }, "pipeline: could not send the refusal"),
+        );
     }
     return false;
   }
@@ -127,7 +167,12 @@ export class Pipeline {
     const slot: AnswerSlot = new AnswerSlot(runtime.answerWithinMs, () => ctx.takeAnswer());
     const ctx = interactionContextOf(envelope, runtime, slot);
     const run = this.runInteraction(ctx)
-      .catch((error: unknown) => runtime.logger.error({ err: error, eventId: envelope.id, kind: envelope.kind }, "pipeline: the interaction could not be handled"))
+      .catch((error: unknown) =>
+        runtime.logger.error(
+          { err: error, eventId: envelope.id, kind: envelope.kind },
+          "pipeline: the interaction could not be handled",
+        ),
+      )
       .finally(() => slot.close(ctx.takeAnswer()));
     this.running.add(run);
     void run.then(() => this.running.delete(run));
@@ -138,16 +183,32 @@ export class Pipeline {
     const { client, policy, me, logger, texts } = this.runtime;
     const facts: PolicyFacts = {};
     // a dialog submission names neither the user nor the channel: look them up only when the policy needs names
-    if (!ctx.user.name && Array.isArray(policy.allowedUsers) && !policy.allowedUsers.includes(ctx.user.id)) {
+    if (
+      !ctx.user.name &&
+      Array.isArray(policy.allowedUsers) &&
+      !policy.allowedUsers.includes(ctx.user.id)
+    ) {
       facts.sender = await client.getUser(ctx.user.id).catch(() => undefined);
     }
-    if (!ctx.channel.name && policy.channels.length > 0 && !policy.channels.includes(ctx.channelId)) {
-      facts.channelName = await client.getChannel(ctx.channelId).then((c) => c.name, () => "");
+    if (
+      !ctx.channel.name &&
+      policy.channels.length > 0 &&
+      !policy.channels.includes(ctx.channelId)
+    ) {
+      facts.channelName = await client.getChannel(ctx.channelId).then(
+        (c) => c.name,
+        () => "",
+      );
     }
     if (!(await this.admit(ctx, decide(ctx.envelope, me, facts, policy)))) return;
     await this.dispatch(ctx, async () => {
       if (ctx instanceof DialogContext && ctx.cancelled) return;
-      const what = ctx instanceof SlashContext ? ctx.command : ctx instanceof ActionContext ? "this button" : "this dialog";
+      const what =
+        ctx instanceof SlashContext
+          ? ctx.command
+          : ctx instanceof ActionContext
+            ? "this button"
+            : "this dialog";
       logger.warn({ eventId: ctx.id, kind: ctx.kind }, `pipeline: no handler took the ${ctx.kind}`);
       await ctx.ephemeral(texts.notHandled(what, me.username));
     });
@@ -156,7 +217,10 @@ export class Pipeline {
   /** Runs the handlers; a throw is logged with a reference and answered (by `bot.catch`'s handler, or the default). */
   private async dispatch(ctx: Context, unhandled?: () => Promise<void>): Promise<void> {
     const { logger, texts, observer } = this.runtime;
-    const typing = ctx instanceof MessageContext ? ctx.keepTyping(this.stages.typingDelayMs, this.stages.typingIntervalMs) : undefined;
+    const typing =
+      ctx instanceof MessageContext
+        ? ctx.keepTyping(this.stages.typingDelayMs, this.stages.typingIntervalMs)
+        : undefined;
     const started = performance.now();
     let failed = false;
     try {
@@ -164,19 +228,30 @@ export class Pipeline {
     } catch (cause) {
       failed = true;
       const error = new HandlerError(randomBytes(4).toString("hex"), ctx.kind, cause);
-      logger.error({ err: cause, ref: error.reference, eventId: ctx.id, kind: ctx.kind, channelId: ctx.channelId }, error.message);
+      logger.error(
+        {
+          err: cause,
+          ref: error.reference,
+          eventId: ctx.id,
+          kind: ctx.kind,
+          channelId: ctx.channelId,
+        },
+        error.message,
+      );
       try {
         const handler = this.stages.errorHandler();
         if (handler) await handler(error, ctx);
         else if (ctx instanceof MessageContext) await ctx.reply(texts.failed(error.reference));
         else await ctx.ephemeral(texts.failed(error.reference));
       } catch (secondary) {
-        logger.error({ err: secondary, ref: error.reference, eventId: ctx.id }, "pipeline: the error handler failed too");
+        logger.error(
+          { err: secondary, ref: error.reference, eventId: ctx.id },
+          "pipeline: the error handler failed too",
+        );
       }
     } finally {
       typing?.stop();
       observer?.handled?.(ctx.envelope, (performance.now() - started) / 1000, failed);
     }
   }
-
 }

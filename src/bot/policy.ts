@@ -56,34 +56,54 @@ export function isAddressed(envelope: MessageEnvelope, me: UserProfile): boolean
  * the same rules silently. Slash commands, clicks and dialogs were asked for: a user not allowed
  * or a channel not served is refused.
  */
-export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, policy: Policy): PolicyDecision {
+export function decide(
+  envelope: Envelope,
+  me: UserProfile,
+  facts: PolicyFacts,
+  policy: Policy,
+): PolicyDecision {
   const username = facts.sender?.username ?? (envelope.user.name || undefined);
-  const inChannel = inChannels(envelope.channel.id, facts.channelName ?? envelope.channel.name, policy.channels);
+  const inChannel = inChannels(
+    envelope.channel.id,
+    facts.channelName ?? envelope.channel.name,
+    policy.channels,
+  );
   switch (envelope.kind) {
     case "message": {
       const post = envelope.post;
       if (post.user_id === me.id) return { action: "drop", reason: "own post" };
-      if (post.type && post.type.startsWith("system_")) return { action: "drop", reason: "system post" };
-      if (policy.ignoreBots && isFromBot(post, facts.sender)) return { action: "drop", reason: "from a bot or webhook" };
+      if (post.type && post.type.startsWith("system_"))
+        return { action: "drop", reason: "system post" };
+      if (policy.ignoreBots && isFromBot(post, facts.sender))
+        return { action: "drop", reason: "from a bot or webhook" };
       if (!inChannel) return { action: "drop", reason: "channel not served" };
       const addressed = isAddressed(envelope, me);
-      if (policy.mentionOnly && !addressed && !facts.inFollowedThread) return { action: "drop", reason: "not addressed to the bot (mention only)" };
+      if (policy.mentionOnly && !addressed && !facts.inFollowedThread)
+        return { action: "drop", reason: "not addressed to the bot (mention only)" };
       if (!isAllowed(post.user_id, username, policy.allowedUsers)) {
-        return addressed ? { action: "refuse", reason: "user not allowed", text: "notAllowed" } : { action: "drop", reason: "user not allowed" };
+        return addressed
+          ? { action: "refuse", reason: "user not allowed", text: "notAllowed" }
+          : { action: "drop", reason: "user not allowed" };
       }
       return { action: "handle" };
     }
     case "reaction":
       if (envelope.user.id === me.id) return { action: "drop", reason: "own reaction" };
-      if (policy.ignoreBots && facts.sender?.is_bot) return { action: "drop", reason: "from a bot" };
+      if (policy.ignoreBots && facts.sender?.is_bot)
+        return { action: "drop", reason: "from a bot" };
       if (!inChannel) return { action: "drop", reason: "channel not served" };
-      if (!isAllowed(envelope.user.id, username, policy.allowedUsers)) return { action: "drop", reason: "user not allowed" };
+      if (!isAllowed(envelope.user.id, username, policy.allowedUsers))
+        return { action: "drop", reason: "user not allowed" };
       return { action: "handle" };
     case "event":
-      return envelope.channel.id && !inChannel ? { action: "drop", reason: "channel not served" } : { action: "handle" };
+      return envelope.channel.id && !inChannel
+        ? { action: "drop", reason: "channel not served" }
+        : { action: "handle" };
     default:
-      if (!isAllowed(envelope.user.id, username, policy.allowedUsers)) return { action: "refuse", reason: "user not allowed", text: "notAllowed" };
-      if (!inChannel) return { action: "refuse", reason: "channel not served", text: "wrongChannel" };
+      if (!isAllowed(envelope.user.id, username, policy.allowedUsers))
+        return { action: "refuse", reason: "user not allowed", text: "notAllowed" };
+      if (!inChannel)
+        return { action: "refuse", reason: "channel not served", text: "wrongChannel" };
       return { action: "handle" };
   }
 }
@@ -95,16 +115,37 @@ export function decide(envelope: Envelope, me: UserProfile, facts: PolicyFacts, 
  */
 
 /** Whether a user is on an allow list: user ids or usernames (a leading `@` is fine), `"*"` for everybody. */
-export function isAllowed(userId: string, username: string | undefined, allowed: "*" | readonly string[]): boolean {
+export function isAllowed(
+  userId: string,
+  username: string | undefined,
+  allowed: "*" | readonly string[],
+): boolean {
   if (allowed === "*") return true;
-  return allowed.some((entry) => entry === "*" || entry === userId || (username !== undefined && entry.replace(/^@/, "") === username));
+  return allowed.some(
+    (entry) =>
+      entry === "*" ||
+      entry === userId ||
+      (username !== undefined && entry.replace(/^@/, "") === username),
+  );
 }
 
 /** Whether a channel is on a list of channel ids or names; an empty list is every channel. */
-export function inChannels(channelId: string, channelName: string, channels: readonly string[]): boolean {
-  return channels.length === 0 || channels.includes(channelId) || (channelName !== "" && channels.includes(channelName));
+export function inChannels(
+  channelId: string,
+  channelName: string,
+  channels: readonly string[],
+): boolean {
+  return (
+    channels.length === 0 ||
+    channels.includes(channelId) ||
+    (channelName !== "" && channels.includes(channelName))
+  );
 }
 
 function isFromBot(post: Post, sender: PolicyFacts["sender"]): boolean {
-  return post.props?.from_bot === "true" || post.props?.from_webhook === "true" || sender?.is_bot === true;
+  return (
+    post.props?.from_bot === "true" ||
+    post.props?.from_webhook === "true" ||
+    sender?.is_bot === true
+  );
 }

@@ -19,7 +19,10 @@ import type { BotTexts } from "./texts.js";
 /** Where buttons, menus and dialogs send their clicks: given by the HTTP source once it is started. */
 export interface InteractionUrls {
   /** Points the actions at the bot and signs them for a channel. */
-  signAttachments(attachments: readonly MessageAttachment[], channelId: string): MessageAttachment[];
+  signAttachments(
+    attachments: readonly MessageAttachment[],
+    channelId: string,
+  ): MessageAttachment[];
   /** The signed URL a dialog submits to. */
   dialogUrl(binding: DialogBinding): string;
 }

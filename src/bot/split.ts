@@ -33,7 +33,8 @@ export function splitMessage(text: string, limit = MAX_MESSAGE_LENGTH): string[]
     const fence = FENCE.exec(line);
     if (fence) {
       if (!openFence) openFence = line.trim();
-      else if (line.trim().startsWith(fenceMarker(openFence)) && fence[2]?.trim() === "") openFence = undefined;
+      else if (line.trim().startsWith(fenceMarker(openFence)) && fence[2]?.trim() === "")
+        openFence = undefined;
     }
   }
   if (current.length) parts.push(current.join("\n"));

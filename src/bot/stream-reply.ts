@@ -46,9 +46,17 @@ export interface StreamReplyOptions {
 const FINAL_TRIES = 3;
 
 /** Streams `chunks` into posts; resolves with the answer's posts once the final text is in. */
-export async function streamReply(chunks: AsyncIterable<string>, runtime: StreamRuntime, target: StreamTarget, options: StreamReplyOptions = {}): Promise<Post[]> {
+export async function streamReply(
+  chunks: AsyncIterable<string>,
+  runtime: StreamRuntime,
+  target: StreamTarget,
+  options: StreamReplyOptions = {},
+): Promise<Post[]> {
   // the limit is asked for while the model thinks (once a client: cached), not before typing shows
-  const limit = options.partLimit !== undefined ? Promise.resolve(options.partLimit) : runtime.client.maxPostSize().then(streamPartLimit);
+  const limit =
+    options.partLimit !== undefined
+      ? Promise.resolve(options.partLimit)
+      : runtime.client.maxPostSize().then(streamPartLimit);
   const writer = new StreamWriter(runtime, target, options, limit);
   try {
     for await (const chunk of chunks) writer.add(chunk);
@@ -86,10 +94,19 @@ class StreamWriter {
         : runtime.outbox.storedFor(scope).then(
             (entries) => new Map(entries.map((e) => [scopedSeq(e.id), e])),
             // the answer still goes out; only a second run's reuse of the first's posts is lost
-            (error: unknown) => (runtime.logger.warn({ err: error, channelId: target.channelId }, "stream: cannot read what an earlier run of this answer posted"), new Map()),
+            (error: unknown) => (
+              runtime.logger.warn(
+                { err: error, channelId: target.channelId },
+                "stream: cannot read what an earlier run of this answer posted",
+              ),
+              new Map()
+            ),
           );
     if (options.typing) {
-      const send = () => void options.typing?.().catch((error: unknown) => runtime.logger.debug({ err: error }, "stream: typing failed"));
+      const send = () =>
+        void options
+          .typing?.()
+          .catch((error: unknown) => runtime.logger.debug({ err: error }, "stream: typing failed"));
       send();
       this.typingTimer = setInterval(send, options.typingIntervalMs ?? 3_000);
     }
@@ -97,7 +114,8 @@ class StreamWriter {
 
   add(chunk: string): void {
     this.text += chunk;
-    if (this.posts.length === 0 && this.text.trim() !== "" && !this.flushing) this.startFlush(); // the first text shows at once
+    if (this.posts.length === 0 && this.text.trim() !== "" && !this.flushing)
+      this.startFlush(); // the first text shows at once
     else this.schedule();
   }
 
@@ -112,7 +130,8 @@ class StreamWriter {
     const changed = parts.some((part, i) => this.posts[i]?.sent !== part);
     // the last edit keeps to the rate too
     const wait = this.lastFlushAt + this.interval - Date.now();
-    if (changed && this.posts.length > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (changed && this.posts.length > 0 && wait > 0)
+      await new Promise((resolve) => setTimeout(resolve, wait));
     for (const [i, part] of parts.entries()) await this.landWhole(i, part);
     await this.retireUnused();
   }
@@ -121,7 +140,14 @@ class StreamWriter {
   private async retireUnused(): Promise<void> {
     for (const [seq, entry] of await this.earlier) {
       if (seq < this.made) continue;
-      await this.runtime.outbox.retire(entry).catch((error: unknown) => this.runtime.logger.warn({ err: error, outboxId: entry.id }, "stream: cannot remove a post of an earlier run of this answer"));
+      await this.runtime.outbox
+        .retire(entry)
+        .catch((error: unknown) =>
+          this.runtime.logger.warn(
+            { err: error, outboxId: entry.id },
+            "stream: cannot remove a post of an earlier run of this answer",
+          ),
+        );
     }
   }
 
@@ -143,7 +169,12 @@ class StreamWriter {
     this.lastFlushAt = Date.now();
     const flushed = this.text;
     this.flushing = this.flush()
-      .catch((error: unknown) => this.runtime.logger.warn({ err: error, channelId: this.target.channelId }, "stream: an edit failed; the final text will be sent again"))
+      .catch((error: unknown) =>
+        this.runtime.logger.warn(
+          { err: error, channelId: this.target.channelId },
+          "stream: an edit failed; the final text will be sent again",
+        ),
+      )
       .finally(() => {
         this.flushing = undefined;
         if (this.text !== flushed) this.schedule();
@@ -163,7 +194,14 @@ class StreamWriter {
     this.stopTyping();
     const { channelId, rootId, props } = this.target;
     // a part is within the server's limit already: one entry, not split again at the 5.x limit
-    const post = await this.newPost({ kind: "post", channel_id: channelId, root_id: rootId, user_id: "", message: text, props });
+    const post = await this.newPost({
+      kind: "post",
+      channel_id: channelId,
+      root_id: rootId,
+      user_id: "",
+      message: text,
+      props,
+    });
     this.posts.push({ post, sent: text });
     this.options.onPost?.(post);
   }
@@ -174,10 +212,13 @@ class StreamWriter {
     if (scope === undefined) return this.runtime.outbox.sendWhileStoring(entry);
     const seq = this.made;
     const earlier = (await this.earlier).get(seq);
-    let post = earlier ? await this.runtime.outbox.resume(earlier, entry.message) : await this.runtime.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
+    let post = earlier
+      ? await this.runtime.outbox.resume(earlier, entry.message)
+      : await this.runtime.outbox.sendWhileStoring({ ...entry, once: { scope, seq } });
     // the first run's POST may have reached the server when its entry was not yet stored (or
     // marked sent): the server answers the same id with that post, the first run's text in it
-    if (post.message !== entry.message) post = await this.runtime.client.patchPost(post.id, { message: entry.message });
+    if (post.message !== entry.message)
+      post = await this.runtime.client.patchPost(post.id, { message: entry.message });
     this.made = seq + 1;
     return post;
   }
@@ -201,13 +242,27 @@ class StreamWriter {
         await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
       }
     }
-    this.runtime.logger.error({ err: lastError, channelId: this.target.channelId, part: i }, "stream: the final edit failed; posting what is missing");
+    this.runtime.logger.error(
+      { err: lastError, channelId: this.target.channelId, part: i },
+      "stream: the final edit failed; posting what is missing",
+    );
     if (!entry) throw lastError;
-    const missing = part.startsWith(entry.sent) ? part.slice(entry.sent.length).replace(/^\n+/, "") : part;
+    const missing = part.startsWith(entry.sent)
+      ? part.slice(entry.sent.length).replace(/^\n+/, "")
+      : part;
     if (missing.trim() === "") return;
-    const entries = postEntries({ channelId: this.target.channelId, rootId: this.target.rootId, text: missing, props: this.target.props });
+    const entries = postEntries({
+      channelId: this.target.channelId,
+      rootId: this.target.rootId,
+      text: missing,
+      props: this.target.props,
+    });
     const scope = this.target.once?.scope;
-    await this.runtime.outbox.send(scope === undefined ? entries : entries.map((e) => ({ ...e, once: { scope, seq: this.made++ } })));
+    await this.runtime.outbox.send(
+      scope === undefined
+        ? entries
+        : entries.map((e) => ({ ...e, once: { scope, seq: this.made++ } })),
+    );
   }
 
   private stopTyping(): void {

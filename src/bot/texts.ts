@@ -14,7 +14,8 @@ export interface BotTexts {
 }
 
 export const defaultTexts: BotTexts = {
-  notAllowed: (bot) => `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to its allowed users.`,
+  notAllowed: (bot) =>
+    `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to its allowed users.`,
   wrongChannel: (bot) => `Sorry, @${bot} does not work in this channel.`,
   failed: (reference) => `Sorry, something went wrong while handling that (ref \`${reference}\`).`,
   notHandled: (what, bot) => `Sorry, ${what} is not handled by @${bot}.`,

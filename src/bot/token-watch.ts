@@ -20,7 +20,8 @@ export interface TokenWatchOptions {
 }
 
 /** Said to a user who sees the library's own wording. */
-export const DEFAULT_TOKEN_FIX = "give the bot a valid access token (one revoked or past its expiry on the server stops working)";
+export const DEFAULT_TOKEN_FIX =
+  "give the bot a valid access token (one revoked or past its expiry on the server stops working)";
 
 /** Answered whatever the token: their success says nothing about it. */
 const PUBLIC_PATHS = ["/api/v4/system/ping", "/api/v4/config/client"];
@@ -38,7 +39,8 @@ export class TokenWatch {
     response: (method, status, path) => {
       if (!this.watching) return;
       if (status === 401) this.refused(`HTTP 401 on ${method} ${path}`);
-      else if (status >= 200 && status < 300 && !PUBLIC_PATHS.some((p) => path.startsWith(p))) this.accepted();
+      else if (status >= 200 && status < 300 && !PUBLIC_PATHS.some((p) => path.startsWith(p)))
+        this.accepted();
     },
   };
 
@@ -47,7 +49,10 @@ export class TokenWatch {
     clearInterval(this.timer);
     this.watching = true;
     // the answer reaches the watch through `rest`; a failure to get one says nothing about the token
-    this.timer = setInterval(() => void client.getMe({ fresh: true }).catch(() => undefined), this.options.intervalMs);
+    this.timer = setInterval(
+      () => void client.getMe({ fresh: true }).catch(() => undefined),
+      this.options.intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -60,14 +65,19 @@ export class TokenWatch {
 
   /** Why the bot is not ready, while the token is refused. */
   readiness(): { ok: boolean; reason?: string } {
-    return this.refusedBy === undefined ? { ok: true } : { ok: false, reason: `the token was refused (expired or revoked?): ${this.options.fix}` };
+    return this.refusedBy === undefined
+      ? { ok: true }
+      : { ok: false, reason: `the token was refused (expired or revoked?): ${this.options.fix}` };
   }
 
   private refused(what: string): void {
     if (this.refusedBy !== undefined) return;
     this.refusedBy = what;
     const every = Math.round(this.options.intervalMs / 1000);
-    this.options.logger.error({ refused: what }, `the token was refused (expired or revoked?): ${what}. Fix: ${this.options.fix}. Checking it again every ${every} s`);
+    this.options.logger.error(
+      { refused: what },
+      `the token was refused (expired or revoked?): ${what}. Fix: ${this.options.fix}. Checking it again every ${every} s`,
+    );
   }
 
   private accepted(): void {

@@ -59,9 +59,19 @@ export function checkActionId(id: string): void {
  * A button. `context` comes back with the click (signed, so it cannot be forged).
  * @example button("done", "Done", { style: "primary", context: { item: 3 } })
  */
-export function button(id: string, label: string, options: { style?: ButtonStyle; context?: Record<string, unknown> } = {}): MessageAction {
+export function button(
+  id: string,
+  label: string,
+  options: { style?: ButtonStyle; context?: Record<string, unknown> } = {},
+): MessageAction {
   checkActionId(id);
-  return { id, name: label, type: "button", ...(options.style && { style: options.style }), integration: { url: "", context: options.context ?? {} } };
+  return {
+    id,
+    name: label,
+    type: "button",
+    ...(options.style && { style: options.style }),
+    integration: { url: "", context: options.context ?? {} },
+  };
 }
 
 /**
@@ -71,10 +81,18 @@ export function button(id: string, label: string, options: { style?: ButtonStyle
 export function select(
   id: string,
   placeholder: string,
-  options: { options?: ActionOption[]; data_source?: "users" | "channels"; default_option?: string; context?: Record<string, unknown> } = {},
+  options: {
+    options?: ActionOption[];
+    data_source?: "users" | "channels";
+    default_option?: string;
+    context?: Record<string, unknown>;
+  } = {},
 ): MessageAction {
   checkActionId(id);
-  if (!options.options?.length && !options.data_source) throw new TypeError(`select ${JSON.stringify(id)} needs options or a data_source ("users" or "channels")`);
+  if (!options.options?.length && !options.data_source)
+    throw new TypeError(
+      `select ${JSON.stringify(id)} needs options or a data_source ("users" or "channels")`,
+    );
   return {
     id,
     name: placeholder,
@@ -95,7 +113,11 @@ export interface ActionSigning {
 }
 
 /** Copies the attachments with every action pointed at the bot and its context signed for `channelId`. */
-export function signAttachments(attachments: readonly MessageAttachment[], channelId: string, signing: ActionSigning): MessageAttachment[] {
+export function signAttachments(
+  attachments: readonly MessageAttachment[],
+  channelId: string,
+  signing: ActionSigning,
+): MessageAttachment[] {
   const expiresAtMs = (signing.now ?? Date.now)() + signing.ttlMs;
   return attachments.map((attachment) => {
     if (!attachment.actions?.length) return attachment;
@@ -108,7 +130,12 @@ export function signAttachments(attachments: readonly MessageAttachment[], chann
           ...action,
           integration: {
             url: routeUrls.action(signing.publicUrl, action.id),
-            context: signActionContext(signing.secret, { actionId: action.id, channelId, expiresAtMs, data }),
+            context: signActionContext(signing.secret, {
+              actionId: action.id,
+              channelId,
+              expiresAtMs,
+              data,
+            }),
           },
         };
       }),

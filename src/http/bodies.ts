@@ -35,11 +35,20 @@ export const MAX_JSON_DEPTH = 64;
  * A JSON body, or why it is not one. Keys that could reach an object's prototype (`__proto__`,
  * `constructor.prototype`) are refused, as Fastify did before this receiver stood on its own.
  */
-export function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseJsonBody(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (text.trim() === "") return { ok: false, reason: "the JSON body is empty" };
-  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) return { ok: false, reason: `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH)
+    return { ok: false, reason: `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
-    return { ok: true, value: secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }) };
+    return {
+      ok: true,
+      value: secureJson.parse(text, undefined, {
+        protoAction: "error",
+        constructorAction: "error",
+      }),
+    };
   } catch (error) {
     return { ok: false, reason: `malformed JSON body: ${(error as Error).message}` };
   }

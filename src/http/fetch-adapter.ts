@@ -20,17 +20,26 @@ export function toFetchHandler(endpoint: IntegrationEndpoint, mountPath: string)
     let answer: PlainResponse;
     try {
       const body = await readBody(incoming, endpoint.bodyLimitBytes);
-      answer = body === TOO_LARGE ? endpoint.refusal(request, 413, "the body is too large") : await endpoint.handle({ ...request, body });
+      answer =
+        body === TOO_LARGE
+          ? endpoint.refusal(request, 413, "the body is too large")
+          : await endpoint.handle({ ...request, body });
     } catch (error) {
       answer = endpoint.failure(request, error);
     }
-    return new Response(method === "HEAD" ? null : answer.body, { status: answer.status, headers: answer.headers });
+    return new Response(method === "HEAD" ? null : answer.body, {
+      status: answer.status,
+      headers: answer.headers,
+    });
   };
 }
 
 /** The body, up to `limit` bytes; past it the stream is cancelled. */
 async function readBody(request: Request, limit: number): Promise<Uint8Array | typeof TOO_LARGE> {
-  if (request.bodyUsed) throw new Error("the request body was already read (by a middleware before the mmbot handler?): hand the handler an unread Request");
+  if (request.bodyUsed)
+    throw new Error(
+      "the request body was already read (by a middleware before the mmbot handler?): hand the handler an unread Request",
+    );
   if (Number(request.headers.get("content-length")) > limit) {
     await request.body?.cancel();
     return TOO_LARGE;

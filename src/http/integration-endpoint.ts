@@ -26,7 +26,11 @@ import { slashToken, tokenMatches } from "./verify.js";
 export interface IntegrationHandlers {
   outgoingWebhook(payload: OutgoingWebhookPayload): Promise<object>;
   slash(payload: SlashCommandPayload): Promise<object>;
-  action(actionId: string, payload: ActionClickPayload, data: Record<string, unknown>): Promise<object>;
+  action(
+    actionId: string,
+    payload: ActionClickPayload,
+    data: Record<string, unknown>,
+  ): Promise<object>;
   dialog(payload: DialogSubmissionPayload): Promise<object>;
 }
 
@@ -43,7 +47,10 @@ export interface IntegrationEndpointOptions {
   tokenHints?: { outgoingWebhook: string; slash: string };
 }
 
-const DEFAULT_TOKEN_HINTS = { outgoingWebhook: "the HTTP source's tokens.outgoingWebhook", slash: "the HTTP source's tokens.slash" };
+const DEFAULT_TOKEN_HINTS = {
+  outgoingWebhook: "the HTTP source's tokens.outgoingWebhook",
+  slash: "the HTTP source's tokens.slash",
+};
 
 /** A request as any server or framework can hand it over. */
 export interface PlainRequest {
@@ -98,13 +105,24 @@ export class IntegrationEndpoint {
   /** The answer to a failure nobody foresaw: logged with a reference the user is shown (Mattermost shows no 5xx body). */
   failure(request: Omit<PlainRequest, "body">, error: unknown): PlainResponse {
     const ref = randomBytes(4).toString("hex");
-    this.options.logger.error({ err: error, ref, method: request.method, route: request.path }, "http: unexpected failure");
+    this.options.logger.error(
+      { err: error, ref, method: request.method, route: request.path },
+      "http: unexpected failure",
+    );
     const text = `Sorry, something went wrong (ref ${ref}).`;
-    return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify({ response_type: "ephemeral", text, ephemeral_text: text }) };
+    return {
+      status: 200,
+      headers: { ...JSON_HEADERS },
+      body: JSON.stringify({ response_type: "ephemeral", text, ephemeral_text: text }),
+    };
   }
 
   /** The answer to a request turned away before it reached `handle` (by an adapter: a body over the limit). */
-  refusal(request: Omit<PlainRequest, "body">, status: Refusal["status"], reason: string): PlainResponse {
+  refusal(
+    request: Omit<PlainRequest, "body">,
+    status: Refusal["status"],
+    reason: string,
+  ): PlainResponse {
     return this.refuse(request, new Refusal(status, reason));
   }
 
@@ -112,7 +130,8 @@ export class IntegrationEndpoint {
     const route = matchRoute(request.method, request.path);
     if (!route) return new Refusal(404, `no such route: ${request.method} ${request.path}`);
     if (route.name === "healthz") return { status: "ok" };
-    if (byteLength(request.body) > this.bodyLimitBytes) return new Refusal(413, "the body is too large");
+    if (byteLength(request.body) > this.bodyLimitBytes)
+      return new Refusal(413, "the body is too large");
     switch (route.name) {
       case "outgoingWebhook":
         return this.outgoingWebhook(request);
@@ -128,7 +147,12 @@ export class IntegrationEndpoint {
   private async outgoingWebhook(request: PlainRequest): Promise<object | Refusal> {
     const body = readFields(request, [FORM, JSON_TYPE]);
     if (body instanceof Refusal) return body;
-    const tokenRefusal = checkToken(this.options.tokens.outgoingWebhook, (body.value as Record<string, unknown> | undefined)?.token, "outgoing webhook", (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).outgoingWebhook);
+    const tokenRefusal = checkToken(
+      this.options.tokens.outgoingWebhook,
+      (body.value as Record<string, unknown> | undefined)?.token,
+      "outgoing webhook",
+      (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).outgoingWebhook,
+    );
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseOutgoingWebhook(body.value, body.type === FORM ? "form" : "json");
     if (!parsed.ok) return new Refusal(400, `malformed outgoing webhook: ${parsed.reason}`);
@@ -144,7 +168,12 @@ export class IntegrationEndpoint {
     } else fields = parseForm(request.query);
     const record = ((typeof fields === "object" && fields) || {}) as Record<string, unknown>;
     const given = slashToken(header(request, "authorization"), record.token);
-    const tokenRefusal = checkToken(this.options.tokens.slash, given, "slash command", (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).slash);
+    const tokenRefusal = checkToken(
+      this.options.tokens.slash,
+      given,
+      "slash command",
+      (this.options.tokenHints ?? DEFAULT_TOKEN_HINTS).slash,
+    );
     if (tokenRefusal) return tokenRefusal;
     const parsed = parseSlashCommand(record);
     if (!parsed.ok) return new Refusal(400, `malformed slash command: ${parsed.reason}`);
@@ -155,13 +184,27 @@ export class IntegrationEndpoint {
     const body = readFields(request, [JSON_TYPE]);
     if (body instanceof Refusal) return body;
     const secret = this.options.actionSecret;
-    if (!secret) return new Refusal(403, "buttons and menus are not enabled: the receiver has no action secret");
+    if (!secret)
+      return new Refusal(
+        403,
+        "buttons and menus are not enabled: the receiver has no action secret",
+      );
     const parsed = parseActionClick(body.value);
     if (!parsed.ok) return new Refusal(400, `malformed action click: ${parsed.reason}`);
     const click = parsed.value;
-    const check = verifyActionContext(secret, { actionId, channelId: click.channel_id, context: click.context, nowMs: this.now() });
+    const check = verifyActionContext(secret, {
+      actionId,
+      channelId: click.channel_id,
+      context: click.context,
+      nowMs: this.now(),
+    });
     if (!check.ok) {
-      const why = { missing: "has no signature", malformed: "has a malformed signature", expired: "has expired", wrong: "has a wrong signature (forged, changed, or for another action or channel)" }[check.failure];
+      const why = {
+        missing: "has no signature",
+        malformed: "has a malformed signature",
+        expired: "has expired",
+        wrong: "has a wrong signature (forged, changed, or for another action or channel)",
+      }[check.failure];
       return new Refusal(403, `action ${actionId} ${why}`);
     }
     return this.options.handlers.action(actionId, click, check.data);
@@ -171,7 +214,8 @@ export class IntegrationEndpoint {
     const body = readFields(request, [JSON_TYPE]);
     if (body instanceof Refusal) return body;
     const secret = this.options.actionSecret;
-    if (!secret) return new Refusal(403, "dialogs are not enabled: the receiver has no action secret");
+    if (!secret)
+      return new Refusal(403, "dialogs are not enabled: the receiver has no action secret");
     const parsed = parseDialogSubmission(body.value);
     if (!parsed.ok) return new Refusal(400, `malformed dialog submission: ${parsed.reason}`);
     const submission = parsed.value;
@@ -182,7 +226,11 @@ export class IntegrationEndpoint {
       query: parseForm(request.query),
       nowMs: this.now(),
     });
-    if (!check.ok) return new Refusal(403, `dialog ${submission.callback_id} submission ${check.failure === "missing" ? "has no signature" : `signature is ${check.failure}`}`);
+    if (!check.ok)
+      return new Refusal(
+        403,
+        `dialog ${submission.callback_id} submission ${check.failure === "missing" ? "has no signature" : `signature is ${check.failure}`}`,
+      );
     // Mattermost sends cancellations only when asked; the signed URL says whether this dialog asked.
     if (submission.cancelled && !check.notifyOnCancel) return {};
     return this.options.handlers.dialog(submission);
@@ -191,10 +239,20 @@ export class IntegrationEndpoint {
   private refuse(request: Omit<PlainRequest, "body">, refusal: Refusal): PlainResponse {
     // the path, never the query: a GET slash command carries its token there
     this.options.logger.warn(
-      { method: request.method, route: request.path, status: refusal.status, reason: refusal.reason, remote: request.remote },
+      {
+        method: request.method,
+        route: request.path,
+        status: refusal.status,
+        reason: refusal.reason,
+        remote: request.remote,
+      },
       `http: refused: ${refusal.reason}`,
     );
-    return { status: refusal.status, headers: { ...JSON_HEADERS }, body: JSON.stringify({ error: refusal.reason }) };
+    return {
+      status: refusal.status,
+      headers: { ...JSON_HEADERS },
+      body: JSON.stringify({ error: refusal.reason }),
+    };
   }
 
   private now(): number {
@@ -203,16 +261,33 @@ export class IntegrationEndpoint {
 }
 
 /** The body as fields of one of the `accepted` media types, or why not (415, 400). */
-function readFields(request: PlainRequest, accepted: readonly string[]): { type: string; value: unknown } | Refusal {
+function readFields(
+  request: PlainRequest,
+  accepted: readonly string[],
+): { type: string; value: unknown } | Refusal {
   const type = mediaTypeOf(header(request, "content-type"));
-  if (!accepted.includes(type)) return new Refusal(415, `unsupported content type ${type || "none"}: expected ${accepted.join(" or ")}`);
-  const text = typeof request.body === "string" ? request.body : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString("utf8");
+  if (!accepted.includes(type))
+    return new Refusal(
+      415,
+      `unsupported content type ${type || "none"}: expected ${accepted.join(" or ")}`,
+    );
+  const text =
+    typeof request.body === "string"
+      ? request.body
+      : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString(
+          "utf8",
+        );
   if (type === FORM) return { type, value: parseForm(text) };
   const json = parseJsonBody(text);
   return json.ok ? { type, value: json.value } : new Refusal(400, json.reason);
 }
 
-function checkToken(allowed: string[] | undefined, given: unknown, what: string, key: string): Refusal | undefined {
+function checkToken(
+  allowed: string[] | undefined,
+  given: unknown,
+  what: string,
+  key: string,
+): Refusal | undefined {
   if (!allowed?.length) return new Refusal(401, `${what}s are not enabled: set ${key}`);
   if (typeof given !== "string" || given === "") return new Refusal(401, `missing ${what} token`);
   if (!tokenMatches(given, allowed)) return new Refusal(401, `wrong ${what} token`);

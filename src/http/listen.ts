@@ -37,7 +37,10 @@ export function hostPort(host: string, port: number): string {
 }
 
 /** A receiver must either listen itself or be told where a host server mounts it. */
-export function requireListenOrPublicUrl(options: { listen?: string; publicUrl?: string }, what: string): void {
+export function requireListenOrPublicUrl(
+  options: { listen?: string; publicUrl?: string },
+  what: string,
+): void {
   if (options.listen || options.publicUrl) return;
   throw new ConfigError(
     `${what} has neither listen nor publicUrl: give listen ("127.0.0.1:3000") for the bot to serve integrations itself, or publicUrl (e.g. "https://example.com/mattermost") where your server mounts its handler`,
@@ -46,7 +49,11 @@ export function requireListenOrPublicUrl(options: { listen?: string; publicUrl?:
 
 /** The status node:http gives a request it cannot parse, by the parser's error code. */
 const CLIENT_ERROR_STATUS: Record<string, [number, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large", "the request line and headers are too large (at most 16 KiB)"],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    "Request Header Fields Too Large",
+    "the request line and headers are too large (at most 16 KiB)",
+  ],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Payload Too Large", "the chunk extensions are too large"],
   ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "the request did not arrive in time"],
 };
@@ -62,8 +69,14 @@ export function answerClientErrors(server: Server): void {
       socket.destroy(); // the client is gone, or an answer is already under way: writing would corrupt it
       return;
     }
-    const [status, phrase, reason] = CLIENT_ERROR_STATUS[error.code ?? ""] ?? [400, "Bad Request", `malformed HTTP request (${error.code ?? "unparsable"})`];
+    const [status, phrase, reason] = CLIENT_ERROR_STATUS[error.code ?? ""] ?? [
+      400,
+      "Bad Request",
+      `malformed HTTP request (${error.code ?? "unparsable"})`,
+    ];
     const body = JSON.stringify({ error: reason });
-    socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${phrase}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }

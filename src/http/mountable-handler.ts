@@ -14,7 +14,10 @@ export interface HttpHandler {
  * A handler to mount before the receiver exists (a bot builds it on `start()`): it passes each
  * request to the receiver `current()` returns, and answers 503 with a reason while there is none.
  */
-export function lateHttpHandler(current: () => HttpHandler | undefined, notReady: string): HttpHandler {
+export function lateHttpHandler(
+  current: () => HttpHandler | undefined,
+  notReady: string,
+): HttpHandler {
   const body = JSON.stringify({ error: notReady });
   const headers = { "content-type": "application/json; charset=utf-8" };
   return {

@@ -21,17 +21,27 @@ export function toNodeHandler(endpoint: IntegrationEndpoint, mountPath: string):
       remote: req.socket.remoteAddress,
     };
     readBody(req, endpoint.bodyLimitBytes)
-      .then((body) => (body === TOO_LARGE ? endpoint.refusal(request, 413, "the body is too large") : endpoint.handle({ ...request, body })))
+      .then((body) =>
+        body === TOO_LARGE
+          ? endpoint.refusal(request, 413, "the body is too large")
+          : endpoint.handle({ ...request, body }),
+      )
       .then(
         (answer) => send(res, answer),
-        (error: unknown) => (isClientGone(req) ? res.destroy() : send(res, endpoint.failure(request, error))),
+        (error: unknown) =>
+          isClientGone(req) ? res.destroy() : send(res, endpoint.failure(request, error)),
       );
   };
 }
 
 /** The body, up to `limit` bytes; past it the rest is discarded unread and the connection closed after the 413. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  if (req.readableEnded) return Promise.reject(new Error("the request body was already read (a body parser mounted before the mmbot handler?): mount the handler first, or on a path no body parser sees"));
+  if (req.readableEnded)
+    return Promise.reject(
+      new Error(
+        "the request body was already read (a body parser mounted before the mmbot handler?): mount the handler first, or on a path no body parser sees",
+      ),
+    );
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) {
     req.resume();
@@ -53,7 +63,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof 
 
 function send(res: ServerResponse, answer: PlainResponse): void {
   if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string | number> = { ...answer.headers, "content-length": Buffer.byteLength(answer.body) };
+  const headers: Record<string, string | number> = {
+    ...answer.headers,
+    "content-length": Buffer.byteLength(answer.body),
+  };
   if (answer.status === 413) headers.connection = "close"; // the rest of the body is not worth reading
   res.writeHead(answer.status, headers).end(answer.body);
 }

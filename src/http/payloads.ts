@@ -47,7 +47,10 @@ const actionClick = z.object({
   trigger_id: text,
   type: text,
   data_source: text,
-  context: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+  context: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v) => v ?? {}),
 });
 
 const dialogSubmission = z.object({
@@ -57,14 +60,20 @@ const dialogSubmission = z.object({
   user_id: id,
   channel_id: text,
   team_id: text,
-  submission: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+  submission: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v) => v ?? {}),
   cancelled: z.boolean().default(false),
 });
 
 export type SlashCommandPayload = z.output<typeof slashCommand>;
 export type ActionClickPayload = z.output<typeof actionClick>;
 export type DialogSubmissionPayload = z.output<typeof dialogSubmission>;
-export type OutgoingWebhookPayload = Omit<z.output<typeof outgoingWebhook>, "timestamp" | "file_ids"> & {
+export type OutgoingWebhookPayload = Omit<
+  z.output<typeof outgoingWebhook>,
+  "timestamp" | "file_ids"
+> & {
   /** Epoch milliseconds (the form encoding sends seconds, JSON milliseconds). */
   timestampMs: number;
   file_ids: string[];
@@ -72,21 +81,31 @@ export type OutgoingWebhookPayload = Omit<z.output<typeof outgoingWebhook>, "tim
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export function parseOutgoingWebhook(body: unknown, encoding: "form" | "json"): Parsed<OutgoingWebhookPayload> {
+export function parseOutgoingWebhook(
+  body: unknown,
+  encoding: "form" | "json",
+): Parsed<OutgoingWebhookPayload> {
   const parsed = parse(outgoingWebhook, body);
   if (!parsed.ok) return parsed;
   const { timestamp, file_ids, ...rest } = parsed.value;
   const n = Number(timestamp ?? 0) || 0;
   const ids = Array.isArray(file_ids) ? file_ids : (file_ids ?? "").split(",").filter(Boolean);
-  return { ok: true, value: { ...rest, timestampMs: encoding === "form" ? n * 1000 : n, file_ids: ids } };
+  return {
+    ok: true,
+    value: { ...rest, timestampMs: encoding === "form" ? n * 1000 : n, file_ids: ids },
+  };
 }
 
-export const parseSlashCommand = (body: unknown): Parsed<SlashCommandPayload> => parse(slashCommand, body);
-export const parseActionClick = (body: unknown): Parsed<ActionClickPayload> => parse(actionClick, body);
-export const parseDialogSubmission = (body: unknown): Parsed<DialogSubmissionPayload> => parse(dialogSubmission, body);
+export const parseSlashCommand = (body: unknown): Parsed<SlashCommandPayload> =>
+  parse(slashCommand, body);
+export const parseActionClick = (body: unknown): Parsed<ActionClickPayload> =>
+  parse(actionClick, body);
+export const parseDialogSubmission = (body: unknown): Parsed<DialogSubmissionPayload> =>
+  parse(dialogSubmission, body);
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): Parsed<z.output<S>> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, reason: "the body is not an object" };
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return { ok: false, reason: "the body is not an object" };
   const result = schema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];

@@ -9,7 +9,14 @@ import { IntegrationEndpoint, type IntegrationEndpointOptions } from "./integrat
 import { toFetchHandler, type FetchHandler } from "./fetch-adapter.js";
 import { toNodeHandler, type NodeHandler } from "./node-adapter.js";
 import type { HttpHandler } from "./mountable-handler.js";
-import { answerClientErrors, closeServer, hostPort, listenOn, parseListen, requireListenOrPublicUrl } from "./listen.js";
+import {
+  answerClientErrors,
+  closeServer,
+  hostPort,
+  listenOn,
+  parseListen,
+  requireListenOrPublicUrl,
+} from "./listen.js";
 import { mountPathOf } from "./routes.js";
 
 export type { IntegrationHandlers, PlainRequest, PlainResponse } from "./integration-endpoint.js";
@@ -45,7 +52,9 @@ export class HttpReceiver implements HttpHandler {
 
   constructor(private readonly options: HttpReceiverOptions) {
     if (options.publicUrl !== undefined && !URL.canParse(options.publicUrl)) {
-      throw new ConfigError(`http.publicUrl ${JSON.stringify(options.publicUrl)} is not a URL: give the address Mattermost calls, e.g. "https://example.com/mattermost"`);
+      throw new ConfigError(
+        `http.publicUrl ${JSON.stringify(options.publicUrl)} is not a URL: give the address Mattermost calls, e.g. "https://example.com/mattermost"`,
+      );
     }
     requireListenOrPublicUrl(options, "the http option");
     this.url = options.publicUrl?.replace(/\/+$/, "");
@@ -66,14 +75,22 @@ export class HttpReceiver implements HttpHandler {
     if (this.server) return;
     const { logger, listen } = this.options;
     if (!listen) {
-      logger.info({ publicUrl: this.url }, "http: receiving integrations through the handler mounted in the host's server");
+      logger.info(
+        { publicUrl: this.url },
+        "http: receiving integrations through the handler mounted in the host's server",
+      );
       return;
     }
     const parsed = parseListen(listen);
-    if (!parsed) throw new ConfigError(`http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`);
+    if (!parsed)
+      throw new ConfigError(
+        `http.listen ${JSON.stringify(listen)} is not host:port (e.g. "127.0.0.1:3000")`,
+      );
     const { host, port } = parsed;
     const { alsoServe } = this.options;
-    const server = createServer(alsoServe ? (req, res) => void (alsoServe(req, res) || this.node(req, res)) : this.node);
+    const server = createServer(
+      alsoServe ? (req, res) => void (alsoServe(req, res) || this.node(req, res)) : this.node,
+    );
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     answerClientErrors(server);
     let actualPort: number;
@@ -81,11 +98,17 @@ export class HttpReceiver implements HttpHandler {
       actualPort = await listenOn(server, host, port);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`http.listen = "${listen}": cannot listen (${why}); choose another address or port`, { cause: error });
+      throw new ConfigError(
+        `http.listen = "${listen}": cannot listen (${why}); choose another address or port`,
+        { cause: error },
+      );
     }
     this.url ??= `http://${hostPort(host, actualPort)}`;
     this.server = server;
-    logger.info({ listen: `${host}:${actualPort}`, publicUrl: this.url }, "http: receiving integrations");
+    logger.info(
+      { listen: `${host}:${actualPort}`, publicUrl: this.url },
+      "http: receiving integrations",
+    );
   }
 
   /** Stops listening, closing kept-alive connections at once; a mounted receiver has nothing to stop. */

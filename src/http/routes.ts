@@ -14,7 +14,9 @@ export const ROUTES = {
 } as const;
 
 /** A request's route: what the receiver does with it, and the action id of a click. */
-export type Route = { name: "healthz" | "outgoingWebhook" | "slash" | "dialogs" } | { name: "action"; actionId: string };
+export type Route =
+  | { name: "healthz" | "outgoingWebhook" | "slash" | "dialogs" }
+  | { name: "action"; actionId: string };
 
 const ACTION_PREFIX = `${ROUTES.actions}/`;
 
@@ -58,5 +60,6 @@ export const routeUrls = {
   slash: (publicUrl: string) => `${base(publicUrl)}${ROUTES.slash}`,
   outgoingWebhook: (publicUrl: string) => `${base(publicUrl)}${ROUTES.outgoingWebhook}`,
   action: (publicUrl: string, actionId: string) => `${base(publicUrl)}${ACTION_PREFIX}${actionId}`,
-  dialogs: (publicUrl: string, query: URLSearchParams) => `${base(publicUrl)}${ROUTES.dialogs}?${query.toString()}`,
+  dialogs: (publicUrl: string, query: URLSearchParams) =>
+    `${base(publicUrl)}${ROUTES.dialogs}?${query.toString()}`,
 };

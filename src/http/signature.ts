@@ -14,7 +14,9 @@ export type SignatureFailure = "missing" | "malformed" | "expired" | "wrong";
 
 /** HMAC-SHA256 (hex) over the parts, unambiguously joined. */
 export function hmac(secret: string, parts: readonly string[]): string {
-  return createHmac("sha256", secret).update(JSON.stringify(["mmbot-v1", ...parts])).digest("hex");
+  return createHmac("sha256", secret)
+    .update(JSON.stringify(["mmbot-v1", ...parts]))
+    .digest("hex");
 }
 
 /** Constant-time comparison of two hex digests. */
@@ -43,10 +45,21 @@ export function canonicalJson(value: unknown): string {
 /** The context to store in an action: the caller's data plus expiry and signature. */
 export function signActionContext(
   secret: string,
-  input: { actionId: string; channelId: string; expiresAtMs: number; data: Record<string, unknown> },
+  input: {
+    actionId: string;
+    channelId: string;
+    expiresAtMs: number;
+    data: Record<string, unknown>;
+  },
 ): Record<string, unknown> {
   const exp = String(input.expiresAtMs);
-  const sig = hmac(secret, ["action", input.actionId, input.channelId, exp, canonicalJson(input.data)]);
+  const sig = hmac(secret, [
+    "action",
+    input.actionId,
+    input.channelId,
+    exp,
+    canonicalJson(input.data),
+  ]);
   return { ...input.data, [EXPIRY_KEY]: exp, [SIGNATURE_KEY]: sig };
 }
 
@@ -55,10 +68,22 @@ export function verifyActionContext(
   secret: string,
   input: { actionId: string; channelId: string; context: Record<string, unknown>; nowMs: number },
 ): { ok: true; data: Record<string, unknown> } | { ok: false; failure: SignatureFailure } {
-  const { [SIGNATURE_KEY]: sig, [EXPIRY_KEY]: exp, [SELECTED_OPTION_KEY]: _selected, ...data } = input.context;
+  const {
+    [SIGNATURE_KEY]: sig,
+    [EXPIRY_KEY]: exp,
+    [SELECTED_OPTION_KEY]: _selected,
+    ...data
+  } = input.context;
   if (sig === undefined && exp === undefined) return { ok: false, failure: "missing" };
-  if (typeof sig !== "string" || typeof exp !== "string" || !/^\d+$/.test(exp)) return { ok: false, failure: "malformed" };
-  const expected = hmac(secret, ["action", input.actionId, input.channelId, exp, canonicalJson(data)]);
+  if (typeof sig !== "string" || typeof exp !== "string" || !/^\d+$/.test(exp))
+    return { ok: false, failure: "malformed" };
+  const expected = hmac(secret, [
+    "action",
+    input.actionId,
+    input.channelId,
+    exp,
+    canonicalJson(data),
+  ]);
   if (!sameDigest(sig, expected)) return { ok: false, failure: "wrong" };
   if (Number(exp) < input.nowMs) return { ok: false, failure: "expired" };
   return { ok: true, data };
@@ -73,24 +98,53 @@ export interface DialogBinding {
 }
 
 /** Query parameters to put on the dialog URL. */
-export function signDialog(secret: string, binding: DialogBinding, expiresAtMs: number): URLSearchParams {
+export function signDialog(
+  secret: string,
+  binding: DialogBinding,
+  expiresAtMs: number,
+): URLSearchParams {
   const exp = String(expiresAtMs);
   const cancel = binding.notifyOnCancel ? "1" : "0";
-  const sig = hmac(secret, ["dialog", binding.callbackId, binding.channelId, binding.userId, cancel, exp]);
+  const sig = hmac(secret, [
+    "dialog",
+    binding.callbackId,
+    binding.channelId,
+    binding.userId,
+    cancel,
+    exp,
+  ]);
   return new URLSearchParams({ exp, cancel, sig });
 }
 
 /** Checks a submission against the signature in its URL's query. */
 export function verifyDialog(
   secret: string,
-  input: { callbackId: string; channelId: string; userId: string; query: Record<string, unknown>; nowMs: number },
+  input: {
+    callbackId: string;
+    channelId: string;
+    userId: string;
+    query: Record<string, unknown>;
+    nowMs: number;
+  },
 ): { ok: true; notifyOnCancel: boolean } | { ok: false; failure: SignatureFailure } {
   const { sig, exp, cancel } = input.query;
   if (sig === undefined) return { ok: false, failure: "missing" };
-  if (typeof sig !== "string" || typeof exp !== "string" || !/^\d+$/.test(exp) || (cancel !== "0" && cancel !== "1")) {
+  if (
+    typeof sig !== "string" ||
+    typeof exp !== "string" ||
+    !/^\d+$/.test(exp) ||
+    (cancel !== "0" && cancel !== "1")
+  ) {
     return { ok: false, failure: "malformed" };
   }
-  const expected = hmac(secret, ["dialog", input.callbackId, input.channelId, input.userId, cancel, exp]);
+  const expected = hmac(secret, [
+    "dialog",
+    input.callbackId,
+    input.channelId,
+    input.userId,
+    cancel,
+    exp,
+  ]);
   if (!sameDigest(sig, expected)) return { ok: false, failure: "wrong" };
   if (Number(exp) < input.nowMs) return { ok: false, failure: "expired" };
   return { ok: true, notifyOnCancel: cancel === "1" };

@@ -29,14 +29,22 @@ export async function readIntegrationTokens(kv: Pick<TokenKv, "get">): Promise<I
   }
 }
 
-export async function writeIntegrationTokens(kv: Pick<TokenKv, "set">, tokens: IntegrationTokens): Promise<void> {
+export async function writeIntegrationTokens(
+  kv: Pick<TokenKv, "set">,
+  tokens: IntegrationTokens,
+): Promise<void> {
   await kv.set(KEY, JSON.stringify(tokens));
 }
 
 /** The configured tokens plus the stored ones, without duplicates. */
-export function withStoredTokens(configured: { outgoingWebhook?: string[]; slash?: string[] }, stored: IntegrationTokens): { outgoingWebhook: string[]; slash: string[] } {
+export function withStoredTokens(
+  configured: { outgoingWebhook?: string[]; slash?: string[] },
+  stored: IntegrationTokens,
+): { outgoingWebhook: string[]; slash: string[] } {
   return {
-    outgoingWebhook: [...new Set([...(configured.outgoingWebhook ?? []), ...Object.values(stored.outgoingWebhook)])],
+    outgoingWebhook: [
+      ...new Set([...(configured.outgoingWebhook ?? []), ...Object.values(stored.outgoingWebhook)]),
+    ],
     slash: [...new Set([...(configured.slash ?? []), ...Object.values(stored.slash)])],
   };
 }

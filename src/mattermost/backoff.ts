@@ -6,7 +6,12 @@ export function backoffCeiling(attempt: number, baseMs: number, maxMs: number): 
 }
 
 /** "Full jitter": a uniform delay in `[0, ceiling]` (spreads a herd of clients best). */
-export function fullJitter(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function fullJitter(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   return Math.round(random() * backoffCeiling(attempt, baseMs, maxMs));
 }
 
@@ -37,7 +42,10 @@ export class Backoff {
     const now = this.now();
     this.outageStart ??= now;
     this.attempt++;
-    const ceiling = Math.min(this.maxMs, Math.max(this.initialMs, (now - this.outageStart) * OUTAGE_SHARE));
+    const ceiling = Math.min(
+      this.maxMs,
+      Math.max(this.initialMs, (now - this.outageStart) * OUTAGE_SHARE),
+    );
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 

@@ -50,7 +50,9 @@ export class HttpTransport {
 
   constructor(secure: boolean) {
     // lifo: the most recently used socket is the one least likely to have been closed idle
-    this.agent = secure ? new https.Agent({ keepAlive: true, scheduling: "lifo" }) : new http.Agent({ keepAlive: true, scheduling: "lifo" });
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, scheduling: "lifo" })
+      : new http.Agent({ keepAlive: true, scheduling: "lifo" });
     this.request = secure ? https.request : http.request;
   }
 
@@ -58,7 +60,13 @@ export class HttpTransport {
    * Sends one request with a string body (or none); rejects on network failure, when a new
    * connection is not open within `connectMs`, or when the answer is not in `answerMs` after.
    */
-  send(method: string, url: string, headers: Record<string, string>, body: string | undefined, timeouts: RequestTimeouts): Promise<HttpAnswer> {
+  send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeouts: RequestTimeouts,
+  ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
       let socket: Socket | undefined;
@@ -74,8 +82,15 @@ export class HttpTransport {
         res.on("end", () => {
           clearTimeout(timer);
           this.heard(socket);
-          const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: { get: (name) => headerValue(res.headers[name.toLowerCase()]) }, text });
+          const text =
+            chunks.length === 1
+              ? chunks[0]!.toString("utf8")
+              : Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: { get: (name) => headerValue(res.headers[name.toLowerCase()]) },
+            text,
+          });
         });
       });
       const waitForAnswer = () => {
@@ -89,7 +104,11 @@ export class HttpTransport {
         socket = s;
         if (!this.lives.has(s)) this.lives.set(s, { openedAt: Date.now(), heardAt: 0 });
         if (!s.connecting) return waitForAnswer();
-        timer = setTimeout(() => req.destroy(new RequestTimeoutError(`no connection within ${timeouts.connectMs} ms`)), timeouts.connectMs);
+        timer = setTimeout(
+          () =>
+            req.destroy(new RequestTimeoutError(`no connection within ${timeouts.connectMs} ms`)),
+          timeouts.connectMs,
+        );
         s.once("connect", () => {
           clearTimeout(timer);
           waitForAnswer();
@@ -111,13 +130,15 @@ export class HttpTransport {
    * For a path found dead: connections that went over it are dead too, and nobody tells them.
    */
   dropConnections(options: { quietSince?: number } = {}): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    for (const sockets of Object.values(this.agent.freeSockets))
+      for (const socket of sockets ?? []) socket.destroy();
     const since = options.quietSince;
     if (since === undefined) return;
     for (const sockets of Object.values(this.agent.sockets)) {
       for (const socket of sockets ?? []) {
         const life = this.lives.get(socket);
-        if (life && life.openedAt < since && life.heardAt < since) socket.destroy(new ConnectionDroppedError("the connection's path was found dead"));
+        if (life && life.openedAt < since && life.heardAt < since)
+          socket.destroy(new ConnectionDroppedError("the connection's path was found dead"));
       }
     }
   }

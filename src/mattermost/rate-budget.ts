@@ -95,7 +95,8 @@ export class RateBudget {
   private serverLimits: boolean | undefined;
 
   constructor(options: RateBudgetOptions) {
-    if (!(options.requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0 (got ${options.requestsPerSecond})`);
+    if (!(options.requestsPerSecond > 0))
+      throw new RangeError(`requestsPerSecond must be > 0 (got ${options.requestsPerSecond})`);
     this.requestsPerSecond = options.requestsPerSecond;
     this.burst = Math.max(1, Math.floor(options.burst ?? Math.ceil(2 * options.requestsPerSecond)));
     this.clock = options.clock ?? systemClock;
@@ -107,7 +108,9 @@ export class RateBudget {
 
   /** The rate the bucket refills at now: the configured one, or less where the server proved less. */
   get rate(): number {
-    return this.serverRate === undefined ? this.requestsPerSecond : Math.min(this.requestsPerSecond, this.serverRate);
+    return this.serverRate === undefined
+      ? this.requestsPerSecond
+      : Math.min(this.requestsPerSecond, this.serverRate);
   }
 
   /** Resolves when the call may go: at once while there is budget, else in turn (first before edit). */
@@ -129,7 +132,8 @@ export class RateBudget {
   tryTake(): BudgetTicket | undefined {
     this.refill();
     if (this.serverLimits === false) return this.grant();
-    if (this.waiting > 0 || this.tokens < Math.min(2, this.capacity) || !this.mayStart) return undefined;
+    if (this.waiting > 0 || this.tokens < Math.min(2, this.capacity) || !this.mayStart)
+      return undefined;
     return this.grant();
   }
 
@@ -142,7 +146,9 @@ export class RateBudget {
   }
 
   private get capacity(): number {
-    return this.serverLimit === undefined ? this.burst : Math.max(1, Math.min(this.burst, this.serverLimit));
+    return this.serverLimit === undefined
+      ? this.burst
+      : Math.max(1, Math.min(this.burst, this.serverLimit));
   }
 
   /** The server showed a limit after answers without one: pace from a full bucket on. */
@@ -153,7 +159,10 @@ export class RateBudget {
 
   private refill(): void {
     const now = this.clock.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.rate);
+    this.tokens = Math.min(
+      this.capacity,
+      this.tokens + ((now - this.updatedAt) / 1000) * this.rate,
+    );
     this.updatedAt = now;
   }
 
@@ -200,7 +209,11 @@ export class RateBudget {
     if (this.episode && !this.episode.logged && now - since >= this.logWaitsOverMs) {
       this.episode.logged = true;
       this.logger.warn(
-        { waiting: this.waiting, requestsPerSecond: round(this.rate), serverLimit: this.serverLimit },
+        {
+          waiting: this.waiting,
+          requestsPerSecond: round(this.rate),
+          serverLimit: this.serverLimit,
+        },
         `REST calls wait for the rate budget (${round(this.rate)} requests/s${this.serverRate === undefined ? "" : ", as the server's rate-limit headers allow"}; ${this.waiting} waiting now)`,
       );
     }
@@ -221,7 +234,10 @@ export class RateBudget {
     const episode = this.episode;
     this.episode = undefined;
     if (episode?.logged) {
-      this.logger.info({ waited: episode.waited, ms: Math.round(now - episode.since) }, `rate budget: caught up; ${episode.waited} calls waited over ${((now - episode.since) / 1000).toFixed(1)} s`);
+      this.logger.info(
+        { waited: episode.waited, ms: Math.round(now - episode.since) },
+        `rate budget: caught up; ${episode.waited} calls waited over ${((now - episode.since) / 1000).toFixed(1)} s`,
+      );
     }
   }
 
@@ -241,10 +257,14 @@ export class RateBudget {
       this.accepted++;
       const count = remaining + this.accepted;
       if (remaining >= limit - 1 || this.window === undefined) this.window = { at: now, count };
-      else if (now - this.window.at >= 1000) this.proveRate((count - this.window.count - 1 - this.inFlight) / ((now - this.window.at) / 1000));
+      else if (now - this.window.at >= 1000)
+        this.proveRate(
+          (count - this.window.count - 1 - this.inFlight) / ((now - this.window.at) / 1000),
+        );
     }
     // a bucket less than half full: how far it is from full says something of the rate too
-    if (remaining < limit / 2 && resetSeconds > 0) this.proveRate((limit - remaining - 1) / resetSeconds);
+    if (remaining < limit / 2 && resetSeconds > 0)
+      this.proveRate((limit - remaining - 1) / resetSeconds);
   }
 
   private proveRate(lowerBound: number): void {
@@ -257,12 +277,20 @@ export class RateBudget {
  * twice, by token and then by user id, so an accepted call carries each header twice ("5, 5"
  * once joined): the tighter of the two counts.
  */
-export function rateLimitInfo(status: number, headers: { get(name: string): string | null }): ServerRateLimit | undefined {
+export function rateLimitInfo(
+  status: number,
+  headers: { get(name: string): string | null },
+): ServerRateLimit | undefined {
   const limit = headerNumbers(headers.get("x-ratelimit-limit"));
   const remaining = headerNumbers(headers.get("x-ratelimit-remaining"));
   if (limit.length === 0 || remaining.length === 0 || Math.min(...limit) < 1) return undefined;
   const reset = headerNumbers(headers.get("x-ratelimit-reset"));
-  return { limit: Math.min(...limit), remaining: Math.max(0, Math.min(...remaining)), resetSeconds: reset.length ? Math.max(...reset) : 0, refused: status === 429 };
+  return {
+    limit: Math.min(...limit),
+    remaining: Math.max(0, Math.min(...remaining)),
+    resetSeconds: reset.length ? Math.max(...reset) : 0,
+    refused: status === 429,
+  };
 }
 
 /** The numbers of a header that may be sent more than once (joined by commas); none if one is not a number. */
@@ -279,7 +307,11 @@ const budgets = new Map<string, RateBudget>();
  * The budget of `token` on `url`, made with `options` by the first client that asks; every
  * later client of the same token shares it (whatever rate it asks for).
  */
-export function sharedRateBudget(url: string, token: string, options: RateBudgetOptions): RateBudget {
+export function sharedRateBudget(
+  url: string,
+  token: string,
+  options: RateBudgetOptions,
+): RateBudget {
   const key = `${url}\n${token}`;
   let budget = budgets.get(key);
   if (!budget) {

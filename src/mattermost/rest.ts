@@ -6,10 +6,34 @@ import { MattermostApiError, TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { sleep } from "./backoff.js";
 import { HttpTransport, type HttpAnswer } from "./http-transport.js";
-import { rateLimitInfo, sharedRateBudget, type BudgetTicket, type RateBudget, type RequestPriority, type ServerRateLimit } from "./rate-budget.js";
-import { isRetryableError, resolveRetryOptions, retryDelayMs, serverRetryHintMs, type ResolvedRetryOptions, type RetryOptions } from "./retry.js";
+import {
+  rateLimitInfo,
+  sharedRateBudget,
+  type BudgetTicket,
+  type RateBudget,
+  type RequestPriority,
+  type ServerRateLimit,
+} from "./rate-budget.js";
+import {
+  isRetryableError,
+  resolveRetryOptions,
+  retryDelayMs,
+  serverRetryHintMs,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from "./retry.js";
 import { TtlCache } from "./ttl-cache.js";
-import type { ApiErrorBody, Channel, ChannelMembership, CreatePostInput, FileInfo, Post, PostList, Team, UserProfile } from "./types.js";
+import type {
+  ApiErrorBody,
+  Channel,
+  ChannelMembership,
+  CreatePostInput,
+  FileInfo,
+  Post,
+  PostList,
+  Team,
+  UserProfile,
+} from "./types.js";
 
 export interface RestClientOptions {
   /** Server address, e.g. `https://chat.example.com` (a trailing slash is fine). */
@@ -126,8 +150,14 @@ export class MattermostClient {
     this.connectMs = options.connectTimeoutMs ?? 3_000;
     this.observer = options.observer;
     const rate = options.maxRequestsPerSecond ?? DEFAULT_MAX_REQUESTS_PER_SECOND;
-    if (!(rate >= 0)) throw new RangeError(`maxRequestsPerSecond must be a number ≥ 0 (0 = no budget), got ${rate}`);
-    this.budget = rate > 0 ? sharedRateBudget(this.url, this.token, { requestsPerSecond: rate, logger: this.logger }) : undefined;
+    if (!(rate >= 0))
+      throw new RangeError(
+        `maxRequestsPerSecond must be a number ≥ 0 (0 = no budget), got ${rate}`,
+      );
+    this.budget =
+      rate > 0
+        ? sharedRateBudget(this.url, this.token, { requestsPerSecond: rate, logger: this.logger })
+        : undefined;
     this.users = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
     this.usernames = new TtlCache<UserProfile>(options.userCacheTtlMs ?? 300_000);
   }
@@ -178,11 +208,17 @@ export class MattermostClient {
       (config) => {
         const size = Number(config.MaxPostSize);
         if (Number.isInteger(size) && size > 0) return size;
-        this.logger.warn({ maxPostSize: config.MaxPostSize, fallback: DEFAULT_MAX_POST_SIZE }, "the server's client config has no usable MaxPostSize; using the 5.x limit");
+        this.logger.warn(
+          { maxPostSize: config.MaxPostSize, fallback: DEFAULT_MAX_POST_SIZE },
+          "the server's client config has no usable MaxPostSize; using the 5.x limit",
+        );
         return DEFAULT_MAX_POST_SIZE;
       },
       (error: unknown) => {
-        this.logger.warn({ err: error, fallback: DEFAULT_MAX_POST_SIZE }, "cannot read the server's MaxPostSize; using the 5.x limit");
+        this.logger.warn(
+          { err: error, fallback: DEFAULT_MAX_POST_SIZE },
+          "cannot read the server's MaxPostSize; using the 5.x limit",
+        );
         return DEFAULT_MAX_POST_SIZE;
       },
     );
@@ -191,14 +227,21 @@ export class MattermostClient {
 
   /** A user by id (cached). */
   getUser(id: string): Promise<UserProfile> {
-    return this.users.get(id, () => this.request<UserProfile>("GET", `/users/${enc(id)}`, undefined, this.quick));
+    return this.users.get(id, () =>
+      this.request<UserProfile>("GET", `/users/${enc(id)}`, undefined, this.quick),
+    );
   }
 
   /** A user by username, with or without the leading `@` (cached). */
   getUserByUsername(username: string): Promise<UserProfile> {
     const name = username.replace(/^@/, "").toLowerCase();
     return this.usernames.get(name, async () => {
-      const user = await this.request<UserProfile>("GET", `/users/username/${enc(name)}`, undefined, this.quick);
+      const user = await this.request<UserProfile>(
+        "GET",
+        `/users/username/${enc(name)}`,
+        undefined,
+        this.quick,
+      );
       this.users.set(user.id, user);
       return user;
     });
@@ -215,7 +258,10 @@ export class MattermostClient {
     // post the first try made (or a 500 "pending" while that try is still saving, retried too).
     // Every try fits in it: the 4th leaves at most ~25 s after the 1st (3 s to connect and 5 s for
     // the answer each, under 1.4 s of jitter in all).
-    return this.request<Post>("POST", "/posts", input, { idempotent: Boolean(input.pending_post_id), ...this.quick });
+    return this.request<Post>("POST", "/posts", input, {
+      idempotent: Boolean(input.pending_post_id),
+      ...this.quick,
+    });
   }
 
   getPost(id: string): Promise<Post> {
@@ -223,8 +269,14 @@ export class MattermostClient {
   }
 
   /** Changes a post's message and/or props (`PUT /posts/{id}/patch`). */
-  patchPost(id: string, patch: { message?: string; props?: Record<string, unknown> }): Promise<Post> {
-    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch, { priority: "edit", ...this.quick });
+  patchPost(
+    id: string,
+    patch: { message?: string; props?: Record<string, unknown> },
+  ): Promise<Post> {
+    return this.request<Post>("PUT", `/posts/${enc(id)}/patch`, patch, {
+      priority: "edit",
+      ...this.quick,
+    });
   }
 
   async deletePost(id: string): Promise<void> {
@@ -243,11 +295,17 @@ export class MattermostClient {
 
   /** Posts of a channel created or edited since `sinceMs` (epoch ms). */
   getChannelPostsSince(channelId: string, sinceMs: number): Promise<PostList> {
-    return this.request<PostList>("GET", `/channels/${enc(channelId)}/posts?since=${Math.max(0, Math.floor(sinceMs))}`);
+    return this.request<PostList>(
+      "GET",
+      `/channels/${enc(channelId)}/posts?since=${Math.max(0, Math.floor(sinceMs))}`,
+    );
   }
 
   /** A page of a channel's posts, newest first; `after` pages forward from a post id. */
-  getChannelPosts(channelId: string, options: { page?: number; perPage?: number; after?: string } = {}): Promise<PostList> {
+  getChannelPosts(
+    channelId: string,
+    options: { page?: number; perPage?: number; after?: string } = {},
+  ): Promise<PostList> {
     const query = new URLSearchParams();
     if (options.page !== undefined) query.set("page", String(options.page));
     if (options.perPage !== undefined) query.set("per_page", String(options.perPage));
@@ -258,12 +316,19 @@ export class MattermostClient {
 
   /** A channel by id (cached briefly). */
   getChannel(id: string): Promise<Channel> {
-    return this.channels.get(id, () => this.request<Channel>("GET", `/channels/${enc(id)}`, undefined, this.quick));
+    return this.channels.get(id, () =>
+      this.request<Channel>("GET", `/channels/${enc(id)}`, undefined, this.quick),
+    );
   }
 
   /** A channel of a team by its name (`town-square`), as in its URL. */
   getChannelByName(teamId: string, name: string): Promise<Channel> {
-    return this.request<Channel>("GET", `/teams/${enc(teamId)}/channels/name/${enc(name)}`, undefined, this.quick);
+    return this.request<Channel>(
+      "GET",
+      `/teams/${enc(teamId)}/channels/name/${enc(name)}`,
+      undefined,
+      this.quick,
+    );
   }
 
   getTeam(id: string): Promise<Team> {
@@ -276,12 +341,20 @@ export class MattermostClient {
   }
 
   getChannelMember(channelId: string, userId: string): Promise<ChannelMembership> {
-    return this.request<ChannelMembership>("GET", `/channels/${enc(channelId)}/members/${enc(userId)}`, undefined, this.quick);
+    return this.request<ChannelMembership>(
+      "GET",
+      `/channels/${enc(channelId)}/members/${enc(userId)}`,
+      undefined,
+      this.quick,
+    );
   }
 
   /** Gets or creates the direct-message channel of two users (safe to repeat). */
   createDirectChannel(userA: string, userB: string): Promise<Channel> {
-    return this.request<Channel>("POST", "/channels/direct", [userA, userB], { idempotent: true, ...this.quick });
+    return this.request<Channel>("POST", "/channels/direct", [userA, userB], {
+      idempotent: true,
+      ...this.quick,
+    });
   }
 
   getMyTeams(): Promise<Team[]> {
@@ -299,17 +372,30 @@ export class MattermostClient {
    */
   async sendTyping(userId: string, channelId: string, parentId?: string): Promise<boolean> {
     // one try: an indicator retried would show after it mattered, and the next is due in seconds
-    const answer = await this.request<unknown>("POST", `/users/${enc(userId)}/typing`, { channel_id: channelId, parent_id: parentId ?? "" }, { idempotent: false, priority: "typing", ...this.quick });
+    const answer = await this.request<unknown>(
+      "POST",
+      `/users/${enc(userId)}/typing`,
+      { channel_id: channelId, parent_id: parentId ?? "" },
+      { idempotent: false, priority: "typing", ...this.quick },
+    );
     return answer !== undefined;
   }
 
   /** Adds a reaction (a reaction is keyed by user, post and emoji, so a repeat is harmless). */
   async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
-    await this.request<unknown>("POST", "/reactions", { user_id: userId, post_id: postId, emoji_name: emojiName.replace(/^:|:$/g, "") }, { idempotent: true, ...this.quick });
+    await this.request<unknown>(
+      "POST",
+      "/reactions",
+      { user_id: userId, post_id: postId, emoji_name: emojiName.replace(/^:|:$/g, "") },
+      { idempotent: true, ...this.quick },
+    );
   }
 
   /** A post only `userId` sees; never stored. Needs the `create_post_ephemeral` permission. */
-  createEphemeralPost(userId: string, post: { channel_id: string; message: string; root_id?: string }): Promise<Post> {
+  createEphemeralPost(
+    userId: string,
+    post: { channel_id: string; message: string; root_id?: string },
+  ): Promise<Post> {
     return this.request<Post>("POST", "/posts/ephemeral", { user_id: userId, post }, this.quick);
   }
 
@@ -341,9 +427,16 @@ export class MattermostClient {
    * `body` is sent as JSON, or as-is when it is `FormData`. Retries only idempotent requests.
    * @throws MattermostApiError on a non-2xx answer, TransportError when no answer came.
    */
-  async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const verb = method.toUpperCase();
-    const fullPath = path.startsWith("/api/") ? path : `/api/v4${path.startsWith("/") ? "" : "/"}${path}`;
+    const fullPath = path.startsWith("/api/")
+      ? path
+      : `/api/v4${path.startsWith("/") ? "" : "/"}${path}`;
     const idempotent = options.idempotent ?? SAFE_METHODS.has(verb);
     const attempts = idempotent ? this.retry.attempts : 1;
     const priority = options.priority ?? "first";
@@ -352,24 +445,49 @@ export class MattermostClient {
       if (this.budget && priority === "typing") {
         ticket = this.budget.tryTake();
         if (!ticket) return undefined as T;
-      } else if (this.budget) ticket = await this.budget.take(priority === "edit" ? "edit" : "first");
+      } else if (this.budget)
+        ticket = await this.budget.take(priority === "edit" ? "edit" : "first");
       try {
-        return await this.once<T>(verb, fullPath, body, options.text ?? false, options.timeoutMs ?? this.timeoutMs, ticket);
+        return await this.once<T>(
+          verb,
+          fullPath,
+          body,
+          options.text ?? false,
+          options.timeoutMs ?? this.timeoutMs,
+          ticket,
+        );
       } catch (error) {
         if (attempt + 1 >= attempts || !isRetryableError(error)) throw error;
-        const paced = this.budget !== undefined && error instanceof MattermostApiError && refusedByLimiter.has(error);
+        const paced =
+          this.budget !== undefined &&
+          error instanceof MattermostApiError &&
+          refusedByLimiter.has(error);
         const hint = error instanceof MattermostApiError ? retryHints.get(error) : undefined;
         const delay = paced ? 0 : retryDelayMs(attempt, this.retry, hint);
         this.observer?.retry?.(verb, error instanceof MattermostApiError ? error.status : 0, delay);
         const when = paced ? "when the rate budget allows" : `in ${delay} ms`;
-        this.logger.warn({ method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error }, `${verb} ${fullPath} failed; retrying ${when}`);
+        this.logger.warn(
+          { method: verb, path: fullPath, attempt: attempt + 1, delayMs: delay, err: error },
+          `${verb} ${fullPath} failed; retrying ${when}`,
+        );
         if (delay > 0) await sleep(delay);
       }
     }
   }
 
-  private async once<T>(method: string, path: string, body: unknown, asText: boolean, timeoutMs: number, ticket: BudgetTicket | undefined): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
+  private async once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    asText: boolean,
+    timeoutMs: number,
+    ticket: BudgetTicket | undefined,
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.token}`,
+      Accept: "application/json",
+      "X-Requested-With": "XMLHttpRequest",
+    };
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
@@ -380,13 +498,22 @@ export class MattermostClient {
     try {
       if (this.fetchImpl || payload instanceof FormData) {
         const fetchImpl = this.fetchImpl ?? globalThis.fetch;
-        const answer = await fetchImpl(this.url + path, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
+        const answer = await fetchImpl(this.url + path, {
+          method,
+          headers,
+          body: payload,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         response = { status: answer.status, headers: answer.headers, text: await answer.text() };
       } else {
-        response = await this.transport.send(method, this.url + path, headers, payload, { connectMs: this.connectMs, answerMs: timeoutMs });
+        response = await this.transport.send(method, this.url + path, headers, payload, {
+          connectMs: this.connectMs,
+          answerMs: timeoutMs,
+        });
       }
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const timedOut =
+        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const why = timedOut ? `timed out (${error.message})` : describeCause(error);
       this.observer?.response?.(method, 0, path);
       ticket?.failed();
@@ -403,7 +530,10 @@ export class MattermostClient {
       status: response.status,
       method,
       path,
-      body: typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Partial<ApiErrorBody>) : text.trim() || undefined,
+      body:
+        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+          ? (parsed as Partial<ApiErrorBody>)
+          : text.trim() || undefined,
       requestId: response.headers.get("x-request-id") ?? undefined,
     });
     const hint = serverRetryHintMs(response.headers);

@@ -34,7 +34,10 @@ export function isRetryableError(error: unknown): boolean {
  * The server's own wait hint in ms: `Retry-After` (seconds, or an HTTP date), else
  * `X-RateLimit-Reset` (seconds until the bucket refills). Undefined when absent or unusable.
  */
-export function serverRetryHintMs(headers: { get(name: string): string | null }, now: number = Date.now()): number | undefined {
+export function serverRetryHintMs(
+  headers: { get(name: string): string | null },
+  now: number = Date.now(),
+): number | undefined {
   // Mattermost limits by token and again by user; each limiter adds its headers ("1, 2"): the later wins
   const retryAfter = headers.get("retry-after");
   const afterSeconds = headerNumbers(retryAfter).filter((seconds) => seconds >= 0);
@@ -48,7 +51,11 @@ export function serverRetryHintMs(headers: { get(name: string): string | null },
 }
 
 /** The wait before retry number `attempt` (0-based): the server's hint if any, else full jitter; capped. */
-export function retryDelayMs(attempt: number, options: ResolvedRetryOptions, hintMs?: number): number {
+export function retryDelayMs(
+  attempt: number,
+  options: ResolvedRetryOptions,
+  hintMs?: number,
+): number {
   if (hintMs !== undefined) return Math.min(options.maxDelayMs, hintMs);
   return fullJitter(attempt, options.baseDelayMs, options.maxDelayMs);
 }

@@ -26,17 +26,27 @@ export function parsePayload(json: string, source: string): MessagePayload {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new MmbotError("SEND_PAYLOAD", `${source}: not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new MmbotError(
+      "SEND_PAYLOAD",
+      `${source}: not valid JSON (${(error as Error).message})`,
+      { cause: error },
+    );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new MmbotError("SEND_PAYLOAD", `${source}: expected a JSON object like {"text": "hello", "attachments": [...]}`);
+    throw new MmbotError(
+      "SEND_PAYLOAD",
+      `${source}: expected a JSON object like {"text": "hello", "attachments": [...]}`,
+    );
   }
   return value as MessagePayload;
 }
 
 function requireContent(payload: MessagePayload): void {
   if (!payload.text?.trim() && !(payload.attachments?.length ?? 0)) {
-    throw new MmbotError("SEND_EMPTY", 'nothing to send: give a text, or a JSON payload with "text" or "attachments"');
+    throw new MmbotError(
+      "SEND_EMPTY",
+      'nothing to send: give a text, or a JSON payload with "text" or "attachments"',
+    );
   }
 }
 
@@ -44,13 +54,20 @@ function requireContent(payload: MessagePayload): void {
  * Posts through an incoming webhook (`https://chat.example.com/hooks/<id>`); the server
  * answers `ok`. The hook id is a secret: errors name the server, not the id.
  */
-export async function sendToIncomingWebhook(url: string, payload: MessagePayload, options: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<void> {
+export async function sendToIncomingWebhook(
+  url: string,
+  payload: MessagePayload,
+  options: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<void> {
   requireContent(payload);
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    throw new MmbotError("SEND_WEBHOOK_URL", `not a URL: an incoming webhook URL looks like https://chat.example.com/hooks/<id>`);
+    throw new MmbotError(
+      "SEND_WEBHOOK_URL",
+      `not a URL: an incoming webhook URL looks like https://chat.example.com/hooks/<id>`,
+    );
   }
   const shown = `${target.origin}/hooks/…`;
   let response: Response;
@@ -64,7 +81,10 @@ export async function sendToIncomingWebhook(url: string, payload: MessagePayload
     });
     text = await response.text();
   } catch (error) {
-    throw new TransportError(`POST ${shown} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TransportError(
+      `POST ${shown} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (response.ok) return;
   let body: Record<string, unknown> | string = text.trim();
@@ -73,7 +93,13 @@ export async function sendToIncomingWebhook(url: string, payload: MessagePayload
   } catch {
     // a plain-text answer stays as it came
   }
-  throw new MattermostApiError({ status: response.status, method: "POST", path: "/hooks/…", body, requestId: response.headers.get("x-request-id") ?? undefined });
+  throw new MattermostApiError({
+    status: response.status,
+    method: "POST",
+    path: "/hooks/…",
+    body,
+    requestId: response.headers.get("x-request-id") ?? undefined,
+  });
 }
 
 export interface ChannelTarget {
@@ -85,18 +111,30 @@ export interface ChannelTarget {
 }
 
 /** Posts as the token's user (the bot) through the REST API. */
-export async function sendAsBot(client: MattermostClient, target: ChannelTarget, payload: MessagePayload): Promise<Post> {
+export async function sendAsBot(
+  client: MattermostClient,
+  target: ChannelTarget,
+  payload: MessagePayload,
+): Promise<Post> {
   requireContent(payload);
   const channel = await resolveChannel(client, target);
   const props: Record<string, unknown> = { ...payload.props };
   if (payload.attachments) props.attachments = payload.attachments;
-  return client.createPost({ channel_id: channel.id, message: payload.text ?? "", root_id: target.rootId ?? "", props });
+  return client.createPost({
+    channel_id: channel.id,
+    message: payload.text ?? "",
+    root_id: target.rootId ?? "",
+    props,
+  });
 }
 
 async function resolveChannel(client: MattermostClient, target: ChannelTarget): Promise<Channel> {
   const wanted = target.channel.replace(/^~/, "");
   if (wanted.startsWith("@")) {
-    const [me, other] = await Promise.all([client.getMe(), client.getUserByUsername(wanted.slice(1))]);
+    const [me, other] = await Promise.all([
+      client.getMe(),
+      client.getUserByUsername(wanted.slice(1)),
+    ]);
     return client.createDirectChannel(me.id, other.id);
   }
   if (/^[a-z0-9]{26}$/.test(wanted)) {
@@ -106,11 +144,17 @@ async function resolveChannel(client: MattermostClient, target: ChannelTarget): 
   const teams = target.team ? [await client.getTeamByName(target.team)] : await client.getMyTeams();
   for (const team of teams) {
     const found = await client.getChannelByName(team.id, wanted).catch((error: unknown) => {
-      if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) return undefined;
+      if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403))
+        return undefined;
       throw error;
     });
     if (found) return found;
   }
-  const where = target.team ? `team ${target.team}` : `the bot's teams (${teams.map((t) => t.name).join(", ") || "none"})`;
-  throw new MmbotError("SEND_CHANNEL", `no channel "${wanted}" in ${where}: give its name as in its URL, its id, or @username for a DM`);
+  const where = target.team
+    ? `team ${target.team}`
+    : `the bot's teams (${teams.map((t) => t.name).join(", ") || "none"})`;
+  throw new MmbotError(
+    "SEND_CHANNEL",
+    `no channel "${wanted}" in ${where}: give its name as in its URL, its id, or @username for a DM`,
+  );
 }

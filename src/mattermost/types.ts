@@ -11,7 +11,18 @@ import type { FileInfo } from "@mattermost/types/files";
 import type { Reaction } from "@mattermost/types/reactions";
 import type { Command, OutgoingWebhook } from "@mattermost/types/integrations";
 
-export type { Post, PostList, UserProfile, Channel, ChannelMembership, Team, FileInfo, Reaction, Command, OutgoingWebhook };
+export type {
+  Post,
+  PostList,
+  UserProfile,
+  Channel,
+  ChannelMembership,
+  Team,
+  FileInfo,
+  Reaction,
+  Command,
+  OutgoingWebhook,
+};
 
 /** Channel type letters: open, private, direct, group. */
 export type ChannelType = "O" | "P" | "D" | "G";

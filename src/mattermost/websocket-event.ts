@@ -16,7 +16,9 @@ export interface InboundEvent {
  * post with the fields the bot reads, of the types the server sends, is one; anything else
  * (a broken or hostile server, a proxy that rewrote the frame) is `undefined` with the reason.
  */
-export function parseEventPost(value: unknown): { post: Post } | { post: undefined; reason: string } {
+export function parseEventPost(
+  value: unknown,
+): { post: Post } | { post: undefined; reason: string } {
   let parsed = value;
   if (typeof value === "string") {
     try {
@@ -25,7 +27,8 @@ export function parseEventPost(value: unknown): { post: Post } | { post: undefin
       return { post: undefined, reason: "data.post is not JSON" };
     }
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { post: undefined, reason: "data.post is not an object" };
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { post: undefined, reason: "data.post is not an object" };
   const reason = malformedPostField(parsed as Record<string, unknown>);
   return reason ? { post: undefined, reason } : { post: parsed as Post };
 }
@@ -42,10 +45,18 @@ const POST_FIELDS: [string, (v: unknown) => boolean, string][] = [
   ["delete_at", (v) => v === undefined || Number.isSafeInteger(v), "an integer"],
   ["props", (v) => v === undefined || v === null || isObject(v), "an object"],
   ["metadata", (v) => v === undefined || v === null || isObject(v), "an object"],
-  ["file_ids", (v) => v === undefined || v === null || (Array.isArray(v) && v.every((id) => typeof id === "string")), "a list of strings"],
+  [
+    "file_ids",
+    (v) =>
+      v === undefined ||
+      v === null ||
+      (Array.isArray(v) && v.every((id) => typeof id === "string")),
+    "a list of strings",
+  ],
 ];
 
 function malformedPostField(post: Record<string, unknown>): string | undefined {
-  for (const [name, ok, expected] of POST_FIELDS) if (!ok(post[name])) return `post.${name} is not ${expected}`;
+  for (const [name, ok, expected] of POST_FIELDS)
+    if (!ok(post[name])) return `post.${name} is not ${expected}`;
   return undefined;
 }

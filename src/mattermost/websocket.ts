@@ -23,7 +23,13 @@ export type MissedReason = "start" | "new connection" | "sequence gap";
  * something between the bot and the server (a proxy) refuses WebSockets; `auth_failed`: REST
  * refuses the token too (401), so it is wrong, expired or revoked.
  */
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "upgrade_refused" | "auth_failed" | "stopped";
+export type ConnectionState =
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "upgrade_refused"
+  | "auth_failed"
+  | "stopped";
 
 export interface StateDetail {
   connectionId?: string;
@@ -131,7 +137,9 @@ export class WebSocketReceiver {
   private failures = 0;
   private actionSeq = 1;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private starting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private starting:
+    | { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }
+    | undefined;
   /** Bumped by stop(): a refusal still being diagnosed then schedules nothing. */
   private generation = 0;
 
@@ -198,7 +206,9 @@ export class WebSocketReceiver {
     this.connId = undefined;
     this.lastSeq = undefined;
     if (this.starting) {
-      this.starting.reject(new TransportError("the WebSocket receiver was stopped before it connected"));
+      this.starting.reject(
+        new TransportError("the WebSocket receiver was stopped before it connected"),
+      );
       this.starting = undefined;
     }
     if (this.currentState !== "stopped") this.setState("stopped", { connectionId: this.connId });
@@ -207,7 +217,10 @@ export class WebSocketReceiver {
   /** Sends a client action (`user_typing`, `get_statuses`…) and resolves with the server's reply. */
   sendAction(action: string, data: Record<string, unknown>): Promise<WebSocketReply> {
     const ws = this.conn?.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new TransportError(`cannot send ${action}: the WebSocket is not connected`));
+    if (!ws || ws.readyState !== WebSocket.OPEN)
+      return Promise.reject(
+        new TransportError(`cannot send ${action}: the WebSocket is not connected`),
+      );
     const seq = this.actionSeq++;
     return new Promise<WebSocketReply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -231,14 +244,26 @@ export class WebSocketReceiver {
     // an empty id (a server without reliable WebSockets, 5.37's default) cannot be resumed
     const resumeOf = this.connId && this.lastSeq !== undefined ? this.connId : undefined;
     const base = `${this.options.url.replace(/\/+$/, "").replace(/^http/i, "ws")}/api/v4/websocket`;
-    const url = resumeOf ? `${base}?connection_id=${encodeURIComponent(resumeOf)}&sequence_number=${this.lastSeq! + 1}` : base;
+    const url = resumeOf
+      ? `${base}?connection_id=${encodeURIComponent(resumeOf)}&sequence_number=${this.lastSeq! + 1}`
+      : base;
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${this.options.token}` },
       handshakeTimeout: this.pongTimeoutMs,
       // ws accepts 100 MiB frames by default; Mattermost's largest (a post with its props) is far below this
       maxPayload: MAX_FRAME_BYTES,
     });
-    const conn: Connection = { ws, resumeOf, lastActivity: Date.now(), pingSentAt: undefined, timer: undefined, healthySince: undefined, ended: false, opened: false, greeted: false };
+    const conn: Connection = {
+      ws,
+      resumeOf,
+      lastActivity: Date.now(),
+      pingSentAt: undefined,
+      timer: undefined,
+      healthySince: undefined,
+      ended: false,
+      opened: false,
+      greeted: false,
+    };
     this.conn = conn;
     ws.on("unexpected-response", (_req, res) => {
       conn.status = res.statusCode;
@@ -269,7 +294,8 @@ export class WebSocketReceiver {
     const tick = Math.max(10, Math.min(this.pingIntervalMs, this.pongTimeoutMs) / 8);
     conn.timer = setInterval(() => this.onTick(conn), tick);
     // A successful resume sends no hello: the upgrade itself says we are back.
-    if (conn.resumeOf) this.setState("connected", { connectionId: conn.resumeOf, attempt: this.failures });
+    if (conn.resumeOf)
+      this.setState("connected", { connectionId: conn.resumeOf, attempt: this.failures });
   }
 
   private heardFrom(conn: Connection): void {
@@ -303,8 +329,13 @@ export class WebSocketReceiver {
   private onSilence(conn: Connection, pingSentAt: number): void {
     if (conn.ended || conn.pingSentAt !== pingSentAt) return;
     const now = Date.now();
-    this.logger.warn({ connectionId: this.connId, silentMs: now - conn.lastActivity }, "websocket: no frame or pong after a ping; the socket is dead, reconnecting");
-    conn.failure = new TransportError(`no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`);
+    this.logger.warn(
+      { connectionId: this.connId, silentMs: now - conn.lastActivity },
+      "websocket: no frame or pong after a ping; the socket is dead, reconnecting",
+    );
+    conn.failure = new TransportError(
+      `no frame or pong within ${this.pongTimeoutMs} ms of a ping (silent for ${now - conn.lastActivity} ms)`,
+    );
     // the REST client's connections went the same way: those quiet since the ping are dead too
     this.options.client.dropConnections({ quietSince: pingSentAt });
     conn.ws.terminate();
@@ -322,15 +353,30 @@ export class WebSocketReceiver {
     }
     if (!this.running) return;
     if (conn.networkFailure) this.options.client.dropConnections();
-    if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS) this.backoff.reset();
+    if (conn.healthySince !== undefined && Date.now() - conn.healthySince >= STABLE_MS)
+      this.backoff.reset();
     const attempt = ++this.failures;
-    const error = conn.failure ?? new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
-    const refusedResume = conn.resumeOf !== undefined && conn.status !== undefined && conn.status >= 400 && conn.status < 500 && conn.status !== 401 && conn.status !== 403;
+    const error =
+      conn.failure ??
+      new TransportError(`WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
+    const refusedResume =
+      conn.resumeOf !== undefined &&
+      conn.status !== undefined &&
+      conn.status >= 400 &&
+      conn.status < 500 &&
+      conn.status !== 401 &&
+      conn.status !== 403;
     if (refusedResume) {
       // the server refuses the resume itself (its parameters): start afresh, with a catch-up, rather than ask again forever
-      this.logger.warn({ connectionId: conn.resumeOf, status: conn.status }, "websocket: the server refused to resume the connection; opening a new one");
+      this.logger.warn(
+        { connectionId: conn.resumeOf, status: conn.status },
+        "websocket: the server refused to resume the connection; opening a new one",
+      );
       this.connId = undefined;
-    } else if ((conn.status !== undefined && conn.status >= 400) || (conn.opened && !conn.greeted)) {
+    } else if (
+      (conn.status !== undefined && conn.status >= 400) ||
+      (conn.opened && !conn.greeted)
+    ) {
       // a real server upgrades whatever the token and closes, without a hello, a socket whose
       // token it refuses (server/channels/api4/websocket.go connectWebSocket; the web conn's auth ticker)
       void this.diagnoseRefusal(conn.status, attempt, error);
@@ -346,7 +392,11 @@ export class WebSocketReceiver {
    * 501 or 502; the server with 401): REST, asked with the same token, tells a refused token
    * from something between that refuses WebSockets. Only a refused token waits long.
    */
-  private async diagnoseRefusal(status: number | undefined, attempt: number, error: unknown): Promise<void> {
+  private async diagnoseRefusal(
+    status: number | undefined,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
     const generation = this.generation;
     let verdict: "token" | "between" | "unknown" = "unknown";
     try {
@@ -370,7 +420,13 @@ export class WebSocketReceiver {
     const delayMs = this.backoff.next();
     // a socket closed before its hello, with the token accepted, is an ordinary drop
     const refused = verdict === "between" && status !== undefined;
-    this.setState(refused ? "upgrade_refused" : "reconnecting", { connectionId, attempt, delayMs, error, status });
+    this.setState(refused ? "upgrade_refused" : "reconnecting", {
+      connectionId,
+      attempt,
+      delayMs,
+      error,
+      status,
+    });
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
   }
 
@@ -402,7 +458,9 @@ export class WebSocketReceiver {
       return;
     }
     if (typeof frame.event !== "string") return;
-    const data = (typeof frame.data === "object" && frame.data !== null ? frame.data : {}) as Record<string, unknown>;
+    const data = (
+      typeof frame.data === "object" && frame.data !== null ? frame.data : {}
+    ) as Record<string, unknown>;
     const seq = sequenceNumber(frame.seq);
     this.markHealthy(conn);
     if (frame.event === "hello") {
@@ -412,17 +470,29 @@ export class WebSocketReceiver {
     if (seq !== undefined) {
       if (this.lastSeq !== undefined && seq <= this.lastSeq) return; // replayed twice
       if (this.lastSeq !== undefined && seq > this.lastSeq + 1) {
-        this.logger.warn({ connectionId: this.connId, expected: this.lastSeq + 1, got: seq }, "websocket: events were skipped; catching up over REST");
+        this.logger.warn(
+          { connectionId: this.connId, expected: this.lastSeq + 1, got: seq },
+          "websocket: events were skipped; catching up over REST",
+        );
         this.options.onMissed?.("sequence gap");
       }
       this.lastSeq = seq;
     }
-    const broadcast = (frame.broadcast ?? { omit_users: null, user_id: "", channel_id: "", team_id: "" }) as WebSocketBroadcast;
+    const broadcast = (frame.broadcast ?? {
+      omit_users: null,
+      user_id: "",
+      channel_id: "",
+      team_id: "",
+    }) as WebSocketBroadcast;
     const event: InboundEvent = { source: "websocket", event: frame.event, data, broadcast, seq };
     if (POST_EVENTS.has(frame.event)) {
       const parsed = parseEventPost(data.post);
       event.post = parsed.post;
-      if (!parsed.post) this.logger.warn({ event: frame.event, seq, reason: parsed.reason }, `websocket: a ${frame.event} event without a valid post (${parsed.reason}); passed on as a plain event`);
+      if (!parsed.post)
+        this.logger.warn(
+          { event: frame.event, seq, reason: parsed.reason },
+          `websocket: a ${frame.event} event without a valid post (${parsed.reason}); passed on as a plain event`,
+        );
     }
     this.deliver(event);
   }
@@ -430,7 +500,10 @@ export class WebSocketReceiver {
   private onHello(conn: Connection, data: Record<string, unknown>, seq: number | undefined): void {
     conn.greeted = true;
     // the id goes into the resume URL: one no server would make (a 20 kB string) would get every reconnect refused (431)
-    const id = typeof data.connection_id === "string" && CONNECTION_ID.test(data.connection_id) ? data.connection_id : "";
+    const id =
+      typeof data.connection_id === "string" && CONNECTION_ID.test(data.connection_id)
+        ? data.connection_id
+        : "";
     const previous = this.connId;
     this.connId = id;
     this.lastSeq = seq ?? 0;
@@ -443,7 +516,11 @@ export class WebSocketReceiver {
       this.starting = undefined;
     }
     if (first || !resumed) {
-      if (!first || conn.resumeOf) this.logger.warn({ connectionId: id, previous }, "websocket: the server started a new connection; catching up over REST");
+      if (!first || conn.resumeOf)
+        this.logger.warn(
+          { connectionId: id, previous },
+          "websocket: the server started a new connection; catching up over REST",
+        );
       this.options.onMissed?.(first ? "start" : "new connection");
     }
   }
@@ -467,16 +544,41 @@ export class WebSocketReceiver {
     const fields = { state, ...detail, error: undefined, err: detail.error };
     if (state === "auth_failed") {
       // once per outage, not at every try
-      const how = detail.status === undefined ? "the socket closed before the server's hello" : `the upgrade got HTTP ${detail.status}`;
-      if (changed) this.logger.error(fields, `websocket: ${how} and GET /users/me answers 401: the server refuses the token (expired or revoked?); trying again every ${detail.delayMs} ms`);
-      else this.logger.debug(fields, `websocket: the token is still refused; trying again in ${detail.delayMs} ms`);
+      const how =
+        detail.status === undefined
+          ? "the socket closed before the server's hello"
+          : `the upgrade got HTTP ${detail.status}`;
+      if (changed)
+        this.logger.error(
+          fields,
+          `websocket: ${how} and GET /users/me answers 401: the server refuses the token (expired or revoked?); trying again every ${detail.delayMs} ms`,
+        );
+      else
+        this.logger.debug(
+          fields,
+          `websocket: the token is still refused; trying again in ${detail.delayMs} ms`,
+        );
     } else if (state === "upgrade_refused") {
-      if (changed) this.logger.warn(fields, `websocket: the upgrade is refused with HTTP ${detail.status} while REST accepts the token: something between the bot and the server (a proxy?) refuses WebSockets; ${this.options.whileUpgradeRefused ? `${this.options.whileUpgradeRefused}, and the WebSocket is tried` : "trying"} again with backoff (at most ${this.maxBackoffMs} ms apart)`);
-      else this.logger.debug(fields, `websocket: the upgrade is still refused (HTTP ${detail.status}); trying again in ${detail.delayMs} ms`);
+      if (changed)
+        this.logger.warn(
+          fields,
+          `websocket: the upgrade is refused with HTTP ${detail.status} while REST accepts the token: something between the bot and the server (a proxy?) refuses WebSockets; ${this.options.whileUpgradeRefused ? `${this.options.whileUpgradeRefused}, and the WebSocket is tried` : "trying"} again with backoff (at most ${this.maxBackoffMs} ms apart)`,
+        );
+      else
+        this.logger.debug(
+          fields,
+          `websocket: the upgrade is still refused (HTTP ${detail.status}); trying again in ${detail.delayMs} ms`,
+        );
     } else if (state === "reconnecting") {
-      this.logger.warn(fields, `websocket: disconnected; reconnecting in ${detail.delayMs} ms (attempt ${detail.attempt})`);
+      this.logger.warn(
+        fields,
+        `websocket: disconnected; reconnecting in ${detail.delayMs} ms (attempt ${detail.attempt})`,
+      );
     } else if (changed || state === "connected") {
-      this.logger.info(fields, `websocket: ${state}${detail.connectionId ? ` (connection ${detail.connectionId})` : ""}`);
+      this.logger.info(
+        fields,
+        `websocket: ${state}${detail.connectionId ? ` (connection ${detail.connectionId})` : ""}`,
+      );
     }
     try {
       this.options.onStateChange?.(state, detail);

@@ -4,7 +4,16 @@
  * tests) never share counters. Names start with `mmbot_`. One per bot: it reads the store and
  * the readiness of the bot that attached last.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from "prom-client";
 import type { Envelope } from "../bot/envelope.js";
 import type { BotObserver, ObservedBot } from "../bot/observer.js";
 import type { PolicyDecision } from "../bot/policy.js";
@@ -31,19 +40,63 @@ export class BotMetrics implements BotObserver {
   private bot: ObservedBot | undefined;
   private readonly sourceStates = new Map<string, { state: string; connectedBefore: boolean }>();
 
-  private readonly receivedEvents = this.counter({ name: "events_received_total", help: "Events that reached the pipeline, before deduplication", labelNames: ["kind", "source"] });
-  private readonly droppedEvents = this.counter({ name: "events_dropped_total", help: "Events not handled, silently: duplicates, own posts, the policy's drops", labelNames: ["kind", "reason"] });
-  private readonly refusedEvents = this.counter({ name: "events_refused_total", help: "Events refused by the policy with a message to the user", labelNames: ["kind", "reason"] });
-  private readonly handledEvents = this.counter({ name: "events_handled_total", help: "Events the handlers ran for; outcome error when they threw", labelNames: ["kind", "outcome"] });
-  private readonly duration = this.histogram({ name: "handler_duration_seconds", help: "How long the handlers took, by event kind", labelNames: ["kind"], buckets: DURATION_BUCKETS });
-  private readonly posts = this.counter({ name: "outbox_posts_total", help: "Tries of the outbox to post: sent, failed and retried later, failed for good", labelNames: ["outcome"] });
-  private readonly states = this.gauge({ name: "source_state", help: "1 for the state each source is in now (connected, reconnecting, …)", labelNames: ["source", "state"] });
-  private readonly reconnects = this.counter({ name: "source_reconnects_total", help: "Connections a source made again after losing one", labelNames: ["source"] });
+  private readonly receivedEvents = this.counter({
+    name: "events_received_total",
+    help: "Events that reached the pipeline, before deduplication",
+    labelNames: ["kind", "source"],
+  });
+  private readonly droppedEvents = this.counter({
+    name: "events_dropped_total",
+    help: "Events not handled, silently: duplicates, own posts, the policy's drops",
+    labelNames: ["kind", "reason"],
+  });
+  private readonly refusedEvents = this.counter({
+    name: "events_refused_total",
+    help: "Events refused by the policy with a message to the user",
+    labelNames: ["kind", "reason"],
+  });
+  private readonly handledEvents = this.counter({
+    name: "events_handled_total",
+    help: "Events the handlers ran for; outcome error when they threw",
+    labelNames: ["kind", "outcome"],
+  });
+  private readonly duration = this.histogram({
+    name: "handler_duration_seconds",
+    help: "How long the handlers took, by event kind",
+    labelNames: ["kind"],
+    buckets: DURATION_BUCKETS,
+  });
+  private readonly posts = this.counter({
+    name: "outbox_posts_total",
+    help: "Tries of the outbox to post: sent, failed and retried later, failed for good",
+    labelNames: ["outcome"],
+  });
+  private readonly states = this.gauge({
+    name: "source_state",
+    help: "1 for the state each source is in now (connected, reconnecting, …)",
+    labelNames: ["source", "state"],
+  });
+  private readonly reconnects = this.counter({
+    name: "source_reconnects_total",
+    help: "Connections a source made again after losing one",
+    labelNames: ["source"],
+  });
 
   constructor(options: BotMetricsOptions = {}) {
-    const requests = this.counter({ name: "rest_requests_total", help: "REST tries by method and HTTP status (0: no answer)", labelNames: ["method", "status"] });
-    const retries = this.counter({ name: "rest_retries_total", help: "REST requests tried again, by method and the failed try's status", labelNames: ["method", "status"] });
-    const limited = this.counter({ name: "rest_rate_limited_total", help: "REST answers 429 Too Many Requests" });
+    const requests = this.counter({
+      name: "rest_requests_total",
+      help: "REST tries by method and HTTP status (0: no answer)",
+      labelNames: ["method", "status"],
+    });
+    const retries = this.counter({
+      name: "rest_retries_total",
+      help: "REST requests tried again, by method and the failed try's status",
+      labelNames: ["method", "status"],
+    });
+    const limited = this.counter({
+      name: "rest_rate_limited_total",
+      help: "REST answers 429 Too Many Requests",
+    });
     this.rest = {
       response: (method, status) => {
         requests.inc({ method, status: String(status) });
@@ -59,7 +112,8 @@ export class BotMetrics implements BotObserver {
         this.set(await metrics.pendingPosts());
       },
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }
 
   /** The metrics in Prometheus' text format. */
@@ -78,15 +132,24 @@ export class BotMetrics implements BotObserver {
 
   /** A counter on this registry, `mmbot_` added to its name; the same one again if it exists (an app started twice). */
   counter<L extends string>(config: CounterConfiguration<L>): Counter<L> {
-    return this.existing<Counter<L>>(config.name) ?? new Counter({ ...config, name: prefixed(config.name), registers: [this.registry] });
+    return (
+      this.existing<Counter<L>>(config.name) ??
+      new Counter({ ...config, name: prefixed(config.name), registers: [this.registry] })
+    );
   }
 
   gauge<L extends string>(config: GaugeConfiguration<L>): Gauge<L> {
-    return this.existing<Gauge<L>>(config.name) ?? new Gauge({ ...config, name: prefixed(config.name), registers: [this.registry] });
+    return (
+      this.existing<Gauge<L>>(config.name) ??
+      new Gauge({ ...config, name: prefixed(config.name), registers: [this.registry] })
+    );
   }
 
   histogram<L extends string>(config: HistogramConfiguration<L>): Histogram<L> {
-    return this.existing<Histogram<L>>(config.name) ?? new Histogram({ ...config, name: prefixed(config.name), registers: [this.registry] });
+    return (
+      this.existing<Histogram<L>>(config.name) ??
+      new Histogram({ ...config, name: prefixed(config.name), registers: [this.registry] })
+    );
   }
 
   // --- BotObserver ---
@@ -100,7 +163,10 @@ export class BotMetrics implements BotObserver {
   }
 
   declined(envelope: Envelope, decision: Exclude<PolicyDecision, { action: "handle" }>): void {
-    (decision.action === "refuse" ? this.refusedEvents : this.droppedEvents).inc({ kind: envelope.kind, reason: decision.reason });
+    (decision.action === "refuse" ? this.refusedEvents : this.droppedEvents).inc({
+      kind: envelope.kind,
+      reason: decision.reason,
+    });
   }
 
   handled(envelope: Envelope, seconds: number, failed: boolean): void {
@@ -127,7 +193,11 @@ export class BotMetrics implements BotObserver {
   private async pendingPosts(): Promise<number> {
     if (!this.bot) return Number.NaN;
     try {
-      const row = await this.bot.store.db.selectFrom("outbox").select((eb) => eb.fn.countAll().as("n")).where("status", "=", "pending").executeTakeFirst();
+      const row = await this.bot.store.db
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("status", "=", "pending")
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     } catch {
       return Number.NaN;

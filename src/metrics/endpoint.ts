@@ -22,12 +22,27 @@ export function metricsRequestHandler(metrics: BotMetrics, mountPath = ""): Metr
     if (path === METRICS_PATHS.metrics) {
       metrics.text().then(
         (text) => send(res, 200, metrics.contentType, text, method),
-        (error: unknown) => send(res, 500, "text/plain; charset=utf-8", `cannot collect the metrics: ${error instanceof Error ? error.message : String(error)}\n`, method),
+        (error: unknown) =>
+          send(
+            res,
+            500,
+            "text/plain; charset=utf-8",
+            `cannot collect the metrics: ${error instanceof Error ? error.message : String(error)}\n`,
+            method,
+          ),
       );
       return true;
     }
     if (path === METRICS_PATHS.readyz) {
-      readiness(metrics).then((state) => send(res, state.ready ? 200 : 503, "application/json", `${JSON.stringify(readyBody(state))}\n`, method));
+      readiness(metrics).then((state) =>
+        send(
+          res,
+          state.ready ? 200 : 503,
+          "application/json",
+          `${JSON.stringify(readyBody(state))}\n`,
+          method,
+        ),
+      );
       return true;
     }
     return false;
@@ -36,19 +51,37 @@ export function metricsRequestHandler(metrics: BotMetrics, mountPath = ""): Metr
 
 async function readiness(metrics: BotMetrics): Promise<Readiness> {
   const bot = metrics.observed;
-  if (!bot) return { ready: false, checks: { bot: { ok: false, reason: "the bot is not started" } } };
-  return bot.readiness().catch((error: unknown) => ({ ready: false, checks: { bot: { ok: false, reason: error instanceof Error ? error.message : String(error) } } }));
+  if (!bot)
+    return { ready: false, checks: { bot: { ok: false, reason: "the bot is not started" } } };
+  return bot.readiness().catch((error: unknown) => ({
+    ready: false,
+    checks: {
+      bot: { ok: false, reason: error instanceof Error ? error.message : String(error) },
+    },
+  }));
 }
 
 /** The failing checks' reasons first, in one line, then every check. */
 function readyBody(state: Readiness): object {
   if (state.ready) return { status: "ready", checks: state.checks };
-  const reasons = Object.entries(state.checks).flatMap(([name, check]) => (check.ok ? [] : [`${name}: ${check.reason ?? "not ready"}`]));
+  const reasons = Object.entries(state.checks).flatMap(([name, check]) =>
+    check.ok ? [] : [`${name}: ${check.reason ?? "not ready"}`],
+  );
   return { status: "not ready", reason: reasons.join("; "), checks: state.checks };
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, method: string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  method: string,
+): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
   res.end(method === "HEAD" ? undefined : body);
 }

@@ -15,6 +15,8 @@ export { MetricsListener, type MetricsListenerOptions } from "./listener.js";
  * @example
  * start(runtime) { answers = metricsOf(runtime)?.counter({ name: "agent_answers_total", help: "…" }); }
  */
-export function metricsOf(runtime: { readonly observer: BotObserver | undefined }): BotMetrics | undefined {
+export function metricsOf(runtime: {
+  readonly observer: BotObserver | undefined;
+}): BotMetrics | undefined {
   return runtime.observer instanceof BotMetrics ? runtime.observer : undefined;
 }

@@ -6,7 +6,13 @@
 import { createServer, type Server } from "node:http";
 import type { Source } from "../bot/source.js";
 import { ConfigError } from "../errors.js";
-import { answerClientErrors, closeServer, hostPort, listenOn, parseListen } from "../http/listen.js";
+import {
+  answerClientErrors,
+  closeServer,
+  hostPort,
+  listenOn,
+  parseListen,
+} from "../http/listen.js";
 import type { Logger } from "../log.js";
 import type { BotMetrics } from "./bot-metrics.js";
 import { metricsRequestHandler } from "./endpoint.js";
@@ -35,11 +41,17 @@ export class MetricsListener implements Source {
 
   async start(host: { logger: Logger }): Promise<void> {
     const parsed = parseListen(this.options.listen);
-    if (!parsed) throw new ConfigError(`metrics listen address ${JSON.stringify(this.options.listen)} is not host:port (e.g. "127.0.0.1:9464")`);
+    if (!parsed)
+      throw new ConfigError(
+        `metrics listen address ${JSON.stringify(this.options.listen)} is not host:port (e.g. "127.0.0.1:9464")`,
+      );
     const { host: hostname, port } = parsed;
     const handle = metricsRequestHandler(this.options.metrics);
     const server = createServer((req, res) => {
-      if (!handle(req, res)) res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found: this listener serves GET /metrics and GET /readyz\n");
+      if (!handle(req, res))
+        res
+          .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+          .end("not found: this listener serves GET /metrics and GET /readyz\n");
     });
     answerClientErrors(server);
     let bound: number;
@@ -47,7 +59,10 @@ export class MetricsListener implements Source {
       bound = await listenOn(server, hostname, port);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`metrics listen address "${this.options.listen}": cannot listen (${why}); choose another address or port`, { cause: error });
+      throw new ConfigError(
+        `metrics listen address "${this.options.listen}": cannot listen (${why}); choose another address or port`,
+        { cause: error },
+      );
     }
     this.bound = hostPort(hostname, bound);
     this.server = server;

@@ -14,7 +14,10 @@ export class Channels {
   ) {}
 
   /** Creates a team channel; its creator (when given) becomes its first member. */
-  create(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }, creatorId = ""): Channel {
+  create(
+    input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" },
+    creatorId = "",
+  ): Channel {
     if (!this.world.teams.has(input.team_id)) fail(ERRORS.teamMissing);
     if (!/^[a-z0-9][a-z0-9_-]{1,63}$/.test(input.name ?? "")) fail(ERRORS.channelName);
     if (this.world.channelByName(input.team_id, input.name)) fail(ERRORS.channelExists);
@@ -29,11 +32,19 @@ export class Channels {
     if (creator) {
       // as the server: the creator joins with a `system_join_channel` post, then hears `channel_created`
       this.world.join(channel.id, creator.id);
-      this.posting.create(creator.id, { channel_id: channel.id, message: `${creator.username} joined the channel.` }, {
-        type: "system_join_channel",
-        props: { username: creator.username },
+      this.posting.create(
+        creator.id,
+        { channel_id: channel.id, message: `${creator.username} joined the channel.` },
+        {
+          type: "system_join_channel",
+          props: { username: creator.username },
+        },
+      );
+      this.events.broadcast({
+        event: "channel_created",
+        data: { channel_id: channel.id, team_id: channel.team_id },
+        broadcast: target({ user_id: creator.id }),
       });
-      this.events.broadcast({ event: "channel_created", data: { channel_id: channel.id, team_id: channel.team_id }, broadcast: target({ user_id: creator.id }) });
     }
     return channelWire(channel);
   }
@@ -47,7 +58,8 @@ export class Channels {
     const user = this.world.users.get(userId);
     if (!channel) fail(ERRORS.channelMissing);
     if (!user) fail(ERRORS.userMissing);
-    if (channel.team_id && !this.world.isTeamMember(channel.team_id, userId)) this.world.addToTeam(channel.team_id, userId);
+    if (channel.team_id && !this.world.isTeamMember(channel.team_id, userId))
+      this.world.addToTeam(channel.team_id, userId);
     if (!this.world.join(channelId, userId)) return;
     this.events.broadcast({
       event: "user_added",
@@ -56,15 +68,31 @@ export class Channels {
     });
     const actor = this.world.users.get(actorId) ?? user;
     if (actor.id === user.id) {
-      this.posting.create(user.id, { channel_id: channelId, message: `${user.username} joined the channel.` }, {
-        type: "system_join_channel",
-        props: { username: user.username },
-      });
+      this.posting.create(
+        user.id,
+        { channel_id: channelId, message: `${user.username} joined the channel.` },
+        {
+          type: "system_join_channel",
+          props: { username: user.username },
+        },
+      );
     } else {
-      this.posting.create(actor.id, { channel_id: channelId, message: `${user.username} added to the channel by ${actor.username}.` }, {
-        type: "system_add_to_channel",
-        props: { addedUserId: user.id, addedUsername: user.username, userId: actor.id, username: actor.username },
-      });
+      this.posting.create(
+        actor.id,
+        {
+          channel_id: channelId,
+          message: `${user.username} added to the channel by ${actor.username}.`,
+        },
+        {
+          type: "system_add_to_channel",
+          props: {
+            addedUserId: user.id,
+            addedUsername: user.username,
+            userId: actor.id,
+            username: actor.username,
+          },
+        },
+      );
     }
   }
 
@@ -91,25 +119,40 @@ export class Channels {
       broadcast: target({ user_id: userId }),
     });
     if (actorId === userId) {
-      this.posting.create(userId, { channel_id: channelId, message: `@${user.username} left the channel.` }, {
-        type: "system_leave_channel",
-        props: { username: user.username },
-      });
+      this.posting.create(
+        userId,
+        { channel_id: channelId, message: `@${user.username} left the channel.` },
+        {
+          type: "system_leave_channel",
+          props: { username: user.username },
+        },
+      );
     } else {
-      this.posting.create(actorId, { channel_id: channelId, message: `@${user.username} removed from the channel.` }, {
-        type: "system_remove_from_channel",
-        props: { removedUserId: user.id, removedUsername: user.username },
-      });
+      this.posting.create(
+        actorId,
+        { channel_id: channelId, message: `@${user.username} removed from the channel.` },
+        {
+          type: "system_remove_from_channel",
+          props: { removedUserId: user.id, removedUsername: user.username },
+        },
+      );
     }
   }
 
   /** The DM between two users, created (and announced with `direct_added`) on first use. */
   direct(creatorId: string, otherId: string): Channel {
-    if (!this.world.users.has(creatorId) || !this.world.users.has(otherId)) fail(ERRORS.userMissing);
+    if (!this.world.users.has(creatorId) || !this.world.users.has(otherId))
+      fail(ERRORS.userMissing);
     const name = [creatorId, otherId].sort().join("__");
     const existing = this.world.channelByName("", name);
     if (existing) return channelWire(existing);
-    const channel: ChannelRecord = this.world.insertChannel({ team_id: "", type: "D", name, display_name: "", creator_id: creatorId });
+    const channel: ChannelRecord = this.world.insertChannel({
+      team_id: "",
+      type: "D",
+      name,
+      display_name: "",
+      creator_id: creatorId,
+    });
     this.world.join(channel.id, creatorId);
     this.world.join(channel.id, otherId);
     this.events.broadcast({
@@ -131,10 +174,23 @@ export class Channels {
     const name = createHash("sha1").update(ids.join("")).digest("hex");
     const existing = this.world.channelByName("", name);
     if (existing) return channelWire(existing);
-    const displayName = users.map((u) => u.username).sort().join(", ");
-    const channel = this.world.insertChannel({ team_id: "", type: "G", name, display_name: displayName, creator_id: "" });
+    const displayName = users
+      .map((u) => u.username)
+      .sort()
+      .join(", ");
+    const channel = this.world.insertChannel({
+      team_id: "",
+      type: "G",
+      name,
+      display_name: displayName,
+      creator_id: "",
+    });
     for (const id of ids) this.world.join(channel.id, id);
-    this.events.broadcast({ event: "group_added", data: { teammate_ids: JSON.stringify(ids) }, broadcast: target({ channel_id: channel.id }) });
+    this.events.broadcast({
+      event: "group_added",
+      data: { teammate_ids: JSON.stringify(ids) },
+      broadcast: target({ channel_id: channel.id }),
+    });
     return channelWire(channel);
   }
 }

@@ -14,7 +14,9 @@ import type { Faults } from "./faults.js";
 const userId = z.string().min(1).optional();
 const ms = z.number().int().min(0).max(3_600_000);
 const count = z.number().int().min(1).optional();
-const path = z.string().refine(isRegExp, "path must be a regular expression (tested on the path without the query)");
+const path = z
+  .string()
+  .refine(isRegExp, "path must be a regular expression (tested on the path without the query)");
 
 const FAULT = z.discriminatedUnion("fault", [
   z.object({ fault: z.literal("drop-websockets"), user_id: userId }),
@@ -30,8 +32,18 @@ const FAULT = z.discriminatedUnion("fault", [
     count,
     retry_after_seconds: z.number().int().min(0).optional(),
   }),
-  z.object({ fault: z.literal("delay-rest"), ms, path: path.optional(), method: z.string().optional(), count }),
-  z.object({ fault: z.literal("rate-limit"), per_sec: z.number().positive().max(100_000).optional(), max_burst: z.number().int().min(0).max(100_000).optional() }),
+  z.object({
+    fault: z.literal("delay-rest"),
+    ms,
+    path: path.optional(),
+    method: z.string().optional(),
+    count,
+  }),
+  z.object({
+    fault: z.literal("rate-limit"),
+    per_sec: z.number().positive().max(100_000).optional(),
+    max_burst: z.number().int().min(0).max(100_000).optional(),
+  }),
 ]);
 
 export type FaultRequest = z.infer<typeof FAULT>;
@@ -40,8 +52,12 @@ export function faultRoutes(app: FastifyInstance, faults: Faults): void {
   app.post("/sandbox/faults", (request, reply) => {
     const parsed = FAULT.safeParse(parseJson(request.body));
     if (!parsed.success) {
-      const reason = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-      return reply.code(400).send({ message: `Not a fault: ${reason}. Send {"fault": "drop-websockets" | "silence-websockets" | "refuse-websockets" | "cut" | "restart" | "fail-rest" | "delay-rest" | "rate-limit", ...}.` });
+      const reason = parsed.error.issues
+        .map((i) => `${i.path.join(".") || "body"}: ${i.message}`)
+        .join("; ");
+      return reply.code(400).send({
+        message: `Not a fault: ${reason}. Send {"fault": "drop-websockets" | "silence-websockets" | "refuse-websockets" | "cut" | "restart" | "fail-rest" | "delay-rest" | "rate-limit", ...}.`,
+      });
     }
     return reply.send({ applied: parsed.data.fault, affected: apply(faults, parsed.data) });
   });
@@ -65,11 +81,19 @@ function apply(faults: Faults, f: FaultRequest): number | undefined {
     case "restart":
       return void faults.restart(f.down_ms);
     case "fail-rest":
-      return void faults.failRest({ path: f.path, method: f.method, answer: f.answer, count: f.count, retryAfterSeconds: f.retry_after_seconds });
+      return void faults.failRest({
+        path: f.path,
+        method: f.method,
+        answer: f.answer,
+        count: f.count,
+        retryAfterSeconds: f.retry_after_seconds,
+      });
     case "delay-rest":
       return void faults.delayRest({ ms: f.ms, path: f.path, method: f.method, count: f.count });
     case "rate-limit":
-      return void faults.rateLimit(f.per_sec === undefined ? undefined : { perSec: f.per_sec, maxBurst: f.max_burst });
+      return void faults.rateLimit(
+        f.per_sec === undefined ? undefined : { perSec: f.per_sec, maxBurst: f.max_burst },
+      );
   }
 }
 

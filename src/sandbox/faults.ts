@@ -53,7 +53,11 @@ const HOLD_MS = 60_000;
  */
 const CLAIMED_LIMIT = 101;
 const FULL_AGAIN_SECONDS = 11;
-const INJECTED_500: ErrorSpec = { id: "api.context.unknown.app_error", message: "An unexpected error occurred.", status: 500 };
+const INJECTED_500: ErrorSpec = {
+  id: "api.context.unknown.app_error",
+  message: "An unexpected error occurred.",
+  status: 500,
+};
 
 export class Faults {
   private failures: Armed<RestFaultRule>[] = [];
@@ -118,7 +122,11 @@ export class Faults {
 
   /** REST calls (matching `path`) are answered `ms` later. */
   delayRest(rule: RestDelayRule): void {
-    this.delays.push({ rule, pattern: toPattern(rule.path ?? API_PATH), left: rule.count ?? Infinity });
+    this.delays.push({
+      rule,
+      pattern: toPattern(rule.path ?? API_PATH),
+      left: rule.count ?? Infinity,
+    });
   }
 
   /**
@@ -155,7 +163,10 @@ export class Faults {
   }
 
   /** For the WebSocket endpoint: what a new upgrade gets ("cut" and "limited" are answered here). */
-  upgradeFault(request: IncomingMessage, socket: Duplex): "refused" | "cut" | "limited" | undefined {
+  upgradeFault(
+    request: IncomingMessage,
+    socket: Duplex,
+  ): "refused" | "cut" | "limited" | undefined {
     if (Date.now() < this.unreachableUntil) {
       socket.destroy();
       return "cut";
@@ -209,7 +220,11 @@ export class Faults {
         .type("text/plain; charset=utf-8")
         .send("limit exceeded\n");
     }
-    if (rule.answer === 502) return reply.code(502).type("text/html").send("<html><body><h1>502 Bad Gateway</h1></body></html>\n");
+    if (rule.answer === 502)
+      return reply
+        .code(502)
+        .type("text/html")
+        .send("<html><body><h1>502 Bad Gateway</h1></body></html>\n");
     return reply
       .code(500)
       .header("content-type", "application/json")
@@ -222,8 +237,14 @@ function toPattern(path: string | RegExp): RegExp {
 }
 
 /** The first armed rule matching the call, used once. */
-function take<T extends { method?: string }>(armed: Armed<T>[], path: string, method: string): Armed<T> | undefined {
-  const index = armed.findIndex((a) => a.pattern.test(path) && (!a.rule.method || a.rule.method.toUpperCase() === method));
+function take<T extends { method?: string }>(
+  armed: Armed<T>[],
+  path: string,
+  method: string,
+): Armed<T> | undefined {
+  const index = armed.findIndex(
+    (a) => a.pattern.test(path) && (!a.rule.method || a.rule.method.toUpperCase() === method),
+  );
   if (index < 0) return undefined;
   const hit = armed[index]!;
   if (--hit.left <= 0) armed.splice(index, 1);

@@ -4,7 +4,14 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import { ERRORS, SandboxApiError, errorBody, fail, invalidBodyParam, type ErrorSpec } from "./errors.js";
+import {
+  ERRORS,
+  SandboxApiError,
+  errorBody,
+  fail,
+  invalidBodyParam,
+  type ErrorSpec,
+} from "./errors.js";
 import { newId } from "./ids.js";
 import { SERVER_VERSION } from "./wire.js";
 import type { World } from "./world.js";
@@ -42,12 +49,21 @@ export type Handler = (call: Call) => Answer | Promise<Answer>;
 /** Creates the fastify app with the catch-all body parser, the 404 and the error handler. */
 export function createHttpApp(logger: Logger): FastifyInstance {
   // ids too long for fastify's router (100 characters by default) reach the routes, which refuse them as the server does (400)
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, genReqId: () => newId(), forceCloseConnections: true, routerOptions: { maxParamLength: 16 * 1024 } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => newId(),
+    forceCloseConnections: true,
+    routerOptions: { maxParamLength: 16 * 1024 },
+  });
   app.removeAllContentTypeParsers();
   // the server reads JSON whatever the content type says; multipart stays raw for /files
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   app.addHook("onRequest", (request, reply, done) => {
-    reply.header("X-Request-ID", request.id).header("X-Version-Id", SERVER_VERSION).header("Vary", "Accept-Encoding");
+    reply
+      .header("X-Request-ID", request.id)
+      .header("X-Version-Id", SERVER_VERSION)
+      .header("Vary", "Accept-Encoding");
     // the server's API handler marks every GET answer as stale at once
     if (request.method === "GET") reply.header("Expires", "0");
     done();
@@ -58,22 +74,37 @@ export function createHttpApp(logger: Logger): FastifyInstance {
     const { id, message, status } = ERRORS.notFoundRoute;
     const detailed = `There doesn't appear to be an api call for the url='${path}'.  Typo? are you missing a team_id or user_id as part of the url?`;
     const body = { id, message, detailed_error: detailed, status_code: status };
-    for (const name of ["X-Request-ID", "X-Version-Id", "Vary", "Expires"]) reply.removeHeader(name);
+    for (const name of ["X-Request-ID", "X-Version-Id", "Vary", "Expires"])
+      reply.removeHeader(name);
     void reply.code(404).type("text/plain; charset=utf-8").send(JSON.stringify(body));
   });
   app.setErrorHandler((error: unknown, request, reply) => {
-    if (error instanceof SandboxApiError) return sendError(reply, request, error.spec, error.detailedError);
+    if (error instanceof SandboxApiError)
+      return sendError(reply, request, error.spec, error.detailedError);
     const status = (error as { statusCode?: number }).statusCode;
     if (status === 413) return sendError(reply, request, ERRORS.tooLarge);
-    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, request, invalidBodyParam("body"));
+    if (status !== undefined && status >= 400 && status < 500)
+      return sendError(reply, request, invalidBodyParam("body"));
     logger.error({ err: error, url: request.url }, "sandbox: unexpected error");
-    return sendError(reply, request, { id: "api.context.unknown.app_error", message: "An unexpected error occurred.", status: 500 });
+    return sendError(reply, request, {
+      id: "api.context.unknown.app_error",
+      message: "An unexpected error occurred.",
+      status: 500,
+    });
   });
   return app;
 }
 
-function sendError(reply: FastifyReply, request: FastifyRequest, spec: ErrorSpec, detailed = ""): FastifyReply {
-  return reply.code(spec.status).header("content-type", "application/json").send(Buffer.from(JSON.stringify(errorBody(spec, request.id, detailed))));
+function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  spec: ErrorSpec,
+  detailed = "",
+): FastifyReply {
+  return reply
+    .code(spec.status)
+    .header("content-type", "application/json")
+    .send(Buffer.from(JSON.stringify(errorBody(spec, request.id, detailed))));
 }
 
 /** Registers a route whose handler gets a `Call` and returns an `Answer`; 401 first unless `public`. */
@@ -97,7 +128,9 @@ export function route(
       reply.code(answer.status ?? 200);
       if (answer.bytes) return reply.type(answer.bytes.contentType).send(answer.bytes.data);
       // a Buffer, so that fastify leaves the content type exactly as the server sends it (no charset)
-      return reply.header("content-type", "application/json").send(Buffer.from(JSON.stringify(answer.body ?? { status: "OK" })));
+      return reply
+        .header("content-type", "application/json")
+        .send(Buffer.from(JSON.stringify(answer.body ?? { status: "OK" })));
     },
   });
 }
@@ -122,7 +155,8 @@ function makeCall(request: FastifyRequest, world: World): Call {
     json(what) {
       if (parsed === undefined) {
         try {
-          parsed = Buffer.isBuffer(body) && body.length > 0 ? parseJson(body.toString("utf8")) : INVALID;
+          parsed =
+            Buffer.isBuffer(body) && body.length > 0 ? parseJson(body.toString("utf8")) : INVALID;
         } catch {
           parsed = INVALID;
         }
@@ -139,7 +173,8 @@ function makeCall(request: FastifyRequest, world: World): Call {
 /** A JSON object or a 400 naming `what`. */
 export function objectBody(call: Call, what: string): Record<string, unknown> {
   const value = call.json(what);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(invalidBodyParam(what));
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail(invalidBodyParam(what));
   return value as Record<string, unknown>;
 }
 

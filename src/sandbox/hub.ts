@@ -113,12 +113,14 @@ export class Hub implements Broadcaster {
       const members = this.world.channelMemberIds(b.channel_id);
       // walk the smaller side: connected users or channel members
       if (members.size > this.byUser.size) {
-        for (const userId of this.byUser.keys()) if (members.has(userId) && !omit?.[userId]) this.sendTo(userId, prefix);
+        for (const userId of this.byUser.keys())
+          if (members.has(userId) && !omit?.[userId]) this.sendTo(userId, prefix);
       } else {
         for (const userId of members.keys()) if (!omit?.[userId]) this.sendTo(userId, prefix);
       }
     } else if (b.team_id) {
-      for (const userId of this.world.teamMemberIds(b.team_id)) if (!omit?.[userId]) this.sendTo(userId, prefix);
+      for (const userId of this.world.teamMemberIds(b.team_id))
+        if (!omit?.[userId]) this.sendTo(userId, prefix);
     } else {
       for (const userId of this.byUser.keys()) if (!omit?.[userId]) this.sendTo(userId, prefix);
     }
@@ -144,9 +146,11 @@ export class Hub implements Broadcaster {
       connection.deadTimer = setTimeout(() => this.forget(connection), this.deadTtlMs);
       connection.deadTimer.unref();
       const dead = [...(this.byUser.get(connection.userId) ?? [])].filter((c) => c.socket === null);
-      for (const old of dead.slice(0, Math.max(0, dead.length - MAX_DEAD_PER_USER))) this.forget(old);
+      for (const old of dead.slice(0, Math.max(0, dead.length - MAX_DEAD_PER_USER)))
+        this.forget(old);
     }
-    if (!this.connected(connection.userId) && this.online.delete(connection.userId)) this.announceStatus(connection.userId, "offline");
+    if (!this.connected(connection.userId) && this.online.delete(connection.userId))
+      this.announceStatus(connection.userId, "offline");
   }
 
   /** The user is active (connected, or posting through the API). */
@@ -179,17 +183,27 @@ export class Hub implements Broadcaster {
   }
 
   private announceStatus(userId: string, status: "online" | "offline"): void {
-    this.broadcast({ event: "status_change", data: { status, user_id: userId }, broadcast: target({ user_id: userId }) });
+    this.broadcast({
+      event: "status_change",
+      data: { status, user_id: userId },
+      broadcast: target({ user_id: userId }),
+    });
   }
 
   /** Live sockets, all or one user's. */
   sockets(userId?: string): Connection[] {
-    const sets = userId === undefined ? [...this.byUser.values()] : [this.byUser.get(userId) ?? new Set<Connection>()];
+    const sets =
+      userId === undefined
+        ? [...this.byUser.values()]
+        : [this.byUser.get(userId) ?? new Set<Connection>()];
     return sets.flatMap((set) => [...set]).filter((c) => c.socket !== null);
   }
 
   /** The next broadcast event matching `predicate`. */
-  waitForEvent(predicate: (event: WebSocketEvent) => boolean, timeoutMs: number): Promise<WebSocketEvent> {
+  waitForEvent(
+    predicate: (event: WebSocketEvent) => boolean,
+    timeoutMs: number,
+  ): Promise<WebSocketEvent> {
     return new Promise((resolve, reject) => {
       const waiter: EventWaiter = {
         predicate,
@@ -221,13 +235,21 @@ export class Hub implements Broadcaster {
 
   /** Calls `listener` with every event broadcast from now on, until the returned function is called. */
   subscribe(listener: (event: WebSocketEvent) => void): () => void {
-    const waiter: EventWaiter = { predicate: (event) => (listener(event), false), resolve: () => {} };
+    const waiter: EventWaiter = {
+      predicate: (event) => (listener(event), false),
+      resolve: () => {},
+    };
     this.waiters.add(waiter);
     return () => this.waiters.delete(waiter);
   }
 
   private notify(draft: EventDraft): void {
-    const event: WebSocketEvent = { event: draft.event, data: draft.data, broadcast: draft.broadcast, seq: 0 };
+    const event: WebSocketEvent = {
+      event: draft.event,
+      data: draft.data,
+      broadcast: draft.broadcast,
+      seq: 0,
+    };
     for (const waiter of this.waiters) {
       if (waiter.predicate(event)) {
         this.waiters.delete(waiter);

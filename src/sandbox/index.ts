@@ -12,7 +12,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { silentLogger } from "../log.js";
-import type { Channel, CreatePostInput, Post, Team, UserProfile, WebSocketEvent } from "../mattermost/types.js";
+import type {
+  Channel,
+  CreatePostInput,
+  Post,
+  Team,
+  UserProfile,
+  WebSocketEvent,
+} from "../mattermost/types.js";
 import { moveActionUrls } from "./attachments.js";
 import { Channels } from "./channels.js";
 import { ERRORS, fail } from "./errors.js";
@@ -54,7 +61,12 @@ import { World } from "./world.js";
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
 export type { IntegrationSettings } from "./integrations/index.js";
-export type { Dialog, DialogSubmission, DialogSubmitResult, OpenedDialog } from "./integrations/dialogs.js";
+export type {
+  Dialog,
+  DialogSubmission,
+  DialogSubmitResult,
+  OpenedDialog,
+} from "./integrations/dialogs.js";
 export type { ActionClickResult } from "./integrations/actions.js";
 export type { IncomingWebhook, IncomingWebhookInput } from "./integrations/incoming-webhooks.js";
 export type { OutgoingWebhook, OutgoingWebhookInput } from "./integrations/outgoing-webhooks.js";
@@ -139,36 +151,72 @@ export class Sandbox {
   /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
     const logger = options.logger ?? silentLogger();
-    if (options.maxPostSize !== undefined && !(Number.isInteger(options.maxPostSize) && options.maxPostSize > 0)) {
-      throw new TypeError(`maxPostSize must be a positive whole number of characters, not ${options.maxPostSize}`);
+    if (
+      options.maxPostSize !== undefined &&
+      !(Number.isInteger(options.maxPostSize) && options.maxPostSize > 0)
+    ) {
+      throw new TypeError(
+        `maxPostSize must be a positive whole number of characters, not ${options.maxPostSize}`,
+      );
     }
     const world = new World();
     const hub = new Hub(world);
     if (options.resumeWindowMs !== undefined) hub.deadTtlMs = options.resumeWindowMs;
     const posting = new Posting(world, hub, hub, options.maxPostSize, options.pendingPostIdTtlMs);
-    const services: Services = { world, hub, posting, channels: new Channels(world, posting, hub), preferences: new Preferences(world) };
+    const services: Services = {
+      world,
+      hub,
+      posting,
+      channels: new Channels(world, posting, hub),
+      preferences: new Preferences(world),
+    };
     const traffic = new TrafficLog();
     const integrations = new Integrations(services, options.integrations, traffic);
     const seedSlot: SeedSlot = {};
     const app = createHttpApp(logger);
-    const tables = [...worldTables(world), ...posting.tables(), ...integrations.tables(), seedTable(seedSlot, world)];
-    const kept = options.file === undefined ? undefined : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
+    const tables = [
+      ...worldTables(world),
+      ...posting.tables(),
+      ...integrations.tables(),
+      seedTable(seedSlot, world),
+    ];
+    const kept =
+      options.file === undefined
+        ? undefined
+        : await keepWorld(options.file, { fresh: options.fresh, logger, app, hub, tables });
     recordApiCalls(app, world, traffic);
     const faults = new Faults(hub, options.rateLimit);
     faults.install(app, (token) => world.userIdForToken(token));
     faultRoutes(app, faults);
-    for (const routes of [systemRoutes, ...clientRoutes, teamRoutes, channelRoutes, channelViewRoutes, postRoutes, fileRoutes]) routes(app, services);
+    for (const routes of [
+      systemRoutes,
+      ...clientRoutes,
+      teamRoutes,
+      channelRoutes,
+      channelViewRoutes,
+      postRoutes,
+      fileRoutes,
+    ])
+      routes(app, services);
     pageRoutes(app, services, traffic);
     servePage(app);
     integrationRoutes(app, services, integrations);
     clientConfigRoutes(app, services, integrations);
-    const endpoint = new WebSocketEndpoint(world, hub, posting, {
-      authTimeoutMs: options.authTimeoutMs ?? 5_000,
-      pingIntervalMs: 60_000,
-      pongWaitMs: 100_000,
-      reliable: options.reliableWebSockets ?? true,
-    }, faults);
-    app.server.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
+    const endpoint = new WebSocketEndpoint(
+      world,
+      hub,
+      posting,
+      {
+        authTimeoutMs: options.authTimeoutMs ?? 5_000,
+        pingIntervalMs: 60_000,
+        pongWaitMs: 100_000,
+        reliable: options.reliableWebSockets ?? true,
+      },
+      faults,
+    );
+    app.server.on("upgrade", (request, socket, head) =>
+      endpoint.handleUpgrade(request, socket, head),
+    );
     let address: string;
     try {
       address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
@@ -178,7 +226,10 @@ export class Sandbox {
     }
     const url = address.replace(/\/$/, "").replace("[::1]", "127.0.0.1");
     integrations.setSiteUrl(url);
-    logger.info({ url, file: options.file, restored: kept?.restored }, "sandbox Mattermost listening");
+    logger.info(
+      { url, file: options.file, restored: kept?.restored },
+      "sandbox Mattermost listening",
+    );
     return new Sandbox(services, integrations, app, endpoint, url, traffic, seedSlot, kept, faults);
   }
 
@@ -199,15 +250,32 @@ export class Sandbox {
   }
 
   /** A person with a password (default `sandbox-<username>`) and a personal access token. */
-  createUser(input: { username: string; password?: string; first_name?: string; email?: string; roles?: string }): { user: UserProfile; token: string } {
-    const user = this.world.createUser({ ...input, password: input.password ?? `sandbox-${input.username}` });
+  createUser(input: {
+    username: string;
+    password?: string;
+    first_name?: string;
+    email?: string;
+    roles?: string;
+  }): { user: UserProfile; token: string } {
+    const user = this.world.createUser({
+      ...input,
+      password: input.password ?? `sandbox-${input.username}`,
+    });
     this.changed();
     return { user: userWire(user, true), token: this.world.issueToken(user.id) };
   }
 
   /** A bot account (`is_bot`) and its token; bots cannot log in with a password. */
-  createBot(input: { username: string; display_name?: string; owner_id?: string }): { user: UserProfile; token: string } {
-    const user = this.world.createUser({ username: input.username, password: "", first_name: input.display_name ?? "", is_bot: true });
+  createBot(input: { username: string; display_name?: string; owner_id?: string }): {
+    user: UserProfile;
+    token: string;
+  } {
+    const user = this.world.createUser({
+      username: input.username,
+      password: "",
+      first_name: input.display_name ?? "",
+      is_bot: true,
+    });
     this.changed();
     return { user: userWire(user, true), token: this.world.issueToken(user.id) };
   }
@@ -248,7 +316,12 @@ export class Sandbox {
     this.changed();
   }
 
-  createChannel(input: { team_id: string; name: string; display_name?: string; type?: "O" | "P" }): Channel {
+  createChannel(input: {
+    team_id: string;
+    name: string;
+    display_name?: string;
+    type?: "O" | "P";
+  }): Channel {
     this.changed();
     return this.channelOps.create(input);
   }
@@ -316,7 +389,10 @@ export class Sandbox {
   // ---- integrations (the REST routes' code path)
 
   /** Registers a slash command as `creatorId` (a system admin), like `POST /api/v4/commands`. */
-  createCommand(creatorId: string, input: CommandInput & { team_id: string; trigger: string; url: string }): Command {
+  createCommand(
+    creatorId: string,
+    input: CommandInput & { team_id: string; trigger: string; url: string },
+  ): Command {
     this.requireUser(creatorId);
     this.changed();
     return this.integrations.commands.create(creatorId, { method: "P", ...input });
@@ -333,13 +409,25 @@ export class Sandbox {
    * integration, applies its answer, resolves with what the client gets (a `SandboxApiError` when
    * the server would refuse or the integration failed).
    */
-  runSlashCommand(userId: string, channelId: string, command: string, options: { rootId?: string } = {}): Promise<CommandResponse> {
+  runSlashCommand(
+    userId: string,
+    channelId: string,
+    command: string,
+    options: { rootId?: string } = {},
+  ): Promise<CommandResponse> {
     this.requireUser(userId);
-    return this.integrations.commands.execute(userId, { channel_id: channelId, command, root_id: options.rootId });
+    return this.integrations.commands.execute(userId, {
+      channel_id: channelId,
+      command,
+      root_id: options.rootId,
+    });
   }
 
   /** Registers an outgoing webhook as `creatorId` (a system admin), like `POST /api/v4/hooks/outgoing`. */
-  createOutgoingWebhook(creatorId: string, input: OutgoingWebhookInput & { callback_urls: string[] }): OutgoingWebhook {
+  createOutgoingWebhook(
+    creatorId: string,
+    input: OutgoingWebhookInput & { callback_urls: string[] },
+  ): OutgoingWebhook {
     this.requireUser(creatorId);
     this.changed();
     return this.integrations.outgoingWebhooks.create(creatorId, input);
@@ -358,11 +446,17 @@ export class Sandbox {
    */
   moveIntegrations(from: string, to: string): number {
     this.changed();
-    return this.integrations.moveUrls(from, to) + moveActionUrls(this.posting.actionIntegrations, from, to);
+    return (
+      this.integrations.moveUrls(from, to) +
+      moveActionUrls(this.posting.actionIntegrations, from, to)
+    );
   }
 
   /** Registers an incoming webhook as `creatorId` (a system admin); post to `${sandbox.url}/hooks/${id}`. */
-  createIncomingWebhook(creatorId: string, input: IncomingWebhookInput & { channel_id: string }): IncomingWebhook {
+  createIncomingWebhook(
+    creatorId: string,
+    input: IncomingWebhookInput & { channel_id: string },
+  ): IncomingWebhook {
     this.requireUser(creatorId);
     this.changed();
     return this.integrations.incomingWebhooks.create(creatorId, input);
@@ -372,7 +466,12 @@ export class Sandbox {
    * Clicks a button (or picks `selectedOption` of a select) of a post as `userId`, like
    * `POST /api/v4/posts/{id}/actions/{action}`: calls the integration and applies its answer.
    */
-  clickAction(userId: string, postId: string, actionId: string, selectedOption?: string): Promise<ActionClickResult> {
+  clickAction(
+    userId: string,
+    postId: string,
+    actionId: string,
+    selectedOption?: string,
+  ): Promise<ActionClickResult> {
     this.requireUser(userId);
     return this.integrations.actions.click(userId, postId, actionId, selectedOption);
   }
@@ -418,7 +517,9 @@ export class Sandbox {
   thread(rootId: string): Post[] {
     const root = this.posting.record(rootId);
     if (!root) return [];
-    return [root, ...this.posting.replyIds(root.id).map((id) => this.posting.record(id)!)].map((r) => this.posting.wire(r));
+    return [root, ...this.posting.replyIds(root.id).map((id) => this.posting.record(id)!)].map(
+      (r) => this.posting.wire(r),
+    );
   }
 
   /** Ephemeral posts sent to that user, oldest first. */
@@ -437,12 +538,18 @@ export class Sandbox {
   }
 
   /** An existing post matching `predicate`, or the next one created; rejects after `timeoutMs` (5000). */
-  waitForPost(predicate: (post: Post) => boolean, options: { timeoutMs?: number } = {}): Promise<Post> {
+  waitForPost(
+    predicate: (post: Post) => boolean,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Post> {
     return this.posting.waitForPost(predicate, options.timeoutMs ?? 5_000);
   }
 
   /** The next event the server broadcasts matching `predicate` (its `seq` is 0: seq is per connection). */
-  waitForEvent(predicate: (event: WebSocketEvent) => boolean, options: { timeoutMs?: number } = {}): Promise<WebSocketEvent> {
+  waitForEvent(
+    predicate: (event: WebSocketEvent) => boolean,
+    options: { timeoutMs?: number } = {},
+  ): Promise<WebSocketEvent> {
     return this.hub.waitForEvent(predicate, options.timeoutMs ?? 5_000);
   }
 
@@ -477,4 +584,3 @@ export class Sandbox {
     this.kept?.keeper.changed();
   }
 }
-

@@ -9,6 +9,7 @@ export const MAX_JSON_DEPTH = 1_000;
 
 /** `JSON.parse`, throwing a SyntaxError for input nested deeper than `MAX_JSON_DEPTH`. */
 export function parseJson(text: string): unknown {
-  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH)
+    throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   return JSON.parse(text);
 }

@@ -8,7 +8,10 @@ export interface FormPart {
 }
 
 /** The parts of a multipart body, or undefined when the content type has no boundary. */
-export function parseMultipart(contentType: string | undefined, body: Buffer): FormPart[] | undefined {
+export function parseMultipart(
+  contentType: string | undefined,
+  body: Buffer,
+): FormPart[] | undefined {
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? "");
   if (!boundary || !/^multipart\/form-data/i.test(contentType ?? "")) return undefined;
   const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
@@ -28,7 +31,12 @@ export function parseMultipart(contentType: string | undefined, body: Buffer): F
       if (name !== undefined) {
         const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
         const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1];
-        parts.push({ name, filename, contentType: type, data: Buffer.from(part.subarray(headerEnd + 4)) });
+        parts.push({
+          name,
+          filename,
+          contentType: type,
+          data: Buffer.from(part.subarray(headerEnd + 4)),
+        });
       }
     }
     start = next;

@@ -15,7 +15,12 @@ const MAX_SINCE = 1000;
 function list(posts: Post[], next = "", prev = ""): PostList {
   const map: Record<string, Post> = {};
   for (const post of posts) map[post.id] = post;
-  return { order: posts.map((p) => p.id), posts: map, next_post_id: next, prev_post_id: prev } as PostList;
+  return {
+    order: posts.map((p) => p.id),
+    posts: map,
+    next_post_id: next,
+    prev_post_id: prev,
+  } as PostList;
 }
 
 /** A `PostList` of these posts in this order (pinned, search and flagged answers: no neighbours). */
@@ -71,7 +76,12 @@ export function channelPosts(posting: Posting, channelId: string, q: ChannelPost
   return list(picked, "", picked.length > 0 ? nextLive(ids.length, i, -1, live) : "");
 }
 
-function nextLive(length: number, from: number, step: 1 | -1, live: (i: number) => { id: string } | undefined): string {
+function nextLive(
+  length: number,
+  from: number,
+  step: 1 | -1,
+  live: (i: number) => { id: string } | undefined,
+): string {
   for (let i = from; i >= 0 && i < length; i += step) {
     const record = live(i);
     if (record) return record.id;
@@ -87,7 +97,10 @@ function nextLive(length: number, from: number, step: 1 | -1, live: (i: number) 
 export function threadPosts(posting: Posting, askedId: string): PostList {
   const asked = posting.record(askedId)!;
   const root = asked.root_id ? posting.record(asked.root_id)! : asked;
-  const posts = [...posting.replyIds(root.id).map((id) => posting.wire(posting.record(id)!)), posting.wire(root)];
+  const posts = [
+    ...posting.replyIds(root.id).map((id) => posting.wire(posting.record(id)!)),
+    posting.wire(root),
+  ];
   const out = list(posts);
   out.order.unshift(asked.id);
   return out;

@@ -8,7 +8,15 @@ import { ERRORS, fail } from "./errors.js";
 import { newId } from "./ids.js";
 import { postingTables } from "./persistence/posting-tables.js";
 import type { Table } from "./persistence/table.js";
-import { fileWire, hashtagsOf, postWire, reactionWire, type FileRecord, type PostRecord, type ReactionRecord } from "./wire.js";
+import {
+  fileWire,
+  hashtagsOf,
+  postWire,
+  reactionWire,
+  type FileRecord,
+  type PostRecord,
+  type ReactionRecord,
+} from "./wire.js";
 import { target, type Broadcaster, type World } from "./world.js";
 
 /** The 5.37 server's `MaxPostSize` (its `Message` column); a sandbox may be given another. */
@@ -73,13 +81,15 @@ export class Posting {
       return again;
     }
     const message = input.message ?? "";
-    if (typeof message !== "string" || longerThan(message, this.maxPostSize)) fail(ERRORS.invalidMessage);
+    if (typeof message !== "string" || longerThan(message, this.maxPostSize))
+      fail(ERRORS.invalidMessage);
     const props: Record<string, unknown> = { ...(system?.props ?? input.props ?? {}) };
     if (longerThan(JSON.stringify(props), MAX_PROPS_RUNES)) fail(ERRORS.invalidProps);
     const rootId = input.root_id ?? "";
     if (rootId) {
       const root = this.posts.get(rootId);
-      if (!root || root.delete_at !== 0 || root.root_id !== "" || root.channel_id !== channel.id) fail(ERRORS.invalidRootId);
+      if (!root || root.delete_at !== 0 || root.root_id !== "" || root.channel_id !== channel.id)
+        fail(ERRORS.invalidRootId);
     }
     const user = this.world.users.get(userId)!;
     if (user.is_bot) props.from_bot = "true";
@@ -142,7 +152,8 @@ export class Posting {
     }
     data.post = JSON.stringify(post);
     data.sender_name = record.type.startsWith("system_") ? "System" : `@${user.username}`;
-    if (props.from_webhook === "true" && typeof props.override_username === "string") data.sender_name = props.override_username;
+    if (props.from_webhook === "true" && typeof props.override_username === "string")
+      data.sender_name = props.override_username;
     data.set_online = true;
     data.team_id = channel.team_id;
     this.events.broadcast({ event: "posted", data, broadcast: target({ channel_id: channel.id }) });
@@ -152,7 +163,8 @@ export class Posting {
         waiter.resolve(post);
       }
     }
-    if (options.triggerWebhooks !== false && !record.type.startsWith("system_")) this.onPosted?.(post);
+    if (options.triggerWebhooks !== false && !record.type.startsWith("system_"))
+      this.onPosted?.(post);
     return post;
   }
 
@@ -173,7 +185,11 @@ export class Posting {
     if (!("from_webhook" in props) && !("from_bot" in props)) {
       const member = this.world.member(post.channel_id, userId);
       if (member) member.last_viewed_at = Date.now();
-      this.events.broadcast({ event: "channel_viewed", data: { channel_id: post.channel_id }, broadcast: target({ user_id: userId }) });
+      this.events.broadcast({
+        event: "channel_viewed",
+        data: { channel_id: post.channel_id },
+        broadcast: target({ user_id: userId }),
+      });
     }
     if (setOnline) this.presence.setOnline(userId);
     return post;
@@ -186,7 +202,10 @@ export class Posting {
     patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean },
   ): Post {
     const record = this.editable(userId, postId);
-    if (patch.message !== undefined && (typeof patch.message !== "string" || longerThan(patch.message, this.maxPostSize))) {
+    if (
+      patch.message !== undefined &&
+      (typeof patch.message !== "string" || longerThan(patch.message, this.maxPostSize))
+    ) {
       fail(ERRORS.invalidMessage);
     }
     const now = Date.now();
@@ -207,7 +226,11 @@ export class Posting {
     if (patch.is_pinned !== undefined) record.is_pinned = patch.is_pinned;
     record.update_at = now;
     const post = this.wire(record);
-    this.events.broadcast({ event: "post_edited", data: { post: JSON.stringify(post) }, broadcast: target({ channel_id: record.channel_id }) });
+    this.events.broadcast({
+      event: "post_edited",
+      data: { post: JSON.stringify(post) },
+      broadcast: target({ channel_id: record.channel_id }),
+    });
     return post;
   }
 
@@ -231,7 +254,11 @@ export class Posting {
       }
       this.replies.delete(record.id);
     }
-    this.events.broadcast({ event: "post_deleted", data: { post: JSON.stringify(before) }, broadcast: target({ channel_id: record.channel_id }) });
+    this.events.broadcast({
+      event: "post_deleted",
+      data: { post: JSON.stringify(before) },
+      broadcast: target({ channel_id: record.channel_id }),
+    });
   }
 
   react(userId: string, postId: string, emojiName: string): Reaction {
@@ -240,10 +267,19 @@ export class Posting {
     this.reactions.set(postId, list);
     const existing = list.find((r) => r.user_id === userId && r.emoji_name === emojiName);
     if (existing) return reactionWire(existing);
-    const reaction: ReactionRecord = { user_id: userId, post_id: postId, emoji_name: emojiName, create_at: Date.now() };
+    const reaction: ReactionRecord = {
+      user_id: userId,
+      post_id: postId,
+      emoji_name: emojiName,
+      create_at: Date.now(),
+    };
     list.push(reaction);
     const wire = reactionWire(reaction);
-    this.events.broadcast({ event: "reaction_added", data: { reaction: JSON.stringify(wire) }, broadcast: target({ channel_id: record.channel_id }) });
+    this.events.broadcast({
+      event: "reaction_added",
+      data: { reaction: JSON.stringify(wire) },
+      broadcast: target({ channel_id: record.channel_id }),
+    });
     return wire;
   }
 
@@ -254,7 +290,11 @@ export class Posting {
     if (index < 0) return;
     const [removed] = list.splice(index, 1);
     const wire = reactionWire(removed!, Date.now());
-    this.events.broadcast({ event: "reaction_removed", data: { reaction: JSON.stringify(wire) }, broadcast: target({ channel_id: record.channel_id }) });
+    this.events.broadcast({
+      event: "reaction_removed",
+      data: { reaction: JSON.stringify(wire) },
+      broadcast: target({ channel_id: record.channel_id }),
+    });
   }
 
   reactionsOf(postId: string): Reaction[] {
@@ -275,23 +315,53 @@ export class Posting {
    * A post only `toUserId` sees; never stored. Needs `create_post_ephemeral`, which in 5.37 only
    * the system admin role has: a bot with its default roles gets 403 (fixture posts-ephemeral).
    */
-  sendEphemeral(senderId: string, toUserId: string, input: { channel_id: string; message: string; root_id?: string }): Post {
+  sendEphemeral(
+    senderId: string,
+    toUserId: string,
+    input: { channel_id: string; message: string; root_id?: string },
+  ): Post {
     if (!this.world.users.has(senderId) || !this.world.isAdmin(senderId)) fail(ERRORS.permissions);
-    if (!this.world.channels.has(input.channel_id) || !this.world.users.has(toUserId)) fail(ERRORS.permissions);
+    if (!this.world.channels.has(input.channel_id) || !this.world.users.has(toUserId))
+      fail(ERRORS.permissions);
     return this.deliverEphemeral(senderId, toUserId, input);
   }
 
   /** Sends an ephemeral post without a permission check (the server's own answers: commands, actions). */
-  deliverEphemeral(senderId: string, toUserId: string, input: { channel_id: string; message: string; root_id?: string; props?: Record<string, unknown> }): Post {
+  deliverEphemeral(
+    senderId: string,
+    toUserId: string,
+    input: {
+      channel_id: string;
+      message: string;
+      root_id?: string;
+      props?: Record<string, unknown>;
+    },
+  ): Post {
     const now = Date.now();
     const root = input.root_id ?? "";
     const props = { ...(input.props ?? {}) };
     normaliseAttachments(props);
     const post = {
-      id: newId(), create_at: now, update_at: now, edit_at: 0, delete_at: 0, is_pinned: false,
-      user_id: senderId, channel_id: input.channel_id, root_id: root, parent_id: root, original_id: "",
-      message: input.message ?? "", type: "system_ephemeral", props: sortKeys(props), hashtags: "", pending_post_id: "",
-      reply_count: 0, last_reply_at: 0, participants: null, metadata: {},
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      edit_at: 0,
+      delete_at: 0,
+      is_pinned: false,
+      user_id: senderId,
+      channel_id: input.channel_id,
+      root_id: root,
+      parent_id: root,
+      original_id: "",
+      message: input.message ?? "",
+      type: "system_ephemeral",
+      props: sortKeys(props),
+      hashtags: "",
+      pending_post_id: "",
+      reply_count: 0,
+      last_reply_at: 0,
+      participants: null,
+      metadata: {},
     } as unknown as Post;
     const list = this.ephemeral.get(toUserId) ?? [];
     this.ephemeral.set(toUserId, list);
@@ -316,8 +386,16 @@ export class Posting {
     const dot = name.lastIndexOf(".");
     const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
     const file: FileRecord = {
-      id: newId(), user_id: userId, post_id: "", channel_id: "", create_at: Date.now(),
-      name, extension, size: bytes.length, mime_type: MIME[extension] ?? "application/octet-stream", bytes,
+      id: newId(),
+      user_id: userId,
+      post_id: "",
+      channel_id: "",
+      create_at: Date.now(),
+      name,
+      extension,
+      size: bytes.length,
+      mime_type: MIME[extension] ?? "application/octet-stream",
+      bytes,
     };
     this.files.set(file.id, file);
     return file;
@@ -328,13 +406,21 @@ export class Posting {
     const file = this.files.get(fileId);
     if (!file) fail(ERRORS.fileMissing);
     const channel = file.channel_id ? this.world.channels.get(file.channel_id) : undefined;
-    if (file.user_id !== userId && !(channel && this.world.canRead(userId, channel))) fail(ERRORS.permissions);
+    if (file.user_id !== userId && !(channel && this.world.canRead(userId, channel)))
+      fail(ERRORS.permissions);
     return file;
   }
 
   /** What a world file keeps of the posts (src/sandbox/persistence). */
   tables(): Table[] {
-    return postingTables({ posts: this.posts, byChannel: this.byChannel, replies: this.replies, files: this.files, reactions: this.reactions, actions: this.actionIntegrations });
+    return postingTables({
+      posts: this.posts,
+      byChannel: this.byChannel,
+      replies: this.replies,
+      files: this.files,
+      reactions: this.reactions,
+      actions: this.actionIntegrations,
+    });
   }
 
   /** Pins or unpins a post of a channel the user reads (`post_edited` follows, as on the server). */
@@ -343,7 +429,11 @@ export class Posting {
     record.is_pinned = pinned;
     record.update_at = Date.now();
     const post = this.wire(record);
-    this.events.broadcast({ event: "post_edited", data: { post: JSON.stringify(post) }, broadcast: target({ channel_id: record.channel_id }) });
+    this.events.broadcast({
+      event: "post_edited",
+      data: { post: JSON.stringify(post) },
+      broadcast: target({ channel_id: record.channel_id }),
+    });
     return post;
   }
 
@@ -361,7 +451,9 @@ export class Posting {
    * whole words, case-insensitive; `"quoted phrases"` and a trailing `*` (prefix) as on the server.
    */
   search(userId: string, teamId: string, terms: string, anyTerm: boolean): PostRecord[] {
-    const words = [...terms.matchAll(/"([^"]+)"|(\S+)/g)].map((m) => (m[1] ?? m[2]!).toLowerCase()).filter((w) => !w.includes(":"));
+    const words = [...terms.matchAll(/"([^"]+)"|(\S+)/g)]
+      .map((m) => (m[1] ?? m[2]!).toLowerCase())
+      .filter((w) => !w.includes(":"));
     if (words.length === 0) return [];
     const matchers = words.map((w) => {
       const prefix = w.endsWith("*");
@@ -406,10 +498,13 @@ export class Posting {
     const replyCount = this.replies.get(rootId)?.length ?? 0;
     if (!withMetadata) return postWire(record, replyCount, undefined);
     const metadata: Record<string, unknown> = {};
-    if (Array.isArray(record.props.attachments) && record.props.attachments.length > 0) metadata.embeds = [{ type: "message_attachment" }];
-    if (record.file_ids.length > 0) metadata.files = record.file_ids.map((id) => fileWire(this.files.get(id)!));
+    if (Array.isArray(record.props.attachments) && record.props.attachments.length > 0)
+      metadata.embeds = [{ type: "message_attachment" }];
+    if (record.file_ids.length > 0)
+      metadata.files = record.file_ids.map((id) => fileWire(this.files.get(id)!));
     const reactions = this.reactions.get(record.id);
-    if (reactions && reactions.length > 0) metadata.reactions = reactions.map((r) => reactionWire(r));
+    if (reactions && reactions.length > 0)
+      metadata.reactions = reactions.map((r) => reactionWire(r));
     const post = postWire(record, replyCount, metadata);
     if (metadata.reactions) (post as { has_reactions?: boolean }).has_reactions = true;
     return post;
@@ -440,7 +535,8 @@ export class Posting {
 
   private editable(userId: string, postId: string): PostRecord {
     const record = this.record(postId);
-    if (!record || (record.user_id !== userId && !this.world.isAdmin(userId))) fail(ERRORS.permissions);
+    if (!record || (record.user_id !== userId && !this.world.isAdmin(userId)))
+      fail(ERRORS.permissions);
     return record;
   }
 
@@ -455,9 +551,11 @@ export class Posting {
   private mentions(record: PostRecord, systemProps?: Record<string, unknown>): string[] {
     const channel = this.world.channels.get(record.channel_id)!;
     const found = new Set<string>();
-    if (systemProps && typeof systemProps.addedUserId === "string") found.add(systemProps.addedUserId);
+    if (systemProps && typeof systemProps.addedUserId === "string")
+      found.add(systemProps.addedUserId);
     if (channel.type === "D") {
-      for (const id of this.world.channelMemberIds(channel.id).keys()) if (id !== record.user_id) found.add(id);
+      for (const id of this.world.channelMemberIds(channel.id).keys())
+        if (id !== record.user_id) found.add(id);
     } else if (!record.type.startsWith("system_") && record.message.includes("@")) {
       for (const match of record.message.matchAll(/@([a-z0-9._-]+)/gi)) {
         const name = match[1]!.toLowerCase().replace(/[._-]+$/, "");
@@ -490,9 +588,18 @@ export class Posting {
 }
 
 const MIME: Record<string, string> = {
-  txt: "text/plain; charset=utf-8", md: "text/markdown; charset=utf-8", csv: "text/csv; charset=utf-8",
-  json: "application/json", pdf: "application/pdf", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
-  gif: "image/gif", svg: "image/svg+xml", zip: "application/zip", html: "text/html; charset=utf-8",
+  txt: "text/plain; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  json: "application/json",
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  svg: "image/svg+xml",
+  zip: "application/zip",
+  html: "text/html; charset=utf-8",
 };
 
 /** Whether `text` has more than `limit` code points (the server counts runes); cheap when it cannot. */

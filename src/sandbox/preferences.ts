@@ -14,13 +14,21 @@ export interface Preference {
   value: string;
 }
 
-const invalid = (what: string, message: string): ErrorSpec => ({ id: `model.preference.is_valid.${what}.app_error`, message, status: 400 });
+const invalid = (what: string, message: string): ErrorSpec => ({
+  id: `model.preference.is_valid.${what}.app_error`,
+  message,
+  status: 400,
+});
 const PREFERENCE_ERRORS = {
   userId: invalid("id", "Invalid user id."),
   category: invalid("category", "Invalid category."),
   name: invalid("name", "Invalid name."),
   value: invalid("value", "Value is too long."),
-  otherUser: { id: "api.preference.update_preferences.set.app_error", message: "Unable to set user preferences.", status: 403 },
+  otherUser: {
+    id: "api.preference.update_preferences.set.app_error",
+    message: "Unable to set user preferences.",
+    status: 403,
+  },
 } as const;
 
 // the server's column sizes (model/preference.go IsValid)
@@ -41,14 +49,22 @@ export class Preferences {
   /** Validates every preference first (all or nothing, as the server's transaction), then saves them. */
   save(userId: string, preferences: Preference[]): void {
     for (const p of preferences) {
-      if (p.user_id !== userId) fail(PREFERENCE_ERRORS.otherUser, `userId=${userId}, preference.UserId=${p.user_id}`);
+      if (p.user_id !== userId)
+        fail(PREFERENCE_ERRORS.otherUser, `userId=${userId}, preference.UserId=${p.user_id}`);
       if (!isValidId(p.user_id)) fail(PREFERENCE_ERRORS.userId);
-      if (p.category.length === 0 || p.category.length > MAX_CATEGORY) fail(PREFERENCE_ERRORS.category);
+      if (p.category.length === 0 || p.category.length > MAX_CATEGORY)
+        fail(PREFERENCE_ERRORS.category);
       if (p.name.length > MAX_NAME) fail(PREFERENCE_ERRORS.name);
       if (p.value.length > MAX_VALUE) fail(PREFERENCE_ERRORS.value);
     }
     const saved = this.savedOf(userId);
-    for (const p of preferences) saved.set(`${p.category}/${p.name}`, { user_id: p.user_id, category: p.category, name: p.name, value: p.value });
+    for (const p of preferences)
+      saved.set(`${p.category}/${p.name}`, {
+        user_id: p.user_id,
+        category: p.category,
+        name: p.name,
+        value: p.value,
+      });
   }
 
   /** Removes the given category/name pairs (`POST /users/{id}/preferences/delete`). */
@@ -64,7 +80,13 @@ export class Preferences {
     if (!saved) {
       saved = new Map();
       const user = this.world.users.get(userId);
-      if (user && !user.is_bot) saved.set(`tutorial_step/${userId}`, { user_id: userId, category: "tutorial_step", name: userId, value: "0" });
+      if (user && !user.is_bot)
+        saved.set(`tutorial_step/${userId}`, {
+          user_id: userId,
+          category: "tutorial_step",
+          name: userId,
+          value: "0",
+        });
       this.saved.set(userId, saved);
     }
     return saved;

@@ -39,8 +39,14 @@ export class RateLimiter {
   set(settings: RateLimitSettings | undefined): void {
     this.tat.clear();
     if (!settings) return void (this.settings = undefined);
-    if (!(settings.perSec > 0) || !Number.isInteger(settings.maxBurst ?? 0) || (settings.maxBurst ?? 0) < 0) {
-      throw new RangeError(`rate limit: perSec must be > 0 and maxBurst an integer ≥ 0 (got ${settings.perSec}, ${settings.maxBurst})`);
+    if (
+      !(settings.perSec > 0) ||
+      !Number.isInteger(settings.maxBurst ?? 0) ||
+      (settings.maxBurst ?? 0) < 0
+    ) {
+      throw new RangeError(
+        `rate limit: perSec must be > 0 and maxBurst an integer ≥ 0 (got ${settings.perSec}, ${settings.maxBurst})`,
+      );
     }
     this.settings = { perSec: settings.perSec, maxBurst: settings.maxBurst ?? 100 };
   }
@@ -93,7 +99,11 @@ export class RateLimiter {
       const byUser = userId === undefined ? undefined : this.take(`user ${userId}`);
       const decisions = byUser ? [decision, byUser] : [decision];
       if (byUser?.limited) return refuse(reply, decisions);
-      for (const name of Object.keys(decision.headers)) reply.header(name, decisions.map((d) => d.headers[name]!));
+      for (const name of Object.keys(decision.headers))
+        reply.header(
+          name,
+          decisions.map((d) => d.headers[name]!),
+        );
     });
   }
 
@@ -101,8 +111,15 @@ export class RateLimiter {
   refuseUpgrade(request: IncomingMessage, socket: Duplex): boolean {
     const decision = this.take(keyOf(request));
     if (!decision?.limited) return false;
-    const headers = Object.entries({ ...decision.headers, "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff", "Content-Length": "15" });
-    socket.end(`HTTP/1.1 429 Too Many Requests\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join("")}Connection: close\r\n\r\nlimit exceeded\n`);
+    const headers = Object.entries({
+      ...decision.headers,
+      "Content-Type": "text/plain; charset=utf-8",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Length": "15",
+    });
+    socket.end(
+      `HTTP/1.1 429 Too Many Requests\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join("")}Connection: close\r\n\r\nlimit exceeded\n`,
+    );
     return true;
   }
 
@@ -114,8 +131,16 @@ export class RateLimiter {
 
 /** Go's `http.Error(w, "limit exceeded", 429)` after the headers of each decision. */
 function refuse(reply: FastifyReply, decisions: RateLimitDecision[]): FastifyReply {
-  for (const name of Object.keys(decisions.at(-1)!.headers)) reply.header(name, decisions.map((d) => d.headers[name]).filter((v) => v !== undefined));
-  return reply.code(429).header("X-Content-Type-Options", "nosniff").type("text/plain; charset=utf-8").send("limit exceeded\n");
+  for (const name of Object.keys(decisions.at(-1)!.headers))
+    reply.header(
+      name,
+      decisions.map((d) => d.headers[name]).filter((v) => v !== undefined),
+    );
+  return reply
+    .code(429)
+    .header("X-Content-Type-Options", "nosniff")
+    .type("text/plain; charset=utf-8")
+    .send("limit exceeded\n");
 }
 
 /** The token of the call (header, `MMAUTHTOKEN` cookie or `access_token` query), else its address. */

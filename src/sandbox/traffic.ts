@@ -62,5 +62,7 @@ export class TrafficLog {
 }
 
 function preview(text: string): string {
-  return text.length > BODY_PREVIEW ? `${text.slice(0, BODY_PREVIEW)}… (${text.length} characters)` : text;
+  return text.length > BODY_PREVIEW
+    ? `${text.slice(0, BODY_PREVIEW)}… (${text.length} characters)`
+    : text;
 }

@@ -39,18 +39,38 @@ interface ClientAction {
   data?: Record<string, unknown>;
 }
 
-const actionError = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
+const actionError = (id: string, message: string, status: number): ErrorSpec => ({
+  id,
+  message,
+  status,
+});
 const WS_ERRORS = {
   noAction: actionError("api.web_socket_router.no_action.app_error", "No websocket action.", 400),
-  badSeq: actionError("api.web_socket_router.bad_seq.app_error", "Invalid sequence for WebSocket message.", 400),
-  notAuthenticated: actionError("api.web_socket_router.not_authenticated.app_error", "Connection is not authenticated. Please log in and try again.", 401),
-  badAction: actionError("api.web_socket_router.bad_action.app_error", "Unknown WebSocket action.", 501),
-  invalidParam: (name: string) => actionError("api.websocket_handler.invalid_param.app_error", `Invalid ${name} parameter.`, 400),
+  badSeq: actionError(
+    "api.web_socket_router.bad_seq.app_error",
+    "Invalid sequence for WebSocket message.",
+    400,
+  ),
+  notAuthenticated: actionError(
+    "api.web_socket_router.not_authenticated.app_error",
+    "Connection is not authenticated. Please log in and try again.",
+    401,
+  ),
+  badAction: actionError(
+    "api.web_socket_router.bad_action.app_error",
+    "Unknown WebSocket action.",
+    501,
+  ),
+  invalidParam: (name: string) =>
+    actionError("api.websocket_handler.invalid_param.app_error", `Invalid ${name} parameter.`, 400),
 };
 
 export class WebSocketEndpoint {
   available = true;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_MESSAGE_BYTES });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: SOCKET_MAX_MESSAGE_BYTES,
+  });
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
@@ -70,7 +90,12 @@ export class WebSocketEndpoint {
     // resets it while it is refused (a proxy cutting the path) would throw out of the process
     socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://sandbox");
-    if (url.pathname !== WEBSOCKET_PATH) return refuse(socket, ERRORS.notFoundRoute, `There doesn't appear to be an api call for the url='${url.pathname}'.`);
+    if (url.pathname !== WEBSOCKET_PATH)
+      return refuse(
+        socket,
+        ERRORS.notFoundRoute,
+        `There doesn't appear to be an api call for the url='${url.pathname}'.`,
+      );
     const fault = this.faults.upgradeFault(request, socket);
     if (fault === "cut" || fault === "limited") return;
     if (!this.available || fault === "refused") return refuse(socket, ERRORS.websocketUnavailable);
@@ -98,11 +123,19 @@ export class WebSocketEndpoint {
     this.wss.close();
   }
 
-  private openWithHeader(ws: WebSocket, userId: string, token: string, query: URLSearchParams): void {
+  private openWithHeader(
+    ws: WebSocket,
+    userId: string,
+    token: string,
+    query: URLSearchParams,
+  ): void {
     if (!this.options.reliable) return this.start(ws, this.connection(userId, token, false, ws));
     const previous = this.hub.byId.get(query.get("connection_id") ?? "");
     const sequence = Number(query.get("sequence_number"));
-    const replay = previous && previous.userId === userId && previous.resumable ? previous.framesFrom(sequence) : undefined;
+    const replay =
+      previous && previous.userId === userId && previous.resumable
+        ? previous.framesFrom(sequence)
+        : undefined;
     if (previous && replay) {
       clearTimeout(previous.deadTimer);
       previous.socket?.terminate();
@@ -127,7 +160,14 @@ export class WebSocketEndpoint {
       if (!message) return;
       const seq = message.seq;
       if (message.action !== "authentication_challenge") {
-        return reply(ws, seq, undefined, typeof message.action === "string" && message.action ? WS_ERRORS.notAuthenticated : WS_ERRORS.noAction);
+        return reply(
+          ws,
+          seq,
+          undefined,
+          typeof message.action === "string" && message.action
+            ? WS_ERRORS.notAuthenticated
+            : WS_ERRORS.noAction,
+        );
       }
       const token = message.data?.token;
       const userId = typeof token === "string" ? this.world.userIdForToken(token) : undefined;
@@ -153,7 +193,10 @@ export class WebSocketEndpoint {
     this.attach(ws, connection);
     this.hub.sendOnly(connection, {
       event: "hello",
-      data: { connection_id: this.options.reliable ? connection.id : "", server_version: SERVER_VERSION },
+      data: {
+        connection_id: this.options.reliable ? connection.id : "",
+        server_version: SERVER_VERSION,
+      },
       broadcast: target({ user_id: connection.userId }),
     });
     if (challengeSeq !== undefined) reply(ws, challengeSeq);
@@ -174,20 +217,31 @@ export class WebSocketEndpoint {
   private act(ws: WebSocket, connection: Connection, message: ClientAction): void {
     const { seq, action } = message;
     const data = message.data ?? {};
-    if (typeof action !== "string" || action === "") return reply(ws, seq, undefined, WS_ERRORS.noAction);
+    if (typeof action !== "string" || action === "")
+      return reply(ws, seq, undefined, WS_ERRORS.noAction);
     if (typeof seq !== "number" || seq <= 0) return reply(ws, seq, undefined, WS_ERRORS.badSeq);
     switch (action) {
       case "authentication_challenge":
         return; // already authenticated: the server ignores it
       case "user_typing": {
         const channelId = typeof data.channel_id === "string" ? data.channel_id : "";
-        if (!this.world.member(channelId, connection.userId)) return reply(ws, seq, undefined, WS_ERRORS.invalidParam("channel_id"));
-        this.posting.typing(connection.userId, channelId, typeof data.parent_id === "string" ? data.parent_id : "");
+        if (!this.world.member(channelId, connection.userId))
+          return reply(ws, seq, undefined, WS_ERRORS.invalidParam("channel_id"));
+        this.posting.typing(
+          connection.userId,
+          channelId,
+          typeof data.parent_id === "string" ? data.parent_id : "",
+        );
         return reply(ws, seq);
       }
       case "ping":
         // the server's wsapi/system.go answer (Go sorts map keys)
-        return reply(ws, seq, { node_id: "", server_time: Date.now(), text: "pong", version: CURRENT_VERSION });
+        return reply(ws, seq, {
+          node_id: "",
+          server_time: Date.now(),
+          text: "pong",
+          version: CURRENT_VERSION,
+        });
       case "get_statuses": {
         const statuses: Record<string, string> = {};
         for (const id of this.hub.onlineUserIds()) statuses[id] = "online";
@@ -195,7 +249,8 @@ export class WebSocketEndpoint {
       }
       case "get_statuses_by_ids": {
         const ids = data.user_ids;
-        if (!Array.isArray(ids) || ids.length === 0 || !ids.every(isValidId)) return reply(ws, seq, undefined, WS_ERRORS.invalidParam("user_ids"));
+        if (!Array.isArray(ids) || ids.length === 0 || !ids.every(isValidId))
+          return reply(ws, seq, undefined, WS_ERRORS.invalidParam("user_ids"));
         const statuses: Record<string, string> = {};
         for (const id of ids) statuses[id] = this.hub.isOnline(id) ? "online" : "offline";
         return reply(ws, seq, statuses);
@@ -225,10 +280,24 @@ function parse(raw: unknown): ClientAction | undefined {
 }
 
 /** `{"status":"OK","seq_reply":N[,"data":...]}` or `{"status":"FAIL","seq_reply":N,"error":{...}}`. */
-function reply(ws: WebSocket, seq: unknown, data?: Record<string, unknown>, error?: ErrorSpec): void {
-  const body: Record<string, unknown> = { status: error ? "FAIL" : "OK", seq_reply: typeof seq === "number" ? seq : 0 };
+function reply(
+  ws: WebSocket,
+  seq: unknown,
+  data?: Record<string, unknown>,
+  error?: ErrorSpec,
+): void {
+  const body: Record<string, unknown> = {
+    status: error ? "FAIL" : "OK",
+    seq_reply: typeof seq === "number" ? seq : 0,
+  };
   if (data) body.data = data;
-  if (error) body.error = { id: error.id, message: error.message, detailed_error: "", status_code: error.status };
+  if (error)
+    body.error = {
+      id: error.id,
+      message: error.message,
+      detailed_error: "",
+      status_code: error.status,
+    };
   if (ws.readyState === 1) ws.send(`${JSON.stringify(body)}\n`);
 }
 
@@ -243,4 +312,8 @@ function refuse(socket: Duplex, spec: ErrorSpec, detailedError = ""): void {
   );
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = {
+  401: "Unauthorized",
+  404: "Not Found",
+  503: "Service Unavailable",
+};

@@ -3,7 +3,16 @@
  * server's order. `@mattermost/types` describes a newer superset of these shapes, hence the
  * single cast per builder.
  */
-import type { Channel, ChannelMembership, ChannelType, FileInfo, Post, Reaction, Team, UserProfile } from "../mattermost/types.js";
+import type {
+  Channel,
+  ChannelMembership,
+  ChannelType,
+  FileInfo,
+  Post,
+  Reaction,
+  Team,
+  UserProfile,
+} from "../mattermost/types.js";
 
 export const SERVER_VERSION = "5.37.0.sandbox";
 
@@ -105,7 +114,15 @@ export interface ChannelRecord {
   policy_id: null;
 }
 
-export function newChannel(init: { id: string; team_id: string; type: ChannelType; name: string; display_name: string; creator_id: string; now: number }): ChannelRecord {
+export function newChannel(init: {
+  id: string;
+  team_id: string;
+  type: ChannelType;
+  name: string;
+  display_name: string;
+  creator_id: string;
+  now: number;
+}): ChannelRecord {
   return {
     id: init.id,
     create_at: init.now,
@@ -150,7 +167,13 @@ export function memberWire(m: MemberRecord, channel: ChannelRecord): ChannelMemb
     mention_count: 0,
     mention_count_root: 0,
     msg_count_root: channel.total_msg_count_root,
-    notify_props: { desktop: "default", email: "default", ignore_channel_mentions: "default", mark_unread: "all", push: "default" },
+    notify_props: {
+      desktop: "default",
+      email: "default",
+      ignore_channel_mentions: "default",
+      mark_unread: "all",
+      push: "default",
+    },
     last_update_at: m.last_update_at,
     scheme_guest: false,
     scheme_user: true,
@@ -232,7 +255,11 @@ export interface PostRecord {
 }
 
 /** A post as the server sends it; `metadata` is left out where the server leaves it out. */
-export function postWire(p: PostRecord, replyCount: number, metadata: Record<string, unknown> | undefined): Post {
+export function postWire(
+  p: PostRecord,
+  replyCount: number,
+  metadata: Record<string, unknown> | undefined,
+): Post {
   const out: Record<string, unknown> = {
     id: p.id,
     create_at: p.create_at,
@@ -271,5 +298,7 @@ export function hashtagsOf(message: string): string {
  * C collation (DMs, whose stored display name is empty, first; "Town Square" before "ops").
  */
 export function byDisplayName<T extends { display_name: string }>(channels: T[]): T[] {
-  return channels.sort((a, b) => (a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : 0));
+  return channels.sort((a, b) =>
+    a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : 0,
+  );
 }

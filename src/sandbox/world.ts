@@ -4,7 +4,13 @@
  */
 import type { Team, WebSocketBroadcast } from "../mattermost/types.js";
 import { newId } from "./ids.js";
-import { newChannel, newTeam, type ChannelRecord, type MemberRecord, type UserRecord } from "./wire.js";
+import {
+  newChannel,
+  newTeam,
+  type ChannelRecord,
+  type MemberRecord,
+  type UserRecord,
+} from "./wire.js";
 
 /** An event before it is numbered for one connection. */
 export interface EventDraft {
@@ -35,7 +41,12 @@ export interface Broadcaster {
 }
 
 /** A broadcast to a channel's members, a user, or (no target) everybody. */
-export function target(to: { channel_id?: string; user_id?: string; team_id?: string; omit?: string }): WebSocketBroadcast {
+export function target(to: {
+  channel_id?: string;
+  user_id?: string;
+  team_id?: string;
+  omit?: string;
+}): WebSocketBroadcast {
   return {
     omit_users: to.omit ? { [to.omit]: true } : null,
     user_id: to.user_id ?? "",
@@ -57,10 +68,19 @@ export class World {
   private readonly members = new Map<string, Map<string, MemberRecord>>();
   private readonly userChannels = new Map<string, Set<string>>();
 
-  createUser(input: { username: string; password: string; email?: string; first_name?: string; roles?: string; is_bot?: boolean }): UserRecord {
+  createUser(input: {
+    username: string;
+    password: string;
+    email?: string;
+    first_name?: string;
+    roles?: string;
+    is_bot?: boolean;
+  }): UserRecord {
     const username = input.username.toLowerCase();
-    if (!/^[a-z0-9._-]{1,64}$/.test(username)) throw new Error(`invalid username "${input.username}": use a-z, 0-9, . _ -`);
-    if (this.usersByName.has(username)) throw new Error(`a user named "${username}" already exists`);
+    if (!/^[a-z0-9._-]{1,64}$/.test(username))
+      throw new Error(`invalid username "${input.username}": use a-z, 0-9, . _ -`);
+    if (this.usersByName.has(username))
+      throw new Error(`a user named "${username}" already exists`);
     const now = Date.now();
     const user: UserRecord = {
       id: newId(),
@@ -92,15 +112,30 @@ export class World {
   }
 
   /** A new token (personal access token or login session) for the user; `expiresAt` 0: never. */
-  issueToken(userId: string, options: { kind?: TokenRecord["kind"]; expiresAt?: number } = {}): string {
+  issueToken(
+    userId: string,
+    options: { kind?: TokenRecord["kind"]; expiresAt?: number } = {},
+  ): string {
     const token = newId();
-    this.tokens.set(token, { id: newId(), userId, kind: options.kind ?? "access", expiresAt: options.expiresAt ?? 0, usedAt: undefined });
+    this.tokens.set(token, {
+      id: newId(),
+      userId,
+      kind: options.kind ?? "access",
+      expiresAt: options.expiresAt ?? 0,
+      usedAt: undefined,
+    });
     return token;
   }
 
   /** A token put back from a world file (its expiry is not kept there). */
   putToken(token: string, userId: string): void {
-    this.tokens.set(token, { id: newId(), userId, kind: "access", expiresAt: 0, usedAt: undefined });
+    this.tokens.set(token, {
+      id: newId(),
+      userId,
+      kind: "access",
+      expiresAt: 0,
+      usedAt: undefined,
+    });
   }
 
   /** Every token and its user. */
@@ -134,7 +169,8 @@ export class World {
   }
 
   createTeam(name: string, displayName: string): Team {
-    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) throw new Error(`invalid team name "${name}": use a-z, 0-9 and -`);
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
+      throw new Error(`invalid team name "${name}": use a-z, 0-9 and -`);
     if (this.teamsByName.has(name)) throw new Error(`a team named "${name}" already exists`);
     const team = newTeam(newId(), name, displayName, Date.now());
     this.putTeam(team);
@@ -202,7 +238,12 @@ export class World {
     if (!this.users.has(userId)) throw new Error(`no user ${userId}`);
     if (members.has(userId)) return false;
     const now = Date.now();
-    this.putMember({ channel_id: channelId, user_id: userId, last_viewed_at: now, last_update_at: now });
+    this.putMember({
+      channel_id: channelId,
+      user_id: userId,
+      last_viewed_at: now,
+      last_update_at: now,
+    });
     return true;
   }
 
@@ -228,7 +269,11 @@ export class World {
   }
 
   /** Member ids of a channel, for broadcasting (live view, do not mutate). */
-  channelMemberIds(channelId: string): { has(id: string): boolean; keys(): IterableIterator<string>; readonly size: number } {
+  channelMemberIds(channelId: string): {
+    has(id: string): boolean;
+    keys(): IterableIterator<string>;
+    readonly size: number;
+  } {
     return this.members.get(channelId) ?? EMPTY_MAP;
   }
 

@@ -22,11 +22,15 @@ import { bridgeFromConfig } from "./bridge-config.js";
 
 /** What the service says where the library would not name a key. */
 export const serviceTexts: Partial<BotTexts> = {
-  notAllowed: (bot) => `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to policy.allowed_users.`,
+  notAllowed: (bot) =>
+    `Sorry, you are not allowed to use @${bot}. Ask an admin to add you to policy.allowed_users.`,
 };
 
 /** Where the receiver's refusals say the tokens come from. */
-export const serviceTokenHints = { outgoingWebhook: "http.outgoing_webhook_tokens (or run mmbot setup)", slash: "http.slash_tokens (or run mmbot setup)" };
+export const serviceTokenHints = {
+  outgoingWebhook: "http.outgoing_webhook_tokens (or run mmbot setup)",
+  slash: "http.slash_tokens (or run mmbot setup)",
+};
 
 /** The `[http]` section as the HTTP source's options. */
 export function httpSourceOptions(http: NonNullable<Config["http"]>): HttpSourceOptions {
@@ -83,11 +87,14 @@ export async function botFromConfig(
   logger: Logger,
   http?: HttpSourceOptions & { triggerWords?: string[] },
 ): Promise<ServiceBot> {
-  const httpOptions = http ? { tokenHints: serviceTokenHints, ...http } : config.http && httpSourceOptions(config.http);
+  const httpOptions = http
+    ? { tokenHints: serviceTokenHints, ...http }
+    : config.http && httpSourceOptions(config.http);
   // on a listener of their own with metrics.listen, else beside the integrations on http.listen
   const metricsListen = config.metrics.listen;
   // prom-client is loaded only by a bot that serves metrics: it weighs on start time and memory
-  const metricsModule = metricsListen || httpOptions?.listen ? await import("../metrics/index.js") : undefined;
+  const metricsModule =
+    metricsListen || httpOptions?.listen ? await import("../metrics/index.js") : undefined;
   const metrics = metricsModule && new metricsModule.BotMetrics();
   const bot = new Bot({
     url: server.url,
@@ -116,9 +123,19 @@ export async function botFromConfig(
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
   bot.use(todo({ wordOnly: config.agent !== undefined }));
   if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));
-  const alsoServe = metricsModule && metrics && !metricsListen ? metricsModule.metricsRequestHandler(metrics, httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "") : undefined;
+  const alsoServe =
+    metricsModule && metrics && !metricsListen
+      ? metricsModule.metricsRequestHandler(
+          metrics,
+          httpOptions?.publicUrl ? mountPathOf(httpOptions.publicUrl) : "",
+        )
+      : undefined;
   const httpSource = httpOptions && new HttpSource({ ...httpOptions, alsoServe });
-  const sources: Source[] = [mattermostSource(config.mattermost), ...(httpSource ? [httpSource] : [])];
-  if (metricsModule && metrics && metricsListen) sources.push(new metricsModule.MetricsListener({ listen: metricsListen, metrics }));
+  const sources: Source[] = [
+    mattermostSource(config.mattermost),
+    ...(httpSource ? [httpSource] : []),
+  ];
+  if (metricsModule && metrics && metricsListen)
+    sources.push(new metricsModule.MetricsListener({ listen: metricsListen, metrics }));
   return { bot, sources, http: httpSource, metrics };
 }

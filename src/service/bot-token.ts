@@ -5,12 +5,15 @@
 import type { MattermostClient } from "../mattermost/rest.js";
 
 /** What to do about a refused token, naming the configuration key. */
-export const SERVICE_TOKEN_FIX = "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working";
+export const SERVICE_TOKEN_FIX =
+  "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working";
 
 /** A session made from a token never expires sooner than this when the token has no expiry (model.SessionUserAccessTokenExpiryHours, 100 years). */
 const NO_EXPIRY_AFTER_MS = 99 * 365 * 24 * 3_600_000;
 
-export type TokenExpiry = { known: true; expiresAt: number | undefined } | { known: false; why: string };
+export type TokenExpiry =
+  | { known: true; expiresAt: number | undefined }
+  | { known: false; why: string };
 
 /**
  * When the bot's token expires (`expiresAt` undefined: never), read from its own sessions.
@@ -25,14 +28,31 @@ export type TokenExpiry = { known: true; expiresAt: number | undefined } | { kno
 export async function tokenExpiry(client: MattermostClient, userId: string): Promise<TokenExpiry> {
   let sessions: unknown;
   try {
-    sessions = await client.request<unknown>("GET", `/users/${encodeURIComponent(userId)}/sessions`);
+    sessions = await client.request<unknown>(
+      "GET",
+      `/users/${encodeURIComponent(userId)}/sessions`,
+    );
   } catch (error) {
-    return { known: false, why: `the server does not list the bot's sessions (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      known: false,
+      why: `the server does not list the bot's sessions (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const ofTokens = (Array.isArray(sessions) ? sessions : []).filter(isTokenSession);
-  if (ofTokens.length === 0) return { known: false, why: "the server lists no session made from a token" };
-  const expiries = new Set(ofTokens.map((s) => (s.expires_at > 0 && s.expires_at - s.create_at < NO_EXPIRY_AFTER_MS ? s.expires_at : undefined)));
-  if (expiries.size > 1) return { known: false, why: `the bot has ${ofTokens.length} tokens in use with different expiries, and the server does not say which one this is` };
+  if (ofTokens.length === 0)
+    return { known: false, why: "the server lists no session made from a token" };
+  const expiries = new Set(
+    ofTokens.map((s) =>
+      s.expires_at > 0 && s.expires_at - s.create_at < NO_EXPIRY_AFTER_MS
+        ? s.expires_at
+        : undefined,
+    ),
+  );
+  if (expiries.size > 1)
+    return {
+      known: false,
+      why: `the bot has ${ofTokens.length} tokens in use with different expiries, and the server does not say which one this is`,
+    };
   return { known: true, expiresAt: [...expiries][0] };
 }
 
@@ -43,6 +63,14 @@ interface TokenSession {
 
 function isTokenSession(value: unknown): value is TokenSession {
   if (typeof value !== "object" || value === null) return false;
-  const session = value as { props?: { type?: unknown }; create_at?: unknown; expires_at?: unknown };
-  return session.props?.type === "UserAccessToken" && typeof session.create_at === "number" && typeof session.expires_at === "number";
+  const session = value as {
+    props?: { type?: unknown };
+    create_at?: unknown;
+    expires_at?: unknown;
+  };
+  return (
+    session.props?.type === "UserAccessToken" &&
+    typeof session.create_at === "number" &&
+    typeof session.expires_at === "number"
+  );
 }

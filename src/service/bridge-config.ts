@@ -5,7 +5,14 @@
  */
 import { z } from "zod";
 import { bridge, type BridgeAppOptions } from "../apps/bridge/index.js";
-import { bridgeFields, requireTrigger, uniqueTriggers, type BridgeOptions, type BridgeTexts, type TriggerNames } from "../apps/bridge/options.js";
+import {
+  bridgeFields,
+  requireTrigger,
+  uniqueTriggers,
+  type BridgeOptions,
+  type BridgeTexts,
+  type TriggerNames,
+} from "../apps/bridge/options.js";
 import type { App } from "../bot/app.js";
 import { ConfigError } from "../errors.js";
 
@@ -14,11 +21,14 @@ const DESCRIPTIONS: Record<keyof typeof bridgeFields, string> = {
   name: "For messages and logs; default: the command word (or the slash command, or the trigger word).",
   command: "The command word: @bot <command> …",
   slash: "A slash command, /deploy …, received over HTTP (needs [http] with slash_tokens).",
-  triggerWord: "An outgoing webhook's trigger word, deploy … (needs [http] with outgoing_webhook_tokens).",
+  triggerWord:
+    "An outgoing webhook's trigger word, deploy … (needs [http] with outgoing_webhook_tokens).",
   program: "The program to run: an absolute path or a name looked up on PATH (checked at start).",
   args: "Fixed arguments, before the user's.",
-  allow: "Which user arguments pass: words for the first argument, /regex/ entries for any argument (matched whole); empty: no arguments.",
-  timeoutSeconds: "How long a run may take; then the program's process group gets SIGTERM, and SIGKILL 2 s later.",
+  allow:
+    "Which user arguments pass: words for the first argument, /regex/ entries for any argument (matched whole); empty: no arguments.",
+  timeoutSeconds:
+    "How long a run may take; then the program's process group gets SIGTERM, and SIGKILL 2 s later.",
   cwd: "The working directory; default: the bot's.",
   env: "Environment variables besides PATH, HOME and LANG (the program gets nothing else, but MMBOT_ONCE_KEY: the same on every run for one post, for the program to make its effect idempotent).",
   allowedUsers: "Who may run it, on top of policy.allowed_users.",
@@ -31,18 +41,34 @@ const DESCRIPTIONS: Record<keyof typeof bridgeFields, string> = {
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-const TOML_TRIGGERS: TriggerNames = { command: "command", slash: "slash", triggerWord: "trigger_word" };
+const TOML_TRIGGERS: TriggerNames = {
+  command: "command",
+  slash: "slash",
+  triggerWord: "trigger_word",
+};
 
 type Fields = typeof bridgeFields;
-type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}` ? `${Head extends Uppercase<Head> ? (Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`) : Head}${SnakeCase<Tail>}` : S;
+type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Uppercase<Head> ? (Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`) : Head}${SnakeCase<Tail>}`
+  : S;
 type TomlFields = { [K in keyof Fields as SnakeCase<K & string>]: Fields[K] };
 
-const tomlFields = Object.fromEntries(Object.entries(bridgeFields).map(([name, rule]) => [snake(name), rule.describe(DESCRIPTIONS[name as keyof Fields])])) as unknown as TomlFields;
+const tomlFields = Object.fromEntries(
+  Object.entries(bridgeFields).map(([name, rule]) => [
+    snake(name),
+    rule.describe(DESCRIPTIONS[name as keyof Fields]),
+  ]),
+) as unknown as TomlFields;
 
 /** One `[[bridge]]` entry of mmbot.toml: a chat command that runs a program. */
 export const bridgeSchema = z
   .strictObject(tomlFields)
-  .superRefine(requireTrigger(TOML_TRIGGERS, 'expected at least one trigger: command = "deploy" (@bot deploy …), slash = "/deploy" or trigger_word = "deploy"'));
+  .superRefine(
+    requireTrigger(
+      TOML_TRIGGERS,
+      'expected at least one trigger: command = "deploy" (@bot deploy …), slash = "/deploy" or trigger_word = "deploy"',
+    ),
+  );
 
 /** Every bridge: the `[[bridge]]` array of tables, each trigger used by one bridge only. */
 export const bridgesSchema = z.array(bridgeSchema).superRefine(uniqueTriggers(TOML_TRIGGERS));
@@ -72,22 +98,31 @@ export const BRIDGE_EXAMPLES: Record<string, string> = {
 
 /** What the bridge says, naming mmbot.toml's keys. */
 export const serviceBridgeTexts: BridgeTexts = {
-  notAllowed: (name) => `Sorry, you are not allowed to run ${name}. Ask an admin to add you to its allowed_users in mmbot.toml.`,
+  notAllowed: (name) =>
+    `Sorry, you are not allowed to run ${name}. Ask an admin to add you to its allowed_users in mmbot.toml.`,
   programFix: "An admin should check this bridge's `program` in mmbot.toml.",
   example: (option) => BRIDGE_EXAMPLES[option]!,
 };
 
 /** A `[[bridge]]` table as the library's options. */
 export function bridgeOptions(table: BridgeInput): BridgeOptions {
-  return Object.fromEntries(Object.entries(table).map(([key, value]) => [camel(key), value])) as BridgeOptions;
+  return Object.fromEntries(
+    Object.entries(table).map(([key, value]) => [camel(key), value]),
+  ) as BridgeOptions;
 }
 
 /** The bridge app of `[[bridge]]` tables: checked as mmbot.toml's (errors name its keys), then built from their options. */
 export function bridgeFromConfig(tables: BridgeInput[], options: BridgeAppOptions = {}): App {
   const parsed = bridgesSchema.safeParse(tables);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `bridge[${String(issue.path[0])}].${issue.path.slice(1).join(".")}: ${issue.message}`);
+    const issues = parsed.error.issues.map(
+      (issue) =>
+        `bridge[${String(issue.path[0])}].${issue.path.slice(1).join(".")}: ${issue.message}`,
+    );
     throw new ConfigError(issues.join("\n"));
   }
-  return bridge(parsed.data.map(bridgeOptions), { ...options, texts: { ...serviceBridgeTexts, ...options.texts } });
+  return bridge(parsed.data.map(bridgeOptions), {
+    ...options,
+    texts: { ...serviceBridgeTexts, ...options.texts },
+  });
 }

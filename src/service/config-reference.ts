@@ -37,7 +37,11 @@ export function describeConfig(): TableDoc[] {
     const description = sectionSchema.description ?? missing(section, "description");
     const inner = unwrap(sectionSchema).schema;
     if (inner instanceof z.ZodArray) {
-      tables.push({ table: `[[${section}]]`, description, keys: tableKeys(`[[${section}]]`, inner.element as z.ZodType) });
+      tables.push({
+        table: `[[${section}]]`,
+        description,
+        keys: tableKeys(`[[${section}]]`, inner.element as z.ZodType),
+      });
       continue;
     }
     const nested: TableDoc[] = [];
@@ -47,7 +51,11 @@ export function describeConfig(): TableDoc[] {
       const keyInner = unwrap(keySchema as z.ZodType).schema;
       if (keyInner instanceof z.ZodArray && keyInner.element instanceof z.ZodObject) {
         const table = `[[${dotted}]]`;
-        nested.push({ table, description: (keySchema as z.ZodType).description ?? missing(dotted, "description"), keys: tableKeys(table, keyInner.element) });
+        nested.push({
+          table,
+          description: (keySchema as z.ZodType).description ?? missing(dotted, "description"),
+          keys: tableKeys(table, keyInner.element),
+        });
       } else {
         keys.push(keyDoc(dotted, `[${section}]`, keySchema as z.ZodType, true));
       }
@@ -60,7 +68,9 @@ export function describeConfig(): TableDoc[] {
 /** The keys of an array of tables: set in the file only. */
 function tableKeys(table: string, element: z.ZodType): KeyDoc[] {
   const name = table.slice(2, -2);
-  return Object.entries(asObject(element, name).shape).map(([key, schema]) => keyDoc(`${name}.${key}`, table, schema as z.ZodType, false));
+  return Object.entries(asObject(element, name).shape).map(([key, schema]) =>
+    keyDoc(`${name}.${key}`, table, schema as z.ZodType, false),
+  );
 }
 
 function keyDoc(key: string, table: string, schema: z.ZodType, fromEnv: boolean): KeyDoc {
@@ -80,7 +90,10 @@ function keyDoc(key: string, table: string, schema: z.ZodType, fromEnv: boolean)
 }
 
 function missing(key: string, what: "description" | "example"): never {
-  const fix = what === "example" ? `an entry "${key}" in EXAMPLES (src/service/config.ts)` : '.describe("…") on it in the schema (src/service/config.ts or the module that defines it)';
+  const fix =
+    what === "example"
+      ? `an entry "${key}" in EXAMPLES (src/service/config.ts)`
+      : '.describe("…") on it in the schema (src/service/config.ts or the module that defines it)';
   throw new Error(`config reference: ${key} has no ${what}: add ${fix}`);
 }
 
@@ -90,7 +103,11 @@ function asObject(schema: z.ZodType, name: string): z.ZodObject {
 }
 
 /** Strips `.optional()` and `.default()`, keeping what they say. */
-function unwrap(schema: z.ZodType): { schema: z.ZodType; defaultValue?: unknown; optional: boolean } {
+function unwrap(schema: z.ZodType): {
+  schema: z.ZodType;
+  defaultValue?: unknown;
+  optional: boolean;
+} {
   let current = schema;
   let defaultValue: unknown;
   let optional = false;
@@ -109,27 +126,44 @@ function unwrap(schema: z.ZodType): { schema: z.ZodType; defaultValue?: unknown;
 function typeOf(schema: z.ZodType): { type: string; envFormat?: string } {
   if (schema instanceof z.ZodUnion) {
     // an option that transforms a string is the environment's spelling of another option
-    const options = (schema.options as z.ZodType[]).filter((option) => !(option instanceof z.ZodPipe && option.out instanceof z.ZodTransform));
+    const options = (schema.options as z.ZodType[]).filter(
+      (option) => !(option instanceof z.ZodPipe && option.out instanceof z.ZodTransform),
+    );
     const spelled = options.length < schema.options.length;
     const types = options.map((option) => typeOf(option));
-    const envFormat = types.find((t) => t.envFormat)?.envFormat ?? (spelled ? envSpelling(options) : undefined);
+    const envFormat =
+      types.find((t) => t.envFormat)?.envFormat ?? (spelled ? envSpelling(options) : undefined);
     return { type: types.map((t) => t.type).join(" or "), envFormat };
   }
   if (schema instanceof z.ZodPipe) return typeOf(schema.in as z.ZodType);
   if (schema instanceof z.ZodURL) return { type: "URL" };
   if (schema instanceof z.ZodString) return { type: "string" };
   if (schema instanceof z.ZodNumber) {
-    const bounded = (bound: number | null): bound is number => bound !== null && Math.abs(bound) < Number.MAX_SAFE_INTEGER;
+    const bounded = (bound: number | null): bound is number =>
+      bound !== null && Math.abs(bound) < Number.MAX_SAFE_INTEGER;
     const { minValue: min, maxValue: max } = schema;
-    const range = bounded(min) && bounded(max) ? `, ${min}–${max}` : bounded(min) ? `, ≥ ${min}` : bounded(max) ? `, ≤ ${max}` : "";
+    const range =
+      bounded(min) && bounded(max)
+        ? `, ${min}–${max}`
+        : bounded(min)
+          ? `, ≥ ${min}`
+          : bounded(max)
+            ? `, ≤ ${max}`
+            : "";
     return { type: `${schema.isInt ? "integer" : "number"}${range}` };
   }
   if (schema instanceof z.ZodBoolean) return { type: "boolean" };
-  if (schema instanceof z.ZodEnum) return { type: schema.options.map((o) => JSON.stringify(o)).join(" | ") };
-  if (schema instanceof z.ZodLiteral) return { type: [...schema.values].map((v) => JSON.stringify(v)).join(" | ") };
-  if (schema instanceof z.ZodArray) return { type: `list of ${plural(typeOf(schema.element as z.ZodType).type)}` };
-  if (schema instanceof z.ZodRecord) return { type: `table of ${plural(typeOf(schema.valueType as z.ZodType).type)}` };
-  throw new Error(`config reference: no rendering for a ${schema.def.type} schema; extend typeOf in src/service/config-reference.ts`);
+  if (schema instanceof z.ZodEnum)
+    return { type: schema.options.map((o) => JSON.stringify(o)).join(" | ") };
+  if (schema instanceof z.ZodLiteral)
+    return { type: [...schema.values].map((v) => JSON.stringify(v)).join(" | ") };
+  if (schema instanceof z.ZodArray)
+    return { type: `list of ${plural(typeOf(schema.element as z.ZodType).type)}` };
+  if (schema instanceof z.ZodRecord)
+    return { type: `table of ${plural(typeOf(schema.valueType as z.ZodType).type)}` };
+  throw new Error(
+    `config reference: no rendering for a ${schema.def.type} schema; extend typeOf in src/service/config-reference.ts`,
+  );
 }
 
 function envSpelling(options: z.ZodType[]): string | undefined {
@@ -145,7 +179,10 @@ function plural(type: string): string {
 function toToml(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(toToml).join(", ")}]`;
   if (value && typeof value === "object" && Object.keys(value).length === 0) return "{}";
-  if (value && typeof value === "object") return `{ ${Object.entries(value).map(([k, v]) => `${k} = ${toToml(v)}`).join(", ")} }`;
+  if (value && typeof value === "object")
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k} = ${toToml(v)}`)
+      .join(", ")} }`;
   return JSON.stringify(value);
 }
 
@@ -167,15 +204,22 @@ export function renderConfigReference(): string {
     "|---|---|---|---|",
   ];
   for (const table of tables) {
-    for (const key of table.keys) out.push(`| [\`${key.key}\`](#${anchor(key.key)}) | ${key.env.map((e) => `\`${e}\``).join(", ") || "file only"} | ${cell(key.type)} | ${key.required ? "required" : key.defaultValue === undefined ? "unset" : `\`${cell(key.defaultValue)}\``} |`);
+    for (const key of table.keys)
+      out.push(
+        `| [\`${key.key}\`](#${anchor(key.key)}) | ${key.env.map((e) => `\`${e}\``).join(", ") || "file only"} | ${cell(key.type)} | ${key.required ? "required" : key.defaultValue === undefined ? "unset" : `\`${cell(key.defaultValue)}\``} |`,
+      );
   }
   for (const table of tables) {
     out.push("", `## \`${table.table}\``, "", table.description);
     for (const key of table.keys) {
       out.push("", `### \`${key.key}\``, "", key.description, "");
       out.push(`- type: ${key.type}`);
-      out.push(`- default: ${key.required ? "none, required" : key.defaultValue === undefined ? "unset" : `\`${key.defaultValue}\``}`);
-      out.push(`- environment: ${key.env.length ? key.env.map((e) => `\`${e}\``).join(", ") + (key.envFormat ? ` (${key.envFormat})` : "") : "none (the file only)"}`);
+      out.push(
+        `- default: ${key.required ? "none, required" : key.defaultValue === undefined ? "unset" : `\`${key.defaultValue}\``}`,
+      );
+      out.push(
+        `- environment: ${key.env.length ? key.env.map((e) => `\`${e}\``).join(", ") + (key.envFormat ? ` (${key.envFormat})` : "") : "none (the file only)"}`,
+      );
       out.push("", "```toml", key.table, key.example, "```");
     }
   }

@@ -5,7 +5,12 @@ import { MattermostClient } from "../mattermost/rest.js";
 import type { Channel, UserProfile } from "../mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "../http/stored-tokens.js";
 import type { CheckResult } from "./setup/check-result.js";
-import { checkHealthz, checkIntegrations, checkPublicUrl, checkWebhookChannels } from "./setup/check.js";
+import {
+  checkHealthz,
+  checkIntegrations,
+  checkPublicUrl,
+  checkWebhookChannels,
+} from "./setup/check.js";
 import { openStore } from "../store/index.js";
 import { checkAgentEndpoint } from "./agent-check.js";
 import { SERVICE_TOKEN_FIX, tokenExpiry } from "./bot-token.js";
@@ -20,7 +25,6 @@ export interface DoctorTarget {
   origin: string;
 }
 
-
 export interface DoctorOptions {
   /** A token that may list integrations (an admin's), to check the declared ones; default the target's. */
   integrationsToken?: string;
@@ -30,13 +34,23 @@ export interface DoctorOptions {
  * Checks a configuration against the server, in order; `progress` sees each result as it comes.
  * Later checks that need an earlier one (a valid token) are skipped when it failed.
  */
-export async function checkAll(config: Config, target: DoctorTarget, options: DoctorOptions = {}, progress: (r: CheckResult) => void = () => {}): Promise<CheckResult[]> {
+export async function checkAll(
+  config: Config,
+  target: DoctorTarget,
+  options: DoctorOptions = {},
+  progress: (r: CheckResult) => void = () => {},
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const report = (r: CheckResult) => {
     results.push(r);
     progress(r);
   };
-  const client = new MattermostClient({ url: target.url, token: target.token, retry: { attempts: 1 }, timeoutMs: 5_000 });
+  const client = new MattermostClient({
+    url: target.url,
+    token: target.token,
+    retry: { attempts: 1 },
+    timeoutMs: 5_000,
+  });
 
   const reachable = await checkPing(client);
   report(reachable);
@@ -49,8 +63,20 @@ export async function checkAll(config: Config, target: DoctorTarget, options: Do
       for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
       report(await checkTransport(config.mattermost, target));
       if (config.http) {
-        const lister = options.integrationsToken ? new MattermostClient({ url: target.url, token: options.integrationsToken, retry: { attempts: 1 }, timeoutMs: 5_000 }) : client;
-        for (const r of await checkIntegrations(config.http, lister, await storedTokens(config.store.url))) report(r);
+        const lister = options.integrationsToken
+          ? new MattermostClient({
+              url: target.url,
+              token: options.integrationsToken,
+              retry: { attempts: 1 },
+              timeoutMs: 5_000,
+            })
+          : client;
+        for (const r of await checkIntegrations(
+          config.http,
+          lister,
+          await storedTokens(config.store.url),
+        ))
+          report(r);
         for (const r of await checkWebhookChannels(config.http, client, me.user)) report(r);
       }
     }
@@ -65,13 +91,28 @@ export async function checkAll(config: Config, target: DoctorTarget, options: Do
 }
 
 /** The checks as lines for a person: a header, one line per check (with its fix), a summary; true when none failed. */
-export async function runDoctor(config: Config, target: DoctorTarget, print: (line: string) => void, options: DoctorOptions = {}): Promise<boolean> {
+export async function runDoctor(
+  config: Config,
+  target: DoctorTarget,
+  print: (line: string) => void,
+  options: DoctorOptions = {},
+): Promise<boolean> {
   print(`mmbot doctor: checking ${target.url} (${target.origin})`);
-  const results = await checkAll(config, target, options, (r) => print(r.ok ? `✓ ${r.label}` : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`));
+  const results = await checkAll(config, target, options, (r) =>
+    print(
+      r.ok
+        ? `✓ ${r.label}`
+        : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`,
+    ),
+  );
   const failed = results.filter((r) => !r.ok && !r.warn).length;
   const warned = results.filter((r) => r.warn).length;
   const warnings = warned ? ` (${warned} warning${warned === 1 ? "" : "s"})` : "";
-  print(failed === 0 ? `all checks passed${warnings}` : `${failed} check${failed === 1 ? "" : "s"} failed${warnings}`);
+  print(
+    failed === 0
+      ? `all checks passed${warnings}`
+      : `${failed} check${failed === 1 ? "" : "s"} failed${warnings}`,
+  );
   return failed === 0;
 }
 
@@ -92,10 +133,25 @@ async function storedTokens(url: string): Promise<IntegrationTokens> {
 async function checkPing(client: MattermostClient): Promise<CheckResult> {
   try {
     const ping = await client.ping();
-    if (ping.status === "OK") return { name: "server", ok: true, label: `${client.url} is a Mattermost server (system ping OK)` };
-    return { name: "server", ok: false, label: `${client.url} answered the ping with status ${ping.status}`, fix: "the server reports itself unhealthy; check its logs" };
+    if (ping.status === "OK")
+      return {
+        name: "server",
+        ok: true,
+        label: `${client.url} is a Mattermost server (system ping OK)`,
+      };
+    return {
+      name: "server",
+      ok: false,
+      label: `${client.url} answered the ping with status ${ping.status}`,
+      fix: "the server reports itself unhealthy; check its logs",
+    };
   } catch (error) {
-    const why = error instanceof MattermostApiError ? `HTTP ${error.status}` : error instanceof Error ? error.message : String(error);
+    const why =
+      error instanceof MattermostApiError
+        ? `HTTP ${error.status}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return {
       name: "server",
       ok: false,
@@ -107,7 +163,12 @@ async function checkPing(client: MattermostClient): Promise<CheckResult> {
 
 /** `create_post_ephemeral` is the System Admin role's only (5.37): without it, private answers go as DMs. */
 function checkEphemeralRole(me: UserProfile): CheckResult {
-  if (me.roles.split(" ").includes("system_admin")) return { name: "ephemeral-posts", ok: true, label: `@${me.username} may send ephemeral posts (System Admin role)` };
+  if (me.roles.split(" ").includes("system_admin"))
+    return {
+      name: "ephemeral-posts",
+      ok: true,
+      label: `@${me.username} may send ephemeral posts (System Admin role)`,
+    };
   return {
     name: "ephemeral-posts",
     ok: false,
@@ -125,23 +186,49 @@ function describeSpan(ms: number): string {
   return hours < 48 ? `${hours} hour${hours === 1 ? "" : "s"}` : `${Math.round(hours / 24)} days`;
 }
 
-async function checkToken(client: MattermostClient): Promise<{ result: CheckResult; user?: UserProfile }> {
+async function checkToken(
+  client: MattermostClient,
+): Promise<{ result: CheckResult; user?: UserProfile }> {
   try {
     const user = await client.getMe();
     if (!user.is_bot) {
       return {
         user,
-        result: { name: "token", ok: false, label: `the token belongs to @${user.username}, a person, not a bot account`, fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token" },
+        result: {
+          name: "token",
+          ok: false,
+          label: `the token belongs to @${user.username}, a person, not a bot account`,
+          fix: "create a bot account (System Console › Integrations › Bot Accounts) and use its token",
+        },
       };
     }
     const label = `the token is valid: bot account @${user.username}`;
     const expiry = await tokenExpiry(client, user.id);
-    if (!expiry.known) return { user, result: { name: "token", ok: true, label: `${label}; when it expires is not known: ${expiry.why}` } };
-    if (expiry.expiresAt === undefined) return { user, result: { name: "token", ok: true, label: `${label}; it does not expire` } };
+    if (!expiry.known)
+      return {
+        user,
+        result: {
+          name: "token",
+          ok: true,
+          label: `${label}; when it expires is not known: ${expiry.why}`,
+        },
+      };
+    if (expiry.expiresAt === undefined)
+      return { user, result: { name: "token", ok: true, label: `${label}; it does not expire` } };
     const left = expiry.expiresAt - Date.now();
     const when = `it expires ${new Date(expiry.expiresAt).toISOString().replace(/\.\d+Z$/, "Z")} (in ${describeSpan(left)})`;
-    if (left > EXPIRY_WARNING_MS) return { user, result: { name: "token", ok: true, label: `${label}; ${when}` } };
-    return { user, result: { name: "token", ok: false, warn: true, label: `${label}, but ${when}`, fix: "create a new token for the bot (System Console › Integrations › Bot Accounts) and set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to it before then" } };
+    if (left > EXPIRY_WARNING_MS)
+      return { user, result: { name: "token", ok: true, label: `${label}; ${when}` } };
+    return {
+      user,
+      result: {
+        name: "token",
+        ok: false,
+        warn: true,
+        label: `${label}, but ${when}`,
+        fix: "create a new token for the bot (System Console › Integrations › Bot Accounts) and set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to it before then",
+      },
+    };
   } catch (error) {
     return {
       result: {
@@ -154,19 +241,38 @@ async function checkToken(client: MattermostClient): Promise<{ result: CheckResu
   }
 }
 
-async function checkChannels(client: MattermostClient, me: UserProfile, channels: string[]): Promise<CheckResult[]> {
-  if (channels.length === 0) return [{ name: "channels", ok: true, label: "policy.channels is empty: the bot answers in every channel it is a member of" }];
+async function checkChannels(
+  client: MattermostClient,
+  me: UserProfile,
+  channels: string[],
+): Promise<CheckResult[]> {
+  if (channels.length === 0)
+    return [
+      {
+        name: "channels",
+        ok: true,
+        label: "policy.channels is empty: the bot answers in every channel it is a member of",
+      },
+    ];
   const mine: Channel[] = [];
   for (const team of await client.getMyTeams()) mine.push(...(await client.getMyChannels(team.id)));
   const results: CheckResult[] = [];
   for (const wanted of channels) {
     const found = mine.find((c) => c.id === wanted || c.name === wanted);
     if (found) {
-      results.push({ name: `channel:${wanted}`, ok: true, label: `channel ${wanted}: exists, the bot is a member` });
+      results.push({
+        name: `channel:${wanted}`,
+        ok: true,
+        label: `channel ${wanted}: exists, the bot is a member`,
+      });
       continue;
     }
     let exists = false;
-    if (/^[a-z0-9]{26}$/.test(wanted)) exists = await client.getChannel(wanted).then(() => true, () => false);
+    if (/^[a-z0-9]{26}$/.test(wanted))
+      exists = await client.getChannel(wanted).then(
+        () => true,
+        () => false,
+      );
     results.push({
       name: `channel:${wanted}`,
       ok: false,
@@ -177,30 +283,72 @@ async function checkChannels(client: MattermostClient, me: UserProfile, channels
   return results;
 }
 
-async function checkAllowedUsers(client: MattermostClient, allowed: Config["policy"]["allowed_users"]): Promise<CheckResult[]> {
+async function checkAllowedUsers(
+  client: MattermostClient,
+  allowed: Config["policy"]["allowed_users"],
+): Promise<CheckResult[]> {
   if (allowed === undefined || (Array.isArray(allowed) && allowed.length === 0)) {
-    return [{ name: "allowed-users", ok: false, label: "policy.allowed_users is empty: the bot will answer nobody", fix: 'list usernames, e.g. allowed_users = ["alice"], or "*" for everybody' }];
+    return [
+      {
+        name: "allowed-users",
+        ok: false,
+        label: "policy.allowed_users is empty: the bot will answer nobody",
+        fix: 'list usernames, e.g. allowed_users = ["alice"], or "*" for everybody',
+      },
+    ];
   }
-  if (allowed === "*" || allowed.includes("*")) return [{ name: "allowed-users", ok: true, label: 'policy.allowed_users = "*": everybody may use the bot' }];
+  if (allowed === "*" || allowed.includes("*"))
+    return [
+      {
+        name: "allowed-users",
+        ok: true,
+        label: 'policy.allowed_users = "*": everybody may use the bot',
+      },
+    ];
   const results: CheckResult[] = [];
   for (const entry of allowed) {
     const name = entry.replace(/^@/, "");
-    const user = await client.getUserByUsername(name).catch(() => (/^[a-z0-9]{26}$/.test(name) ? client.getUser(name).catch(() => undefined) : undefined));
+    const user = await client
+      .getUserByUsername(name)
+      .catch(() =>
+        /^[a-z0-9]{26}$/.test(name) ? client.getUser(name).catch(() => undefined) : undefined,
+      );
     results.push(
       user
-        ? { name: `allowed-user:${entry}`, ok: true, label: `allowed user ${entry}: exists (@${user.username})` }
-        : { name: `allowed-user:${entry}`, ok: false, label: `allowed user ${entry}: no such user`, fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)" },
+        ? {
+            name: `allowed-user:${entry}`,
+            ok: true,
+            label: `allowed user ${entry}: exists (@${user.username})`,
+          }
+        : {
+            name: `allowed-user:${entry}`,
+            ok: false,
+            label: `allowed user ${entry}: no such user`,
+            fix: "fix the spelling in policy.allowed_users (usernames without @, or user ids)",
+          },
     );
   }
   return results;
 }
 
 /** The WebSocket, as `mattermost.transport` needs it: polling does without, auto falls back to polling. */
-async function checkTransport(mattermost: Config["mattermost"], target: DoctorTarget): Promise<CheckResult> {
-  if (mattermost.transport === "polling") return { name: "transport", ok: true, label: `mattermost.transport = "polling": the bot polls every ${mattermost.polling_interval_ms} ms (no WebSocket needed)` };
+async function checkTransport(
+  mattermost: Config["mattermost"],
+  target: DoctorTarget,
+): Promise<CheckResult> {
+  if (mattermost.transport === "polling")
+    return {
+      name: "transport",
+      ok: true,
+      label: `mattermost.transport = "polling": the bot polls every ${mattermost.polling_interval_ms} ms (no WebSocket needed)`,
+    };
   const result = await checkWebSocket(target);
   if (result.ok || mattermost.transport === "websocket") return result;
-  return { ...result, warn: true, fix: `${result.fix}; until then mattermost.transport = "auto" polls every ${mattermost.polling_interval_ms} ms (set transport = "polling" to skip the WebSocket)` };
+  return {
+    ...result,
+    warn: true,
+    fix: `${result.fix}; until then mattermost.transport = "auto" polls every ${mattermost.polling_interval_ms} ms (set transport = "polling" to skip the WebSocket)`,
+  };
 }
 
 function checkWebSocket(target: DoctorTarget): Promise<CheckResult> {
@@ -213,11 +361,21 @@ function checkWebSocket(target: DoctorTarget): Promise<CheckResult> {
       resolve(r);
     };
     const fail = (why: string) =>
-      done({ name: "websocket", ok: false, label: `the WebSocket (${url}) did not accept the token: ${why}`, fix: "if a proxy is in front of Mattermost, let it pass WebSocket upgrades on /api/v4/websocket" });
+      done({
+        name: "websocket",
+        ok: false,
+        label: `the WebSocket (${url}) did not accept the token: ${why}`,
+        fix: "if a proxy is in front of Mattermost, let it pass WebSocket upgrades on /api/v4/websocket",
+      });
     const timer = setTimeout(() => fail("no hello within 5 s"), 5_000);
     ws.on("message", (raw) => {
       const frame = JSON.parse(String(raw)) as { event?: string };
-      if (frame.event === "hello") done({ name: "websocket", ok: true, label: "the WebSocket accepts the token (hello received)" });
+      if (frame.event === "hello")
+        done({
+          name: "websocket",
+          ok: true,
+          label: "the WebSocket accepts the token (hello received)",
+        });
     });
     ws.on("unexpected-response", (_req, res) => fail(`HTTP ${res.statusCode}`));
     ws.on("error", (error) => fail(error.message));
@@ -230,13 +388,23 @@ async function checkStore(url: string): Promise<CheckResult> {
     try {
       const status = await store.migrationStatus(serviceApps());
       if (status.pending.length > 0) {
-        return { name: "store", ok: false, label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`, fix: "run mmbot start once: it applies the migrations" };
+        return {
+          name: "store",
+          ok: false,
+          label: `store ${store.url}: opens, ${status.pending.length} migration(s) pending`,
+          fix: "run mmbot start once: it applies the migrations",
+        };
       }
       return { name: "store", ok: true, label: `store ${store.url}: opens, migrations up to date` };
     } finally {
       await store.close();
     }
   } catch (error) {
-    return { name: "store", ok: false, label: `store ${url} does not open: ${error instanceof Error ? error.message : String(error)}`, fix: "check store.url (env DATABASE_URL): sqlite:<path> or postgres://user@host/db" };
+    return {
+      name: "store",
+      ok: false,
+      label: `store ${url} does not open: ${error instanceof Error ? error.message : String(error)}`,
+      fix: "check store.url (env DATABASE_URL): sqlite:<path> or postgres://user@host/db",
+    };
   }
 }

@@ -17,7 +17,8 @@ import { parseStoreUrl } from "../store/url.js";
 export function sandboxDataFile(config: Config, cwd = process.cwd()): string {
   if (config.sandbox.data) return config.sandbox.data;
   const store = parseStoreUrl(config.store.url, cwd);
-  if (store.dialect === "sqlite" && store.path !== ":memory:") return relative(cwd, join(dirname(store.path), "sandbox.db")) || "sandbox.db";
+  if (store.dialect === "sqlite" && store.path !== ":memory:")
+    return relative(cwd, join(dirname(store.path), "sandbox.db")) || "sandbox.db";
   return join("data", "sandbox.db");
 }
 
@@ -44,7 +45,10 @@ async function freePort(preferred = 0): Promise<number> {
  * options (and trigger words) to match. Buttons are signed with the secret kept in the bot's store, so those of
  * kept posts stay valid.
  */
-export async function registerSandboxIntegrations(sandbox: Sandbox, seed: SeedResult): Promise<HttpSourceOptions & { triggerWords: string[] }> {
+export async function registerSandboxIntegrations(
+  sandbox: Sandbox,
+  seed: SeedResult,
+): Promise<HttpSourceOptions & { triggerWords: string[] }> {
   const admin = seed.users.admin.user.id;
   const keptCommand = sandbox.listCommands(admin, seed.team.id).find((c) => c.trigger === "todo");
   const keptHook = sandbox

@@ -21,9 +21,14 @@ function healthUrl(listen: string): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { config: { type: "string" } } });
-  const config = loadConfig({ path: values.config ?? "mmbot.toml", explicitPath: values.config !== undefined });
+  const config = loadConfig({
+    path: values.config ?? "mmbot.toml",
+    explicitPath: values.config !== undefined,
+  });
   if (!config.http) {
-    console.error("unhealthy: no [http] section, so no /healthz to ask; set http.listen (env MMBOT_HTTP_LISTEN, e.g. 0.0.0.0:8080)");
+    console.error(
+      "unhealthy: no [http] section, so no /healthz to ask; set http.listen (env MMBOT_HTTP_LISTEN, e.g. 0.0.0.0:8080)",
+    );
     return 1;
   }
   const url = healthUrl(config.http.listen);
@@ -32,7 +37,9 @@ async function main(): Promise<number> {
     if (response.ok) return 0;
     console.error(`unhealthy: ${url} answered ${response.status}`);
   } catch (error) {
-    console.error(`unhealthy: ${url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+    console.error(
+      `unhealthy: ${url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+    );
   }
   return 1;
 }

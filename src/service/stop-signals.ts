@@ -18,7 +18,10 @@ export function firstStopSignal(logger: Logger): Promise<NodeJS.Signals> {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        logger.warn({ signal }, "second stop signal: exiting now, without waiting for running handlers");
+        logger.warn(
+          { signal },
+          "second stop signal: exiting now, without waiting for running handlers",
+        );
         const exit = () => process.exit(128 + constants.signals[signal]);
         // the line above is written asynchronously: give it a moment, no more
         setTimeout(exit, FLUSH_CAP_MS).unref();

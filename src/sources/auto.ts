@@ -49,7 +49,11 @@ export class AutoSource implements Source {
       this.options.websocket?.onStateChange?.(state, detail);
       this.onWebSocketState(state, detail ?? {}, fellBack);
     };
-    this.websocket = new WebSocketSource({ ...this.options.websocket, onStateChange, whileUpgradeRefused: "polling took over" });
+    this.websocket = new WebSocketSource({
+      ...this.options.websocket,
+      onStateChange,
+      whileUpgradeRefused: "polling took over",
+    });
     const connected = this.websocket.start(host);
     connected.catch(() => undefined); // rejected only by stop()
     await Promise.race([connected, pollingStarted]);
@@ -67,10 +71,14 @@ export class AutoSource implements Source {
   readiness(): { ok: boolean; reason?: string } {
     const mode = this.mode;
     if (mode === "websocket") return { ok: true };
-    if (mode === "polling") return this.polling?.readiness() ?? { ok: false, reason: "polling stopped" };
+    if (mode === "polling")
+      return this.polling?.readiness() ?? { ok: false, reason: "polling stopped" };
     if (mode === "stopped") return { ok: false, reason: "stopped" };
     if (this.wsState === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
-    return { ok: false, reason: `not connected (websocket ${this.wsState.replace("_", " ")}, no polling yet)` };
+    return {
+      ok: false,
+      reason: `not connected (websocket ${this.wsState.replace("_", " ")}, no polling yet)`,
+    };
   }
 
   get mode(): AutoMode {
@@ -79,33 +87,55 @@ export class AutoSource implements Source {
     return this.polling ? "polling" : "connecting";
   }
 
-  private onWebSocketState(state: ConnectionState, detail: StateDetail, fellBack: () => void): void {
+  private onWebSocketState(
+    state: ConnectionState,
+    detail: StateDetail,
+    fellBack: () => void,
+  ): void {
     this.wsState = state;
     if (!this.running) return;
     if (state === "connected" && this.polling) {
       this.enqueue(async () => {
         if (this.wsState !== "connected" || !this.polling) return;
-        this.host!.logger.info("auto: the WebSocket works again; polling stops after one last round");
+        this.host!.logger.info(
+          "auto: the WebSocket works again; polling stops after one last round",
+        );
         await this.stopPolling({ handOver: true });
       });
     }
     if (this.polling) return;
     // the receiver asked REST already: it accepts the token, so polling works now
     const refused = state === "upgrade_refused";
-    if (!refused && (state !== "reconnecting" || (detail.attempt ?? 0) < this.fallbackAfter)) return;
+    if (!refused && (state !== "reconnecting" || (detail.attempt ?? 0) < this.fallbackAfter))
+      return;
     this.enqueue(async () => {
       if (this.polling || !this.running || this.wsState === "connected") return;
       // a server that is down altogether is the WebSocket's to wait for; polling only helps when REST answers
-      if (!refused && !(await this.host!.client.ping().then(() => true, () => false))) return;
+      if (
+        !refused &&
+        !(await this.host!.client.ping().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       // a refused upgrade was said by the receiver, in one line that tells polling took over
-      if (!refused) this.host!.logger.warn({ err: detail.error }, `auto: the WebSocket failed ${detail.attempt} times in a row; polling until it works again`);
+      if (!refused)
+        this.host!.logger.warn(
+          { err: detail.error },
+          `auto: the WebSocket failed ${detail.attempt} times in a row; polling until it works again`,
+        );
       this.polling = new PollingSource(this.options.polling);
       this.pollingLive = this.polling.start(this.host!).then(fellBack, () => undefined);
     });
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.switching = this.switching.then(step).catch((error: unknown) => this.host?.logger.error({ err: error }, "auto: switching transport failed"));
+    this.switching = this.switching
+      .then(step)
+      .catch((error: unknown) =>
+        this.host?.logger.error({ err: error }, "auto: switching transport failed"),
+      );
   }
 
   /** `handOver`: a last round first, for what was posted before the WebSocket connected. */

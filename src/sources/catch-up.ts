@@ -110,7 +110,10 @@ export class SourceCursor {
     try {
       this.value = await this.store.load();
     } catch (error) {
-      this.logger.warn({ err: error }, `${this.name}: cannot load the catch-up cursor; starting without`);
+      this.logger.warn(
+        { err: error },
+        `${this.name}: cannot load the catch-up cursor; starting without`,
+      );
     }
     this.saved = this.value;
     if (this.value === undefined && firstStartSince !== undefined) {
@@ -160,7 +163,8 @@ export class SourceCursor {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     const owed = this.owed === undefined ? Infinity : this.owed + this.owedSlackMs;
-    const value = this.value === undefined ? undefined : Math.min(this.unsettled.safe(this.value), owed);
+    const value =
+      this.value === undefined ? undefined : Math.min(this.unsettled.safe(this.value), owed);
     if (value === undefined || value === this.saved) return;
     this.lastSaveAt = Date.now();
     this.saved = value;
@@ -227,8 +231,12 @@ export class CatchUp {
       const channels = await (this.options.watchedChannels ?? (() => allMyChannels(client)))();
       const result = await readMissedPosts(client, channels, since, logger);
       let emitted = 0;
-      for (const envelope of result.envelopes) if (!this.stopped && this.options.hand(envelope)) emitted++;
-      logger.info({ reason, since, channels: channels.length, emitted }, `websocket: catch-up done (${emitted} missed posts)`);
+      for (const envelope of result.envelopes)
+        if (!this.stopped && this.options.hand(envelope)) emitted++;
+      logger.info(
+        { reason, since, channels: channels.length, emitted },
+        `websocket: catch-up done (${emitted} missed posts)`,
+      );
       retry = result.failed.length > 0;
     } catch (error) {
       logger.warn({ err: error, reason }, "websocket: catch-up failed; will retry");
@@ -245,7 +253,10 @@ export class CatchUp {
     if (retry) {
       const next = Math.min(since, queued ?? since);
       clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.run(next, `${reason} (retry)`), this.options.retryMs);
+      this.retryTimer = setTimeout(
+        () => void this.run(next, `${reason} (retry)`),
+        this.options.retryMs,
+      );
     } else if (queued !== undefined) {
       void this.run(queued, "queued");
     }
@@ -272,7 +283,12 @@ export interface MissedPosts {
  * Reads the posts created since `sinceMs` in each channel and returns them oldest first as
  * message envelopes (`catchup`). `?since=` also returns posts only edited since: those are dropped.
  */
-export async function readMissedPosts(client: MattermostClient, channelIds: string[], sinceMs: number, logger: Logger): Promise<MissedPosts> {
+export async function readMissedPosts(
+  client: MattermostClient,
+  channelIds: string[],
+  sinceMs: number,
+  logger: Logger,
+): Promise<MissedPosts> {
   const posts: { post: Post; channel: Channel | undefined }[] = [];
   const failed: string[] = [];
   for (const channelId of channelIds) {
@@ -297,7 +313,11 @@ export async function readMissedPosts(client: MattermostClient, channelIds: stri
 }
 
 /** A channel's posts created (not only edited) since `sinceMs`, not deleted, oldest first. */
-export async function postsCreatedSince(client: MattermostClient, channelId: string, sinceMs: number): Promise<Post[]> {
+export async function postsCreatedSince(
+  client: MattermostClient,
+  channelId: string,
+  sinceMs: number,
+): Promise<Post[]> {
   const list = await client.getChannelPostsSince(channelId, sinceMs);
   return Object.values(list.posts ?? {})
     .filter((p) => p.create_at >= sinceMs && !p.delete_at)

@@ -5,10 +5,21 @@
  * where buttons and dialogs must point, and signs them.
  */
 import { randomBytes } from "node:crypto";
-import { messageEnvelope, type SlashEnvelope, type ActionEnvelope, type DialogEnvelope, type MessageEnvelope } from "../bot/envelope.js";
+import {
+  messageEnvelope,
+  type SlashEnvelope,
+  type ActionEnvelope,
+  type DialogEnvelope,
+  type MessageEnvelope,
+} from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { signAttachments, type MessageAttachment } from "../http/attachments.js";
-import type { ActionClickPayload, DialogSubmissionPayload, OutgoingWebhookPayload, SlashCommandPayload } from "../http/payloads.js";
+import type {
+  ActionClickPayload,
+  DialogSubmissionPayload,
+  OutgoingWebhookPayload,
+  SlashCommandPayload,
+} from "../http/payloads.js";
 import { lateHttpHandler, type HttpHandler } from "../http/mountable-handler.js";
 import { requireListenOrPublicUrl } from "../http/listen.js";
 import type { HttpReceiver, HttpReceiverOptions } from "../http/receiver.js";
@@ -64,7 +75,10 @@ export class HttpSource implements Source {
    * The receiver as handlers to mount in your server at the path of `publicUrl`: a node:http
    * `(req, res)` and a web-standard `(Request) => Response`. They answer 503 until the bot has started.
    */
-  readonly handler: HttpHandler = lateHttpHandler(() => this.receiver, "the bot is not started: call bot.start()");
+  readonly handler: HttpHandler = lateHttpHandler(
+    () => this.receiver,
+    "the bot is not started: call bot.start()",
+  );
 
   constructor(private readonly options: HttpSourceOptions) {
     requireListenOrPublicUrl(options, "the HTTP source");
@@ -80,7 +94,9 @@ export class HttpSource implements Source {
     const { store } = host;
     // without a configured secret, one made on first start and kept in the store: buttons keep
     // working across restarts, and instances sharing a PostgreSQL store agree on it
-    const secret = this.options.actionSecret ?? (await store.kv.setIfAbsent(ACTION_SECRET_KEY, randomBytes(32).toString("hex")));
+    const secret =
+      this.options.actionSecret ??
+      (await store.kv.setIfAbsent(ACTION_SECRET_KEY, randomBytes(32).toString("hex")));
     // loaded only by bots that receive HTTP: a WebSocket-only bot starts faster and smaller
     const { HttpReceiver } = await import("../http/receiver.js");
     const receiver = new HttpReceiver({
@@ -103,8 +119,13 @@ export class HttpSource implements Source {
     this.receiver = receiver; // the handler passes requests on from now
     const ttlMs = this.options.actionTtlMs ?? DEFAULT_ACTION_TTL_MS;
     host.provideInteractions({
-      signAttachments: (attachments: readonly MessageAttachment[], channelId: string) => signAttachments(attachments, channelId, { publicUrl: receiver.publicUrl, secret, ttlMs }),
-      dialogUrl: (binding: DialogBinding) => routeUrls.dialogs(receiver.publicUrl, signDialog(secret, binding, Date.now() + DIALOG_TTL_MS)),
+      signAttachments: (attachments: readonly MessageAttachment[], channelId: string) =>
+        signAttachments(attachments, channelId, { publicUrl: receiver.publicUrl, secret, ttlMs }),
+      dialogUrl: (binding: DialogBinding) =>
+        routeUrls.dialogs(
+          receiver.publicUrl,
+          signDialog(secret, binding, Date.now() + DIALOG_TTL_MS),
+        ),
     });
   }
 
@@ -114,7 +135,10 @@ export class HttpSource implements Source {
   }
 
   /** The webhook carries no root id: read the post, then handle it like the WebSocket's (deduplicated). */
-  private async onOutgoingWebhook(host: SourceHost, payload: OutgoingWebhookPayload): Promise<object> {
+  private async onOutgoingWebhook(
+    host: SourceHost,
+    payload: OutgoingWebhookPayload,
+  ): Promise<object> {
     // already handled (the WebSocket usually delivers first): nothing to read, nothing to do
     if (host.hasSeen(payload.post_id)) return {};
     let post: Post;
@@ -122,8 +146,14 @@ export class HttpSource implements Source {
       post = await host.client.getPost(payload.post_id);
     } catch (error) {
       const ref = randomBytes(4).toString("hex");
-      host.logger.error({ err: error, ref, eventId: payload.post_id }, "http: cannot read the post of an outgoing webhook");
-      return { text: `Sorry, I could not read that message (ref \`${ref}\`).`, response_type: "comment" };
+      host.logger.error(
+        { err: error, ref, eventId: payload.post_id },
+        "http: cannot read the post of an outgoing webhook",
+      );
+      return {
+        text: `Sorry, I could not read that message (ref \`${ref}\`).`,
+        response_type: "comment",
+      };
     }
     // answer when handled (the reply is already posted), or acknowledge at the deadline
     const slot = new AnswerSlot(host.answerWithinMs);
@@ -135,7 +165,12 @@ export class HttpSource implements Source {
 function webhookEnvelope(payload: OutgoingWebhookPayload, post: Post): MessageEnvelope {
   // outgoing webhooks fire only in open channels; the trigger word, not a mention, addresses the bot
   const channel = { name: payload.channel_name, type: "O" as const, team_id: payload.team_id };
-  return messageEnvelope(post, { source: "webhook", channel, sender: { username: payload.user_name }, triggerWord: payload.trigger_word });
+  return messageEnvelope(post, {
+    source: "webhook",
+    channel,
+    sender: { username: payload.user_name },
+    triggerWord: payload.trigger_word,
+  });
 }
 
 function slashEnvelope(payload: SlashCommandPayload): SlashEnvelope {
@@ -150,7 +185,11 @@ function slashEnvelope(payload: SlashCommandPayload): SlashEnvelope {
   };
 }
 
-function actionEnvelope(actionId: string, payload: ActionClickPayload, data: Record<string, unknown>): ActionEnvelope {
+function actionEnvelope(
+  actionId: string,
+  payload: ActionClickPayload,
+  data: Record<string, unknown>,
+): ActionEnvelope {
   return {
     kind: "action",
     id: payload.trigger_id || randomBytes(8).toString("hex"),

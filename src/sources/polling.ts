@@ -70,9 +70,12 @@ export class PollingSource implements Source {
     for (;;) {
       const started = Date.now();
       const round = this.running ? await this.runRound() : undefined;
-      if (!round) throw new TransportError("the polling source was stopped before it reached the server");
+      if (!round)
+        throw new TransportError("the polling source was stopped before it reached the server");
       if (round.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.intervalMs - (Date.now() - started))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, this.intervalMs - (Date.now() - started))),
+      );
     }
     host.logger.info({ intervalMs: this.intervalMs }, `polling: every ${this.intervalMs} ms`);
     this.schedule(this.intervalMs);
@@ -115,7 +118,9 @@ export class PollingSource implements Source {
     this.timer = setTimeout(() => {
       if (this.handingOver) return;
       const started = Date.now();
-      void this.runRound().then(() => this.schedule(Math.max(0, this.intervalMs - (Date.now() - started))));
+      void this.runRound().then(() =>
+        this.schedule(Math.max(0, this.intervalMs - (Date.now() - started))),
+      );
     }, delayMs);
   }
 
@@ -123,7 +128,11 @@ export class PollingSource implements Source {
     const logger = this.host!.logger;
     const round = this.poll().catch((error: unknown): PollingRound => {
       // once per outage, not once per round
-      if (this.lastRound?.ok !== false) logger.warn({ err: error }, "polling: cannot list the bot's channels; trying again every round");
+      if (this.lastRound?.ok !== false)
+        logger.warn(
+          { err: error },
+          "polling: cannot list the bot's channels; trying again every round",
+        );
       return { requests: 0, read: 0, handed: 0, ok: false };
     });
     this.round = round;
@@ -153,7 +162,10 @@ export class PollingSource implements Source {
       stats.read++;
       stats.requests++;
       try {
-        const handed = await this.readChannel(channel, Math.max(cursor.floor, mark - this.overlapMs));
+        const handed = await this.readChannel(
+          channel,
+          Math.max(cursor.floor, mark - this.overlapMs),
+        );
         stats.handed += handed;
         if (handed > 0) this.recheck.add(channel.id);
         this.marks.set(channel.id, Math.max(mark, channel.last_post_at));
@@ -161,7 +173,10 @@ export class PollingSource implements Source {
       } catch (error) {
         stats.ok = false;
         this.recheck.add(channel.id);
-        host.logger.warn({ err: error, channelId: channel.id }, `polling: cannot read the posts of channel ${channel.id}; trying again next round`);
+        host.logger.warn(
+          { err: error, channelId: channel.id },
+          `polling: cannot read the posts of channel ${channel.id}; trying again next round`,
+        );
       }
     }
     // the cursor moves only when every changed channel was read: a restart re-reads the rest
@@ -195,7 +210,11 @@ export class PollingSource implements Source {
       const envelope = messageEnvelope(post, { source: "polling", channel, sender, me: host.me });
       handed++;
       // the pipeline logs its own failures; a rejection here would be a bug in it
-      const handling = host.handle(envelope).catch((error: unknown) => host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"));
+      const handling = host
+        .handle(envelope)
+        .catch((error: unknown) =>
+          host.logger.error({ err: error, postId: post.id }, "polling: the post was lost"),
+        );
       this.cursor!.track(post, handling);
     }
     return handed;

@@ -7,11 +7,22 @@ import type { Source, SourceHost } from "../bot/source.js";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import { RecentIdSet } from "../mattermost/recent-ids.js";
-import { WebSocketReceiver, type MissedReason, type WebSocketReceiverOptions } from "../mattermost/websocket.js";
+import {
+  WebSocketReceiver,
+  type MissedReason,
+  type WebSocketReceiverOptions,
+} from "../mattermost/websocket.js";
 import type { WebSocketReply } from "../mattermost/types.js";
-import { CatchUp, memoryCursor, SourceCursor, storeCursor, type CatchUpCursor } from "./catch-up.js";
+import {
+  CatchUp,
+  memoryCursor,
+  SourceCursor,
+  storeCursor,
+  type CatchUpCursor,
+} from "./catch-up.js";
 
-export interface WebSocketFeedOptions extends Omit<WebSocketReceiverOptions, "onEvent" | "onMissed"> {
+export interface WebSocketFeedOptions
+  extends Omit<WebSocketReceiverOptions, "onEvent" | "onMissed"> {
   /**
    * Every event as an envelope, in arrival order, each post once (live or caught up); not
    * awaited, and a throw is logged. Resolves (if it returns a promise) once the event is taken:
@@ -49,7 +60,12 @@ export class WebSocketFeed {
   constructor(private readonly options: WebSocketFeedOptions) {
     this.logger = options.logger ?? silentLogger();
     const overlapMs = options.catchUpOverlapMs ?? 10_000;
-    this.cursor = new SourceCursor(options.cursor ?? memoryCursor(), this.logger, "websocket", overlapMs);
+    this.cursor = new SourceCursor(
+      options.cursor ?? memoryCursor(),
+      this.logger,
+      "websocket",
+      overlapMs,
+    );
     this.catchUp = new CatchUp({
       client: options.client,
       logger: this.logger,
@@ -59,7 +75,11 @@ export class WebSocketFeed {
       retryMs: Math.min(5_000, options.backoff?.maxMs ?? 5_000),
       hand: (envelope) => this.deliver(envelope),
     });
-    this.receiver = new WebSocketReceiver({ ...options, onEvent: (event) => this.deliver(fromWireEvent(event)), onMissed: (reason) => this.onMissed(reason) });
+    this.receiver = new WebSocketReceiver({
+      ...options,
+      onEvent: (event) => this.deliver(fromWireEvent(event)),
+      onMissed: (reason) => this.onMissed(reason),
+    });
   }
 
   get state(): WebSocketReceiver["state"] {
@@ -75,7 +95,8 @@ export class WebSocketFeed {
     this.running = true;
     // a first start: what was posted since the process started (before the socket connected) is answered
     this.catchUpAtStart = await this.cursor.load(this.options.firstStartSince);
-    if (!this.running) throw new TransportError("the WebSocket receiver was stopped before it connected");
+    if (!this.running)
+      throw new TransportError("the WebSocket receiver was stopped before it connected");
     await this.receiver.start();
   }
 
@@ -109,7 +130,10 @@ export class WebSocketFeed {
     try {
       handling = this.options.onEnvelope(envelope);
     } catch (error) {
-      this.logger.error({ err: error, eventId: envelope.id }, "websocket: onEvent threw; continuing");
+      this.logger.error(
+        { err: error, eventId: envelope.id },
+        "websocket: onEvent threw; continuing",
+      );
     }
     if (post) this.cursor.handed(post, handling);
     return true;
@@ -117,7 +141,16 @@ export class WebSocketFeed {
 }
 
 /** Tuning of the connection (ping interval, backoff…); for tests and odd networks. */
-export type WebSocketSourceOptions = Pick<WebSocketFeedOptions, "pingIntervalMs" | "pongTimeoutMs" | "backoff" | "authFailureDelayMs" | "catchUpOverlapMs" | "onStateChange" | "whileUpgradeRefused">;
+export type WebSocketSourceOptions = Pick<
+  WebSocketFeedOptions,
+  | "pingIntervalMs"
+  | "pongTimeoutMs"
+  | "backoff"
+  | "authFailureDelayMs"
+  | "catchUpOverlapMs"
+  | "onStateChange"
+  | "whileUpgradeRefused"
+>;
 
 /** What `/readyz` says while the server refuses the bot's token. */
 export const TOKEN_REFUSED_REASON = "the server refuses the bot's token (expired or revoked?)";
@@ -150,7 +183,12 @@ export class WebSocketSource implements Source {
       firstStartSince: host.startedAt,
       // the pipeline logs its own failures; a rejection here would be a bug in it. Settled once
       // the post is taken, so that the cursor kept in the store never passes a queued post.
-      onEnvelope: (envelope) => host.handle(envelope).catch((error: unknown) => logger.error({ err: error, eventId: envelope.id }, "websocket: the event was lost")),
+      onEnvelope: (envelope) =>
+        host
+          .handle(envelope)
+          .catch((error: unknown) =>
+            logger.error({ err: error, eventId: envelope.id }, "websocket: the event was lost"),
+          ),
     });
     await this.feed.start();
   }
@@ -165,7 +203,11 @@ export class WebSocketSource implements Source {
     const state = this.state;
     if (state === "connected") return { ok: true };
     if (state === "auth_failed") return { ok: false, reason: TOKEN_REFUSED_REASON };
-    if (state === "upgrade_refused") return { ok: false, reason: `not connected: the WebSocket upgrade is refused (HTTP ${this.refusedWith}) while REST works` };
+    if (state === "upgrade_refused")
+      return {
+        ok: false,
+        reason: `not connected: the WebSocket upgrade is refused (HTTP ${this.refusedWith}) while REST works`,
+      };
     return { ok: false, reason: `not connected (${state.replace("_", " ")})` };
   }
 

@@ -26,9 +26,14 @@ export interface ClaimStore {
 export function claimStore(db: Kysely<Database>, write: Write): ClaimStore {
   // one claim and one finish per message: compiled once (see prepared.ts)
   const insert = prepareQuery(["id", "owner", "claimed_at"], (p) =>
-    db.insertInto("claims").values({ id: p.id, owner: p.owner, claimed_at: p.claimed_at, finished_at: 0 }).onConflict((oc) => oc.column("id").doNothing()),
+    db
+      .insertInto("claims")
+      .values({ id: p.id, owner: p.owner, claimed_at: p.claimed_at, finished_at: 0 })
+      .onConflict((oc) => oc.column("id").doNothing()),
   );
-  const finish = prepareQuery(["id", "finished_at"], (p) => db.updateTable("claims").set({ finished_at: p.finished_at }).where("id", "=", p.id));
+  const finish = prepareQuery(["id", "finished_at"], (p) =>
+    db.updateTable("claims").set({ finished_at: p.finished_at }).where("id", "=", p.id),
+  );
   return {
     async claim(id, owner, staleBefore) {
       const now = Date.now();
@@ -50,10 +55,23 @@ export function claimStore(db: Kysely<Database>, write: Write): ClaimStore {
     },
     async renew(ids, owner) {
       if (ids.length === 0) return;
-      await db.updateTable("claims").set({ claimed_at: Date.now() }).where("id", "in", ids).where("owner", "=", owner).where("finished_at", "=", 0).execute();
+      await db
+        .updateTable("claims")
+        .set({ claimed_at: Date.now() })
+        .where("id", "in", ids)
+        .where("owner", "=", owner)
+        .where("finished_at", "=", 0)
+        .execute();
     },
     async abandoned(staleBefore, limit = 50) {
-      const rows = await db.selectFrom("claims").select("id").where("finished_at", "=", 0).where("claimed_at", "<", staleBefore).orderBy("claimed_at").limit(limit).execute();
+      const rows = await db
+        .selectFrom("claims")
+        .select("id")
+        .where("finished_at", "=", 0)
+        .where("claimed_at", "<", staleBefore)
+        .orderBy("claimed_at")
+        .limit(limit)
+        .execute();
       return rows.map((r) => r.id);
     },
   };

@@ -35,11 +35,15 @@ export async function createDialect(target: StoreTarget, logger: Logger): Promis
     // bigint columns hold ms timestamps (and count(*)): safe as JS numbers, so read them as such
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === INT8_OID && format !== "binary" ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID && format !== "binary"
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // an idle client's connection dropping must not crash the process; the next query reconnects
-  pool.on("error", (error) => logger.warn({ err: error }, "store: idle PostgreSQL connection failed"));
+  pool.on("error", (error) =>
+    logger.warn({ err: error }, "store: idle PostgreSQL connection failed"),
+  );
   return new kysely.PostgresDialect({ pool });
 }
 
@@ -74,7 +78,8 @@ class SqliteLockingAdapter extends kysely.SqliteAdapter {
           this.database.exec("BEGIN IMMEDIATE");
           return;
         } catch (error) {
-          if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+          if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline)
+            throw error;
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       }

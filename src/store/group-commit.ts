@@ -31,9 +31,11 @@ export class GroupCommit {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  readonly write: Write = <Row>(query: CompiledQuery<Row>) => this.enqueue({ query }) as Promise<QueryResult<Row>>;
+  readonly write: Write = <Row>(query: CompiledQuery<Row>) =>
+    this.enqueue({ query }) as Promise<QueryResult<Row>>;
 
-  readonly transaction: RunTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>) => this.enqueue({ work }) as Promise<T>;
+  readonly transaction: RunTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>) =>
+    this.enqueue({ work }) as Promise<T>;
 
   /** Runs what is queued now; resolves when it is committed (or failed). */
   async flush(): Promise<void> {
@@ -59,7 +61,9 @@ export class GroupCommit {
   private async run(batch: Queued[]): Promise<void> {
     if (batch.length === 1) {
       const [one] = batch as [Queued];
-      const alone = one.query ? this.db.executeQuery(one.query) : this.db.transaction().execute(one.work!);
+      const alone = one.query
+        ? this.db.executeQuery(one.query)
+        : this.db.transaction().execute(one.work!);
       await alone.then(one.resolve, one.reject);
       return;
     }
@@ -84,8 +88,15 @@ const SAVEPOINT = kysely.CompiledQuery.raw("savepoint unit");
 const RELEASE = kysely.CompiledQuery.raw("release unit");
 const ROLLBACK_TO = kysely.CompiledQuery.raw("rollback to unit");
 
-async function runOne(trx: Transaction<Database>, item: Queued): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }> {
-  if (item.query) return trx.executeQuery(item.query).then((result) => ({ ok: true as const, result }), (error: unknown) => ({ ok: false as const, error }));
+async function runOne(
+  trx: Transaction<Database>,
+  item: Queued,
+): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }> {
+  if (item.query)
+    return trx.executeQuery(item.query).then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
   await trx.executeQuery(SAVEPOINT);
   try {
     const result = await item.work!(trx);

@@ -12,7 +12,12 @@ import { claimStore, type ClaimStore } from "./claims.js";
 import { createDialect } from "./dialect.js";
 import { GroupCommit, type RunTransaction, type Write } from "./group-commit.js";
 import { kvStore, type KvStore } from "./kv.js";
-import { adoptSetAsideMigrations, appMigrator, setAsideUnknownMigrations, type AppMigrations } from "./app-migrations.js";
+import {
+  adoptSetAsideMigrations,
+  appMigrator,
+  setAsideUnknownMigrations,
+  type AppMigrations,
+} from "./app-migrations.js";
 import { coreMigrations, migrationProvider } from "./migrations.js";
 import { outboxStore, type OutboxStore } from "./outbox.js";
 import type { Database } from "./schema.js";
@@ -72,23 +77,37 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     db = new kysely.Kysely<Database>({ dialect: await createDialect(target, logger) });
     await kysely.sql`select 1`.execute(db);
   } catch (cause) {
-    throw new MmbotError("STORE_OPEN", `cannot open the store ${target.redacted}: ${messageOf(cause)}`, { cause });
+    throw new MmbotError(
+      "STORE_OPEN",
+      `cannot open the store ${target.redacted}: ${messageOf(cause)}`,
+      { cause },
+    );
   }
   const migrator = new kysely.Migrator({ db, provider: migrationProvider });
   const migrate = async (m: Migrator, label: string): Promise<string[]> => {
     const { error, results = [] } = await m.migrateToLatest();
     if (error) {
       const failed = results.find((r) => r.status === "Error")?.migrationName ?? "?";
-      throw new MmbotError("STORE_MIGRATION", `store ${target.redacted}: migration ${label}${failed} failed: ${messageOf(error)}`, { cause: error });
+      throw new MmbotError(
+        "STORE_MIGRATION",
+        `store ${target.redacted}: migration ${label}${failed} failed: ${messageOf(error)}`,
+        { cause: error },
+      );
     }
-    const applied = results.filter((r) => r.status === "Success").map((r) => `${label}${r.migrationName}`);
-    if (applied.length) logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
+    const applied = results
+      .filter((r) => r.status === "Success")
+      .map((r) => `${label}${r.migrationName}`);
+    if (applied.length)
+      logger.info({ store: target.redacted, migrations: applied }, "store: migrations applied");
     return applied;
   };
   let setAsideExists: boolean | undefined;
   if (options.migrate ?? true) {
     try {
-      setAsideExists = await setAsideUnknownMigrations(db as Kysely<unknown>, Object.keys(coreMigrations));
+      setAsideExists = await setAsideUnknownMigrations(
+        db as Kysely<unknown>,
+        Object.keys(coreMigrations),
+      );
       await migrate(migrator, "");
     } catch (error) {
       await db.destroy().catch(() => undefined);
@@ -97,7 +116,9 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   const group = target.dialect === "sqlite" ? new GroupCommit(db) : undefined;
   const write: Write = group ? group.write : (query) => db.executeQuery(query);
-  const transaction: RunTransaction = group ? group.transaction : (work) => db.transaction().execute(work);
+  const transaction: RunTransaction = group
+    ? group.transaction
+    : (work) => db.transaction().execute(work);
   return {
     db,
     dialect: target.dialect,
@@ -114,7 +135,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     async migrationStatus(apps = []) {
       const all = (await migrator.getMigrations()).map((m) => ({ ...m, label: m.name }));
       for (const app of apps) {
-        for (const m of await appMigrator(db as Kysely<unknown>, app).getMigrations()) all.push({ ...m, label: `${app.name}/${m.name}` });
+        for (const m of await appMigrator(db as Kysely<unknown>, app).getMigrations())
+          all.push({ ...m, label: `${app.name}/${m.name}` });
       }
       return {
         applied: all.filter((m) => m.executedAt).map((m) => m.label),

@@ -12,7 +12,11 @@ export interface KvStore {
 export function kvStore(db: Kysely<Database>): KvStore {
   return {
     async get(key) {
-      const row = await db.selectFrom("kv").select("value").where("key", "=", key).executeTakeFirst();
+      const row = await db
+        .selectFrom("kv")
+        .select("value")
+        .where("key", "=", key)
+        .executeTakeFirst();
       return row?.value;
     },
     async set(key, value) {
@@ -24,8 +28,16 @@ export function kvStore(db: Kysely<Database>): KvStore {
         .execute();
     },
     async setIfAbsent(key, value) {
-      await db.insertInto("kv").values({ key, value, updated_at: Date.now() }).onConflict((oc) => oc.column("key").doNothing()).execute();
-      const row = await db.selectFrom("kv").select("value").where("key", "=", key).executeTakeFirstOrThrow();
+      await db
+        .insertInto("kv")
+        .values({ key, value, updated_at: Date.now() })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .execute();
+      const row = await db
+        .selectFrom("kv")
+        .select("value")
+        .where("key", "=", key)
+        .executeTakeFirstOrThrow();
       return row.value;
     },
   };

@@ -41,7 +41,12 @@ export const coreMigrations: Record<string, Migration> = {
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("updated_at", "bigint", (c) => c.notNull())
         .execute();
-      await db.schema.createIndex("outbox_status_created").ifNotExists().on("outbox").columns(["status", "created_at"]).execute();
+      await db.schema
+        .createIndex("outbox_status_created")
+        .ifNotExists()
+        .on("outbox")
+        .columns(["status", "created_at"])
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ["outbox", "claims", "kv"]) await db.schema.dropTable(table).execute();
@@ -54,11 +59,19 @@ export const coreMigrations: Record<string, Migration> = {
       // run again (interrupted, or set aside by an older version sharing the database): the column may be there
       const claims = (await db.introspection.getTables()).find((t) => t.name === "claims");
       if (!claims?.columns.some((c) => c.name === "finished_at")) {
-        await db.schema.alterTable("claims").addColumn("finished_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .alterTable("claims")
+          .addColumn("finished_at", "bigint", (c) => c.notNull().defaultTo(0))
+          .execute();
         // claims made before this migration were finished in their day
         await kysely.sql`update claims set finished_at = claimed_at`.execute(db);
       }
-      await db.schema.createIndex("claims_unfinished").ifNotExists().on("claims").columns(["finished_at", "claimed_at"]).execute();
+      await db.schema
+        .createIndex("claims_unfinished")
+        .ifNotExists()
+        .on("claims")
+        .columns(["finished_at", "claimed_at"])
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.alterTable("claims").dropColumn("finished_at").execute();

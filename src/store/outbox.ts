@@ -25,7 +25,10 @@ export interface OutboxEntry {
   updated_at: number;
 }
 
-export type NewOutboxEntry = Pick<OutboxEntry, "kind" | "channel_id" | "root_id" | "user_id" | "message"> & {
+export type NewOutboxEntry = Pick<
+  OutboxEntry,
+  "kind" | "channel_id" | "root_id" | "user_id" | "message"
+> & {
   props?: Record<string, unknown>;
   file_ids?: string[];
   /** Made by the caller (`newId()`) when it sends the post before the entry is stored; else made here. */
@@ -55,8 +58,20 @@ export interface OutboxStore {
 }
 
 const OUTBOX_COLUMNS = [
-  "id", "kind", "channel_id", "root_id", "user_id", "message", "props", "file_ids",
-  "status", "attempts", "post_id", "last_error", "created_at", "updated_at",
+  "id",
+  "kind",
+  "channel_id",
+  "root_id",
+  "user_id",
+  "message",
+  "props",
+  "file_ids",
+  "status",
+  "attempts",
+  "post_id",
+  "last_error",
+  "created_at",
+  "updated_at",
 ] as const satisfies ReadonlyArray<keyof OutboxTable>;
 
 // far below SQLite's and PostgreSQL's bound-parameter limits at 14 columns a row
@@ -66,9 +81,17 @@ const ROWS_PER_INSERT = 500;
 export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
   // the statements of every reply, compiled once (see prepared.ts)
   const insertOne = prepareQuery(OUTBOX_COLUMNS, (p) => db.insertInto("outbox").values(p));
-  const insertOneOnce = prepareQuery(OUTBOX_COLUMNS, (p) => db.insertInto("outbox").values(p).onConflict((oc) => oc.column("id").doNothing()));
+  const insertOneOnce = prepareQuery(OUTBOX_COLUMNS, (p) =>
+    db
+      .insertInto("outbox")
+      .values(p)
+      .onConflict((oc) => oc.column("id").doNothing()),
+  );
   const markSent = prepareQuery(["id", "post_id", "updated_at"], (p) =>
-    db.updateTable("outbox").set({ status: "sent", post_id: p.post_id, updated_at: p.updated_at }).where("id", "=", p.id),
+    db
+      .updateTable("outbox")
+      .set({ status: "sent", post_id: p.post_id, updated_at: p.updated_at })
+      .where("id", "=", p.id),
   );
   return {
     async enqueue(entries) {
@@ -77,10 +100,30 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       const rows: OutboxTable[] = entries.map((e) => toRow(pendingEntry(e, now)));
       if (entries.some((e) => e.once)) {
         // one statement, atomic; what an earlier run stored stays and is returned
-        const inserted = await write(rows.length === 1 ? insertOneOnce(rows[0]!) : db.insertInto("outbox").values(rows).onConflict((oc) => oc.column("id").doNothing()).compile());
+        const inserted = await write(
+          rows.length === 1
+            ? insertOneOnce(rows[0]!)
+            : db
+                .insertInto("outbox")
+                .values(rows)
+                .onConflict((oc) => oc.column("id").doNothing())
+                .compile(),
+        );
         // every row new (the common case, a post handled for the first time): nothing to read back
         if (Number(inserted.numAffectedRows ?? 0n) === rows.length) return rows.map(toEntry);
-        const stored = new Map((await db.selectFrom("outbox").selectAll().where("id", "in", rows.map((r) => r.id)).execute()).map((r) => [r.id, r]));
+        const stored = new Map(
+          (
+            await db
+              .selectFrom("outbox")
+              .selectAll()
+              .where(
+                "id",
+                "in",
+                rows.map((r) => r.id),
+              )
+              .execute()
+          ).map((r) => [r.id, r]),
+        );
         return rows.map((r) => toEntry(stored.get(r.id) ?? r));
       }
       if (rows.length === 1) {
@@ -90,7 +133,10 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       } else {
         await db.transaction().execute(async (trx) => {
           for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-            await trx.insertInto("outbox").values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+            await trx
+              .insertInto("outbox")
+              .values(rows.slice(i, i + ROWS_PER_INSERT))
+              .execute();
           }
         });
       }
@@ -129,7 +175,12 @@ export function outboxStore(db: Kysely<Database>, write: Write): OutboxStore {
       // the ids of a scope share their first 20 characters: one range of the primary key (bounds
       // of [0-9a-z] only, which every collation orders alike; the filter is for certainty)
       const prefix = scopePrefix(scope);
-      const rows = await db.selectFrom("outbox").selectAll().where("id", ">=", `${prefix}000000`).where("id", "<=", `${prefix}zzzzzz`).execute();
+      const rows = await db
+        .selectFrom("outbox")
+        .selectAll()
+        .where("id", ">=", `${prefix}000000`)
+        .where("id", "<=", `${prefix}zzzzzz`)
+        .execute();
       return rows
         .filter((r) => r.id.startsWith(prefix))
         .sort((a, b) => scopedSeq(a.id) - scopedSeq(b.id))

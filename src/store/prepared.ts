@@ -14,11 +14,20 @@ export function prepareQuery<Name extends string, Row>(
   build: (placeholders: Record<Name, any>) => Compilable<Row>,
 ): (values: Record<Name, unknown>) => CompiledQuery<Row> {
   const marker = (name: string) => `\u0000mmbot-placeholder:${name}\u0000`;
-  const placeholders = Object.fromEntries(names.map((name) => [name, marker(name)])) as Record<Name, string>;
+  const placeholders = Object.fromEntries(names.map((name) => [name, marker(name)])) as Record<
+    Name,
+    string
+  >;
   const compiled = build(placeholders).compile();
   const byMarker = new Map<unknown, Name>(names.map((name) => [marker(name), name]));
   const slots = compiled.parameters.map((parameter) => byMarker.get(parameter));
   const missing = names.filter((name) => !slots.includes(name));
-  if (missing.length > 0) throw new Error(`prepareQuery: ${missing.join(", ")} not used as a value in ${compiled.sql}`);
-  return (values) => ({ ...compiled, parameters: compiled.parameters.map((parameter, i) => (slots[i] === undefined ? parameter : values[slots[i]!])) });
+  if (missing.length > 0)
+    throw new Error(`prepareQuery: ${missing.join(", ")} not used as a value in ${compiled.sql}`);
+  return (values) => ({
+    ...compiled,
+    parameters: compiled.parameters.map((parameter, i) =>
+      slots[i] === undefined ? parameter : values[slots[i]!],
+    ),
+  });
 }

@@ -2,10 +2,11 @@ import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 
 export type StoreTarget =
-  | { dialect: "sqlite"; /** An absolute path, or `:memory:`. */ path: string; redacted: string }
+  | { dialect: "sqlite" /** An absolute path, or `:memory:`. */; path: string; redacted: string }
   | { dialect: "postgres"; connectionString: string; redacted: string };
 
-const EXAMPLE = 'e.g. "sqlite:./data/mmbot.db", "sqlite::memory:" or "postgres://user:password@host:5432/db"';
+const EXAMPLE =
+  'e.g. "sqlite:./data/mmbot.db", "sqlite::memory:" or "postgres://user:password@host:5432/db"';
 
 /**
  * Reads a store URL: `sqlite:<path>` (relative to `cwd`), `sqlite::memory:`, or
@@ -19,7 +20,10 @@ export function parseStoreUrl(url: string, cwd = process.cwd()): StoreTarget {
     try {
       parsed = new URL(value);
     } catch (cause) {
-      throw new ConfigError(`store.url: ${JSON.stringify(redact(value))} is not a valid PostgreSQL URL (${EXAMPLE})`, { cause });
+      throw new ConfigError(
+        `store.url: ${JSON.stringify(redact(value))} is not a valid PostgreSQL URL (${EXAMPLE})`,
+        { cause },
+      );
     }
     return { dialect: "postgres", connectionString: value, redacted: redactUrl(parsed) };
   }
@@ -27,8 +31,10 @@ export function parseStoreUrl(url: string, cwd = process.cwd()): StoreTarget {
   if (sqlite) {
     // accept the URL-ish spellings sqlite:///abs/path and sqlite://./rel too
     const rest = (sqlite[1] ?? "").replace(/^\/\/(?=\/|\.)/, "");
-    if (rest === "") throw new ConfigError(`store.url: "${value}" names no database file (${EXAMPLE})`);
-    if (rest === ":memory:") return { dialect: "sqlite", path: ":memory:", redacted: "sqlite::memory:" };
+    if (rest === "")
+      throw new ConfigError(`store.url: "${value}" names no database file (${EXAMPLE})`);
+    if (rest === ":memory:")
+      return { dialect: "sqlite", path: ":memory:", redacted: "sqlite::memory:" };
     const path = isAbsolute(rest) ? rest : resolve(cwd, rest);
     return { dialect: "sqlite", path, redacted: `sqlite:${path}` };
   }

@@ -52,7 +52,11 @@ describe("the agent app", () => {
               {
                 name: "weather",
                 description: "The weather in a city",
-                parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+                parameters: {
+                  type: "object",
+                  properties: { city: { type: "string" } },
+                  required: ["city"],
+                },
                 run: (args) => {
                   toolRuns.push(args);
                   if (args.city === "Atlantis") throw new Error("no such city");
@@ -61,15 +65,20 @@ describe("the agent app", () => {
               },
             ],
             transformHistory: (messages, question) => {
-              if (question.message.includes("break-history")) throw new Error("a bug in the developer's transform");
-              return question.message.includes("with-context") ? [...messages, { role: "system", content: "Today is Tuesday." }] : messages;
+              if (question.message.includes("break-history"))
+                throw new Error("a bug in the developer's transform");
+              return question.message.includes("with-context")
+                ? [...messages, { role: "system", content: "Today is Tuesday." }]
+                : messages;
             },
             transformAnswer: async function* (pieces, question) {
-              for await (const piece of pieces) yield question.message.includes("shout") ? piece.toUpperCase() : piece;
+              for await (const piece of pieces)
+                yield question.message.includes("shout") ? piece.toUpperCase() : piece;
             },
             typingIntervalMs: 250,
             // the endpoint's address made unreachable on demand: a real refused connection
-            fetch: (input, init) => fetch(unreachable ? "http://127.0.0.1:9/v1/chat/completions" : input, init),
+            fetch: (input, init) =>
+              fetch(unreachable ? "http://127.0.0.1:9/v1/chat/completions" : input, init),
           }),
         ),
     });
@@ -85,7 +94,11 @@ describe("the agent app", () => {
   const ops = () => h.seed.channels.ops.id;
   /** The bot's answer in the thread of `post` once its text stops changing and matches. */
   const answerMatching = (post: Post, pattern: RegExp, timeoutMs = 5_000) =>
-    until(() => h.botPostsInThread(post).find((p) => pattern.test(p.message)), `an answer matching ${pattern}`, timeoutMs);
+    until(
+      () => h.botPostsInThread(post).find((p) => pattern.test(p.message)),
+      `an answer matching ${pattern}`,
+      timeoutMs,
+    );
 
   it("answers a mention in the thread, streamed, with the system prompt first and the key sent", async () => {
     model.next({ chunks: ["Hello", " alice,", " how", " can", " I help?"], delayMs: 150 });
@@ -150,7 +163,8 @@ describe("the agent app", () => {
     model.next({ chunks: ["late", " answer"], firstDelayMs: 900 });
     const typing: { at: number; parent: string }[] = [];
     const off = h.sandbox.onEvent((e) => {
-      if (e.event === "typing" && e.data.user_id === h.seed.bot.user.id) typing.push({ at: Date.now(), parent: String(e.data.parent_id) });
+      if (e.event === "typing" && e.data.user_id === h.seed.bot.user.id)
+        typing.push({ at: Date.now(), parent: String(e.data.parent_id) });
     });
     const question = h.say("alice", ops(), "@todobot take your time");
     const first = await h.replyTo(question, { timeoutMs: 5_000 });
@@ -163,10 +177,16 @@ describe("the agent app", () => {
   });
 
   it.each([
-    [{ status: 401, errorMessage: `Incorrect API key provided: ${KEY}` }, /refused the API key \(HTTP 401\)/],
+    [
+      { status: 401, errorMessage: `Incorrect API key provided: ${KEY}` },
+      /refused the API key \(HTTP 401\)/,
+    ],
     [{ status: 403 }, /refused the API key \(HTTP 403\)/],
     [{ status: 404 }, /does not know the model "test-model" \(HTTP 404\)/],
-    [{ status: 429, retryAfter: "30" }, /rate limiting requests \(HTTP 429\)\. Try again in 30 seconds/],
+    [
+      { status: 429, retryAfter: "30" },
+      /rate limiting requests \(HTTP 429\)\. Try again in 30 seconds/,
+    ],
     [{ status: 503 }, /model provider failed \(HTTP 503\)/],
     [{ stallAfter: 0 }, /did not answer within 2 seconds/],
     [{ resetAfter: 1, chunks: ["partial", " more"] }, /^partial\n\n⚠️ The model provider failed/],
@@ -209,20 +229,28 @@ describe("the agent app", () => {
     ["a 🛑 on the answer", "answer"],
     ["a 🛑 on the question", "question"],
     ["!stop in the thread", "command"],
-  ])("stops the answer at %s: the request is aborted, the partial text kept and marked", async (_name, how) => {
-    model.next({ chunks: ["I will talk", " forever"], stallAfter: 1 });
-    const question = h.say("bob", ops(), "@todobot talk");
-    const partial = await answerMatching(question, /^I will talk$/);
-    const request = model.chats.at(-1)!;
-    if (how === "answer") h.sandbox.react(h.seed.users.bob.user.id, partial.id, "octagonal_sign");
-    else if (how === "question") h.sandbox.react(h.seed.users.bob.user.id, question.id, "octagonal_sign");
-    else h.say("bob", ops(), "!stop", question.id);
-    await model.waitForRequest((r) => r === request && r.aborted, 3_000);
-    await answerMatching(question, /^I will talk\n\n_\(stopped\)_$/);
-  });
+  ])(
+    "stops the answer at %s: the request is aborted, the partial text kept and marked",
+    async (_name, how) => {
+      model.next({ chunks: ["I will talk", " forever"], stallAfter: 1 });
+      const question = h.say("bob", ops(), "@todobot talk");
+      const partial = await answerMatching(question, /^I will talk$/);
+      const request = model.chats.at(-1)!;
+      if (how === "answer") h.sandbox.react(h.seed.users.bob.user.id, partial.id, "octagonal_sign");
+      else if (how === "question")
+        h.sandbox.react(h.seed.users.bob.user.id, question.id, "octagonal_sign");
+      else h.say("bob", ops(), "!stop", question.id);
+      await model.waitForRequest((r) => r === request && r.aborted, 3_000);
+      await answerMatching(question, /^I will talk\n\n_\(stopped\)_$/);
+    },
+  );
 
   it("answers a message sent while an answer streams after it, and other threads of the channel meanwhile", async () => {
-    model.otherwise((r) => (lastUser(r).includes("slow") ? { chunks: ["slow ", "answer ", "done"], delayMs: 400 } : { chunks: ["quick: ", lastUser(r)] }));
+    model.otherwise((r) =>
+      lastUser(r).includes("slow")
+        ? { chunks: ["slow ", "answer ", "done"], delayMs: 400 }
+        : { chunks: ["quick: ", lastUser(r)] },
+    );
     const root = h.say("alice", ops(), "@todobot slow please");
     await h.replyTo(root);
     const followUp = h.say("alice", ops(), "and then this", root.id);
@@ -240,11 +268,16 @@ describe("the agent app", () => {
     // each answer takes a second (under the test config's 2 s stall limit): five one after another would not overlap
     model.otherwise((r) => ({ chunks: ["echo ", lastUser(r)], delayMs: 1_000, firstDelayMs: 100 }));
     const started = model.chats.length;
-    const roots = [1, 2, 3, 4, 5].map((n) => h.say(n % 2 ? "alice" : "bob", ops(), `@todobot thread number ${n}`));
-    await Promise.all(roots.map((root, i) => answerMatching(root, new RegExp(`echo .*thread number ${i + 1}$`))));
+    const roots = [1, 2, 3, 4, 5].map((n) =>
+      h.say(n % 2 ? "alice" : "bob", ops(), `@todobot thread number ${n}`),
+    );
+    await Promise.all(
+      roots.map((root, i) => answerMatching(root, new RegExp(`echo .*thread number ${i + 1}$`))),
+    );
     const requests = model.chats.slice(started);
     expect(requests).toHaveLength(5);
-    for (const r of requests) expect(r.body.messages!.filter((m) => m.role !== "system")).toHaveLength(1);
+    for (const r of requests)
+      expect(r.body.messages!.filter((m) => m.role !== "system")).toHaveLength(1);
     // side by side: every answer had begun before the first one ended (one after another, none would have)
     const firstEnd = Math.min(...requests.map((r) => r.endedAt!));
     for (const r of requests) expect(r.firstChunkAt!).toBeLessThan(firstEnd);
@@ -257,7 +290,13 @@ describe("the agent app", () => {
     expect(model.chats.length).toBe(before);
     expect(h.botPostsInThread(question)).toEqual([]);
     // told privately (the bot may not post ephemerally here, so in a direct message)
-    const dm = await until(() => h.sandbox.channelPosts(h.sandbox.directChannel(h.seed.users.admin.user.id, h.seed.bot.user.id).id).at(-1), "the refusal");
+    const dm = await until(
+      () =>
+        h.sandbox
+          .channelPosts(h.sandbox.directChannel(h.seed.users.admin.user.id, h.seed.bot.user.id).id)
+          .at(-1),
+      "the refusal",
+    );
     expect(dm.message).toMatch(/not allowed to ask the assistant/);
   });
 
@@ -273,13 +312,41 @@ describe("the agent app", () => {
   });
 
   it("runs the model's tool calls and sends the results back, each step a line of its own", async () => {
-    model.next({ chunks: ["Let me check."], toolCalls: [{ id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }] }, { chunks: ["It is sunny in Paris."] });
+    model.next(
+      {
+        chunks: ["Let me check."],
+        toolCalls: [{ id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }],
+      },
+      { chunks: ["It is sunny in Paris."] },
+    );
     const question = h.say("alice", ops(), "@todobot weather in Paris?");
-    await answerMatching(question, /^Let me check\.\n\n_Using the tool weather…_\n\nIt is sunny in Paris\.$/);
+    await answerMatching(
+      question,
+      /^Let me check\.\n\n_Using the tool weather…_\n\nIt is sunny in Paris\.$/,
+    );
     const [first, second] = model.chats.slice(-2);
-    expect(first!.body.tools).toEqual([{ type: "function", function: { name: "weather", description: "The weather in a city", parameters: expect.objectContaining({ required: ["city"] }) } }]);
+    expect(first!.body.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "weather",
+          description: "The weather in a city",
+          parameters: expect.objectContaining({ required: ["city"] }),
+        },
+      },
+    ]);
     expect(second!.body.messages!.slice(-2)).toEqual([
-      { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+      {
+        role: "assistant",
+        content: "Let me check.",
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "weather", arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
       { role: "tool", tool_call_id: "call_1", content: "sunny, 21 °C in Paris" },
     ]);
   });
@@ -304,15 +371,26 @@ describe("the agent app", () => {
     );
     const runsBefore = toolRuns.length;
     const question = h.say("alice", ops(), "@todobot weather in Paris and Rome?");
-    await answerMatching(question, /^_Using the tool weather…_\n\n_Using the tool weather…_\n\nSunny in both\.$/);
+    await answerMatching(
+      question,
+      /^_Using the tool weather…_\n\n_Using the tool weather…_\n\nSunny in both\.$/,
+    );
     expect(toolRuns.slice(runsBefore)).toEqual([{ city: "Paris" }, { city: "Rome" }]);
     expect(model.chats.at(-1)!.body.messages!.slice(-3)).toEqual([
       {
         role: "assistant",
         content: null,
         tool_calls: [
-          { id: "call_a", type: "function", function: { name: "weather", arguments: '{"city": "Paris"}' } },
-          { id: "call_b", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+          {
+            id: "call_a",
+            type: "function",
+            function: { name: "weather", arguments: '{"city": "Paris"}' },
+          },
+          {
+            id: "call_b",
+            type: "function",
+            function: { name: "weather", arguments: '{"city":"Rome"}' },
+          },
         ],
       },
       { role: "tool", tool_call_id: "call_a", content: "sunny, 21 °C in Paris" },
@@ -321,10 +399,17 @@ describe("the agent app", () => {
   });
 
   it("tells the model when a tool fails, and ends after the bounded rounds", async () => {
-    model.next({ toolCalls: [{ id: "c1", name: "weather", arguments: '{"city":"Atlantis"}' }] }, { chunks: ["Atlantis is not a city."] });
+    model.next(
+      { toolCalls: [{ id: "c1", name: "weather", arguments: '{"city":"Atlantis"}' }] },
+      { chunks: ["Atlantis is not a city."] },
+    );
     const failing = h.say("alice", ops(), "@todobot weather in Atlantis?");
     await answerMatching(failing, /Atlantis is not a city\.$/);
-    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "tool", tool_call_id: "c1", content: "error: no such city" });
+    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({
+      role: "tool",
+      tool_call_id: "c1",
+      content: "error: no such city",
+    });
 
     const call = { toolCalls: [{ id: "c", name: "weather", arguments: '{"city":"Rome"}' }] };
     model.next(call, call, call);
@@ -335,7 +420,10 @@ describe("the agent app", () => {
   it("lets the developer change the history sent and the answer streamed", async () => {
     const question = h.say("alice", ops(), "@todobot shout with-context please");
     await answerMatching(question, /^YOU SAID: /);
-    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({ role: "system", content: "Today is Tuesday." });
+    expect(model.chats.at(-1)!.body.messages!.at(-1)).toEqual({
+      role: "system",
+      content: "Today is Tuesday.",
+    });
     const broken = h.say("alice", ops(), "@todobot break-history");
     await answerMatching(broken, /^⚠️ Something went wrong on my side/);
     expect(logLines.join("")).toContain("a bug in the developer's transform");
@@ -343,19 +431,33 @@ describe("the agent app", () => {
 
   it("puts text files attached to a question into its turn, marked with their names", async () => {
     const alice = new MattermostClient({ url: h.sandbox.url, token: h.seed.users.alice.token });
-    const notes = await alice.uploadFile(ops(), "notes.txt", new TextEncoder().encode('{"not": "parsed"}\nline two'));
+    const notes = await alice.uploadFile(
+      ops(),
+      "notes.txt",
+      new TextEncoder().encode('{"not": "parsed"}\nline two'),
+    );
     const image = await alice.uploadFile(ops(), "chart.png", new Uint8Array([137, 80, 78, 71]));
-    const question = await alice.createPost({ channel_id: ops(), message: "@todobot what do the notes say?", file_ids: [notes.id, image.id] });
+    const question = await alice.createPost({
+      channel_id: ops(),
+      message: "@todobot what do the notes say?",
+      file_ids: [notes.id, image.id],
+    });
     await answerMatching(question, /You said:/);
-    const turn = model.chats.find((r) => lastUser(r).includes("what do the notes say"))!.body.messages!.at(-1)!.content;
-    expect(turn).toBe('alice: what do the notes say?\n\n--- file notes.txt ---\n{"not": "parsed"}\nline two\n--- end of notes.txt ---\n\n(attached: chart.png, not a text file: not read)');
+    const turn = model.chats
+      .find((r) => lastUser(r).includes("what do the notes say"))!
+      .body.messages!.at(-1)!.content;
+    expect(turn).toBe(
+      'alice: what do the notes say?\n\n--- file notes.txt ---\n{"not": "parsed"}\nline two\n--- end of notes.txt ---\n\n(attached: chart.png, not a text file: not read)',
+    );
   });
 
   it("never writes the API key to the log", () => {
     const log = logLines.join("");
     expect(log).toContain("agent: the model request failed"); // the failures above were logged
     expect(log).not.toContain(KEY);
-    const posts = [h.seed.channels.ops, h.seed.channels.townSquare].flatMap((c) => h.sandbox.channelPosts(c.id));
+    const posts = [h.seed.channels.ops, h.seed.channels.townSquare].flatMap((c) =>
+      h.sandbox.channelPosts(c.id),
+    );
     expect(posts.some((p) => /refused the API key/.test(p.message))).toBe(true); // the 401 whose message echoed the key
     expect(posts.filter((p) => p.message.includes(KEY))).toEqual([]);
   });

@@ -22,7 +22,8 @@ describe("the agent with policy.mention_only", () => {
     model.otherwise((r) => ({ chunks: ["You said: ", lastUser(r)] }));
     h = await startHarness({
       policy: { mentionOnly: true, allowedUsers: ["alice", "bob"] },
-      setup: (bot) => void bot.use(agent({ url: model.url, model: "test-model", editIntervalMs: 100 })),
+      setup: (bot) =>
+        void bot.use(agent({ url: model.url, model: "test-model", editIntervalMs: 100 })),
     });
   });
   afterAll(async () => {
@@ -32,7 +33,11 @@ describe("the agent with policy.mention_only", () => {
 
   const ops = () => h.seed.channels.ops.id;
   const answerMatching = (post: Post, pattern: RegExp) =>
-    until(() => h.botPostsInThread(post).find((p) => pattern.test(p.message)), `an answer matching ${pattern}`, 5_000);
+    until(
+      () => h.botPostsInThread(post).find((p) => pattern.test(p.message)),
+      `an answer matching ${pattern}`,
+      5_000,
+    );
 
   it("answers the follow-ups of a thread it was mentioned in, without a mention", async () => {
     const root = h.say("alice", ops(), "@todobot start here");

@@ -33,27 +33,71 @@ describe("[agent] configuration", () => {
       `${AGENT}api_key_env = "MY_KEY"\nsystem_prompt = "Be brief."\ntemperature = 0.2\nmax_tokens = 500\ntimeout_seconds = 30\nhistory_max_tokens = 4000\nfollow_threads_minutes = 15\nallowed_users = ["alice"]\nchannels = ["ops"]\n`,
     );
     const config = loadConfig({ path, env: { MY_KEY: "sk-abc" } });
-    expect(config.agent).toMatchObject({ model: "qwen2.5-7b-instruct", api_key_env: "MY_KEY", temperature: 0.2, max_tokens: 500, timeout_seconds: 30, history_max_tokens: 4000, follow_threads_minutes: 15, allowed_users: ["alice"], channels: ["ops"] });
+    expect(config.agent).toMatchObject({
+      model: "qwen2.5-7b-instruct",
+      api_key_env: "MY_KEY",
+      temperature: 0.2,
+      max_tokens: 500,
+      timeout_seconds: 30,
+      history_max_tokens: 4000,
+      follow_threads_minutes: 15,
+      allowed_users: ["alice"],
+      channels: ["ops"],
+    });
     expect(JSON.stringify(config)).not.toContain("sk-abc"); // the key is not kept in the configuration
     expect(agentApiKey(config, { MY_KEY: "sk-abc" })).toBe("sk-abc");
     const defaults = loadConfig({ path: configFile(AGENT), env: {} }).agent!;
-    expect(defaults).toMatchObject({ timeout_seconds: 120, history_max_tokens: 6000, follow_threads_minutes: 60, allowed_users: "*", system_prompt: "" });
+    expect(defaults).toMatchObject({
+      timeout_seconds: 120,
+      history_max_tokens: 6000,
+      follow_threads_minutes: 60,
+      allowed_users: "*",
+      system_prompt: "",
+    });
     expect(loadConfig({ path: "/none", env: {} }).agent).toBeUndefined();
-    expect(loadConfig({ path: "/none", env: { MMBOT_AGENT_URL: "http://h/v1", MMBOT_AGENT_MODEL: "m", MMBOT_AGENT_TEMPERATURE: "0.5" } }).agent).toMatchObject({ url: "http://h/v1", model: "m", temperature: 0.5 });
+    expect(
+      loadConfig({
+        path: "/none",
+        env: {
+          MMBOT_AGENT_URL: "http://h/v1",
+          MMBOT_AGENT_MODEL: "m",
+          MMBOT_AGENT_TEMPERATURE: "0.5",
+        },
+      }).agent,
+    ).toMatchObject({ url: "http://h/v1", model: "m", temperature: 0.5 });
   });
 
   it("loads examples/agent.toml", () => {
-    const config = loadConfig({ path: join(import.meta.dirname, "../../examples/agent.toml"), env: { OPENAI_API_KEY: "sk-x" } });
-    expect(config.agent).toMatchObject({ url: "http://127.0.0.1:8080/v1", api_key_env: "OPENAI_API_KEY", follow_threads_minutes: 60 });
+    const config = loadConfig({
+      path: join(import.meta.dirname, "../../examples/agent.toml"),
+      env: { OPENAI_API_KEY: "sk-x" },
+    });
+    expect(config.agent).toMatchObject({
+      url: "http://127.0.0.1:8080/v1",
+      api_key_env: "OPENAI_API_KEY",
+      follow_threads_minutes: 60,
+    });
   });
 
   it("stops the start naming the key: a missing model, a bad URL, a key where a name belongs, an unset variable", () => {
-    expect(() => loadConfig({ path: configFile(`[agent]\nurl = "http://h/v1"\n`), env: {} })).toThrow(/agent\.model is missing.*\n.*example: model = /);
-    expect(() => loadConfig({ path: configFile(`[agent]\nurl = "h:8080"\nmodel = "m"\n`), env: {} })).toThrow(/agent\.url = "h:8080": expected an http/);
-    expect(() => loadConfig({ path: configFile(`${AGENT}api_key_env = "sk-123-abc"\n`), env: {} })).toThrow(/agent\.api_key_env = "sk-123-abc": expected the NAME of an environment variable/);
-    expect(() => loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} })).toThrow(ConfigError);
-    expect(() => loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} })).toThrow(/the environment variable NOT_SET_HERE is not set/);
-    expect(() => loadConfig({ path: configFile(`${AGENT}temperature = 5\n`), env: {} })).toThrow(/agent\.temperature = 5: expected at most 2/);
+    expect(() =>
+      loadConfig({ path: configFile(`[agent]\nurl = "http://h/v1"\n`), env: {} }),
+    ).toThrow(/agent\.model is missing.*\n.*example: model = /);
+    expect(() =>
+      loadConfig({ path: configFile(`[agent]\nurl = "h:8080"\nmodel = "m"\n`), env: {} }),
+    ).toThrow(/agent\.url = "h:8080": expected an http/);
+    expect(() =>
+      loadConfig({ path: configFile(`${AGENT}api_key_env = "sk-123-abc"\n`), env: {} }),
+    ).toThrow(/agent\.api_key_env = "sk-123-abc": expected the NAME of an environment variable/);
+    expect(() =>
+      loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} }),
+    ).toThrow(/the environment variable NOT_SET_HERE is not set/);
+    expect(() => loadConfig({ path: configFile(`${AGENT}temperature = 5\n`), env: {} })).toThrow(
+      /agent\.temperature = 5: expected at most 2/,
+    );
   });
 });
 
@@ -73,7 +117,11 @@ describe("mmbot start with [agent]", () => {
       `[store]\nurl = "sqlite:{dir}/bot.db"\n[http]\nlisten = "127.0.0.1:${port}"\ntrigger_words = ["todo"]\n[agent]\nurl = "${model.url}"\nmodel = "test-model"\n[[bridge]]\ncommand = "hello"\nprogram = "echo"\nargs = ["hello from the bridge"]\n`,
     );
     const config = loadConfig({ path, env: {} });
-    service = await botFromConfig(config, { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" }, silentLogger());
+    service = await botFromConfig(
+      config,
+      { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" },
+      silentLogger(),
+    );
     await service.bot.start(...service.sources);
   });
   afterAll(async () => {
@@ -83,22 +131,41 @@ describe("mmbot start with [agent]", () => {
   });
 
   const answer = (question: Post, pattern: RegExp) =>
-    until(() => sandbox.thread(question.id).find((p) => p.user_id === seed.bot.user.id && pattern.test(p.message)), `an answer matching ${pattern}`, 5_000);
-  const ask = (message: string) => sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message });
+    until(
+      () =>
+        sandbox
+          .thread(question.id)
+          .find((p) => p.user_id === seed.bot.user.id && pattern.test(p.message)),
+      `an answer matching ${pattern}`,
+      5_000,
+    );
+  const ask = (message: string) =>
+    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message });
 
   it("sends a mention to the model, todo through the word todo, and a bridge command to the bridge", async () => {
-    await answer(ask("@todobot what is the capital of France?"), /^model: alice: what is the capital of France\?$/);
+    await answer(
+      ask("@todobot what is the capital of France?"),
+      /^model: alice: what is the capital of France\?$/,
+    );
     await answer(ask("@todobot todo add buy milk"), /Added #1: buy milk/);
     await answer(ask("@todobot hello"), /hello from the bridge/);
     await answer(ask("todo add eggs"), /Added #2: eggs/); // the trigger word todo, without a mention
-    expect(model.chats.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["alice: what is the capital of France?"]);
+    expect(model.chats.map((r) => r.body.messages?.at(-1)?.content)).toEqual([
+      "alice: what is the capital of France?",
+    ]);
     expect(model.chats[0]!.headers.authorization).toBeUndefined(); // no api_key_env: no Authorization header
   });
 });
 
 describe("mmbot doctor's agent check", () => {
   let model: OpenAiTestServer;
-  const section = (over: Record<string, unknown> = {}) => ({ ...loadConfig({ path: configFile(`[agent]\nurl = "${model.url}"\nmodel = "test-model"\n`), env: {} }).agent!, ...over });
+  const section = (over: Record<string, unknown> = {}) => ({
+    ...loadConfig({
+      path: configFile(`[agent]\nurl = "${model.url}"\nmodel = "test-model"\n`),
+      env: {},
+    }).agent!,
+    ...over,
+  });
 
   beforeAll(async () => {
     model = await OpenAiTestServer.start();
@@ -116,12 +183,24 @@ describe("mmbot doctor's agent check", () => {
   it("says what fails: the key refused, the model not listed, the endpoint unreachable — never printing the key", async () => {
     model.requiredKey = "sk-doctor-key";
     const refused = await checkAgentEndpoint(section({ api_key_env: "K" }), "sk-wrong-key");
-    expect(refused).toMatchObject({ ok: false, label: expect.stringMatching(/refused the key \(HTTP 401\)/), fix: expect.stringMatching(/variable K/) });
+    expect(refused).toMatchObject({
+      ok: false,
+      label: expect.stringMatching(/refused the key \(HTTP 401\)/),
+      fix: expect.stringMatching(/variable K/),
+    });
     expect(JSON.stringify(refused)).not.toContain("sk-wrong-key");
     model.requiredKey = undefined;
     const missing = await checkAgentEndpoint(section({ model: "gpt-9" }), undefined);
-    expect(missing).toMatchObject({ ok: false, label: expect.stringMatching(/does not list the model gpt-9 \(it lists: test-model\)/), fix: expect.stringMatching(/agent\.model/) });
+    expect(missing).toMatchObject({
+      ok: false,
+      label: expect.stringMatching(/does not list the model gpt-9 \(it lists: test-model\)/),
+      fix: expect.stringMatching(/agent\.model/),
+    });
     const away = await checkAgentEndpoint(section({ url: "http://127.0.0.1:9/v1" }), undefined);
-    expect(away).toMatchObject({ ok: false, label: expect.stringMatching(/cannot be reached/), fix: expect.stringMatching(/agent\.url/) });
+    expect(away).toMatchObject({
+      ok: false,
+      label: expect.stringMatching(/cannot be reached/),
+      fix: expect.stringMatching(/agent\.url/),
+    });
   });
 });

@@ -24,7 +24,16 @@ async function leftByAKilledInstance(harness: Harness, message: string, storedAn
   try {
     expect(await store.claims.claim(postClaimId(post.id), "killed-instance")).toBe(true);
     if (storedAnswer !== undefined) {
-      await store.outbox.enqueue([{ kind: "post", channel_id: post.channel_id, root_id: post.id, user_id: "", message: storedAnswer, once: { scope: postClaimId(post.id), seq: 0 } }]);
+      await store.outbox.enqueue([
+        {
+          kind: "post",
+          channel_id: post.channel_id,
+          root_id: post.id,
+          user_id: "",
+          message: storedAnswer,
+          once: { scope: postClaimId(post.id), seq: 0 },
+        },
+      ]);
     }
   } finally {
     await store.close();
@@ -47,9 +56,17 @@ describe("a post whose claim was abandoned", () => {
 
   it("gets the answer the killed instance stored, not a second one from running the handler again", async () => {
     h = await startHarness({ bot: { claimLeaseMs: 500 } });
-    const post = await leftByAKilledInstance(h, "@todobot add stored before the kill", "the answer of the first run");
+    const post = await leftByAKilledInstance(
+      h,
+      "@todobot add stored before the kill",
+      "the answer of the first run",
+    );
     await h.restartBot();
-    await waitUntil(() => h!.botPostsInThread(post).length >= 1, "the answer is in the thread", 10_000);
+    await waitUntil(
+      () => h!.botPostsInThread(post).length >= 1,
+      "the answer is in the thread",
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["the answer of the first run"]);
     expect(await unfinishedClaims(h.storeUrl)).toBe(0);
@@ -61,7 +78,8 @@ describe("a post whose claim was abandoned", () => {
     let slowRuns = 0;
     const gets: string[] = [];
     const counting: typeof fetch = (input, init) => {
-      if ((init?.method ?? "GET") === "GET") gets.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+      if ((init?.method ?? "GET") === "GET")
+        gets.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
       return fetch(input, init);
     };
     h = await startHarness({
@@ -90,7 +108,9 @@ describe("a post whose claim was abandoned", () => {
     release();
     await h.replyTo(slow);
     await waitUntil(() => h!.botPostsInThread(post).length >= 1, "the post taken over is answered");
-    expect(gets.filter((path) => path === `/api/v4/posts/${post.id}`).length).toBeLessThanOrEqual(2);
+    expect(gets.filter((path) => path === `/api/v4/posts/${post.id}`).length).toBeLessThanOrEqual(
+      2,
+    );
     expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["answered again"]);
   });
 

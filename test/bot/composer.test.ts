@@ -4,7 +4,12 @@ import { AnswerSlot } from "../../src/bot/answer-slot.js";
 import { compose } from "../../src/bot/compose.js";
 import { Composer } from "../../src/bot/composer.js";
 import { Context, MessageContext, ReactionContext, EventContext } from "../../src/bot/context.js";
-import { fromWireEvent, type ActionEnvelope, type DialogEnvelope, type SlashEnvelope } from "../../src/bot/envelope.js";
+import {
+  fromWireEvent,
+  type ActionEnvelope,
+  type DialogEnvelope,
+  type SlashEnvelope,
+} from "../../src/bot/envelope.js";
 import { ActionContext, DialogContext, SlashContext } from "../../src/bot/interaction-context.js";
 import type { BotRuntime } from "../../src/bot/runtime.js";
 import { HandlerError } from "../../src/errors.js";
@@ -12,32 +17,116 @@ import type { Post, UserProfile } from "../../src/mattermost/types.js";
 
 // Routing needs no network: handlers here only record what they saw.
 const services = { me: { id: "botid", username: "todobot" } as UserProfile } as BotRuntime;
-const where = { channel: { id: "c", name: "town-square", type: "O" }, teamId: "t", user: { id: "u", name: "alice" }, source: "http" as const };
+const where = {
+  channel: { id: "c", name: "town-square", type: "O" },
+  teamId: "t",
+  user: { id: "u", name: "alice" },
+  source: "http" as const,
+};
 
 function message(text: string, mention = true): MessageContext {
-  const post = { id: "p", user_id: "u", channel_id: "c", root_id: "", message: mention ? `@todobot ${text}` : text, props: {} } as unknown as Post;
-  const envelope = fromWireEvent({ source: "local", event: "posted", post, data: { channel_type: "O" } });
+  const post = {
+    id: "p",
+    user_id: "u",
+    channel_id: "c",
+    root_id: "",
+    message: mention ? `@todobot ${text}` : text,
+    props: {},
+  } as unknown as Post;
+  const envelope = fromWireEvent({
+    source: "local",
+    event: "posted",
+    post,
+    data: { channel_type: "O" },
+  });
   return new MessageContext(envelope as never, services, undefined);
 }
 const wire = (event: string, data: Record<string, unknown> = {}) => {
-  const envelope = fromWireEvent({ source: "local", event, data, broadcast: { omit_users: null, user_id: "", channel_id: "c", team_id: "" } });
-  return envelope.kind === "reaction" ? new ReactionContext(envelope, services) : new EventContext(envelope as never, services);
+  const envelope = fromWireEvent({
+    source: "local",
+    event,
+    data,
+    broadcast: { omit_users: null, user_id: "", channel_id: "c", team_id: "" },
+  });
+  return envelope.kind === "reaction"
+    ? new ReactionContext(envelope, services)
+    : new EventContext(envelope as never, services);
 };
 const slot = () => new AnswerSlot(1_000);
 const slash = (command: string, text = "") =>
-  new SlashContext({ ...where, kind: "slash", id: "s", payload: { command, text, channel_id: "c", channel_name: "", team_id: "t", team_domain: "", user_id: "u", user_name: "alice", trigger_id: "", response_url: "" } } satisfies SlashEnvelope, services, slot());
+  new SlashContext(
+    {
+      ...where,
+      kind: "slash",
+      id: "s",
+      payload: {
+        command,
+        text,
+        channel_id: "c",
+        channel_name: "",
+        team_id: "t",
+        team_domain: "",
+        user_id: "u",
+        user_name: "alice",
+        trigger_id: "",
+        response_url: "",
+      },
+    } satisfies SlashEnvelope,
+    services,
+    slot(),
+  );
 const click = (actionId: string, data: Record<string, unknown> = {}) =>
   new ActionContext(
-    { ...where, kind: "action", id: "a", actionId, data, payload: { user_id: "u", user_name: "alice", channel_id: "c", channel_name: "", team_id: "t", team_domain: "", post_id: "p", trigger_id: "", type: "button", data_source: "", context: {} } } satisfies ActionEnvelope,
+    {
+      ...where,
+      kind: "action",
+      id: "a",
+      actionId,
+      data,
+      payload: {
+        user_id: "u",
+        user_name: "alice",
+        channel_id: "c",
+        channel_name: "",
+        team_id: "t",
+        team_domain: "",
+        post_id: "p",
+        trigger_id: "",
+        type: "button",
+        data_source: "",
+        context: {},
+      },
+    } satisfies ActionEnvelope,
     services,
     slot(),
   );
 const submission = (callbackId: string) =>
-  new DialogContext({ ...where, kind: "dialog", id: "d", payload: { type: "dialog_submission", callback_id: callbackId, state: "", user_id: "u", channel_id: "c", team_id: "t", submission: {}, cancelled: false } } satisfies DialogEnvelope, services, slot());
+  new DialogContext(
+    {
+      ...where,
+      kind: "dialog",
+      id: "d",
+      payload: {
+        type: "dialog_submission",
+        callback_id: callbackId,
+        state: "",
+        user_id: "u",
+        channel_id: "c",
+        team_id: "t",
+        submission: {},
+        cancelled: false,
+      },
+    } satisfies DialogEnvelope,
+    services,
+    slot(),
+  );
 
 async function run(composer: Composer<never>, ctx: Context): Promise<boolean> {
   let fellThrough = false;
-  await (composer.middleware() as (c: Context, n: () => Promise<void>) => Promise<void>)(ctx, async () => void (fellThrough = true));
+  await (composer.middleware() as (c: Context, n: () => Promise<void>) => Promise<void>)(
+    ctx,
+    async () => void (fellThrough = true),
+  );
   return fellThrough;
 }
 
@@ -75,8 +164,22 @@ describe("routing verbs", () => {
       seen.push(`log ${ctx.kind}`);
       await next();
     }).command("add", () => void seen.push("add"));
-    for (const ctx of [message("add x"), slash("/todo"), click("done1"), submission("add"), wire("typing")]) await run(c as never, ctx);
-    expect(seen).toEqual(["log message", "add", "log slash", "log action", "log dialog", "log event"]);
+    for (const ctx of [
+      message("add x"),
+      slash("/todo"),
+      click("done1"),
+      submission("add"),
+      wire("typing"),
+    ])
+      await run(c as never, ctx);
+    expect(seen).toEqual([
+      "log message",
+      "add",
+      "log slash",
+      "log action",
+      "log dialog",
+      "log event",
+    ]);
   });
 
   it("command() matches the first word, case-insensitively, and sets args", async () => {
@@ -117,7 +220,12 @@ describe("routing verbs", () => {
     const c = new Composer();
     c.on("reaction", (ctx) => void seen.push(`reaction ${ctx.emoji}`));
     c.on(["typing", "post_deleted"], (ctx) => void seen.push(ctx.name));
-    await run(c as never, wire("reaction_added", { reaction: JSON.stringify({ user_id: "u", post_id: "p", emoji_name: "tada" }) }));
+    await run(
+      c as never,
+      wire("reaction_added", {
+        reaction: JSON.stringify({ user_id: "u", post_id: "p", emoji_name: "tada" }),
+      }),
+    );
     await run(c as never, wire("typing"));
     expect(await run(c as never, wire("channel_viewed"))).toBe(true);
     expect(seen).toEqual(["reaction tada", "typing"]);
@@ -129,7 +237,10 @@ describe("routing verbs", () => {
     const c = new Composer();
     c.slash("todo", (ctx) => void seen.push(`slash ${ctx.command} ${ctx.text}`));
     c.slash(/^\/deploy-(\w+)$/, (ctx) => void seen.push(`deploy ${ctx.match?.[1]}`));
-    c.action(/^(done|delete)(\d+)$/, (ctx) => void seen.push(`${ctx.match?.[1]} ${String(ctx.data.item)}`));
+    c.action(
+      /^(done|delete)(\d+)$/,
+      (ctx) => void seen.push(`${ctx.match?.[1]} ${String(ctx.data.item)}`),
+    );
     c.dialog("add", (ctx) => void seen.push(`dialog ${ctx.callbackId}`));
     await run(c as never, slash("/TODO", "list"));
     await run(c as never, slash("/deploy-prod"));
@@ -144,7 +255,8 @@ describe("routing verbs", () => {
     const seen: string[] = [];
     const c = new Composer();
     c.reaction(":white_check_mark:", (ctx) => void seen.push(ctx.postId));
-    const reaction = (event: string, emoji: string) => wire(event, { reaction: JSON.stringify({ user_id: "u", post_id: "p", emoji_name: emoji }) });
+    const reaction = (event: string, emoji: string) =>
+      wire(event, { reaction: JSON.stringify({ user_id: "u", post_id: "p", emoji_name: emoji }) });
     await run(c as never, reaction("reaction_added", "white_check_mark"));
     await run(c as never, reaction("reaction_removed", "white_check_mark"));
     await run(c as never, reaction("reaction_added", "tada"));
@@ -154,9 +266,20 @@ describe("routing verbs", () => {
   it("filter(), drop(), branch() and route() choose the way", async () => {
     const seen: string[] = [];
     const c = new Composer();
-    c.filter((ctx) => ctx.channel.name === "ops", () => void seen.push("ops only"));
-    c.drop((ctx) => ctx.kind === "event").branch((ctx) => ctx.kind === "slash", () => void seen.push("a slash"), async (_ctx, next) => next());
-    c.route((ctx) => ctx.kind, { action: () => void seen.push("routed click") }, () => void seen.push("fallback"));
+    c.filter(
+      (ctx) => ctx.channel.name === "ops",
+      () => void seen.push("ops only"),
+    );
+    c.drop((ctx) => ctx.kind === "event").branch(
+      (ctx) => ctx.kind === "slash",
+      () => void seen.push("a slash"),
+      async (_ctx, next) => next(),
+    );
+    c.route(
+      (ctx) => ctx.kind,
+      { action: () => void seen.push("routed click") },
+      () => void seen.push("fallback"),
+    );
     await run(c as never, slash("/x"));
     await run(c as never, click("x"));
     await run(c as never, message("hi"));
@@ -168,7 +291,10 @@ describe("routing verbs", () => {
     const caught: string[] = [];
     const c = new Composer();
     c.errorBoundary(
-      (error) => void caught.push(error instanceof HandlerError ? String((error.cause as Error).message) : "?"),
+      (error) =>
+        void caught.push(
+          error instanceof HandlerError ? String((error.cause as Error).message) : "?",
+        ),
       (ctx, next) => (ctx.kind === "slash" ? Promise.reject(new Error("inside")) : next()),
     );
     c.use(() => {

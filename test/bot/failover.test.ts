@@ -28,24 +28,47 @@ afterEach(async () => {
 });
 
 async function startFirstInstance(harness: Harness, storeUrl: string): Promise<ChildProcess> {
-  const env = { PATH: process.env.PATH, MMBOT_URL: harness.sandbox.url, MMBOT_TOKEN: harness.seed.bot.token, MMBOT_STORE: storeUrl, MMBOT_SCENARIO: "hang" };
+  const env = {
+    PATH: process.env.PATH,
+    MMBOT_URL: harness.sandbox.url,
+    MMBOT_TOKEN: harness.seed.bot.token,
+    MMBOT_STORE: storeUrl,
+    MMBOT_SCENARIO: "hang",
+  };
   const started = spawn(process.execPath, [CHILD], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   started.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   started.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  await until(() => (output.includes("connected") ? true : started.exitCode !== null ? Promise.reject(new Error(`the first instance exited: ${output}`)) : undefined), "the first instance to connect");
+  await until(
+    () =>
+      output.includes("connected")
+        ? true
+        : started.exitCode !== null
+          ? Promise.reject(new Error(`the first instance exited: ${output}`))
+          : undefined,
+    "the first instance to connect",
+  );
   return started;
 }
 
 describeEachDatabase("an instance SIGKILLed while handling a post", (db) => {
-  it("has the post answered by the other instance well within the old 30 s lease, once", { timeout: 90_000 }, async () => {
+  it("has the post answered by the other instance well within the old 30 s lease, once", {
+    timeout: 90_000,
+  }, async () => {
     const storeUrl = (await db.fresh()).url;
-    h = await startHarness({ storeUrl, setup: (bot) => void bot.command("slow", (ctx) => ctx.reply("answered by the other instance")) });
+    h = await startHarness({
+      storeUrl,
+      setup: (bot) =>
+        void bot.command("slow", (ctx) => ctx.reply("answered by the other instance")),
+    });
     // only the first instance is up when the post comes, so it is the one that takes it
     await h.bot.stop();
     child = await startFirstInstance(h, storeUrl);
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot slow");
-    await until(async () => ((await unfinishedClaims(storeUrl)) === 1 ? true : undefined), "the first instance to claim the post");
+    await until(
+      async () => ((await unfinishedClaims(storeUrl)) === 1 ? true : undefined),
+      "the first instance to claim the post",
+    );
     const harness = h;
     await harness.restartBot(); // the other instance, alive beside the first; the post is not its to take
 
@@ -59,7 +82,12 @@ describeEachDatabase("an instance SIGKILLed while handling a post", (db) => {
 
     expect(reply.message).toBe("answered by the other instance");
     expect(failoverMs, `answered ${failoverMs} ms after the kill`).toBeLessThan(FAILOVER_BOUND_MS);
-    await until(async () => ((await unfinishedClaims(storeUrl)) === 0 ? true : undefined), "the claim to be finished");
-    expect(harness.botPostsInThread(post).map((p) => p.message)).toEqual(["answered by the other instance"]);
+    await until(
+      async () => ((await unfinishedClaims(storeUrl)) === 0 ? true : undefined),
+      "the claim to be finished",
+    );
+    expect(harness.botPostsInThread(post).map((p) => p.message)).toEqual([
+      "answered by the other instance",
+    ]);
   });
 });

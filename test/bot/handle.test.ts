@@ -19,7 +19,12 @@ describe("bot.handle", () => {
   beforeAll(async () => {
     sandbox = await Sandbox.start();
     seed = sandbox.seed();
-    bot = new Bot({ url: sandbox.url, token: seed.bot.token, store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-handle-")), "bot.db")}`, policy: { allowedUsers: ["alice"] } });
+    bot = new Bot({
+      url: sandbox.url,
+      token: seed.bot.token,
+      store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-handle-")), "bot.db")}`,
+      policy: { allowedUsers: ["alice"] },
+    });
     bot.use(async (ctx, next) => {
       seen.push(`${ctx.kind} ${ctx.id}`);
       await next();
@@ -40,19 +45,39 @@ describe("bot.handle", () => {
     channel: { id: seed.channels.ops.id, name: "ops", type: "O" },
     teamId: seed.team.id,
     user,
-    payload: { command: "/echo", text, channel_id: seed.channels.ops.id, channel_name: "ops", team_id: seed.team.id, team_domain: "acme", user_id: user.id, user_name: user.name, trigger_id: "", response_url: "" },
+    payload: {
+      command: "/echo",
+      text,
+      channel_id: seed.channels.ops.id,
+      channel_name: "ops",
+      team_id: seed.team.id,
+      team_domain: "acme",
+      user_id: user.id,
+      user_name: user.name,
+      trigger_id: "",
+      response_url: "",
+    },
   });
 
   it("resolves with a slash command's inline answer, and applies the policy", async () => {
     const alice = { id: seed.users.alice.user.id, name: "alice" };
     const bob = { id: seed.users.bob.user.id, name: "bob" };
-    expect(await bot.handle(slash(alice, "hi"))).toEqual({ response_type: "ephemeral", text: "echo: hi" });
-    expect(await bot.handle(slash(bob, "hi"))).toEqual({ response_type: "ephemeral", text: expect.stringMatching(/not allowed to use @todobot/) });
+    expect(await bot.handle(slash(alice, "hi"))).toEqual({
+      response_type: "ephemeral",
+      text: "echo: hi",
+    });
+    expect(await bot.handle(slash(bob, "hi"))).toEqual({
+      response_type: "ephemeral",
+      text: expect.stringMatching(/not allowed to use @todobot/),
+    });
     expect(seen).toEqual(["slash t-hi"]); // the refused request never reached the handlers
   });
 
   it("handles a message once, however often it is handed in, and replies through the outbox", async () => {
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot ping" });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "@todobot ping",
+    });
     const envelope: MessageEnvelope = {
       kind: "message",
       id: post.id,

@@ -23,7 +23,9 @@ describe("a hung call", () => {
     const second = h.say("alice", channel, "@todobot add second");
     expect((await h.replyTo(second, { timeoutMs: 30_000 })).message).toMatch(/Added #3: second/);
     expect(Date.now() - start).toBeLessThan(10_000);
-    expect(h.botPostsInThread(first).map((p) => p.message)).toEqual([expect.stringMatching(/Added #2: first/)]);
+    expect(h.botPostsInThread(first).map((p) => p.message)).toEqual([
+      expect.stringMatching(/Added #2: first/),
+    ]);
     expect(h.botPostsInThread(second)).toHaveLength(1);
   }, 40_000);
 });

@@ -7,13 +7,23 @@ const me = { id: "botid", username: "todobot" };
 const channel = { name: "ops", type: "O" as const, team_id: "t1" };
 
 function post(message: string, extra: Partial<Post> = {}): Post {
-  return { id: "p1", channel_id: "c1", user_id: "alice", root_id: "", message, create_at: 1, ...extra } as Post;
+  return {
+    id: "p1",
+    channel_id: "c1",
+    user_id: "alice",
+    root_id: "",
+    message,
+    create_at: 1,
+    ...extra,
+  } as Post;
 }
 
 describe("messageEnvelope", () => {
   it("describes the channel, team and sender as the posted event does", () => {
     const p = post("hello");
-    expect(messageEnvelope(p, { source: "catchup", channel, sender: { username: "alice" }, me })).toEqual({
+    expect(
+      messageEnvelope(p, { source: "catchup", channel, sender: { username: "alice" }, me }),
+    ).toEqual({
       kind: "message",
       id: "p1",
       source: "catchup",
@@ -23,11 +33,21 @@ describe("messageEnvelope", () => {
       user: { id: "alice", name: "alice" },
       mentions: [],
     });
-    expect(messageEnvelope(p, { source: "polling" })).toMatchObject({ channel: { id: "c1", name: "", type: "" }, teamId: "", user: { id: "alice", name: "" }, mentions: [] });
+    expect(messageEnvelope(p, { source: "polling" })).toMatchObject({
+      channel: { id: "c1", name: "", type: "" },
+      teamId: "",
+      user: { id: "alice", name: "" },
+      mentions: [],
+    });
   });
 
   it("lists the bot among the mentions where the server would: a DM, @name, @channel/@all/@here; never its own or a system post", () => {
-    const mentions = (message: string, extra: Partial<Post> = {}, type: "O" | "D" = "O") => messageEnvelope(post(message, extra), { source: "catchup", channel: { ...channel, type }, me }).mentions;
+    const mentions = (message: string, extra: Partial<Post> = {}, type: "O" | "D" = "O") =>
+      messageEnvelope(post(message, extra), {
+        source: "catchup",
+        channel: { ...channel, type },
+        me,
+      }).mentions;
     expect(mentions("@todobot list")).toEqual(["botid"]);
     expect(mentions("thanks @todobot.")).toEqual(["botid"]);
     expect(mentions("hi @channel")).toEqual(["botid"]);
@@ -42,6 +62,8 @@ describe("messageEnvelope", () => {
   });
 
   it("keeps an outgoing webhook's trigger word", () => {
-    expect(messageEnvelope(post("todo add x"), { source: "webhook", channel, triggerWord: "todo" })).toMatchObject({ triggerWord: "todo", mentions: [] });
+    expect(
+      messageEnvelope(post("todo add x"), { source: "webhook", channel, triggerWord: "todo" }),
+    ).toMatchObject({ triggerWord: "todo", mentions: [] });
   });
 });

@@ -42,16 +42,35 @@ afterEach(async () => {
  * `scenario`) connected in its place on the same store. `second` sets up the harness's bot, the
  * instance that takes over.
  */
-async function firstInstance(storeUrl: string, scenario: "stream" | "stream-two-parts" | "todo" | "agent", second: (bot: Bot) => void): Promise<Harness> {
+async function firstInstance(
+  storeUrl: string,
+  scenario: "stream" | "stream-two-parts" | "todo" | "agent",
+  second: (bot: Bot) => void,
+): Promise<Harness> {
   h = await startHarness({ storeUrl, bot: { claimLeaseMs: LEASE_MS }, setup: second });
   await h.bot.stop();
-  const env = { PATH: process.env.PATH, MMBOT_URL: h.sandbox.url, MMBOT_TOKEN: h.seed.bot.token, MMBOT_STORE: storeUrl, MMBOT_SCENARIO: scenario, MMBOT_MODEL_URL: model.url };
+  const env = {
+    PATH: process.env.PATH,
+    MMBOT_URL: h.sandbox.url,
+    MMBOT_TOKEN: h.seed.bot.token,
+    MMBOT_STORE: storeUrl,
+    MMBOT_SCENARIO: scenario,
+    MMBOT_MODEL_URL: model.url,
+  };
   const started = spawn(process.execPath, [CHILD], { env, stdio: ["ignore", "pipe", "pipe"] });
   child = started;
   let output = "";
   started.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   started.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  await until(() => (output.includes("connected") ? true : started.exitCode !== null ? Promise.reject(new Error(`the first instance exited: ${output}`)) : undefined), "the first instance to connect");
+  await until(
+    () =>
+      output.includes("connected")
+        ? true
+        : started.exitCode !== null
+          ? Promise.reject(new Error(`the first instance exited: ${output}`))
+          : undefined,
+    "the first instance to connect",
+  );
   return h;
 }
 
@@ -80,7 +99,11 @@ const botPosts = (harness: Harness, question: Post) => harness.botPostsInThread(
 async function sentEntries(harness: Harness): Promise<number> {
   const store = await openStore(harness.storeUrl);
   try {
-    const row = await store.db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "sent").executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("status", "=", "sent")
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   } finally {
     await store.close();
@@ -89,7 +112,10 @@ async function sentEntries(harness: Harness): Promise<number> {
 
 /** Until the post taken over is handled again (no claim left unfinished), then three leases more: a late post would show. */
 async function handledAgain(harness: Harness): Promise<void> {
-  await until(async () => ((await unfinishedClaims(harness.storeUrl)) === 0 ? true : undefined), "the post taken over to be handled again");
+  await until(
+    async () => ((await unfinishedClaims(harness.storeUrl)) === 0 ? true : undefined),
+    "the post taken over to be handled again",
+  );
   await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
 }
 
@@ -97,57 +123,91 @@ describeEachDatabase("a post handled again after its instance was SIGKILLed", (d
   it.each([
     ["", undefined],
     [" (killed before the post's outbox entry was stored)", forgetOutbox],
-  ])("has one streamed answer (ctx.stream), the second run's whole text, in the post the first run streamed into%s", async (_, meanwhile) => {
-    const harness = await firstInstance((await db.fresh()).url, "stream", (bot) =>
-      void bot.command("explain", (ctx) =>
-        ctx.stream(
-          (async function* () {
-            yield "the second run's ";
-            yield "whole answer";
-          })(),
-          { editIntervalMs: 50 },
-        ),
-      ),
-    );
-    const question = harness.say("alice", harness.seed.channels.ops.id, "@todobot explain");
-    await until(() => botPosts(harness, question).find((p) => p.message === "the first run's half answer"), "the first run's text");
-    const streamed = botPosts(harness, question)[0]!;
+  ])(
+    "has one streamed answer (ctx.stream), the second run's whole text, in the post the first run streamed into%s",
+    async (_, meanwhile) => {
+      const harness = await firstInstance(
+        (await db.fresh()).url,
+        "stream",
+        (bot) =>
+          void bot.command("explain", (ctx) =>
+            ctx.stream(
+              (async function* () {
+                yield "the second run's ";
+                yield "whole answer";
+              })(),
+              { editIntervalMs: 50 },
+            ),
+          ),
+      );
+      const question = harness.say("alice", harness.seed.channels.ops.id, "@todobot explain");
+      await until(
+        () => botPosts(harness, question).find((p) => p.message === "the first run's half answer"),
+        "the first run's text",
+      );
+      const streamed = botPosts(harness, question)[0]!;
 
-    await killFirstInstance(harness, meanwhile && (() => meanwhile(harness)));
-    await handledAgain(harness);
-    const answers = botPosts(harness, question);
-    expect(answers.map((p) => p.message)).toEqual(["the second run's whole answer"]);
-    expect(answers[0]!.id).toBe(streamed.id);
-  });
+      await killFirstInstance(harness, meanwhile && (() => meanwhile(harness)));
+      await handledAgain(harness);
+      const answers = botPosts(harness, question);
+      expect(answers.map((p) => p.message)).toEqual(["the second run's whole answer"]);
+      expect(answers[0]!.id).toBe(streamed.id);
+    },
+  );
 
   it("keeps none of the first run's posts the second run's shorter answer does not need", async () => {
-    const harness = await firstInstance((await db.fresh()).url, "stream-two-parts", (bot) =>
-      void bot.command("explain", (ctx) =>
-        ctx.stream(
-          (async function* () {
-            yield "second run, whole.";
-          })(),
-          { editIntervalMs: 50, partLimit: 40 },
+    const harness = await firstInstance(
+      (await db.fresh()).url,
+      "stream-two-parts",
+      (bot) =>
+        void bot.command("explain", (ctx) =>
+          ctx.stream(
+            (async function* () {
+              yield "second run, whole.";
+            })(),
+            { editIntervalMs: 50, partLimit: 40 },
+          ),
         ),
-      ),
     );
     const question = harness.say("alice", harness.seed.channels.ops.id, "@todobot explain");
-    await until(() => (botPosts(harness, question).length === 2 ? true : undefined), "the first run's two posts");
+    await until(
+      () => (botPosts(harness, question).length === 2 ? true : undefined),
+      "the first run's two posts",
+    );
     // killed once both are stored as sent (a kill before a commit is the window docs/reliability.md names)
-    await until(async () => ((await sentEntries(harness)) === 2 ? true : undefined), "the first run's two posts stored as sent");
+    await until(
+      async () => ((await sentEntries(harness)) === 2 ? true : undefined),
+      "the first run's two posts stored as sent",
+    );
     const first = botPosts(harness, question)[0]!;
     expect(first.message).toBe("first run, part one.");
 
     await killFirstInstance(harness);
     await handledAgain(harness);
-    expect(botPosts(harness, question).map((p) => [p.id, p.message])).toEqual([[first.id, "second run, whole."]]);
+    expect(botPosts(harness, question).map((p) => [p.id, p.message])).toEqual([
+      [first.id, "second run, whole."],
+    ]);
   });
 
   it("has one agent answer, the second run's, in the post the first run's stream began", async () => {
-    model.next({ chunks: ["the first run's half answer", " and more"], stallAfter: 1 }, { chunks: ["the second run's ", "whole answer"] });
-    const harness = await firstInstance((await db.fresh()).url, "agent", (bot) => void bot.use(agent({ url: model.url, model: "test-model", editIntervalMs: 50 })));
-    const question = harness.say("alice", harness.seed.channels.ops.id, "@todobot what is the answer?");
-    await until(() => botPosts(harness, question).find((p) => p.message === "the first run's half answer"), "the first run's text");
+    model.next(
+      { chunks: ["the first run's half answer", " and more"], stallAfter: 1 },
+      { chunks: ["the second run's ", "whole answer"] },
+    );
+    const harness = await firstInstance(
+      (await db.fresh()).url,
+      "agent",
+      (bot) => void bot.use(agent({ url: model.url, model: "test-model", editIntervalMs: 50 })),
+    );
+    const question = harness.say(
+      "alice",
+      harness.seed.channels.ops.id,
+      "@todobot what is the answer?",
+    );
+    await until(
+      () => botPosts(harness, question).find((p) => p.message === "the first run's half answer"),
+      "the first run's text",
+    );
     const streamed = botPosts(harness, question)[0]!;
 
     await killFirstInstance(harness);
@@ -158,9 +218,16 @@ describeEachDatabase("a post handled again after its instance was SIGKILLed", (d
   });
 
   it("adds the todo item once, and the thread has the first run's answer only", async () => {
-    const harness = await firstInstance((await db.fresh()).url, "todo", (bot) => void bot.use(todo()));
+    const harness = await firstInstance(
+      (await db.fresh()).url,
+      "todo",
+      (bot) => void bot.use(todo()),
+    );
     const post = harness.say("alice", harness.seed.channels.ops.id, "@todobot add buy milk");
-    await until(() => botPosts(harness, post).find((p) => p.message === "Added #1: buy milk"), "the first run's answer");
+    await until(
+      () => botPosts(harness, post).find((p) => p.message === "Added #1: buy milk"),
+      "the first run's answer",
+    );
 
     await killFirstInstance(harness);
     await handledAgain(harness);

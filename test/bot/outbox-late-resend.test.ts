@@ -24,7 +24,9 @@ async function setUp() {
   const sandbox = await Sandbox.start({ pendingPostIdTtlMs: 0 });
   cleanups.push(() => sandbox.close());
   const seed = sandbox.seed();
-  const store: Store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-outbox-")), "bot.db")}`);
+  const store: Store = await openStore(
+    `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-outbox-")), "bot.db")}`,
+  );
   cleanups.push(() => store.close());
   const client = new MattermostClient({ url: sandbox.url, token: seed.bot.token });
   return { sandbox, seed, store, client };
@@ -34,11 +36,21 @@ describe("an outbox entry sent again once the server forgot its pending_post_id"
   it("is matched with the post an earlier try made, not posted twice", async () => {
     const { sandbox, seed, store, client } = await setUp();
     const channel = seed.channels.ops.id;
-    const [entry] = await store.outbox.enqueue([{ kind: "post", channel_id: channel, root_id: "", user_id: "", message: "the answer" }]);
+    const [entry] = await store.outbox.enqueue([
+      { kind: "post", channel_id: channel, root_id: "", user_id: "", message: "the answer" },
+    ]);
     // an earlier try reached the server, its answer was lost (the entry stays pending)
-    const first = await client.createPost({ channel_id: channel, message: "the answer", props: { [OUTBOX_ID_PROP]: entry!.id }, pending_post_id: entry!.id });
+    const first = await client.createPost({
+      channel_id: channel,
+      message: "the answer",
+      props: { [OUTBOX_ID_PROP]: entry!.id },
+      pending_post_id: entry!.id,
+    });
 
-    const outbox = new Outbox({ store, client, logger: silentLogger(), observer: undefined }, { pendingIdMemoryMs: 0 });
+    const outbox = new Outbox(
+      { store, client, logger: silentLogger(), observer: undefined },
+      { pendingIdMemoryMs: 0 },
+    );
     await outbox.flushPending();
 
     const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
@@ -50,11 +62,18 @@ describe("an outbox entry sent again once the server forgot its pending_post_id"
   it("is posted when no earlier try made it (and the post carries the entry's id)", async () => {
     const { sandbox, seed, store, client } = await setUp();
     const channel = seed.channels.ops.id;
-    const [entry] = await store.outbox.enqueue([{ kind: "post", channel_id: channel, root_id: "", user_id: "", message: "never sent before" }]);
-    const outbox = new Outbox({ store, client, logger: silentLogger(), observer: undefined }, { pendingIdMemoryMs: 0 });
+    const [entry] = await store.outbox.enqueue([
+      { kind: "post", channel_id: channel, root_id: "", user_id: "", message: "never sent before" },
+    ]);
+    const outbox = new Outbox(
+      { store, client, logger: silentLogger(), observer: undefined },
+      { pendingIdMemoryMs: 0 },
+    );
     await outbox.flushPending();
     const botPosts = sandbox.channelPosts(channel).filter((p) => p.user_id === seed.bot.user.id);
-    expect(botPosts.map((p) => [p.message, p.props[OUTBOX_ID_PROP]])).toEqual([["never sent before", entry!.id]]);
+    expect(botPosts.map((p) => [p.message, p.props[OUTBOX_ID_PROP]])).toEqual([
+      ["never sent before", entry!.id],
+    ]);
     expect(await store.outbox.pending(10)).toEqual([]);
   });
 });

@@ -27,11 +27,12 @@ describe("a reply whose token is refused", () => {
     let handling = false;
     h = await startHarness({
       bot: (sandbox, seed) => ({ token: (tokenA = sandbox.createAccessToken(seed.bot.user.id)) }),
-      setup: (bot) => void bot.command("slow", async (ctx) => {
-        handling = true;
-        await gate;
-        await ctx.reply("the slow answer");
-      }),
+      setup: (bot) =>
+        void bot.command("slow", async (ctx) => {
+          handling = true;
+          await gate;
+          await ctx.reply("the slow answer");
+        }),
     });
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot slow");
     await waitUntil(() => handling, "the handler to have the post");
@@ -40,14 +41,24 @@ describe("a reply whose token is refused", () => {
 
     const store = await openStore(h.storeUrl);
     cleanups.push(() => store.close());
-    const entry = await until(async () => (await store.outbox.pending(10)).find((e) => e.last_error), "the refused try recorded");
+    const entry = await until(
+      async () => (await store.outbox.pending(10)).find((e) => e.last_error),
+      "the refused try recorded",
+    );
     expect(entry.last_error).toMatch(/401/);
     await new Promise((r) => setTimeout(r, 500)); // a give-up would mark it failed by now
-    expect((await store.outbox.pending(10)).map((e) => [e.message, e.status])).toEqual([["the slow answer", "pending"]]);
+    expect((await store.outbox.pending(10)).map((e) => [e.message, e.status])).toEqual([
+      ["the slow answer", "pending"],
+    ]);
     await h.bot.stop();
     expect(h.botPostsInThread(post)).toEqual([]); // nothing went out, no "something went wrong"
 
-    const again = new Bot({ url: h.sandbox.url, token: h.sandbox.createAccessToken(h.seed.bot.user.id), store: h.storeUrl, policy: { allowedUsers: "*" } });
+    const again = new Bot({
+      url: h.sandbox.url,
+      token: h.sandbox.createAccessToken(h.seed.bot.user.id),
+      store: h.storeUrl,
+      policy: { allowedUsers: "*" },
+    });
     await again.start(new WebSocketSource(harnessWebSocketOptions));
     cleanups.push(() => again.stop());
     const reply = await h.replyTo(post, { timeoutMs: 10_000 });

@@ -21,6 +21,8 @@ describe("a reply the server refuses for now", () => {
     const reply = await h.replyTo(post, { timeoutMs: 15_000 });
     expect(reply.message).toBe("Added #1: through a bad gateway");
     await new Promise((r) => setTimeout(r, 500));
-    expect(h.botPostsInThread(post).map((p) => p.message)).toEqual(["Added #1: through a bad gateway"]);
+    expect(h.botPostsInThread(post).map((p) => p.message)).toEqual([
+      "Added #1: through a bad gateway",
+    ]);
   }, 20_000);
 });

@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 function botFor(sandbox: Sandbox, token: string): Bot {
-  const bot = new Bot({ url: sandbox.url, token, store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-away-")), "bot.db")}`, policy: { allowedUsers: "*" } });
+  const bot = new Bot({
+    url: sandbox.url,
+    token,
+    store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-away-")), "bot.db")}`,
+    policy: { allowedUsers: "*" },
+  });
   bot.use(todo());
   return bot;
 }
@@ -35,8 +40,14 @@ describe("a bot started while the server is away", () => {
     const bot = botFor(sandbox, seed.bot.token);
     cleanups.push(() => bot.stop());
     await bot.start(new WebSocketSource(harnessWebSocketOptions));
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot add after the cut" });
-    const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs: 5_000 });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "@todobot add after the cut",
+    });
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === seed.bot.user.id && p.root_id === post.id,
+      { timeoutMs: 5_000 },
+    );
     expect(reply.message).toBe("Added #1: after the cut");
   });
 
@@ -45,9 +56,13 @@ describe("a bot started while the server is away", () => {
     cleanups.push(() => sandbox.close());
     sandbox.seed();
     const bot = botFor(sandbox, "not-a-token");
-    const refused = await bot.start(new WebSocketSource(harnessWebSocketOptions)).catch((error: unknown) => error);
+    const refused = await bot
+      .start(new WebSocketSource(harnessWebSocketOptions))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TokenRefusedError);
     expect((refused as TokenRefusedError).cause).toBeInstanceOf(MattermostApiError);
-    expect((refused as TokenRefusedError).message).toMatch(/^the token was refused \(expired or revoked\?\): GET \/api\/v4\/users\/me → 401/);
+    expect((refused as TokenRefusedError).message).toMatch(
+      /^the token was refused \(expired or revoked\?\): GET \/api\/v4\/users\/me → 401/,
+    );
   });
 });

@@ -20,7 +20,14 @@ async function* pieces(parts: string[], delayMs: number): AsyncGenerator<string>
 function longAnswer(): string {
   const paragraphs: string[] = [];
   for (let i = 0; paragraphs.join("\n\n").length < 40_000; i++) {
-    if (i === 30) paragraphs.push("```ts\n" + Array.from({ length: 120 }, (_, n) => `const line${n} = ${n}; // some code here`).join("\n") + "\n```");
+    if (i === 30)
+      paragraphs.push(
+        "```ts\n" +
+          Array.from({ length: 120 }, (_, n) => `const line${n} = ${n}; // some code here`).join(
+            "\n",
+          ) +
+          "\n```",
+      );
     else paragraphs.push(`Paragraph ${i}: ` + "lorem ipsum dolor sit amet ".repeat(12).trim());
   }
   return paragraphs.join("\n\n");
@@ -43,7 +50,8 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
         // a server that refuses edits, as a proxy or a permission change would
         fetch: (input, init) => {
           const url = String(input);
-          if (failPatches && init?.method === "PUT" && url.endsWith("/patch")) return Promise.resolve(new Response("{}", { status: 403 }));
+          if (failPatches && init?.method === "PUT" && url.endsWith("/patch"))
+            return Promise.resolve(new Response("{}", { status: 403 }));
           return fetch(input, init);
         },
       },
@@ -59,14 +67,21 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
     expect(first.message).toBe("word0 ");
     const final = parts.join("");
     await until(() => h.sandbox.getPost(first.id)?.message === final, 8_000);
-    const edits = h.sandbox.trafficLog().filter((e) => e.method === "PUT" && e.url.includes(`/posts/${first.id}/patch`));
+    const edits = h.sandbox
+      .trafficLog()
+      .filter((e) => e.method === "PUT" && e.url.includes(`/posts/${first.id}/patch`));
     const spanSeconds = (edits.at(-1)!.at - first.create_at) / 1000;
     expect(edits.length).toBeGreaterThanOrEqual(2);
     expect(edits.length).toBeLessThanOrEqual(Math.ceil(spanSeconds) + 1); // ≤ 1 edit a second, and one last
-    for (const [i, e] of edits.slice(1).entries()) expect(e.at - edits[i]!.at).toBeGreaterThanOrEqual(700);
+    for (const [i, e] of edits.slice(1).entries())
+      expect(e.at - edits[i]!.at).toBeGreaterThanOrEqual(700);
     expect(h.botPostsInThread(question)).toHaveLength(1);
     // the first post went out while the outbox stored it: its entry is there, marked sent
-    const entry = await h.bot.store.db.selectFrom("outbox").selectAll().where("post_id", "=", first.id).executeTakeFirst();
+    const entry = await h.bot.store.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("post_id", "=", first.id)
+      .executeTakeFirst();
     expect(entry).toMatchObject({ status: "sent", message: "word0 ", root_id: question.id });
   });
 
@@ -77,15 +92,24 @@ describe("ctx.reply(AsyncIterable) streams the answer", () => {
     const question = h.say("bob", h.seed.channels.ops.id, "@todobot stream long");
     await h.replyTo(question, { timeoutMs: 2_000 });
     const expected = layoutStream(text);
-    await until(() => h.botPostsInThread(question).map((p) => p.message).join("|") === expected.join("|"), 10_000);
+    await until(
+      () =>
+        h
+          .botPostsInThread(question)
+          .map((p) => p.message)
+          .join("|") === expected.join("|"),
+      10_000,
+    );
     const posts = h.botPostsInThread(question);
     expect(posts.length).toBe(3);
-    for (const post of posts) expect(post.message.length).toBeLessThanOrEqual(Math.floor(16_383 * 0.9));
+    for (const post of posts)
+      expect(post.message.length).toBeLessThanOrEqual(Math.floor(16_383 * 0.9));
     // every paragraph is there once, in order; the parts end at paragraph ends
     const rejoined = posts.map((p) => p.message).join("\n\n");
     const paragraphs = text.split("\n\n");
     expect(rejoined.replace(/\n```\n\n```ts\n/g, "\n")).toBe(text);
-    for (const post of posts.slice(0, -1)) expect(paragraphs.some((p) => post.message.endsWith(p.split("\n").at(-1)!))).toBe(true);
+    for (const post of posts.slice(0, -1))
+      expect(paragraphs.some((p) => post.message.endsWith(p.split("\n").at(-1)!))).toBe(true);
   });
 
   it("lands the final text when edits fail: what is missing is posted", async () => {
@@ -111,7 +135,8 @@ describe("a streamed answer on a server with a smaller MaxPostSize", () => {
     text = longAnswer();
     h = await startHarness({
       sandbox: { maxPostSize: 4_000 },
-      setup: (bot) => void bot.command("stream", (ctx) => ctx.reply(pieces(text.match(/[\s\S]{1,500}/g)!, 1))),
+      setup: (bot) =>
+        void bot.command("stream", (ctx) => ctx.reply(pieces(text.match(/[\s\S]{1,500}/g)!, 1))),
     });
   });
   afterAll(() => h.close());
@@ -119,18 +144,31 @@ describe("a streamed answer on a server with a smaller MaxPostSize", () => {
   it("follows the server's limit (90 % of its MaxPostSize), every post taken, nothing lost", async () => {
     const question = h.say("alice", h.seed.channels.ops.id, "@todobot stream");
     const expected = layoutStream(text, 3_600);
-    await until(() => h.botPostsInThread(question).map((p) => p.message).join("|") === expected.join("|"), 15_000);
+    await until(
+      () =>
+        h
+          .botPostsInThread(question)
+          .map((p) => p.message)
+          .join("|") === expected.join("|"),
+      15_000,
+    );
     const posts = h.botPostsInThread(question);
     expect(posts.length).toBeGreaterThanOrEqual(11); // 40,000 characters at most 3,600 a post
     for (const post of posts) expect(post.message.length).toBeLessThanOrEqual(3_600);
-    expect(posts.map((p) => p.message).join("\n\n").replace(/\n```\n\n```ts\n/g, "\n")).toBe(text);
+    expect(
+      posts
+        .map((p) => p.message)
+        .join("\n\n")
+        .replace(/\n```\n\n```ts\n/g, "\n"),
+    ).toBe(text);
   });
 });
 
 describe("layoutStream", () => {
   it("keeps one part under the limit and closes and reopens a fence open at a cut", () => {
     expect(layoutStream("short")).toEqual(["short"]);
-    const code = "```py\n" + Array.from({ length: 50 }, (_, i) => `x${i} = ${i}`).join("\n") + "\n```";
+    const code =
+      "```py\n" + Array.from({ length: 50 }, (_, i) => `x${i} = ${i}`).join("\n") + "\n```";
     const parts = layoutStream(code, 200);
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) {

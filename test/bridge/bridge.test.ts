@@ -19,14 +19,49 @@ const bridges: BridgeInput[] = [
     allow: ["add", "list", "done", "/[\\w .,!?'-]{1,100}/"],
     env: { TODO_FILE: join(dir, "todo.json") },
   },
-  { command: "args", program: process.execPath, args: [join(fixtures, "print-args.mjs")], allow: ["/.*/"], cwd: dir, max_concurrent: 5 },
+  {
+    command: "args",
+    program: process.execPath,
+    args: [join(fixtures, "print-args.mjs")],
+    allow: ["/.*/"],
+    cwd: dir,
+    max_concurrent: 5,
+  },
   { command: "env", program: "env", env: { GREETING: "hello" } },
-  { command: "big", program: process.execPath, args: ["-e", "process.stdout.write('x'.repeat(100_000))"] },
-  { command: "lines", program: process.execPath, args: ["-e", "for (let i = 0; i < 1000; i++) console.log('line ' + String(i).padStart(4, '0') + ' ' + '-'.repeat(20))"] },
-  { command: "slow", program: "/bin/sh", args: [join(fixtures, "spawn-and-sleep.sh")], env: { PID_FILE: join(dir, "slow.pid") }, timeout_seconds: 1 },
-  { command: "gate", program: "/bin/sh", args: [join(fixtures, "wait-for-file.sh")], env: { STARTED: join(dir, "gate.started"), GO: join(dir, "gate.go") } },
+  {
+    command: "big",
+    program: process.execPath,
+    args: ["-e", "process.stdout.write('x'.repeat(100_000))"],
+  },
+  {
+    command: "lines",
+    program: process.execPath,
+    args: [
+      "-e",
+      "for (let i = 0; i < 1000; i++) console.log('line ' + String(i).padStart(4, '0') + ' ' + '-'.repeat(20))",
+    ],
+  },
+  {
+    command: "slow",
+    program: "/bin/sh",
+    args: [join(fixtures, "spawn-and-sleep.sh")],
+    env: { PID_FILE: join(dir, "slow.pid") },
+    timeout_seconds: 1,
+  },
+  {
+    command: "gate",
+    program: "/bin/sh",
+    args: [join(fixtures, "wait-for-file.sh")],
+    env: { STARTED: join(dir, "gate.started"), GO: join(dir, "gate.go") },
+  },
   { command: "gone", program: vanishing },
-  { command: "whoami", name: "private", program: "/bin/echo", args: ["secret stuff"], allowed_users: ["bob"] },
+  {
+    command: "whoami",
+    name: "private",
+    program: "/bin/echo",
+    args: ["secret stuff"],
+    allowed_users: ["bob"],
+  },
   { command: "opsonly", program: "/bin/echo", args: ["ops things"], channels: ["ops"] },
 ];
 
@@ -55,22 +90,32 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
     expect(reply.message).toBe("```\nadded #1: buy milk\n```");
     await ask(`@todobot todo add "call the plumber"`);
     await ask("@todobot todo done 1");
-    expect((await ask("@todobot todo list")).reply.message).toBe("```\n#1 [x] buy milk\n#2 [ ] call the plumber\n```");
+    expect((await ask("@todobot todo list")).reply.message).toBe(
+      "```\n#1 [x] buy milk\n#2 [ ] call the plumber\n```",
+    );
   });
 
   it("reports a non-zero exit with the exit code and stderr", async () => {
     const { reply } = await ask("@todobot todo done 9");
-    expect(reply.message).toBe("`todo` failed with exit code 1.\n\nstderr:\n```\ntodo: no item #9\n```");
+    expect(reply.message).toBe(
+      "`todo` failed with exit code 1.\n\nstderr:\n```\ntodo: no item #9\n```",
+    );
   });
 
   it("refuses an argument the allow list does not accept, and does not run the program", async () => {
     const marker = join(dir, "refused");
     const sub = await ask("@todobot todo rm 1");
-    expect(sub.reply.message).toBe("`todo` did not run: argument 1, `rm`, is not allowed: the first argument must be one of: add, list, done.");
+    expect(sub.reply.message).toBe(
+      "`todo` did not run: argument 1, `rm`, is not allowed: the first argument must be one of: add, list, done.",
+    );
     const subst = await ask(`@todobot todo add $(touch ${marker})`);
-    expect(subst.reply.message).toBe("`todo` did not run: argument 2, `$(touch`, is not allowed: it must match /[\\w .,!?'-]{1,100}/.");
+    expect(subst.reply.message).toBe(
+      "`todo` did not run: argument 2, `$(touch`, is not allowed: it must match /[\\w .,!?'-]{1,100}/.",
+    );
     const quote = await ask(`@todobot todo add "unclosed`);
-    expect(quote.reply.message).toBe('`todo` did not run: a quote is not closed: add the closing ".');
+    expect(quote.reply.message).toBe(
+      '`todo` did not run: a quote is not closed: add the closing ".',
+    );
     expect(existsSync(marker)).toBe(false);
     expect((await ask("@todobot todo list")).reply.message).not.toMatch(/touch|unclosed/);
   });
@@ -80,7 +125,9 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
     writeFileSync(canary, "still here");
     const text = `; rm -rf ${canary} $(touch ${dir}/a) \`touch ${dir}/b\` | tee ${dir}/c > ${dir}/d && touch ${dir}/e`;
     const { reply } = await ask(`@todobot args ${text}`);
-    const printed = JSON.parse(/^```\n([\s\S]*)\n```$/.exec(reply.message)?.[1] ?? "null") as string[];
+    const printed = JSON.parse(
+      /^```\n([\s\S]*)\n```$/.exec(reply.message)?.[1] ?? "null",
+    ) as string[];
     expect(printed).toEqual(text.split(" "));
     expect(existsSync(canary)).toBe(true);
     for (const name of ["a", "b", "c", "d", "e"]) expect(existsSync(join(dir, name))).toBe(false);
@@ -89,7 +136,13 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   it("gives the program a minimal environment, and the post's once key", async () => {
     const { post, reply } = await ask("@todobot env");
     const lines = reply.message.split("\n").filter((line) => line.includes("="));
-    expect(lines.map((line) => line.split("=")[0]).sort()).toEqual(["GREETING", "HOME", "LANG", "MMBOT_ONCE_KEY", "PATH"]);
+    expect(lines.map((line) => line.split("=")[0]).sort()).toEqual([
+      "GREETING",
+      "HOME",
+      "LANG",
+      "MMBOT_ONCE_KEY",
+      "PATH",
+    ]);
     expect(lines).toContain(`MMBOT_ONCE_KEY=post:${post.id}#bridge`);
   });
 
@@ -111,7 +164,9 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
     const { reply } = await ask("@todobot big");
     expect(reply.message).toBe("97.7 KiB attached as `big-output.txt`.");
     expect(reply.file_ids).toHaveLength(1);
-    const response = await fetch(`${h.sandbox.url}/api/v4/files/${reply.file_ids![0]}`, { headers: { Authorization: `Bearer ${h.seed.users.alice.token}` } });
+    const response = await fetch(`${h.sandbox.url}/api/v4/files/${reply.file_ids![0]}`, {
+      headers: { Authorization: `Bearer ${h.seed.users.alice.token}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toMatch(/big-output\.txt/);
     expect(await response.text()).toBe("x".repeat(100_000));
@@ -120,24 +175,32 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   it("stops a program past its timeout, with every process it started", async () => {
     const { reply } = await ask("@todobot slow");
     const grandchild = Number(await readWhenWritten(join(dir, "slow.pid")));
-    expect(reply.message).toBe(`\`slow\` took longer than 1 s and was stopped, with every process it started.\n\noutput:\n\`\`\`\nstarted ${grandchild}\n\`\`\``);
+    expect(reply.message).toBe(
+      `\`slow\` took longer than 1 s and was stopped, with every process it started.\n\noutput:\n\`\`\`\nstarted ${grandchild}\n\`\`\``,
+    );
     await waitUntil(() => !isRunning(grandchild), `the grandchild ${grandchild} is gone`);
   });
 
   it("reports a program that has disappeared since the start", async () => {
     const { reply } = await ask("@todobot gone");
-    expect(reply.message).toBe(`\`gone\` did not run: the program \`${vanishing}\` was not found. An admin should check this bridge's \`program\` in mmbot.toml.`);
+    expect(reply.message).toBe(
+      `\`gone\` did not run: the program \`${vanishing}\` was not found. An admin should check this bridge's \`program\` in mmbot.toml.`,
+    );
   });
 
   it("shows typing while it runs, and answers 'busy' beyond max_concurrent", async () => {
     const botId = h.seed.bot.user.id;
-    const typing = h.sandbox.waitForEvent((e) => e.event === "typing" && e.data.user_id === botId && e.broadcast.channel_id === ops);
+    const typing = h.sandbox.waitForEvent(
+      (e) => e.event === "typing" && e.data.user_id === botId && e.broadcast.channel_id === ops,
+    );
     const first = h.say("alice", ops, "@todobot gate");
     await waitUntil(() => existsSync(join(dir, "gate.started")), "the first run has started");
     await typing;
     // another channel: posts of one channel are handled one after another anyway
     const second = await ask("@todobot gate", town, "bob");
-    expect(second.reply.message).toBe("`gate` is busy (one run at a time); try again when the current run has finished.");
+    expect(second.reply.message).toBe(
+      "`gate` is busy (one run at a time); try again when the current run has finished.",
+    );
     writeFileSync(join(dir, "gate.go"), "");
     expect((await h.replyTo(first)).message).toBe("```\nreleased\n```");
   });
@@ -145,7 +208,9 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   it("answers only the users in its allowed_users, on top of the global policy", async () => {
     const refused = h.say("alice", ops, "@todobot whoami");
     const alice = h.seed.users.alice.user.id;
-    const ephemeral = await h.sandbox.waitForEvent((e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice);
+    const ephemeral = await h.sandbox.waitForEvent(
+      (e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice,
+    );
     expect(String(ephemeral.data.post)).toMatch(/not allowed to run `private`/);
     expect((await ask("@todobot whoami", ops, "bob")).reply.message).toBe("```\nsecret stuff\n```");
     expect(h.botPostsInThread(refused)).toHaveLength(0);
@@ -154,8 +219,12 @@ describe("command bridge end to end: real programs, the sandbox, the bot", () =>
   it("answers only in its channels", async () => {
     const elsewhere = h.say("alice", town, "@todobot opsonly");
     const alice = h.seed.users.alice.user.id;
-    const ephemeral = await h.sandbox.waitForEvent((e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice);
-    expect(String(ephemeral.data.post)).toMatch(/`opsonly` cannot be used in this channel; it is limited to: ops/);
+    const ephemeral = await h.sandbox.waitForEvent(
+      (e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice,
+    );
+    expect(String(ephemeral.data.post)).toMatch(
+      /`opsonly` cannot be used in this channel; it is limited to: ops/,
+    );
     expect((await ask("@todobot opsonly")).reply.message).toBe("```\nops things\n```");
     expect(h.botPostsInThread(elsewhere)).toHaveLength(0);
   });

@@ -36,21 +36,44 @@ afterEach(async () => {
 
 /** The bridge of both instances: `@bot count` runs the program, which appends a line to `file`. */
 function counting(file: string, mode?: "hang-first"): BridgeInput {
-  return { command: "count", program: process.execPath, args: [PROGRAM, file, ...(mode ? [mode] : [])] };
+  return {
+    command: "count",
+    program: process.execPath,
+    args: [PROGRAM, file, ...(mode ? [mode] : [])],
+  };
 }
 
 /** The harness (its bot stopped) and the first instance, a child with `entry`, connected on the same store. */
 async function firstInstance(storeUrl: string, entry: BridgeInput): Promise<Harness> {
-  const harness = await startHarness({ storeUrl, bot: { claimLeaseMs: LEASE_MS }, setup: (bot) => void bot.use(bridge([entry])) });
+  const harness = await startHarness({
+    storeUrl,
+    bot: { claimLeaseMs: LEASE_MS },
+    setup: (bot) => void bot.use(bridge([entry])),
+  });
   h = harness;
   await harness.bot.stop();
-  const env = { PATH: process.env.PATH, MMBOT_URL: harness.sandbox.url, MMBOT_TOKEN: harness.seed.bot.token, MMBOT_STORE: storeUrl, MMBOT_SCENARIO: "bridge", MMBOT_BRIDGE: JSON.stringify(entry) };
+  const env = {
+    PATH: process.env.PATH,
+    MMBOT_URL: harness.sandbox.url,
+    MMBOT_TOKEN: harness.seed.bot.token,
+    MMBOT_STORE: storeUrl,
+    MMBOT_SCENARIO: "bridge",
+    MMBOT_BRIDGE: JSON.stringify(entry),
+  };
   const started = spawn(process.execPath, [CHILD], { env, stdio: ["ignore", "pipe", "pipe"] });
   child = started;
   let output = "";
   started.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   started.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  await until(() => (output.includes("connected") ? true : started.exitCode !== null ? Promise.reject(new Error(`the first instance exited: ${output}`)) : undefined), "the first instance to connect");
+  await until(
+    () =>
+      output.includes("connected")
+        ? true
+        : started.exitCode !== null
+          ? Promise.reject(new Error(`the first instance exited: ${output}`))
+          : undefined,
+    "the first instance to connect",
+  );
   return harness;
 }
 
@@ -61,19 +84,27 @@ async function killAndTakeOver(harness: Harness): Promise<void> {
   await exited;
   child = undefined;
   await harness.restartBot();
-  await until(async () => ((await unfinishedClaims(harness.storeUrl)) === 0 ? true : undefined), "the post taken over to be handled again");
+  await until(
+    async () => ((await unfinishedClaims(harness.storeUrl)) === 0 ? true : undefined),
+    "the post taken over to be handled again",
+  );
   await new Promise((r) => setTimeout(r, 3 * LEASE_MS)); // a late second answer would show
 }
 
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
-const answers = (harness: Harness, post: Post) => harness.botPostsInThread(post).map((p) => p.message);
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+const answers = (harness: Harness, post: Post) =>
+  harness.botPostsInThread(post).map((p) => p.message);
 
 describeEachDatabase("a bridge command of a post handled again after a SIGKILL", (db) => {
   it("does not run the program again when its run finished before the kill: one line in the file, one answer in the thread", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "mmbot-bridge-once-")), "runs.txt");
     const harness = await firstInstance((await db.fresh()).url, counting(file));
     const post = harness.say("alice", harness.seed.channels.ops.id, "@todobot count");
-    await until(() => (answers(harness, post).length === 1 ? true : undefined), "the first run's answer");
+    await until(
+      () => (answers(harness, post).length === 1 ? true : undefined),
+      "the first run's answer",
+    );
     expect(answers(harness, post)).toEqual(["```\nrun 1\n```"]);
 
     await killAndTakeOver(harness);

@@ -47,7 +47,13 @@ describe("mmbot chat against the sandbox", () => {
     h = await startHarness();
     h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id); // a DM from before, not opened yet
     const term = terminal();
-    const done = runChat({ url: h.sandbox.url, user: "alice", input: term.input, output: term.output, terminal: false });
+    const done = runChat({
+      url: h.sandbox.url,
+      user: "alice",
+      input: term.input,
+      output: term.output,
+      terminal: false,
+    });
     await term.waitFor(/You are @alice/);
     term.type("/channels");
     await term.waitFor(/^ {2}@todobot$/m); // named by its other user: a DM's display_name is empty, as on a server
@@ -55,7 +61,13 @@ describe("mmbot chat against the sandbox", () => {
     term.type("@todobot add buy milk");
     await term.waitFor(/#\d+ \d\d:\d\d alice: @todobot add buy milk/);
     await term.waitFor(/↳ re #\d+ todobot: Added #1: buy milk/);
-    expect(h.sandbox.channelPosts(h.seed.channels.townSquare.id).some((p) => p.message === "@todobot add buy milk" && p.user_id === h!.seed.users.alice.user.id)).toBe(true);
+    expect(
+      h.sandbox
+        .channelPosts(h.seed.channels.townSquare.id)
+        .some(
+          (p) => p.message === "@todobot add buy milk" && p.user_id === h!.seed.users.alice.user.id,
+        ),
+    ).toBe(true);
 
     term.type("/dm todobot");
     await term.waitFor(/direct messages with @todobot/);
@@ -71,8 +83,16 @@ describe("mmbot chat against the sandbox", () => {
     const dm = h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id);
     const dmRoot = h.sandbox.channelPosts(dm.id).find((p) => p.message === "add call mom");
     expect(dmRoot).toBeDefined();
-    await expect.poll(() => h!.sandbox.thread(dmRoot!.id).some((p) => p.message === "list" && p.root_id === dmRoot!.id)).toBe(true);
-    expect(h.sandbox.channelPosts(h.seed.channels.townSquare.id).some((p) => p.message.includes("call mom"))).toBe(false);
+    await expect
+      .poll(() =>
+        h!.sandbox.thread(dmRoot!.id).some((p) => p.message === "list" && p.root_id === dmRoot!.id),
+      )
+      .toBe(true);
+    expect(
+      h.sandbox
+        .channelPosts(h.seed.channels.townSquare.id)
+        .some((p) => p.message.includes("call mom")),
+    ).toBe(false);
 
     term.type("/quit");
     await done;
@@ -89,12 +109,19 @@ describe("mmbot chat against the sandbox", () => {
       },
     });
     const term = terminal();
-    const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+    const done = runChat({
+      url: h.sandbox.url,
+      input: term.input,
+      output: term.output,
+      terminal: false,
+    });
     await term.waitFor(/You are @alice/);
     term.type("@todobot slow");
     await term.waitFor(/todobot is typing…/);
     await term.waitFor(/todobot: finally/);
-    expect(term.printed.indexOf("todobot is typing…")).toBeLessThan(term.printed.indexOf("todobot: finally"));
+    expect(term.printed.indexOf("todobot is typing…")).toBeLessThan(
+      term.printed.indexOf("todobot: finally"),
+    );
     term.input.end();
     await done;
   });
@@ -102,7 +129,12 @@ describe("mmbot chat against the sandbox", () => {
   it("explains a bad command and a wrong password", async () => {
     h = await startHarness();
     const term = terminal();
-    const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+    const done = runChat({
+      url: h.sandbox.url,
+      input: term.input,
+      output: term.output,
+      terminal: false,
+    });
     await term.waitFor(/You are @alice/);
     term.type("/thread 999");
     await term.waitFor(/✗ there is no post #999/);
@@ -113,9 +145,15 @@ describe("mmbot chat against the sandbox", () => {
     term.type("/quit");
     await done;
 
-    await expect(runChat({ url: h.sandbox.url, user: "alice", password: "wrong", input: new PassThrough(), output: new PassThrough() })).rejects.toThrow(
-      /login as alice failed \(401\)/,
-    );
+    await expect(
+      runChat({
+        url: h.sandbox.url,
+        user: "alice",
+        password: "wrong",
+        input: new PassThrough(),
+        output: new PassThrough(),
+      }),
+    ).rejects.toThrow(/login as alice failed \(401\)/);
   });
 
   it("sends other slash commands to the server and shows the ephemeral answer", async () => {
@@ -132,9 +170,18 @@ describe("mmbot chat against the sandbox", () => {
     await new Promise<void>((resolve) => integration.listen(0, "127.0.0.1", resolve));
     try {
       const port = (integration.address() as AddressInfo).port;
-      h.sandbox.createCommand(h.seed.users.admin.user.id, { team_id: h.seed.team.id, trigger: "weather", url: `http://127.0.0.1:${port}/` });
+      h.sandbox.createCommand(h.seed.users.admin.user.id, {
+        team_id: h.seed.team.id,
+        trigger: "weather",
+        url: `http://127.0.0.1:${port}/`,
+      });
       const term = terminal();
-      const done = runChat({ url: h.sandbox.url, input: term.input, output: term.output, terminal: false });
+      const done = runChat({
+        url: h.sandbox.url,
+        input: term.input,
+        output: term.output,
+        terminal: false,
+      });
       await term.waitFor(/You are @alice/);
       term.type("/weather berlin");
       await term.waitFor(/\(only you\) forecast for berlin: sunny/);
@@ -147,7 +194,10 @@ describe("mmbot chat against the sandbox", () => {
 
   it("against `mmbot start`'s embedded sandbox: /todo, a button click redrawing the list, the outgoing webhook", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "mmbot-chat-"));
-    const child = spawn(process.execPath, [CLI, "start"], { cwd, env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" } });
+    const child = spawn(process.execPath, [CLI, "start"], {
+      cwd,
+      env: { PATH: process.env.PATH, MMBOT_SANDBOX_PORT: "0", MMBOT_LOG_LEVEL: "warn" },
+    });
     try {
       let stdout = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -162,10 +212,14 @@ describe("mmbot chat against the sandbox", () => {
       await term.waitFor(/\(only you\) Added #1: buy milk/);
       term.type("/todo list");
       await term.waitFor(/\| \[1 Done\] \[2 Delete\]/);
-      const listNumber = /#(\d+) \d\d:\d\d alice: \*\*To-do list\*\* · 1 open/.exec(term.printed)?.[1];
+      const listNumber = /#(\d+) \d\d:\d\d alice: \*\*To-do list\*\* · 1 open/.exec(
+        term.printed,
+      )?.[1];
       expect(listNumber).toBeDefined();
       term.type(`/click ${listNumber} 1`);
-      await term.waitFor(new RegExp(`#${listNumber} \\(edited\\) alice: \\*\\*To-do list\\*\\* · 0 open, 1 done`));
+      await term.waitFor(
+        new RegExp(`#${listNumber} \\(edited\\) alice: \\*\\*To-do list\\*\\* · 0 open, 1 done`),
+      );
 
       term.type("/join off-topic");
       term.type("todo add from the webhook");

@@ -11,9 +11,17 @@ import { runCli } from "../helpers/cli.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-doctor-json-"));
 
-async function doctorJson(env: Record<string, string>, extra: string[] = [], cwd = tempDir()): Promise<{ code: number | null; report: DoctorReport; stderr: string }> {
+async function doctorJson(
+  env: Record<string, string>,
+  extra: string[] = [],
+  cwd = tempDir(),
+): Promise<{ code: number | null; report: DoctorReport; stderr: string }> {
   const result = await runCli(["doctor", "--json", ...extra], { cwd, env });
-  return { code: result.code, report: JSON.parse(result.stdout) as DoctorReport, stderr: result.stderr };
+  return {
+    code: result.code,
+    report: JSON.parse(result.stdout) as DoctorReport,
+    stderr: result.stderr,
+  };
 }
 
 describe("mmbot doctor --json", () => {
@@ -27,26 +35,56 @@ describe("mmbot doctor --json", () => {
     await (await openServiceStore(storeUrl)).close(); // migrated, as mmbot start leaves it
   });
   afterAll(() => sandbox.close());
-  const env = (extra: Record<string, string>) => ({ MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: storeUrl, ...extra });
+  const env = (extra: Record<string, string>) => ({
+    MATTERMOST_URL: sandbox.url,
+    MATTERMOST_BOT_TOKEN: seed.bot.token,
+    DATABASE_URL: storeUrl,
+    ...extra,
+  });
 
   it("passes a good configuration: every check with its name, status, message and fix", async () => {
-    const { code, report, stderr } = await doctorJson(env({ MMBOT_POLICY_CHANNELS: "town-square,ops", MMBOT_POLICY_ALLOWED_USERS: "alice" }));
+    const { code, report, stderr } = await doctorJson(
+      env({ MMBOT_POLICY_CHANNELS: "town-square,ops", MMBOT_POLICY_ALLOWED_USERS: "alice" }),
+    );
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.server).toEqual({ url: sandbox.url, origin: "configured server" });
-    expect(report.checks.map((c) => c.name)).toEqual(["server", "token", "ephemeral-posts", "channel:town-square", "channel:ops", "allowed-user:alice", "websocket", "store"]);
-    for (const check of report.checks) expect(Object.keys(check)).toEqual(["name", "status", "message", "fix"]);
-    expect(report.checks.find((c) => c.name === "token")).toEqual({ name: "token", status: "ok", message: "the token is valid: bot account @todobot; it does not expire", fix: null });
+    expect(report.checks.map((c) => c.name)).toEqual([
+      "server",
+      "token",
+      "ephemeral-posts",
+      "channel:town-square",
+      "channel:ops",
+      "allowed-user:alice",
+      "websocket",
+      "store",
+    ]);
+    for (const check of report.checks)
+      expect(Object.keys(check)).toEqual(["name", "status", "message", "fix"]);
+    expect(report.checks.find((c) => c.name === "token")).toEqual({
+      name: "token",
+      status: "ok",
+      message: "the token is valid: bot account @todobot; it does not expire",
+      fix: null,
+    });
     // the sandbox's bot is not a System Admin: a warning, which does not fail the run
-    expect(report.checks.find((c) => c.name === "ephemeral-posts")).toMatchObject({ status: "warn", fix: expect.stringContaining("System Admin role") });
+    expect(report.checks.find((c) => c.name === "ephemeral-posts")).toMatchObject({
+      status: "warn",
+      fix: expect.stringContaining("System Admin role"),
+    });
   });
 
   it("fails with each problem's status and fix, and exits 1", async () => {
-    const { code, report } = await doctorJson(env({ MMBOT_POLICY_CHANNELS: "nowhere", MMBOT_POLICY_ALLOWED_USERS: "alice,ghost" }));
+    const { code, report } = await doctorJson(
+      env({ MMBOT_POLICY_CHANNELS: "nowhere", MMBOT_POLICY_ALLOWED_USERS: "alice,ghost" }),
+    );
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
-    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["channel:nowhere", "allowed-user:ghost"]);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual([
+      "channel:nowhere",
+      "allowed-user:ghost",
+    ]);
     expect(report.checks.find((c) => c.name === "allowed-user:ghost")).toEqual({
       name: "allowed-user:ghost",
       status: "fail",
@@ -61,7 +99,9 @@ describe("mmbot doctor --json", () => {
     // not say which session is the caller's, so a bot with one token in use
     const later = Date.now() + 30 * day;
     const far = sandbox.createBot({ username: "expires-later" });
-    const farReport = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }));
+    const farReport = await doctorJson(
+      env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }),
+    );
     expect(farReport.report.checks.find((c) => c.name === "token")).toEqual({
       name: "token",
       status: "ok",
@@ -70,16 +110,26 @@ describe("mmbot doctor --json", () => {
     });
 
     const soon = sandbox.createBot({ username: "expires-soon" });
-    const soonReport = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(soon.user.id, { expires_at: Date.now() + 2 * day }) }));
+    const soonReport = await doctorJson(
+      env({
+        MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(soon.user.id, {
+          expires_at: Date.now() + 2 * day,
+        }),
+      }),
+    );
     expect(soonReport.report.checks.find((c) => c.name === "token")).toMatchObject({
       status: "warn",
-      message: expect.stringMatching(/^the token is valid: bot account @expires-soon, but it expires .* \(in 2 days\)$/),
+      message: expect.stringMatching(
+        /^the token is valid: bot account @expires-soon, but it expires .* \(in 2 days\)$/,
+      ),
       fix: expect.stringContaining("create a new token for the bot"),
     });
 
     // a second token of the first bot in use, with another expiry: which one is this, the server does not say
     await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id) }));
-    const both = await doctorJson(env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }));
+    const both = await doctorJson(
+      env({ MATTERMOST_BOT_TOKEN: sandbox.createAccessToken(far.user.id, { expires_at: later }) }),
+    );
     expect(both.report.checks.find((c) => c.name === "token")?.message).toBe(
       "the token is valid: bot account @expires-later; when it expires is not known: the bot has 3 tokens in use with different expiries, and the server does not say which one this is",
     );
@@ -88,30 +138,53 @@ describe("mmbot doctor --json", () => {
   it("a token past its expiry is refused, and said so", async () => {
     const token = sandbox.createAccessToken(seed.bot.user.id, { expires_at: Date.now() + 300 });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const { code, report } = await doctorJson(env({ MATTERMOST_BOT_TOKEN: token, MMBOT_POLICY_ALLOWED_USERS: "*" }));
+    const { code, report } = await doctorJson(
+      env({ MATTERMOST_BOT_TOKEN: token, MMBOT_POLICY_ALLOWED_USERS: "*" }),
+    );
     expect(code).toBe(1);
     expect(report.checks.find((c) => c.name === "token")).toMatchObject({
       status: "fail",
-      message: "the token was refused (expired or revoked?): 401 api.context.session_expired.app_error",
+      message:
+        "the token was refused (expired or revoked?): 401 api.context.session_expired.app_error",
       fix: expect.stringContaining("past their expiry"),
     });
   });
 
   it("a refused token: the checks that need it are not run", async () => {
-    const { code, report } = await doctorJson(env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }));
+    const { code, report } = await doctorJson(
+      env({ MATTERMOST_BOT_TOKEN: "abcdefghijklmnopqrstuvwxyz", MMBOT_POLICY_ALLOWED_USERS: "*" }),
+    );
     expect(code).toBe(1);
-    expect(report.checks.map((c) => [c.name, c.status])).toEqual([["server", "ok"], ["token", "fail"], ["store", "ok"]]);
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+      ["server", "ok"],
+      ["token", "fail"],
+      ["store", "ok"],
+    ]);
   });
 
   it("no server at all, or a configuration that does not load: still one JSON document", async () => {
     const none = await doctorJson({ DATABASE_URL: storeUrl });
     expect(none.code).toBe(1);
-    expect(none.report).toMatchObject({ ok: false, server: null, checks: [{ name: "server", status: "fail", fix: expect.stringContaining("MATTERMOST_URL") }] });
+    expect(none.report).toMatchObject({
+      ok: false,
+      server: null,
+      checks: [{ name: "server", status: "fail", fix: expect.stringContaining("MATTERMOST_URL") }],
+    });
 
     const cwd = tempDir();
     writeFileSync(join(cwd, "mmbot.toml"), '[policy]\nmention_only = "maybe"\n');
     const bad = await doctorJson(env({}), [], cwd);
     expect(bad.code).toBe(1);
-    expect(bad.report).toMatchObject({ ok: false, server: null, checks: [{ name: "config", status: "fail", message: expect.stringContaining('policy.mention_only = "maybe"') }] });
+    expect(bad.report).toMatchObject({
+      ok: false,
+      server: null,
+      checks: [
+        {
+          name: "config",
+          status: "fail",
+          message: expect.stringContaining('policy.mention_only = "maybe"'),
+        },
+      ],
+    });
   });
 });

@@ -19,7 +19,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(): Promise<{ sandbox: Sandbox; seed: SeedResult; store: string; file: string }> {
+async function world(): Promise<{
+  sandbox: Sandbox;
+  seed: SeedResult;
+  store: string;
+  file: string;
+}> {
   const sandbox = await Sandbox.start();
   cleanups.push(() => sandbox.close());
   const file = join(mkdtempSync(join(tmpdir(), "mmbot-stop-")), "bot.db");
@@ -31,7 +36,9 @@ function handlerStarted(file: string, post: Post): Promise<true> {
   return until(() => {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare("SELECT 1 FROM claims WHERE id = ?").get(`post:${post.id}`) ? true : undefined;
+      return db.prepare("SELECT 1 FROM claims WHERE id = ?").get(`post:${post.id}`)
+        ? true
+        : undefined;
     } finally {
       db.close();
     }
@@ -40,19 +47,32 @@ function handlerStarted(file: string, post: Post): Promise<true> {
 
 async function startBot(sandbox: Sandbox, seed: SeedResult, store: string) {
   const child = spawn(process.execPath, [CLI, "start"], {
-    env: { PATH: process.env.PATH, MATTERMOST_URL: sandbox.url, MATTERMOST_BOT_TOKEN: seed.bot.token, DATABASE_URL: store, MMBOT_POLICY_ALLOWED_USERS: "*", MMBOT_LOG_LEVEL: "info" },
+    env: {
+      PATH: process.env.PATH,
+      MATTERMOST_URL: sandbox.url,
+      MATTERMOST_BOT_TOKEN: seed.bot.token,
+      DATABASE_URL: store,
+      MMBOT_POLICY_ALLOWED_USERS: "*",
+      MMBOT_LOG_LEVEL: "info",
+    },
   });
   children.add(child);
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (children.delete(child), resolve(code))));
-  await until(() => (output.includes("@todobot connected to") ? true : undefined), "the connected line");
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => (children.delete(child), resolve(code))),
+  );
+  await until(
+    () => (output.includes("@todobot connected to") ? true : undefined),
+    "the connected line",
+  );
   return { child, exited, output: () => output };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const repliesTo = (sandbox: Sandbox, seed: SeedResult, post: Post) => sandbox.thread(post.id).filter((p) => p.user_id === seed.bot.user.id);
+const repliesTo = (sandbox: Sandbox, seed: SeedResult, post: Post) =>
+  sandbox.thread(post.id).filter((p) => p.user_id === seed.bot.user.id);
 
 describe("mmbot start stops gracefully", () => {
   it("on SIGTERM during a handler: takes no new event, lets the handler's reply go out, exits 0; after a restart each message has one reply", async () => {
@@ -61,21 +81,38 @@ describe("mmbot start stops gracefully", () => {
     const ops = seed.channels.ops.id;
     const bot = await startBot(sandbox, seed, store);
     sandbox.faults.delayRest({ path: "^/api/v4/posts$", method: "POST", ms: 1_500, count: 1 });
-    const during = sandbox.post(alice, { channel_id: ops, message: "@todobot add during the stop" });
+    const during = sandbox.post(alice, {
+      channel_id: ops,
+      message: "@todobot add during the stop",
+    });
     await handlerStarted(file, during); // the handler is running; its reply's POST will be held 1.5 s
     const signalledAt = Date.now();
     bot.child.kill("SIGTERM");
-    await until(() => (bot.output().includes("shutting down") ? true : undefined), "the stop to begin");
-    const afterSignal = sandbox.post(alice, { channel_id: ops, message: "@todobot add after the signal" });
+    await until(
+      () => (bot.output().includes("shutting down") ? true : undefined),
+      "the stop to begin",
+    );
+    const afterSignal = sandbox.post(alice, {
+      channel_id: ops,
+      message: "@todobot add after the signal",
+    });
     expect(await bot.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_000); // it waited for the handler
-    expect(repliesTo(sandbox, seed, during).map((p) => p.message)).toEqual(["Added #1: during the stop"]);
+    expect(repliesTo(sandbox, seed, during).map((p) => p.message)).toEqual([
+      "Added #1: during the stop",
+    ]);
     expect(repliesTo(sandbox, seed, afterSignal)).toEqual([]); // not taken by a stopping bot
 
     const again = await startBot(sandbox, seed, store);
-    await until(() => (repliesTo(sandbox, seed, afterSignal).length > 0 ? true : undefined), "the reply to the post made during the stop");
+    await until(
+      () => (repliesTo(sandbox, seed, afterSignal).length > 0 ? true : undefined),
+      "the reply to the post made during the stop",
+    );
     const later = sandbox.post(alice, { channel_id: ops, message: "@todobot add later" });
-    await until(() => (repliesTo(sandbox, seed, later).length > 0 ? true : undefined), "the reply to a later post");
+    await until(
+      () => (repliesTo(sandbox, seed, later).length > 0 ? true : undefined),
+      "the reply to a later post",
+    );
     expect(repliesTo(sandbox, seed, during)).toHaveLength(1);
     expect(repliesTo(sandbox, seed, afterSignal)).toHaveLength(1);
     again.child.kill("SIGTERM");
@@ -86,10 +123,16 @@ describe("mmbot start stops gracefully", () => {
     const { sandbox, seed, store, file } = await world();
     const bot = await startBot(sandbox, seed, store);
     sandbox.faults.failRest({ path: "^/api/v4/posts$", method: "POST", answer: "timeout" });
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot add stuck" });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "@todobot add stuck",
+    });
     await handlerStarted(file, post);
     bot.child.kill("SIGTERM");
-    await until(() => (bot.output().includes("shutting down") ? true : undefined), "the stop to begin");
+    await until(
+      () => (bot.output().includes("shutting down") ? true : undefined),
+      "the stop to begin",
+    );
     const secondAt = Date.now();
     bot.child.kill("SIGTERM");
     expect(await bot.exited).toBe(143);
@@ -98,7 +141,10 @@ describe("mmbot start stops gracefully", () => {
     expect(repliesTo(sandbox, seed, post)).toEqual([]);
 
     await startBot(sandbox, seed, store);
-    await until(() => (repliesTo(sandbox, seed, post).length > 0 ? true : undefined), "the reply sent from the outbox after the restart");
+    await until(
+      () => (repliesTo(sandbox, seed, post).length > 0 ? true : undefined),
+      "the reply sent from the outbox after the restart",
+    );
     await sleep(300);
     expect(repliesTo(sandbox, seed, post).map((p) => p.message)).toEqual(["Added #1: stuck"]);
   });

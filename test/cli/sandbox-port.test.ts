@@ -29,16 +29,33 @@ afterEach(() => {
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mmbot-port-"));
 
-async function startCli(cwd: string, args: string[], env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, "start", ...args], { cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...env } });
+async function startCli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Running> {
+  const child = spawn(process.execPath, [CLI, "start", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...env },
+  });
   children.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (children.delete(child), resolve(code))));
-  const url = await until(() => /sandbox Mattermost running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1], `the sandbox line (stdout: ${stdout} stderr: ${stderr})`, 20_000);
-  await until(() => (stdout.includes("@todobot connected to") ? true : undefined), "the connected line", 20_000);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => (children.delete(child), resolve(code))),
+  );
+  const url = await until(
+    () => /sandbox Mattermost running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
+    `the sandbox line (stdout: ${stdout} stderr: ${stderr})`,
+    20_000,
+  );
+  await until(
+    () => (stdout.includes("@todobot connected to") ? true : undefined),
+    "the connected line",
+    20_000,
+  );
   return { url, stdout: () => stdout, child, exited };
 }
 
@@ -51,7 +68,9 @@ const stop = async (run: Running) => {
 async function occupy(port: number): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => (error.code === "EADDRINUSE" ? resolve() : reject(error)));
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EADDRINUSE" ? resolve() : reject(error),
+    );
     server.listen(port, "127.0.0.1", () => (listeners.push(server), resolve()));
   });
 }
@@ -88,15 +107,31 @@ describe("the sandbox's port", () => {
 describe("the sandbox's discovery file", () => {
   it("is kept beside each sandbox's data: two sandboxes in one directory keep their own, and doctor finds each from its config", async () => {
     const cwd = tempDir();
-    const a = await startCli(cwd, [], { MMBOT_SANDBOX_PORT: "0", MMBOT_SANDBOX_DATA: "a/world.db" });
-    const b = await startCli(cwd, [], { MMBOT_SANDBOX_PORT: "0", MMBOT_SANDBOX_DATA: "b/world.db" });
-    const record = (dir: string) => JSON.parse(readFileSync(join(cwd, dir, "world.json"), "utf8")) as { url: string; pid: number };
+    const a = await startCli(cwd, [], {
+      MMBOT_SANDBOX_PORT: "0",
+      MMBOT_SANDBOX_DATA: "a/world.db",
+    });
+    const b = await startCli(cwd, [], {
+      MMBOT_SANDBOX_PORT: "0",
+      MMBOT_SANDBOX_DATA: "b/world.db",
+    });
+    const record = (dir: string) =>
+      JSON.parse(readFileSync(join(cwd, dir, "world.json"), "utf8")) as {
+        url: string;
+        pid: number;
+      };
     expect(record("a")).toMatchObject({ url: a.url, pid: a.child.pid });
     expect(record("b")).toMatchObject({ url: b.url, pid: b.child.pid });
     expect(existsSync(join(cwd, "data", "sandbox.json"))).toBe(false);
 
-    for (const [dir, run] of [["a", a], ["b", b]] as const) {
-      const doctor = await runCli(["doctor", "--json"], { cwd, env: { MMBOT_SANDBOX_DATA: `${dir}/world.db` } });
+    for (const [dir, run] of [
+      ["a", a],
+      ["b", b],
+    ] as const) {
+      const doctor = await runCli(["doctor", "--json"], {
+        cwd,
+        env: { MMBOT_SANDBOX_DATA: `${dir}/world.db` },
+      });
       expect((JSON.parse(doctor.stdout) as { server: { url: string } }).server.url).toBe(run.url);
     }
 
@@ -110,7 +145,11 @@ describe("the sandbox's discovery file", () => {
   it("never replaces nor deletes another running process's file", async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, "data"));
-    const theirs = JSON.stringify({ url: "http://127.0.0.1:1", bot_token: "x".repeat(26), pid: process.pid });
+    const theirs = JSON.stringify({
+      url: "http://127.0.0.1:1",
+      bot_token: "x".repeat(26),
+      pid: process.pid,
+    });
     writeFileSync(join(cwd, "data", "sandbox.json"), theirs);
     const run = await startCli(cwd, [], { MMBOT_SANDBOX_PORT: "0" });
     expect(readFileSync(join(cwd, "data", "sandbox.json"), "utf8")).toBe(theirs);
@@ -126,7 +165,10 @@ describe("mmbot chat --url --token", () => {
       const seed = sandbox.seed();
       const cwd = tempDir();
       writeFileSync(join(cwd, "mmbot.toml"), '[mattermost]\nurl = "https://chat.example.com"\n');
-      const result = await runCli(["chat", "--url", sandbox.url, "--token", seed.users.alice.token], { cwd, input: "/quit\n" });
+      const result = await runCli(
+        ["chat", "--url", sandbox.url, "--token", seed.users.alice.token],
+        { cwd, input: "/quit\n" },
+      );
       expect(result.stderr).toBe("");
       expect(result.stdout).toContain("You are @alice");
       expect(result.code).toBe(0);

@@ -22,13 +22,19 @@ describe("secrets in the log", () => {
     try {
       const seed = sandbox.seed();
       const port = await freePort();
-      const command = sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "todo", url: `http://127.0.0.1:${port}/slash` });
+      const command = sandbox.createCommand(seed.users.admin.user.id, {
+        team_id: seed.team.id,
+        trigger: "todo",
+        url: `http://127.0.0.1:${port}/slash`,
+      });
       const actionSecret = "action-secret-that-must-stay-hidden-0123456789";
       const apiKey = "sk-agent-key-that-must-stay-hidden-0123456789";
       const dbPassword = "db-password-that-must-stay-hidden";
       // trust auth on the test server: the password is sent and accepted, so it is in play
       const pg = process.env.TEST_DATABASE_URL;
-      const store = pg ? pg.replace("://root@", `://root:${dbPassword}@`) : `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-secrets-")), "bot.db")}`;
+      const store = pg
+        ? pg.replace("://root@", `://root:${dbPassword}@`)
+        : `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-secrets-")), "bot.db")}`;
       const deadModel = await freePort(); // nothing listens: the agent's request fails and is logged
       const child = spawn(process.execPath, [CLI, "start"], {
         cwd: mkdtempSync(join(tmpdir(), "mmbot-secrets-cwd-")),
@@ -55,7 +61,11 @@ describe("secrets in the log", () => {
       child.stderr.on("data", (d: Buffer) => (output += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       // what it printed instead says why (a database it cannot reach, a port taken...)
-      await until(() => (output.includes("@todobot connected to") ? true : undefined), "the connected line", 20_000).catch((error: unknown) => {
+      await until(
+        () => (output.includes("@todobot connected to") ? true : undefined),
+        "the connected line",
+        20_000,
+      ).catch((error: unknown) => {
         throw new Error(`${String(error)}; its output ends with: ${output.slice(-1_500)}`);
       });
 
@@ -63,20 +73,51 @@ describe("secrets in the log", () => {
       const ops = seed.channels.ops.id;
       sandbox.addToChannel(ops, seed.bot.user.id);
       // the agent (its endpoint refuses the connection), the todo app by its word, a slash command
-      const question = sandbox.post(alice, { channel_id: ops, message: "@todobot what is the weather?" });
-      await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === question.id, { timeoutMs: 15_000 });
-      const todoPost = sandbox.post(alice, { channel_id: ops, message: "@todobot todo add buy milk" });
-      await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === todoPost.id, { timeoutMs: 10_000 });
+      const question = sandbox.post(alice, {
+        channel_id: ops,
+        message: "@todobot what is the weather?",
+      });
+      await sandbox.waitForPost(
+        (p) => p.user_id === seed.bot.user.id && p.root_id === question.id,
+        { timeoutMs: 15_000 },
+      );
+      const todoPost = sandbox.post(alice, {
+        channel_id: ops,
+        message: "@todobot todo add buy milk",
+      });
+      await sandbox.waitForPost(
+        (p) => p.user_id === seed.bot.user.id && p.root_id === todoPost.id,
+        { timeoutMs: 10_000 },
+      );
       await sandbox.runSlashCommand(alice, ops, "/todo list");
       // a forged slash command with a wrong token, and an unsigned click: refused and logged
-      await fetch(`http://127.0.0.1:${port}/slash`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Token forged-token-value" }, body: "command=%2Ftodo&text=list" });
-      await fetch(`http://127.0.0.1:${port}/actions/tododone1`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user_id: alice, channel_id: ops, post_id: "p", context: {} }) });
+      await fetch(`http://127.0.0.1:${port}/slash`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: "Token forged-token-value",
+        },
+        body: "command=%2Ftodo&text=list",
+      });
+      await fetch(`http://127.0.0.1:${port}/actions/tododone1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user_id: alice, channel_id: ops, post_id: "p", context: {} }),
+      });
 
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
       expect(output).toContain('"level":20'); // debug lines were written too: the search covers them
-      const secrets = { "bot token": seed.bot.token, "slash token": command.token, "action secret": actionSecret, "agent API key": apiKey, ...(pg ? { "database password": dbPassword } : {}) };
-      const leaked = Object.entries(secrets).filter(([, secret]) => output.includes(secret)).map(([name]) => name);
+      const secrets = {
+        "bot token": seed.bot.token,
+        "slash token": command.token,
+        "action secret": actionSecret,
+        "agent API key": apiKey,
+        ...(pg ? { "database password": dbPassword } : {}),
+      };
+      const leaked = Object.entries(secrets)
+        .filter(([, secret]) => output.includes(secret))
+        .map(([name]) => name);
       expect(leaked).toEqual([]);
     } finally {
       await sandbox.close();

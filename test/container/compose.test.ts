@@ -6,12 +6,16 @@ import { describeConfig } from "../../src/service/config-reference.js";
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
 const known = new Set(describeConfig().flatMap((table) => table.keys.flatMap((key) => key.env)));
-const variables = (text: string) => [...new Set(text.match(/\b(?:MMBOT_[A-Z0-9_]+|MATTERMOST_[A-Z0-9_]+|DATABASE_URL)\b/g) ?? [])];
+const variables = (text: string) => [
+  ...new Set(text.match(/\b(?:MMBOT_[A-Z0-9_]+|MATTERMOST_[A-Z0-9_]+|DATABASE_URL)\b/g) ?? []),
+];
 
 describe("the container files' environment", () => {
   it("compose.yaml gives the bot the server, its token and the database, by variables the configuration reads", () => {
     const names = variables(read("compose.yaml"));
-    expect(names).toEqual(expect.arrayContaining(["MATTERMOST_URL", "MATTERMOST_BOT_TOKEN", "DATABASE_URL"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["MATTERMOST_URL", "MATTERMOST_BOT_TOKEN", "DATABASE_URL"]),
+    );
     expect(names.filter((name) => !known.has(name))).toEqual([]);
   });
 

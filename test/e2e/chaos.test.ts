@@ -17,7 +17,14 @@ async function chaos(options: ChaosOptions): Promise<void> {
   console.log(formatReport(figures));
   for (const kind of FAULT_KINDS) expect(figures.faults[kind], kind).toBe(REDUCED.faultsPerKind);
   expect(figures.kills.length).toBeGreaterThan(0);
-  expect({ answered: figures.answered, lost: figures.lost, duplicated: figures.duplicated, other: figures.otherSamples, stuck: figures.stuck.total, seed: figures.seed }).toEqual({
+  expect({
+    answered: figures.answered,
+    lost: figures.lost,
+    duplicated: figures.duplicated,
+    other: figures.otherSamples,
+    stuck: figures.stuck.total,
+    seed: figures.seed,
+  }).toEqual({
     answered: REDUCED.messages,
     lost: 0,
     duplicated: 0,
@@ -33,12 +40,16 @@ describe("chaos (reduced)", () => {
   }, 120_000);
 
   const adminUrl = process.env.TEST_DATABASE_URL;
-  it.skipIf(!adminUrl)(`postgres, three instances, one killed and restarted, one killed for good${adminUrl ? "" : " (set TEST_DATABASE_URL)"}`, async () => {
-    const db = await freshPostgres(adminUrl!);
-    try {
-      await chaos({ postgres: db.url, instances: 3 });
-    } finally {
-      await db.drop();
-    }
-  }, 120_000);
+  it.skipIf(!adminUrl)(
+    `postgres, three instances, one killed and restarted, one killed for good${adminUrl ? "" : " (set TEST_DATABASE_URL)"}`,
+    async () => {
+      const db = await freshPostgres(adminUrl!);
+      try {
+        await chaos({ postgres: db.url, instances: 3 });
+      } finally {
+        await db.drop();
+      }
+    },
+    120_000,
+  );
 });

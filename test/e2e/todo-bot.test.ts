@@ -22,7 +22,9 @@ describe("todo bot over WebSocket, against the sandbox", () => {
     expect(done.message).toMatch(/buy milk/);
 
     const list = await h.replyTo(h.say("alice", ops, "@todobot list"));
-    const [firstOpen = "", ...others] = list.message.split("\n").filter((l) => /plumber|milk/.test(l));
+    const [firstOpen = "", ...others] = list.message
+      .split("\n")
+      .filter((l) => /plumber|milk/.test(l));
     expect(firstOpen).toMatch(/call the plumber/); // open items first
     expect(firstOpen).toMatch(/@bob/);
     expect(others.join("\n")).toMatch(/~~buy milk~~/); // done items struck through
@@ -38,22 +40,29 @@ describe("todo bot over WebSocket, against the sandbox", () => {
 
   it("adds a message with no command word, clears done items, and explains bad input", async () => {
     const town = h.seed.channels.townSquare.id;
-    expect((await h.replyTo(h.say("alice", town, "@todobot water the plants"))).message).toMatch(/Added #1: water the plants/);
-    expect((await h.replyTo(h.say("alice", town, "@todobot done 1"))).message).toMatch(/water the plants/);
+    expect((await h.replyTo(h.say("alice", town, "@todobot water the plants"))).message).toMatch(
+      /Added #1: water the plants/,
+    );
+    expect((await h.replyTo(h.say("alice", town, "@todobot done 1"))).message).toMatch(
+      /water the plants/,
+    );
     expect((await h.replyTo(h.say("alice", town, "@todobot clear done"))).message).toMatch(/1/);
     const missing = await h.replyTo(h.say("alice", town, "@todobot done 99"));
     expect(missing.message).toMatch(/99/);
     const empty = await h.replyTo(h.say("alice", town, "@todobot add"));
     expect(empty.message.toLowerCase()).toMatch(/add/);
     const help = await h.replyTo(h.say("alice", town, "@todobot help"));
-    for (const word of ["add", "list", "done", "delete", "undo", "clear done"]) expect(help.message).toContain(word);
+    for (const word of ["add", "list", "done", "delete", "undo", "clear done"])
+      expect(help.message).toContain(word);
   });
 
   it("answers every message in a DM, with a personal list separate from the channel's", async () => {
     const dm = h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id);
     const first = h.say("alice", dm.id, "list");
     expect((await h.replyTo(first)).message).toMatch(/list is empty/);
-    expect((await h.replyTo(h.say("alice", dm.id, "add private thing"))).message).toMatch(/Added #1: private thing/);
+    expect((await h.replyTo(h.say("alice", dm.id, "add private thing"))).message).toMatch(
+      /Added #1: private thing/,
+    );
     expect((await h.replyTo(h.say("alice", dm.id, "list"))).message).toMatch(/private thing/);
   });
 
@@ -71,7 +80,10 @@ describe("todo bot over WebSocket, against the sandbox", () => {
     const other = h.sandbox.createBot({ username: "otherbot" });
     h.sandbox.addToTeam(h.seed.team.id, other.user.id);
     h.sandbox.addToChannel(ops, other.user.id);
-    const fromBot = h.sandbox.post(other.user.id, { channel_id: ops, message: "@todobot add loop" });
+    const fromBot = h.sandbox.post(other.user.id, {
+      channel_id: ops,
+      message: "@todobot add loop",
+    });
     const chatter = h.say("alice", ops, "lunch anyone?");
     // a later message in the same channel is handled after the earlier ones: when it is answered, they were dropped
     await h.replyTo(h.say("alice", ops, "@todobot list"));
@@ -152,7 +164,9 @@ describe("policy end to end", () => {
     const alice = h.seed.users.alice.user.id;
     h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin"); // may send ephemeral posts
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot add nope");
-    const refusal = await h.sandbox.waitForEvent((e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice);
+    const refusal = await h.sandbox.waitForEvent(
+      (e) => e.event === "ephemeral_message" && e.broadcast.user_id === alice,
+    );
     expect(String(refusal.data.post)).toMatch(/not allowed/);
     expect(h.sandbox.ephemeralPosts(alice)).toHaveLength(1);
     expect(h.botPostsInThread(post)).toHaveLength(0);
@@ -162,18 +176,30 @@ describe("policy end to end", () => {
     h = await startHarness({ policy: { allowedUsers: ["bob"] } });
     const ops = h.seed.channels.ops.id;
     const fromAlice = h.say("alice", ops, "@todobot add from alice");
-    expect((await h.replyTo(h.say("bob", ops, "@todobot add from bob"))).message).toMatch(/from bob/);
+    expect((await h.replyTo(h.say("bob", ops, "@todobot add from bob"))).message).toMatch(
+      /from bob/,
+    );
     expect(h.botPostsInThread(fromAlice)).toHaveLength(0);
     // a bot with its default roles may not send ephemeral posts (as on a real server): the
     // refusal comes as a direct message instead, once
     const alice = h.seed.users.alice.user.id;
-    const refusal = await h.sandbox.waitForPost((p) => p.user_id === h!.seed.bot.user.id && /not allowed/.test(p.message));
+    const refusal = await h.sandbox.waitForPost(
+      (p) => p.user_id === h!.seed.bot.user.id && /not allowed/.test(p.message),
+    );
     expect(h.sandbox.getChannel(refusal.channel_id)?.type).toBe("D");
-    expect(h.sandbox.getChannel(refusal.channel_id)?.name.split("__").sort()).toEqual([alice, h.seed.bot.user.id].sort());
+    expect(h.sandbox.getChannel(refusal.channel_id)?.name.split("__").sort()).toEqual(
+      [alice, h.seed.bot.user.id].sort(),
+    );
     expect(h.sandbox.ephemeralPosts(alice)).toHaveLength(0);
     h.say("alice", ops, "@todobot add again");
     await h.replyTo(h.say("bob", ops, "@todobot list"));
-    await expect.poll(() => h!.sandbox.channelPosts(refusal.channel_id).filter((p) => /not allowed/.test(p.message)).length).toBe(2);
+    await expect
+      .poll(
+        () =>
+          h!.sandbox.channelPosts(refusal.channel_id).filter((p) => /not allowed/.test(p.message))
+            .length,
+      )
+      .toBe(2);
   });
 });
 
@@ -186,7 +212,11 @@ describe("handlers end to end", () => {
         bot.command("boom", () => {
           throw new Error("kaboom");
         });
-        bot.command("long", (ctx) => ctx.reply(Array.from({ length: 2_000 }, (_, i) => `line ${i} ${"x".repeat(20)}`).join("\n")));
+        bot.command("long", (ctx) =>
+          ctx.reply(
+            Array.from({ length: 2_000 }, (_, i) => `line ${i} ${"x".repeat(20)}`).join("\n"),
+          ),
+        );
         bot.command("slow", async (ctx) => {
           await new Promise((r) => setTimeout(r, 600));
           await ctx.reply("finally");
@@ -201,7 +231,9 @@ describe("handlers end to end", () => {
     const ops = h.seed.channels.ops.id;
     const reply = await h.replyTo(h.say("alice", ops, "@todobot boom"));
     expect(reply.message).toMatch(/went wrong.*ref `[0-9a-f]{8}`/);
-    expect((await h.replyTo(h.say("alice", ops, "@todobot echo still here"))).message).toBe("still here");
+    expect((await h.replyTo(h.say("alice", ops, "@todobot echo still here"))).message).toBe(
+      "still here",
+    );
   });
 
   it("splits long output into several posts in the thread", async () => {
@@ -211,12 +243,19 @@ describe("handlers end to end", () => {
     const parts = h.botPostsInThread(post);
     expect(parts.length).toBe(4); // 2,000 lines of ~31 characters ≈ 62 kB: four posts
     for (const p of parts) expect([...p.message].length).toBeLessThanOrEqual(16_383);
-    expect(parts.map((p) => p.message).join("\n").split("\n")).toHaveLength(2_000);
+    expect(
+      parts
+        .map((p) => p.message)
+        .join("\n")
+        .split("\n"),
+    ).toHaveLength(2_000);
   });
 
   it("shows typing while a slow handler runs", async () => {
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot slow");
-    const typing = await h.sandbox.waitForEvent((e) => e.event === "typing" && e.data.user_id === h.seed.bot.user.id);
+    const typing = await h.sandbox.waitForEvent(
+      (e) => e.event === "typing" && e.data.user_id === h.seed.bot.user.id,
+    );
     expect(typing.data.parent_id).toBe(post.id);
     expect((await h.replyTo(post)).message).toBe("finally");
   });

@@ -27,7 +27,11 @@ function integrationsFor(port: number, extra: { answerWithinMs?: number } = {}) 
   return (sandbox: Sandbox, seed: SeedResult) => {
     const admin = seed.users.admin.user.id;
     sandbox.addToChannel(seed.channels.offTopic.id, seed.bot.user.id);
-    const command = sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "todo", url: routeUrls.slash(botUrl) });
+    const command = sandbox.createCommand(admin, {
+      team_id: seed.team.id,
+      trigger: "todo",
+      url: routeUrls.slash(botUrl),
+    });
     const hook = sandbox.createOutgoingWebhook(admin, {
       team_id: seed.team.id,
       channel_id: seed.channels.offTopic.id,
@@ -48,7 +52,10 @@ function integrationsFor(port: number, extra: { answerWithinMs?: number } = {}) 
 
 /** A fresh channel with alice and bob, so each test has its own list. */
 function newChannel(h: Harness): string {
-  const channel = h.sandbox.createChannel({ team_id: h.seed.team.id, name: `list-${randomBytes(4).toString("hex")}` });
+  const channel = h.sandbox.createChannel({
+    team_id: h.seed.team.id,
+    name: `list-${randomBytes(4).toString("hex")}`,
+  });
   h.sandbox.addToChannel(channel.id, h.seed.users.alice.user.id);
   h.sandbox.addToChannel(channel.id, h.seed.users.bob.user.id);
   return channel.id;
@@ -63,7 +70,8 @@ interface ShownAttachment {
   actions?: ShownAction[];
 }
 
-const attachmentsOf = (post: Post | undefined): ShownAttachment[] => ((post?.props as { attachments?: ShownAttachment[] } | undefined)?.attachments ?? []);
+const attachmentsOf = (post: Post | undefined): ShownAttachment[] =>
+  (post?.props as { attachments?: ShownAttachment[] } | undefined)?.attachments ?? [];
 
 describe("todo bot through slash commands, buttons, dialogs and outgoing webhooks", () => {
   let h: Harness;
@@ -94,12 +102,21 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const channel = newChannel(h);
     const added = await h.sandbox.runSlashCommand(alice, channel, "/todo add buy milk");
     expect(added).toMatchObject({ response_type: "ephemeral", text: "Added #1: buy milk" });
-    expect(h.sandbox.ephemeralPosts(alice).at(-1)).toMatchObject({ channel_id: channel, message: "Added #1: buy milk" });
+    expect(h.sandbox.ephemeralPosts(alice).at(-1)).toMatchObject({
+      channel_id: channel,
+      message: "Added #1: buy milk",
+    });
     expect(h.sandbox.channelPosts(channel).some((p) => p.message.includes("buy milk"))).toBe(false);
 
-    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo done 7")).text).toMatch(/^There is no item #7\.\n/);
-    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo")).text).toMatch(/^\*\*To-do list commands\*\*[\s\S]*\n\nHere, type them after `\/todo`/);
-    expect((await h.sandbox.runSlashCommand(bob, channel, "/todo done 1")).text).toBe("Done #1: buy milk ✓");
+    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo done 7")).text).toMatch(
+      /^There is no item #7\.\n/,
+    );
+    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo")).text).toMatch(
+      /^\*\*To-do list commands\*\*[\s\S]*\n\nHere, type them after `\/todo`/,
+    );
+    expect((await h.sandbox.runSlashCommand(bob, channel, "/todo done 1")).text).toBe(
+      "Done #1: buy milk ✓",
+    );
   });
 
   it("/todo list posts the list with Done and Delete per open item; a click redraws it in place for everyone", async () => {
@@ -108,22 +125,43 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     await h.sandbox.runSlashCommand(bob, channel, "/todo add call the plumber");
     const list = await listPost(channel);
     expect(list.message).toBe("**To-do list** · 2 open");
-    const shown = attachmentsOf(list).map((a) => ({ text: a.text, actions: a.actions?.map((x) => `${x.id}:${x.name}`) }));
+    const shown = attachmentsOf(list).map((a) => ({
+      text: a.text,
+      actions: a.actions?.map((x) => `${x.id}:${x.name}`),
+    }));
     expect(shown).toEqual([
-      { text: expect.stringMatching(/^\*\*1\.\*\* buy milk · @alice/), actions: ["tododone1:Done", "tododelete1:Delete"] },
-      { text: expect.stringMatching(/^\*\*2\.\*\* call the plumber · @bob/), actions: ["tododone2:Done", "tododelete2:Delete"] },
+      {
+        text: expect.stringMatching(/^\*\*1\.\*\* buy milk · @alice/),
+        actions: ["tododone1:Done", "tododelete1:Delete"],
+      },
+      {
+        text: expect.stringMatching(/^\*\*2\.\*\* call the plumber · @bob/),
+        actions: ["tododone2:Done", "tododelete2:Delete"],
+      },
       { text: "", actions: ["todoadd:Add…"] },
     ]);
 
     const bobSees = await TestSocket.open(h.sandbox.url, { token: h.seed.users.bob.token });
     try {
       await bobSees.event("hello");
-      expect(await h.sandbox.clickAction(alice, list.id, "tododone1")).toMatchObject({ status: "OK" });
+      expect(await h.sandbox.clickAction(alice, list.id, "tododone1")).toMatchObject({
+        status: "OK",
+      });
       const edited = h.sandbox.getPost(list.id)!;
-      expect(edited.message).toMatch(/^\*\*To-do list\*\* · 1 open, 1 done\n\n- \*\*2\.\*\* ~~buy milk~~ ✓ · @alice · [\d-]+ [\d:]+ UTC$/);
-      expect(attachmentsOf(edited).map((a) => a.text ?? "")).toEqual([expect.stringMatching(/^\*\*1\.\*\* call the plumber/), ""]);
-      const frame = await bobSees.event("post_edited", (f) => String(f.json.data?.post).includes(list.id));
-      expect(JSON.parse(String(frame.json.data!.post))).toMatchObject({ id: list.id, message: edited.message });
+      expect(edited.message).toMatch(
+        /^\*\*To-do list\*\* · 1 open, 1 done\n\n- \*\*2\.\*\* ~~buy milk~~ ✓ · @alice · [\d-]+ [\d:]+ UTC$/,
+      );
+      expect(attachmentsOf(edited).map((a) => a.text ?? "")).toEqual([
+        expect.stringMatching(/^\*\*1\.\*\* call the plumber/),
+        "",
+      ]);
+      const frame = await bobSees.event("post_edited", (f) =>
+        String(f.json.data?.post).includes(list.id),
+      );
+      expect(JSON.parse(String(frame.json.data!.post))).toMatchObject({
+        id: list.id,
+        message: edited.message,
+      });
 
       // the Delete button of what is now the first row deletes the plumber, not whatever was first before
       await h.sandbox.clickAction(bob, list.id, "tododelete1");
@@ -134,7 +172,9 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       bobSees.close();
     }
     // the plain list (numbers as last shown) agrees
-    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo ls")).text).toContain("~~buy milk~~");
+    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo ls")).text).toContain(
+      "~~buy milk~~",
+    );
   });
 
   it("a button names its item by id: on a stale list it still changes that item, and a second click says why nothing changed", async () => {
@@ -146,7 +186,9 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     await listPost(channel); // now the plumber is 1 and milk 2
     await h.sandbox.clickAction(bob, stale.id, "tododone2"); // the stale post's plumber row
     const redrawn = h.sandbox.getPost(stale.id)!;
-    expect(redrawn.message).toMatch(/^\*\*To-do list\*\* · 0 open, 2 done\n\n- \*\*1\.\*\* ~~buy milk~~ ✓ · .*\n- \*\*2\.\*\* ~~call the plumber~~ ✓ · /);
+    expect(redrawn.message).toMatch(
+      /^\*\*To-do list\*\* · 0 open, 2 done\n\n- \*\*1\.\*\* ~~buy milk~~ ✓ · .*\n- \*\*2\.\*\* ~~call the plumber~~ ✓ · /,
+    );
     expect(attachmentsOf(redrawn).map((a) => a.actions?.map((x) => x.id))).toEqual([["todoadd"]]);
 
     await h.sandbox.runSlashCommand(alice, channel, "/todo undo 1"); // milk is open again
@@ -154,7 +196,10 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const first = await listPost(channel);
     await h.sandbox.clickAction(alice, first.id, "tododone1");
     await h.sandbox.clickAction(bob, again.id, "tododone1"); // alice was quicker
-    expect(h.sandbox.ephemeralPosts(bob).at(-1)).toMatchObject({ channel_id: channel, message: expect.stringMatching(/is already done: buy milk$/) });
+    expect(h.sandbox.ephemeralPosts(bob).at(-1)).toMatchObject({
+      channel_id: channel,
+      message: expect.stringMatching(/is already done: buy milk$/),
+    });
     expect(h.sandbox.getPost(again.id)!.message).toContain("~~buy milk~~");
   });
 
@@ -173,7 +218,13 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     expect(h.sandbox.lastOpenedDialog(bob)).toBeUndefined();
 
     const submit = (submission: Record<string, unknown>) =>
-      h.sandbox.submitDialog(alice, { url: opened.url, callback_id: "todoadd", channel_id: channel, team_id: h.seed.team.id, submission });
+      h.sandbox.submitDialog(alice, {
+        url: opened.url,
+        callback_id: "todoadd",
+        channel_id: channel,
+        team_id: h.seed.team.id,
+        submission,
+      });
     expect(await submit({ text: "  ", due: "next friday", assignee: "nobody" })).toEqual({
       errors: {
         text: "Write what is to be done, e.g. buy milk.",
@@ -181,11 +232,18 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
         assignee: 'There is no user "nobody": pick one from the list.',
       },
     });
-    expect(await submit({ text: "book the venue", due: "2026-02-30" })).toEqual({ errors: { due: expect.stringContaining("2026-02-30") } });
+    expect(await submit({ text: "book the venue", due: "2026-02-30" })).toEqual({
+      errors: { due: expect.stringContaining("2026-02-30") },
+    });
     const unknownId = "u".repeat(26);
-    expect(await submit({ text: "book the venue", assignee: unknownId })).toEqual({ errors: { assignee: `There is no user "${unknownId}": pick one from the list.` } });
+    expect(await submit({ text: "book the venue", assignee: unknownId })).toEqual({
+      errors: { assignee: `There is no user "${unknownId}": pick one from the list.` },
+    });
     expect(await submit({ text: "book the venue", due: "2026-12-01", assignee: bob })).toEqual({});
-    expect(h.sandbox.ephemeralPosts(alice).at(-1)).toMatchObject({ channel_id: channel, message: "Added #1: book the venue. `/todo list` shows the list." });
+    expect(h.sandbox.ephemeralPosts(alice).at(-1)).toMatchObject({
+      channel_id: channel,
+      message: "Added #1: book the venue. `/todo list` shows the list.",
+    });
     expect(await submit({ text: "send invites", assignee: "@alice" })).toEqual({});
 
     const shown = await listPost(channel);
@@ -204,7 +262,9 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const inThread = h.say("bob", offTopic, "todo list", add.id);
     const listed = await h.replyTo(inThread);
     expect(listed.root_id).toBe(add.id);
-    expect(listed.message).toMatch(/^\*\*To-do list\*\* · 1 open\n\n- \*\*1\.\*\* call the plumber · @alice/);
+    expect(listed.message).toMatch(
+      /^\*\*To-do list\*\* · 1 open\n\n- \*\*1\.\*\* call the plumber · @alice/,
+    );
     await h.sandbox.settleIntegrations();
     expect(h.botPostsInThread(add)).toHaveLength(2); // each post handled once
   });
@@ -213,17 +273,37 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
     const channel = newChannel(h);
     await h.sandbox.runSlashCommand(alice, channel, "/todo add buy milk");
     const [milk] = await new TodoService(h.bot.store).list(channel);
-    const context = signActionContext("not-the-bot-secret", { actionId: "tododone1", channelId: channel, expiresAtMs: Date.now() + 60_000, data: { item: milk!.item.id } });
+    const context = signActionContext("not-the-bot-secret", {
+      actionId: "tododone1",
+      channelId: channel,
+      expiresAtMs: Date.now() + 60_000,
+      data: { item: milk!.item.id },
+    });
     const forged = h.sandbox.post(alice, {
       channel_id: channel,
       message: "click me",
-      props: { attachments: [{ actions: [{ id: "tododone1", name: "Done", type: "button", integration: { url: routeUrls.action(h.httpUrl, "tododone1"), context } }] }] },
+      props: {
+        attachments: [
+          {
+            actions: [
+              {
+                id: "tododone1",
+                name: "Done",
+                type: "button",
+                integration: { url: routeUrls.action(h.httpUrl, "tododone1"), context },
+              },
+            ],
+          },
+        ],
+      },
     });
     const click = h.sandbox.clickAction(bob, forged.id, "tododone1");
     await expect(click).rejects.toBeInstanceOf(SandboxApiError);
     await expect(click).rejects.toMatchObject({ status: 400, detailedError: "status=403" });
     expect(h.sandbox.getPost(forged.id)!.message).toBe("click me");
-    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo list")).text).toBe("**To-do list** · 1 open");
+    expect((await h.sandbox.runSlashCommand(alice, channel, "/todo list")).text).toBe(
+      "**To-do list** · 1 open",
+    );
   });
 });
 
@@ -258,7 +338,12 @@ describe("a /todo answer later than the deadline", () => {
     expect(answer).toMatchObject({ response_type: "", text: "" });
     expect(h.sandbox.channelPosts(channel).filter((p) => p.message.includes("To-do"))).toEqual([]);
     release();
-    const late = await h.sandbox.waitForPost((p) => p.channel_id === channel && p.user_id === alice && p.message.startsWith("The list is empty"));
+    const late = await h.sandbox.waitForPost(
+      (p) =>
+        p.channel_id === channel &&
+        p.user_id === alice &&
+        p.message.startsWith("The list is empty"),
+    );
     expect(attachmentsOf(late).map((a) => a.actions?.map((x) => x.id))).toEqual([["todoadd"]]);
     await h.sandbox.clickAction(alice, late.id, "todoadd");
     expect(h.sandbox.lastOpenedDialog(alice)?.dialog.callback_id).toBe("todoadd");

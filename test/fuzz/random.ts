@@ -72,8 +72,23 @@ export class Rng {
       [3, () => this.pick([true, false])],
       [3, () => this.pick([0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, Number.MAX_SAFE_INTEGER])],
       [5, () => this.nastyString()],
-      [2, () => (depth > 3 ? [] : Array.from({ length: this.int(0, 4) }, () => this.anyValue(depth + 1)))],
-      [2, () => (depth > 3 ? {} : Object.fromEntries(Array.from({ length: this.int(0, 4) }, () => [this.nastyString().slice(0, 20), this.anyValue(depth + 1)])))],
+      [
+        2,
+        () =>
+          depth > 3 ? [] : Array.from({ length: this.int(0, 4) }, () => this.anyValue(depth + 1)),
+      ],
+      [
+        2,
+        () =>
+          depth > 3
+            ? {}
+            : Object.fromEntries(
+                Array.from({ length: this.int(0, 4) }, () => [
+                  this.nastyString().slice(0, 20),
+                  this.anyValue(depth + 1),
+                ]),
+              ),
+      ],
     ])();
   }
 }

@@ -16,9 +16,25 @@ import { BotMetrics, metricsRequestHandler } from "../../src/metrics/index.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { HttpSource } from "../../src/sources/http.js";
 import { WebSocketSource } from "../../src/sources/websocket.js";
-import { ACTION_SECRET, FORGED_MARK, HOOK_TOKEN, receiverCase, SLASH_TOKEN, validRequests, type Ids } from "./receiver-cases.js";
+import {
+  ACTION_SECRET,
+  FORGED_MARK,
+  HOOK_TOKEN,
+  receiverCase,
+  SLASH_TOKEN,
+  validRequests,
+  type Ids,
+} from "./receiver-cases.js";
 import { casesFor, fuzzSeed, Rng, SHARES } from "./random.js";
-import { closeClientSockets, reproduce, runPool, send, sendBrokenFraming, settledRssMb, Tally } from "./storm.js";
+import {
+  closeClientSockets,
+  reproduce,
+  runPool,
+  send,
+  sendBrokenFraming,
+  settledRssMb,
+  Tally,
+} from "./storm.js";
 
 const FILE = "test/fuzz/receiver.fuzz.test.ts";
 const seed = fuzzSeed();
@@ -47,9 +63,16 @@ beforeAll(async () => {
   process.on("uncaughtException", onProcessFailure);
   sandbox = await Sandbox.start();
   seeded = sandbox.seed();
-  ids = { channelId: seeded.channels.offTopic.id, userId: seeded.users.alice.user.id, teamId: seeded.team.id };
+  ids = {
+    channelId: seeded.channels.offTopic.id,
+    userId: seeded.users.alice.user.id,
+    teamId: seeded.team.id,
+  };
   // error lines only: the refusals (warn) would be most of a big run's memory
-  const logger = pino({ level: "error" }, { write: (line: string) => void errorLogs.push(JSON.parse(line) as LogLine) });
+  const logger = pino(
+    { level: "error" },
+    { write: (line: string) => void errorLogs.push(JSON.parse(line) as LogLine) },
+  );
   const metrics = new BotMetrics();
   bot = new Bot({
     url: sandbox.url,
@@ -65,7 +88,12 @@ beforeAll(async () => {
     await next();
   });
   bot.use(todo());
-  const http = new HttpSource({ listen: "127.0.0.1:0", tokens: { outgoingWebhook: [HOOK_TOKEN], slash: [SLASH_TOKEN] }, actionSecret: ACTION_SECRET, alsoServe: metricsRequestHandler(metrics) });
+  const http = new HttpSource({
+    listen: "127.0.0.1:0",
+    tokens: { outgoingWebhook: [HOOK_TOKEN], slash: [SLASH_TOKEN] },
+    actionSecret: ACTION_SECRET,
+    alsoServe: metricsRequestHandler(metrics),
+  });
   await bot.start(new WebSocketSource({ pingIntervalMs: 1_000 }), http);
   base = http.publicUrl;
 }, 30_000);
@@ -86,18 +114,37 @@ describe(`the bot's HTTP receiver under ${cases} hostile requests (${reproduce(s
     const runCase = async (i: number) => {
       if (i % 200 === 199) {
         const kind = rng.pick(["short body", "cut chunk", "endless headers"] as const);
-        const status = await sendBrokenFraming(base, rng.pick(["/slash", "/hooks/outgoing", "/actions/tododone1", "/dialogs"]), kind, rng.bytes(rng.int(1, 3000)));
+        const status = await sendBrokenFraming(
+          base,
+          rng.pick(["/slash", "/hooks/outgoing", "/actions/tododone1", "/dialogs"]),
+          kind,
+          rng.bytes(rng.int(1, 3000)),
+        );
         tally.add("broken framing", kind, status);
         if (status >= 500) problems.push(`case ${i}: broken framing (${kind}) answered ${status}`);
         return;
       }
       const c = receiverCase(rng, ids, DEFAULT_BODY_LIMIT_BYTES);
-      const answer = await send(base, c).catch((error: unknown) => ({ status: -1, contentType: "", body: String(error) }));
+      const answer = await send(base, c).catch((error: unknown) => ({
+        status: -1,
+        contentType: "",
+        body: String(error),
+      }));
       tally.add(c.route, c.mutation, answer.status);
       const what = `case ${i}: ${c.method} ${c.path.slice(0, 80)} (${c.mutation})`;
-      if (answer.status < 100 || answer.status >= 500) problems.push(`${what} answered ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (c.forged && (answer.status < 400 || answer.status >= 500)) problems.push(`${what}: a forged request answered ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (answer.status >= 400 && answer.status < 500 && c.method !== "HEAD" && !hasReason(answer.body, c.path)) problems.push(`${what}: a ${answer.status} without a reason: ${answer.body.slice(0, 200)}`);
+      if (answer.status < 100 || answer.status >= 500)
+        problems.push(`${what} answered ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (c.forged && (answer.status < 400 || answer.status >= 500))
+        problems.push(
+          `${what}: a forged request answered ${answer.status} ${answer.body.slice(0, 200)}`,
+        );
+      if (
+        answer.status >= 400 &&
+        answer.status < 500 &&
+        c.method !== "HEAD" &&
+        !hasReason(answer.body, c.path)
+      )
+        problems.push(`${what}: a ${answer.status} without a reason: ${answer.body.slice(0, 200)}`);
     };
 
     const started = Date.now();
@@ -125,9 +172,15 @@ describe(`the bot's HTTP receiver under ${cases} hostile requests (${reproduce(s
 
     expect(problems.slice(0, 20), reproduce(seed, FILE)).toEqual([]);
     const handlerFailures = errorLogs.filter((l) => l.msg.startsWith("handler for"));
-    expect(handlerFailures.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 600) ?? ""}`), reproduce(seed, FILE)).toEqual([]);
+    expect(
+      handlerFailures.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 600) ?? ""}`),
+      reproduce(seed, FILE),
+    ).toEqual([]);
     expect(forgedSeen.slice(0, 5), "handlers saw a forged request").toEqual([]);
-    expect(unforeseen.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack ?? ""}`), reproduce(seed, FILE)).toEqual([]);
+    expect(
+      unforeseen.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack ?? ""}`),
+      reproduce(seed, FILE),
+    ).toEqual([]);
     expect(processFailures.map(String)).toEqual([]);
     expect(valid.status).toBe(200);
     expect(JSON.parse(valid.body).text).toContain("milk after the storm");

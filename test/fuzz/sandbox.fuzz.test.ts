@@ -29,22 +29,49 @@ beforeAll(async () => {
   // the integration the commands, buttons and dialogs call: answers at once, remembers nothing
   integration = createServer((req, res) => {
     req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(req.url === "/dialog" ? "{}" : JSON.stringify({ text: "ok", response_type: "ephemeral" })));
+    req.on("end", () =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(
+          req.url === "/dialog" ? "{}" : JSON.stringify({ text: "ok", response_type: "ephemeral" }),
+        ),
+    );
   });
   await new Promise<void>((resolve) => integration.listen(0, "127.0.0.1", resolve));
   const integrationUrl = `http://127.0.0.1:${(integration.address() as AddressInfo).port}`;
-  const logger = pino({ level: "error" }, { write: (line: string) => void errorLogs.push(JSON.parse(line)) });
+  const logger = pino(
+    { level: "error" },
+    { write: (line: string) => void errorLogs.push(JSON.parse(line)) },
+  );
   sandbox = await Sandbox.start({ logger });
   seeded = sandbox.seed();
   const { alice, admin } = seeded.users;
   const channelId = seeded.channels.townSquare.id;
-  sandbox.createCommand(admin.user.id, { team_id: seeded.team.id, trigger: "fuzz", url: `${integrationUrl}/cmd` });
+  sandbox.createCommand(admin.user.id, {
+    team_id: seeded.team.id,
+    trigger: "fuzz",
+    url: `${integrationUrl}/cmd`,
+  });
   const hook = sandbox.createIncomingWebhook(admin.user.id, { channel_id: channelId });
   const post = sandbox.post(alice.user.id, { channel_id: channelId, message: "a post to patch" });
   const buttons = sandbox.post(seeded.bot.user.id, {
     channel_id: channelId,
     message: "buttons",
-    props: { attachments: [{ text: "pick", actions: [{ id: "fuzzbtn", name: "Go", type: "button", integration: { url: `${integrationUrl}/action`, context: { a: 1 } } }] }] },
+    props: {
+      attachments: [
+        {
+          text: "pick",
+          actions: [
+            {
+              id: "fuzzbtn",
+              name: "Go",
+              type: "button",
+              integration: { url: `${integrationUrl}/action`, context: { a: 1 } },
+            },
+          ],
+        },
+      ],
+    },
   });
   targets = {
     aliceToken: alice.token,
@@ -74,13 +101,28 @@ describe(`the sandbox's write routes under ${cases} hostile requests (${reproduc
     const problems: string[] = [];
     const runCase = async (i: number) => {
       const c = sandboxCase(rng, targets);
-      const answer = await send(sandbox.url, c).catch((error: unknown) => ({ status: -1, contentType: "", body: String(error) }));
+      const answer = await send(sandbox.url, c).catch((error: unknown) => ({
+        status: -1,
+        contentType: "",
+        body: String(error),
+      }));
       tally.add(c.route, c.mutation, answer.status);
       const what = `case ${i}: ${c.method} ${c.path.slice(0, 80)} (${c.mutation})`;
-      if (answer.status < 100 || answer.status >= 500) problems.push(`${what} answered ${answer.status} ${answer.body.slice(0, 300)}`);
+      if (answer.status < 100 || answer.status >= 500)
+        problems.push(`${what} answered ${answer.status} ${answer.body.slice(0, 300)}`);
       // a path that names no route is a 404 before any session check, as on the server
-      else if (c.forged && answer.status !== 401 && !(answer.status === 404 && answer.body.includes("api.context.404.app_error"))) problems.push(`${what}: a forged session answered ${answer.status} ${answer.body.slice(0, 200)}`);
-      else if (answer.status >= 400 && !isServerError(answer.body, answer.status)) problems.push(`${what}: a ${answer.status} without the server's error body: ${answer.body.slice(0, 200)}`);
+      else if (
+        c.forged &&
+        answer.status !== 401 &&
+        !(answer.status === 404 && answer.body.includes("api.context.404.app_error"))
+      )
+        problems.push(
+          `${what}: a forged session answered ${answer.status} ${answer.body.slice(0, 200)}`,
+        );
+      else if (answer.status >= 400 && !isServerError(answer.body, answer.status))
+        problems.push(
+          `${what}: a ${answer.status} without the server's error body: ${answer.body.slice(0, 200)}`,
+        );
     };
 
     const started = Date.now();
@@ -101,8 +143,13 @@ describe(`the sandbox's write routes under ${cases} hostile requests (${reproduc
       mutation: "valid",
       method: "POST",
       path: "/api/v4/posts",
-      headers: { authorization: `Bearer ${targets.aliceToken}`, "content-type": "application/json" },
-      body: Buffer.from(JSON.stringify({ channel_id: targets.channelId, message: "still here after the storm" })),
+      headers: {
+        authorization: `Bearer ${targets.aliceToken}`,
+        "content-type": "application/json",
+      },
+      body: Buffer.from(
+        JSON.stringify({ channel_id: targets.channelId, message: "still here after the storm" }),
+      ),
     });
     console.log(
       tally.report(`sandbox (${reproduce(seed, FILE)})`, [
@@ -112,10 +159,17 @@ describe(`the sandbox's write routes under ${cases} hostile requests (${reproduc
     );
 
     expect(problems.slice(0, 20), reproduce(seed, FILE)).toEqual([]);
-    expect(errorLogs.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 500) ?? ""}`), reproduce(seed, FILE)).toEqual([]);
+    expect(
+      errorLogs.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 500) ?? ""}`),
+      reproduce(seed, FILE),
+    ).toEqual([]);
     expect(valid.status).toBe(201);
     expect(JSON.parse(valid.body).message).toBe("still here after the storm");
-    expect(sandbox.channelPosts(targets.channelId).some((p) => p.message === "still here after the storm")).toBe(true);
+    expect(
+      sandbox
+        .channelPosts(targets.channelId)
+        .some((p) => p.message === "still here after the storm"),
+    ).toBe(true);
     expect(after - before, `RSS growth in MB (${reproduce(seed, FILE)})`).toBeLessThan(20);
   }, 600_000);
 });
@@ -124,7 +178,13 @@ describe(`the sandbox's write routes under ${cases} hostile requests (${reproduc
 function isServerError(body: string, status: number): boolean {
   try {
     const parsed = JSON.parse(body) as { id?: unknown; message?: unknown; status_code?: unknown };
-    return typeof parsed.id === "string" && parsed.id !== "" && typeof parsed.message === "string" && parsed.message !== "" && parsed.status_code === status;
+    return (
+      typeof parsed.id === "string" &&
+      parsed.id !== "" &&
+      typeof parsed.message === "string" &&
+      parsed.message !== "" &&
+      parsed.status_code === status
+    );
   } catch {
     return false;
   }

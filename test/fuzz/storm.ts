@@ -32,23 +32,47 @@ export function send(base: string, c: HttpCase, timeoutMs = 10_000): Promise<Htt
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: c.method, path: c.path, headers: { ...sendableHeaders(c.headers), "content-length": String(c.body.length) }, agent, timeout: timeoutMs },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: c.method,
+        path: c.path,
+        headers: { ...sendableHeaders(c.headers), "content-length": String(c.body.length) },
+        agent,
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers["content-type"] ?? ""),
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms to ${c.method} ${c.path} (${c.mutation})`)));
-    req.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? resolve({ status: 0, contentType: "", body: "" }) : reject(error)));
+    req.on("timeout", () =>
+      req.destroy(
+        new Error(`no answer within ${timeoutMs} ms to ${c.method} ${c.path} (${c.mutation})`),
+      ),
+    );
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "ECONNRESET" || error.code === "EPIPE"
+        ? resolve({ status: 0, contentType: "", body: "" })
+        : reject(error),
+    );
     req.end(c.body);
   });
 }
 
 /** Header values as a client can send them at all (node:http refuses control characters and code points past U+00FF). */
 function sendableHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "?")]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "?")]),
+  );
 }
 
 /**
@@ -56,7 +80,12 @@ function sendableHeaders(headers: Record<string, string>): Record<string, string
  * then the client hangs up; a chunked body cut mid-chunk; a header block that never ends.
  * Resolves with the status line's code if any (0 when the server just closed).
  */
-export function sendBrokenFraming(base: string, path: string, kind: "short body" | "cut chunk" | "endless headers", rngBytes: Buffer): Promise<number> {
+export function sendBrokenFraming(
+  base: string,
+  path: string,
+  kind: "short body" | "cut chunk" | "endless headers",
+  rngBytes: Buffer,
+): Promise<number> {
   const url = new URL(base);
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname);
@@ -68,13 +97,20 @@ export function sendBrokenFraming(base: string, path: string, kind: "short body"
     socket.setTimeout(2_000, () => socket.destroy());
     const head = `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n`;
     if (kind === "short body") socket.end(`${head}Content-Length: 5000\r\n\r\n{"token":"x",`);
-    else if (kind === "cut chunk") socket.end(Buffer.concat([Buffer.from(`${head}Transfer-Encoding: chunked\r\n\r\nfff\r\n`), rngBytes]));
+    else if (kind === "cut chunk")
+      socket.end(
+        Buffer.concat([Buffer.from(`${head}Transfer-Encoding: chunked\r\n\r\nfff\r\n`), rngBytes]),
+      );
     else socket.end(Buffer.concat([Buffer.from(`${head}X-Junk: `), rngBytes]));
   });
 }
 
 /** Runs `work` over `count` cases, `concurrency` at a time. */
-export async function runPool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) await work(next++);
@@ -100,10 +136,18 @@ export class Tally {
     const lines = [`${title}: ${this.total} cases`];
     for (const [route, statuses] of [...this.byRoute].sort()) {
       const n = [...statuses.values()].reduce((a, b) => a + b, 0);
-      const seen = [...statuses].sort().map(([s, k]) => `${s}×${k}`).join(" ");
+      const seen = [...statuses]
+        .sort()
+        .map(([s, k]) => `${s}×${k}`)
+        .join(" ");
       lines.push(`  ${route.padEnd(34)} ${String(n).padStart(7)}  ${seen}`);
     }
-    lines.push(`  mutations: ${[...this.byMutation].sort().map(([m, k]) => `${m} ${k}`).join(", ")}`);
+    lines.push(
+      `  mutations: ${[...this.byMutation]
+        .sort()
+        .map(([m, k]) => `${m} ${k}`)
+        .join(", ")}`,
+    );
     return [...lines, ...extra].join("\n");
   }
 }

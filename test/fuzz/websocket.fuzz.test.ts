@@ -51,20 +51,39 @@ class ScriptedServer {
     const target = new URL(restUrl);
     const wss = new WebSocketServer({ noServer: true });
     const http = createServer((req, res) => {
-      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer: IncomingMessage) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer: IncomingMessage) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       upstream.on("error", () => res.destroy());
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    const server = new ScriptedServer(http, `http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    const server = new ScriptedServer(
+      http,
+      `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    );
     http.on("upgrade", (req, socket, head) => {
       socket.on("error", () => {});
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on("error", () => {});
-        ws.send(JSON.stringify({ event: "hello", data: { connection_id: `fuzzconn${++server.connections}`, server_version: "5.37.0" }, broadcast: { omit_users: null, user_id: "", channel_id: "", team_id: "" }, seq: 0 }));
+        ws.send(
+          JSON.stringify({
+            event: "hello",
+            data: { connection_id: `fuzzconn${++server.connections}`, server_version: "5.37.0" },
+            broadcast: { omit_users: null, user_id: "", channel_id: "", team_id: "" },
+            seq: 0,
+          }),
+        );
         server.seqs.set(ws, 0);
         server.sockets.push(ws);
         for (const wake of server.waiters.splice(0)) wake();
@@ -108,7 +127,10 @@ let scripted: ScriptedServer;
 const errorLogs: LogLine[] = [];
 const processFailures: unknown[] = [];
 const onProcessFailure = (error: unknown) => processFailures.push(error);
-const logger = pino({ level: "error" }, { write: (line: string) => void errorLogs.push(JSON.parse(line) as LogLine) });
+const logger = pino(
+  { level: "error" },
+  { write: (line: string) => void errorLogs.push(JSON.parse(line) as LogLine) },
+);
 
 beforeAll(async () => {
   process.on("unhandledRejection", onProcessFailure);
@@ -126,17 +148,29 @@ afterAll(async () => {
 });
 
 /** `count` hostile frames in rounds; after each round that left the socket open, a real post as a valid `posted`, then `delivered(post)`. */
-async function storm(rng: Rng, tally: Tally, count: number, delivered: (post: Post) => Promise<void>): Promise<number> {
+async function storm(
+  rng: Rng,
+  tally: Tally,
+  count: number,
+  delivered: (post: Post) => Promise<void>,
+): Promise<number> {
   let sent = 0;
   let valid = 0;
   while (sent < count) {
     // the seq goes on from the last frame on this connection, also one a previous storm sent:
     // a seq at or below it is a replay the client rightly ignores (the post would never arrive)
     const ws = await scripted.open();
-    const base = sandbox.post(seeded.users.alice.user.id, { channel_id: seeded.channels.ops.id, message: `@todobot add fuzzed ${sent}` });
+    const base = sandbox.post(seeded.users.alice.user.id, {
+      channel_id: seeded.channels.ops.id,
+      message: `@todobot add fuzzed ${sent}`,
+    });
     let ended = false;
     for (let i = 0; i < ROUND && sent < count && !ended; i++, sent++) {
-      const frame = hostileFrame(rng, base as unknown as Record<string, unknown>, scripted.lastSeq(ws) + 1);
+      const frame = hostileFrame(
+        rng,
+        base as unknown as Record<string, unknown>,
+        scripted.lastSeq(ws) + 1,
+      );
       frame.send(ws);
       tally.add("websocket frames", frame.kind, frame.ends ? "closed" : "sent");
       if (frame.seq !== undefined) scripted.sent(ws, frame.seq);
@@ -144,16 +178,41 @@ async function storm(rng: Rng, tally: Tally, count: number, delivered: (post: Po
     }
     if (ended) {
       // the client must drop the broken connection at once (then it reconnects)
-      if (ws.readyState !== ws.CLOSED) await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the client kept a broken connection open for 10 s (${reproduce(seed, FILE)})`)), 10_000);
-        ws.once("close", () => (clearTimeout(timer), resolve()));
-      });
+      if (ws.readyState !== ws.CLOSED)
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `the client kept a broken connection open for 10 s (${reproduce(seed, FILE)})`,
+                ),
+              ),
+            10_000,
+          );
+          ws.once("close", () => (clearTimeout(timer), resolve()));
+        });
       continue;
     }
-    const post = sandbox.post(seeded.users.alice.user.id, { channel_id: seeded.channels.ops.id, message: `@todobot add valid after round ${sent}` });
-    const data = { post: JSON.stringify(post), channel_type: "O", channel_name: "ops", sender_name: "@alice", mentions: JSON.stringify([seeded.bot.user.id]) };
+    const post = sandbox.post(seeded.users.alice.user.id, {
+      channel_id: seeded.channels.ops.id,
+      message: `@todobot add valid after round ${sent}`,
+    });
+    const data = {
+      post: JSON.stringify(post),
+      channel_type: "O",
+      channel_name: "ops",
+      sender_name: "@alice",
+      mentions: JSON.stringify([seeded.bot.user.id]),
+    };
     const seq = scripted.lastSeq(ws) + 1;
-    ws.send(JSON.stringify({ event: "posted", data, broadcast: { omit_users: null, user_id: "", channel_id: post.channel_id, team_id: "" }, seq }));
+    ws.send(
+      JSON.stringify({
+        event: "posted",
+        data,
+        broadcast: { omit_users: null, user_id: "", channel_id: post.channel_id, team_id: "" },
+        seq,
+      }),
+    );
     scripted.sent(ws, seq);
     await delivered(post);
     valid++;
@@ -174,8 +233,9 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
       token: seeded.bot.token,
       client: new MattermostClient({ url: scripted.url, token: seeded.bot.token }),
       logger,
-        onEvent: (e) => {
-        if (e.event === "posted" && typeof e.post?.id === "string") events.set(e.post.id, (events.get(e.post.id) ?? 0) + 1);
+      onEvent: (e) => {
+        if (e.event === "posted" && typeof e.post?.id === "string")
+          events.set(e.post.id, (events.get(e.post.id) ?? 0) + 1);
       },
       ...TIMINGS,
     });
@@ -184,8 +244,10 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
     const receiverPhase = async (count: number) =>
       storm(rng, tally, count, async (post) => {
         const deadline = Date.now() + 10_000;
-        while (!events.has(post.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-        if (!events.has(post.id)) throw new Error(`the receiver never delivered ${post.id} (${reproduce(seed, FILE)})`);
+        while (!events.has(post.id) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 5));
+        if (!events.has(post.id))
+          throw new Error(`the receiver never delivered ${post.id} (${reproduce(seed, FILE)})`);
         deliveredOnce.push(post.id);
       });
     const validA = await receiverPhase(Math.floor(frames / 2));
@@ -204,9 +266,15 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
     await bot.start(new WebSocketSource(TIMINGS));
     const botPhase = (count: number) =>
       storm(rng, tally, count, async (post) => {
-        await sandbox.waitForPost((p) => p.root_id === post.id && p.user_id === seeded.bot.user.id, { timeoutMs: 10_000 }).catch((error: unknown) => {
-          throw new Error(`the bot never answered ${post.id} (${reproduce(seed, FILE)})`, { cause: error });
-        });
+        await sandbox
+          .waitForPost((p) => p.root_id === post.id && p.user_id === seeded.bot.user.id, {
+            timeoutMs: 10_000,
+          })
+          .catch((error: unknown) => {
+            throw new Error(`the bot never answered ${post.id} (${reproduce(seed, FILE)})`, {
+              cause: error,
+            });
+          });
       });
     // memory is measured around the bot's storm, after a warm-up of a quarter of it
     const botFrames = frames - Math.floor(frames / 2);
@@ -222,7 +290,9 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
       await bot.stop();
     }
     const seconds = (Date.now() - started) / 1000;
-    const unforeseen = errorLogs.filter((l) => /lost|threw|unexpected|could not be handled/.test(l.msg));
+    const unforeseen = errorLogs.filter((l) =>
+      /lost|threw|unexpected|could not be handled/.test(l.msg),
+    );
     console.log(
       tally.report(`websocket (${reproduce(seed, FILE)})`, [
         `  valid posts after the garbage: ${validA} to the receiver (each delivered ${[...new Set(deliveredOnce.map((id) => events.get(id)))].join("/")} time), ${validB} answered by the bot`,
@@ -234,7 +304,10 @@ describe(`the WebSocket client under ${frames} hostile frames (${reproduce(seed,
     expect(deliveredOnce.filter((id) => events.get(id) !== 1)).toEqual([]);
     expect(validA).toBeGreaterThan(0);
     expect(validB).toBeGreaterThan(0);
-    expect(unforeseen.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 600) ?? ""}`), reproduce(seed, FILE)).toEqual([]);
+    expect(
+      unforeseen.slice(0, 3).map((l) => `${l.msg}: ${l.err?.stack?.slice(0, 600) ?? ""}`),
+      reproduce(seed, FILE),
+    ).toEqual([]);
     expect(processFailures.map(String)).toEqual([]);
     expect(after - before, `RSS growth in MB (${reproduce(seed, FILE)})`).toBeLessThan(20);
   }, 600_000);

@@ -87,9 +87,26 @@ export function startBotProcess(options: BotProcessOptions): BotProcess {
         const check = () => {
           const hit = lines.slice(from).find((l) => pattern.test(l.text));
           if (hit) return done(() => resolve(hit.text));
-          if (exitCode !== undefined) return done(() => reject(new Error(`mmbot start exited (${exitCode}) before printing ${pattern}:\n${output().slice(-3000)}`)));
+          if (exitCode !== undefined)
+            return done(() =>
+              reject(
+                new Error(
+                  `mmbot start exited (${exitCode}) before printing ${pattern}:\n${output().slice(-3000)}`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`mmbot start never printed ${pattern} within ${timeoutMs} ms:\n${output().slice(-3000)}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(
+                new Error(
+                  `mmbot start never printed ${pattern} within ${timeoutMs} ms:\n${output().slice(-3000)}`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

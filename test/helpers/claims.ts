@@ -5,7 +5,11 @@ import { openStore } from "../../src/store/index.js";
 export async function unfinishedClaims(storeUrl: string): Promise<number> {
   const store = await openStore(storeUrl);
   try {
-    const row = await store.db.selectFrom("claims").select((eb) => eb.fn.countAll<number>().as("n")).where("finished_at", "=", 0).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom("claims")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("finished_at", "=", 0)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   } finally {
     await store.close();

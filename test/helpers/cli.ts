@@ -10,9 +10,15 @@ export interface CliRun {
 }
 
 /** Runs `mmbot <args>` to completion in `cwd`, with only the given environment on top of PATH; `input` is its stdin. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, MMBOT_LOG_LEVEL: "warn", ...options.env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -23,7 +29,11 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
 }
 
 /** Polls `probe` until it gives a value (not undefined); throws naming `what` after `timeoutMs`. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

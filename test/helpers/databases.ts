@@ -56,7 +56,11 @@ export function testDatabases(): TestDatabase[] {
  */
 export function describeEachDatabase(
   title: string,
-  body: (db: { dialect: TestDatabase["dialect"]; url(): string; fresh(): Promise<FreshDatabase> }) => void,
+  body: (db: {
+    dialect: TestDatabase["dialect"];
+    url(): string;
+    fresh(): Promise<FreshDatabase>;
+  }) => void,
 ): void {
   for (const target of testDatabases()) {
     describe.skipIf(!target.enabled)(`${title} (${target.label})`, () => {
@@ -77,7 +81,10 @@ export function describeEachDatabase(
           return db;
         },
         url: () => {
-          if (!fresh) throw new Error("the test database is made in beforeAll: call db.url() inside a test or hook");
+          if (!fresh)
+            throw new Error(
+              "the test database is made in beforeAll: call db.url() inside a test or hook",
+            );
           return fresh.url;
         },
       });
@@ -102,7 +109,10 @@ export async function freshPostgres(adminUrl: string): Promise<FreshDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(adminUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }
 

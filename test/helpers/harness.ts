@@ -33,10 +33,16 @@ export interface Harness {
 }
 
 /** The harness's WebSocket timings: short, so tests of drops and restarts are quick. */
-export const harnessWebSocketOptions = { pingIntervalMs: 1_000, backoff: { initialMs: 20, maxMs: 200 }, catchUpOverlapMs: 2_000 };
+export const harnessWebSocketOptions = {
+  pingIntervalMs: 1_000,
+  backoff: { initialMs: 20, maxMs: 200 },
+  catchUpOverlapMs: 2_000,
+};
 
 /** The bot's options, and `http` for an HTTP source (with the bot-level `answerWithinMs` and `triggerWords` beside its own). */
-export type HarnessBotOptions = Partial<BotOptions> & { http?: HttpSourceOptions & Pick<BotOptions, "answerWithinMs" | "triggerWords"> };
+export type HarnessBotOptions = Partial<BotOptions> & {
+  http?: HttpSourceOptions & Pick<BotOptions, "answerWithinMs" | "triggerWords">;
+};
 
 /**
  * A seeded sandbox and a bot connected to it over real HTTP and WebSocket, with a fresh
@@ -58,7 +64,8 @@ export async function startHarness(
   const sandbox = await Sandbox.start(options.sandbox);
   const seed = sandbox.seed();
   const botOptions = typeof options.bot === "function" ? options.bot(sandbox, seed) : options.bot;
-  const storeUrl = options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;
+  const storeUrl =
+    options.storeUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-e2e-")), "bot.db")}`;
   const { http, ...rest } = botOptions ?? {};
   let httpSource: HttpSource | undefined;
   const makeBot = async () => {
@@ -72,7 +79,9 @@ export async function startHarness(
       ...rest,
     });
     (options.setup ?? ((b: Bot) => void b.use(todo())))(bot);
-    const sources: Source[] = [options.mattermostSource?.() ?? new WebSocketSource(harnessWebSocketOptions)];
+    const sources: Source[] = [
+      options.mattermostSource?.() ?? new WebSocketSource(harnessWebSocketOptions),
+    ];
     httpSource = http && new HttpSource(http);
     if (httpSource) sources.push(httpSource);
     await bot.start(...sources);
@@ -91,13 +100,18 @@ export async function startHarness(
       return httpSource;
     },
     get httpUrl() {
-      if (!httpSource) throw new Error("the harness's bot has no HTTP source: give the http option");
+      if (!httpSource)
+        throw new Error("the harness's bot has no HTTP source: give the http option");
       return httpSource.publicUrl;
     },
     storeUrl,
     say(user, channelId, message, rootId) {
       const existing = new Set(sandbox.channelPosts(channelId).map((p) => p.id));
-      const post = sandbox.post(seed.users[user].user.id, { channel_id: channelId, message, root_id: rootId });
+      const post = sandbox.post(seed.users[user].user.id, {
+        channel_id: channelId,
+        message,
+        root_id: rootId,
+      });
       before.set(post, existing);
       return post;
     },

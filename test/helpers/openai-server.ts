@@ -46,7 +46,12 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage["headers"];
   /** The parsed JSON body (chat requests). */
-  body: { model?: string; stream?: boolean; messages?: { role: string; content: string; name?: string }[]; [key: string]: unknown };
+  body: {
+    model?: string;
+    stream?: boolean;
+    messages?: { role: string; content: string; name?: string }[];
+    [key: string]: unknown;
+  };
   /** The client closed the connection before the answer was complete. */
   aborted: boolean;
   /** When the first chunk was written (ms since the epoch). */
@@ -63,7 +68,10 @@ export class OpenAiTestServer {
   requiredKey: string | undefined;
   private readonly queue: ModelReply[] = [];
   private fallback: (request: RecordedRequest) => ModelReply = () => ({});
-  private readonly waiters = new Set<{ predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }>();
+  private readonly waiters = new Set<{
+    predicate: (r: RecordedRequest) => boolean;
+    resolve: (r: RecordedRequest) => void;
+  }>();
 
   private constructor(
     private readonly server: Server,
@@ -98,12 +106,24 @@ export class OpenAiTestServer {
   }
 
   /** A recorded request matching `predicate`, now or when it comes. */
-  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs = 5_000): Promise<RecordedRequest> {
+  waitForRequest(
+    predicate: (r: RecordedRequest) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<RecordedRequest> {
     const found = this.requests.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const waiter = { predicate, resolve: (r: RecordedRequest) => (clearTimeout(timer), resolve(r)) };
-      const timer = setTimeout(() => (this.waiters.delete(waiter), reject(new Error("no such request to the model server in time"))), timeoutMs);
+      const waiter = {
+        predicate,
+        resolve: (r: RecordedRequest) => (clearTimeout(timer), resolve(r)),
+      };
+      const timer = setTimeout(
+        () => (
+          this.waiters.delete(waiter),
+          reject(new Error("no such request to the model server in time"))
+        ),
+        timeoutMs,
+      );
       this.waiters.add(waiter);
     });
   }
@@ -125,7 +145,13 @@ export class OpenAiTestServer {
     let raw = "";
     for await (const chunk of req) raw += String(chunk);
     const path = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/v1/, "");
-    const record: RecordedRequest = { method: req.method ?? "", path, headers: req.headers, body: raw ? (JSON.parse(raw) as RecordedRequest["body"]) : {}, aborted: false };
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path,
+      headers: req.headers,
+      body: raw ? (JSON.parse(raw) as RecordedRequest["body"]) : {},
+      aborted: false,
+    };
     this.requests.push(record);
     res.on("close", () => {
       if (!res.writableFinished) {
@@ -134,31 +160,65 @@ export class OpenAiTestServer {
       }
     });
     this.notify(record);
-    if (this.requiredKey !== undefined && req.headers.authorization !== `Bearer ${this.requiredKey}`) {
+    if (
+      this.requiredKey !== undefined &&
+      req.headers.authorization !== `Bearer ${this.requiredKey}`
+    ) {
       return sendError(res, 401, "Incorrect API key provided.", "invalid_api_key");
     }
     if (req.method === "GET" && path === "/models") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ object: "list", data: this.models.map((id) => ({ id, object: "model", owned_by: "test" })) }));
+      res.end(
+        JSON.stringify({
+          object: "list",
+          data: this.models.map((id) => ({ id, object: "model", owned_by: "test" })),
+        }),
+      );
       return;
     }
-    if (req.method !== "POST" || path !== "/chat/completions") return sendError(res, 404, `no route ${req.method} ${path}`, "not_found");
+    if (req.method !== "POST" || path !== "/chat/completions")
+      return sendError(res, 404, `no route ${req.method} ${path}`, "not_found");
     const reply = this.queue.shift() ?? this.fallback(record);
     await this.stream(res, record, reply);
   }
 
-  private async stream(res: ServerResponse, record: RecordedRequest, reply: ModelReply): Promise<void> {
+  private async stream(
+    res: ServerResponse,
+    record: RecordedRequest,
+    reply: ModelReply,
+  ): Promise<void> {
     if (reply.contextTooLong) {
-      return sendError(res, 400, "This model's maximum context length is 4096 tokens. However, your messages resulted in 9000 tokens.", "context_length_exceeded");
+      return sendError(
+        res,
+        400,
+        "This model's maximum context length is 4096 tokens. However, your messages resulted in 9000 tokens.",
+        "context_length_exceeded",
+      );
     }
     if (reply.status) {
-      const headers: Record<string, string> = reply.retryAfter ? { "retry-after": reply.retryAfter } : {};
-      return sendError(res, reply.status, reply.errorMessage ?? `test error ${reply.status}`, undefined, headers);
+      const headers: Record<string, string> = reply.retryAfter
+        ? { "retry-after": reply.retryAfter }
+        : {};
+      return sendError(
+        res,
+        reply.status,
+        reply.errorMessage ?? `test error ${reply.status}`,
+        undefined,
+        headers,
+      );
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const chunks = reply.chunks ?? ["Hello", " there"];
-    const base = { id: "chatcmpl-test", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: record.body.model ?? "" };
-    const send = (delta: object, finish: string | null = null) => res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    const base = {
+      id: "chatcmpl-test",
+      object: "chat.completion.chunk",
+      created: Math.floor(Date.now() / 1000),
+      model: record.body.model ?? "",
+    };
+    const send = (delta: object, finish: string | null = null) =>
+      res.write(
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+      );
     await sleep(reply.firstDelayMs ?? 0);
     send({ role: "assistant", content: "" });
     for (const [i, chunk] of chunks.entries()) {
@@ -172,11 +232,31 @@ export class OpenAiTestServer {
     if (reply.stallAfter !== undefined && reply.stallAfter >= chunks.length) return;
     if (reply.resetAfter !== undefined && reply.resetAfter >= chunks.length) return reset(res);
     for (const [index, call] of (reply.toolCalls ?? []).entries()) {
-      send({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] });
+      send({
+        tool_calls: [
+          {
+            index,
+            id: call.id,
+            type: "function",
+            function: { name: call.name, arguments: call.arguments },
+          },
+        ],
+      });
     }
     for (const piece of reply.toolCallPieces ?? []) {
-      const fn = { ...(piece.name !== undefined && { name: piece.name }), ...(piece.arguments !== undefined && { arguments: piece.arguments }) };
-      send({ tool_calls: [{ ...(piece.index !== undefined && { index: piece.index }), ...(piece.id !== undefined && { id: piece.id, type: "function" }), function: fn }] });
+      const fn = {
+        ...(piece.name !== undefined && { name: piece.name }),
+        ...(piece.arguments !== undefined && { arguments: piece.arguments }),
+      };
+      send({
+        tool_calls: [
+          {
+            ...(piece.index !== undefined && { index: piece.index }),
+            ...(piece.id !== undefined && { id: piece.id, type: "function" }),
+            function: fn,
+          },
+        ],
+      });
     }
     send({}, reply.toolCalls?.length || reply.toolCallPieces?.length ? "tool_calls" : "stop");
     record.endedAt = Date.now();
@@ -184,9 +264,23 @@ export class OpenAiTestServer {
   }
 }
 
-function sendError(res: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code?: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify({ error: { message, type: status === 401 ? "invalid_request_error" : "server_error", code: code ?? null } }));
+  res.end(
+    JSON.stringify({
+      error: {
+        message,
+        type: status === 401 ? "invalid_request_error" : "server_error",
+        code: code ?? null,
+      },
+    }),
+  );
 }
 
 /** Lets what was written reach the client, then drops the connection. */

@@ -16,7 +16,12 @@ export function isRunning(pid: number): boolean {
 }
 
 /** Resolves once `check` is true, looking every `pollMs`; rejects after `timeoutMs`. For conditions another process or socket makes true. */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000, pollMs = 20): Promise<void> {
+export async function waitUntil(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 5_000,
+  pollMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -26,6 +31,9 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
 
 /** Waits for a file another process writes, then reads it. */
 export async function readWhenWritten(path: string): Promise<string> {
-  await waitUntil(() => existsSync(path) && readFileSync(path, "utf8").trim() !== "", `${path} is written`);
+  await waitUntil(
+    () => existsSync(path) && readFileSync(path, "utf8").trim() !== "",
+    `${path} is written`,
+  );
   return readFileSync(path, "utf8").trim();
 }

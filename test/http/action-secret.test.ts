@@ -16,7 +16,12 @@ describe("buttons without a configured action secret", () => {
     h = await startHarness({
       bot: { http: { listen: `127.0.0.1:${port}` } }, // no actionSecret
       setup: (bot) => {
-        bot.command("menu", (ctx) => ctx.reply({ text: "Pick one", attachments: [{ actions: [button("ok", "OK", { context: { n: 1 } })] }] }));
+        bot.command("menu", (ctx) =>
+          ctx.reply({
+            text: "Pick one",
+            attachments: [{ actions: [button("ok", "OK", { context: { n: 1 } })] }],
+          }),
+        );
         bot.action("ok", (ctx) => ctx.ephemeral(`clicked ${++clicks} times`)); // the button stays for the next click
       },
     });

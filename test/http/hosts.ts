@@ -61,7 +61,11 @@ export const startFastifyHost: HostStarter = async (handler) => {
     { prefix: MOUNT },
   );
   await app.listen({ host: "127.0.0.1", port: 0 });
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, handedOver, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    handedOver,
+    close: () => app.close(),
+  };
 };
 
 export const startHonoHost: HostStarter = async (handler) => {
@@ -75,7 +79,9 @@ export const startHonoHost: HostStarter = async (handler) => {
   });
   let server: ReturnType<typeof serve> | undefined;
   const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(info.port));
+    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) =>
+      resolve(info.port),
+    );
   });
   return {
     url: `http://127.0.0.1:${port}`,

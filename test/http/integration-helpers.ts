@@ -9,7 +9,11 @@ import type { Logger } from "../../src/log.js";
 const DIR = `${FIXTURES}/integrations`;
 
 /** The recorded world's ids (alice, ops, acme) as they appear in every integration fixture. */
-export const RECORDED = { alice: "p4x93acafj8gij314cqbp7gsoe", ops: "s5m6haaditfdmcrw46zwuj6khc", team: "3ahjq17e57yet8xhk4ix4ubsuo" };
+export const RECORDED = {
+  alice: "p4x93acafj8gij314cqbp7gsoe",
+  ops: "s5m6haaditfdmcrw46zwuj6khc",
+  team: "3ahjq17e57yet8xhk4ix4ubsuo",
+};
 
 export interface RecordedRequest {
   method: string;
@@ -38,19 +42,31 @@ export async function replay(
   recorded: RecordedRequest,
   replacements: Record<string, string>,
 ): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
-  const headers = Object.fromEntries(Object.entries(recorded.headers).map(([k, v]) => [k, substitute(v, replacements)]));
+  const headers = Object.fromEntries(
+    Object.entries(recorded.headers).map(([k, v]) => [k, substitute(v, replacements)]),
+  );
   let url = baseUrl + path;
   let body: string | undefined;
   if (recorded.method === "GET") {
-    const query = Object.fromEntries(Object.entries(recorded.query ?? {}).map(([k, v]) => [k, substitute(v, replacements)]));
+    const query = Object.fromEntries(
+      Object.entries(recorded.query ?? {}).map(([k, v]) => [k, substitute(v, replacements)]),
+    );
     url += `?${new URLSearchParams(query).toString()}`;
   } else body = substitute(recorded.raw_body, replacements);
   const response = await fetch(url, { method: recorded.method, headers, body });
   return readResponse(response);
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) {
-  const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { "content-type": "application/json" },
+) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return readResponse(response);
 }
 
@@ -66,7 +82,12 @@ async function readResponse(response: Response) {
 }
 
 /** A real HTTP server standing in for Mattermost's `/hooks/commands/<id>`: records the JSON posted to it. */
-export async function startResponseUrlServer(): Promise<{ url: string; calls: unknown[]; next(): Promise<unknown>; close(): Promise<void> }> {
+export async function startResponseUrlServer(): Promise<{
+  url: string;
+  calls: unknown[];
+  next(): Promise<unknown>;
+  close(): Promise<void>;
+}> {
   const calls: unknown[] = [];
   const waiters: ((body: unknown) => void)[] = [];
   let consumed = 0;
@@ -121,7 +142,8 @@ export function observingFetch(): { fetch: typeof fetch; sentPosts: SentPost[] }
   const sentPosts: SentPost[] = [];
   const observed: typeof fetch = (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
-    if (init?.method === "POST" && url.endsWith("/api/v4/posts") && typeof init.body === "string") sentPosts.push(JSON.parse(init.body) as SentPost);
+    if (init?.method === "POST" && url.endsWith("/api/v4/posts") && typeof init.body === "string")
+      sentPosts.push(JSON.parse(init.body) as SentPost);
     return fetch(input, init);
   };
   return { fetch: observed, sentPosts };

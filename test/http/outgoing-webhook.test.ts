@@ -14,15 +14,35 @@ const HOOK_TOKEN = "hooktokenhooktokenhooktok1";
 describe("outgoing webhooks: a posted event through the same router, policy and outbox", () => {
   let h: Harness;
   let slow = gate();
-  const hookForm = fixture<{ sent_by_server: RecordedRequest }>("outgoing-webhook-form").sent_by_server;
-  const hookJson = fixture<{ sent_by_server: RecordedRequest }>("outgoing-webhook-json-in-thread").sent_by_server;
-  const world = () => ({ [RECORDED.alice]: h.seed.users.alice.user.id, [RECORDED.ops]: h.seed.channels.ops.id, [RECORDED.team]: h.seed.team.id, "<token>": HOOK_TOKEN });
+  const hookForm = fixture<{ sent_by_server: RecordedRequest }>(
+    "outgoing-webhook-form",
+  ).sent_by_server;
+  const hookJson = fixture<{ sent_by_server: RecordedRequest }>(
+    "outgoing-webhook-json-in-thread",
+  ).sent_by_server;
+  const world = () => ({
+    [RECORDED.alice]: h.seed.users.alice.user.id,
+    [RECORDED.ops]: h.seed.channels.ops.id,
+    [RECORDED.team]: h.seed.team.id,
+    "<token>": HOOK_TOKEN,
+  });
 
   beforeAll(async () => {
     h = await startHarness({
-      bot: { http: { listen: "127.0.0.1:0", tokens: { outgoingWebhook: [HOOK_TOKEN] }, answerWithinMs: 300, triggerWords: ["mmtodo", "!mmtodo"] } },
+      bot: {
+        http: {
+          listen: "127.0.0.1:0",
+          tokens: { outgoingWebhook: [HOOK_TOKEN] },
+          answerWithinMs: 300,
+          triggerWords: ["mmtodo", "!mmtodo"],
+        },
+      },
       setup: (bot) => {
-        bot.command(["add", "list"], (ctx) => ctx.reply(`${ctx.command}: ${ctx.args || "-"} (text "${ctx.text}", via ${ctx.envelope.source})`));
+        bot.command(["add", "list"], (ctx) =>
+          ctx.reply(
+            `${ctx.command}: ${ctx.args || "-"} (text "${ctx.text}", via ${ctx.envelope.source})`,
+          ),
+        );
         bot.command("ping", (ctx) => ctx.reply("pong"));
         bot.command("slow", async (ctx) => {
           await slow.wait;
@@ -37,7 +57,10 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
     const ops = h.seed.channels.ops.id;
     const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "mmtodo add buy milk");
-      const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: root.id });
+      const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, {
+        ...world(),
+        rch34sqc5inepeiwpi9qkucabe: root.id,
+      });
       expect(answer).toMatchObject({ status: 200, body: {} });
       return root;
     });
@@ -54,7 +77,10 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
     const root = h.say("alice", ops, "planning");
     await h.withoutWebSocket(async () => {
       const inThread = h.say("alice", ops, "!mmtodo list", root.id);
-      const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookJson, { ...world(), ed8x4qzx87ffjgtfzx6scsjx9h: inThread.id });
+      const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookJson, {
+        ...world(),
+        ed8x4qzx87ffjgtfzx6scsjx9h: inThread.id,
+      });
       expect(answer).toMatchObject({ status: 200, body: {} });
       const reply = await h.replyTo(inThread);
       expect(reply.root_id).toBe(root.id);
@@ -65,11 +91,17 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   it("handles a post that arrives over both the WebSocket and the webhook once", async () => {
     const ops = h.seed.channels.ops.id;
     const post = h.say("alice", ops, "mmtodo add call the plumber");
-    const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: post.id, "mmtodo+add+buy+milk": "mmtodo+add+call+the+plumber" });
+    const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, {
+      ...world(),
+      rch34sqc5inepeiwpi9qkucabe: post.id,
+      "mmtodo+add+buy+milk": "mmtodo+add+call+the+plumber",
+    });
     expect(answer.status).toBe(200);
     const reply = await h.replyTo(post);
     // whichever arrived first, the handler saw the same text
-    expect(reply.message).toMatch(/^add: call the plumber \(text "add call the plumber", via (webhook|websocket)\)$/);
+    expect(reply.message).toMatch(
+      /^add: call the plumber \(text "add call the plumber", via (webhook|websocket)\)$/,
+    );
     expect((await h.replyTo(h.say("alice", ops, "@todobot ping"))).message).toBe("pong");
     expect(h.botPostsInThread(post)).toHaveLength(1);
   });
@@ -79,7 +111,13 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
     const ops = h.seed.channels.ops.id;
     const root = await h.withoutWebSocket(async () => {
       const root = h.say("alice", ops, "mmtodo slow");
-      expect(await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: root.id, "mmtodo+add+buy+milk": "mmtodo+slow" })).toMatchObject({ status: 200, body: {} });
+      expect(
+        await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, {
+          ...world(),
+          rch34sqc5inepeiwpi9qkucabe: root.id,
+          "mmtodo+add+buy+milk": "mmtodo+slow",
+        }),
+      ).toMatchObject({ status: 200, body: {} });
       return root;
     });
     slow.open();
@@ -88,7 +126,10 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   });
 
   it("ignores the bot's own post when it triggers the webhook (no loop)", async () => {
-    const own = h.sandbox.post(h.seed.bot.user.id, { channel_id: h.seed.channels.ops.id, message: "mmtodo add loop" });
+    const own = h.sandbox.post(h.seed.bot.user.id, {
+      channel_id: h.seed.channels.ops.id,
+      message: "mmtodo add loop",
+    });
     const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, {
       ...world(),
       rch34sqc5inepeiwpi9qkucabe: own.id,
@@ -99,9 +140,14 @@ describe("outgoing webhooks: a posted event through the same router, policy and 
   });
 
   it("answers in the channel with a reference when the post cannot be read", async () => {
-    const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, { ...world(), rch34sqc5inepeiwpi9qkucabe: "nosuchpostnosuchpostnosuch" });
+    const answer = await replay(h.httpUrl, ROUTES.outgoingWebhook, hookForm, {
+      ...world(),
+      rch34sqc5inepeiwpi9qkucabe: "nosuchpostnosuchpostnosuch",
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ response_type: "comment" });
-    expect(String(answer.body.text)).toMatch(/^Sorry, I could not read that message \(ref `[0-9a-f]{8}`\)\.$/);
+    expect(String(answer.body.text)).toMatch(
+      /^Sorry, I could not read that message \(ref `[0-9a-f]{8}`\)\.$/,
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SlashContext } from "../../src/bot/interaction-context.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
-import { capturingLogger, fixture, RECORDED, replay, startResponseUrlServer, type RecordedRequest } from "./integration-helpers.js";
+import {
+  capturingLogger,
+  fixture,
+  RECORDED,
+  replay,
+  startResponseUrlServer,
+  type RecordedRequest,
+} from "./integration-helpers.js";
 import { ROUTES } from "../../src/http/routes.js";
 
 const SLASH_TOKEN = "slashtokenslashtokenslash1";
@@ -17,20 +24,29 @@ describe("slash commands", () => {
   let h: Harness;
   let responseUrl: Awaited<ReturnType<typeof startResponseUrlServer>>;
   const { logger, lines } = capturingLogger();
-  const recorded = fixture<{ post_request: RecordedRequest; post_request_ephemeral: RecordedRequest; get_request: RecordedRequest }>("slash-command");
+  const recorded = fixture<{
+    post_request: RecordedRequest;
+    post_request_ephemeral: RecordedRequest;
+    get_request: RecordedRequest;
+  }>("slash-command");
   let seen: SlashContext | undefined;
   let handler: (ctx: SlashContext) => unknown = () => undefined;
 
   beforeAll(async () => {
     responseUrl = await startResponseUrlServer();
     h = await startHarness({
-      bot: { logger, http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN] }, answerWithinMs: 300 } },
+      bot: {
+        logger,
+        http: { listen: "127.0.0.1:0", tokens: { slash: [SLASH_TOKEN] }, answerWithinMs: 300 },
+      },
       setup: (bot) => {
         bot.slash("/mmtodo", (ctx) => {
           seen = ctx;
           return handler(ctx);
         });
-        bot.slash("mmtodoget", (ctx) => ctx.respond({ text: `get: ${ctx.text}`, response_type: "in_channel" }));
+        bot.slash("mmtodoget", (ctx) =>
+          ctx.respond({ text: `get: ${ctx.text}`, response_type: "in_channel" }),
+        );
       },
     });
   });
@@ -44,31 +60,51 @@ describe("slash commands", () => {
     [RECORDED.ops]: h.seed.channels.ops.id,
     [RECORDED.team]: h.seed.team.id,
     "<token>": SLASH_TOKEN,
-    [encodeURIComponent("http://127.0.0.1:8065/hooks/commands/")]: encodeURIComponent(responseUrl.url),
+    [encodeURIComponent("http://127.0.0.1:8065/hooks/commands/")]: encodeURIComponent(
+      responseUrl.url,
+    ),
     "http://127.0.0.1:8065/hooks/commands/": responseUrl.url,
   });
-  const send = (request: RecordedRequest = recorded.post_request) => replay(h.httpUrl, ROUTES.slash, request, world());
+  const send = (request: RecordedRequest = recorded.post_request) =>
+    replay(h.httpUrl, ROUTES.slash, request, world());
 
   it("answers inline and hands the handler the command, text, user, channel, team, trigger id and response url", async () => {
-    handler = (ctx) => ctx.respond({ text: "Your list", response_type: "in_channel", goto_location: "", props: { from: "todo" } });
+    handler = (ctx) =>
+      ctx.respond({
+        text: "Your list",
+        response_type: "in_channel",
+        goto_location: "",
+        props: { from: "todo" },
+      });
     const answer = await send();
-    expect(answer).toMatchObject({ status: 200, body: { response_type: "in_channel", text: "Your list", props: { from: "todo" } } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { response_type: "in_channel", text: "Your list", props: { from: "todo" } },
+    });
     expect(seen).toMatchObject({
       command: "/mmtodo",
       text: "list",
       user: { id: h.seed.users.alice.user.id, name: "alice" },
       channel: { id: h.seed.channels.ops.id, name: "ops" },
       teamId: h.seed.team.id,
-      envelope: { payload: { team_domain: "acme", trigger_id: recorded.post_request.parsed_body.trigger_id } },
+      envelope: {
+        payload: { team_domain: "acme", trigger_id: recorded.post_request.parsed_body.trigger_id },
+      },
       responseUrl: `${responseUrl.url}dk5bmxrftfdp7c9mux3dupw3zh`,
     });
   });
 
   it("answers ephemeral by default, and a GET command too", async () => {
     handler = (ctx) => ctx.respond("only you see this");
-    expect((await send(recorded.post_request_ephemeral)).body).toEqual({ response_type: "ephemeral", text: "only you see this" });
+    expect((await send(recorded.post_request_ephemeral)).body).toEqual({
+      response_type: "ephemeral",
+      text: "only you see this",
+    });
     const get = await send(recorded.get_request);
-    expect(get).toMatchObject({ status: 200, body: { response_type: "in_channel", text: "get: hello world" } });
+    expect(get).toMatchObject({
+      status: 200,
+      body: { response_type: "in_channel", text: "get: hello world" },
+    });
   });
 
   it("acknowledges a slow handler at once with an empty answer, and delivers its answer through response_url", async () => {
@@ -80,7 +116,10 @@ describe("slash commands", () => {
     const answer = await send();
     expect(answer).toMatchObject({ status: 200, body: {} });
     acked.open();
-    expect(await responseUrl.next()).toEqual({ response_type: "in_channel", text: "done after a while" });
+    expect(await responseUrl.next()).toEqual({
+      response_type: "in_channel",
+      text: "done after a while",
+    });
   });
 
   it("answers inline and later through respondLater()", async () => {
@@ -116,18 +155,32 @@ describe("slash commands", () => {
     acked.open();
     const later = (await responseUrl.next()) as { response_type: string; text: string };
     expect(later.response_type).toBe("ephemeral");
-    expect(later.text).toMatch(/^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/);
+    expect(later.text).toMatch(
+      /^Sorry, something went wrong while handling that \(ref `[0-9a-f]{8}`\)\.$/,
+    );
   });
 
   it("reads a form field sent twice as its last value, and a field named __proto__ as a plain field", async () => {
     handler = (ctx) => ctx.respond(`text: ${ctx.text}`);
-    const repeated = { ...recorded.post_request, raw_body: `${recorded.post_request.raw_body.replace("text=list", "text=first")}&text=second&__proto__=x` };
-    expect((await send(repeated)).body).toEqual({ response_type: "ephemeral", text: "text: second" });
+    const repeated = {
+      ...recorded.post_request,
+      raw_body: `${recorded.post_request.raw_body.replace("text=list", "text=first")}&text=second&__proto__=x`,
+    };
+    expect((await send(repeated)).body).toEqual({
+      response_type: "ephemeral",
+      text: "text: second",
+    });
   });
 
   it("answers a command nobody handles, so the user is never left without an answer", async () => {
-    const unknown = { ...recorded.post_request, raw_body: recorded.post_request.raw_body.replace("command=%2Fmmtodo", "command=%2Fnope") };
-    expect((await send(unknown)).body).toEqual({ response_type: "ephemeral", text: "Sorry, /nope is not handled by @todobot." });
+    const unknown = {
+      ...recorded.post_request,
+      raw_body: recorded.post_request.raw_body.replace("command=%2Fmmtodo", "command=%2Fnope"),
+    };
+    expect((await send(unknown)).body).toEqual({
+      response_type: "ephemeral",
+      text: "Sorry, /nope is not handled by @todobot.",
+    });
   });
 });
 
@@ -141,8 +194,14 @@ describe("slash commands and the policy", () => {
     });
     try {
       const request = fixture<{ post_request: RecordedRequest }>("slash-command").post_request;
-      const answer = await replay(h.httpUrl, ROUTES.slash, request, { [RECORDED.alice]: h.seed.users.alice.user.id, "<token>": SLASH_TOKEN });
-      expect(answer.body).toEqual({ response_type: "ephemeral", text: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users." });
+      const answer = await replay(h.httpUrl, ROUTES.slash, request, {
+        [RECORDED.alice]: h.seed.users.alice.user.id,
+        "<token>": SLASH_TOKEN,
+      });
+      expect(answer.body).toEqual({
+        response_type: "ephemeral",
+        text: "Sorry, you are not allowed to use @todobot. Ask an admin to add you to its allowed users.",
+      });
       expect(called).toBe(false);
     } finally {
       await h.close();

@@ -26,7 +26,9 @@ describe("the router's narrowing", () => {
     });
     bot.on("reaction", (ctx) => expectTypeOf(ctx.emoji).toEqualTypeOf<string>());
     bot.on("typing", (ctx) => expectTypeOf(ctx).toMatchTypeOf<EventContext>());
-    bot.on(["slash", "action"], (ctx) => expectTypeOf(ctx).toMatchTypeOf<SlashContext | ActionContext>());
+    bot.on(["slash", "action"], (ctx) =>
+      expectTypeOf(ctx).toMatchTypeOf<SlashContext | ActionContext>(),
+    );
     bot.command("add", (ctx) => {
       expectTypeOf(ctx).toMatchTypeOf<CommandContext>();
       expectTypeOf(ctx.args).toEqualTypeOf<string>();
@@ -34,7 +36,9 @@ describe("the router's narrowing", () => {
     bot.message(/^ping$/, (ctx) => expectTypeOf(ctx.match).toEqualTypeOf<RegExpMatchArray>());
     bot.slash("/todo", (ctx) => {
       expectTypeOf(ctx).toMatchTypeOf<SlashContext>();
-      expectTypeOf(ctx.respond).parameter(0).toMatchTypeOf<string | { text?: string; response_type?: "ephemeral" | "in_channel" }>();
+      expectTypeOf(ctx.respond)
+        .parameter(0)
+        .toMatchTypeOf<string | { text?: string; response_type?: "ephemeral" | "in_channel" }>();
     });
     bot.action(/^done\d+$/, (ctx) => {
       expectTypeOf(ctx).toMatchTypeOf<ActionContext>();

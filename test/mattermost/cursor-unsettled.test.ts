@@ -24,7 +24,10 @@ describe("the saved catch-up cursor", () => {
     cleanups.push(() => sandbox.close());
     const seed = sandbox.seed();
     const saved: number[] = [];
-    const cursor: CatchUpCursor = { load: async () => undefined, save: async (ms) => void saved.push(ms) };
+    const cursor: CatchUpCursor = {
+      load: async () => undefined,
+      save: async (ms) => void saved.push(ms),
+    };
     const holds: (() => void)[] = [];
     const taken: MessageEnvelope[] = [];
     const receiver = new WebSocketFeed({
@@ -45,7 +48,12 @@ describe("the saved catch-up cursor", () => {
     await new Promise((r) => setTimeout(r, 1_100));
     const posts: Post[] = [];
     for (const n of [1, 2, 3]) {
-      posts.push(sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `queued ${n}` }));
+      posts.push(
+        sandbox.post(seed.users.alice.user.id, {
+          channel_id: seed.channels.ops.id,
+          message: `queued ${n}`,
+        }),
+      );
       await new Promise((r) => setTimeout(r, 5)); // each its own millisecond: the cursor is a create_at
     }
     await waitUntil(() => taken.length === 3, "the three posts are handed over");
@@ -54,10 +62,18 @@ describe("the saved catch-up cursor", () => {
     expect(Math.max(...saved)).toBeLessThan(posts[0]!.create_at);
 
     holds[0]!();
-    await waitUntil(() => saved.some((ms) => ms >= posts[0]!.create_at), "the cursor passes the first post once it is taken", 3_000);
+    await waitUntil(
+      () => saved.some((ms) => ms >= posts[0]!.create_at),
+      "the cursor passes the first post once it is taken",
+      3_000,
+    );
     expect(Math.max(...saved)).toBeLessThan(posts[1]!.create_at);
     for (const release of holds.slice(1)) release();
-    await waitUntil(() => saved.some((ms) => ms >= posts[2]!.create_at), "the cursor passes the last post", 3_000);
+    await waitUntil(
+      () => saved.some((ms) => ms >= posts[2]!.create_at),
+      "the cursor passes the last post",
+      3_000,
+    );
   });
 
   it("stays at a catch-up still owed (its reads failing) while newer posts arrive live", async () => {
@@ -66,25 +82,39 @@ describe("the saved catch-up cursor", () => {
     const seed = sandbox.seed();
     const before = Date.now() - 60_000; // a cursor from a previous run: the start catches up from it
     const saved: number[] = [];
-    const cursor: CatchUpCursor = { load: async () => before, save: async (ms) => void saved.push(ms) };
+    const cursor: CatchUpCursor = {
+      load: async () => before,
+      save: async (ms) => void saved.push(ms),
+    };
     sandbox.faults.failRest({ path: "^/api/v4/users/me/teams$", answer: 500, count: 1_000 });
     const live: MessageEnvelope[] = [];
     const receiver = new WebSocketFeed({
       url: sandbox.url,
       token: seed.bot.token,
-      client: new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { attempts: 1 } }),
+      client: new MattermostClient({
+        url: sandbox.url,
+        token: seed.bot.token,
+        retry: { attempts: 1 },
+      }),
       cursor,
       catchUpOverlapMs: 2_000,
       onEnvelope: (event) => void (event.kind === "message" && live.push(event)),
     });
     cleanups.push(() => receiver.stop());
     await receiver.start();
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "live while the catch-up fails" });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "live while the catch-up fails",
+    });
     await waitUntil(() => live.length === 1, "the live post");
     await new Promise((r) => setTimeout(r, 1_300));
     expect(saved.every((ms) => ms <= before)).toBe(true);
     sandbox.faults.clear();
-    await waitUntil(() => saved.some((ms) => ms >= post.create_at), "the cursor moves on once the catch-up is done", 8_000);
+    await waitUntil(
+      () => saved.some((ms) => ms >= post.create_at),
+      "the cursor moves on once the catch-up is done",
+      8_000,
+    );
   });
 
   it("is not moved by a post dated far ahead (a system admin may set create_at): later catch-ups still start from now", async () => {
@@ -94,8 +124,22 @@ describe("the saved catch-up cursor", () => {
     const nextYear = now + 365 * 24 * 3600_000;
     server.onConnection = (ws) => {
       ws.send(helloFrame("conn1"));
-      ws.send(postedFrame(1, { id: "future", channel_id: "c1", message: "from the future", create_at: nextYear }));
-      ws.send(postedFrame(2, { id: "present", channel_id: "c1", message: "from now", create_at: now + 1 }));
+      ws.send(
+        postedFrame(1, {
+          id: "future",
+          channel_id: "c1",
+          message: "from the future",
+          create_at: nextYear,
+        }),
+      );
+      ws.send(
+        postedFrame(2, {
+          id: "present",
+          channel_id: "c1",
+          message: "from now",
+          create_at: now + 1,
+        }),
+      );
     };
     const saved: number[] = [];
     const taken: string[] = [];

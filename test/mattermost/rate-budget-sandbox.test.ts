@@ -25,22 +25,42 @@ async function limitedSandbox(perSec: number, maxBurst: number) {
 /** Counts the answers a client got, by status. */
 function statuses() {
   const seen = new Map<number, number>();
-  return { seen, observer: { response: (_method: string, status: number) => void seen.set(status, (seen.get(status) ?? 0) + 1) } };
+  return {
+    seen,
+    observer: {
+      response: (_method: string, status: number) =>
+        void seen.set(status, (seen.get(status) ?? 0) + 1),
+    },
+  };
 }
 
 describe("rate budget against the sandbox's rate limit", () => {
   it("sends a burst of 20 calls to a server limited to 5/s (burst 3) with no refusal; without a budget, the server refuses some", async () => {
     const { sandbox, seed } = await limitedSandbox(5, 3);
     const paced = statuses();
-    const client = new MattermostClient({ url: sandbox.url, token: seed.bot.token, observer: paced.observer });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => client.request<{ id: string }>("GET", "/users/me")));
+    const client = new MattermostClient({
+      url: sandbox.url,
+      token: seed.bot.token,
+      observer: paced.observer,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => client.request<{ id: string }>("GET", "/users/me")),
+    );
     expect(answers.every((a) => a.id === seed.bot.user.id)).toBe(true);
     expect(paced.seen.get(429)).toBeUndefined();
     expect(paced.seen.get(200)).toBe(20);
 
     const unpaced = statuses();
-    const other = new MattermostClient({ url: sandbox.url, token: seed.users.alice.token, observer: unpaced.observer, maxRequestsPerSecond: 0, retry: { attempts: 1 } });
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => other.request("GET", "/users/me")));
+    const other = new MattermostClient({
+      url: sandbox.url,
+      token: seed.users.alice.token,
+      observer: unpaced.observer,
+      maxRequestsPerSecond: 0,
+      retry: { attempts: 1 },
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => other.request("GET", "/users/me")),
+    );
     expect(unpaced.seen.get(429)).toBeGreaterThan(0);
     expect(results.filter((r) => r.status === "rejected").length).toBe(unpaced.seen.get(429));
   });
@@ -48,8 +68,13 @@ describe("rate budget against the sandbox's rate limit", () => {
   it("shares one budget between the clients of a token: two clients together stay under the limit", async () => {
     const { sandbox, seed } = await limitedSandbox(5, 2);
     const seen = statuses();
-    const clients = [0, 1].map(() => new MattermostClient({ url: sandbox.url, token: seed.bot.token, observer: seen.observer }));
-    await Promise.all(clients.flatMap((c) => Array.from({ length: 6 }, () => c.request("GET", "/users/me"))));
+    const clients = [0, 1].map(
+      () =>
+        new MattermostClient({ url: sandbox.url, token: seed.bot.token, observer: seen.observer }),
+    );
+    await Promise.all(
+      clients.flatMap((c) => Array.from({ length: 6 }, () => c.request("GET", "/users/me"))),
+    );
     expect(seen.seen.get(429)).toBeUndefined();
     expect(seen.seen.get(200)).toBe(12);
   });
@@ -68,8 +93,14 @@ describe("rate budget against the sandbox's rate limit", () => {
     bot.on("message", (ctx) => ctx.reply(`got ${ctx.post.message}`));
     await bot.start(new WebSocketSource());
     cleanups.push(() => bot.stop());
-    const asked = Array.from({ length: 15 }, (_, i) => sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `@todobot burst ${i}` }));
-    const answered = () => sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.user_id === seed.bot.user.id);
+    const asked = Array.from({ length: 15 }, (_, i) =>
+      sandbox.post(seed.users.alice.user.id, {
+        channel_id: seed.channels.ops.id,
+        message: `@todobot burst ${i}`,
+      }),
+    );
+    const answered = () =>
+      sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.user_id === seed.bot.user.id);
     await sandbox.waitForPost(() => answered().length >= asked.length, { timeoutMs: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 500)); // time for a duplicate to show
     const roots = answered().map((p) => p.root_id);

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Writable } from "node:stream";
-import { RateBudget, rateLimitInfo, type BudgetClock, type BudgetTicket } from "../../src/mattermost/rate-budget.js";
+import {
+  RateBudget,
+  rateLimitInfo,
+  type BudgetClock,
+  type BudgetTicket,
+} from "../../src/mattermost/rate-budget.js";
 
 /** A clock whose timers fire when `advance` passes their time. */
 class ManualClock implements BudgetClock {
@@ -29,7 +34,9 @@ class ManualClock implements BudgetClock {
     const end = this.time + ms;
     for (;;) {
       await flush();
-      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...this.timers.entries()]
+        .filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.timers.delete(due[0]);
       this.time = due[1].at;
@@ -47,14 +54,21 @@ const roomy = { limit: 1000, remaining: 999, resetSeconds: 1, refused: false };
 
 function logged() {
   const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: "debug" }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+  const logger = pino(
+    { level: "debug" },
+    new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }),
+  );
   return { logger, lines };
 }
 
 function budget(rate: number, burst: number) {
   const clock = new ManualClock();
   const log = logged();
-  return { clock, log, budget: new RateBudget({ requestsPerSecond: rate, burst, clock, logger: log.logger }) };
+  return {
+    clock,
+    log,
+    budget: new RateBudget({ requestsPerSecond: rate, burst, clock, logger: log.logger }),
+  };
 }
 
 /** Takes tickets, records the order they are granted in, and answers each at once (a server far from its limit). */
@@ -84,7 +98,12 @@ describe("rate budget: the bucket", () => {
 
   it("lets the burst through at once, then one call per interval", async () => {
     const { clock, budget: b } = budget(4, 2);
-    const { granted } = track(b, [["a", "first"], ["b", "first"], ["c", "first"], ["d", "first"]]);
+    const { granted } = track(b, [
+      ["a", "first"],
+      ["b", "first"],
+      ["c", "first"],
+      ["d", "first"],
+    ]);
     await flush();
     expect(granted).toEqual(["a", "b"]);
     await clock.advance(240);
@@ -97,7 +116,13 @@ describe("rate budget: the bucket", () => {
 
   it("lets waiting replies go before waiting edits, in the order they came", async () => {
     const { clock, budget: b } = budget(10, 1);
-    const { granted } = track(b, [["first reply", "first"], ["edit 1", "edit"], ["edit 2", "edit"], ["reply 2", "first"], ["reply 3", "first"]]);
+    const { granted } = track(b, [
+      ["first reply", "first"],
+      ["edit 1", "edit"],
+      ["edit 2", "edit"],
+      ["reply 2", "first"],
+      ["reply 3", "first"],
+    ]);
     await clock.advance(1000);
     expect(granted).toEqual(["first reply", "reply 2", "reply 3", "edit 1", "edit 2"]);
   });
@@ -127,7 +152,11 @@ describe("rate budget: the bucket", () => {
     await flush();
     expect(granted).toBe(10);
     (await b.take()).answered(undefined, true); // a proxy's 429, without headers
-    const after = track(b, [["a", "first"], ["b", "first"], ["c", "first"]]);
+    const after = track(b, [
+      ["a", "first"],
+      ["b", "first"],
+      ["c", "first"],
+    ]);
     await flush();
     expect(after.granted).toEqual(["a", "b"]);
     await clock.advance(500);
@@ -135,20 +164,32 @@ describe("rate budget: the bucket", () => {
   });
 
   it("refuses a rate that is not a positive number", () => {
-    expect(() => new RateBudget({ requestsPerSecond: 0, logger: logged().logger })).toThrow(/requestsPerSecond/);
-    expect(() => new RateBudget({ requestsPerSecond: Number.NaN, logger: logged().logger })).toThrow(/requestsPerSecond/);
+    expect(() => new RateBudget({ requestsPerSecond: 0, logger: logged().logger })).toThrow(
+      /requestsPerSecond/,
+    );
+    expect(
+      () => new RateBudget({ requestsPerSecond: Number.NaN, logger: logged().logger }),
+    ).toThrow(/requestsPerSecond/);
   });
 });
 
 describe("rate budget: following the server", () => {
-  const answer = (limit: number, remaining: number, reset: number, refused = false) => ({ limit, remaining, resetSeconds: reset, refused });
+  const answer = (limit: number, remaining: number, reset: number, refused = false) => ({
+    limit,
+    remaining,
+    resetSeconds: reset,
+    refused,
+  });
 
   it("holds no more than the server says is left", async () => {
     const { budget: b } = budget(8, 16);
     const ticket = await b.take();
     ticket.answered(answer(11, 1, 3));
     expect(b.tryTake()).toBeUndefined();
-    const { granted } = track(b, [["a", "first"], ["b", "first"]]);
+    const { granted } = track(b, [
+      ["a", "first"],
+      ["b", "first"],
+    ]);
     await flush();
     expect(granted).toEqual(["a"]);
   });
@@ -170,7 +211,9 @@ describe("rate budget: following the server", () => {
         serverTokens -= 1;
         accepted++;
       }
-      t.answered(answer(11, Math.floor(serverTokens), Math.ceil((11 - serverTokens) / 5), refusing));
+      t.answered(
+        answer(11, Math.floor(serverTokens), Math.ceil((11 - serverTokens) / 5), refusing),
+      );
     };
     serve(await b.take()); // a bot starts with one call (who am I), then the work comes
     for (let i = 0; i < 60; i++) void b.take().then(serve);
@@ -191,17 +234,42 @@ describe("rate budget: following the server", () => {
   it("reads the headers of an answer (none: no limit on)", () => {
     const headers = (h: Record<string, string>) => new Headers(h);
     expect(rateLimitInfo(200, headers({}))).toBeUndefined();
-    expect(rateLimitInfo(429, headers({ "X-RateLimit-Limit": "11", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "3" }))).toEqual({ limit: 11, remaining: 0, resetSeconds: 3, refused: true });
-    expect(rateLimitInfo(200, headers({ "X-RateLimit-Limit": "nope", "X-RateLimit-Remaining": "0" }))).toBeUndefined();
+    expect(
+      rateLimitInfo(
+        429,
+        headers({
+          "X-RateLimit-Limit": "11",
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": "3",
+        }),
+      ),
+    ).toEqual({ limit: 11, remaining: 0, resetSeconds: 3, refused: true });
+    expect(
+      rateLimitInfo(200, headers({ "X-RateLimit-Limit": "nope", "X-RateLimit-Remaining": "0" })),
+    ).toBeUndefined();
     // an accepted call, limited by token and by user id: each header twice, joined
-    expect(rateLimitInfo(200, headers({ "X-RateLimit-Limit": "6, 6", "X-RateLimit-Remaining": "4, 3", "X-RateLimit-Reset": "1, 2" }))).toEqual({ limit: 6, remaining: 3, resetSeconds: 2, refused: false });
+    expect(
+      rateLimitInfo(
+        200,
+        headers({
+          "X-RateLimit-Limit": "6, 6",
+          "X-RateLimit-Remaining": "4, 3",
+          "X-RateLimit-Reset": "1, 2",
+        }),
+      ),
+    ).toEqual({ limit: 6, remaining: 3, resetSeconds: 2, refused: false });
   });
 });
 
 describe("rate budget: the log", () => {
   it("says once that calls wait longer than a second, and once when it caught up", async () => {
     const { clock, log, budget: b } = budget(1, 1);
-    track(b, [["a", "first"], ["b", "first"], ["c", "first"], ["d", "first"]]);
+    track(b, [
+      ["a", "first"],
+      ["b", "first"],
+      ["c", "first"],
+      ["d", "first"],
+    ]);
     await clock.advance(5000);
     const messages = log.lines.map((l) => l.msg);
     expect(messages.filter((m) => m.includes("wait for the rate budget"))).toHaveLength(1);
@@ -219,13 +287,19 @@ describe("rate budget: the log", () => {
       await clock.advance(100); // the next call comes once this one is answered, as a channel's replies do
     }
     await clock.advance(1000);
-    expect(log.lines.map((l) => l.msg).filter((m) => m.includes("wait for the rate budget"))).toHaveLength(1);
+    expect(
+      log.lines.map((l) => l.msg).filter((m) => m.includes("wait for the rate budget")),
+    ).toHaveLength(1);
     expect(log.lines.map((l) => l.msg).filter((m) => m.includes("caught up"))).toHaveLength(1);
   });
 
   it("says nothing when calls wait less than a second", async () => {
     const { clock, log, budget: b } = budget(10, 1);
-    track(b, [["a", "first"], ["b", "first"], ["c", "first"]]);
+    track(b, [
+      ["a", "first"],
+      ["b", "first"],
+      ["c", "first"],
+    ]);
     await clock.advance(1000);
     expect(log.lines).toEqual([]);
   });

@@ -6,7 +6,12 @@ describe("RecentIdSet", () => {
     const seen = new RecentIdSet(3);
     expect(["a", "b", "a", "c"].map((id) => seen.add(id))).toEqual([true, true, false, true]);
     expect(seen.add("d")).toBe(true); // a is forgotten
-    expect([seen.has("a"), seen.has("b"), seen.has("c"), seen.has("d")]).toEqual([false, true, true, true]);
+    expect([seen.has("a"), seen.has("b"), seen.has("c"), seen.has("d")]).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
     expect(seen.add("a")).toBe(true); // seen again as new, b is forgotten
     expect([seen.has("b"), seen.has("c")]).toEqual([false, true]);
   });

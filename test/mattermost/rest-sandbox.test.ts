@@ -10,7 +10,11 @@ let bot: MattermostClient;
 beforeAll(async () => {
   sandbox = await Sandbox.start();
   seed = sandbox.seed();
-  bot = new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { baseDelayMs: 5 } });
+  bot = new MattermostClient({
+    url: sandbox.url,
+    token: seed.bot.token,
+    retry: { baseDelayMs: 5 },
+  });
 });
 afterAll(() => sandbox.close());
 
@@ -19,8 +23,12 @@ describe("MattermostClient against the sandbox", () => {
     await expect(bot.ping()).resolves.toMatchObject({ status: "OK" });
     const me = await bot.getMe();
     expect(me).toMatchObject({ id: seed.bot.user.id, username: "todobot", is_bot: true });
-    await expect(bot.getUser(seed.users.alice.user.id)).resolves.toMatchObject({ username: "alice" });
-    await expect(bot.getUserByUsername("@bob")).resolves.toMatchObject({ id: seed.users.bob.user.id });
+    await expect(bot.getUser(seed.users.alice.user.id)).resolves.toMatchObject({
+      username: "alice",
+    });
+    await expect(bot.getUserByUsername("@bob")).resolves.toMatchObject({
+      id: seed.users.bob.user.id,
+    });
   });
 
   it("lists its teams and channels, and reads channels and memberships", async () => {
@@ -29,16 +37,30 @@ describe("MattermostClient against the sandbox", () => {
     const channels = await bot.getMyChannels(seed.team.id);
     expect(channels.map((c) => c.name)).toEqual(expect.arrayContaining(["town-square", "ops"]));
     expect(channels.map((c) => c.name)).not.toContain("off-topic");
-    await expect(bot.getChannel(seed.channels.ops.id)).resolves.toMatchObject({ name: "ops", type: "O" });
-    await expect(bot.getChannelMember(seed.channels.ops.id, seed.bot.user.id)).resolves.toMatchObject({ user_id: seed.bot.user.id });
+    await expect(bot.getChannel(seed.channels.ops.id)).resolves.toMatchObject({
+      name: "ops",
+      type: "O",
+    });
+    await expect(
+      bot.getChannelMember(seed.channels.ops.id, seed.bot.user.id),
+    ).resolves.toMatchObject({ user_id: seed.bot.user.id });
   });
 
   it("creates, reads, patches, threads and deletes posts", async () => {
     const root = await bot.createPost({ channel_id: seed.channels.ops.id, message: "root" });
     expect(sandbox.getPost(root.id)?.message).toBe("root");
-    const reply = await bot.createPost({ channel_id: seed.channels.ops.id, message: "reply", root_id: root.id });
-    await expect(bot.getPost(reply.id)).resolves.toMatchObject({ root_id: root.id, message: "reply" });
-    await expect(bot.patchPost(reply.id, { message: "edited" })).resolves.toMatchObject({ message: "edited" });
+    const reply = await bot.createPost({
+      channel_id: seed.channels.ops.id,
+      message: "reply",
+      root_id: root.id,
+    });
+    await expect(bot.getPost(reply.id)).resolves.toMatchObject({
+      root_id: root.id,
+      message: "reply",
+    });
+    await expect(bot.patchPost(reply.id, { message: "edited" })).resolves.toMatchObject({
+      message: "edited",
+    });
     const thread = await bot.getThread(root.id);
     expect(Object.keys(thread.posts).sort()).toEqual([root.id, reply.id].sort());
     const page = await bot.getChannelPosts(seed.channels.ops.id, { page: 0, perPage: 1 });
@@ -50,24 +72,39 @@ describe("MattermostClient against the sandbox", () => {
   });
 
   it("returns one post for two creates with the same pending_post_id", async () => {
-    const input = { channel_id: seed.channels.ops.id, message: "idempotent", pending_post_id: `${seed.bot.user.id}:42` };
+    const input = {
+      channel_id: seed.channels.ops.id,
+      message: "idempotent",
+      pending_post_id: `${seed.bot.user.id}:42`,
+    };
     const first = await bot.createPost(input);
     const second = await bot.createPost(input);
     expect(second.id).toBe(first.id);
-    expect(sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.message === "idempotent")).toHaveLength(1);
+    expect(
+      sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.message === "idempotent"),
+    ).toHaveLength(1);
   });
 
   it("types, reacts, opens a DM and uploads a file", async () => {
-    const typing = sandbox.waitForEvent((e) => e.event === "typing" && e.broadcast.channel_id === seed.channels.ops.id);
+    const typing = sandbox.waitForEvent(
+      (e) => e.event === "typing" && e.broadcast.channel_id === seed.channels.ops.id,
+    );
     await bot.sendTyping(seed.bot.user.id, seed.channels.ops.id);
     await expect(typing).resolves.toMatchObject({ data: { user_id: seed.bot.user.id } });
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "react to me" });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "react to me",
+    });
     await bot.addReaction(seed.bot.user.id, post.id, "white_check_mark");
     const dm = await bot.createDirectChannel(seed.bot.user.id, seed.users.alice.user.id);
     expect(dm.type).toBe("D");
     const info = await bot.uploadFile(dm.id, "todo.txt", new TextEncoder().encode("buy milk"));
     expect(info).toMatchObject({ name: "todo.txt", size: 8 });
-    const withFile = await bot.createPost({ channel_id: dm.id, message: "attached", file_ids: [info.id] });
+    const withFile = await bot.createPost({
+      channel_id: dm.id,
+      message: "attached",
+      file_ids: [info.id],
+    });
     expect(withFile.file_ids).toEqual([info.id]);
   });
 
@@ -75,17 +112,29 @@ describe("MattermostClient against the sandbox", () => {
     const stranger = new MattermostClient({ url: sandbox.url, token: "nosuchtoken00000000000000" });
     const unauthorized = await stranger.getMe().catch((e: unknown) => e);
     expect(unauthorized).toBeInstanceOf(MattermostApiError);
-    expect(unauthorized).toMatchObject({ status: 401, serverErrorId: "api.context.session_expired.app_error", method: "GET", path: "/api/v4/users/me" });
+    expect(unauthorized).toMatchObject({
+      status: 401,
+      serverErrorId: "api.context.session_expired.app_error",
+      method: "GET",
+      path: "/api/v4/users/me",
+    });
     expect((unauthorized as MattermostApiError).requestId).not.toBe("");
 
     // a private channel the bot is not in (an open one of its team accepts its posts, like the server)
     const secret = sandbox.createChannel({ team_id: seed.team.id, name: "secret", type: "P" });
-    const forbidden = await bot.createPost({ channel_id: secret.id, message: "not a member" }).catch((e: unknown) => e);
-    expect(forbidden).toMatchObject({ status: 403, serverErrorId: "api.context.permissions.app_error" });
+    const forbidden = await bot
+      .createPost({ channel_id: secret.id, message: "not a member" })
+      .catch((e: unknown) => e);
+    expect(forbidden).toMatchObject({
+      status: 403,
+      serverErrorId: "api.context.permissions.app_error",
+    });
     expect((forbidden as MattermostApiError).requestId).not.toBe("");
 
     await expect(bot.getUserByUsername("nobody")).rejects.toMatchObject({ status: 404 });
-    await expect(bot.createPost({ channel_id: seed.channels.ops.id, message: "x".repeat(16_384) })).rejects.toMatchObject({
+    await expect(
+      bot.createPost({ channel_id: seed.channels.ops.id, message: "x".repeat(16_384) }),
+    ).rejects.toMatchObject({
       status: 400,
       serverErrorId: "model.post.is_valid.msg.app_error",
     });

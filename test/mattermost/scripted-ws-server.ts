@@ -23,16 +23,36 @@ export interface ScriptedWsServer {
 
 /** Frames as a Mattermost server sends them. */
 export function helloFrame(connectionId: string): string {
-  return JSON.stringify({ event: "hello", data: { connection_id: connectionId, server_version: "5.37.0" }, broadcast: { omit_users: null, user_id: "u", channel_id: "", team_id: "" }, seq: 0 });
+  return JSON.stringify({
+    event: "hello",
+    data: { connection_id: connectionId, server_version: "5.37.0" },
+    broadcast: { omit_users: null, user_id: "u", channel_id: "", team_id: "" },
+    seq: 0,
+  });
 }
 
-export function postedFrame(seq: number, post: { id: string; channel_id: string; message: string; create_at: number }): string {
-  const data = { post: JSON.stringify({ user_id: "alice", root_id: "", ...post }), channel_type: "O", channel_name: "ops", sender_name: "@alice" };
-  return JSON.stringify({ event: "posted", data, broadcast: { omit_users: null, user_id: "", channel_id: post.channel_id, team_id: "t" }, seq });
+export function postedFrame(
+  seq: number,
+  post: { id: string; channel_id: string; message: string; create_at: number },
+): string {
+  const data = {
+    post: JSON.stringify({ user_id: "alice", root_id: "", ...post }),
+    channel_type: "O",
+    channel_name: "ops",
+    sender_name: "@alice",
+  };
+  return JSON.stringify({
+    event: "posted",
+    data,
+    broadcast: { omit_users: null, user_id: "", channel_id: post.channel_id, team_id: "t" },
+    seq,
+  });
 }
 
 /** Starts the server; `autoPong: false` lets a test make a socket deaf to our pings. */
-export async function startScriptedWsServer(options: { autoPong?: boolean } = {}): Promise<ScriptedWsServer> {
+export async function startScriptedWsServer(
+  options: { autoPong?: boolean } = {},
+): Promise<ScriptedWsServer> {
   const wss = new WebSocketServer({ noServer: true, autoPong: options.autoPong ?? true });
   const http = createServer((_req, res) => {
     res.writeHead(404, { "Content-Type": "application/json" });
@@ -48,7 +68,10 @@ export async function startScriptedWsServer(options: { autoPong?: boolean } = {}
     waitForUpgrades(n, timeoutMs = 5_000) {
       if (server.upgrades.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${server.upgrades.length} upgrades, expected ${n}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`only ${server.upgrades.length} upgrades, expected ${n}`)),
+          timeoutMs,
+        );
         waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },
@@ -64,11 +87,18 @@ export async function startScriptedWsServer(options: { autoPong?: boolean } = {}
     socket.on("error", () => {}); // the client may hang up first
     const upgrade = { url: req.url ?? "", authorization: req.headers.authorization };
     server.upgrades.push(upgrade);
-    for (const w of [...waiters]) if (server.upgrades.length >= w.n) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters])
+      if (server.upgrades.length >= w.n) waiters.splice(waiters.indexOf(w), 1), w.resolve();
     const decision = server.onUpgrade(upgrade);
     if (decision !== "accept") {
-      const body = JSON.stringify({ id: "api.context.session_expired.app_error", message: "Invalid or expired session", status_code: decision });
-      socket.end(`HTTP/1.1 ${decision} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        id: "api.context.session_expired.app_error",
+        message: "Invalid or expired session",
+        status_code: decision,
+      });
+      socket.end(
+        `HTTP/1.1 ${decision} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

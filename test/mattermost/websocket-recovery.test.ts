@@ -16,7 +16,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
+async function world(
+  options: SandboxOptions = {},
+): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
   const sandbox = await Sandbox.start(options);
   cleanups.push(() => sandbox.close());
   return { sandbox, seed: sandbox.seed() };
@@ -35,26 +37,35 @@ function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketFeedOp
     ...extra,
   });
   cleanups.push(() => receiver.stop());
-  const posted = (message: string) => events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
-  const firstAfter = (state: ConnectionState, t: number) => states.find((s) => s.state === state && s.at >= t)?.at;
+  const posted = (message: string) =>
+    events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
+  const firstAfter = (state: ConnectionState, t: number) =>
+    states.find((s) => s.state === state && s.at >= t)?.at;
   return { receiver, states, posted, firstAfter };
 }
 
 /** Resolves once `check` is true (looking every 5 ms). */
-const until = (check: () => boolean, what: string, timeoutMs = 5_000) => waitUntil(check, what, timeoutMs, 5);
+const until = (check: () => boolean, what: string, timeoutMs = 5_000) =>
+  waitUntil(check, what, timeoutMs, 5);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("keep-alive: silent sockets are found, healthy idle ones are kept", () => {
   it("keeps a healthy idle connection through 100 ping rounds without a reconnect", async () => {
     const { sandbox, seed } = await world();
-    const { receiver, states, posted } = connect(sandbox, seed.bot.token, { pingIntervalMs: 30, pongTimeoutMs: 100 });
+    const { receiver, states, posted } = connect(sandbox, seed.bot.token, {
+      pingIntervalMs: 30,
+      pongTimeoutMs: 100,
+    });
     await receiver.start();
     const id = receiver.connectionId;
     await sleep(3_000);
     expect(states.map((s) => s.state)).toEqual(["connecting", "connected"]);
     expect(receiver.connectionId).toBe(id);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "still there?" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "still there?",
+    });
     await until(() => posted("still there?").length === 1, "the post after the idle period");
   });
 
@@ -62,13 +73,23 @@ describe("keep-alive: silent sockets are found, healthy idle ones are kept", () 
     const { sandbox, seed } = await world();
     const pingIntervalMs = 300;
     const pongTimeoutMs = 1_000;
-    const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, { pingIntervalMs, pongTimeoutMs });
+    const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, {
+      pingIntervalMs,
+      pongTimeoutMs,
+    });
     await receiver.start();
     await sleep(500); // an idle socket that has answered pings
     const silentAt = Date.now();
     expect(sandbox.faults.silenceWebSockets(seed.bot.user.id)).toBe(1);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "said while silent" });
-    await until(() => firstAfter("reconnecting", silentAt) !== undefined, "the dead socket noticed", 5_000);
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "said while silent",
+    });
+    await until(
+      () => firstAfter("reconnecting", silentAt) !== undefined,
+      "the dead socket noticed",
+      5_000,
+    );
     const detectedMs = firstAfter("reconnecting", silentAt)! - silentAt;
     // a ping is due at most pingIntervalMs after the last frame; it then waits pongTimeoutMs
     expect(detectedMs).toBeGreaterThanOrEqual(pongTimeoutMs);
@@ -81,10 +102,16 @@ describe("keep-alive: silent sockets are found, healthy idle ones are kept", () 
 
   it("does not drop a connection that is busy with events, whatever the ping timing", async () => {
     const { sandbox, seed } = await world();
-    const { receiver, states, posted } = connect(sandbox, seed.bot.token, { pingIntervalMs: 20, pongTimeoutMs: 60 });
+    const { receiver, states, posted } = connect(sandbox, seed.bot.token, {
+      pingIntervalMs: 20,
+      pongTimeoutMs: 60,
+    });
     await receiver.start();
     for (let i = 0; i < 50; i++) {
-      sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `busy ${i}` });
+      sandbox.post(seed.users.alice.user.id, {
+        channel_id: seed.channels.ops.id,
+        message: `busy ${i}`,
+      });
       await sleep(20);
     }
     await until(() => posted("busy 49").length === 1, "the last post");
@@ -101,7 +128,10 @@ describe("reconnecting: back quickly after a cut, a restart", () => {
     sandbox.faults.cut(2_000);
     const backAt = Date.now() + 2_000;
     await sleep(100);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "during the cut" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "during the cut",
+    });
     await until(() => firstAfter("connected", backAt) !== undefined, "the reconnect", 5_000);
     // the figure is `npm run bench:recovery`'s; a backoff grown long (the old 2.8 s and more) fails here
     expect(firstAfter("connected", backAt)! - backAt).toBeLessThan(2_500);
@@ -117,8 +147,14 @@ describe("reconnecting: back quickly after a cut, a restart", () => {
     const before = receiver.connectionId;
     sandbox.faults.restart(300);
     await sleep(50);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while restarting" });
-    await until(() => posted("while restarting").length > 0, "the post made while the server restarted");
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "while restarting",
+    });
+    await until(
+      () => posted("while restarting").length > 0,
+      "the post made while the server restarted",
+    );
     expect(receiver.connectionId).not.toBe(before);
     expect(posted("while restarting")[0]!.source).toBe("catchup");
     await sleep(200);
@@ -133,12 +169,18 @@ describe("reconnecting: back quickly after a cut, a restart", () => {
 describe("a server without reliable WebSockets (the 5.37 default): every reconnect is a new connection", () => {
   it("after a silent socket, catches up over REST: the post made meanwhile arrives once", async () => {
     const { sandbox, seed } = await world({ reliableWebSockets: false });
-    const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, { pingIntervalMs: 300, pongTimeoutMs: 1_000 });
+    const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, {
+      pingIntervalMs: 300,
+      pongTimeoutMs: 1_000,
+    });
     await receiver.start();
     expect(receiver.connectionId).toBe("");
     const silentAt = Date.now();
     sandbox.faults.silenceWebSockets(seed.bot.user.id);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "said while silent" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "said while silent",
+    });
     await until(() => firstAfter("connected", silentAt) !== undefined, "connected again", 5_000);
     await until(() => posted("said while silent").length > 0, "the missed post");
     await sleep(200);
@@ -151,8 +193,15 @@ describe("a server without reliable WebSockets (the 5.37 default): every reconne
     await receiver.start();
     sandbox.faults.cut(1_000);
     await sleep(100);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "said during the cut" });
-    await until(() => posted("said during the cut").length > 0, "the post made during the cut", 8_000);
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "said during the cut",
+    });
+    await until(
+      () => posted("said during the cut").length > 0,
+      "the post made during the cut",
+      8_000,
+    );
     await sleep(200);
     expect(posted("said during the cut")).toHaveLength(1);
   });

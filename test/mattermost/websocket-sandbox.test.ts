@@ -13,7 +13,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(options: { resumeWindowMs?: number } = {}): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
+async function world(
+  options: { resumeWindowMs?: number } = {},
+): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
   const sandbox = await Sandbox.start(options);
   cleanups.push(() => sandbox.close());
   return { sandbox, seed: sandbox.seed() };
@@ -35,10 +37,10 @@ function connect(sandbox: Sandbox, token: string, extra: Partial<WebSocketFeedOp
     ...extra,
   });
   cleanups.push(() => receiver.stop());
-  const posted = (message: string) => events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
+  const posted = (message: string) =>
+    events.filter((e): e is MessageEnvelope => e.kind === "message" && e.post.message === message);
   return { receiver, events, states, posted };
 }
-
 
 describe("WebSocketReceiver against the sandbox", () => {
   it("receives posted events with the post parsed and the channel described", async () => {
@@ -46,7 +48,10 @@ describe("WebSocketReceiver against the sandbox", () => {
     const { receiver, posted } = connect(sandbox, seed.bot.token);
     await receiver.start();
     expect(receiver.state).toBe("connected");
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "hello bot" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "hello bot",
+    });
     await waitUntil(() => posted("hello bot").length === 1, "the post");
     expect(posted("hello bot")[0]).toMatchObject({
       source: "websocket",
@@ -62,7 +67,10 @@ describe("WebSocketReceiver against the sandbox", () => {
     await receiver.start();
     const id = receiver.connectionId;
     expect(sandbox.dropConnections(seed.bot.user.id)).toBe(1);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while dropped" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "while dropped",
+    });
     await waitUntil(() => posted("while dropped").length > 0, "the missed post");
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "after" });
     await waitUntil(() => posted("after").length > 0, "the next post");
@@ -79,17 +87,33 @@ describe("WebSocketReceiver against the sandbox", () => {
     const id = receiver.connectionId;
     sandbox.setWebSocketAvailable(false);
     sandbox.dropConnections(seed.bot.user.id);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while away" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "while away",
+    });
     const dm = sandbox.directChannel(seed.users.bob.user.id, seed.bot.user.id);
     sandbox.post(seed.users.bob.user.id, { channel_id: dm.id, message: "first DM" });
     await new Promise((r) => setTimeout(r, 300)); // longer than the resume window
     sandbox.setWebSocketAvailable(true);
-    await waitUntil(() => posted("while away").length > 0 && posted("first DM").length > 0, "the caught-up posts");
+    await waitUntil(
+      () => posted("while away").length > 0 && posted("first DM").length > 0,
+      "the caught-up posts",
+    );
     expect(receiver.connectionId).not.toBe(id);
     expect(posted("while away")).toHaveLength(1);
-    expect(posted("while away")[0]).toMatchObject({ source: "catchup", channel: { type: "O", name: "ops" } });
-    expect(posted("first DM")[0]).toMatchObject({ source: "catchup", channel: { type: "D" }, post: { channel_id: dm.id } });
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "live again" });
+    expect(posted("while away")[0]).toMatchObject({
+      source: "catchup",
+      channel: { type: "O", name: "ops" },
+    });
+    expect(posted("first DM")[0]).toMatchObject({
+      source: "catchup",
+      channel: { type: "D" },
+      post: { channel_id: dm.id },
+    });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "live again",
+    });
     await waitUntil(() => posted("live again").length > 0, "a live post");
     expect(posted("while away")).toHaveLength(1);
   });
@@ -103,10 +127,16 @@ describe("WebSocketReceiver against the sandbox", () => {
     await waitUntil(() => first.posted("seen").length > 0, "the first post");
     await first.receiver.stop();
     expect(await cursor.load()).toBe(sandbox.channelPosts(seed.channels.ops.id).at(-1)!.create_at);
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "while the bot was down" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "while the bot was down",
+    });
     const second = connect(sandbox, seed.bot.token, { cursor });
     await second.receiver.start();
-    await waitUntil(() => second.posted("while the bot was down").length > 0, "the post made while down");
+    await waitUntil(
+      () => second.posted("while the bot was down").length > 0,
+      "the post made while down",
+    );
     expect(second.posted("while the bot was down")[0]!.source).toBe("catchup");
   });
 
@@ -115,7 +145,10 @@ describe("WebSocketReceiver against the sandbox", () => {
     const { receiver, states } = connect(sandbox, "nosuchtoken00000000000000");
     const started = receiver.start();
     started.catch(() => {});
-    await waitUntil(() => states.filter((s) => s === "auth_failed").length >= 2, "two auth failures");
+    await waitUntil(
+      () => states.filter((s) => s === "auth_failed").length >= 2,
+      "two auth failures",
+    );
     expect(receiver.state).toBe("auth_failed");
     await receiver.stop();
     await expect(started).rejects.toThrow(/stopped/);
@@ -137,7 +170,10 @@ describe("WebSocketReceiver against the sandbox", () => {
     const { receiver, posted } = connect(sandbox, seed.bot.token);
     await receiver.start();
     await receiver.stop();
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "between runs" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "between runs",
+    });
     await receiver.start();
     expect(receiver.state).toBe("connected");
     await waitUntil(() => posted("between runs").length > 0, "the post made between runs");
@@ -147,8 +183,12 @@ describe("WebSocketReceiver against the sandbox", () => {
     const { sandbox, seed } = await world();
     const { receiver } = connect(sandbox, seed.bot.token);
     await receiver.start();
-    const typing = sandbox.waitForEvent((e) => e.event === "typing" && e.broadcast.channel_id === seed.channels.ops.id);
-    await expect(receiver.sendAction("user_typing", { channel_id: seed.channels.ops.id, parent_id: "" })).resolves.toMatchObject({ status: "OK" });
+    const typing = sandbox.waitForEvent(
+      (e) => e.event === "typing" && e.broadcast.channel_id === seed.channels.ops.id,
+    );
+    await expect(
+      receiver.sendAction("user_typing", { channel_id: seed.channels.ops.id, parent_id: "" }),
+    ).resolves.toMatchObject({ status: "OK" });
     await expect(typing).resolves.toMatchObject({ data: { user_id: seed.bot.user.id } });
   });
 });

@@ -5,11 +5,21 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import type { Envelope } from "../../src/bot/envelope.js";
-import { WebSocketReceiver, type ConnectionState, type InboundEvent, type WebSocketReceiverOptions } from "../../src/mattermost/websocket.js";
+import {
+  WebSocketReceiver,
+  type ConnectionState,
+  type InboundEvent,
+  type WebSocketReceiverOptions,
+} from "../../src/mattermost/websocket.js";
 import { memoryCursor } from "../../src/sources/catch-up.js";
 import { WebSocketFeed, type WebSocketFeedOptions } from "../../src/sources/websocket.js";
 import { json, startScriptedServer, type ScriptedServer } from "./scripted-server.js";
-import { helloFrame, postedFrame, startScriptedWsServer, type ScriptedWsServer } from "./scripted-ws-server.js";
+import {
+  helloFrame,
+  postedFrame,
+  startScriptedWsServer,
+  type ScriptedWsServer,
+} from "./scripted-ws-server.js";
 import { waitUntil } from "../helpers/processes.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -23,10 +33,17 @@ async function wsServer(options?: { autoPong?: boolean }): Promise<ScriptedWsSer
   return server;
 }
 
-function receiver(server: { url: string }, extra: Partial<WebSocketReceiverOptions> & { restUrl?: string } = {}) {
+function receiver(
+  server: { url: string },
+  extra: Partial<WebSocketReceiverOptions> & { restUrl?: string } = {},
+) {
   const events: InboundEvent[] = [];
   const states: ConnectionState[] = [];
-  const client = new MattermostClient({ url: extra.restUrl ?? server.url, token: "tok", retry: { attempts: 1 } });
+  const client = new MattermostClient({
+    url: extra.restUrl ?? server.url,
+    token: "tok",
+    retry: { attempts: 1 },
+  });
   const r = new WebSocketReceiver({
     url: server.url,
     token: "tok",
@@ -43,11 +60,18 @@ function receiver(server: { url: string }, extra: Partial<WebSocketReceiverOptio
 }
 
 /** The receiver with its REST catch-up (channel c1), as the WebSocket source runs it. */
-function feed(server: { url: string }, extra: Partial<WebSocketFeedOptions> & { restUrl?: string } = {}) {
+function feed(
+  server: { url: string },
+  extra: Partial<WebSocketFeedOptions> & { restUrl?: string } = {},
+) {
   const events: Envelope[] = [];
   const states: ConnectionState[] = [];
   let watchedCalls = 0;
-  const client = new MattermostClient({ url: extra.restUrl ?? server.url, token: "tok", retry: { attempts: 1 } });
+  const client = new MattermostClient({
+    url: extra.restUrl ?? server.url,
+    token: "tok",
+    retry: { attempts: 1 },
+  });
   const r = new WebSocketFeed({
     url: server.url,
     token: "tok",
@@ -69,20 +93,35 @@ function feed(server: { url: string }, extra: Partial<WebSocketFeedOptions> & { 
 
 const postOf = (e: Envelope) => (e.kind === "message" ? e.post : undefined);
 
-
 /** A REST server that answers `?since=` for channel c1 with `posts`. */
-async function restWithPosts(posts: { id: string; create_at: number; message: string; channel_id?: string }[]): Promise<ScriptedServer> {
+async function restWithPosts(
+  posts: { id: string; create_at: number; message: string; channel_id?: string }[],
+): Promise<ScriptedServer> {
   const rest = await startScriptedServer();
   cleanups.push(() => rest.close());
   rest.script((req, res) => {
     if (req.url.startsWith("/api/v4/channels/c1/posts")) {
       const since = Number(new URL(req.url, "http://x").searchParams.get("since"));
       const list = posts.filter((p) => p.create_at >= since - 60_000); // like the server: edited posts come too
-      return json(200, { order: list.map((p) => p.id), posts: Object.fromEntries(list.map((p) => [p.id, { channel_id: "c1", user_id: "alice", root_id: "", delete_at: 0, ...p }])) })(req, res);
+      return json(200, {
+        order: list.map((p) => p.id),
+        posts: Object.fromEntries(
+          list.map((p) => [
+            p.id,
+            { channel_id: "c1", user_id: "alice", root_id: "", delete_at: 0, ...p },
+          ]),
+        ),
+      })(req, res);
     }
-    if (req.url === "/api/v4/channels/c1") return json(200, { id: "c1", type: "O", name: "ops", display_name: "Ops", team_id: "t1" })(req, res);
-    if (req.url === "/api/v4/users/me") return json(200, { id: "bot", username: "todobot" })(req, res);
-    if (req.url === "/api/v4/users/alice") return json(200, { id: "alice", username: "alice" })(req, res);
+    if (req.url === "/api/v4/channels/c1")
+      return json(200, { id: "c1", type: "O", name: "ops", display_name: "Ops", team_id: "t1" })(
+        req,
+        res,
+      );
+    if (req.url === "/api/v4/users/me")
+      return json(200, { id: "bot", username: "todobot" })(req, res);
+    if (req.url === "/api/v4/users/alice")
+      return json(200, { id: "alice", username: "alice" })(req, res);
     return json(404, { id: "not_found", message: req.url })(req, res);
   });
   return rest;
@@ -95,15 +134,37 @@ describe("WebSocketReceiver (scripted servers)", () => {
       ws.send(helloFrame("conn1"));
       ws.send(postedFrame(1, { id: "p1", channel_id: "c1", message: "hello", create_at: 1000 }));
       ws.send(postedFrame(2, { id: "p1", channel_id: "c1", message: "hello", create_at: 1000 }));
-      ws.send(JSON.stringify({ event: "typing", data: { parent_id: "" }, broadcast: { omit_users: null, user_id: "", channel_id: "c1", team_id: "" }, seq: 3 }));
+      ws.send(
+        JSON.stringify({
+          event: "typing",
+          data: { parent_id: "" },
+          broadcast: { omit_users: null, user_id: "", channel_id: "c1", team_id: "" },
+          seq: 3,
+        }),
+      );
     };
-    const { r, events } = receiver(server, { onEvent: (e) => (events.push(e), e.event === "posted" ? (() => { throw new Error("handler bug"); })() : undefined) });
+    const { r, events } = receiver(server, {
+      onEvent: (e) => (
+        events.push(e),
+        e.event === "posted"
+          ? (() => {
+              throw new Error("handler bug");
+            })()
+          : undefined
+      ),
+    });
     await r.start();
     expect(r.state).toBe("connected");
     expect(r.connectionId).toBe("conn1");
     expect(server.upgrades[0]).toEqual({ url: "/api/v4/websocket", authorization: "Bearer tok" });
     await waitUntil(() => events.length === 2, "two events");
-    expect(events[0]).toMatchObject({ source: "websocket", event: "posted", seq: 1, post: { id: "p1", message: "hello" }, data: { channel_type: "O" } });
+    expect(events[0]).toMatchObject({
+      source: "websocket",
+      event: "posted",
+      seq: 1,
+      post: { id: "p1", message: "hello" },
+      data: { channel_type: "O" },
+    });
     expect(events[1]).toMatchObject({ event: "typing", seq: 3 });
   });
 
@@ -149,27 +210,52 @@ describe("WebSocketReceiver (scripted servers)", () => {
     await r.start();
     await waitUntil(() => events.length === 3, "the caught-up posts");
     expect(r.connectionId).toBe("conn2");
-    expect(events.map((e) => [e.source, postOf(e)?.id])).toEqual([["websocket", "p1"], ["catchup", "m1"], ["catchup", "m2"]]);
+    expect(events.map((e) => [e.source, postOf(e)?.id])).toEqual([
+      ["websocket", "p1"],
+      ["catchup", "m1"],
+      ["catchup", "m2"],
+    ]);
     // described as the server's posted event would describe it
-    expect(events[1]).toMatchObject({ kind: "message", channel: { id: "c1", type: "O", name: "ops" }, teamId: "t1", user: { id: "alice", name: "alice" }, post: { id: "m1" } });
-    expect(rest.requests.some((q) => q.url === `/api/v4/channels/c1/posts?since=${t - 1_000}`)).toBe(true);
+    expect(events[1]).toMatchObject({
+      kind: "message",
+      channel: { id: "c1", type: "O", name: "ops" },
+      teamId: "t1",
+      user: { id: "alice", name: "alice" },
+      post: { id: "m1" },
+    });
+    expect(
+      rest.requests.some((q) => q.url === `/api/v4/channels/c1/posts?since=${t - 1_000}`),
+    ).toBe(true);
   });
 
   it("catches up when a resumed connection skips sequence numbers", async () => {
     const t = Date.now() + 100;
-    const rest = await restWithPosts([{ id: "lost", create_at: t + 1, message: "lost in the gap" }]);
+    const rest = await restWithPosts([
+      { id: "lost", create_at: t + 1, message: "lost in the gap" },
+    ]);
     const server = await wsServer();
     server.onConnection = (ws, upgrade) => {
       if (upgrade.url === "/api/v4/websocket") {
         ws.send(helloFrame("conn1"));
         ws.send(postedFrame(1, { id: "p1", channel_id: "c1", message: "before", create_at: t }));
         setTimeout(() => ws.terminate(), 50);
-      } else ws.send(postedFrame(5, { id: "p5", channel_id: "c1", message: "after the gap", create_at: t + 2 }));
+      } else
+        ws.send(
+          postedFrame(5, {
+            id: "p5",
+            channel_id: "c1",
+            message: "after the gap",
+            create_at: t + 2,
+          }),
+        );
     };
     const { r, events } = feed(server, { restUrl: rest.url, catchUpOverlapMs: 1_000 });
     await r.start();
     await waitUntil(() => events.some((e) => postOf(e)?.id === "lost"), "the post lost in the gap");
-    expect(events.filter((e) => e.source === "websocket").map((e) => postOf(e)?.id)).toEqual(["p1", "p5"]);
+    expect(events.filter((e) => e.source === "websocket").map((e) => postOf(e)?.id)).toEqual([
+      "p1",
+      "p5",
+    ]);
   });
 
   it("catches up at start from a stored cursor and saves the newest create_at on stop", async () => {
@@ -223,7 +309,11 @@ describe("WebSocketReceiver (scripted servers)", () => {
     rest.script((req, res) =>
       req.url === "/api/v4/users/me" && accepts()
         ? json(200, { id: "bot", username: "todobot" })(req, res)
-        : json(401, { id: "api.context.session_expired.app_error", message: "Invalid or expired session, please login again.", status_code: 401 })(req, res),
+        : json(401, {
+            id: "api.context.session_expired.app_error",
+            message: "Invalid or expired session, please login again.",
+            status_code: 401,
+          })(req, res),
     );
     return rest;
   }
@@ -270,7 +360,9 @@ describe("WebSocketReceiver (scripted servers)", () => {
       await server.waitForUpgrades(3);
       expect(states).toContain("upgrade_refused");
       expect(states).not.toContain("auth_failed");
-      expect(rest.requests.filter((q) => q.url === "/api/v4/users/me").length).toBeGreaterThanOrEqual(1);
+      expect(
+        rest.requests.filter((q) => q.url === "/api/v4/users/me").length,
+      ).toBeGreaterThanOrEqual(1);
       refuse = false;
       await started;
       expect(r.state).toBe("connected");
@@ -302,6 +394,8 @@ describe("WebSocketReceiver (scripted servers)", () => {
     };
     const { r } = receiver(server);
     await r.start();
-    await expect(r.sendAction("user_typing", { channel_id: "c1", parent_id: "" })).resolves.toMatchObject({ status: "OK", data: { action: "user_typing" } });
+    await expect(
+      r.sendAction("user_typing", { channel_id: "c1", parent_id: "" }),
+    ).resolves.toMatchObject({ status: "OK", data: { action: "user_typing" } });
   });
 });

@@ -15,7 +15,12 @@ import { MetricsListener } from "../../src/metrics/listener.js";
 import { Sandbox } from "../../src/sandbox/index.js";
 import { WebSocketSource } from "../../src/sources/websocket.js";
 import { openStore } from "../../src/store/index.js";
-import { json, startScriptedServer, text, type ScriptedServer } from "../mattermost/scripted-server.js";
+import {
+  json,
+  startScriptedServer,
+  text,
+  type ScriptedServer,
+} from "../mattermost/scripted-server.js";
 import { readyz, valueOf } from "./metrics-text.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -28,8 +33,17 @@ describe("REST metrics", () => {
     const server: ScriptedServer = await startScriptedServer();
     cleanups.push(async () => server.close());
     const metrics = new BotMetrics({ processMetrics: false });
-    const client = new MattermostClient({ url: server.url, token: "tok", retry: { baseDelayMs: 5, maxDelayMs: 20 }, observer: metrics.rest });
-    server.script(text(429, "limit exceeded", { "Retry-After": "0" }), json(503, { id: "x", message: "down" }), json(200, { id: "p1" }));
+    const client = new MattermostClient({
+      url: server.url,
+      token: "tok",
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
+      observer: metrics.rest,
+    });
+    server.script(
+      text(429, "limit exceeded", { "Retry-After": "0" }),
+      json(503, { id: "x", message: "down" }),
+      json(200, { id: "p1" }),
+    );
     await client.getPost("p1");
     const scraped = await metrics.text();
     expect(valueOf(scraped, "mmbot_rest_requests_total", { method: "GET", status: "429" })).toBe(1);
@@ -47,15 +61,30 @@ describe("/readyz on a listener of its own", () => {
     const sandbox = await Sandbox.start();
     cleanups.push(() => sandbox.close());
     const seed = sandbox.seed();
-    const store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-ready-")), "bot.db")}`);
+    const store = await openStore(
+      `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-ready-")), "bot.db")}`,
+    );
     const metrics = new BotMetrics({ processMetrics: false });
     const listener = new MetricsListener({ listen: "127.0.0.1:0", metrics });
     await listener.start({ logger: silentLogger() });
     cleanups.push(() => listener.stop());
     const url = `http://${listener.address}`;
-    expect(await readyz(url)).toEqual({ status: 503, body: { status: "not ready", reason: "bot: the bot is not started", checks: { bot: { ok: false, reason: "the bot is not started" } } } });
+    expect(await readyz(url)).toEqual({
+      status: 503,
+      body: {
+        status: "not ready",
+        reason: "bot: the bot is not started",
+        checks: { bot: { ok: false, reason: "the bot is not started" } },
+      },
+    });
 
-    const bot = new Bot({ url: sandbox.url, token: seed.bot.token, store, observer: metrics, policy: { allowedUsers: "*" } });
+    const bot = new Bot({
+      url: sandbox.url,
+      token: seed.bot.token,
+      store,
+      observer: metrics,
+      policy: { allowedUsers: "*" },
+    });
     await bot.start(new WebSocketSource());
     cleanups.push(() => bot.stop());
     expect((await readyz(url)).status).toBe(200);

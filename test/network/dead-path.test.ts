@@ -23,33 +23,48 @@ describe("a dead path (every open connection silent, new ones working)", () => {
   it.each([
     ["resumes the socket (reliable WebSockets)", true],
     ["opens a new socket and catches up over REST (5.37's default)", false],
-  ])("mmbot start answers a mention posted as the path dies within 20 s of the silence, on a server that %s (it took 28 s: its calls waited on dead keep-alive connections)", async (_what, reliableWebSockets) => {
-    const sandbox = await Sandbox.start({ reliableWebSockets });
-    cleanups.push(() => sandbox.close());
-    const seed = sandbox.seed();
-    const proxy = await FaultProxy.start(sandbox.url);
-    cleanups.push(() => proxy.close());
-    const bot = startBotProcess({ url: proxy.url, token: seed.bot.token });
-    await bot.waitForLine(/websocket: connected/, 20_000);
-    const alice = seed.users.alice.user.id;
-    const channel = seed.channels.ops.id;
-    const replyTo = (post: Post, timeoutMs: number) => sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs });
+  ])(
+    "mmbot start answers a mention posted as the path dies within 20 s of the silence, on a server that %s (it took 28 s: its calls waited on dead keep-alive connections)",
+    async (_what, reliableWebSockets) => {
+      const sandbox = await Sandbox.start({ reliableWebSockets });
+      cleanups.push(() => sandbox.close());
+      const seed = sandbox.seed();
+      const proxy = await FaultProxy.start(sandbox.url);
+      cleanups.push(() => proxy.close());
+      const bot = startBotProcess({ url: proxy.url, token: seed.bot.token });
+      await bot.waitForLine(/websocket: connected/, 20_000);
+      const alice = seed.users.alice.user.id;
+      const channel = seed.channels.ops.id;
+      const replyTo = (post: Post, timeoutMs: number) =>
+        sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, {
+          timeoutMs,
+        });
 
-    // a first answer: the bot's REST client now holds keep-alive connections through the proxy
-    const warm = sandbox.post(alice, { channel_id: channel, message: "@todobot add before the silence" });
-    expect((await replyTo(warm, 10_000)).message).toMatch(/Added #1/);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the server's answer to that post reaches the bot
+      // a first answer: the bot's REST client now holds keep-alive connections through the proxy
+      const warm = sandbox.post(alice, {
+        channel_id: channel,
+        message: "@todobot add before the silence",
+      });
+      expect((await replyTo(warm, 10_000)).message).toMatch(/Added #1/);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the server's answer to that post reaches the bot
 
-    proxy.silence();
-    const silencedAt = Date.now();
-    const mention = sandbox.post(alice, { channel_id: channel, message: "@todobot add during the silence" });
-    const reply = await replyTo(mention, 40_000);
-    const tookMs = Date.now() - silencedAt;
-    expect(reply.message).toMatch(/Added #2: during the silence/);
-    // the socket is found dead after 10-13 s; the answer follows on fresh connections
-    expect(tookMs).toBeLessThan(20_000);
-    expect(sandbox.thread(mention.id).filter((p) => p.user_id === seed.bot.user.id)).toHaveLength(1);
-  }, 60_000);
+      proxy.silence();
+      const silencedAt = Date.now();
+      const mention = sandbox.post(alice, {
+        channel_id: channel,
+        message: "@todobot add during the silence",
+      });
+      const reply = await replyTo(mention, 40_000);
+      const tookMs = Date.now() - silencedAt;
+      expect(reply.message).toMatch(/Added #2: during the silence/);
+      // the socket is found dead after 10-13 s; the answer follows on fresh connections
+      expect(tookMs).toBeLessThan(20_000);
+      expect(sandbox.thread(mention.id).filter((p) => p.user_id === seed.bot.user.id)).toHaveLength(
+        1,
+      );
+    },
+    60_000,
+  );
 
   it("a reply the server created before its answer was lost is confirmed on a fresh connection, not posted twice, and the handler's next reply follows within 10 s (it waited 15 s)", async () => {
     let sandboxUrl = "";
@@ -69,8 +84,16 @@ describe("a dead path (every open connection silent, new ones working)", () => {
     cleanups.push(() => h.close());
     const botId = h.seed.bot.user.id;
     const channel = h.seed.channels.ops.id;
-    expect((await h.replyTo(h.say("alice", channel, "two parts, to warm up"))).message).toBe("part one");
-    await until(() => h.sandbox.channelPosts(channel).find((p) => p.user_id === botId && p.message === "part two"), "the warm-up's second part");
+    expect((await h.replyTo(h.say("alice", channel, "two parts, to warm up"))).message).toBe(
+      "part one",
+    );
+    await until(
+      () =>
+        h.sandbox
+          .channelPosts(channel)
+          .find((p) => p.user_id === botId && p.message === "part two"),
+      "the warm-up's second part",
+    );
 
     // the moment the server creates "part one" (the request's bytes went through), the path dies:
     // its answer never comes back
@@ -85,11 +108,18 @@ describe("a dead path (every open connection silent, new ones working)", () => {
     });
     cleanups.push(async () => unsubscribe());
     const root = h.say("alice", channel, "two parts, as the path dies");
-    const second = await h.sandbox.waitForPost((p) => p.user_id === botId && p.root_id === root.id && p.message === "part two", { timeoutMs: 40_000 });
+    const second = await h.sandbox.waitForPost(
+      (p) => p.user_id === botId && p.root_id === root.id && p.message === "part two",
+      { timeoutMs: 40_000 },
+    );
     expect(silencedAt).toBeGreaterThan(0);
     expect(second.create_at - silencedAt).toBeLessThan(10_000);
     // the outbox holds nothing more to send: a late retry of "part one" would show now
-    await until(async () => ((await h.bot.store.outbox.pending(10)).length === 0 ? true : undefined), "the outbox to be empty", 20_000);
+    await until(
+      async () => ((await h.bot.store.outbox.pending(10)).length === 0 ? true : undefined),
+      "the outbox to be empty",
+      20_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(h.botPostsInThread(root).map((p) => p.message)).toEqual(["part one", "part two"]);
   }, 60_000);

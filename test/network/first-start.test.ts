@@ -31,13 +31,23 @@ describe.each(["websocket", "polling"])("first start over %s", (transport) => {
     sandbox.post(alice, { channel_id: channel, message: "@todobot add from before the start" });
     await new Promise((r) => setTimeout(r, 50)); // the post is older than the process, by a clock tick at least
     proxy.cut(); // the server cannot be reached while the bot starts
-    const bot = startBotProcess({ url: proxy.url, token: seed.bot.token, env: { MATTERMOST_TRANSPORT: transport } });
+    const bot = startBotProcess({
+      url: proxy.url,
+      token: seed.bot.token,
+      env: { MATTERMOST_TRANSPORT: transport },
+    });
     await bot.waitForLine(/cannot reach the server/);
-    const during = sandbox.post(alice, { channel_id: channel, message: "@todobot add while it was starting" });
+    const during = sandbox.post(alice, {
+      channel_id: channel,
+      message: "@todobot add while it was starting",
+    });
     proxy.heal();
     await bot.waitForLine(/connected to/);
 
-    const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === during.id, { timeoutMs: 10_000 });
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === seed.bot.user.id && p.root_id === during.id,
+      { timeoutMs: 10_000 },
+    );
     expect(reply.message).toBe("Added #1: while it was starting");
     // the older one stays unanswered (and nothing else was added)
     await new Promise((r) => setTimeout(r, 500));
@@ -52,16 +62,32 @@ describe("a first start killed before its socket said hello", () => {
     const store = freshStore();
 
     proxy.refuseUpgrades(403); // REST passes, the socket never connects
-    const first = startBotProcess({ url: proxy.url, token: seed.bot.token, store, env: { MATTERMOST_TRANSPORT: "websocket" } });
+    const first = startBotProcess({
+      url: proxy.url,
+      token: seed.bot.token,
+      store,
+      env: { MATTERMOST_TRANSPORT: "websocket" },
+    });
     await first.waitForLine(/refuses WebSocket|upgrade/i);
     await first.kill("SIGKILL");
-    const between = sandbox.post(alice, { channel_id: channel, message: "@todobot add between the two starts" });
+    const between = sandbox.post(alice, {
+      channel_id: channel,
+      message: "@todobot add between the two starts",
+    });
     await new Promise((r) => setTimeout(r, 50));
 
     proxy.heal();
-    const second = startBotProcess({ url: proxy.url, token: seed.bot.token, store, env: { MATTERMOST_TRANSPORT: "websocket" } });
+    const second = startBotProcess({
+      url: proxy.url,
+      token: seed.bot.token,
+      store,
+      env: { MATTERMOST_TRANSPORT: "websocket" },
+    });
     await second.waitForLine(/connected to/);
-    const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === between.id, { timeoutMs: 10_000 });
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === seed.bot.user.id && p.root_id === between.id,
+      { timeoutMs: 10_000 },
+    );
     expect(reply.message).toBe("Added #1: between the two starts");
   });
 });

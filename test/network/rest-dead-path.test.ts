@@ -53,7 +53,10 @@ describe("REST over a dead path", () => {
     const proxy = await proxyTo(await upstream());
     const transport = new HttpTransport(false);
     // two keep-alive connections, both idle now
-    await Promise.all([transport.send("GET", `${proxy.url}/slow`, {}, undefined, timeouts), transport.send("GET", `${proxy.url}/slow`, {}, undefined, timeouts)]);
+    await Promise.all([
+      transport.send("GET", `${proxy.url}/slow`, {}, undefined, timeouts),
+      transport.send("GET", `${proxy.url}/slow`, {}, undefined, timeouts),
+    ]);
     expect(proxy.open).toBe(2);
     proxy.silence();
     const first = await timed(transport.send("GET", `${proxy.url}/a`, {}, undefined, timeouts));
@@ -70,13 +73,20 @@ describe("REST over a dead path", () => {
     proxy.silence();
     await new Promise((resolve) => setTimeout(resolve, 20)); // "since" after the warm-up's answer, not in the same millisecond
     const since = Date.now();
-    const stuck = timed(transport.send("GET", `${proxy.url}/stuck`, {}, undefined, { connectMs: 1_000, answerMs: 10_000 }));
+    const stuck = timed(
+      transport.send("GET", `${proxy.url}/stuck`, {}, undefined, {
+        connectMs: 1_000,
+        answerMs: 10_000,
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     transport.dropConnections({ quietSince: since });
     const ended = await stuck;
     expect(ended.outcome).toBe("ConnectionDroppedError");
     expect(ended.ms).toBeLessThan(1_000);
-    expect((await timed(transport.send("GET", `${proxy.url}/c`, {}, undefined, timeouts))).outcome).toBe("hello /c");
+    expect(
+      (await timed(transport.send("GET", `${proxy.url}/c`, {}, undefined, timeouts))).outcome,
+    ).toBe("hello /c");
   });
 
   it("createPost whose answer never comes is retried with its pending_post_id on a fresh connection after the quick timeout: the same post, once", async () => {
@@ -84,15 +94,29 @@ describe("REST over a dead path", () => {
     cleanups.push(() => sandbox.close());
     const seed = sandbox.seed();
     const proxy = await proxyTo(sandbox.url);
-    const client = new MattermostClient({ url: proxy.url, token: seed.bot.token, quickTimeoutMs: 1_500, retry: { baseDelayMs: 10 } });
+    const client = new MattermostClient({
+      url: proxy.url,
+      token: seed.bot.token,
+      quickTimeoutMs: 1_500,
+      retry: { baseDelayMs: 10 },
+    });
     const channel = seed.channels.ops.id;
     await Promise.all([client.getMe(), client.getChannel(channel)]); // keep-alive connections, idle now
     // the server creates the post, then the path dies before its answer leaves
     const unsubscribe = sandbox.onEvent((event) => event.event === "posted" && proxy.silence());
     cleanups.push(async () => unsubscribe());
     const start = Date.now();
-    const post = await client.createPost({ channel_id: channel, message: "once", pending_post_id: "deadpath-pending-1" });
+    const post = await client.createPost({
+      channel_id: channel,
+      message: "once",
+      pending_post_id: "deadpath-pending-1",
+    });
     expect(Date.now() - start).toBeLessThan(5_000); // one quick timeout, then the fresh connection's answer
-    expect(sandbox.channelPosts(channel).filter((p) => p.message === "once").map((p) => p.id)).toEqual([post.id]);
+    expect(
+      sandbox
+        .channelPosts(channel)
+        .filter((p) => p.message === "once")
+        .map((p) => p.id),
+    ).toEqual([post.id]);
   });
 });

@@ -26,7 +26,8 @@ afterEach(async () => {
 });
 afterAll(() => sandbox.close());
 
-const TOKEN_LINE = /the token was refused \(expired or revoked\?\).*Fix: set mattermost\.bot_token \(env MATTERMOST_BOT_TOKEN\) to the bot's access token/;
+const TOKEN_LINE =
+  /the token was refused \(expired or revoked\?\).*Fix: set mattermost\.bot_token \(env MATTERMOST_BOT_TOKEN\) to the bot's access token/;
 const tokenLines = (bot: BotProcess) => bot.lines.filter((l) => TOKEN_LINE.test(l.text));
 
 describe("a token refused", () => {
@@ -46,7 +47,14 @@ describe("a token refused in the middle of a run", () => {
     const token = sandbox.createAccessToken(seed.bot.user.id); // the seed's own token stays good for the other tests
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const bot = startBotProcess({ url: sandbox.url, token, env: { MMBOT_METRICS_LISTEN: `127.0.0.1:${port}`, MMBOT_MATTERMOST_TOKEN_CHECK_INTERVAL_MS: "1000" } });
+    const bot = startBotProcess({
+      url: sandbox.url,
+      token,
+      env: {
+        MMBOT_METRICS_LISTEN: `127.0.0.1:${port}`,
+        MMBOT_MATTERMOST_TOKEN_CHECK_INTERVAL_MS: "1000",
+      },
+    });
     await bot.waitForLine(/connected as @todobot/, 20_000);
     expect((await readyz(url)).status).toBe(200);
 
@@ -56,7 +64,12 @@ describe("a token refused in the middle of a run", () => {
       const answer = await readyz(url);
       return answer.status === 503 ? answer : undefined;
     }, "/readyz to answer 503");
-    expect(down.body.checks.token).toEqual({ ok: false, reason: expect.stringMatching(/token was refused \(expired or revoked\?\): set mattermost\.bot_token/) });
+    expect(down.body.checks.token).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /token was refused \(expired or revoked\?\): set mattermost\.bot_token/,
+      ),
+    });
     // checked again every second, said once
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(tokenLines(bot)).toHaveLength(1);
@@ -73,7 +86,12 @@ describe("a token refused in the middle of a run", () => {
     sandbox.revokeToken(token);
     proxy.cut(200);
     await bot.waitForLine(TOKEN_LINE, 15_000);
-    expect(await bot.waitForLine(/websocket: the upgrade got HTTP 401 and GET \/users\/me answers 401/, 5_000)).toMatch(/expired or revoked/);
+    expect(
+      await bot.waitForLine(
+        /websocket: the upgrade got HTTP 401 and GET \/users\/me answers 401/,
+        5_000,
+      ),
+    ).toMatch(/expired or revoked/);
     expect(tokenLines(bot)).toHaveLength(1);
     expect(bot.output()).not.toMatch(/polling took over|upgrade is refused/);
   });

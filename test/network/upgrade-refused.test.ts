@@ -32,12 +32,19 @@ async function proxy(): Promise<FaultProxy> {
 
 /** A mention by alice in ops; resolves with the bot's answer in its thread. */
 async function mention(text: string, timeoutMs: number): Promise<string> {
-  const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: `@todobot add ${text}` });
-  const reply = await sandbox.waitForPost((p) => p.user_id === seed.bot.user.id && p.root_id === post.id, { timeoutMs });
+  const post = sandbox.post(seed.users.alice.user.id, {
+    channel_id: seed.channels.ops.id,
+    message: `@todobot add ${text}`,
+  });
+  const reply = await sandbox.waitForPost(
+    (p) => p.user_id === seed.bot.user.id && p.root_id === post.id,
+    { timeoutMs },
+  );
   return reply.message;
 }
 
-const refusalLines = (bot: BotProcess, status: number) => bot.lines.filter((l) => l.text.includes(`upgrade is refused with HTTP ${status}`));
+const refusalLines = (bot: BotProcess, status: number) =>
+  bot.lines.filter((l) => l.text.includes(`upgrade is refused with HTTP ${status}`));
 
 describe("an upgrade refused by a proxy while REST passes (transport auto, the default)", () => {
   for (const status of [403, 502]) {
@@ -48,7 +55,9 @@ describe("an upgrade refused by a proxy while REST passes (transport auto, the d
       await bot.waitForLine(/connected as @todobot/, 20_000);
       // within a polling round or two (bench:recovery's figure is ≤ 4 s); before, a 403 was taken for a bad token: no answer for a minute
       expect(await mention(`behind a ${status}`, 10_000)).toBe(`Added #1: behind a ${status}`);
-      const line = await bot.waitForLine(new RegExp(`upgrade is refused with HTTP ${status}.*polling took over`));
+      const line = await bot.waitForLine(
+        new RegExp(`upgrade is refused with HTTP ${status}.*polling took over`),
+      );
       expect(line).toMatch(/REST accepts the token/);
       expect(bot.output()).not.toMatch(/refuses the token|token was refused/);
       // the socket is tried again in the background, and the refusal is not said again at each try
@@ -76,11 +85,19 @@ describe('an upgrade refused by a proxy with transport = "websocket"', () => {
   it("says the proxy refuses WebSockets (not the token), keeps trying the socket with backoff, never polls, and connects once healed", async () => {
     const p = await proxy();
     p.refuseUpgrades(403);
-    const bot = startBotProcess({ url: p.url, token: seed.bot.token, env: { MATTERMOST_TRANSPORT: "websocket" } });
+    const bot = startBotProcess({
+      url: p.url,
+      token: seed.bot.token,
+      env: { MATTERMOST_TRANSPORT: "websocket" },
+    });
     const line = await bot.waitForLine(/upgrade is refused with HTTP 403/, 20_000);
-    expect(line).toMatch(/REST accepts the token: something between the bot and the server \(a proxy\?\) refuses WebSockets; trying again with backoff/);
+    expect(line).toMatch(
+      /REST accepts the token: something between the bot and the server \(a proxy\?\) refuses WebSockets; trying again with backoff/,
+    );
     // tried again within seconds, where a refused token waits a minute
-    await expect.poll(() => p.counts.upgradesRefused, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => p.counts.upgradesRefused, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(3);
     expect(refusalLines(bot, 403)).toHaveLength(1);
     expect(bot.output()).not.toMatch(/polling|refuses the token|token was refused/);
     p.heal();

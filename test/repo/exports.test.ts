@@ -8,10 +8,26 @@ import { describe, expect, it } from "vitest";
 describe("the exports map", () => {
   it("gives the library at the root, and nothing of the service or the apps", async () => {
     const root = (await import("mmbot")) as Record<string, unknown>;
-    for (const name of ["Bot", "Composer", "App", "WebSocketSource", "HttpSource", "PollingSource", "AutoSource", "button", "select", "MattermostClient", "openStore", "HandlerError", "MessageContext", "ActionContext"]) {
+    for (const name of [
+      "Bot",
+      "Composer",
+      "App",
+      "WebSocketSource",
+      "HttpSource",
+      "PollingSource",
+      "AutoSource",
+      "button",
+      "select",
+      "MattermostClient",
+      "openStore",
+      "HandlerError",
+      "MessageContext",
+      "ActionContext",
+    ]) {
       expect(typeof root[name], name).toBe("function");
     }
-    for (const name of ["todoApp", "todo", "bridgeApp", "bridge", "loadConfig", "TodoService"]) expect(root[name], name).toBeUndefined();
+    for (const name of ["todoApp", "todo", "bridgeApp", "bridge", "loadConfig", "TodoService"])
+      expect(root[name], name).toBeUndefined();
   });
 
   it("gives the metrics at their own path, not at the root (a bot without them does not load prom-client)", async () => {

@@ -16,7 +16,17 @@ const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 const SHARED = new Set(["errors.ts", "log.ts", "json-depth.ts"]);
 /** The server's wire types (posts, users, channels): any layer may name them, for types only. */
 const WIRE_TYPES = "mattermost/types.ts";
-const FOLDERS = ["mattermost", "store", "http", "bot", "sources", "metrics", "apps", "sandbox", "service"] as const;
+const FOLDERS = [
+  "mattermost",
+  "store",
+  "http",
+  "bot",
+  "sources",
+  "metrics",
+  "apps",
+  "sandbox",
+  "service",
+] as const;
 /** `index` is src/index.ts, the library's root export. */
 type Layer = (typeof FOLDERS)[number] | "index" | "shared";
 
@@ -52,11 +62,19 @@ function layerOf(file: string): Layer | undefined {
   if (SHARED.has(path)) return "shared";
   if (path === "index.ts") return "index";
   const top = path.split("/")[0]!;
-  return path.includes("/") && (FOLDERS as readonly string[]).includes(top) ? (top as Layer) : undefined;
+  return path.includes("/") && (FOLDERS as readonly string[]).includes(top)
+    ? (top as Layer)
+    : undefined;
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : /\.tsx?$/.test(e.name)
+        ? [join(dir, e.name)]
+        : [],
+  );
 }
 
 function parse(file: string): ts.SourceFile {
@@ -70,21 +88,49 @@ interface Import {
 }
 
 function isTypeOnly(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
-  if (ts.isExportDeclaration(node)) return node.isTypeOnly || (node.exportClause !== undefined && ts.isNamedExports(node.exportClause) && node.exportClause.elements.every((e) => e.isTypeOnly));
+  if (ts.isExportDeclaration(node))
+    return (
+      node.isTypeOnly ||
+      (node.exportClause !== undefined &&
+        ts.isNamedExports(node.exportClause) &&
+        node.exportClause.elements.every((e) => e.isTypeOnly))
+    );
   const clause = node.importClause;
   if (!clause) return false; // `import "./x.js"` runs the module
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** Every module a file names: `import`, `export … from`, `import()` and `import("…")` types. */
 function importsOf(source: ts.SourceFile): Import[] {
   const found: Import[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push({ spec: node.moduleSpecifier.text, typeOnly: isTypeOnly(node) });
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) found.push({ spec: node.arguments[0].text, typeOnly: false });
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push({ spec: node.argument.literal.text, typeOnly: true });
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      found.push({ spec: node.moduleSpecifier.text, typeOnly: isTypeOnly(node) });
+    else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    )
+      found.push({ spec: node.arguments[0].text, typeOnly: false });
+    else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    )
+      found.push({ spec: node.argument.literal.text, typeOnly: true });
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -95,8 +141,16 @@ function importsOf(source: ts.SourceFile): Import[] {
 function stringsOf(source: ts.SourceFile): { text: string; line: number }[] {
   const found: { text: string; line: number }[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
-      found.push({ text: node.text, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1 });
+    if (
+      ts.isStringLiteralLike(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
+      found.push({
+        text: node.text,
+        line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1,
+      });
     }
     ts.forEachChild(node, visit);
   };
@@ -117,7 +171,13 @@ function serviceWords(): RegExp {
     ...keys.flatMap((key) => key.env),
     ...["start", "setup", "doctor", "init", "send", "chat"].map((command) => `mmbot ${command}`),
   ];
-  return new RegExp(`(?<![\\w.])(${[...new Set(words)].sort((a, b) => b.length - a.length).map(escape).join("|")})(?![\\w])`, "g");
+  return new RegExp(
+    `(?<![\\w.])(${[...new Set(words)]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join("|")})(?![\\w])`,
+    "g",
+  );
 }
 
 /**
@@ -133,13 +193,25 @@ const KNOWN_WORDS: Record<string, string> = {
   "http/receiver.ts: http.listen": "asserted by test/http/receiver.test.ts",
 };
 
-const LIBRARY: readonly Layer[] = ["shared", "mattermost", "store", "http", "bot", "sources", "metrics", "apps", "index"];
+const LIBRARY: readonly Layer[] = [
+  "shared",
+  "mattermost",
+  "store",
+  "http",
+  "bot",
+  "sources",
+  "metrics",
+  "apps",
+  "index",
+];
 
 describe("layers", () => {
   const files = sources(SRC);
 
   it("place every file of src/ in a layer (a top-level file is the root export or a shared leaf)", () => {
-    expect(files.filter((file) => layerOf(file) === undefined).map((file) => relative(SRC, file))).toEqual([]);
+    expect(
+      files.filter((file) => layerOf(file) === undefined).map((file) => relative(SRC, file)),
+    ).toEqual([]);
   });
 
   it("import only what docs/architecture.md allows", () => {
@@ -154,7 +226,10 @@ describe("layers", () => {
         if (typeOnly && relative(SRC, target) === WIRE_TYPES) continue;
         const to = layerOf(target);
         const pair = `${relative(SRC, file)} -> ${relative(SRC, target)}`;
-        const otherApp = from === "apps" && to === "apps" && relative(SRC, file).split("/")[1] !== relative(SRC, target).split("/")[1];
+        const otherApp =
+          from === "apps" &&
+          to === "apps" &&
+          relative(SRC, file).split("/")[1] !== relative(SRC, target).split("/")[1];
         if (to === undefined || (to !== "shared" && !ALLOWED[from].includes(to)) || otherApp) {
           if (pair in KNOWN_IMPORTS) known.add(pair);
           else broken.push(`${pair} (${from} -> ${to ?? "no layer"})`);
@@ -162,7 +237,10 @@ describe("layers", () => {
       }
     }
     expect(broken).toEqual([]);
-    expect(Object.keys(KNOWN_IMPORTS).filter((pair) => !known.has(pair)), "fixed: take them out of KNOWN_IMPORTS").toEqual([]);
+    expect(
+      Object.keys(KNOWN_IMPORTS).filter((pair) => !known.has(pair)),
+      "fixed: take them out of KNOWN_IMPORTS",
+    ).toEqual([]);
   });
 
   it("say no configuration key, mmbot.toml or mmbot command in the library: the service passes its words in", () => {
@@ -182,11 +260,16 @@ describe("layers", () => {
       }
     }
     expect(found).toEqual([]);
-    expect(Object.keys(KNOWN_WORDS).filter((entry) => !known.has(entry)), "fixed: take them out of KNOWN_WORDS").toEqual([]);
+    expect(
+      Object.keys(KNOWN_WORDS).filter((entry) => !known.has(entry)),
+      "fixed: take them out of KNOWN_WORDS",
+    ).toEqual([]);
   });
 
   it("load Kysely's CommonJS build only (store/kysely.ts): its ESM build beside it costs ~7 MB resident", () => {
-    const valueImports = files.filter((file) => /^import (?!type)[^;]*from "kysely";/m.test(readFileSync(file, "utf8"))).map((file) => relative(SRC, file));
+    const valueImports = files
+      .filter((file) => /^import (?!type)[^;]*from "kysely";/m.test(readFileSync(file, "utf8")))
+      .map((file) => relative(SRC, file));
     expect(valueImports).toEqual([]);
   });
 });

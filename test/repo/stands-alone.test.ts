@@ -14,7 +14,13 @@ describe("the repository", () => {
   it("has no tracked file that refers to a path outside it", () => {
     const files = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
       .split("\n")
-      .filter((f) => f && f !== "test/repo/stands-alone.test.ts" && !f.endsWith("package-lock.json") && !f.startsWith("test/fixtures/"));
+      .filter(
+        (f) =>
+          f &&
+          f !== "test/repo/stands-alone.test.ts" &&
+          !f.endsWith("package-lock.json") &&
+          !f.startsWith("test/fixtures/"),
+      );
     const offenders = files.flatMap((file) => {
       const text = readFileSync(`${ROOT}/${file}`, "utf8");
       return OUTSIDE.filter((re) => re.test(text)).map((re) => `${file}: ${re}`);

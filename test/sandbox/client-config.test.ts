@@ -19,7 +19,9 @@ async function started(options: { maxPostSize?: number } = {}) {
 }
 
 const get = (sandbox: Sandbox, query: string, token?: string) =>
-  fetch(`${sandbox.url}/api/v4/config/client${query}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  fetch(`${sandbox.url}/api/v4/config/client${query}`, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
 
 describe("GET /config/client", () => {
   it("answers a session with the full client config, every value a string, MaxPostSize 16383 by default", async () => {
@@ -27,7 +29,12 @@ describe("GET /config/client", () => {
     const response = await get(sandbox, "?format=old", seed.bot.token);
     expect(response.status).toBe(200);
     const config = (await response.json()) as Record<string, unknown>;
-    expect(config).toMatchObject({ MaxPostSize: "16383", Version: "5.37.0", SiteURL: sandbox.url, NoAccounts: "false" });
+    expect(config).toMatchObject({
+      MaxPostSize: "16383",
+      Version: "5.37.0",
+      SiteURL: sandbox.url,
+      NoAccounts: "false",
+    });
     expect(Object.values(config).every((v) => typeof v === "string")).toBe(true);
   });
 
@@ -46,21 +53,35 @@ describe("GET /config/client", () => {
     const { sandbox, seed } = await started();
     const none = await get(sandbox, "", seed.bot.token);
     expect(none.status).toBe(501);
-    expect(await none.json()).toMatchObject({ id: "api.config.client.old_format.app_error", message: expect.stringMatching(/specify format=old/), status_code: 501 });
+    expect(await none.json()).toMatchObject({
+      id: "api.config.client.old_format.app_error",
+      message: expect.stringMatching(/specify format=old/),
+      status_code: 501,
+    });
     const other = await get(sandbox, "?format=new", seed.bot.token);
     expect(other.status).toBe(400);
     // as a real 5.37 says it (fixtures/rest/config-client-bad-format.json): "in request body"
-    expect(await other.json()).toMatchObject({ id: "api.context.invalid_body_param.app_error", message: "Invalid or missing format in request body." });
+    expect(await other.json()).toMatchObject({
+      id: "api.context.invalid_body_param.app_error",
+      message: "Invalid or missing format in request body.",
+    });
   });
 
   it("says the configured MaxPostSize and takes no longer message", async () => {
     const { sandbox, seed } = await started({ maxPostSize: 2_000 });
-    const config = (await (await get(sandbox, "?format=old", seed.bot.token)).json()) as Record<string, string>;
+    const config = (await (await get(sandbox, "?format=old", seed.bot.token)).json()) as Record<
+      string,
+      string
+    >;
     expect(config.MaxPostSize).toBe("2000");
     const client = new MattermostClient({ url: sandbox.url, token: seed.bot.token });
     const channel = seed.channels.townSquare.id;
-    await expect(client.createPost({ channel_id: channel, message: "é".repeat(2_000) })).resolves.toMatchObject({ message: "é".repeat(2_000) });
-    await expect(client.createPost({ channel_id: channel, message: "x".repeat(2_001) })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client.createPost({ channel_id: channel, message: "é".repeat(2_000) }),
+    ).resolves.toMatchObject({ message: "é".repeat(2_000) });
+    await expect(
+      client.createPost({ channel_id: channel, message: "x".repeat(2_001) }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });
 
@@ -69,15 +90,26 @@ describe("MattermostClient.maxPostSize", () => {
     const { sandbox, seed } = await started({ maxPostSize: 65_535 });
     const client = new MattermostClient({ url: sandbox.url, token: seed.bot.token });
     const before = sandbox.trafficLog().length;
-    expect(await Promise.all([client.maxPostSize(), client.maxPostSize()])).toEqual([65_535, 65_535]);
+    expect(await Promise.all([client.maxPostSize(), client.maxPostSize()])).toEqual([
+      65_535, 65_535,
+    ]);
     expect(await client.maxPostSize()).toBe(65_535);
-    expect(sandbox.trafficLog().slice(before).filter((e) => e.url.startsWith("/api/v4/config/client"))).toHaveLength(1);
+    expect(
+      sandbox
+        .trafficLog()
+        .slice(before)
+        .filter((e) => e.url.startsWith("/api/v4/config/client")),
+    ).toHaveLength(1);
   });
 
   it("falls back to 16383 when the server does not answer it", async () => {
     const { sandbox, seed } = await started({ maxPostSize: 65_535 });
     sandbox.faults.failRest({ path: "^/api/v4/config/client$", answer: 500, count: 10 });
-    const client = new MattermostClient({ url: sandbox.url, token: seed.bot.token, retry: { attempts: 2, baseDelayMs: 10 } });
+    const client = new MattermostClient({
+      url: sandbox.url,
+      token: seed.bot.token,
+      retry: { attempts: 2, baseDelayMs: 10 },
+    });
     expect(await client.maxPostSize()).toBe(16_383);
   });
 });

@@ -19,7 +19,11 @@ import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { waitUntil } from "../helpers/processes.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hubotBin = join(dirname(createRequire(import.meta.url).resolve("hubot/package.json")), "bin", "hubot.js");
+const hubotBin = join(
+  dirname(createRequire(import.meta.url).resolve("hubot/package.json")),
+  "bin",
+  "hubot.js",
+);
 
 let sandbox: Sandbox;
 let seed: SeedResult;
@@ -38,21 +42,38 @@ beforeAll(async () => {
   sandbox.addToTeam(seed.team.id, hubotUser.id);
   sandbox.addToChannel(seed.channels.townSquare.id, hubotUser.id);
   sandbox.addToChannel(seed.channels.ops.id, hubotUser.id);
-  const online = sandbox.waitForEvent((e) => e.event === "status_change" && e.data.user_id === hubotUser.id && e.data.status === "online", { timeoutMs: 15_000 });
-  hubot = spawn(process.execPath, [hubotBin, "--adapter", "matteruser", "--name", "hubot", "--disable-httpd", "--require", join(here, "hubot")], {
-    cwd: mkdtempSync(join(tmpdir(), "mmbot-hubot-")), // hubot also loads ./scripts from its working directory
-    env: {
-      PATH: process.env.PATH,
-      HUBOT_LOG_LEVEL: "info",
-      MATTERMOST_HOST: "127.0.0.1",
-      MATTERMOST_HTTP_PORT: new URL(sandbox.url).port,
-      MATTERMOST_USE_TLS: "false",
-      MATTERMOST_GROUP: "acme",
-      MATTERMOST_USER: "hubot",
-      MATTERMOST_PASSWORD: "hubot-password",
+  const online = sandbox.waitForEvent(
+    (e) =>
+      e.event === "status_change" && e.data.user_id === hubotUser.id && e.data.status === "online",
+    { timeoutMs: 15_000 },
+  );
+  hubot = spawn(
+    process.execPath,
+    [
+      hubotBin,
+      "--adapter",
+      "matteruser",
+      "--name",
+      "hubot",
+      "--disable-httpd",
+      "--require",
+      join(here, "hubot"),
+    ],
+    {
+      cwd: mkdtempSync(join(tmpdir(), "mmbot-hubot-")), // hubot also loads ./scripts from its working directory
+      env: {
+        PATH: process.env.PATH,
+        HUBOT_LOG_LEVEL: "info",
+        MATTERMOST_HOST: "127.0.0.1",
+        MATTERMOST_HTTP_PORT: new URL(sandbox.url).port,
+        MATTERMOST_USE_TLS: "false",
+        MATTERMOST_GROUP: "acme",
+        MATTERMOST_USER: "hubot",
+        MATTERMOST_PASSWORD: "hubot-password",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     for (const line of chunk.toString().split("\n").filter(Boolean)) {
@@ -66,7 +87,11 @@ beforeAll(async () => {
   hubot.stdout!.on("data", collect);
   hubot.stderr!.on("data", collect);
   await online; // logged in and authenticated on the WebSocket
-  await waitUntil(() => logged("subscribed channels") && logged("profiles"), "hubot has loaded its channels and profiles", 10_000);
+  await waitUntil(
+    () => logged("subscribed channels") && logged("profiles"),
+    "hubot has loaded its channels and profiles",
+    10_000,
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -88,24 +113,38 @@ describe("hubot with hubot-matteruser against the sandbox", () => {
   });
 
   it("answers a mention in the thread of the message, and a word it hears in the channel", async () => {
-    const mention = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.townSquare.id, message: "hubot ping me" });
-    const reply = await sandbox.waitForPost((p) => p.user_id === hubotUser.id && p.root_id === mention.id);
+    const mention = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.townSquare.id,
+      message: "hubot ping me",
+    });
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === hubotUser.id && p.root_id === mention.id,
+    );
     expect(reply.message).toBe("pong from hubot");
 
-    sandbox.post(seed.users.bob.user.id, { channel_id: seed.channels.ops.id, message: "hello hubot" });
-    const greeting = await sandbox.waitForPost((p) => p.user_id === hubotUser.id && p.channel_id === seed.channels.ops.id && p.type === "");
+    sandbox.post(seed.users.bob.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "hello hubot",
+    });
+    const greeting = await sandbox.waitForPost(
+      (p) => p.user_id === hubotUser.id && p.channel_id === seed.channels.ops.id && p.type === "",
+    );
     expect(greeting.message).toBe("hi bob");
   });
 
   it("answers a direct message without being named", async () => {
     const dm = sandbox.directChannel(seed.users.alice.user.id, hubotUser.id);
     sandbox.post(seed.users.alice.user.id, { channel_id: dm.id, message: "ping me" });
-    const reply = await sandbox.waitForPost((p) => p.user_id === hubotUser.id && p.channel_id === dm.id);
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === hubotUser.id && p.channel_id === dm.id,
+    );
     expect(reply.message).toBe("pong from hubot");
   });
 
   it("logged no error and no failed API call", () => {
-    const errors = lines.filter((l) => l.level >= 50 || /^Error:|Failed|API response: [45]/.test(l.msg));
+    const errors = lines.filter(
+      (l) => l.level >= 50 || /^Error:|Failed|API response: [45]/.test(l.msg),
+    );
     expect(errors, output).toEqual([]);
   });
 });

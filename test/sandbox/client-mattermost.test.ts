@@ -22,7 +22,9 @@ beforeAll(async () => {
   // Node 20 has no global WebSocket; the client checks `WebSocket.OPEN`, as in a browser
   if (!hadWebSocket) Object.assign(globalThis, { WebSocket });
   for (const level of ["log", "info", "warn", "error"] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(`${level}: ${args.map(String).join(" ")}`));
+    vi.spyOn(console, level).mockImplementation(
+      (...args: unknown[]) => void logged.push(`${level}: ${args.map(String).join(" ")}`),
+    );
   }
 });
 
@@ -40,7 +42,11 @@ interface Message {
 }
 
 /** Resolves with the first message a listener sees that matches. */
-function nextMessage(ws: InstanceType<typeof WebSocketClient>, match: (m: Message) => boolean, timeoutMs = 3_000): Promise<Message> {
+function nextMessage(
+  ws: InstanceType<typeof WebSocketClient>,
+  match: (m: Message) => boolean,
+  timeoutMs = 3_000,
+): Promise<Message> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no matching WebSocket message")), timeoutMs);
     const listener = (event: unknown) => {
@@ -74,8 +80,12 @@ describe("@mattermost/client against the sandbox", () => {
     const teams = await client.getMyTeams();
     expect(teams.map((t) => t.name)).toEqual(["acme"]);
     const team = teams[0]!;
-    expect(await client.getMyTeamMembers()).toEqual([expect.objectContaining({ team_id: team.id, user_id: me.id, roles: "team_user" })]);
-    expect(await client.getMyTeamUnreads()).toEqual([expect.objectContaining({ team_id: team.id, msg_count: 0, mention_count: 0 })]);
+    expect(await client.getMyTeamMembers()).toEqual([
+      expect.objectContaining({ team_id: team.id, user_id: me.id, roles: "team_user" }),
+    ]);
+    expect(await client.getMyTeamUnreads()).toEqual([
+      expect.objectContaining({ team_id: team.id, msg_count: 0, mention_count: 0 }),
+    ]);
 
     const channels = await client.getMyChannels(team.id);
     expect(channels.map((c) => c.name).sort()).toEqual(["off-topic", "ops", "town-square"]);
@@ -86,18 +96,38 @@ describe("@mattermost/client against the sandbox", () => {
     expect(profiles.map((p) => p.username)).toEqual(["admin", "alice", "bob", "todobot"]);
     for (const profile of profiles) expect(profile).not.toHaveProperty("notify_props");
     expect(await client.getProfilesInTeam(team.id, 1, 60)).toEqual([]);
-    expect((await client.getProfilesByIds([seed.bot.user.id])).map((p) => p.username)).toEqual(["todobot"]);
-    expect((await client.getProfilesByUsernames(["bob"])).map((p) => p.id)).toEqual([seed.users.bob.user.id]);
+    expect((await client.getProfilesByIds([seed.bot.user.id])).map((p) => p.username)).toEqual([
+      "todobot",
+    ]);
+    expect((await client.getProfilesByUsernames(["bob"])).map((p) => p.id)).toEqual([
+      seed.users.bob.user.id,
+    ]);
 
     const preferences = await client.getMyPreferences();
-    expect(preferences).toContainEqual({ user_id: me.id, category: "tutorial_step", name: me.id, value: "0" });
-    await client.savePreferences(me.id, [{ user_id: me.id, category: "display_settings", name: "use_military_time", value: "true" }]);
-    expect(await client.getMyPreferences()).toContainEqual({ user_id: me.id, category: "display_settings", name: "use_military_time", value: "true" });
+    expect(preferences).toContainEqual({
+      user_id: me.id,
+      category: "tutorial_step",
+      name: me.id,
+      value: "0",
+    });
+    await client.savePreferences(me.id, [
+      { user_id: me.id, category: "display_settings", name: "use_military_time", value: "true" },
+    ]);
+    expect(await client.getMyPreferences()).toContainEqual({
+      user_id: me.id,
+      category: "display_settings",
+      name: "use_military_time",
+      value: "true",
+    });
 
-    const picture = await fetch(client.getProfilePictureUrl(me.id, 0), { headers: { Authorization: `Bearer ${client.getToken()}` } });
+    const picture = await fetch(client.getProfilePictureUrl(me.id, 0), {
+      headers: { Authorization: `Bearer ${client.getToken()}` },
+    });
     expect(picture.headers.get("content-type")).toBe("image/png");
 
-    const ws = new WebSocketClient({ newWebSocketFn: (url: string) => new WebSocket(url) as unknown as globalThis.WebSocket });
+    const ws = new WebSocketClient({
+      newWebSocketFn: (url: string) => new WebSocket(url) as unknown as globalThis.WebSocket,
+    });
     // like an app, keep a listener for the whole session: the client drops events nobody listens to
     const events: string[] = [];
     ws.addMessageListener((m) => void events.push((m as Message).event));
@@ -105,42 +135,71 @@ describe("@mattermost/client against the sandbox", () => {
     ws.initialize(client.getWebSocketUrl().replace(/^http/, "ws"), client.getToken());
     expect((await hello).seq).toBe(0);
     try {
-      const pong = await ask<{ status: string; data: { text: string; version: string } }>((cb) => ws.ping(cb));
+      const pong = await ask<{ status: string; data: { text: string; version: string } }>((cb) =>
+        ws.ping(cb),
+      );
       expect(pong).toMatchObject({ status: "OK", data: { text: "pong", version: "5.37.0" } });
       // userTyping and getStatusesByIds are typed without the reply; sendMessage is what they call
-      const typed = await ask<{ status: string }>((cb) => ws.sendMessage("user_typing", { channel_id: seed.channels.ops.id, parent_id: "" }, cb));
+      const typed = await ask<{ status: string }>((cb) =>
+        ws.sendMessage("user_typing", { channel_id: seed.channels.ops.id, parent_id: "" }, cb),
+      );
       expect(typed.status).toBe("OK");
-      const statuses = await ask<{ data: Record<string, string> }>((cb) => ws.sendMessage("get_statuses_by_ids", { user_ids: [me.id, seed.users.bob.user.id] }, cb));
+      const statuses = await ask<{ data: Record<string, string> }>((cb) =>
+        ws.sendMessage("get_statuses_by_ids", { user_ids: [me.id, seed.users.bob.user.id] }, cb),
+      );
       expect(statuses.data).toEqual({ [me.id]: "online", [seed.users.bob.user.id]: "offline" });
       const online = await client.getStatusesByIds([me.id]);
       expect(online).toEqual([expect.objectContaining({ user_id: me.id, status: "online" })]);
       expect(await client.getStatus(me.id)).toMatchObject({ user_id: me.id, status: "online" });
 
       const ownPosted = nextMessage(ws, (m) => m.event === "posted");
-      const post = await client.createPost({ channel_id: seed.channels.townSquare.id, message: "hello from Client4" } as Parameters<typeof client.createPost>[0]);
-      expect(JSON.parse((await ownPosted).data.post as string)).toMatchObject({ id: post.id, message: "hello from Client4" });
+      const post = await client.createPost({
+        channel_id: seed.channels.townSquare.id,
+        message: "hello from Client4",
+      } as Parameters<typeof client.createPost>[0]);
+      expect(JSON.parse((await ownPosted).data.post as string)).toMatchObject({
+        id: post.id,
+        message: "hello from Client4",
+      });
 
-      const bobPosted = nextMessage(ws, (m) => m.event === "posted" && JSON.parse(m.data.post as string).user_id === seed.users.bob.user.id);
-      sandbox.post(seed.users.bob.user.id, { channel_id: seed.channels.townSquare.id, message: "hi alice" });
-      expect((await bobPosted).data).toMatchObject({ channel_name: "town-square", sender_name: "@bob" });
+      const bobPosted = nextMessage(
+        ws,
+        (m) =>
+          m.event === "posted" &&
+          JSON.parse(m.data.post as string).user_id === seed.users.bob.user.id,
+      );
+      sandbox.post(seed.users.bob.user.id, {
+        channel_id: seed.channels.townSquare.id,
+        message: "hi alice",
+      });
+      expect((await bobPosted).data).toMatchObject({
+        channel_name: "town-square",
+        sender_name: "@bob",
+      });
       // the server marks the channel viewed for the poster (channel_viewed), as the recorded traffic shows
       expect(events).toEqual(["hello", "status_change", "posted", "channel_viewed", "posted"]);
     } finally {
       ws.close();
     }
     // the client logs only its own progress: no error, no "missed websocket event", no failed reply
-    expect(logged.filter((line) => !/websocket connecting to|websocket closed manually/.test(line))).toEqual([]);
+    expect(
+      logged.filter((line) => !/websocket connecting to|websocket closed manually/.test(line)),
+    ).toEqual([]);
   });
 
   it("sees the server's refusals as the server words them", async () => {
     const client = new Client4();
     client.setUrl(sandbox.url);
     await client.login("bob", seed.users.bob.password);
-    await expect(client.createPost({ message: "where?" } as Parameters<typeof client.createPost>[0])).rejects.toMatchObject({
+    await expect(
+      client.createPost({ message: "where?" } as Parameters<typeof client.createPost>[0]),
+    ).rejects.toMatchObject({
       status_code: 403,
       server_error_id: "api.context.permissions.app_error",
     });
     await expect(client.getMyPreferences()).resolves.toBeInstanceOf(Array);
-    await expect(client.savePreferences(seed.users.alice.user.id, [])).rejects.toMatchObject({ status_code: 403 });
+    await expect(client.savePreferences(seed.users.alice.user.id, [])).rejects.toMatchObject({
+      status_code: 403,
+    });
   });
 });

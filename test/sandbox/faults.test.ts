@@ -24,12 +24,17 @@ async function socket(sandbox: Sandbox, token: string, query?: string): Promise<
 }
 
 const me = (sandbox: Sandbox, token: string, signal?: AbortSignal) =>
-  fetch(`${sandbox.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` }, signal });
+  fetch(`${sandbox.url}/api/v4/users/me`, {
+    headers: { Authorization: `Bearer ${token}` },
+    signal,
+  });
 
 /** The HTTP status of a WebSocket upgrade: 101 when accepted. */
 function upgradeStatus(sandbox: Sandbox, token: string): Promise<number | "cut"> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${sandbox.url.replace(/^http/, "ws")}/api/v4/websocket`, { headers: { Authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(`${sandbox.url.replace(/^http/, "ws")}/api/v4/websocket`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     ws.on("unexpected-response", (_req, res) => {
       resolve(res.statusCode ?? 0);
       ws.terminate();
@@ -47,8 +52,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("sandbox faults: REST", () => {
   it("answers the next N matching calls with 429 and rate-limit headers, then normally; other paths are untouched", async () => {
     const { sandbox, seed } = await world();
-    sandbox.faults.failRest({ path: "^/api/v4/users/me$", answer: 429, count: 2, retryAfterSeconds: 3 });
-    const posts = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.ops.id}/posts`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+    sandbox.faults.failRest({
+      path: "^/api/v4/users/me$",
+      answer: 429,
+      count: 2,
+      retryAfterSeconds: 3,
+    });
+    const posts = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.ops.id}/posts`, {
+      headers: { Authorization: `Bearer ${seed.bot.token}` },
+    });
     expect(posts.status).toBe(200);
     for (let i = 0; i < 2; i++) {
       const refused = await me(sandbox, seed.bot.token);
@@ -59,7 +71,8 @@ describe("sandbox faults: REST", () => {
       expect(refused.headers.get("x-ratelimit-remaining")).toBe("0");
       expect(refused.headers.get("x-ratelimit-limit")).toBe("101");
       const recorded = loadRest("rate-limited-429").response;
-      for (const header of ["content-type", "x-content-type-options"]) expect(refused.headers.get(header)).toBe(recorded.headers[header]);
+      for (const header of ["content-type", "x-content-type-options"])
+        expect(refused.headers.get(header)).toBe(recorded.headers[header]);
       expect(await refused.text()).toBe(recorded.body);
     }
     expect((await me(sandbox, seed.bot.token)).status).toBe(200);
@@ -71,7 +84,10 @@ describe("sandbox faults: REST", () => {
     sandbox.faults.failRest({ path: "/users/me", method: "GET", answer: 502 });
     const first = await me(sandbox, seed.bot.token);
     expect(first.status).toBe(500);
-    expect(await first.json()).toMatchObject({ id: "api.context.unknown.app_error", status_code: 500 });
+    expect(await first.json()).toMatchObject({
+      id: "api.context.unknown.app_error",
+      status_code: 500,
+    });
     const second = await me(sandbox, seed.bot.token);
     expect(second.status).toBe(502);
     expect(second.headers.get("content-type")).toContain("text/html");
@@ -126,13 +142,19 @@ describe("sandbox faults: WebSockets and the whole server", () => {
     s.ws.on("pong", () => pongs++);
     s.ws.ping();
     const before = s.frames.length;
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "into the void" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "into the void",
+    });
     await sleep(300);
     expect(pongs).toBe(0);
     expect(s.frames.length).toBe(before);
     expect(s.ws.readyState).toBe(WebSocket.OPEN);
     const lastSeq = Math.max(...s.frames.map((f) => f.json.seq ?? 0));
-    const resumed = await TestSocket.open(sandbox.url, { token: seed.bot.token, query: `connection_id=${String(hello.json.data?.connection_id)}&sequence_number=${lastSeq + 1}` });
+    const resumed = await TestSocket.open(sandbox.url, {
+      token: seed.bot.token,
+      query: `connection_id=${String(hello.json.data?.connection_id)}&sequence_number=${lastSeq + 1}`,
+    });
     cleanups.push(() => resumed.ws.terminate());
     const missed = await resumed.next((f) => f.json.event === "posted");
     expect(String(missed.json.data?.post)).toContain("into the void");
@@ -154,11 +176,18 @@ describe("sandbox faults: WebSockets and the whole server", () => {
     const { sandbox, seed } = await world();
     const s = await socket(sandbox, seed.bot.token);
     const hello = await s.next((f) => f.json.event === "hello");
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "kept" });
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "kept",
+    });
     await s.next((f) => f.json.event === "posted");
     sandbox.faults.restart();
     await s.closed;
-    const again = await socket(sandbox, seed.bot.token, `connection_id=${String(hello.json.data?.connection_id)}&sequence_number=1`);
+    const again = await socket(
+      sandbox,
+      seed.bot.token,
+      `connection_id=${String(hello.json.data?.connection_id)}&sequence_number=1`,
+    );
     const newHello = await again.next((f) => f.json.event === "hello");
     expect(newHello.json.data?.connection_id).not.toBe(hello.json.data?.connection_id);
     expect(newHello.json.seq).toBe(0);
@@ -177,15 +206,27 @@ describe("sandbox faults: WebSockets and the whole server", () => {
 
 describe("sandbox faults over HTTP (/sandbox/faults)", () => {
   const control = (sandbox: Sandbox, method: string, body?: unknown) =>
-    fetch(`${sandbox.url}/sandbox/faults`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    fetch(`${sandbox.url}/sandbox/faults`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
 
   it("applies a fault sent as JSON and clears them all with DELETE", async () => {
     const { sandbox, seed } = await world();
     await socket(sandbox, seed.bot.token);
-    const applied = await control(sandbox, "POST", { fault: "fail-rest", path: "^/api/v4/users/me$", answer: 502, count: 3 });
+    const applied = await control(sandbox, "POST", {
+      fault: "fail-rest",
+      path: "^/api/v4/users/me$",
+      answer: 502,
+      count: 3,
+    });
     expect(applied.status).toBe(200);
     expect((await me(sandbox, seed.bot.token)).status).toBe(502);
-    expect(await (await control(sandbox, "POST", { fault: "drop-websockets" })).json()).toEqual({ applied: "drop-websockets", affected: 1 });
+    expect(await (await control(sandbox, "POST", { fault: "drop-websockets" })).json()).toEqual({
+      applied: "drop-websockets",
+      affected: 1,
+    });
     expect((await control(sandbox, "DELETE")).status).toBe(200);
     expect((await me(sandbox, seed.bot.token)).status).toBe(200);
   });
@@ -194,10 +235,14 @@ describe("sandbox faults over HTTP (/sandbox/faults)", () => {
     const { sandbox } = await world();
     const unknown = await control(sandbox, "POST", { fault: "meteor" });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { message: string }).message).toMatch(/fault.*drop-websockets/);
+    expect(((await unknown.json()) as { message: string }).message).toMatch(
+      /fault.*drop-websockets/,
+    );
     const badPath = await control(sandbox, "POST", { fault: "fail-rest", path: "([", answer: 500 });
     expect(badPath.status).toBe(400);
-    expect(((await badPath.json()) as { message: string }).message).toContain("path must be a regular expression");
+    expect(((await badPath.json()) as { message: string }).message).toContain(
+      "path must be a regular expression",
+    );
     const notJson = await fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", body: "{nope" });
     expect(notJson.status).toBe(400);
   });

@@ -42,10 +42,21 @@ export class IntegrationServer {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => self!.handle(req.method ?? "", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"), res));
+      req.on("end", () =>
+        self!.handle(
+          req.method ?? "",
+          req.url ?? "/",
+          req.headers,
+          Buffer.concat(chunks).toString("utf8"),
+          res,
+        ),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    self = new IntegrationServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    self = new IntegrationServer(
+      server,
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    );
     return self;
   }
 
@@ -66,13 +77,27 @@ export class IntegrationServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(method: string, rawUrl: string, headers: IncomingHttpHeaders, rawBody: string, res: import("node:http").ServerResponse): void {
+  private handle(
+    method: string,
+    rawUrl: string,
+    headers: IncomingHttpHeaders,
+    rawBody: string,
+    res: import("node:http").ServerResponse,
+  ): void {
     const url = new URL(rawUrl, this.url);
     const type = headers["content-type"] ?? "";
     let parsedBody: Record<string, unknown> = {};
-    if (type.startsWith("application/x-www-form-urlencoded")) parsedBody = Object.fromEntries(new URLSearchParams(rawBody));
+    if (type.startsWith("application/x-www-form-urlencoded"))
+      parsedBody = Object.fromEntries(new URLSearchParams(rawBody));
     else if (rawBody) parsedBody = JSON.parse(rawBody) as Record<string, unknown>;
-    const request: ReceivedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, rawBody, parsedBody };
+    const request: ReceivedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      rawBody,
+      parsedBody,
+    };
     const waiter = this.waiters.find((w) => w.path === request.path);
     if (waiter) {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -82,7 +107,10 @@ export class IntegrationServer {
     const answer = responder(request);
     if (answer === "hang") return;
     const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? {});
-    res.writeHead(answer.status ?? 200, { "Content-Type": answer.contentType ?? (typeof answer.body === "string" ? "text/plain" : "application/json") });
+    res.writeHead(answer.status ?? 200, {
+      "Content-Type":
+        answer.contentType ?? (typeof answer.body === "string" ? "text/plain" : "application/json"),
+    });
     res.end(body);
   }
 }

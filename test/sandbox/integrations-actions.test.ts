@@ -18,12 +18,23 @@ interface SentByServer {
 }
 const buttons = loadIntegration<{
   post_as_stored: Post;
-  click_button: { client_call_response: { status: number; body: unknown }; sent_by_server: SentByServer; post_after_update: Post };
-  underscore_id_click: { status: number; body: Record<string, unknown>; headers: Record<string, string> };
+  click_button: {
+    client_call_response: { status: number; body: unknown };
+    sent_by_server: SentByServer;
+    post_after_update: Post;
+  };
+  underscore_id_click: {
+    status: number;
+    body: Record<string, unknown>;
+    headers: Record<string, string>;
+  };
 }>("interactive-actions");
-const select = loadIntegration<{ post_as_stored: Post; client_call: { status: number; body: unknown }; sent_by_server: SentByServer[]; post_after_update: Post }>(
-  "interactive-select",
-);
+const select = loadIntegration<{
+  post_as_stored: Post;
+  client_call: { status: number; body: unknown };
+  sent_by_server: SentByServer[];
+  post_after_update: Post;
+}>("interactive-select");
 
 let sandbox: Sandbox;
 let seed: SeedResult;
@@ -57,8 +68,23 @@ function todoListPost(): Post {
         {
           text: "1. buy milk",
           actions: [
-            { id: "done1", type: "button", name: "Done", style: "primary", integration: { url, context: { action: "done", item: 1 } } },
-            { id: "pick", type: "select", name: "Pick", options: [{ text: "One", value: "one" }, { text: "Two", value: "two" }], integration: { url, context: { action: "pick" } } },
+            {
+              id: "done1",
+              type: "button",
+              name: "Done",
+              style: "primary",
+              integration: { url, context: { action: "done", item: 1 } },
+            },
+            {
+              id: "pick",
+              type: "select",
+              name: "Pick",
+              options: [
+                { text: "One", value: "one" },
+                { text: "Two", value: "two" },
+              ],
+              integration: { url, context: { action: "pick" } },
+            },
             { id: "bad_id", type: "button", name: "Underscore", integration: { url } },
           ],
         },
@@ -67,13 +93,16 @@ function todoListPost(): Post {
   });
 }
 
-const click = (postId: string, actionId: string, body: unknown = {}) => api(sandbox.url, "POST", `/api/v4/posts/${postId}/actions/${actionId}`, alice().token, body);
+const click = (postId: string, actionId: string, body: unknown = {}) =>
+  api(sandbox.url, "POST", `/api/v4/posts/${postId}/actions/${actionId}`, alice().token, body);
 
 describe("a button click", () => {
   it("sends the recorded request, applies the update (props {} removes the buttons) and shows ephemeral_text to the clicker", async () => {
     const post = todoListPost();
     expect(post.props).toEqual(buttons.post_as_stored.props);
-    integration.answer("/actions", { body: { update: { message: "Todo list (1 done)", props: {} }, ephemeral_text: "Marked done" } });
+    integration.answer("/actions", {
+      body: { update: { message: "Todo list (1 done)", props: {} }, ephemeral_text: "Marked done" },
+    });
     const edited = sandbox.waitForEvent((e) => e.event === "post_edited");
     const ephemeral = sandbox.waitForEvent((e) => e.event === "ephemeral_message");
 
@@ -85,8 +114,11 @@ describe("a button click", () => {
 
     const request = await integration.next("/actions");
     expect(request.method).toBe(recorded.sent_by_server.method);
-    for (const [name, value] of Object.entries(recorded.sent_by_server.headers)) expect(request.headers[name], name).toBe(value);
-    expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(Object.keys(JSON.parse(recorded.sent_by_server.raw_body!) as object));
+    for (const [name, value] of Object.entries(recorded.sent_by_server.headers))
+      expect(request.headers[name], name).toBe(value);
+    expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(
+      Object.keys(JSON.parse(recorded.sent_by_server.raw_body!) as object),
+    );
     expect(shapeDiff(request.parsedBody, recorded.sent_by_server.parsed_body)).toEqual([]);
     expect(request.parsedBody).toMatchObject({
       user_id: alice().user.id,
@@ -110,12 +142,19 @@ describe("a button click", () => {
     expect(after.edit_at).toBeGreaterThan(0);
     const note = await ephemeral;
     expect(note.broadcast.user_id).toBe(alice().user.id);
-    expect(JSON.parse(note.data.post as string)).toMatchObject({ message: "Marked done", root_id: post.id, user_id: alice().user.id });
+    expect(JSON.parse(note.data.post as string)).toMatchObject({
+      message: "Marked done",
+      root_id: post.id,
+      user_id: alice().user.id,
+    });
 
     // the buttons are gone: the recorded 404 for a later pick
     const fixture = loadRest("posts-actions-select");
     const later = await click(post.id, "pick", { selected_option: "two" });
-    expect([later.status, later.contentType]).toEqual([fixture.response.status, "application/json"]);
+    expect([later.status, later.contentType]).toEqual([
+      fixture.response.status,
+      "application/json",
+    ]);
     expect(shapeDiff(later.body, fixture.response.body)).toEqual([]);
     expect((later.body as { id: string }).id).toBe("api.post.do_action.action_id.app_error");
     expect(integration.requests).toHaveLength(0);
@@ -128,7 +167,10 @@ describe("a button click", () => {
     expect(got.contentType).toBe(buttons.underscore_id_click.headers["content-type"]);
     expect(got.body).toMatchObject({
       ...buttons.underscore_id_click.body,
-      detailed_error: (buttons.underscore_id_click.body.detailed_error as string).replace(buttons.post_as_stored.id, post.id),
+      detailed_error: (buttons.underscore_id_click.body.detailed_error as string).replace(
+        buttons.post_as_stored.id,
+        post.id,
+      ),
     });
   });
 
@@ -136,7 +178,10 @@ describe("a button click", () => {
     const post = todoListPost();
     integration.answer("/actions", { status: 500, body: "boom" });
     const got = await click(post.id, "done1");
-    expect([got.status, (got.body as { id: string }).id]).toEqual([400, "api.post.do_action.action_integration.app_error"]);
+    expect([got.status, (got.body as { id: string }).id]).toEqual([
+      400,
+      "api.post.do_action.action_integration.app_error",
+    ]);
     expect(sandbox.getPost(post.id)?.message).toBe("Todo list");
   });
 
@@ -148,7 +193,17 @@ describe("a button click", () => {
     expect((await click(post.id, "done1")).status).toBe(200);
     const secret = sandbox.createChannel({ team_id: seed.team.id, name: "bot-only", type: "P" });
     sandbox.addToChannel(secret.id, seed.bot.user.id);
-    const hidden = sandbox.post(seed.bot.user.id, { channel_id: secret.id, message: "x", props: { attachments: [{ actions: [{ id: "a1", name: "A", integration: { url: `${integration.url}/actions` } }] }] } });
+    const hidden = sandbox.post(seed.bot.user.id, {
+      channel_id: secret.id,
+      message: "x",
+      props: {
+        attachments: [
+          {
+            actions: [{ id: "a1", name: "A", integration: { url: `${integration.url}/actions` } }],
+          },
+        ],
+      },
+    });
     expect((await click(hidden.id, "a1")).status).toBe(403);
   });
 });
@@ -164,23 +219,48 @@ describe("a select", () => {
           {
             text: "choose",
             actions: [
-              { id: "pick", type: "select", name: "Pick", options: [{ text: "One", value: "one" }, { text: "Two", value: "two" }], integration: { url, context: { action: "pick" } } },
-              { id: "who", type: "select", name: "Assignee", data_source: "users", integration: { url, context: { action: "who" } } },
+              {
+                id: "pick",
+                type: "select",
+                name: "Pick",
+                options: [
+                  { text: "One", value: "one" },
+                  { text: "Two", value: "two" },
+                ],
+                integration: { url, context: { action: "pick" } },
+              },
+              {
+                id: "who",
+                type: "select",
+                name: "Assignee",
+                data_source: "users",
+                integration: { url, context: { action: "who" } },
+              },
             ],
           },
         ],
       },
     });
     expect(post.props).toEqual(select.post_as_stored.props);
-    integration.answer("/actions", { body: { update: { message: "Picked", props: { attachments: [{ text: "picked two" }] } } } });
+    integration.answer("/actions", {
+      body: { update: { message: "Picked", props: { attachments: [{ text: "picked two" }] } } },
+    });
     const result = await sandbox.clickAction(alice().user.id, post.id, "pick", "two");
     expect(shapeDiff(result, select.client_call.body)).toEqual([]);
     const request = await integration.next("/actions");
     const recorded = select.sent_by_server[0]!;
     expect(shapeDiff(request.parsedBody, recorded.parsed_body)).toEqual([]);
-    expect(request.parsedBody).toMatchObject({ type: "select", data_source: "", context: { action: "pick", selected_option: "two" } });
+    expect(request.parsedBody).toMatchObject({
+      type: "select",
+      data_source: "",
+      context: { action: "pick", selected_option: "two" },
+    });
     const after = sandbox.getPost(post.id)!;
     expect(shapeDiff(after, select.post_after_update)).toEqual([]);
-    expect(after).toMatchObject({ message: "Picked", props: select.post_after_update.props, metadata: select.post_after_update.metadata });
+    expect(after).toMatchObject({
+      message: "Picked",
+      props: select.post_after_update.props,
+      metadata: select.post_after_update.metadata,
+    });
   });
 });

@@ -5,12 +5,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type OutgoingWebhook, type SeedResult } from "../../src/sandbox/index.js";
-import { formKeys, IntegrationServer, loadIntegration, type ReceivedRequest } from "./integration-server.js";
+import {
+  formKeys,
+  IntegrationServer,
+  loadIntegration,
+  type ReceivedRequest,
+} from "./integration-server.js";
 import { api } from "./integrations-rest.js";
 import { loadRest, shapeDiff } from "./shape.js";
 
 interface Recorded {
-  sent_by_server: { method: string; path: string; headers: Record<string, string>; raw_body: string; parsed_body: Record<string, unknown> };
+  sent_by_server: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    raw_body: string;
+    parsed_body: Record<string, unknown>;
+  };
   integration_answer: Record<string, unknown>;
   resulting_posts: Post[];
 }
@@ -62,7 +73,8 @@ const ops = () => seed.channels.ops.id;
 
 function expectHeadersLikeRecorded(got: ReceivedRequest, recorded: Recorded): void {
   expect(got.method).toBe(recorded.sent_by_server.method);
-  for (const [name, value] of Object.entries(recorded.sent_by_server.headers)) expect(got.headers[name], name).toBe(value);
+  for (const [name, value] of Object.entries(recorded.sent_by_server.headers))
+    expect(got.headers[name], name).toBe(value);
 }
 
 describe("registering outgoing webhooks", () => {
@@ -77,34 +89,103 @@ describe("registering outgoing webhooks", () => {
     });
     expect(got.status).toBe(201);
     expect(shapeDiff(got.body, loadRest("hooks-outgoing-create").response.body)).toEqual([]);
-    expect(got.body).toMatchObject({ creator_id: seed.users.admin.user.id, trigger_when: 0, trigger_words: ["x"] });
+    expect(got.body).toMatchObject({
+      creator_id: seed.users.admin.user.id,
+      trigger_when: 0,
+      trigger_words: ["x"],
+    });
     const id = (got.body as OutgoingWebhook).id;
-    const listed = (await api(sandbox.url, "GET", `/api/v4/hooks/outgoing?channel_id=${seed.channels.offTopic.id}`, seed.users.admin.token)).body as OutgoingWebhook[];
+    const listed = (
+      await api(
+        sandbox.url,
+        "GET",
+        `/api/v4/hooks/outgoing?channel_id=${seed.channels.offTopic.id}`,
+        seed.users.admin.token,
+      )
+    ).body as OutgoingWebhook[];
     expect(listed.map((h) => h.id)).toEqual([id]);
-    const updated = await api(sandbox.url, "PUT", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token, { ...(got.body as object), trigger_words: ["y"], trigger_when: 1 });
-    expect(updated.body).toMatchObject({ id, trigger_words: ["y"], trigger_when: 1, callback_urls: [`${integration.url}/unused`] });
-    const partial = await api(sandbox.url, "PUT", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token, { id, trigger_words: ["y"] });
-    expect([partial.status, (partial.body as { id: string }).id]).toEqual([400, "model.outgoing_hook.is_valid.callback.app_error"]);
-    const regen = (await api(sandbox.url, "POST", `/api/v4/hooks/outgoing/${id}/regen_token`, seed.users.admin.token)).body as OutgoingWebhook;
+    const updated = await api(
+      sandbox.url,
+      "PUT",
+      `/api/v4/hooks/outgoing/${id}`,
+      seed.users.admin.token,
+      { ...(got.body as object), trigger_words: ["y"], trigger_when: 1 },
+    );
+    expect(updated.body).toMatchObject({
+      id,
+      trigger_words: ["y"],
+      trigger_when: 1,
+      callback_urls: [`${integration.url}/unused`],
+    });
+    const partial = await api(
+      sandbox.url,
+      "PUT",
+      `/api/v4/hooks/outgoing/${id}`,
+      seed.users.admin.token,
+      { id, trigger_words: ["y"] },
+    );
+    expect([partial.status, (partial.body as { id: string }).id]).toEqual([
+      400,
+      "model.outgoing_hook.is_valid.callback.app_error",
+    ]);
+    const regen = (
+      await api(
+        sandbox.url,
+        "POST",
+        `/api/v4/hooks/outgoing/${id}/regen_token`,
+        seed.users.admin.token,
+      )
+    ).body as OutgoingWebhook;
     expect(regen.token).not.toBe((got.body as OutgoingWebhook).token);
-    expect((await api(sandbox.url, "DELETE", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token)).body).toEqual({ status: "OK" });
-    expect((await api(sandbox.url, "GET", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token)).status).toBe(404);
+    expect(
+      (await api(sandbox.url, "DELETE", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token))
+        .body,
+    ).toEqual({ status: "OK" });
+    expect(
+      (await api(sandbox.url, "GET", `/api/v4/hooks/outgoing/${id}`, seed.users.admin.token))
+        .status,
+    ).toBe(404);
   });
 
   it("refuses a person without the permission, a private channel and a hook with neither words nor channel", async () => {
-    const base = { team_id: seed.team.id, trigger_words: ["z"], callback_urls: [`${integration.url}/unused`] };
-    expect((await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", alice().token, base)).status).toBe(403);
-    const secret = sandbox.createChannel({ team_id: seed.team.id, name: "secret-hooks", type: "P" });
-    const priv = await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", seed.users.admin.token, { ...base, channel_id: secret.id });
-    expect([priv.status, (priv.body as { id: string }).id]).toEqual([403, "api.webhook.create_outgoing.not_open.app_error"]);
-    const none = await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", seed.users.admin.token, { ...base, trigger_words: [] });
-    expect([none.status, (none.body as { id: string }).id]).toEqual([400, "api.webhook.create_outgoing.triggers.app_error"]);
+    const base = {
+      team_id: seed.team.id,
+      trigger_words: ["z"],
+      callback_urls: [`${integration.url}/unused`],
+    };
+    expect(
+      (await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", alice().token, base)).status,
+    ).toBe(403);
+    const secret = sandbox.createChannel({
+      team_id: seed.team.id,
+      name: "secret-hooks",
+      type: "P",
+    });
+    const priv = await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", seed.users.admin.token, {
+      ...base,
+      channel_id: secret.id,
+    });
+    expect([priv.status, (priv.body as { id: string }).id]).toEqual([
+      403,
+      "api.webhook.create_outgoing.not_open.app_error",
+    ]);
+    const none = await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", seed.users.admin.token, {
+      ...base,
+      trigger_words: [],
+    });
+    expect([none.status, (none.body as { id: string }).id]).toEqual([
+      400,
+      "api.webhook.create_outgoing.triggers.app_error",
+    ]);
   });
 });
 
 describe("firing", () => {
   it("form content type: the recorded form (strings, seconds) and a comment answer replies in the thread", async () => {
-    const post = sandbox.post(alice().user.id, { channel_id: ops(), message: "mmtodo add buy milk" });
+    const post = sandbox.post(alice().user.id, {
+      channel_id: ops(),
+      message: "mmtodo add buy milk",
+    });
     const request = await integration.next("/hook-form");
     expectHeadersLikeRecorded(request, form);
     expect(formKeys(request.rawBody)).toEqual(formKeys(form.sent_by_server.raw_body));
@@ -128,30 +209,57 @@ describe("firing", () => {
     const reply = await sandbox.waitForPost((p) => p.message === "ok from hook");
     const expected = form.resulting_posts[0]!;
     expect(shapeDiff(reply, expected)).toEqual([]);
-    expect(reply).toMatchObject({ user_id: seed.users.admin.user.id, root_id: post.id, props: expected.props });
+    expect(reply).toMatchObject({
+      user_id: seed.users.admin.user.id,
+      root_id: post.id,
+      props: expected.props,
+    });
   });
 
   it("JSON content type from a thread reply: the recorded JSON (ms number) and an answer without response_type posts in the channel", async () => {
     const root = sandbox.post(alice().user.id, { channel_id: ops(), message: "a thread" });
-    const posted = sandbox.waitForEvent((e) => e.event === "posted" && (JSON.parse(e.data.post as string) as Post).message === "json answer");
-    const post = sandbox.post(alice().user.id, { channel_id: ops(), message: "!mmtodo list", root_id: root.id });
+    const posted = sandbox.waitForEvent(
+      (e) =>
+        e.event === "posted" &&
+        (JSON.parse(e.data.post as string) as Post).message === "json answer",
+    );
+    const post = sandbox.post(alice().user.id, {
+      channel_id: ops(),
+      message: "!mmtodo list",
+      root_id: root.id,
+    });
     const request = await integration.next("/hook-json");
     expectHeadersLikeRecorded(request, json);
-    expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(Object.keys(json.sent_by_server.parsed_body));
+    expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(
+      Object.keys(json.sent_by_server.parsed_body),
+    );
     expect(shapeDiff(request.parsedBody, json.sent_by_server.parsed_body)).toEqual([]);
-    expect(request.parsedBody).toMatchObject({ timestamp: post.create_at, post_id: post.id, text: "!mmtodo list", trigger_word: "!mmtodo", token: jsonHook.token });
+    expect(request.parsedBody).toMatchObject({
+      timestamp: post.create_at,
+      post_id: post.id,
+      text: "!mmtodo list",
+      trigger_word: "!mmtodo",
+      token: jsonHook.token,
+    });
     expect(request.parsedBody).not.toHaveProperty("root_id");
 
     const event = await posted;
     const answer = JSON.parse(event.data.post as string) as Post;
     const expected = json.resulting_posts[0]!;
     expect(shapeDiff(answer, expected)).toEqual([]);
-    expect(answer).toMatchObject({ root_id: "", user_id: seed.users.admin.user.id, props: expected.props });
+    expect(answer).toMatchObject({
+      root_id: "",
+      user_id: seed.users.admin.user.id,
+      props: expected.props,
+    });
     expect(event.data.sender_name).toBe("override");
   });
 
   it("a bot's own post fires the webhook too", async () => {
-    const post = sandbox.post(seed.bot.user.id, { channel_id: ops(), message: "mmtodo from the bot itself" });
+    const post = sandbox.post(seed.bot.user.id, {
+      channel_id: ops(),
+      message: "mmtodo from the bot itself",
+    });
     const request = await integration.next("/hook-form");
     expect(request.parsedBody).toMatchObject({ post_id: post.id, user_name: "todobot" });
   });
@@ -173,7 +281,12 @@ describe("firing", () => {
 
   it("trigger_when 0 needs the exact first word, 1 a first word starting with a trigger word", async () => {
     const admin = seed.users.admin.user.id;
-    sandbox.createOutgoingWebhook(admin, { team_id: seed.team.id, trigger_words: ["deploy"], trigger_when: 1, callback_urls: [`${integration.url}/starts`] });
+    sandbox.createOutgoingWebhook(admin, {
+      team_id: seed.team.id,
+      trigger_words: ["deploy"],
+      trigger_when: 1,
+      callback_urls: [`${integration.url}/starts`],
+    });
     sandbox.post(alice().user.id, { channel_id: ops(), message: "mmtodoX is not the word" });
     sandbox.post(alice().user.id, { channel_id: ops(), message: "deploying now" });
     const request = await integration.next("/starts");

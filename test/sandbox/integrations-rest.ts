@@ -6,11 +6,22 @@ export interface ApiResult {
   text: string;
 }
 
-export async function api(baseUrl: string, method: string, path: string, token: string | null, body?: unknown, contentType = "application/json"): Promise<ApiResult> {
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  contentType = "application/json",
+): Promise<ApiResult> {
   const headers: Record<string, string> = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = contentType;
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

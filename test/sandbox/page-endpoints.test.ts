@@ -64,8 +64,16 @@ describe("the page's endpoints", () => {
     seed = sandbox.seed();
     integration = await IntegrationServer.start();
     integration.answer("/echo", { body: { response_type: "ephemeral", text: "echoed" } });
-    sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "echo", url: `${integration.url}/echo` });
-    sandbox.createCommand(seed.users.admin.user.id, { team_id: seed.team.id, trigger: "gone", url: "http://127.0.0.1:9/gone" });
+    sandbox.createCommand(seed.users.admin.user.id, {
+      team_id: seed.team.id,
+      trigger: "echo",
+      url: `${integration.url}/echo`,
+    });
+    sandbox.createCommand(seed.users.admin.user.id, {
+      team_id: seed.team.id,
+      trigger: "gone",
+      url: "http://127.0.0.1:9/gone",
+    });
   });
 
   afterAll(async () => {
@@ -73,17 +81,27 @@ describe("the page's endpoints", () => {
     await sandbox.close();
   });
 
-  const traffic = async (after = 0) => (await api(sandbox.url, "GET", `/sandbox/traffic?after=${after}`, null)).body as TrafficEntry[];
+  const traffic = async (after = 0) =>
+    (await api(sandbox.url, "GET", `/sandbox/traffic?after=${after}`, null)).body as TrafficEntry[];
 
   it("records a client's API call and the request the sandbox sent to the integration", async () => {
     const before = (await traffic()).at(-1)?.seq ?? 0;
-    const ran = await api(sandbox.url, "POST", "/api/v4/commands/execute", seed.users.alice.token, { channel_id: seed.channels.ops.id, team_id: seed.team.id, command: "/echo hi" });
+    const ran = await api(sandbox.url, "POST", "/api/v4/commands/execute", seed.users.alice.token, {
+      channel_id: seed.channels.ops.id,
+      team_id: seed.team.id,
+      command: "/echo hi",
+    });
     expect(ran.status).toBe(200);
     const entries = await traffic(before);
     const call = entries.find((e) => e.kind === "api" && e.url === "/api/v4/commands/execute");
     expect(call).toMatchObject({ direction: "in", method: "POST", status: 200, user: "alice" });
     const out = entries.find((e) => e.kind === "slash");
-    expect(out).toMatchObject({ direction: "out", method: "POST", url: `${integration.url}/echo`, status: 200 });
+    expect(out).toMatchObject({
+      direction: "out",
+      method: "POST",
+      url: `${integration.url}/echo`,
+      status: 200,
+    });
     expect(out?.requestBody).toContain("command=%2Fecho");
     expect(out?.responseBody).toContain("echoed");
     expect(entries.every((e) => e.seq > before)).toBe(true);
@@ -91,7 +109,11 @@ describe("the page's endpoints", () => {
 
   it("records an integration that cannot be reached with status 0 and the reason", async () => {
     const before = (await traffic()).at(-1)?.seq ?? 0;
-    const ran = await api(sandbox.url, "POST", "/api/v4/commands/execute", seed.users.alice.token, { channel_id: seed.channels.ops.id, team_id: seed.team.id, command: "/gone" });
+    const ran = await api(sandbox.url, "POST", "/api/v4/commands/execute", seed.users.alice.token, {
+      channel_id: seed.channels.ops.id,
+      team_id: seed.team.id,
+      command: "/gone",
+    });
     expect(ran.status).toBe(500);
     const out = (await traffic(before)).find((e) => e.kind === "slash");
     expect(out?.status).toBe(0);
@@ -101,35 +123,58 @@ describe("the page's endpoints", () => {
 
   it("streams new entries live (Server-Sent Events), after the ones kept", async () => {
     const controller = new AbortController();
-    const response = await fetch(`${sandbox.url}/sandbox/traffic/stream`, { signal: controller.signal });
+    const response = await fetch(`${sandbox.url}/sandbox/traffic/stream`, {
+      signal: controller.signal,
+    });
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     const reader = response.body!.getReader();
     await api(sandbox.url, "GET", "/api/v4/users/me", seed.users.bob.token);
     let text = "";
-    while (!text.includes('"user":"bob"')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('"user":"bob"'))
+      text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
-    const last = text.split("\n\n").filter((l) => l.includes('"user":"bob"')).at(-1)!;
-    expect(JSON.parse(last.replace(/^data: /, ""))).toMatchObject({ kind: "api", method: "GET", url: "/api/v4/users/me", status: 200 });
+    const last = text
+      .split("\n\n")
+      .filter((l) => l.includes('"user":"bob"'))
+      .at(-1)!;
+    expect(JSON.parse(last.replace(/^data: /, ""))).toMatchObject({
+      kind: "api",
+      method: "GET",
+      url: "/api/v4/users/me",
+      status: 200,
+    });
   });
 
   it("does not record the page's own files and endpoints", async () => {
     await api(sandbox.url, "GET", "/sandbox/users", null);
     await fetch(`${sandbox.url}/`);
-    expect((await traffic()).some((e) => e.url.startsWith("/sandbox") || e.url === "/")).toBe(false);
+    expect((await traffic()).some((e) => e.url.startsWith("/sandbox") || e.url === "/")).toBe(
+      false,
+    );
   });
 
   it("lists the people and adds one who can log in and lands in town-square and off-topic", async () => {
-    const users = (await api(sandbox.url, "GET", "/sandbox/users", null)).body as Array<{ username: string; is_bot: boolean }>;
-    expect(users.map((u) => u.username)).toEqual(expect.arrayContaining(["admin", "alice", "bob", "todobot"]));
+    const users = (await api(sandbox.url, "GET", "/sandbox/users", null)).body as Array<{
+      username: string;
+      is_bot: boolean;
+    }>;
+    expect(users.map((u) => u.username)).toEqual(
+      expect.arrayContaining(["admin", "alice", "bob", "todobot"]),
+    );
     expect(users.find((u) => u.username === "todobot")?.is_bot).toBe(true);
 
     const added = await api(sandbox.url, "POST", "/sandbox/users", null, { username: "Carol" });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ username: "carol" });
-    const login = await fetch(`${sandbox.url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "carol", password: "sandbox-carol" }) });
+    const login = await fetch(`${sandbox.url}/api/v4/users/login`, {
+      method: "POST",
+      body: JSON.stringify({ login_id: "carol", password: "sandbox-carol" }),
+    });
     expect(login.status).toBe(200);
     const token = login.headers.get("token")!;
-    const channels = (await api(sandbox.url, "GET", `/api/v4/users/me/teams/${seed.team.id}/channels`, token)).body as Array<{ name: string }>;
+    const channels = (
+      await api(sandbox.url, "GET", `/api/v4/users/me/teams/${seed.team.id}/channels`, token)
+    ).body as Array<{ name: string }>;
     expect(channels.map((c) => c.name).sort()).toEqual(["off-topic", "town-square"]);
   });
 
@@ -149,13 +194,24 @@ describe("the page's endpoints", () => {
     const { alice, bob } = seed.users;
     sandbox.post(bob.user.id, { channel_id: seed.channels.offTopic.id, message: "news" });
     const channel = sandbox.getChannel(seed.channels.offTopic.id)!;
-    const viewed = await api(sandbox.url, "POST", "/api/v4/channels/members/me/view", alice.token, { channel_id: channel.id });
+    const viewed = await api(sandbox.url, "POST", "/api/v4/channels/members/me/view", alice.token, {
+      channel_id: channel.id,
+    });
     expect(viewed.status).toBe(200);
-    const times = (viewed.body as { last_viewed_at_times: Record<string, number> }).last_viewed_at_times;
+    const times = (viewed.body as { last_viewed_at_times: Record<string, number> })
+      .last_viewed_at_times;
     expect(times[channel.id]).toBeGreaterThanOrEqual(channel.last_post_at);
-    const member = (await api(sandbox.url, "GET", `/api/v4/channels/${channel.id}/members/me`, alice.token)).body as { last_viewed_at: number };
+    const member = (
+      await api(sandbox.url, "GET", `/api/v4/channels/${channel.id}/members/me`, alice.token)
+    ).body as { last_viewed_at: number };
     expect(member.last_viewed_at).toBe(times[channel.id]);
-    const forOther = await api(sandbox.url, "POST", `/api/v4/channels/members/${bob.user.id}/view`, alice.token, { channel_id: channel.id });
+    const forOther = await api(
+      sandbox.url,
+      "POST",
+      `/api/v4/channels/members/${bob.user.id}/view`,
+      alice.token,
+      { channel_id: channel.id },
+    );
     expect(forOther.status).toBe(403);
   });
 });

@@ -13,13 +13,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(options: Parameters<typeof Sandbox.start>[0] = {}): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
+async function world(
+  options: Parameters<typeof Sandbox.start>[0] = {},
+): Promise<{ sandbox: Sandbox; seed: SeedResult }> {
   const sandbox = await Sandbox.start(options);
   cleanups.push(() => sandbox.close());
   return { sandbox, seed: sandbox.seed() };
 }
 
-const me = (sandbox: Sandbox, token: string) => fetch(`${sandbox.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } });
+const me = (sandbox: Sandbox, token: string) =>
+  fetch(`${sandbox.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } });
 const limitHeaders = (r: Response) => ({
   limit: r.headers.get("x-ratelimit-limit"),
   remaining: r.headers.get("x-ratelimit-remaining"),
@@ -33,7 +36,14 @@ describe("sandbox rate limit: the GCRA", () => {
     const limiter = new RateLimiter(() => now);
     limiter.set({ perSec: 5, maxBurst: 2 });
     const answers = [1, 2, 3, 4].map(() => limiter.take("t")!);
-    expect(answers.map((a) => [a.limited, a.headers["X-RateLimit-Remaining"], a.headers["X-RateLimit-Reset"], a.headers["Retry-After"]])).toEqual([
+    expect(
+      answers.map((a) => [
+        a.limited,
+        a.headers["X-RateLimit-Remaining"],
+        a.headers["X-RateLimit-Reset"],
+        a.headers["Retry-After"],
+      ]),
+    ).toEqual([
       [false, "2", "1", undefined],
       [false, "1", "1", undefined],
       [false, "0", "1", undefined],
@@ -42,11 +52,20 @@ describe("sandbox rate limit: the GCRA", () => {
     now += 150; // less than the 200 ms interval: still refused
     expect(limiter.take("t")!.limited).toBe(true);
     now += 60;
-    expect(limiter.take("t")).toMatchObject({ limited: false, headers: { "X-RateLimit-Remaining": "0" } });
+    expect(limiter.take("t")).toMatchObject({
+      limited: false,
+      headers: { "X-RateLimit-Remaining": "0" },
+    });
     expect(limiter.take("t")!.limited).toBe(true);
-    expect(limiter.take("another token")).toMatchObject({ limited: false, headers: { "X-RateLimit-Remaining": "2" } });
+    expect(limiter.take("another token")).toMatchObject({
+      limited: false,
+      headers: { "X-RateLimit-Remaining": "2" },
+    });
     now += 600; // the whole bucket back
-    expect(limiter.take("t")).toMatchObject({ limited: false, headers: { "X-RateLimit-Remaining": "2", "X-RateLimit-Limit": "3" } });
+    expect(limiter.take("t")).toMatchObject({
+      limited: false,
+      headers: { "X-RateLimit-Remaining": "2", "X-RateLimit-Limit": "3" },
+    });
   });
 
   it("counts seconds up: a nearly empty bucket of a slow rate says when it is full and when to retry", () => {
@@ -55,9 +74,20 @@ describe("sandbox rate limit: the GCRA", () => {
     limiter.set({ perSec: 1, maxBurst: 3 });
     for (let i = 0; i < 4; i++) limiter.take("t");
     const refused = limiter.take("t")!;
-    expect(refused).toMatchObject({ limited: true, headers: { "X-RateLimit-Limit": "4", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4", "Retry-After": "1" } });
+    expect(refused).toMatchObject({
+      limited: true,
+      headers: {
+        "X-RateLimit-Limit": "4",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "4",
+        "Retry-After": "1",
+      },
+    });
     now = 2_500;
-    expect(limiter.take("t")).toMatchObject({ limited: false, headers: { "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "3" } });
+    expect(limiter.take("t")).toMatchObject({
+      limited: false,
+      headers: { "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "3" },
+    });
   });
 
   it("refuses settings a server would not start with", () => {
@@ -81,10 +111,20 @@ describe("sandbox rate limit over HTTP", () => {
     for (let i = 0; i < 3; i++) accepted.push(await me(sandbox, seed.bot.token));
     expect(accepted.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(accepted.map((r) => limitHeaders(r).remaining)).toEqual(["2, 2", "1, 1", "0, 0"]);
-    expect(limitHeaders(accepted[2]!)).toEqual({ limit: "3, 3", remaining: "0, 0", reset: "3, 3", retryAfter: null });
+    expect(limitHeaders(accepted[2]!)).toEqual({
+      limit: "3, 3",
+      remaining: "0, 0",
+      reset: "3, 3",
+      retryAfter: null,
+    });
     const refused = await me(sandbox, seed.bot.token);
     expect(refused.status).toBe(429);
-    expect(limitHeaders(refused)).toEqual({ limit: "3", remaining: "0", reset: "3", retryAfter: "1" });
+    expect(limitHeaders(refused)).toEqual({
+      limit: "3",
+      remaining: "0",
+      reset: "3",
+      retryAfter: "1",
+    });
     expect(refused.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(refused.headers.get("x-request-id")).toBeNull();
     expect(await refused.text()).toBe("limit exceeded\n");
@@ -97,7 +137,9 @@ describe("sandbox rate limit over HTTP", () => {
     const { sandbox, seed } = await world({ rateLimit: { perSec: 1, maxBurst: 0 } });
     expect((await me(sandbox, seed.bot.token)).status).toBe(200);
     const status = await new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(`${sandbox.url.replace(/^http/, "ws")}/api/v4/websocket`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+      const ws = new WebSocket(`${sandbox.url.replace(/^http/, "ws")}/api/v4/websocket`, {
+        headers: { Authorization: `Bearer ${seed.bot.token}` },
+      });
       ws.on("unexpected-response", (_req, res) => {
         resolve(res.statusCode ?? 0);
         ws.terminate();
@@ -113,7 +155,8 @@ describe("sandbox rate limit over HTTP", () => {
 
   it("is turned on, changed and off through the fault API; clearing the faults puts back the limit given at start", async () => {
     const { sandbox, seed } = await world();
-    const control = (body: unknown) => fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", body: JSON.stringify(body) });
+    const control = (body: unknown) =>
+      fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", body: JSON.stringify(body) });
     expect((await control({ fault: "rate-limit", per_sec: 0 })).status).toBe(400);
     expect((await control({ fault: "rate-limit", per_sec: 5, max_burst: 0 })).status).toBe(200);
     expect((await me(sandbox, seed.bot.token)).status).toBe(200);

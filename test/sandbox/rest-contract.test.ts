@@ -57,16 +57,24 @@ interface Replayed {
 }
 
 /** Sends the fixture's request (ids mapped) with the given token (default the bot's). */
-async function replay(fixture: RestFixture, token: string | null = seed.bot.token, override?: { body?: RequestInit["body"]; headers?: Record<string, string> }): Promise<Replayed> {
+async function replay(
+  fixture: RestFixture,
+  token: string | null = seed.bot.token,
+  override?: { body?: RequestInit["body"]; headers?: Record<string, string> },
+): Promise<Replayed> {
   const { method, path, body } = fixture.request;
   let payload: RequestInit["body"] | undefined = override?.body;
   if (payload === undefined && body !== undefined) {
     payload =
       typeof body === "string"
         ? body // sent as is (malformed JSON)
-        : mapIds(JSON.stringify(body)).replace(/"<(\d+) (\w)>"/g, (_m, n: string, c: string) => JSON.stringify(c.repeat(Number(n))));
+        : mapIds(JSON.stringify(body)).replace(/"<(\d+) (\w)>"/g, (_m, n: string, c: string) =>
+            JSON.stringify(c.repeat(Number(n))),
+          );
   }
-  const headers: Record<string, string> = { ...(override?.headers ?? (payload !== undefined ? { "Content-Type": "application/json" } : {})) };
+  const headers: Record<string, string> = {
+    ...(override?.headers ?? (payload !== undefined ? { "Content-Type": "application/json" } : {})),
+  };
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(`${sandbox.url}${mapIds(path)}`, { method, headers, body: payload });
   const text = await res.text();
@@ -80,7 +88,11 @@ async function replay(fixture: RestFixture, token: string | null = seed.bot.toke
 }
 
 /** Status, content type, server headers and body shape as recorded. */
-function expectLikeFixture(got: Replayed, fixture: RestFixture, expectedBody: unknown = fixture.response.body): void {
+function expectLikeFixture(
+  got: Replayed,
+  fixture: RestFixture,
+  expectedBody: unknown = fixture.response.body,
+): void {
   expect(got.status, got.text).toBe(fixture.response.status);
   expect(got.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
   expect(got.headers.get("x-version-id")).toMatch(/^5\.37\.0/);
@@ -105,7 +117,10 @@ beforeAll(async () => {
   seed = sandbox.seed();
   const secret = sandbox.createChannel({ team_id: seed.team.id, name: "secret", type: "P" });
   sandbox.addToChannel(secret.id, seed.users.admin.user.id);
-  const root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot add buy milk" });
+  const root = sandbox.post(seed.users.alice.user.id, {
+    channel_id: seed.channels.ops.id,
+    message: "@todobot add buy milk",
+  });
   Object.assign(ids, {
     bot: seed.bot.user.id,
     alice: seed.users.alice.user.id,
@@ -145,27 +160,46 @@ describe("system and users", () => {
     const fixture = loadRest("users-me-channels");
     const got = await replay(fixture);
     // the recorded list shows only DMs; team channels are shaped like channels-get
-    expectLikeFixture(got, fixture, [...(fixture.response.body as unknown[]), loadRest("channels-get").response.body]);
+    expectLikeFixture(got, fixture, [
+      ...(fixture.response.body as unknown[]),
+      loadRest("channels-get").response.body,
+    ]);
     const types = (got.body as Array<{ type: string; name: string }>).map((c) => c.type).sort();
     expect(types).toEqual(["D", "O", "O"]);
   });
 
   it("POST /users/login answers the user and a Token header usable as Bearer", async () => {
-    const res = await fetch(`${sandbox.url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }) });
+    const res = await fetch(`${sandbox.url}/api/v4/users/login`, {
+      method: "POST",
+      body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }),
+    });
     expect(res.status).toBe(200);
     const token = res.headers.get("token")!;
     expect(token).toMatch(/^[a-z0-9]{26}$/);
-    expect(shapeDiff(await res.json(), loadRest("users-me").response.body).filter((d) => !d.includes("is_bot"))).toEqual([]);
-    const me = await fetch(`${sandbox.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(
+      shapeDiff(await res.json(), loadRest("users-me").response.body).filter(
+        (d) => !d.includes("is_bot"),
+      ),
+    ).toEqual([]);
+    const me = await fetch(`${sandbox.url}/api/v4/users/me`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(((await me.json()) as { username: string }).username).toBe("alice");
-    const wrong = await fetch(`${sandbox.url}/api/v4/users/login`, { method: "POST", body: JSON.stringify({ login_id: "alice", password: "nope" }) });
+    const wrong = await fetch(`${sandbox.url}/api/v4/users/login`, {
+      method: "POST",
+      body: JSON.stringify({ login_id: "alice", password: "nope" }),
+    });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { id: string }).id).toBe("api.user.login.invalid_credentials_email_username");
+    expect(((await wrong.json()) as { id: string }).id).toBe(
+      "api.user.login.invalid_credentials_email_username",
+    );
   });
 
   it("an unknown route is a 404 with text/plain content type and a JSON error body", async () => {
     const fixture = loadRest("posts-actions-underscore-id");
-    const res = await fetch(`${sandbox.url}/api/v4/no/such/route`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+    const res = await fetch(`${sandbox.url}/api/v4/no/such/route`, {
+      headers: { Authorization: `Bearer ${seed.bot.token}` },
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
     const body = (await res.json()) as Record<string, unknown>;
@@ -185,14 +219,20 @@ describe("channels", () => {
 
   it("DELETE /channels/{id}/members/{user}: removed as the server does, with its errors", async () => {
     const remove = async (token: string, channelId: string, userId: string): Promise<Replayed> => {
-      const res = await fetch(`${sandbox.url}/api/v4/channels/${channelId}/members/${userId}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`${sandbox.url}/api/v4/channels/${channelId}/members/${userId}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+      });
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text };
     };
     const channel = sandbox.createChannel({ team_id: seed.team.id, name: "kick-test" }).id;
     for (const u of [seed.users.alice, seed.users.bob]) sandbox.addToChannel(channel, u.user.id);
     const bob = seed.users.bob.user.id;
-    expectLikeFixture(await remove(seed.users.alice.token, channel, bob), loadRest("channels-member-remove"));
+    expectLikeFixture(
+      await remove(seed.users.alice.token, channel, bob),
+      loadRest("channels-member-remove"),
+    );
     expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({
       type: "system_remove_from_channel",
       user_id: seed.users.alice.user.id,
@@ -207,18 +247,32 @@ describe("channels", () => {
       body: JSON.stringify({ channel_id: channel, message: "still here?" }),
     });
     expect(bobPosts.status).toBe(403);
-    expectLikeFixture(await remove(seed.users.admin.token, seed.channels.townSquare.id, bob), loadRest("channels-member-remove-default"));
+    expectLikeFixture(
+      await remove(seed.users.admin.token, seed.channels.townSquare.id, bob),
+      loadRest("channels-member-remove-default"),
+    );
     // leaving alone is a system_leave_channel post by the one who left
-    expect((await remove(seed.users.alice.token, channel, seed.users.alice.user.id)).status).toBe(200);
-    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({ type: "system_leave_channel", message: "@alice left the channel.", props: { username: "alice" } });
+    expect((await remove(seed.users.alice.token, channel, seed.users.alice.user.id)).status).toBe(
+      200,
+    );
+    expect(sandbox.channelPosts(channel).at(-1)).toMatchObject({
+      type: "system_leave_channel",
+      message: "@alice left the channel.",
+      props: { username: "alice" },
+    });
   });
 
   it("a member's lookup of someone not in an open channel is a 404", async () => {
-    const res = await fetch(`${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`, {
-      headers: { Authorization: `Bearer ${seed.users.alice.token}` },
-    });
+    const res = await fetch(
+      `${sandbox.url}/api/v4/channels/${seed.channels.offTopic.id}/members/${seed.bot.user.id}`,
+      {
+        headers: { Authorization: `Bearer ${seed.users.alice.token}` },
+      },
+    );
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { id: string }).id).toBe("app.channel.get_member.missing.app_error");
+    expect(((await res.json()) as { id: string }).id).toBe(
+      "app.channel.get_member.missing.app_error",
+    );
   });
 });
 
@@ -234,13 +288,24 @@ describe("an open channel the caller is not a member of", () => {
   beforeAll(() => {
     channel = sandbox.createChannel({ team_id: seed.team.id, name: "members-only" }).id;
     sandbox.addToChannel(channel, seed.users.alice.user.id);
-    root = sandbox.post(seed.users.alice.user.id, { channel_id: channel, message: "only for members" });
+    root = sandbox.post(seed.users.alice.user.id, {
+      channel_id: channel,
+      message: "only for members",
+    });
   });
 
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Replayed> => {
+  const call = async (
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Replayed> => {
     const res = await fetch(`${sandbox.url}/api/v4${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -252,9 +317,20 @@ describe("an open channel the caller is not a member of", () => {
   });
 
   it("POST /posts is a 403, for a new post and for a reply, and nothing is posted", async () => {
-    expectLikeFixture(await call(seed.bot.token, "POST", "/posts", { channel_id: channel, message: "hello" }), denied);
-    expectLikeFixture(await call(seed.bot.token, "POST", "/posts", { channel_id: channel, message: "hi", root_id: root.id }), denied);
-    const posts = (await call(seed.users.alice.token, "GET", `/channels/${channel}/posts`)).body as { posts: Record<string, Post> };
+    expectLikeFixture(
+      await call(seed.bot.token, "POST", "/posts", { channel_id: channel, message: "hello" }),
+      denied,
+    );
+    expectLikeFixture(
+      await call(seed.bot.token, "POST", "/posts", {
+        channel_id: channel,
+        message: "hi",
+        root_id: root.id,
+      }),
+      denied,
+    );
+    const posts = (await call(seed.users.alice.token, "GET", `/channels/${channel}/posts`))
+      .body as { posts: Record<string, Post> };
     expect(Object.values(posts.posts).map((p) => p.message)).not.toContain("hello");
     expect(Object.values(posts.posts).map((p) => p.message)).not.toContain("hi");
   });
@@ -279,7 +355,10 @@ describe("an open channel the caller is not a member of", () => {
     const me = await call(admin, "GET", `/channels/${channel}/members/me`);
     expect(me.status).toBe(404); // not a member, yet allowed to ask
     expect((await call(admin, "GET", `/channels/${channel}/posts`)).status).toBe(200);
-    const posted = await call(admin, "POST", "/posts", { channel_id: channel, message: "admin here" });
+    const posted = await call(admin, "POST", "/posts", {
+      channel_id: channel,
+      message: "admin here",
+    });
     expect(posted.status, posted.text).toBe(201);
   });
 });
@@ -316,7 +395,9 @@ describe("posts", () => {
     expectLikeFixture(b, second);
     expect((b.body as Post).id).toBe((a.body as Post).id);
     expect((b.body as Post).pending_post_id).toBe("");
-    expect(sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.message === "idempotent reply")).toHaveLength(1);
+    expect(
+      sandbox.channelPosts(seed.channels.ops.id).filter((p) => p.message === "idempotent reply"),
+    ).toHaveLength(1);
   });
 
   it("files-upload then posts-create-with-file", async () => {
@@ -333,7 +414,9 @@ describe("posts", () => {
     const create = loadRest("posts-create-with-file");
     const post = await replay(create);
     expectLikeFixture(post, create);
-    const bytes = await fetch(`${sandbox.url}/api/v4/files/${info.id}`, { headers: { Authorization: `Bearer ${seed.users.alice.token}` } });
+    const bytes = await fetch(`${sandbox.url}/api/v4/files/${info.id}`, {
+      headers: { Authorization: `Bearer ${seed.users.alice.token}` },
+    });
     expect(bytes.status).toBe(200);
     expect(await bytes.text()).toBe("buy milk\n1.\n");
   });
@@ -344,12 +427,28 @@ describe("posts", () => {
 
   it("posts-thread-of-reply: asked by a reply's id, the order starts with that reply, as the server's does", async () => {
     const fixture = loadRest("posts-thread-of-reply");
-    const root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "where is the milk?" });
-    const first = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "in the fridge", root_id: root.id });
-    const second = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "thanks", root_id: root.id });
-    const res = await fetch(`${sandbox.url}/api/v4/posts/${second.id}/thread`, { headers: { Authorization: `Bearer ${seed.users.alice.token}` } });
+    const root = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "where is the milk?",
+    });
+    const first = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "in the fridge",
+      root_id: root.id,
+    });
+    const second = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "thanks",
+      root_id: root.id,
+    });
+    const res = await fetch(`${sandbox.url}/api/v4/posts/${second.id}/thread`, {
+      headers: { Authorization: `Bearer ${seed.users.alice.token}` },
+    });
     const text = await res.text();
-    expectLikeFixture({ status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text }, fixture);
+    expectLikeFixture(
+      { status: res.status, headers: res.headers, body: JSON.parse(text) as unknown, text },
+      fixture,
+    );
     const recorded = fixture.response.body as { order: string[] };
     const order = (JSON.parse(text) as { order: string[] }).order;
     expect(order).toHaveLength(recorded.order.length);
@@ -378,7 +477,9 @@ describe("posts", () => {
   check("posts-ephemeral");
 
   it("a post id of the right shape that does not exist is a 404", async () => {
-    const res = await fetch(`${sandbox.url}/api/v4/posts/${"a".repeat(26)}`, { headers: { Authorization: `Bearer ${seed.bot.token}` } });
+    const res = await fetch(`${sandbox.url}/api/v4/posts/${"a".repeat(26)}`, {
+      headers: { Authorization: `Bearer ${seed.bot.token}` },
+    });
     expect(res.status).toBe(404);
   });
 });
@@ -391,14 +492,42 @@ describe("integrations (the test's integration server answers as the recorded on
     // the recorded answers, chosen by the command's text or the dialog's submission
     integration.answer("/slash", (request) => {
       const answers: Record<string, { status?: number; body?: unknown }> = {
-        list: { body: { response_type: "in_channel", text: "Your list", attachments: [{ text: "1. buy milk", actions: [{ id: "done1", name: "Done", integration: { url: "http://127.0.0.1:9191/actions", context: { action: "done", item: 1 } } }] }] } },
-        secret: { body: { response_type: "ephemeral", text: "only you see this", extra_responses: [{ response_type: "in_channel", text: "extra" }] } },
+        list: {
+          body: {
+            response_type: "in_channel",
+            text: "Your list",
+            attachments: [
+              {
+                text: "1. buy milk",
+                actions: [
+                  {
+                    id: "done1",
+                    name: "Done",
+                    integration: {
+                      url: "http://127.0.0.1:9191/actions",
+                      context: { action: "done", item: 1 },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+        secret: {
+          body: {
+            response_type: "ephemeral",
+            text: "only you see this",
+            extra_responses: [{ response_type: "in_channel", text: "extra" }],
+          },
+        },
         empty: { body: {} },
         fail: { status: 500, body: "" },
       };
       return answers[request.parsedBody.text as string] ?? { body: {} };
     });
-    integration.answer("/actions", { body: { update: { message: "Todo list (1 done)", props: {} } } });
+    integration.answer("/actions", {
+      body: { update: { message: "Todo list (1 done)", props: {} } },
+    });
     integration.answer("/dialog", (request) => {
       const submission = request.parsedBody.submission as Record<string, unknown>;
       return { body: submission.text === "" ? { errors: { text: "Text is required" } } : {} };
@@ -424,13 +553,23 @@ describe("integrations (the test's integration server answers as the recorded on
   // these two fixtures hold only the response
   it("hooks-incoming-create", async () => {
     const fixture = loadRest("hooks-incoming-create");
-    const got = await api(sandbox.url, "POST", "/api/v4/hooks/incoming", admin(), { channel_id: seed.channels.ops.id, display_name: "cap incoming" });
+    const got = await api(sandbox.url, "POST", "/api/v4/hooks/incoming", admin(), {
+      channel_id: seed.channels.ops.id,
+      display_name: "cap incoming",
+    });
     expect(got.status).toBe(fixture.response.status);
     expect(shapeDiff(got.body, fixture.response.body)).toEqual([]);
   });
   it("hooks-outgoing-create", async () => {
     const fixture = loadRest("hooks-outgoing-create");
-    const body = { team_id: seed.team.id, channel_id: seed.channels.ops.id, trigger_words: ["mmtodo"], callback_urls: [`${integration.url}/hook-form`], display_name: "cap", content_type: "application/x-www-form-urlencoded" };
+    const body = {
+      team_id: seed.team.id,
+      channel_id: seed.channels.ops.id,
+      trigger_words: ["mmtodo"],
+      callback_urls: [`${integration.url}/hook-form`],
+      display_name: "cap",
+      content_type: "application/x-www-form-urlencoded",
+    };
     const got = await api(sandbox.url, "POST", "/api/v4/hooks/outgoing", admin(), body);
     expect(got.status).toBe(fixture.response.status);
     expect(shapeDiff(got.body, fixture.response.body)).toEqual([]);
@@ -445,8 +584,22 @@ describe("integrations (the test's integration server answers as the recorded on
           {
             text: "1. buy milk",
             actions: [
-              { id: "done1", type: "button", name: "Done", integration: { url: `${integration.url}/actions`, context: { action: "done", item: 1 } } },
-              { id: "pick", type: "select", name: "Pick", options: [{ text: "One", value: "one" }], integration: { url: `${integration.url}/actions` } },
+              {
+                id: "done1",
+                type: "button",
+                name: "Done",
+                integration: {
+                  url: `${integration.url}/actions`,
+                  context: { action: "done", item: 1 },
+                },
+              },
+              {
+                id: "pick",
+                type: "select",
+                name: "Pick",
+                options: [{ text: "One", value: "one" }],
+                integration: { url: `${integration.url}/actions` },
+              },
             ],
           },
         ],
@@ -462,12 +615,21 @@ describe("integrations (the test's integration server answers as the recorded on
 
 describe("recorded from the release-5.37 build: teams, groups, pins, search, files, errors", () => {
   const alice = () => seed.users.alice.token;
-  const ordered = (channels: Array<{ display_name: string }>) => channels.map((c) => c.display_name);
+  const ordered = (channels: Array<{ display_name: string }>) =>
+    channels.map((c) => c.display_name);
   const byteOrder = (names: string[]) => [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
   beforeAll(() => {
-    const reply = sandbox.post(seed.bot.user.id, { channel_id: seed.channels.ops.id, message: "reply", root_id: ids.root });
-    Object.assign(ids, { bob: seed.users.bob.user.id, offTopic: seed.channels.offTopic.id, botReply: reply.id });
+    const reply = sandbox.post(seed.bot.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "reply",
+      root_id: ids.root,
+    });
+    Object.assign(ids, {
+      bob: seed.users.bob.user.id,
+      offTopic: seed.channels.offTopic.id,
+      botReply: reply.id,
+    });
   });
 
   check("teams-list");
@@ -489,7 +651,10 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     expect(got.status).toBe(404);
     expect(got.headers.get("content-type")).toBe(fixture.response.headers["content-type"]);
     expect(got.headers.get("x-request-id")).toBeNull();
-    expect(got.body).toEqual({ ...(fixture.response.body as object), detailed_error: (fixture.response.body as { detailed_error: string }).detailed_error });
+    expect(got.body).toEqual({
+      ...(fixture.response.body as object),
+      detailed_error: (fixture.response.body as { detailed_error: string }).detailed_error,
+    });
   });
 
   it("a team's open channels and the caller's channels come sorted by display name, byte-wise", async () => {
@@ -498,13 +663,23 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     expectLikeFixture(got, open);
     const names = ordered(got.body as Array<{ display_name: string }>);
     expect(names).toEqual(byteOrder(names));
-    expect(names.filter((n) => ["Off-Topic", "Town Square", "ops"].includes(n))).toEqual(["Off-Topic", "Town Square", "ops"]);
-    expect(ordered(open.response.body as Array<{ display_name: string }>)).toEqual(byteOrder(ordered(open.response.body as Array<{ display_name: string }>)));
+    expect(names.filter((n) => ["Off-Topic", "Town Square", "ops"].includes(n))).toEqual([
+      "Off-Topic",
+      "Town Square",
+      "ops",
+    ]);
+    expect(ordered(open.response.body as Array<{ display_name: string }>)).toEqual(
+      byteOrder(ordered(open.response.body as Array<{ display_name: string }>)),
+    );
     const mine = loadRest("channels-my-team-channels-order");
     sandbox.directChannel(seed.bot.user.id, seed.users.alice.user.id);
     const group = await replay(loadRest("channels-group"));
     expectLikeFixture(group, loadRest("channels-group"));
-    expect(group.body).toMatchObject({ type: "G", display_name: "alice, bob, todobot", name: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(group.body).toMatchObject({
+      type: "G",
+      display_name: "alice, bob, todobot",
+      name: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
     const list = await replay(mine);
     expectLikeFixture(list, mine);
     const recorded = mine.response.body as Array<{ type: string; display_name: string }>;
@@ -515,7 +690,10 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
   it("pin, then the channel's pinned posts; a pin is no edit (edit_at stays 0)", async () => {
     // a fresh root, without the reactions earlier tests gave the first one (the recorded post has none)
     const earlierRoot = ids.root;
-    ids.root = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "pin me" }).id;
+    ids.root = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "pin me",
+    }).id;
     onTestFinished(() => void (ids.root = earlierRoot!));
     const pin = loadRest("posts-pin");
     expectLikeFixture(await replay(pin, alice()), pin);
@@ -527,7 +705,10 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
   });
 
   it("search: the caller's channels' posts holding the terms, matches null", async () => {
-    sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "@todobot hello there" });
+    sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "@todobot hello there",
+    });
     const fixture = loadRest("posts-search");
     const got = await replay(fixture);
     expectLikeFixture(got, fixture);
@@ -538,7 +719,10 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
   });
 
   it("a patch with props replaces them too (from_bot gone) and is no edit (edit_at 0)", async () => {
-    ids.botReply = sandbox.post(seed.bot.user.id, { channel_id: seed.channels.ops.id, message: "reply" }).id;
+    ids.botReply = sandbox.post(seed.bot.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "reply",
+    }).id;
     const fixture = loadRest("posts-patch-props");
     const got = await replay(fixture);
     expectLikeFixture(got, fixture);
@@ -557,9 +741,15 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     const form = new FormData();
     form.append("channel_id", seed.channels.offTopic.id);
     form.append("files", new Blob(["x"]), "x.txt");
-    expectLikeFixture(await replay(notMember, seed.bot.token, { body: form, headers: {} }), notMember);
+    expectLikeFixture(
+      await replay(notMember, seed.bot.token, { body: form, headers: {} }),
+      notMember,
+    );
     const raw = loadRest("files-upload-raw");
-    const uploaded = await replay(raw, seed.bot.token, { body: "raw body", headers: { "Content-Type": "text/plain" } });
+    const uploaded = await replay(raw, seed.bot.token, {
+      body: "raw body",
+      headers: { "Content-Type": "text/plain" },
+    });
     expectLikeFixture(uploaded, raw);
     ids.uploaded = (uploaded.body as { file_infos: Array<{ id: string }> }).file_infos[0]!.id;
     const info = loadRest("files-info");
@@ -569,7 +759,12 @@ describe("recorded from the release-5.37 build: teams, groups, pins, search, fil
     const download = loadRest("files-get");
     const got = await replay(download);
     expect(got.status).toBe(200);
-    for (const name of ["cache-control", "x-content-type-options", "x-frame-options", "content-security-policy"]) {
+    for (const name of [
+      "cache-control",
+      "x-content-type-options",
+      "x-frame-options",
+      "content-security-policy",
+    ]) {
       expect(got.headers.get(name), name).toBe(download.response.headers[name]);
     }
     expect(got.headers.get("last-modified")).toMatch(/GMT$/);

@@ -25,7 +25,8 @@ const isIdKeyed = (o: Record<string, unknown>): boolean => {
   const keys = Object.keys(o).filter((k) => !k.startsWith("_"));
   return keys.length > 0 && keys.every((k) => /^[a-z0-9]{26}$/.test(k));
 };
-const isNote = (v: unknown): boolean => kind(v) === "object" && Object.keys(v as object).every((k) => k.startsWith("_"));
+const isNote = (v: unknown): boolean =>
+  kind(v) === "object" && Object.keys(v as object).every((k) => k.startsWith("_"));
 
 /** The differences between `actual` and the fixture's `expected` shape; empty when they match. */
 export function shapeDiff(actual: unknown, expected: unknown, path = "$"): string[] {
@@ -39,7 +40,9 @@ export function shapeDiff(actual: unknown, expected: unknown, path = "$"): strin
   const exp = expected as Record<string, unknown>;
   const act = actual as Record<string, unknown>;
   if (isIdKeyed(exp)) {
-    const samples = Object.entries(exp).filter(([k]) => !k.startsWith("_")).map(([, v]) => v);
+    const samples = Object.entries(exp)
+      .filter(([k]) => !k.startsWith("_"))
+      .map(([, v]) => v);
     if (!isIdKeyed(act) && Object.keys(act).length > 0) return [`${path}: keys are not ids`];
     return Object.entries(act).flatMap(([k, v]) => matchAny(v, samples, `${path}.${k}`));
   }
@@ -49,7 +52,8 @@ export function shapeDiff(actual: unknown, expected: unknown, path = "$"): strin
     if (!(key in act)) out.push(`${path}.${key}: missing`);
     else out.push(...shapeDiff(act[key], exp[key], `${path}.${key}`));
   }
-  for (const key of Object.keys(act)) if (!(key in exp)) out.push(`${path}.${key}: not sent by the server`);
+  for (const key of Object.keys(act))
+    if (!(key in exp)) out.push(`${path}.${key}: not sent by the server`);
   return out;
 }
 

@@ -25,7 +25,9 @@ describe("an upgrade reset by the peer while it is refused", () => {
     for (let i = 0; i < 200; i++) {
       await new Promise<void>((resolve) => {
         const socket = net.connect(port, "127.0.0.1", () => {
-          socket.write("GET /api/v4/websocket HTTP/1.1\r\nHost: sandbox\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+          socket.write(
+            "GET /api/v4/websocket HTTP/1.1\r\nHost: sandbox\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          );
           setTimeout(() => (socket.resetAndDestroy(), resolve()), i % 3);
         });
         socket.on("error", () => resolve());

@@ -13,11 +13,14 @@ import { FIXTURES, shapeDiff } from "./shape.js";
 import { TestSocket } from "./ws-client.js";
 
 type Json = Record<string, any>;
-const RECORDED = JSON.parse(readFileSync(join(FIXTURES, "ws", "channel-events.json"), "utf8")) as { frames: Record<string, Array<{ who: string; frame: Json }>> };
+const RECORDED = JSON.parse(readFileSync(join(FIXTURES, "ws", "channel-events.json"), "utf8")) as {
+  frames: Record<string, Array<{ who: string; frame: Json }>>;
+};
 
 const decoded = (frame: Json): Json => {
   const data: Json = { ...frame.data };
-  for (const key of ["post", "teammate_ids"]) if (typeof data[key] === "string") data[key] = JSON.parse(data[key]);
+  for (const key of ["post", "teammate_ids"])
+    if (typeof data[key] === "string") data[key] = JSON.parse(data[key]);
   return { ...frame, data };
 };
 
@@ -39,27 +42,54 @@ afterAll(async () => {
 });
 
 /** Runs `act`, then checks each connection's new frames against the recorded step's. */
-async function expectStepLike(step: string, act: () => Promise<unknown>): Promise<Record<string, Json[]>> {
-  const before = Object.fromEntries(Object.entries(sockets).map(([who, s]) => [who, s.frames.length]));
+async function expectStepLike(
+  step: string,
+  act: () => Promise<unknown>,
+): Promise<Record<string, Json[]>> {
+  const before = Object.fromEntries(
+    Object.entries(sockets).map(([who, s]) => [who, s.frames.length]),
+  );
   await act();
   const got: Record<string, Json[]> = {};
   for (const [who, socket] of Object.entries(sockets)) {
     const want = RECORDED.frames[step]!.filter((f) => f.who === who).map((f) => decoded(f.frame));
-    if (want.length > 0) await socket.next((f) => f.json.event === want.at(-1)!.event && socket.frames.indexOf(f) >= before[who]!);
+    if (want.length > 0)
+      await socket.next(
+        (f) => f.json.event === want.at(-1)!.event && socket.frames.indexOf(f) >= before[who]!,
+      );
     await socket.flush();
     got[who] = socket.frames.slice(before[who]).map((f) => decoded(f.json));
-    expect(got[who]!.map((f) => f.event), `${step} (${who})`).toEqual(want.map((f) => f.event));
-    got[who]!.forEach((frame, i) => expect(shapeDiff(frame, want[i]), `${step} (${who}) ${frame.event}`).toEqual([]));
+    expect(
+      got[who]!.map((f) => f.event),
+      `${step} (${who})`,
+    ).toEqual(want.map((f) => f.event));
+    got[who]!.forEach((frame, i) =>
+      expect(shapeDiff(frame, want[i]), `${step} (${who}) ${frame.event}`).toEqual([]),
+    );
   }
   return got;
 }
 
 describe("channel events (fixtures/ws/channel-events.json)", () => {
   it("a new channel: its creator's join post, then channel_created addressed to the creator", async () => {
-    for (const [step, type] of [["channel-create-open", "O"], ["channel-create-private", "P"]] as const) {
-      const got = await expectStepLike(step, () => api(sandbox.url, "POST", "/api/v4/channels", seed.users.alice.token, { team_id: seed.team.id, name: `c-${type.toLowerCase()}`, display_name: "C", type }));
+    for (const [step, type] of [
+      ["channel-create-open", "O"],
+      ["channel-create-private", "P"],
+    ] as const) {
+      const got = await expectStepLike(step, () =>
+        api(sandbox.url, "POST", "/api/v4/channels", seed.users.alice.token, {
+          team_id: seed.team.id,
+          name: `c-${type.toLowerCase()}`,
+          display_name: "C",
+          type,
+        }),
+      );
       const [posted, created] = got.alice!;
-      expect(posted!.data.post).toMatchObject({ type: "system_join_channel", message: "alice joined the channel.", props: { username: "alice" } });
+      expect(posted!.data.post).toMatchObject({
+        type: "system_join_channel",
+        message: "alice joined the channel.",
+        props: { username: "alice" },
+      });
       expect(created!.broadcast.user_id).toBe(seed.users.alice.user.id);
     }
   });
@@ -68,20 +98,41 @@ describe("channel events (fixtures/ws/channel-events.json)", () => {
     const ids = [seed.bot.user.id, seed.users.alice.user.id, seed.users.bob.user.id];
     let groupId = "";
     const got = await expectStepLike("channel-group", async () => {
-      groupId = ((await api(sandbox.url, "POST", "/api/v4/channels/group", seed.bot.token, ids)).body as { id: string }).id;
+      groupId = (
+        (await api(sandbox.url, "POST", "/api/v4/channels/group", seed.bot.token, ids)).body as {
+          id: string;
+        }
+      ).id;
     });
     expect(got.bot![0]!.data.teammate_ids).toEqual([...ids].sort());
     expect(got.bot![0]!.broadcast.channel_id).toBe(groupId);
-    const posted = await expectStepLike("post-create-gm", () => api(sandbox.url, "POST", "/api/v4/posts", seed.bot.token, { channel_id: groupId, message: "hi in group" }));
-    expect(posted.alice![0]!.data).toMatchObject({ channel_type: "G", channel_display_name: "alice, bob, todobot" });
+    const posted = await expectStepLike("post-create-gm", () =>
+      api(sandbox.url, "POST", "/api/v4/posts", seed.bot.token, {
+        channel_id: groupId,
+        message: "hi in group",
+      }),
+    );
+    expect(posted.alice![0]!.data).toMatchObject({
+      channel_type: "G",
+      channel_display_name: "alice, bob, todobot",
+    });
     expect(posted.alice![0]!.data.mentions).toBeUndefined();
   });
 
   it("pin and unpin: post_edited with is_pinned, not an edit (edit_at 0)", async () => {
-    const post = sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "pin me" });
-    for (const socket of Object.values(sockets)) await socket.next((f) => f.json.event === "posted" && f.raw.includes(post.id));
-    for (const [step, pinned] of [["pin", true], ["unpin", false]] as const) {
-      const got = await expectStepLike(step, () => api(sandbox.url, "POST", `/api/v4/posts/${post.id}/${step}`, seed.users.alice.token));
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "pin me",
+    });
+    for (const socket of Object.values(sockets))
+      await socket.next((f) => f.json.event === "posted" && f.raw.includes(post.id));
+    for (const [step, pinned] of [
+      ["pin", true],
+      ["unpin", false],
+    ] as const) {
+      const got = await expectStepLike(step, () =>
+        api(sandbox.url, "POST", `/api/v4/posts/${post.id}/${step}`, seed.users.alice.token),
+      );
       expect(got.bot![0]!.data.post).toMatchObject({ id: post.id, is_pinned: pinned, edit_at: 0 });
     }
   });

@@ -3,7 +3,12 @@ import WebSocket from "ws";
 
 export interface Frame {
   raw: string;
-  json: Record<string, unknown> & { event?: string; seq?: number; seq_reply?: number; data?: Record<string, unknown> };
+  json: Record<string, unknown> & {
+    event?: string;
+    seq?: number;
+    seq_reply?: number;
+    data?: Record<string, unknown>;
+  };
 }
 
 export class TestSocket {
@@ -16,22 +21,29 @@ export class TestSocket {
       const raw = String(data);
       const frame = { raw, json: JSON.parse(raw) as Frame["json"] };
       this.frames.push(frame);
-      this.waiters = this.waiters.filter((w) => (w.predicate(frame) ? (w.resolve(frame), false) : true));
+      this.waiters = this.waiters.filter((w) =>
+        w.predicate(frame) ? (w.resolve(frame), false) : true,
+      );
     });
     this.closed = new Promise((resolve) => ws.on("close", (code) => resolve(code)));
   }
 
   /** Opens a socket; `token` goes on the upgrade request unless `challenge` is set. */
-  static async open(baseUrl: string, options: { token?: string; challenge?: boolean; query?: string } = {}): Promise<TestSocket> {
+  static async open(
+    baseUrl: string,
+    options: { token?: string; challenge?: boolean; query?: string } = {},
+  ): Promise<TestSocket> {
     const url = `${baseUrl.replace(/^http/, "ws")}/api/v4/websocket${options.query ? `?${options.query}` : ""}`;
-    const headers: Record<string, string> = options.token && !options.challenge ? { Authorization: `Bearer ${options.token}` } : {};
+    const headers: Record<string, string> =
+      options.token && !options.challenge ? { Authorization: `Bearer ${options.token}` } : {};
     const ws = new WebSocket(url, { headers });
     const socket = new TestSocket(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     });
-    if (options.challenge && options.token) socket.send({ seq: 1, action: "authentication_challenge", data: { token: options.token } });
+    if (options.challenge && options.token)
+      socket.send({ seq: 1, action: "authentication_challenge", data: { token: options.token } });
     return socket;
   }
 
@@ -55,7 +67,13 @@ export class TestSocket {
     const found = this.frames.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame; got ${this.frames.map((f) => f.raw.trim()).join("\n")}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no matching frame; got ${this.frames.map((f) => f.raw.trim()).join("\n")}`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ predicate, resolve: (f) => (clearTimeout(timer), resolve(f)) });
     });
   }
@@ -65,7 +83,9 @@ export class TestSocket {
   }
 
   events(name?: string): Frame[] {
-    return this.frames.filter((f) => f.json.event !== undefined && (name === undefined || f.json.event === name));
+    return this.frames.filter(
+      (f) => f.json.event !== undefined && (name === undefined || f.json.event === name),
+    );
   }
 
   close(): void {
@@ -74,7 +94,10 @@ export class TestSocket {
 }
 
 /** An upgrade that the server refuses: its HTTP status. */
-export function refusedStatus(baseUrl: string, headers: Record<string, string> = {}): Promise<number> {
+export function refusedStatus(
+  baseUrl: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/v4/websocket`, { headers });
     ws.on("unexpected-response", (_req, res) => {

@@ -30,13 +30,19 @@ const RECORDED: Recorded[] = readFileSync(join(FIXTURES, "ws", "bot-connection.j
 
 /** The frames the bot received during a scenario, parsed. */
 function recordedFrames(scenario: string): Json[] {
-  const frames = RECORDED.filter((r) => r.scenario === scenario && r.frame !== undefined).map((r) => JSON.parse(r.frame!) as Json);
+  const frames = RECORDED.filter((r) => r.scenario === scenario && r.frame !== undefined).map(
+    (r) => JSON.parse(r.frame!) as Json,
+  );
   if (frames.length === 0) throw new Error(`no recorded frames for scenario ${scenario}`);
   return frames;
 }
 
 /** A recorded frame of that event (to compare a frame the recording has in another scenario). */
-function recordedEvent(scenario: string, event: string, where: (f: Json) => boolean = () => true): Json {
+function recordedEvent(
+  scenario: string,
+  event: string,
+  where: (f: Json) => boolean = () => true,
+): Json {
   const found = recordedFrames(scenario).find((f) => f.event === event && where(f));
   if (!found) throw new Error(`no ${event} in scenario ${scenario}`);
   return found;
@@ -54,7 +60,10 @@ const INTEGRATION_SCENARIOS = [
   "action-button",
   "incoming-webhook",
 ];
-const RECONNECT_SCENARIOS = ["reconnect-with-connection-id", "reconnect-with-unknown-connection-id"];
+const RECONNECT_SCENARIOS = [
+  "reconnect-with-connection-id",
+  "reconnect-with-unknown-connection-id",
+];
 
 /** Fields whose value is JSON encoded in a string: decoded to compare their shape too. */
 const ENCODED_FIELDS = ["post", "reaction", "mentions"];
@@ -71,7 +80,10 @@ function decoded(frame: Json): Json {
 }
 
 /** `posted#3`, `reply#1`: what a frame is and where it sits in its connection. */
-const label = (f: Json): string => (typeof f.event === "string" ? `${f.event}#${String(f.seq)}` : `reply#${String(f.seq_reply)}:${String(f.status)}`);
+const label = (f: Json): string =>
+  typeof f.event === "string"
+    ? `${f.event}#${String(f.seq)}`
+    : `reply#${String(f.seq_reply)}:${String(f.status)}`;
 
 /** The sandbox's frames are the recorded ones: order, seq, top-level key order, shapes inside. */
 function expectFramesLike(got: Frame[], expected: Json[], roles?: Record<string, string>): void {
@@ -81,7 +93,10 @@ function expectFramesLike(got: Frame[], expected: Json[], roles?: Record<string,
     expect(frame.raw.endsWith("\n"), "frames end with a newline").toBe(true);
     expect(Object.keys(frame.json), label(want)).toEqual(Object.keys(want));
     expect(shapeDiff(decoded(frame.json), decoded(want)), label(want)).toEqual([]);
-    if (roles) expect(normalised(decoded(frame.json), roles), label(want)).toEqual(normalised(decoded(want), FIXTURE_ROLES));
+    if (roles)
+      expect(normalised(decoded(frame.json), roles), label(want)).toEqual(
+        normalised(decoded(want), FIXTURE_ROLES),
+      );
   });
 }
 
@@ -109,13 +124,22 @@ function normalised(value: unknown, roles: Record<string, string>, key = ""): un
   if (typeof value === "string") {
     if (key === "server_version") return "<version>";
     // a DM's name: its two user ids, sorted (so the order depends on the ids)
-    if (/^[a-z0-9]{26}__[a-z0-9]{26}$/.test(value)) return value.split("__").map((id) => roles[id] ?? "<id>").sort().join("__");
-    return value.replace(/(?<![a-z0-9])[a-z0-9]{26}(?![a-z0-9])/g, (id) => roles[id] ?? "<id>").replace(/\d{13}/g, "<time>");
+    if (/^[a-z0-9]{26}__[a-z0-9]{26}$/.test(value))
+      return value
+        .split("__")
+        .map((id) => roles[id] ?? "<id>")
+        .sort()
+        .join("__");
+    return value
+      .replace(/(?<![a-z0-9])[a-z0-9]{26}(?![a-z0-9])/g, (id) => roles[id] ?? "<id>")
+      .replace(/\d{13}/g, "<time>");
   }
   if (typeof value === "number") return key.endsWith("_at") && value !== 0 ? "<time>" : value;
   if (Array.isArray(value)) return value.map((v) => normalised(v, roles));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [(roles[k] ?? k), normalised(v, roles, k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [roles[k] ?? k, normalised(v, roles, k)]),
+    );
   }
   return value;
 }
@@ -128,7 +152,10 @@ function expectShapeLike(got: Frame, expected: Json): void {
 }
 
 /** The frames a socket receives while `act` runs (and everything the server sent for it). */
-async function framesDuring(socket: TestSocket, act: () => Promise<unknown> | unknown): Promise<Frame[]> {
+async function framesDuring(
+  socket: TestSocket,
+  act: () => Promise<unknown> | unknown,
+): Promise<Frame[]> {
   const start = socket.frames.length;
   await act();
   await socket.flush();
@@ -136,14 +163,25 @@ async function framesDuring(socket: TestSocket, act: () => Promise<unknown> | un
 }
 
 /** A REST call; its parsed body. Throws unless the status is `expectStatus` (default: any 2xx). */
-async function api<T = Json>(sandbox: Sandbox, token: string, method: string, path: string, body?: unknown, expectStatus?: number): Promise<T> {
+async function api<T = Json>(
+  sandbox: Sandbox,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  expectStatus?: number,
+): Promise<T> {
   const res = await fetch(`${sandbox.url}/api/v4${path}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  if (expectStatus === undefined ? !res.ok : res.status !== expectStatus) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  if (expectStatus === undefined ? !res.ok : res.status !== expectStatus)
+    throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
 }
 
@@ -156,8 +194,11 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
   const posts: Record<string, Post> = {};
   /** The sandbox's ids → what they stand for, as FIXTURE_ROLES. */
   const roles: Record<string, string> = {};
-  const remember = <T extends { id: string }>(role: string, thing: T): T => ((roles[thing.id] = role), thing);
-  const asBot = <T = Json>(method: string, path: string, body?: unknown, expectStatus?: number) => api<T>(sandbox, seed.bot.token, method, path, body, expectStatus);
+  const remember = <T extends { id: string }>(role: string, thing: T): T => (
+    (roles[thing.id] = role), thing
+  );
+  const asBot = <T = Json>(method: string, path: string, body?: unknown, expectStatus?: number) =>
+    api<T>(sandbox, seed.bot.token, method, path, body, expectStatus);
   const alice = () => seed.users.alice.user.id;
   const ops = () => seed.channels.ops.id;
 
@@ -165,7 +206,14 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     sandbox = await Sandbox.start();
     seed = sandbox.seed();
     integration = await IntegrationServer.start();
-    for (const [role, id] of Object.entries({ bot: seed.bot.user.id, alice: alice(), admin: seed.users.admin.user.id, team: seed.team.id, ops: ops() })) roles[id] = role;
+    for (const [role, id] of Object.entries({
+      bot: seed.bot.user.id,
+      alice: alice(),
+      admin: seed.users.admin.user.id,
+      team: seed.team.id,
+      ops: ops(),
+    }))
+      roles[id] = role;
     // the integrations of the recording session (fixtures/integrations/*.json), registered by the admin
     const admin = seed.users.admin.user.id;
     sandbox.createOutgoingWebhook(admin, {
@@ -183,7 +231,11 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
       display_name: "cap application/json",
       content_type: "application/json",
     });
-    sandbox.createCommand(admin, { team_id: seed.team.id, trigger: "mmtodo", url: `${integration.url}/slash` });
+    sandbox.createCommand(admin, {
+      team_id: seed.team.id,
+      trigger: "mmtodo",
+      url: `${integration.url}/slash`,
+    });
   });
   afterAll(async () => {
     bot?.close();
@@ -193,38 +245,85 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
 
   /** Acts a scenario out; the bot's connection must then receive exactly what was recorded. */
   const SCENARIOS: Record<string, () => Promise<unknown> | unknown> = {
-    "alice-posts-in-channel": () => (posts.hello = remember("hello-post", sandbox.post(alice(), { channel_id: ops(), message: "hello channel" }))),
-    "alice-mentions-bot": () => (posts.mention = remember("mention-post", sandbox.post(alice(), { channel_id: ops(), message: "@todobot add buy milk" }))),
+    "alice-posts-in-channel": () =>
+      (posts.hello = remember(
+        "hello-post",
+        sandbox.post(alice(), { channel_id: ops(), message: "hello channel" }),
+      )),
+    "alice-mentions-bot": () =>
+      (posts.mention = remember(
+        "mention-post",
+        sandbox.post(alice(), { channel_id: ops(), message: "@todobot add buy milk" }),
+      )),
     "bot-replies-in-thread": async () => {
-      posts.reply = remember("reply-post", await asBot<Post>("POST", "/posts", { channel_id: ops(), root_id: posts.mention!.id, message: "Added #1: buy milk" }));
+      posts.reply = remember(
+        "reply-post",
+        await asBot<Post>("POST", "/posts", {
+          channel_id: ops(),
+          root_id: posts.mention!.id,
+          message: "Added #1: buy milk",
+        }),
+      );
     },
-    "alice-replies-in-thread": () => sandbox.post(alice(), { channel_id: ops(), root_id: posts.mention!.id, message: "thanks @todobot" }),
+    "alice-replies-in-thread": () =>
+      sandbox.post(alice(), {
+        channel_id: ops(),
+        root_id: posts.mention!.id,
+        message: "thanks @todobot",
+      }),
     "alice-dm-bot": () => {
       const dm = remember("dm", sandbox.directChannel(seed.bot.user.id, alice()));
       sandbox.post(alice(), { channel_id: dm.id, message: "list" });
     },
     "pending-post-id": async () => {
-      const body = { channel_id: ops(), message: "idempotent reply", pending_post_id: `${seed.bot.user.id}:${Date.now()}` };
+      const body = {
+        channel_id: ops(),
+        message: "idempotent reply",
+        pending_post_id: `${seed.bot.user.id}:${Date.now()}`,
+      };
       const first = await asBot<Post>("POST", "/posts", body);
       const second = await asBot<Post>("POST", "/posts", body);
       expect(second.id).toBe(first.id);
     },
     "long-message": async () => {
-      const accepted = await asBot<Post>("POST", "/posts", { channel_id: ops(), message: "x".repeat(16_383) });
+      const accepted = await asBot<Post>("POST", "/posts", {
+        channel_id: ops(),
+        message: "x".repeat(16_383),
+      });
       await asBot("POST", "/posts", { channel_id: ops(), message: "x".repeat(16_384) }, 400); // refused: no event
       const empty = await asBot<Post>("POST", "/posts", { channel_id: ops(), message: "" });
       expect([accepted.message.length, empty.message]).toEqual([16_383, ""]);
     },
     attachments: async () => {
       // the buttons point at this test's integration server (clients never see the URL)
-      const body = JSON.parse(JSON.stringify(loadRest("posts-create-attachments").request.body).replaceAll("http://127.0.0.1:9191", integration.url)) as Json;
-      posts.attachments = remember("attachments-post", await asBot<Post>("POST", "/posts", { ...body, channel_id: ops() }));
+      const body = JSON.parse(
+        JSON.stringify(loadRest("posts-create-attachments").request.body).replaceAll(
+          "http://127.0.0.1:9191",
+          integration.url,
+        ),
+      ) as Json;
+      posts.attachments = remember(
+        "attachments-post",
+        await asBot<Post>("POST", "/posts", { ...body, channel_id: ops() }),
+      );
     },
-    "bot-edits": () => asBot("PUT", `/posts/${posts.reply!.id}/patch`, { message: "Added #1: buy oat milk" }),
+    "bot-edits": () =>
+      asBot("PUT", `/posts/${posts.reply!.id}/patch`, { message: "Added #1: buy oat milk" }),
     "alice-edits": () => sandbox.editPost(alice(), posts.hello!.id, "hello channel (edited)"),
-    reaction: () => asBot("POST", "/reactions", { user_id: seed.bot.user.id, post_id: posts.mention!.id, emoji_name: "white_check_mark" }),
+    reaction: () =>
+      asBot("POST", "/reactions", {
+        user_id: seed.bot.user.id,
+        post_id: posts.mention!.id,
+        emoji_name: "white_check_mark",
+      }),
     "reaction-by-alice": () => sandbox.react(alice(), posts.reply!.id, "thumbsup"),
-    "reaction-removed": () => api(sandbox, seed.users.alice.token, "DELETE", `/users/${alice()}/posts/${posts.reply!.id}/reactions/thumbsup`),
+    "reaction-removed": () =>
+      api(
+        sandbox,
+        seed.users.alice.token,
+        "DELETE",
+        `/users/${alice()}/posts/${posts.reply!.id}/reactions/thumbsup`,
+      ),
     "alice-typing": () => sandbox.typing(alice(), ops()),
     "alice-deletes": () => sandbox.deletePost(alice(), posts.hello!.id),
     "bot-deletes": () => asBot("DELETE", `/posts/${posts.reply!.id}`),
@@ -232,20 +331,43 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
       const form = new FormData();
       form.append("channel_id", ops());
       form.append("files", new Blob(["buy milk\n1.\n"], { type: "text/plain" }), "todo.txt");
-      const res = await fetch(`${sandbox.url}/api/v4/files`, { method: "POST", headers: { Authorization: `Bearer ${seed.bot.token}` }, body: form });
+      const res = await fetch(`${sandbox.url}/api/v4/files`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${seed.bot.token}` },
+        body: form,
+      });
       const { file_infos } = (await res.json()) as { file_infos: Array<{ id: string }> };
-      await asBot("POST", "/posts", { channel_id: ops(), message: "attached", file_ids: [remember("file", file_infos[0]!).id] });
+      await asBot("POST", "/posts", {
+        channel_id: ops(),
+        message: "attached",
+        file_ids: [remember("file", file_infos[0]!).id],
+      });
     },
     "user-added": async () => {
       const admin = seed.users.admin.token;
-      const secret = remember("secret", await api<{ id: string }>(sandbox, admin, "POST", "/channels", { team_id: seed.team.id, name: "secret71258", display_name: "secret", type: "P" }));
-      await api(sandbox, admin, "POST", `/channels/${secret.id}/members`, { user_id: seed.bot.user.id });
+      const secret = remember(
+        "secret",
+        await api<{ id: string }>(sandbox, admin, "POST", "/channels", {
+          team_id: seed.team.id,
+          name: "secret71258",
+          display_name: "secret",
+          type: "P",
+        }),
+      );
+      await api(sandbox, admin, "POST", `/channels/${secret.id}/members`, {
+        user_id: seed.bot.user.id,
+      });
     },
   };
 
   it("names every recorded scenario: acted out here, a reconnect below, or an integration", () => {
     const recorded = [...new Set(RECORDED.map((r) => r.scenario))];
-    const known = ["connect", ...Object.keys(SCENARIOS), ...RECONNECT_SCENARIOS, ...INTEGRATION_SCENARIOS];
+    const known = [
+      "connect",
+      ...Object.keys(SCENARIOS),
+      ...RECONNECT_SCENARIOS,
+      ...INTEGRATION_SCENARIOS,
+    ];
     expect(recorded.filter((s) => !known.includes(s))).toEqual([]);
     expect(known.filter((s) => !recorded.includes(s))).toEqual([]);
     // acted out in the recorded order: the seq numbers carry on from one scenario to the next
@@ -277,7 +399,12 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     sandbox.setRoles(seed.bot.user.id, "system_user system_admin");
     try {
       const frames = await framesDuring(bot, () =>
-        asBot("POST", "/posts/ephemeral", { user_id: alice(), post: { channel_id: ops(), message: "only alice sees this" } }, 201),
+        asBot(
+          "POST",
+          "/posts/ephemeral",
+          { user_id: alice(), post: { channel_id: ops(), message: "only alice sees this" } },
+          201,
+        ),
       );
       expect(frames).toEqual([]);
     } finally {
@@ -287,12 +414,16 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
 
   it("reconnect-with-connection-id: with the challenge, the old id is not resumed (new id, nothing replayed)", async () => {
     const lastSeq = bot.events().at(-1)!.json.seq!;
-    const offline = sandbox.waitForEvent((e) => e.event === "status_change" && e.data.status === "offline");
+    const offline = sandbox.waitForEvent(
+      (e) => e.event === "status_change" && e.data.status === "offline",
+    );
     bot.close();
     await bot.closed;
     await offline;
     sandbox.post(alice(), { channel_id: ops(), message: "while the bot was away" }); // must not be replayed
-    bot = await TestSocket.open(sandbox.url, { query: `connection_id=${firstConnectionId}&sequence_number=${lastSeq + 1}` });
+    bot = await TestSocket.open(sandbox.url, {
+      query: `connection_id=${firstConnectionId}&sequence_number=${lastSeq + 1}`,
+    });
     const frames = await framesDuring(bot, async () => {
       bot.send({ seq: 1, action: "authentication_challenge", data: { token: seed.bot.token } });
       await bot.next((f) => f.json.seq_reply === 1);
@@ -308,13 +439,21 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     // reconnect-with-connection-id it did not). The sandbox announces it when the socket closes,
     // before the new connection exists; its shape is checked in the reliable-reconnect suite.
     const [hello, ok, offlineFrame, online] = recorded;
-    expect([offlineFrame!.event, (offlineFrame!.data as Json).status, online!.event]).toEqual(["status_change", "offline", "status_change"]);
+    expect([offlineFrame!.event, (offlineFrame!.data as Json).status, online!.event]).toEqual([
+      "status_change",
+      "offline",
+      "status_change",
+    ]);
     const expected = [hello!, ok!, { ...online!, seq: 1 }];
-    const offline = sandbox.waitForEvent((e) => e.event === "status_change" && e.data.status === "offline");
+    const offline = sandbox.waitForEvent(
+      (e) => e.event === "status_change" && e.data.status === "offline",
+    );
     bot.close();
     await bot.closed;
     await offline;
-    bot = await TestSocket.open(sandbox.url, { query: `connection_id=${"u".repeat(26)}&sequence_number=5` });
+    bot = await TestSocket.open(sandbox.url, {
+      query: `connection_id=${"u".repeat(26)}&sequence_number=5`,
+    });
     const frames = await framesDuring(bot, async () => {
       bot.send({ seq: 1, action: "authentication_challenge", data: { token: seed.bot.token } });
       await bot.next((f) => f.json.seq_reply === 1);
@@ -325,20 +464,34 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
   /** The integration scenarios as recorded: what the integration answered, and who did what. */
   const INTEGRATION_ACTS: Record<string, () => Promise<unknown>> = {
     "outgoing-webhook-form": async () => {
-      integration.answer("/hook-form", { body: { text: "ok from hook", response_type: "comment" } });
+      integration.answer("/hook-form", {
+        body: { text: "ok from hook", response_type: "comment" },
+      });
       posts.trigger = sandbox.post(alice(), { channel_id: ops(), message: "mmtodo add buy milk" });
       await sandbox.settleIntegrations();
     },
     "outgoing-webhook-json": async () => {
-      integration.answer("/hook-json", { body: { text: "json answer", username: "override", props: { from: "hook" } } });
-      sandbox.post(alice(), { channel_id: ops(), message: "!mmtodo list", root_id: posts.trigger!.id });
+      integration.answer("/hook-json", {
+        body: { text: "json answer", username: "override", props: { from: "hook" } },
+      });
+      sandbox.post(alice(), {
+        channel_id: ops(),
+        message: "!mmtodo list",
+        root_id: posts.trigger!.id,
+      });
       await sandbox.settleIntegrations();
     },
     "outgoing-webhook-bot-post": async () => {
       integration.answer("/hook-form", { body: {} });
       integration.requests.length = 0;
-      const post = await asBot<Post>("POST", "/posts", { channel_id: ops(), message: "mmtodo from the bot itself" });
-      expect((await integration.next("/hook-form")).parsedBody).toMatchObject({ post_id: post.id, user_name: "todobot" });
+      const post = await asBot<Post>("POST", "/posts", {
+        channel_id: ops(),
+        message: "mmtodo from the bot itself",
+      });
+      expect((await integration.next("/hook-form")).parsedBody).toMatchObject({
+        post_id: post.id,
+        user_name: "todobot",
+      });
       await sandbox.settleIntegrations();
     },
     "outgoing-webhook-500": async () => {
@@ -348,12 +501,31 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
     },
     "slash-in-channel": () => {
       const context = { action: "done", item: 1 };
-      const attachments = [{ text: "1. buy milk", actions: [{ id: "done1", name: "Done", integration: { url: `${integration.url}/actions`, context } }] }];
-      integration.answer("/slash", { body: { response_type: "in_channel", text: "Your list", attachments } });
+      const attachments = [
+        {
+          text: "1. buy milk",
+          actions: [
+            {
+              id: "done1",
+              name: "Done",
+              integration: { url: `${integration.url}/actions`, context },
+            },
+          ],
+        },
+      ];
+      integration.answer("/slash", {
+        body: { response_type: "in_channel", text: "Your list", attachments },
+      });
       return sandbox.runSlashCommand(alice(), ops(), "/mmtodo list");
     },
     "slash-ephemeral": () => {
-      integration.answer("/slash", { body: { response_type: "ephemeral", text: "only you see this", extra_responses: [{ response_type: "in_channel", text: "extra" }] } });
+      integration.answer("/slash", {
+        body: {
+          response_type: "ephemeral",
+          text: "only you see this",
+          extra_responses: [{ response_type: "in_channel", text: "extra" }],
+        },
+      });
       return sandbox.runSlashCommand(alice(), ops(), "/mmtodo secret");
     },
     "slash-response-url": async () => {
@@ -364,20 +536,51 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
       const delayed = await fetch(String(request.parsedBody.response_url), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ response_type: "in_channel", text: "delayed answer via response_url" }),
+        body: JSON.stringify({
+          response_type: "in_channel",
+          text: "delayed answer via response_url",
+        }),
       });
       expect(await delayed.text()).toBe("ok");
     },
     "action-button": () => {
-      integration.answer("/actions", { body: { update: { message: "Todo list (1 done)", props: {} }, ephemeral_text: "Marked done" } });
+      integration.answer("/actions", {
+        body: {
+          update: { message: "Todo list (1 done)", props: {} },
+          ephemeral_text: "Marked done",
+        },
+      });
       return sandbox.clickAction(alice(), posts.attachments!.id, "done1");
     },
     "incoming-webhook": async () => {
-      const hook = sandbox.createIncomingWebhook(seed.users.admin.user.id, { channel_id: ops(), display_name: "cap incoming" });
-      const send = (body: string, contentType: string) => fetch(`${sandbox.url}/hooks/${hook.id}`, { method: "POST", headers: { "Content-Type": contentType }, body }).then((r) => r.text());
-      expect(await send(JSON.stringify({ text: "Build **passed** :tada:", username: "ci", icon_url: "http://127.0.0.1/x.png", props: { card: "details" } }), "application/json")).toBe("ok");
-      const payload = JSON.stringify({ text: "form payload", attachments: [{ color: "#36a64f", pretext: "pre", text: "att text" }] });
-      expect(await send(`payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded")).toBe("ok");
+      const hook = sandbox.createIncomingWebhook(seed.users.admin.user.id, {
+        channel_id: ops(),
+        display_name: "cap incoming",
+      });
+      const send = (body: string, contentType: string) =>
+        fetch(`${sandbox.url}/hooks/${hook.id}`, {
+          method: "POST",
+          headers: { "Content-Type": contentType },
+          body,
+        }).then((r) => r.text());
+      expect(
+        await send(
+          JSON.stringify({
+            text: "Build **passed** :tada:",
+            username: "ci",
+            icon_url: "http://127.0.0.1/x.png",
+            props: { card: "details" },
+          }),
+          "application/json",
+        ),
+      ).toBe("ok");
+      const payload = JSON.stringify({
+        text: "form payload",
+        attachments: [{ color: "#36a64f", pretext: "pre", text: "att text" }],
+      });
+      expect(
+        await send(`payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded"),
+      ).toBe("ok");
     },
   };
 
@@ -395,7 +598,9 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
 });
 
 describe("a person's connection: replies to actions (fixtures/ws/human-connection-actions.json)", () => {
-  const fixture = JSON.parse(readFileSync(join(FIXTURES, "ws", "human-connection-actions.json"), "utf8")) as { frames: string[] };
+  const fixture = JSON.parse(
+    readFileSync(join(FIXTURES, "ws", "human-connection-actions.json"), "utf8"),
+  ) as { frames: string[] };
   let sandbox: Sandbox;
   let seed: SeedResult;
 
@@ -412,13 +617,25 @@ describe("a person's connection: replies to actions (fixtures/ws/human-connectio
     sandbox.post(seed.users.alice.user.id, { channel_id: seed.channels.ops.id, message: "hi" });
     const alice = await TestSocket.open(sandbox.url);
     const frames = await framesDuring(alice, async () => {
-      alice.send({ seq: 1, action: "authentication_challenge", data: { token: seed.users.alice.token } });
-      alice.send({ seq: 2, action: "user_typing", data: { channel_id: seed.channels.ops.id, parent_id: "" } });
+      alice.send({
+        seq: 1,
+        action: "authentication_challenge",
+        data: { token: seed.users.alice.token },
+      });
+      alice.send({
+        seq: 2,
+        action: "user_typing",
+        data: { channel_id: seed.channels.ops.id, parent_id: "" },
+      });
       alice.send({ seq: 3, action: "get_statuses" });
       await alice.next((f) => f.json.seq_reply === 3);
     });
     const roles = { [seed.bot.user.id]: "bot", [seed.users.alice.user.id]: "alice" };
-    expectFramesLike(frames, fixture.frames.map((raw) => JSON.parse(raw) as Json), roles);
+    expectFramesLike(
+      frames,
+      fixture.frames.map((raw) => JSON.parse(raw) as Json),
+      roles,
+    );
     // the typing went to the others in the channel
     expectShapeLike(await bot.event("typing"), recordedEvent("alice-typing", "typing"));
     alice.close();
@@ -427,7 +644,9 @@ describe("a person's connection: replies to actions (fixtures/ws/human-connectio
 });
 
 describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
-  const fixture = JSON.parse(readFileSync(join(FIXTURES, "ws", "reliable-reconnect.json"), "utf8")) as {
+  const fixture = JSON.parse(
+    readFileSync(join(FIXTURES, "ws", "reliable-reconnect.json"), "utf8"),
+  ) as {
     frames: Array<{ tag: string; event: string; seq: number; msg?: string }>;
   };
   let sandbox: Sandbox;
@@ -445,7 +664,11 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
       ? recordedEvent("connect", "hello")
       : event === "posted"
         ? recordedEvent("alice-posts-in-channel", "posted")
-        : recordedEvent("reconnect-with-unknown-connection-id", event, (f) => (f.data as Json).status === status);
+        : recordedEvent(
+            "reconnect-with-unknown-connection-id",
+            event,
+            (f) => (f.data as Json).status === status,
+          );
 
   /** Frame by frame: the fixture's event, seq and message, and the shape of a recorded frame of that event. */
   function expectLikeFixture(got: Frame[], tag: string, statuses: string[]): void {
@@ -454,8 +677,12 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
     let status = 0;
     got.forEach((frame, i) => {
       const want = expected[i]!;
-      if (want.event === "posted") expect((JSON.parse(String(frame.json.data!.post)) as Post).message).toBe(want.msg);
-      expectShapeLike(frame, sampleOf(want.event, want.event === "status_change" ? statuses[status++] : undefined));
+      if (want.event === "posted")
+        expect((JSON.parse(String(frame.json.data!.post)) as Post).message).toBe(want.msg);
+      expectShapeLike(
+        frame,
+        sampleOf(want.event, want.event === "status_change" ? statuses[status++] : undefined),
+      );
     });
   }
 
@@ -471,7 +698,9 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
     expectLikeFixture(before, "first", ["online"]);
     const connectionId = String(before[0]!.json.data!.connection_id);
 
-    const offline = sandbox.waitForEvent((e) => e.event === "status_change" && e.data.status === "offline");
+    const offline = sandbox.waitForEvent(
+      (e) => e.event === "status_change" && e.data.status === "offline",
+    );
     first.close();
     await first.closed;
     await offline;
@@ -479,7 +708,10 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
     sandbox.post(alice, { channel_id: ops, message: "missed B" });
 
     const lastSeq = before.at(-1)!.json.seq!;
-    const resumed = await TestSocket.open(sandbox.url, { token: seed.bot.token, query: `connection_id=${connectionId}&sequence_number=${lastSeq + 1}` });
+    const resumed = await TestSocket.open(sandbox.url, {
+      token: seed.bot.token,
+      query: `connection_id=${connectionId}&sequence_number=${lastSeq + 1}`,
+    });
     await resumed.next((f) => f.json.seq === 6);
     await resumed.flush();
     expectLikeFixture(resumed.frames, "resumed", ["offline", "online"]);
@@ -502,23 +734,42 @@ describe("a member removed from a channel", () => {
   afterAll(() => sandbox.close());
 
   it("the bot removed by alice: user_removed to it alone, the channel sees user_removed and the system post", async () => {
-    const [bot, alice] = await Promise.all([TestSocket.open(sandbox.url, { token: seed.bot.token }), TestSocket.open(sandbox.url, { token: seed.users.alice.token })]);
+    const [bot, alice] = await Promise.all([
+      TestSocket.open(sandbox.url, { token: seed.bot.token }),
+      TestSocket.open(sandbox.url, { token: seed.users.alice.token }),
+    ]);
     await Promise.all([bot.event("hello"), alice.event("hello")]);
     const ops = seed.channels.ops.id;
     const botId = seed.bot.user.id;
     const aliceId = seed.users.alice.user.id;
     const aliceBefore = alice.frames.length;
-    const botFrames = await framesDuring(bot, () => api(sandbox, seed.users.alice.token, "DELETE", `/channels/${ops}/members/${botId}`));
-    await alice.event("posted", (f) => String(f.json.data?.post).includes("system_remove_from_channel"));
+    const botFrames = await framesDuring(bot, () =>
+      api(sandbox, seed.users.alice.token, "DELETE", `/channels/${ops}/members/${botId}`),
+    );
+    await alice.event("posted", (f) =>
+      String(f.json.data?.post).includes("system_remove_from_channel"),
+    );
     await alice.flush();
     expect(botFrames.map((f) => f.json)).toEqual([
-      { event: "user_removed", data: { channel_id: ops, remover_id: aliceId }, broadcast: { omit_users: null, user_id: botId, channel_id: "", team_id: "" }, seq: expect.any(Number) },
+      {
+        event: "user_removed",
+        data: { channel_id: ops, remover_id: aliceId },
+        broadcast: { omit_users: null, user_id: botId, channel_id: "", team_id: "" },
+        seq: expect.any(Number),
+      },
     ]);
     const seen = alice.frames.slice(aliceBefore).map((f) => f.json);
     expect(seen.map((f) => f.event)).toEqual(["user_removed", "posted"]);
-    expect(seen[0]).toMatchObject({ data: { remover_id: aliceId, user_id: botId }, broadcast: { user_id: "", channel_id: ops } });
+    expect(seen[0]).toMatchObject({
+      data: { remover_id: aliceId, user_id: botId },
+      broadcast: { user_id: "", channel_id: ops },
+    });
     expect(seen[1]).toMatchObject({ broadcast: { channel_id: ops } });
-    expect(JSON.parse(String(seen[1]!.data!.post))).toMatchObject({ type: "system_remove_from_channel", message: "@todobot removed from the channel.", user_id: aliceId });
+    expect(JSON.parse(String(seen[1]!.data!.post))).toMatchObject({
+      type: "system_remove_from_channel",
+      message: "@todobot removed from the channel.",
+      user_id: aliceId,
+    });
     bot.close();
     alice.close();
   });

@@ -16,15 +16,20 @@ afterEach(async () => {
 /** A plain HTTP proxy to `target()`; WebSocket upgrades are answered 400 ("refuse") or cut ("cut"). */
 async function restOnlyProxy(target: () => string, upgrades: "refuse" | "cut"): Promise<string> {
   const server: Server = createServer((req, res) => {
-    const upstream = request(`${target()}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      `${target()}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });
   server.on("upgrade", (_req, socket) => {
-    if (upgrades === "refuse") socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    if (upgrades === "refuse")
+      socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     else socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -36,7 +41,10 @@ async function restOnlyProxy(target: () => string, upgrades: "refuse" | "cut"): 
 }
 
 /** The harness's bot, reaching the sandbox only through the proxy. */
-async function botBehind(upgrades: "refuse" | "cut", options: AutoSourceOptions): Promise<{ h: Harness; auto: () => AutoSource }> {
+async function botBehind(
+  upgrades: "refuse" | "cut",
+  options: AutoSourceOptions,
+): Promise<{ h: Harness; auto: () => AutoSource }> {
   let sandboxUrl = "";
   const proxyUrl = await restOnlyProxy(() => sandboxUrl, upgrades);
   let auto: AutoSource | undefined;
@@ -62,9 +70,15 @@ describe("AutoSource behind a proxy that passes REST only", () => {
   });
 
   it("falls back when the socket keeps failing while REST works", async () => {
-    const { h, auto } = await botBehind("cut", { websocket: harnessWebSocketOptions, polling: { intervalMs: 500 } });
+    const { h, auto } = await botBehind("cut", {
+      websocket: harnessWebSocketOptions,
+      polling: { intervalMs: 500 },
+    });
     expect(auto().mode).toBe("polling");
-    const reply = await h.replyTo(h.say("alice", h.seed.channels.ops.id, "@todobot add despite the cuts"), { timeoutMs: 1_500 });
+    const reply = await h.replyTo(
+      h.say("alice", h.seed.channels.ops.id, "@todobot add despite the cuts"),
+      { timeoutMs: 1_500 },
+    );
     expect(reply.message).toMatch(/Added #1: despite the cuts/);
   });
 });

@@ -19,7 +19,8 @@ async function startRefused(intervalMs: number): Promise<{ h: Harness; auto: Aut
       sandbox.setWebSocketAvailable(false);
       return {};
     },
-    mattermostSource: () => (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs } })),
+    mattermostSource: () =>
+      (auto = new AutoSource({ websocket: harnessWebSocketOptions, polling: { intervalMs } })),
   });
   harnesses.push(h);
   return { h, auto };
@@ -49,7 +50,10 @@ describe("AutoSource against the sandbox", () => {
       await ask("alice", ops, "@todobot add over the WebSocket");
 
       // posts made during each switch: whichever source sees them, each is answered once
-      const racing = [h.say("alice", ops, "@todobot add racing the drop"), h.say("bob", dm.id, "add racing the drop")];
+      const racing = [
+        h.say("alice", ops, "@todobot add racing the drop"),
+        h.say("bob", dm.id, "add racing the drop"),
+      ];
       posts.push(...racing);
       h.sandbox.setWebSocketAvailable(false);
       h.sandbox.dropConnections(h.seed.bot.user.id);
@@ -66,7 +70,12 @@ describe("AutoSource against the sandbox", () => {
 
       await new Promise((r) => setTimeout(r, INTERVAL_MS * 3)); // room for a late duplicate
       for (const post of posts) expect(h.botPostsInThread(post), post.message).toHaveLength(1);
-      expect(modes.filter((m) => m !== "connecting")).toEqual(["polling", "websocket", "polling", "websocket"]);
+      expect(modes.filter((m) => m !== "connecting")).toEqual([
+        "polling",
+        "websocket",
+        "polling",
+        "websocket",
+      ]);
     } finally {
       clearInterval(track);
     }
@@ -79,7 +88,9 @@ describe("AutoSource against the sandbox", () => {
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot add just before the switch");
     h.sandbox.setWebSocketAvailable(true);
     await waitUntil(() => auto.mode === "websocket", "the WebSocket");
-    expect((await h.replyTo(post, { timeoutMs: 2_000 })).message).toMatch(/Added #1: just before the switch/);
+    expect((await h.replyTo(post, { timeoutMs: 2_000 })).message).toMatch(
+      /Added #1: just before the switch/,
+    );
   });
 
   it("stops polling once the WebSocket is back: no listing of channels while it is connected", async () => {
@@ -90,7 +101,9 @@ describe("AutoSource against the sandbox", () => {
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 2)); // the WebSocket's own catch-up lists channels once
     const from = h.sandbox.trafficLog().at(-1)?.seq ?? 0;
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 4));
-    const listings = h.sandbox.trafficLog().filter((e) => e.seq > from && e.user === "todobot" && e.url.endsWith("/channels"));
+    const listings = h.sandbox
+      .trafficLog()
+      .filter((e) => e.seq > from && e.user === "todobot" && e.url.endsWith("/channels"));
     expect(listings).toEqual([]);
   });
 });

@@ -37,7 +37,9 @@ async function pollingBot(policy: { mentionOnly?: boolean } = {}) {
 
 /** The bot's API calls in the sandbox's traffic log after `seq`. */
 function botCalls(sandbox: Sandbox, afterSeq: number) {
-  return sandbox.trafficLog().filter((e) => e.kind === "api" && e.user === "todobot" && e.seq > afterSeq);
+  return sandbox
+    .trafficLog()
+    .filter((e) => e.kind === "api" && e.user === "todobot" && e.seq > afterSeq);
 }
 
 const lastSeq = (sandbox: Sandbox) => sandbox.trafficLog().at(-1)?.seq ?? 0;
@@ -64,8 +66,13 @@ describe("PollingSource against the sandbox", () => {
     const { h, envelopes } = await pollingBot({ mentionOnly: true });
     const dm = h.sandbox.directChannel(h.seed.users.alice.user.id, h.seed.bot.user.id);
     const post = h.say("alice", dm.id, "add private thing");
-    expect((await h.replyTo(post, { timeoutMs: INTERVAL_MS + 1_000 })).message).toMatch(/Added #1: private thing/);
-    expect(envelopes.find((e) => e.id === post.id)).toMatchObject({ channel: { id: dm.id, type: "D" }, mentions: [h.seed.bot.user.id] });
+    expect((await h.replyTo(post, { timeoutMs: INTERVAL_MS + 1_000 })).message).toMatch(
+      /Added #1: private thing/,
+    );
+    expect(envelopes.find((e) => e.id === post.id)).toMatchObject({
+      channel: { id: dm.id, type: "D" },
+      mentions: [h.seed.bot.user.id],
+    });
     // a channel post without a mention is not addressed to the bot (mention_only drops it before any handler)
     const plain = h.say("alice", h.seed.channels.ops.id, "add not for the bot");
     const mentioned = h.say("alice", h.seed.channels.ops.id, "@todobot add for the bot");
@@ -76,10 +83,16 @@ describe("PollingSource against the sandbox", () => {
 
   it("finds a channel the bot joins later", async () => {
     const { h } = await pollingBot();
-    const later = h.sandbox.createChannel({ team_id: h.seed.team.id, name: "later", display_name: "Later" });
+    const later = h.sandbox.createChannel({
+      team_id: h.seed.team.id,
+      name: "later",
+      display_name: "Later",
+    });
     h.sandbox.addToChannel(later.id, h.seed.users.alice.user.id);
     h.sandbox.addToChannel(later.id, h.seed.bot.user.id);
-    const reply = await h.replyTo(h.say("alice", later.id, "@todobot add found it"), { timeoutMs: INTERVAL_MS + 1_000 });
+    const reply = await h.replyTo(h.say("alice", later.id, "@todobot add found it"), {
+      timeoutMs: INTERVAL_MS + 1_000,
+    });
     expect(reply.message).toMatch(/Added #1: found it/);
   });
 
@@ -90,7 +103,10 @@ describe("PollingSource against the sandbox", () => {
     await h.replyTo(before, { timeoutMs: INTERVAL_MS + 1_000 });
     await h.bot.stop();
     const dm = h.sandbox.directChannel(h.seed.users.bob.user.id, h.seed.bot.user.id);
-    const whileDown = [h.say("alice", ops, "@todobot add while down"), h.say("bob", dm.id, "add in a DM while down")];
+    const whileDown = [
+      h.say("alice", ops, "@todobot add while down"),
+      h.say("bob", dm.id, "add in a DM while down"),
+    ];
     await h.restartBot();
     for (const post of whileDown) await h.replyTo(post, { timeoutMs: INTERVAL_MS + 1_000 });
     await sleep(INTERVAL_MS * 2);
@@ -106,12 +122,16 @@ describe("PollingSource against the sandbox", () => {
     // 5 rounds, one listing each (the team list is refreshed once a minute)
     expect(idle.length).toBeGreaterThanOrEqual(4);
     expect(idle.length).toBeLessThanOrEqual(6);
-    expect(idle.every((e) => e.url === `/api/v4/users/me/teams/${h.seed.team.id}/channels`)).toBe(true);
+    expect(idle.every((e) => e.url === `/api/v4/users/me/teams/${h.seed.team.id}/channels`)).toBe(
+      true,
+    );
 
     const busyFrom = lastSeq(h.sandbox);
     const post = h.say("alice", h.seed.channels.ops.id, "@todobot add one thing");
     await h.replyTo(post, { timeoutMs: INTERVAL_MS + 1_000 });
-    const reads = botCalls(h.sandbox, busyFrom).filter((e) => e.method === "GET" && /\/channels\/[a-z0-9]+\/posts\?since=/.test(e.url));
+    const reads = botCalls(h.sandbox, busyFrom).filter(
+      (e) => e.method === "GET" && /\/channels\/[a-z0-9]+\/posts\?since=/.test(e.url),
+    );
     expect(reads.map((e) => e.url.split("/")[4])).toEqual([h.seed.channels.ops.id]);
     expect(source().last?.ok).toBe(true);
   });

@@ -30,13 +30,28 @@ describeEachDatabase("app migrations", (db) => {
 
   it("a fresh store has no app table; installing the todo app creates its tables", async () => {
     expect((await tableNames(store)).filter((t) => t.startsWith("todo"))).toEqual([]);
-    expect(await store.migrateApp(todo())).toEqual(["todo/0002_todo", "todo/0003_todo_assignee_name", "todo/0004_todo_once_key"]);
-    expect(await tableNames(store)).toEqual(expect.arrayContaining(["todo_items", "todo_views", "todo_migration"]));
+    expect(await store.migrateApp(todo())).toEqual([
+      "todo/0002_todo",
+      "todo/0003_todo_assignee_name",
+      "todo/0004_todo_once_key",
+    ]);
+    expect(await tableNames(store)).toEqual(
+      expect.arrayContaining(["todo_items", "todo_views", "todo_migration"]),
+    );
     const service = new TodoService(store);
     expect((await service.add("list", alice, "buy milk")).ok).toBe(true);
     // idempotent
     expect(await store.migrateApp(todo())).toEqual([]);
-    expect(await store.migrationStatus([todo()])).toEqual({ applied: ["0001_core", "0002_claims_finished", "todo/0002_todo", "todo/0003_todo_assignee_name", "todo/0004_todo_once_key"], pending: [] });
+    expect(await store.migrationStatus([todo()])).toEqual({
+      applied: [
+        "0001_core",
+        "0002_claims_finished",
+        "todo/0002_todo",
+        "todo/0003_todo_assignee_name",
+        "todo/0004_todo_once_key",
+      ],
+      pending: [],
+    });
   });
 
   it("the todo once key's migration runs again over a store it already ran on, halfway or whole", async () => {
@@ -61,13 +76,25 @@ describeEachDatabase("app migrations", (db) => {
     const notes = new App({
       name: "notes",
       migrations: {
-        "0001_notes": { up: (k) => k.schema.createTable("notes").addColumn("id", "text", (c) => c.primaryKey()).execute() },
-        "0002_note_text": { up: (k) => k.schema.alterTable("notes").addColumn("text", "text").execute() },
+        "0001_notes": {
+          up: (k) =>
+            k.schema
+              .createTable("notes")
+              .addColumn("id", "text", (c) => c.primaryKey())
+              .execute(),
+        },
+        "0002_note_text": {
+          up: (k) => k.schema.alterTable("notes").addColumn("text", "text").execute(),
+        },
       },
     });
-    expect(await store.migrationStatus([notes])).toMatchObject({ pending: ["notes/0001_notes", "notes/0002_note_text"] });
+    expect(await store.migrationStatus([notes])).toMatchObject({
+      pending: ["notes/0001_notes", "notes/0002_note_text"],
+    });
     expect(await store.migrateApp(notes)).toEqual(["notes/0001_notes", "notes/0002_note_text"]);
-    const columns = (await store.db.introspection.getTables()).find((t) => t.name === "notes")?.columns.map((c) => c.name);
+    const columns = (await store.db.introspection.getTables())
+      .find((t) => t.name === "notes")
+      ?.columns.map((c) => c.name);
     expect(columns).toEqual(["id", "text"]);
   });
 
@@ -76,18 +103,34 @@ describeEachDatabase("app migrations", (db) => {
     // as 0.1.0 did: the todo migrations of then in the core's migration table
     const old = await openStore(legacy.url, { migrate: false });
     const { "0002_todo": todoTables, "0003_todo_assignee_name": assigneeName } = todoMigrations;
-    const migrator = new kysely.Migrator({ db: old.db as Kysely<unknown>, provider: { getMigrations: async () => ({ ...coreMigrations, "0002_todo": todoTables!, "0003_todo_assignee_name": assigneeName! }) } });
+    const migrator = new kysely.Migrator({
+      db: old.db as Kysely<unknown>,
+      provider: {
+        getMigrations: async () => ({
+          ...coreMigrations,
+          "0002_todo": todoTables!,
+          "0003_todo_assignee_name": assigneeName!,
+        }),
+      },
+    });
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     // an item as 0.1.0 stored it (today's service writes a column it did not have)
-    await kysely.sql`insert into todo_items (id, list_key, text, created_by, created_by_name, created_at) values ('item1', 'list', 'kept from before', ${alice.id}, ${alice.username}, 0)`.execute(old.db);
+    await kysely.sql`insert into todo_items (id, list_key, text, created_by, created_by_name, created_at) values ('item1', 'list', 'kept from before', ${alice.id}, ${alice.username}, 0)`.execute(
+      old.db,
+    );
     await old.close();
 
     const reopened = await openStore(legacy.url);
     try {
-      expect(await reopened.migrationStatus()).toEqual({ applied: ["0001_core", "0002_claims_finished"], pending: [] });
+      expect(await reopened.migrationStatus()).toEqual({
+        applied: ["0001_core", "0002_claims_finished"],
+        pending: [],
+      });
       expect(await reopened.migrateApp(todo())).toEqual(["todo/0004_todo_once_key"]); // the old ones adopted, not run again
       expect(await reopened.migrationStatus([todo()])).toMatchObject({ pending: [] });
-      expect((await new TodoService(reopened).list("list")).map((i) => i.item.text)).toEqual(["kept from before"]);
+      expect((await new TodoService(reopened).list("list")).map((i) => i.item.text)).toEqual([
+        "kept from before",
+      ]);
     } finally {
       await reopened.close();
     }

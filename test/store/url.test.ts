@@ -4,10 +4,19 @@ import { parseStoreUrl } from "../../src/store/index.js";
 
 describe("store URLs", () => {
   it("reads SQLite paths relative to the working directory, absolute, and in memory", () => {
-    expect(parseStoreUrl("sqlite:./data/mmbot.db", "/srv/bot")).toEqual({ dialect: "sqlite", path: "/srv/bot/data/mmbot.db", redacted: "sqlite:/srv/bot/data/mmbot.db" });
+    expect(parseStoreUrl("sqlite:./data/mmbot.db", "/srv/bot")).toEqual({
+      dialect: "sqlite",
+      path: "/srv/bot/data/mmbot.db",
+      redacted: "sqlite:/srv/bot/data/mmbot.db",
+    });
     expect(parseStoreUrl("sqlite:data.db", "/srv/bot")).toMatchObject({ path: "/srv/bot/data.db" });
-    expect(parseStoreUrl("sqlite:/var/lib/mmbot.db")).toMatchObject({ dialect: "sqlite", path: "/var/lib/mmbot.db" });
-    expect(parseStoreUrl("sqlite:///var/lib/mmbot.db")).toMatchObject({ path: "/var/lib/mmbot.db" });
+    expect(parseStoreUrl("sqlite:/var/lib/mmbot.db")).toMatchObject({
+      dialect: "sqlite",
+      path: "/var/lib/mmbot.db",
+    });
+    expect(parseStoreUrl("sqlite:///var/lib/mmbot.db")).toMatchObject({
+      path: "/var/lib/mmbot.db",
+    });
     expect(parseStoreUrl("sqlite::memory:")).toMatchObject({ dialect: "sqlite", path: ":memory:" });
   });
 
@@ -17,7 +26,10 @@ describe("store URLs", () => {
       connectionString: "postgres://bot:s3cret@db:5432/mmbot",
       redacted: "postgres://bot:***@db:5432/mmbot",
     });
-    expect(parseStoreUrl("postgresql://root@127.0.0.1/test")).toMatchObject({ dialect: "postgres", redacted: "postgresql://root@127.0.0.1/test" });
+    expect(parseStoreUrl("postgresql://root@127.0.0.1/test")).toMatchObject({
+      dialect: "postgres",
+      redacted: "postgresql://root@127.0.0.1/test",
+    });
   });
 
   it("anything else is a ConfigError naming store.url, the value and an example", () => {

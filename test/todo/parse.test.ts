@@ -3,7 +3,11 @@ import { parseDueDate, parseTodoCommand } from "../../src/apps/todo/parse.js";
 
 describe("parseTodoCommand", () => {
   it("reads command words case-insensitively with extra spaces", () => {
-    expect(parseTodoCommand("  ADD   buy  milk ")).toEqual({ kind: "add", text: "buy  milk", implicit: false });
+    expect(parseTodoCommand("  ADD   buy  milk ")).toEqual({
+      kind: "add",
+      text: "buy  milk",
+      implicit: false,
+    });
     expect(parseTodoCommand("List")).toEqual({ kind: "list" });
     expect(parseTodoCommand("ls")).toEqual({ kind: "list" });
     expect(parseTodoCommand("Done 2")).toEqual({ kind: "done", numbers: [2] });
@@ -22,19 +26,45 @@ describe("parseTodoCommand", () => {
     expect(parseTodoCommand("done 2-4 3")).toEqual({ kind: "done", numbers: [2, 3, 4] });
     expect(parseTodoCommand("done 1 and 2")).toEqual({ kind: "done", numbers: [1, 2] });
     expect(parseTodoCommand("done 1-999999999")).toMatchObject({ kind: "done" });
-    expect((parseTodoCommand("done 1-999999999") as { numbers: number[] }).numbers).toHaveLength(100);
+    expect((parseTodoCommand("done 1-999999999") as { numbers: number[] }).numbers).toHaveLength(
+      100,
+    );
   });
 
   it("a message with no command word is an add of the whole text", () => {
     expect(parseTodoCommand("buy milk")).toEqual({ kind: "add", text: "buy milk", implicit: true });
-    expect(parseTodoCommand("clear the garage")).toEqual({ kind: "invalid", command: "clear", problem: "unknown", given: "the garage" });
-    expect(parseTodoCommand("listen to the podcast")).toEqual({ kind: "add", text: "listen to the podcast", implicit: true });
+    expect(parseTodoCommand("clear the garage")).toEqual({
+      kind: "invalid",
+      command: "clear",
+      problem: "unknown",
+      given: "the garage",
+    });
+    expect(parseTodoCommand("listen to the podcast")).toEqual({
+      kind: "add",
+      text: "listen to the podcast",
+      implicit: true,
+    });
   });
 
   it("flags a missing or non-numeric item number", () => {
-    expect(parseTodoCommand("done")).toEqual({ kind: "invalid", command: "done", problem: "missing_number", given: "" });
-    expect(parseTodoCommand("done x")).toEqual({ kind: "invalid", command: "done", problem: "not_a_number", given: "x" });
-    expect(parseTodoCommand("rm 1 x")).toEqual({ kind: "invalid", command: "delete", problem: "not_a_number", given: "1 x" });
+    expect(parseTodoCommand("done")).toEqual({
+      kind: "invalid",
+      command: "done",
+      problem: "missing_number",
+      given: "",
+    });
+    expect(parseTodoCommand("done x")).toEqual({
+      kind: "invalid",
+      command: "done",
+      problem: "not_a_number",
+      given: "x",
+    });
+    expect(parseTodoCommand("rm 1 x")).toEqual({
+      kind: "invalid",
+      command: "delete",
+      problem: "not_a_number",
+      given: "1 x",
+    });
   });
 });
 
@@ -45,6 +75,15 @@ describe("parseDueDate", () => {
   });
 
   it("refuses other forms and days that do not exist", () => {
-    for (const bad of ["", "tomorrow", "2026-2-1", "01.12.2026", "2026-02-30", "2026-13-01", "2026-12-01T10:00"]) expect(parseDueDate(bad)).toBeUndefined();
+    for (const bad of [
+      "",
+      "tomorrow",
+      "2026-2-1",
+      "01.12.2026",
+      "2026-02-30",
+      "2026-13-01",
+      "2026-12-01T10:00",
+    ])
+      expect(parseDueDate(bad)).toBeUndefined();
   });
 });

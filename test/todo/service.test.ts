@@ -26,7 +26,10 @@ describeEachDatabase("todo commands", (db) => {
   /** A fresh list per test; `say` runs a command on it as a user. */
   function newList(): { listKey: string; say(text: string, user?: TodoUser): Promise<string> } {
     const listKey = `channel-${randomBytes(6).toString("hex")}`;
-    return { listKey, say: async (text, user = alice) => (await todo.run({ listKey, user, text })).text };
+    return {
+      listKey,
+      say: async (text, user = alice) => (await todo.run({ listKey, user, text })).text,
+    };
   }
 
   it("adds items numbered in order, with or without the word add", async () => {
@@ -39,12 +42,24 @@ describeEachDatabase("todo commands", (db) => {
   it("an add run again with its once key (its post handled again) adds nothing and answers as the first did", async () => {
     const list = newList();
     // keys are unique in the whole store: each test's its own
-    const add = (text: string, post: string) => todo.run({ listKey: list.listKey, user: alice, text, onceKey: `post:${list.listKey}-${post}#todo` }).then((a) => a.text);
+    const add = (text: string, post: string) =>
+      todo
+        .run({
+          listKey: list.listKey,
+          user: alice,
+          text,
+          onceKey: `post:${list.listKey}-${post}#todo`,
+        })
+        .then((a) => a.text);
     expect(await add("add buy milk", "p1")).toBe("Added #1: buy milk");
     expect(await add("add buy milk", "p2")).toBe("Added #2: buy milk"); // another post: another item
     expect(await add("add buy milk", "p1")).toBe("Added #1: buy milk");
     expect(await list.say("add buy milk")).toBe("Added #3: buy milk"); // no key: an item each time
-    expect((await todo.list(list.listKey)).map((n) => n.item.text)).toEqual(["buy milk", "buy milk", "buy milk"]);
+    expect((await todo.list(list.listKey)).map((n) => n.item.text)).toEqual([
+      "buy milk",
+      "buy milk",
+      "buy milk",
+    ]);
     await list.say("delete 1");
     await list.say("list");
     // its item no longer in the list as shown: named without a number
@@ -151,15 +166,23 @@ describeEachDatabase("todo commands", (db) => {
 
   it("done without a number, or with something else, asks for a number", async () => {
     const list = newList();
-    expect(await list.say("done")).toBe("`done` needs the number of an item, e.g. `done 2`. `list` shows the numbers.");
-    expect(await list.say("done x")).toBe('`done` needs the number of an item, and "x" is not a number. E.g. `done 2`; `list` shows the numbers.');
-    expect(await list.say("undo first")).toMatch(/`undo` needs the number.*"first" is not a number/);
+    expect(await list.say("done")).toBe(
+      "`done` needs the number of an item, e.g. `done 2`. `list` shows the numbers.",
+    );
+    expect(await list.say("done x")).toBe(
+      '`done` needs the number of an item, and "x" is not a number. E.g. `done 2`; `list` shows the numbers.',
+    );
+    expect(await list.say("undo first")).toMatch(
+      /`undo` needs the number.*"first" is not a number/,
+    );
     expect(await list.say("rm 1 two")).toMatch(/`delete` needs the number/);
   });
 
   it("an empty add says what is missing, with an example", async () => {
     const list = newList();
-    expect(await list.say("add")).toBe("What should I add? Write the item after `add`, e.g. `add buy milk`.");
+    expect(await list.say("add")).toBe(
+      "What should I add? Write the item after `add`, e.g. `add buy milk`.",
+    );
     expect(await list.say("add    ")).toMatch(/add buy milk/);
     expect(await list.say(`add ${"x".repeat(1_001)}`)).toMatch(/1001 characters/);
     expect(await list.say("list")).toMatch(/empty/i);
@@ -168,21 +191,39 @@ describeEachDatabase("todo commands", (db) => {
   it("help (and an empty command) lists every command with examples", async () => {
     const list = newList();
     const help = await list.say("help");
-    for (const text of ["add buy milk", "list", "ls", "done 2", "done 1 3", "undo 2", "delete 2", "rm", "del", "clear done"]) expect(help).toContain(text);
+    for (const text of [
+      "add buy milk",
+      "list",
+      "ls",
+      "done 2",
+      "done 1 3",
+      "undo 2",
+      "delete 2",
+      "rm",
+      "del",
+      "clear done",
+    ])
+      expect(help).toContain(text);
     expect(await list.say("   ")).toBe(help);
     expect(await list.say("HELP")).toBe(help);
   });
 
   it("item text cannot break the list: newlines are flattened, markdown escaped, channel mentions defused", async () => {
     const list = newList();
-    expect(await list.say("add first line\n- second line\n\n# heading")).toBe("Added #1: first line - second line # heading");
+    expect(await list.say("add first line\n- second line\n\n# heading")).toBe(
+      "Added #1: first line - second line # heading",
+    );
     await list.say("add **unclosed ~~strike `code");
     await list.say("add tell @channel about https://example.com/a_b_c");
     await list.say("done 2");
     const lines = (await list.say("list")).split("\n");
     expect(lines.filter((l) => l.startsWith("- "))).toHaveLength(3);
-    expect(lines).toContain("- **1.** first line - second line # heading · @alice · 2026-11-25 14:03 UTC");
-    expect(lines).toContain("- **3.** ~~\\*\\*unclosed \\~\\~strike \\`code~~ ✓ · @alice · 2026-11-25 14:03 UTC");
+    expect(lines).toContain(
+      "- **1.** first line - second line # heading · @alice · 2026-11-25 14:03 UTC",
+    );
+    expect(lines).toContain(
+      "- **3.** ~~\\*\\*unclosed \\~\\~strike \\`code~~ ✓ · @alice · 2026-11-25 14:03 UTC",
+    );
     expect(lines.join("\n")).toContain("tell @\u200bchannel about https://example.com/a_b_c");
   });
 
@@ -204,19 +245,43 @@ describeEachDatabase("todo commands", (db) => {
       const added = await todo.add(list.listKey, alice, "by id");
       if (!added.ok) throw new Error("add failed");
       expect(added.item.id).toMatch(/^[a-z0-9]{26}$/);
-      expect(await todo.done(other.listKey, bob, { id: added.item.id })).toEqual({ ok: false, reason: "no_such_item", ref: { id: added.item.id } });
+      expect(await todo.done(other.listKey, bob, { id: added.item.id })).toEqual({
+        ok: false,
+        reason: "no_such_item",
+        ref: { id: added.item.id },
+      });
       const done = await todo.done(list.listKey, bob, { id: added.item.id });
-      expect(done).toMatchObject({ ok: true, change: "done", number: 1, item: { text: "by id", done: true, doneBy: "bob-id" } });
+      expect(done).toMatchObject({
+        ok: true,
+        change: "done",
+        number: 1,
+        item: { text: "by id", done: true, doneBy: "bob-id" },
+      });
       const shown = await todo.list(list.listKey);
-      expect(shown).toMatchObject([{ number: 1, item: { id: added.item.id, done: true, createdByName: "alice", createdAt: clock } }]);
-      expect(await todo.undo(list.listKey, bob, { id: added.item.id })).toMatchObject({ ok: true, change: "reopened" });
-      expect(await todo.remove(list.listKey, bob, 1)).toMatchObject({ ok: true, change: "deleted" });
+      expect(shown).toMatchObject([
+        {
+          number: 1,
+          item: { id: added.item.id, done: true, createdByName: "alice", createdAt: clock },
+        },
+      ]);
+      expect(await todo.undo(list.listKey, bob, { id: added.item.id })).toMatchObject({
+        ok: true,
+        change: "reopened",
+      });
+      expect(await todo.remove(list.listKey, bob, 1)).toMatchObject({
+        ok: true,
+        change: "deleted",
+      });
       expect(await todo.clearDone(list.listKey, bob)).toEqual({ removed: 0 });
     });
 
     it("numbers work before any list was shown (items added by id only)", async () => {
       const list = newList();
-      await store.db.withTables<TodoTables>().deleteFrom("todo_views").where("list_key", "=", list.listKey).execute();
+      await store.db
+        .withTables<TodoTables>()
+        .deleteFrom("todo_views")
+        .where("list_key", "=", list.listKey)
+        .execute();
       await todo.add(list.listKey, alice, "x");
       expect(await list.say("done 1")).toBe("Done #1: x ✓");
     });
@@ -226,19 +291,32 @@ describeEachDatabase("todo commands", (db) => {
     const list = newList();
     const due = new Date(Date.UTC(2026, 11, 1));
     const added = await todo.add(list.listKey, alice, "book the venue", { due, assignee: bob });
-    expect(added).toMatchObject({ ok: true, number: 1, item: { due, assignee: "bob-id", assigneeName: "bob" } });
+    expect(added).toMatchObject({
+      ok: true,
+      number: 1,
+      item: { due, assignee: "bob-id", assigneeName: "bob" },
+    });
     await todo.add(list.listKey, alice, "no details");
     const [first, second] = await todo.list(list.listKey);
-    expect(first!.item).toMatchObject({ text: "book the venue", due, assignee: "bob-id", assigneeName: "bob" });
+    expect(first!.item).toMatchObject({
+      text: "book the venue",
+      due,
+      assignee: "bob-id",
+      assigneeName: "bob",
+    });
     expect(second!.item).toMatchObject({ due: undefined, assignee: "", assigneeName: "" });
     const shown = await list.say("list");
-    expect(shown).toContain("- **1.** book the venue · for @bob · due 2026-12-01 · @alice · 2026-11-25 14:03 UTC");
+    expect(shown).toContain(
+      "- **1.** book the venue · for @bob · due 2026-12-01 · @alice · 2026-11-25 14:03 UTC",
+    );
     expect(shown).toContain("- **2.** no details · @alice · 2026-11-25 14:03 UTC");
   });
 
   it("concurrent adds to one list all get distinct numbers", async () => {
     const list = newList();
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => list.say(`add item ${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => list.say(`add item ${i}`)),
+    );
     const numbers = answers.map((a) => Number(/#(\d+)/.exec(a)?.[1]));
     expect(new Set(numbers)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
   });

@@ -11,7 +11,12 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, token: string | undefined, body?: BodyInit | object): Promise<{ data: T; response: Response }> {
+async function request<T>(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: BodyInit | object,
+): Promise<{ data: T; response: Response }> {
   const headers: Record<string, string> = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload: BodyInit | undefined;
@@ -29,7 +34,9 @@ async function request<T>(method: string, path: string, token: string | undefine
     data = text;
   }
   if (!response.ok) {
-    const message = (data as { message?: string } | undefined)?.message ?? `${method} ${path}: ${response.status}`;
+    const message =
+      (data as { message?: string } | undefined)?.message ??
+      `${method} ${path}: ${response.status}`;
     throw new ApiError(response.status, message, data);
   }
   return { data: data as T, response };
@@ -37,7 +44,10 @@ async function request<T>(method: string, path: string, token: string | undefine
 
 /** Logs in with the sandbox's password convention (`sandbox-<name>`); resolves with the session token. */
 export async function login(username: string): Promise<string> {
-  const { response } = await request<User>("POST", "/api/v4/users/login", undefined, { login_id: username, password: `sandbox-${username}` });
+  const { response } = await request<User>("POST", "/api/v4/users/login", undefined, {
+    login_id: username,
+    password: `sandbox-${username}`,
+  });
   const token = response.headers.get("Token");
   if (!token) throw new Error("the sandbox answered the login without a Token header");
   return token;
@@ -49,8 +59,10 @@ export interface SandboxUser {
   is_bot: boolean;
 }
 
-export const sandboxUsers = async (): Promise<SandboxUser[]> => (await request<SandboxUser[]>("GET", "/sandbox/users", undefined)).data;
-export const addSandboxUser = async (username: string): Promise<User> => (await request<User>("POST", "/sandbox/users", undefined, { username })).data;
+export const sandboxUsers = async (): Promise<SandboxUser[]> =>
+  (await request<SandboxUser[]>("GET", "/sandbox/users", undefined)).data;
+export const addSandboxUser = async (username: string): Promise<User> =>
+  (await request<User>("POST", "/sandbox/users", undefined, { username })).data;
 
 export interface ActionAnswer {
   update?: unknown;
@@ -71,23 +83,46 @@ export class Api {
   }
 
   me = () => this.call<User>("GET", "/users/me");
-  teams = () => this.call<Array<{ id: string; name: string; display_name: string }>>("GET", "/users/me/teams");
+  teams = () =>
+    this.call<Array<{ id: string; name: string; display_name: string }>>("GET", "/users/me/teams");
   channels = (teamId: string) => this.call<Channel[]>("GET", `/users/me/teams/${teamId}/channels`);
-  myMember = (channelId: string) => this.call<ChannelMember>("GET", `/channels/${channelId}/members/me`);
-  viewChannel = (channelId: string) => this.call<unknown>("POST", "/channels/members/me/view", { channel_id: channelId });
-  direct = (me: string, other: string) => this.call<Channel>("POST", "/channels/direct", [me, other]);
-  posts = (channelId: string) => this.call<PostList>("GET", `/channels/${channelId}/posts?per_page=200`);
+  myMember = (channelId: string) =>
+    this.call<ChannelMember>("GET", `/channels/${channelId}/members/me`);
+  viewChannel = (channelId: string) =>
+    this.call<unknown>("POST", "/channels/members/me/view", { channel_id: channelId });
+  direct = (me: string, other: string) =>
+    this.call<Channel>("POST", "/channels/direct", [me, other]);
+  posts = (channelId: string) =>
+    this.call<PostList>("GET", `/channels/${channelId}/posts?per_page=200`);
   thread = (postId: string) => this.call<PostList>("GET", `/posts/${postId}/thread`);
-  createPost = (post: { channel_id: string; message: string; root_id?: string; file_ids?: string[] }) => this.call<Post>("POST", "/posts", post);
-  editPost = (postId: string, message: string) => this.call<Post>("PUT", `/posts/${postId}/patch`, { message });
+  createPost = (post: {
+    channel_id: string;
+    message: string;
+    root_id?: string;
+    file_ids?: string[];
+  }) => this.call<Post>("POST", "/posts", post);
+  editPost = (postId: string, message: string) =>
+    this.call<Post>("PUT", `/posts/${postId}/patch`, { message });
   deletePost = (postId: string) => this.call<unknown>("DELETE", `/posts/${postId}`);
-  react = (userId: string, postId: string, emoji: string) => this.call<unknown>("POST", "/reactions", { user_id: userId, post_id: postId, emoji_name: emoji });
-  unreact = (postId: string, emoji: string) => this.call<unknown>("DELETE", `/users/me/posts/${postId}/reactions/${emoji}`);
+  react = (userId: string, postId: string, emoji: string) =>
+    this.call<unknown>("POST", "/reactions", {
+      user_id: userId,
+      post_id: postId,
+      emoji_name: emoji,
+    });
+  unreact = (postId: string, emoji: string) =>
+    this.call<unknown>("DELETE", `/users/me/posts/${postId}/reactions/${emoji}`);
   commands = (teamId: string) => this.call<Command[]>("GET", `/commands?team_id=${teamId}`);
-  execute = (args: { channel_id: string; team_id: string; command: string; root_id?: string }) => this.call<unknown>("POST", "/commands/execute", args);
+  execute = (args: { channel_id: string; team_id: string; command: string; root_id?: string }) =>
+    this.call<unknown>("POST", "/commands/execute", args);
   clickAction = (postId: string, actionId: string, selectedOption?: string) =>
-    this.call<ActionAnswer>("POST", `/posts/${postId}/actions/${actionId}`, selectedOption === undefined ? {} : { selected_option: selectedOption });
-  submitDialog = (body: Record<string, unknown>) => this.call<DialogAnswer>("POST", "/actions/dialogs/submit", body);
+    this.call<ActionAnswer>(
+      "POST",
+      `/posts/${postId}/actions/${actionId}`,
+      selectedOption === undefined ? {} : { selected_option: selectedOption },
+    );
+  submitDialog = (body: Record<string, unknown>) =>
+    this.call<DialogAnswer>("POST", "/actions/dialogs/submit", body);
 
   upload(channelId: string, files: File[]): Promise<{ file_infos: FileInfo[] }> {
     const form = new FormData();
@@ -98,8 +133,11 @@ export class Api {
 
   /** A file's bytes (the download needs the session header, which a plain link cannot send). */
   async fileBlob(fileId: string): Promise<Blob> {
-    const response = await fetch(`/api/v4/files/${fileId}`, { headers: { Authorization: `Bearer ${this.token}` } });
-    if (!response.ok) throw new ApiError(response.status, `download failed: ${response.status}`, undefined);
+    const response = await fetch(`/api/v4/files/${fileId}`, {
+      headers: { Authorization: `Bearer ${this.token}` },
+    });
+    if (!response.ok)
+      throw new ApiError(response.status, `download failed: ${response.status}`, undefined);
     return response.blob();
   }
 }

@@ -8,4 +8,13 @@ for (const entry of gemoji) for (const name of entry.names) BY_NAME.set(name, en
 export const emojiFor = (name: string): string | undefined => BY_NAME.get(name);
 
 /** What the reaction picker offers. */
-export const QUICK_REACTIONS = ["+1", "white_check_mark", "heart", "tada", "eyes", "joy", "pray", "rocket"];
+export const QUICK_REACTIONS = [
+  "+1",
+  "white_check_mark",
+  "heart",
+  "tada",
+  "eyes",
+  "joy",
+  "pray",
+  "rocket",
+];

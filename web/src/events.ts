@@ -13,7 +13,8 @@ export function handleEvent(store: Store, event: WsEvent): void {
       store.stopTyping(post.channel_id, post.user_id);
       if (post.user_id !== s.me?.id && post.channel_id !== s.currentChannelId) {
         s.unread.add(post.channel_id);
-        if (mentions(post.message, s.me?.username ?? "") || event.data.channel_type === "D") s.mentions.set(post.channel_id, (s.mentions.get(post.channel_id) ?? 0) + 1);
+        if (mentions(post.message, s.me?.username ?? "") || event.data.channel_type === "D")
+          s.mentions.set(post.channel_id, (s.mentions.get(post.channel_id) ?? 0) + 1);
       }
       const root = post.root_id ? s.posts.get(post.root_id) : undefined;
       if (root) s.posts.set(root.id, { ...root, reply_count: (root.reply_count ?? 0) + 1 });
@@ -35,7 +36,11 @@ export function handleEvent(store: Store, event: WsEvent): void {
       const post = parse<Post>(event.data.post);
       s.posts.delete(post.id);
       const order = s.order.get(post.channel_id);
-      if (order) s.order.set(post.channel_id, order.filter((id) => id !== post.id));
+      if (order)
+        s.order.set(
+          post.channel_id,
+          order.filter((id) => id !== post.id),
+        );
       if (s.threadRootId === post.id) s.threadRootId = undefined;
       return;
     }
@@ -44,14 +49,17 @@ export function handleEvent(store: Store, event: WsEvent): void {
       const reaction = parse<Reaction>(event.data.reaction);
       const post = s.posts.get(reaction.post_id);
       if (!post) return;
-      const others = (post.metadata?.reactions ?? []).filter((r) => !(r.user_id === reaction.user_id && r.emoji_name === reaction.emoji_name));
+      const others = (post.metadata?.reactions ?? []).filter(
+        (r) => !(r.user_id === reaction.user_id && r.emoji_name === reaction.emoji_name),
+      );
       const reactions = event.event === "reaction_added" ? [...others, reaction] : others;
       s.posts.set(post.id, { ...post, metadata: { ...post.metadata, reactions } });
       return;
     }
     case "typing": {
       const userId = String(event.data.user_id ?? "");
-      if (userId && userId !== s.me?.id) store.noteTyping(event.broadcast.channel_id, userId, String(event.data.parent_id ?? ""));
+      if (userId && userId !== s.me?.id)
+        store.noteTyping(event.broadcast.channel_id, userId, String(event.data.parent_id ?? ""));
       return;
     }
     case "open_dialog": {
@@ -72,5 +80,8 @@ export function handleEvent(store: Store, event: WsEvent): void {
 }
 
 function mentions(message: string, username: string): boolean {
-  return username !== "" && new RegExp(`(^|[^\\w.-])@(${username}|all|channel|here)\\b`, "i").test(message);
+  return (
+    username !== "" &&
+    new RegExp(`(^|[^\\w.-])@(${username}|all|channel|here)\\b`, "i").test(message)
+  );
 }

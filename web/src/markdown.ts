@@ -14,19 +14,31 @@ class MattermostRenderer extends HtmlRenderer {
 
   constructor() {
     super({ safe: true, softbreak: "<br />" });
-    const self = this as unknown as Record<string, (node: Node) => void> & { lit(s: string): void; esc(s: string): string };
+    const self = this as unknown as Record<string, (node: Node) => void> & {
+      lit(s: string): void;
+      esc(s: string): string;
+    };
     self.emoji = (node) => {
       const name = (node as unknown as { emojiName?: string }).emojiName ?? "";
       const char = emojiFor(name);
-      self.lit(char ? `<span class="emoji" title=":${self.esc(name)}:">${char}</span>` : self.esc(node.literal ?? `:${name}:`));
+      self.lit(
+        char
+          ? `<span class="emoji" title=":${self.esc(name)}:">${char}</span>`
+          : self.esc(node.literal ?? `:${name}:`),
+      );
     };
     self.at_mention = (node) => {
       const name = node.mentionName ?? "";
-      const own = name.toLowerCase() === this.me || name === "all" || name === "channel" || name === "here";
+      const own =
+        name.toLowerCase() === this.me || name === "all" || name === "channel" || name === "here";
       self.lit(`<span class="mention${own ? " mention-me" : ""}">@${self.esc(name)}</span>`);
     };
-    self.channel_link = (node) => self.lit(`<span class="channel-link">~${self.esc(node.channelName ?? "")}</span>`);
-    self.hashtag = (node) => self.lit(`<span class="hashtag">#${self.esc((node as unknown as { hashtag?: string }).hashtag ?? "")}</span>`);
+    self.channel_link = (node) =>
+      self.lit(`<span class="channel-link">~${self.esc(node.channelName ?? "")}</span>`);
+    self.hashtag = (node) =>
+      self.lit(
+        `<span class="hashtag">#${self.esc((node as unknown as { hashtag?: string }).hashtag ?? "")}</span>`,
+      );
   }
 }
 

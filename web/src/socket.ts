@@ -51,6 +51,7 @@ export class Socket {
   }
 
   private send(action: string, data: Record<string, unknown>): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ seq: this.seq++, action, data }));
+    if (this.ws?.readyState === WebSocket.OPEN)
+      this.ws.send(JSON.stringify({ seq: this.seq++, action, data }));
   }
 }

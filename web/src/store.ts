@@ -5,7 +5,15 @@
  */
 import { addSandboxUser, Api, ApiError, login, sandboxUsers, type SandboxUser } from "./api";
 import { Socket } from "./socket";
-import type { Channel, Command, OpenedDialog, Post, PostList, TrafficEntry, WsEvent } from "./types";
+import type {
+  Channel,
+  Command,
+  OpenedDialog,
+  Post,
+  PostList,
+  TrafficEntry,
+  WsEvent,
+} from "./types";
 import { handleEvent } from "./events";
 
 export interface Typing {
@@ -48,8 +56,21 @@ const TRAFFIC_SHOWN = 500;
 
 export class Store {
   state: State = {
-    me: undefined, teamId: "", channels: [], users: new Map(), currentChannelId: "", posts: new Map(), order: new Map(),
-    unread: new Set(), mentions: new Map(), threadRootId: undefined, typing: new Map(), dialog: undefined, commands: [], traffic: [], notice: "",
+    me: undefined,
+    teamId: "",
+    channels: [],
+    users: new Map(),
+    currentChannelId: "",
+    posts: new Map(),
+    order: new Map(),
+    unread: new Set(),
+    mentions: new Map(),
+    threadRootId: undefined,
+    typing: new Map(),
+    dialog: undefined,
+    commands: [],
+    traffic: [],
+    notice: "",
   };
   api: Api | undefined;
   private socket: Socket | undefined;
@@ -69,7 +90,10 @@ export class Store {
   async start(): Promise<void> {
     const source = new EventSource("/sandbox/traffic/stream");
     source.onmessage = (message) => {
-      this.state.traffic = [...this.state.traffic, JSON.parse(String(message.data)) as TrafficEntry].slice(-TRAFFIC_SHOWN);
+      this.state.traffic = [
+        ...this.state.traffic,
+        JSON.parse(String(message.data)) as TrafficEntry,
+      ].slice(-TRAFFIC_SHOWN);
       this.changed();
     };
     const asked = new URLSearchParams(location.search).get("user");
@@ -106,16 +130,34 @@ export class Store {
     const [team] = await api.teams();
     const s = this.state;
     const previous = s.me?.id === me.id ? s.currentChannelId : "";
-    Object.assign(s, { me: { id: me.id, username: me.username }, teamId: team?.id ?? "", posts: new Map(), order: new Map(), unread: new Set(), mentions: new Map(), threadRootId: undefined, typing: new Map(), dialog: undefined, notice: "" });
+    Object.assign(s, {
+      me: { id: me.id, username: me.username },
+      teamId: team?.id ?? "",
+      posts: new Map(),
+      order: new Map(),
+      unread: new Set(),
+      mentions: new Map(),
+      threadRootId: undefined,
+      typing: new Map(),
+      dialog: undefined,
+      notice: "",
+    });
     this.api = api;
-    this.socket = new Socket(api.token, (event) => this.onEvent(event), () => void this.reload());
+    this.socket = new Socket(
+      api.token,
+      (event) => this.onEvent(event),
+      () => void this.reload(),
+    );
     await this.refreshDirectory();
     s.commands = team ? await api.commands(team.id).catch(() => []) : [];
     for (const channel of s.channels) {
       const member = await api.myMember(channel.id).catch(() => undefined);
       if (member && channel.last_post_at > member.last_viewed_at) s.unread.add(channel.id);
     }
-    const start = s.channels.find((c) => c.id === previous) ?? s.channels.find((c) => c.name === "town-square") ?? s.channels[0];
+    const start =
+      s.channels.find((c) => c.id === previous) ??
+      s.channels.find((c) => c.name === "town-square") ??
+      s.channels[0];
     if (start) await this.selectChannel(start.id);
     this.changed();
   }
@@ -132,7 +174,10 @@ export class Store {
   /** The channels and the people (for names and DMs). */
   async refreshDirectory(): Promise<void> {
     const api = this.api!;
-    const [channels, users] = await Promise.all([this.state.teamId ? api.channels(this.state.teamId) : Promise.resolve([]), sandboxUsers()]);
+    const [channels, users] = await Promise.all([
+      this.state.teamId ? api.channels(this.state.teamId) : Promise.resolve([]),
+      sandboxUsers(),
+    ]);
     this.state.channels = channels;
     this.state.users = new Map(users.map((u) => [u.id, u]));
     this.changed();
@@ -154,7 +199,9 @@ export class Store {
 
   private async loadPosts(channelId: string): Promise<void> {
     const list = await this.api!.posts(channelId);
-    const ephemeral = (this.state.order.get(channelId) ?? []).filter((id) => this.state.posts.get(id)?.ephemeral);
+    const ephemeral = (this.state.order.get(channelId) ?? []).filter(
+      (id) => this.state.posts.get(id)?.ephemeral,
+    );
     this.state.order.set(channelId, [...this.merge(list).reverse(), ...ephemeral]);
     this.changed();
   }
@@ -163,7 +210,9 @@ export class Store {
   async openDirect(userId: string): Promise<void> {
     await this.attempt(async () => {
       const me = this.state.me!.id;
-      const existing = this.state.channels.find((c) => c.type === "D" && this.directPartner(c) === userId);
+      const existing = this.state.channels.find(
+        (c) => c.type === "D" && this.directPartner(c) === userId,
+      );
       const channel = existing ?? (await this.api!.direct(me, userId));
       if (!existing) this.state.channels = [...this.state.channels, channel];
       await this.selectChannel(channel.id);
@@ -196,7 +245,9 @@ export class Store {
 
   /** The root then its replies, oldest first, ephemeral answers in the thread included. */
   threadPosts(rootId: string): Post[] {
-    const posts = [...this.state.posts.values()].filter((p) => (p.id === rootId || p.root_id === rootId) && p.delete_at === 0);
+    const posts = [...this.state.posts.values()].filter(
+      (p) => (p.id === rootId || p.root_id === rootId) && p.delete_at === 0,
+    );
     return posts.sort((a, b) => a.create_at - b.create_at);
   }
 
@@ -207,24 +258,42 @@ export class Store {
     this.lastTypingSent = 0; // the post ends the typing others see: the next keystroke announces it again
     return this.attempt(async () => {
       if (text.startsWith("/") && !options.files?.length) {
-        await this.api!.execute({ channel_id: channelId, team_id: s.teamId, command: text, root_id: options.rootId });
+        await this.api!.execute({
+          channel_id: channelId,
+          team_id: s.teamId,
+          command: text,
+          root_id: options.rootId,
+        });
         return;
       }
-      const fileIds = options.files?.length ? (await this.api!.upload(channelId, options.files)).file_infos.map((f) => f.id) : undefined;
-      await this.api!.createPost({ channel_id: channelId, message: text, root_id: options.rootId, file_ids: fileIds });
+      const fileIds = options.files?.length
+        ? (await this.api!.upload(channelId, options.files)).file_infos.map((f) => f.id)
+        : undefined;
+      await this.api!.createPost({
+        channel_id: channelId,
+        message: text,
+        root_id: options.rootId,
+        file_ids: fileIds,
+      });
     });
   }
 
-  editPost = (postId: string, message: string) => this.attempt(() => this.api!.editPost(postId, message));
+  editPost = (postId: string, message: string) =>
+    this.attempt(() => this.api!.editPost(postId, message));
   deletePost = (postId: string) => this.attempt(() => this.api!.deletePost(postId));
 
   async toggleReaction(post: Post, emoji: string): Promise<void> {
-    const mine = post.metadata?.reactions?.some((r) => r.emoji_name === emoji && r.user_id === this.state.me?.id);
-    await this.attempt(() => (mine ? this.api!.unreact(post.id, emoji) : this.api!.react(this.state.me!.id, post.id, emoji)));
+    const mine = post.metadata?.reactions?.some(
+      (r) => r.emoji_name === emoji && r.user_id === this.state.me?.id,
+    );
+    await this.attempt(() =>
+      mine ? this.api!.unreact(post.id, emoji) : this.api!.react(this.state.me!.id, post.id, emoji),
+    );
   }
 
   /** Clicks a button or picks a menu option: the sandbox calls the integration and applies its answer. */
-  clickAction = (postId: string, actionId: string, selected?: string) => this.attempt(() => this.api!.clickAction(postId, actionId, selected));
+  clickAction = (postId: string, actionId: string, selected?: string) =>
+    this.attempt(() => this.api!.clickAction(postId, actionId, selected));
 
   /** Submits the open dialog; it stays open with the integration's errors, if any. */
   async submitDialog(submission: Record<string, unknown>, cancelled = false): Promise<void> {
@@ -234,10 +303,18 @@ export class Store {
     if (cancelled && !opened.dialog.notify_on_cancel) return this.closeDialog();
     await this.attempt(async () => {
       const answer = await this.api!.submitDialog({
-        url: opened.url, callback_id: opened.dialog.callback_id, state: opened.dialog.state, channel_id: channelId,
-        team_id: this.state.teamId, submission: cancelled ? {} : submission, cancelled,
+        url: opened.url,
+        callback_id: opened.dialog.callback_id,
+        state: opened.dialog.state,
+        channel_id: channelId,
+        team_id: this.state.teamId,
+        submission: cancelled ? {} : submission,
+        cancelled,
       });
-      if (!cancelled && (answer.error || (answer.errors && Object.keys(answer.errors).length > 0))) {
+      if (
+        !cancelled &&
+        (answer.error || (answer.errors && Object.keys(answer.errors).length > 0))
+      ) {
         this.state.dialog = { ...open, errors: answer.errors ?? {}, error: answer.error ?? "" };
       } else this.state.dialog = undefined;
     });
@@ -273,7 +350,11 @@ export class Store {
 
   stopTyping(channelId: string, userId: string): void {
     const list = this.state.typing.get(channelId);
-    if (list) this.state.typing.set(channelId, list.filter((t) => t.userId !== userId));
+    if (list)
+      this.state.typing.set(
+        channelId,
+        list.filter((t) => t.userId !== userId),
+      );
   }
 
   /** Adds posts to what the page knows; returns their ids in the list's order. */
@@ -301,7 +382,8 @@ export class Store {
       this.changed();
       return true;
     } catch (error) {
-      this.state.notice = error instanceof ApiError ? `${error.message} (${error.status})` : String(error);
+      this.state.notice =
+        error instanceof ApiError ? `${error.message} (${error.status})` : String(error);
       this.changed();
       return false;
     }

@@ -75,7 +75,10 @@ export interface Post {
   root_id: string;
   message: string;
   type: string;
-  props: { attachments?: Attachment[]; override_username?: string; from_bot?: string } & Record<string, unknown>;
+  props: { attachments?: Attachment[]; override_username?: string; from_bot?: string } & Record<
+    string,
+    unknown
+  >;
   file_ids?: string[];
   reply_count?: number;
   metadata?: { files?: FileInfo[]; reactions?: Reaction[] };

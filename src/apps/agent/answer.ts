@@ -21,7 +21,10 @@ export interface AnswerSettings {
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
   /** A last change to what is sent (after the budget cut). */
-  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
+  transformHistory?: (
+    messages: ChatMessage[],
+    question: Post,
+  ) => ChatMessage[] | Promise<ChatMessage[]>;
 }
 
 export interface AnswerInput {
@@ -45,7 +48,10 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
     try {
       const { messages, dropped } = await history(input, dropExtra);
       for (let round = 0; ; round++) {
-        logger.info({ model: settings.endpoint.model, turns: messages.length, dropped, attempt, round }, "agent: asking the model");
+        logger.info(
+          { model: settings.endpoint.model, turns: messages.length, dropped, attempt, round },
+          "agent: asking the model",
+        );
         let text = "";
         let calls: ToolCall[] = [];
         for await (const event of streamChat(settings.endpoint, messages, signal, specs)) {
@@ -68,8 +74,17 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           yield `${gap()}_Using the tool ${call.function.name}…_\n\n`;
           produced = true;
           tail = "\n\n";
-          const context = { userId: input.question.user_id, channelId: input.question.channel_id, rootId: input.root, signal };
-          messages.push({ role: "tool", tool_call_id: call.id, content: await runToolCall(settings.tools, call, context, logger) });
+          const context = {
+            userId: input.question.user_id,
+            channelId: input.question.channel_id,
+            rootId: input.root,
+            signal,
+          };
+          messages.push({
+            role: "tool",
+            tool_call_id: call.id,
+            content: await runToolCall(settings.tools, call, context, logger),
+          });
           if (signal.aborted) throw new StoppedError();
         }
       }
@@ -79,14 +94,37 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         yield `${gap()}_(stopped)_`;
         return;
       }
-      if (error instanceof ModelError && error.failure === "context" && attempt === 0 && !produced) {
+      if (
+        error instanceof ModelError &&
+        error.failure === "context" &&
+        attempt === 0 &&
+        !produced
+      ) {
         const { messages } = await history(input, 0);
         dropExtra = Math.max(1, Math.floor((messages.length - 1) / 2)); // half the turns, once
-        logger.warn({ err: redacted(error, settings.endpoint.apiKey) }, "agent: the context is too long; trying with fewer turns");
+        logger.warn(
+          { err: redacted(error, settings.endpoint.apiKey) },
+          "agent: the context is too long; trying with fewer turns",
+        );
         continue;
       }
-      const failure = error instanceof ModelError ? error : new ModelError("internal", error instanceof Error ? error.message : String(error), {}, { cause: error });
-      logger.warn({ err: redacted(failure, settings.endpoint.apiKey), failure: failure.failure, status: failure.details.status }, "agent: the model request failed");
+      const failure =
+        error instanceof ModelError
+          ? error
+          : new ModelError(
+              "internal",
+              error instanceof Error ? error.message : String(error),
+              {},
+              { cause: error },
+            );
+      logger.warn(
+        {
+          err: redacted(failure, settings.endpoint.apiKey),
+          failure: failure.failure,
+          status: failure.details.status,
+        },
+        "agent: the model request failed",
+      );
       yield `${gap()}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
       return;
     }
@@ -99,11 +137,29 @@ async function history(input: AnswerInput, dropExtra: number) {
   const posts = Object.values(thread.posts);
   const names = new Map<string, string>();
   for (const id of new Set(posts.map((p) => p.user_id))) {
-    names.set(id, await client.getUser(id).then((u) => u.username, () => id));
+    names.set(
+      id,
+      await client.getUser(id).then(
+        (u) => u.username,
+        () => id,
+      ),
+    );
   }
   const attachments = await attachedTexts(client, posts, me.id, input.logger);
-  const built = buildHistory({ posts, question, botId: me.id, botUsername: me.username, systemPrompt: settings.systemPrompt, names, attachments, maxTokens: settings.historyMaxTokens, dropExtra });
-  return settings.transformHistory ? { ...built, messages: await settings.transformHistory(built.messages, question) } : built;
+  const built = buildHistory({
+    posts,
+    question,
+    botId: me.id,
+    botUsername: me.username,
+    systemPrompt: settings.systemPrompt,
+    names,
+    attachments,
+    maxTokens: settings.historyMaxTokens,
+    dropExtra,
+  });
+  return settings.transformHistory
+    ? { ...built, messages: await settings.transformHistory(built.messages, question) }
+    : built;
 }
 
 /** The error as logged: its message, with the key (if a provider echoed it) blanked out. */

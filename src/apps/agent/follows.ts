@@ -21,7 +21,12 @@ export const agentMigrations: Record<string, Migration> = {
         .addColumn("root_id", "text", (c) => c.primaryKey())
         .addColumn("last_at", "bigint", (c) => c.notNull())
         .execute();
-      await db.schema.createIndex("agent_follows_last_at").ifNotExists().on("agent_follows").column("last_at").execute();
+      await db.schema
+        .createIndex("agent_follows_last_at")
+        .ifNotExists()
+        .on("agent_follows")
+        .column("last_at")
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable("agent_follows").execute();
@@ -46,7 +51,11 @@ export class Follows {
   }
 
   async isFollowing(root: string, now = Date.now()): Promise<boolean> {
-    const row = await this.db.selectFrom("agent_follows").select("last_at").where("root_id", "=", root).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("agent_follows")
+      .select("last_at")
+      .where("root_id", "=", root)
+      .executeTakeFirst();
     return row !== undefined && now - Number(row.last_at) < this.followMs;
   }
 
@@ -57,7 +66,11 @@ export class Follows {
       .values({ root_id: root, last_at: now })
       .onConflict((oc) => oc.column("root_id").doUpdateSet({ last_at: now }))
       .execute();
-    if (++this.touches % PRUNE_EVERY === 0) await this.db.deleteFrom("agent_follows").where("last_at", "<", now - this.followMs).execute();
+    if (++this.touches % PRUNE_EVERY === 0)
+      await this.db
+        .deleteFrom("agent_follows")
+        .where("last_at", "<", now - this.followMs)
+        .execute();
   }
 
   async leave(root: string): Promise<void> {

@@ -35,10 +35,16 @@ export function estimateTokens(message: ChatMessage): number {
 export function buildHistory(input: HistoryInput): { messages: ChatMessage[]; dropped: number } {
   const { question, botId } = input;
   const earlier = input.posts
-    .filter((p) => p.id !== question.id && !p.delete_at && !p.type && p.create_at <= question.create_at)
+    .filter(
+      (p) => p.id !== question.id && !p.delete_at && !p.type && p.create_at <= question.create_at,
+    )
     .sort((a, b) => a.create_at - b.create_at || a.id.localeCompare(b.id));
-  const turns = [...earlier, question].map((post) => turnOf(post, input)).filter((t): t is ChatMessage => t !== undefined);
-  const system: ChatMessage[] = input.systemPrompt ? [{ role: "system", content: input.systemPrompt }] : [];
+  const turns = [...earlier, question]
+    .map((post) => turnOf(post, input))
+    .filter((t): t is ChatMessage => t !== undefined);
+  const system: ChatMessage[] = input.systemPrompt
+    ? [{ role: "system", content: input.systemPrompt }]
+    : [];
   let budget = input.maxTokens - system.reduce((n, m) => n + estimateTokens(m), 0);
   // keep the newest turns that fit; the question always goes
   let kept = 0;
@@ -49,7 +55,10 @@ export function buildHistory(input: HistoryInput): { messages: ChatMessage[]; dr
     kept++;
   }
   kept = Math.max(1, kept - (input.dropExtra ?? 0));
-  return { messages: [...system, ...turns.slice(turns.length - kept)], dropped: turns.length - kept };
+  return {
+    messages: [...system, ...turns.slice(turns.length - kept)],
+    dropped: turns.length - kept,
+  };
 }
 
 function turnOf(post: Post, input: HistoryInput): ChatMessage | undefined {
@@ -75,5 +84,10 @@ export function isCommand(text: string): boolean {
 }
 
 function withoutMention(message: string, username: string): string {
-  return message.replace(new RegExp(`^\\s*@${username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b[:,]?\\s*`, "i"), "").trim();
+  return message
+    .replace(
+      new RegExp(`^\\s*@${username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b[:,]?\\s*`, "i"),
+      "",
+    )
+    .trim();
 }

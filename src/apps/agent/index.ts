@@ -43,7 +43,10 @@ export interface AgentOptions {
   /** Rounds of tool calls in one answer (default 4). */
   maxToolRounds?: number;
   /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
-  transformHistory?: (messages: ChatMessage[], question: Post) => ChatMessage[] | Promise<ChatMessage[]>;
+  transformHistory?: (
+    messages: ChatMessage[],
+    question: Post,
+  ) => ChatMessage[] | Promise<ChatMessage[]>;
   /** Changes the answer's text as it streams (it gets and gives text pieces). */
   transformAnswer?: (pieces: AsyncIterable<string>, question: Post) => AsyncIterable<string>;
   fetch?: typeof fetch;
@@ -60,7 +63,9 @@ const STOP_EMOJI = "octagonal_sign";
 export function agent(options: AgentOptions): App {
   let logger: Logger | undefined;
   let followStore: Follows | undefined;
-  const threads = new Threads((error) => logger?.error({ err: error }, "agent: an answer could not be posted"));
+  const threads = new Threads((error) =>
+    logger?.error({ err: error }, "agent: an answer could not be posted"),
+  );
   const app = new App({
     name: "agent",
     migrations: agentMigrations,
@@ -96,20 +101,26 @@ export function agent(options: AgentOptions): App {
     if (!ctx.isDirect && !inChannels(ctx.channelId, ctx.channel.name, channels)) {
       return `The assistant does not answer in this channel; it answers in: ${channels.join(", ")}, and in direct messages.`;
     }
-    if (!isAllowed(ctx.user.id, ctx.sender?.username ?? ctx.user.name, options.allowedUsers ?? "*")) {
+    if (
+      !isAllowed(ctx.user.id, ctx.sender?.username ?? ctx.user.name, options.allowedUsers ?? "*")
+    ) {
       return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
     }
     return undefined;
   };
 
   const follows = () => {
-    if (!followStore) throw new Error("the agent app is not started: install it with bot.use(agent(…)) before bot.start()");
+    if (!followStore)
+      throw new Error(
+        "the agent app is not started: install it with bot.use(agent(…)) before bot.start()",
+      );
     return followStore;
   };
 
   app.on("message", async (ctx, next) => {
     const root = ctx.rootId;
-    const following = !ctx.isMention && ctx.post.root_id !== "" && (await follows().isFollowing(root));
+    const following =
+      !ctx.isMention && ctx.post.root_id !== "" && (await follows().isFollowing(root));
     if (!ctx.isMention && !following) return next();
     const refused = refusal(ctx);
     if (refused) {
@@ -122,7 +133,10 @@ export function agent(options: AgentOptions): App {
       else {
         await follows().leave(root);
         threads.stopThread(root);
-        await ctx.reply({ text: "_Leaving this thread. Mention me to bring me back._", inThread: true });
+        await ctx.reply({
+          text: "_Leaving this thread. Mention me to bring me back._",
+          inThread: true,
+        });
       }
       return;
     }
@@ -131,7 +145,15 @@ export function agent(options: AgentOptions): App {
     // the answer is part of the post's handling: its claim is held until the answer is in, and a
     // post handled again after a kill edits the posts of the first run's answer (`once`)
     const answering = threads.enqueue(root, question.id, async (run) => {
-      const text = answerText({ settings, client: ctx.client, me: ctx.me, question, root, signal: run.controller.signal, logger: ctx.logger });
+      const text = answerText({
+        settings,
+        client: ctx.client,
+        me: ctx.me,
+        question,
+        root,
+        signal: run.controller.signal,
+        logger: ctx.logger,
+      });
       const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
       await ctx.stream(chunks, {
         inThread: true,

@@ -39,7 +39,12 @@ export interface ModelEndpoint {
   fetch?: typeof fetch;
 }
 
-export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage[], signal: AbortSignal, tools: ToolSpec[] = []): AsyncGenerator<ChatEvent> {
+export async function* streamChat(
+  endpoint: ModelEndpoint,
+  messages: ChatMessage[],
+  signal: AbortSignal,
+  tools: ToolSpec[] = [],
+): AsyncGenerator<ChatEvent> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal.addEventListener("abort", stop);
@@ -55,10 +60,21 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
   arm();
   let answered = false;
   try {
-    const body = { model: endpoint.model, messages, stream: true, temperature: endpoint.temperature, max_tokens: endpoint.maxTokens, tools: tools.length ? tools : undefined };
+    const body = {
+      model: endpoint.model,
+      messages,
+      stream: true,
+      temperature: endpoint.temperature,
+      max_tokens: endpoint.maxTokens,
+      tools: tools.length ? tools : undefined,
+    };
     const response = await (endpoint.fetch ?? fetch)(`${baseUrl(endpoint.url)}/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", ...authorization(endpoint.apiKey) },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        ...authorization(endpoint.apiKey),
+      },
       body: JSON.stringify(body),
       signal: controller.signal,
     });
@@ -70,7 +86,11 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
       arm();
       if (data === "[DONE]") break;
       const event = parseEvent(data);
-      if (event.error) throw new ModelError(isContextMessage(event.error.message) ? "context" : "provider", `the stream carried an error: ${event.error.message ?? "?"}`);
+      if (event.error)
+        throw new ModelError(
+          isContextMessage(event.error.message) ? "context" : "provider",
+          `the stream carried an error: ${event.error.message ?? "?"}`,
+        );
       const delta = event.choices?.[0]?.delta;
       if (delta?.content) yield { text: delta.content };
       for (const part of delta?.tool_calls ?? []) addToolCallDelta(calls, part);
@@ -79,10 +99,24 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
     if (asked.length) yield { toolCalls: asked };
   } catch (error) {
     if (signal.aborted) throw new StoppedError();
-    if (timedOut) throw new ModelError("timeout", `no progress for ${endpoint.timeoutMs} ms`, {}, { cause: error });
+    if (timedOut)
+      throw new ModelError(
+        "timeout",
+        `no progress for ${endpoint.timeoutMs} ms`,
+        {},
+        { cause: error },
+      );
     if (error instanceof ModelError) throw error;
-    const why = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error);
-    throw new ModelError(answered ? "provider" : "unreachable", answered ? `the stream broke off: ${why}` : `cannot reach the endpoint: ${why}`, {}, { cause: error });
+    const why =
+      error instanceof Error
+        ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+        : String(error);
+    throw new ModelError(
+      answered ? "provider" : "unreachable",
+      answered ? `the stream broke off: ${why}` : `cannot reach the endpoint: ${why}`,
+      {},
+      { cause: error },
+    );
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", stop);
@@ -91,12 +125,21 @@ export async function* streamChat(endpoint: ModelEndpoint, messages: ChatMessage
 }
 
 /** `GET {url}/models`: the ids listed, or a `ModelError` (for `mmbot doctor`). */
-export async function listModels(endpoint: Pick<ModelEndpoint, "url" | "apiKey" | "fetch">, timeoutMs = 10_000): Promise<string[]> {
+export async function listModels(
+  endpoint: Pick<ModelEndpoint, "url" | "apiKey" | "fetch">,
+  timeoutMs = 10_000,
+): Promise<string[]> {
   let response: Response;
   try {
-    response = await (endpoint.fetch ?? fetch)(`${baseUrl(endpoint.url)}/models`, { headers: authorization(endpoint.apiKey), signal: AbortSignal.timeout(timeoutMs) });
+    response = await (endpoint.fetch ?? fetch)(`${baseUrl(endpoint.url)}/models`, {
+      headers: authorization(endpoint.apiKey),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
-    throw new ModelError("unreachable", `cannot reach ${baseUrl(endpoint.url)}/models: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+    throw new ModelError(
+      "unreachable",
+      `cannot reach ${baseUrl(endpoint.url)}/models: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+    );
   }
   if (!response.ok) throw await failureOf(response);
   const body = (await response.json().catch(() => ({}))) as { data?: { id?: unknown }[] };
@@ -129,8 +172,14 @@ interface StreamEvent {
  */
 function addToolCallDelta(calls: ToolCall[], part: ToolCallDelta): void {
   const last = calls.length - 1;
-  const index = part.index ?? (last < 0 || (part.id && calls[last]?.id && part.id !== calls[last].id) ? calls.length : last);
-  const call = (calls[index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+  const index =
+    part.index ??
+    (last < 0 || (part.id && calls[last]?.id && part.id !== calls[last].id) ? calls.length : last);
+  const call = (calls[index] ??= {
+    id: "",
+    type: "function",
+    function: { name: "", arguments: "" },
+  });
   if (part.id) call.id = joinPiece(call.id, part.id);
   if (part.function?.name) call.function.name = joinPiece(call.function.name, part.function.name);
   if (part.function?.arguments) call.function.arguments += part.function.arguments;
@@ -145,11 +194,15 @@ function parseEvent(data: string): StreamEvent {
   try {
     return JSON.parse(data) as StreamEvent;
   } catch {
-    throw new ModelError("provider", `the stream carried something other than JSON: ${data.slice(0, 100)}`);
+    throw new ModelError(
+      "provider",
+      `the stream carried something other than JSON: ${data.slice(0, 100)}`,
+    );
   }
 }
 
-const CONTEXT_WORDS = /context[ _-]length|maximum context|context window|too many tokens|prompt is too long/i;
+const CONTEXT_WORDS =
+  /context[ _-]length|maximum context|context window|too many tokens|prompt is too long/i;
 
 function isContextMessage(message: string | undefined): boolean {
   return CONTEXT_WORDS.test(message ?? "");
@@ -161,7 +214,10 @@ async function failureOf(response: Response): Promise<ModelError> {
   let message = text.slice(0, 300);
   let code = "";
   try {
-    const body = JSON.parse(text) as { error?: { message?: string; code?: string } | string; message?: string };
+    const body = JSON.parse(text) as {
+      error?: { message?: string; code?: string } | string;
+      message?: string;
+    };
     if (typeof body.error === "string") message = body.error;
     else {
       message = body.error?.message ?? body.message ?? message;
@@ -172,10 +228,18 @@ async function failureOf(response: Response): Promise<ModelError> {
   }
   const status = response.status;
   const what = `HTTP ${status}: ${message}`;
-  if (code === "context_length_exceeded" || ((status === 400 || status === 413) && isContextMessage(message))) return new ModelError("context", what, { status });
+  if (
+    code === "context_length_exceeded" ||
+    ((status === 400 || status === 413) && isContextMessage(message))
+  )
+    return new ModelError("context", what, { status });
   if (status === 401 || status === 403) return new ModelError("key", what, { status });
   if (status === 404) return new ModelError("model", what, { status });
-  if (status === 429) return new ModelError("rate", what, { status, retryAfterSeconds: retryAfter(response.headers.get("retry-after")) });
+  if (status === 429)
+    return new ModelError("rate", what, {
+      status,
+      retryAfterSeconds: retryAfter(response.headers.get("retry-after")),
+    });
   if (status >= 500) return new ModelError("provider", what, { status });
   return new ModelError("refused", what, { status });
 }

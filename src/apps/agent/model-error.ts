@@ -1,5 +1,14 @@
 /** Why a model request failed, in the words a user is told (the details go to the log). */
-export type ModelFailure = "key" | "model" | "rate" | "provider" | "unreachable" | "timeout" | "context" | "refused" | "internal";
+export type ModelFailure =
+  | "key"
+  | "model"
+  | "rate"
+  | "provider"
+  | "unreachable"
+  | "timeout"
+  | "context"
+  | "refused"
+  | "internal";
 
 export class ModelError extends Error {
   constructor(
@@ -22,7 +31,10 @@ export class StoppedError extends Error {
 }
 
 /** What the thread is told. */
-export function failureText(error: ModelError, context: { model: string; timeoutSeconds: number }): string {
+export function failureText(
+  error: ModelError,
+  context: { model: string; timeoutSeconds: number },
+): string {
   const status = error.details.status ? ` (HTTP ${error.details.status})` : "";
   switch (error.failure) {
     case "key":

@@ -26,16 +26,26 @@ export interface AgentTool {
 }
 
 export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
-  return tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  return tools.map((t) => ({
+    type: "function",
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));
 }
 
 /** Runs one call; whatever happens, a text for the model. */
-export async function runToolCall(tools: readonly AgentTool[], call: ToolCall, context: ToolCallContext, logger: Logger): Promise<string> {
+export async function runToolCall(
+  tools: readonly AgentTool[],
+  call: ToolCall,
+  context: ToolCallContext,
+  logger: Logger,
+): Promise<string> {
   const tool = tools.find((t) => t.name === call.function.name);
   if (!tool) return `error: there is no tool named ${call.function.name}`;
   let args: Record<string, unknown>;
   try {
-    args = call.function.arguments.trim() ? (JSON.parse(call.function.arguments) as Record<string, unknown>) : {};
+    args = call.function.arguments.trim()
+      ? (JSON.parse(call.function.arguments) as Record<string, unknown>)
+      : {};
   } catch {
     return `error: the arguments are not valid JSON: ${call.function.arguments.slice(0, 200)}`;
   }

@@ -49,7 +49,11 @@ export function checkArguments(rule: AllowRule, args: string[]): Refusal | undef
   if (rule.subcommands.length > 0) {
     const [first = "", ...others] = args;
     if (!rule.subcommands.includes(first)) {
-      return { position: 1, argument: first, reason: `the first argument must be one of: ${rule.subcommands.join(", ")}` };
+      return {
+        position: 1,
+        argument: first,
+        reason: `the first argument must be one of: ${rule.subcommands.join(", ")}`,
+      };
     }
     rest = others;
   }

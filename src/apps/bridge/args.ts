@@ -22,7 +22,8 @@ export function splitArguments(text: string): ArgumentSplit {
       current = (current ?? "") + char;
     }
   }
-  if (closing !== undefined) return { ok: false, reason: `a quote is not closed: add the closing ${closing}` };
+  if (closing !== undefined)
+    return { ok: false, reason: `a quote is not closed: add the closing ${closing}` };
   if (current !== undefined) args.push(current);
   return { ok: true, args };
 }

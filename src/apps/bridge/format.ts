@@ -30,7 +30,10 @@ export function describeRun(result: RunResult, options: AnswerOptions): BridgeAn
         : outcome.errorCode === "EACCES"
           ? `the program ${codeSpan(options.program)} is not executable`
           : `the program ${codeSpan(options.program)} could not be started (${outcome.errorCode})`;
-    return { text: `${name} did not run: ${problem}. ${options.programFix ?? defaultBridgeTexts.programFix}`, files: [] };
+    return {
+      text: `${name} did not run: ${problem}. ${options.programFix ?? defaultBridgeTexts.programFix}`,
+      files: [],
+    };
   }
   const answer: BridgeAnswer = { text: "", files: [] };
   const sections: string[] = [];
@@ -64,10 +67,18 @@ export function describeRefusal(name: string, refusal: Refusal): string {
   return `${codeSpan(name)} did not run: argument ${refusal.position}, ${codeSpan(refusal.argument)}, is not allowed: ${refusal.reason}.`;
 }
 
-function outputSection(label: string | undefined, stream: CapturedOutput, fileName: string, options: AnswerOptions, files: BridgeAnswer["files"]): string | undefined {
+function outputSection(
+  label: string | undefined,
+  stream: CapturedOutput,
+  fileName: string,
+  options: AnswerOptions,
+  files: BridgeAnswer["files"],
+): string | undefined {
   if (stream.bytes.length === 0) return undefined;
   const heading = label ? `${label}:\n` : "";
-  const truncated = stream.truncated ? `\n(only the first ${formatBytes(options.maxOutputBytes)} kept)` : "";
+  const truncated = stream.truncated
+    ? `\n(only the first ${formatBytes(options.maxOutputBytes)} kept)`
+    : "";
   if (stream.bytes.length > options.inlineMaxBytes) {
     files.push({ name: fileName, data: stream.bytes });
     return `${heading}${formatBytes(stream.bytes.length)} attached as ${codeSpan(fileName)}.${truncated}`;
@@ -92,5 +103,9 @@ export function codeSpan(text: string): string {
 }
 
 function formatBytes(n: number): string {
-  return n < 1024 ? `${n} bytes` : n < 1_048_576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1_048_576).toFixed(1)} MiB`;
+  return n < 1024
+    ? `${n} bytes`
+    : n < 1_048_576
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${(n / 1_048_576).toFixed(1)} MiB`;
 }

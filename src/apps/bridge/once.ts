@@ -38,18 +38,38 @@ export function finishedRuns(store: Pick<Store, "kv" | "db">): FinishedRuns {
       const text = await store.kv.get(PREFIX + onceKey);
       if (text === undefined) return undefined;
       const run = JSON.parse(text) as StoredRun;
-      return { outcome: run.outcome, stdout: fromStored(run.stdout), stderr: fromStored(run.stderr), durationMs: run.durationMs };
+      return {
+        outcome: run.outcome,
+        stdout: fromStored(run.stdout),
+        stderr: fromStored(run.stderr),
+        durationMs: run.durationMs,
+      };
     },
     async put(onceKey, result) {
-      const run: StoredRun = { outcome: result.outcome, stdout: toStored(result.stdout), stderr: toStored(result.stderr), durationMs: result.durationMs };
+      const run: StoredRun = {
+        outcome: result.outcome,
+        stdout: toStored(result.stdout),
+        stderr: toStored(result.stderr),
+        durationMs: result.durationMs,
+      };
       await store.kv.set(PREFIX + onceKey, JSON.stringify(run));
     },
     async prune(before) {
-      const result = await store.db.deleteFrom("kv").where("key", "like", `${PREFIX}%`).where("updated_at", "<", before).executeTakeFirst();
+      const result = await store.db
+        .deleteFrom("kv")
+        .where("key", "like", `${PREFIX}%`)
+        .where("updated_at", "<", before)
+        .executeTakeFirst();
       return Number(result.numDeletedRows ?? 0n);
     },
   };
 }
 
-const toStored = (output: CapturedOutput): StoredOutput => ({ base64: output.bytes.toString("base64"), truncated: output.truncated });
-const fromStored = (output: StoredOutput): CapturedOutput => ({ bytes: Buffer.from(output.base64, "base64"), truncated: output.truncated });
+const toStored = (output: CapturedOutput): StoredOutput => ({
+  base64: output.bytes.toString("base64"),
+  truncated: output.truncated,
+});
+const fromStored = (output: StoredOutput): CapturedOutput => ({
+  bytes: Buffer.from(output.base64, "base64"),
+  truncated: output.truncated,
+});

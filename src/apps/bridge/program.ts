@@ -6,7 +6,12 @@ import { delimiter, isAbsolute, join } from "node:path";
  * `path` (a PATH value). Undefined when there is none.
  */
 export function resolveProgram(program: string, path: string): string | undefined {
-  const candidates = isAbsolute(program) ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  const candidates = isAbsolute(program)
+    ? [program]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, program));
   return candidates.find(isExecutableFile);
 }
 
@@ -31,7 +36,10 @@ export function isDirectory(path: string): boolean {
  * The child's environment: PATH, HOME and LANG from the bot's, then the bridge's `env` (each
  * run adds MMBOT_ONCE_KEY). Nothing else leaks through (the bot's token, database URL…).
  */
-export function childEnvironment(extra: Record<string, string>, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function childEnvironment(
+  extra: Record<string, string>,
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   return {
     PATH: parent.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: parent.HOME ?? "/",

@@ -50,14 +50,21 @@ export interface RunBridgeOptions {
 }
 
 /** Checks the request against the bridge's rules, runs the program and hands the answer to the request. */
-export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, options: RunBridgeOptions, texts: BridgeTexts): Promise<void> {
+export async function runBridge(
+  bridge: ReadyBridge,
+  request: BridgeRequest,
+  options: RunBridgeOptions,
+  texts: BridgeTexts,
+): Promise<void> {
   const { config, name } = bridge;
   if (!isAllowed(request.userId, request.username, config.allowedUsers)) {
     await request.tellUser(texts.notAllowed(codeSpan(name)));
     return;
   }
   if (!inChannels(request.channelId, request.channelName, config.channels)) {
-    await request.tellUser(`${codeSpan(name)} cannot be used in this channel; it is limited to: ${config.channels.join(", ")}.`);
+    await request.tellUser(
+      `${codeSpan(name)} cannot be used in this channel; it is limited to: ${config.channels.join(", ")}.`,
+    );
     return;
   }
   const split = splitArguments(request.text);
@@ -80,14 +87,19 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
   };
   const earlier = await request.finishedRuns?.get(request.onceKey);
   if (earlier) {
-    request.logger.info({ bridge: name, userId: request.userId, outcome: earlier.outcome }, `bridge ${name} already ran for this post (handled again after a stop); answering with that run's output`);
+    request.logger.info(
+      { bridge: name, userId: request.userId, outcome: earlier.outcome },
+      `bridge ${name} already ran for this post (handled again after a stop); answering with that run's output`,
+    );
     await request.deliver(describeRun(earlier, answerOptions));
     return;
   }
   // refuse rather than queue: a queued run could start long after the user stopped waiting
   if (bridge.running >= config.maxConcurrent) {
     const runs = config.maxConcurrent === 1 ? "one run" : `${config.maxConcurrent} runs`;
-    await request.refuse(`${codeSpan(name)} is busy (${runs} at a time); try again when the current run has finished.`);
+    await request.refuse(
+      `${codeSpan(name)} is busy (${runs} at a time); try again when the current run has finished.`,
+    );
     return;
   }
   bridge.running++;
@@ -107,18 +119,31 @@ export async function runBridge(bridge: ReadyBridge, request: BridgeRequest, opt
     bridge.running--;
   }
   request.logger.info(
-    { bridge: name, userId: request.userId, args: split.args, outcome: result.outcome, durationMs: result.durationMs },
+    {
+      bridge: name,
+      userId: request.userId,
+      args: split.args,
+      outcome: result.outcome,
+      durationMs: result.durationMs,
+    },
     `bridge ${name} ran`,
   );
   // kept before it is answered: a kill between the two answers with it instead of running again
   await request.finishedRuns?.put(request.onceKey, result).catch((error: unknown) => {
-    request.logger.warn({ err: error, bridge: name }, `bridge ${name}: cannot keep the run's output; if this post is handled again, the program runs again`);
+    request.logger.warn(
+      { err: error, bridge: name },
+      `bridge ${name}: cannot keep the run's output; if this post is handled again, the program runs again`,
+    );
   });
   await request.deliver(describeRun(result, answerOptions));
 }
 
 /** Uploads the answer's files to the channel; their ids go with the post. */
-export async function uploadFiles(client: MattermostClient, channelId: string, files: BridgeAnswer["files"]): Promise<string[]> {
+export async function uploadFiles(
+  client: MattermostClient,
+  channelId: string,
+  files: BridgeAnswer["files"],
+): Promise<string[]> {
   const ids: string[] = [];
   for (const file of files) ids.push((await client.uploadFile(channelId, file.name, file.data)).id);
   return ids;

@@ -60,7 +60,12 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
       // invalid arguments (a NUL byte) throw here rather than emit "error"
       const code = (error as NodeJS.ErrnoException).code ?? "UNKNOWN";
       const empty = { bytes: Buffer.alloc(0), truncated: false };
-      resolve({ outcome: { kind: "not-started", errorCode: code, message: String(error) }, stdout: empty, stderr: empty, durationMs: 0 });
+      resolve({
+        outcome: { kind: "not-started", errorCode: code, message: String(error) },
+        stdout: empty,
+        stderr: empty,
+        durationMs: 0,
+      });
       return;
     }
     const stdout = capture(child.stdout, options.maxOutputBytes);
@@ -73,11 +78,17 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
       settled = true;
       for (const timer of timers) clearTimeout(timer);
       if (child.pid !== undefined) killGroup(child.pid, "SIGKILL"); // leftovers: background jobs that closed their output
-      resolve({ outcome, stdout: stdout.result(), stderr: stderr.result(), durationMs: Math.round(performance.now() - startedAt) });
+      resolve({
+        outcome,
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+        durationMs: Math.round(performance.now() - startedAt),
+      });
     };
 
     child.on("error", (error: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) finish({ kind: "not-started", errorCode: error.code ?? "UNKNOWN", message: error.message });
+      if (child.pid === undefined)
+        finish({ kind: "not-started", errorCode: error.code ?? "UNKNOWN", message: error.message });
     });
     child.once("close", (code, signal) => {
       if (timedOut) finish({ kind: "timed-out" });
@@ -94,7 +105,14 @@ export function runProgram(options: RunOptions): Promise<RunResult> {
           setTimeout(() => {
             killGroup(child.pid!, "SIGKILL");
             // a process that left the group may still hold our pipes: stop waiting for it
-            timers.push(setTimeout(() => (child.stdout.destroy(), child.stderr.destroy(), finish({ kind: "timed-out" })), killGraceMs));
+            timers.push(
+              setTimeout(
+                () => (
+                  child.stdout.destroy(), child.stderr.destroy(), finish({ kind: "timed-out" })
+                ),
+                killGraceMs,
+              ),
+            );
           }, killGraceMs),
         );
       }, options.timeoutMs),

@@ -14,7 +14,11 @@ import type { FinishedRuns } from "./once.js";
 import { uploadFiles, type BridgeRequest } from "./run.js";
 
 /** A post addressed to the bot; `text` is what follows the command or trigger word. A post may be handled again: its run is kept in `finishedRuns`. */
-export function postRequest(ctx: MessageContext, text: string, finishedRuns: FinishedRuns): BridgeRequest {
+export function postRequest(
+  ctx: MessageContext,
+  text: string,
+  finishedRuns: FinishedRuns,
+): BridgeRequest {
   return {
     userId: ctx.post.user_id,
     username: ctx.sender?.username,
@@ -49,7 +53,8 @@ export function slashRequest(ctx: SlashContext): BridgeRequest {
     logger: ctx.logger,
     tellUser: (message) => ctx.respond(message),
     refuse: (message) => ctx.respond(message),
-    starting: () => ctx.respond(`Running ${invocation}; the output will be posted in this channel.`),
+    starting: () =>
+      ctx.respond(`Running ${invocation}; the output will be posted in this channel.`),
     deliver: async (answer) => {
       // the command itself is not shown in the channel: say who ran what
       const text = `@${ctx.user.name} ran ${invocation}:\n\n${answer.text}`;
@@ -58,8 +63,14 @@ export function slashRequest(ctx: SlashContext): BridgeRequest {
         await ctx.reply({ text, fileIds });
       } catch (error) {
         if (!isRefusedByServer(error)) throw error; // the outbox retries the post
-        ctx.logger.warn({ err: error, channelId: ctx.channel.id }, "bridge: cannot post the result in the channel");
-        const said = typeof error.body === "object" && error.body.message ? error.body.message : `status ${error.status}`;
+        ctx.logger.warn(
+          { err: error, channelId: ctx.channel.id },
+          "bridge: cannot post the result in the channel",
+        );
+        const said =
+          typeof error.body === "object" && error.body.message
+            ? error.body.message
+            : `status ${error.status}`;
         await ctx.respondLater(privateResult(answer, ctx.me.username, `the server said: ${said}`));
       }
     },
@@ -68,13 +79,23 @@ export function slashRequest(ctx: SlashContext): BridgeRequest {
 
 /** A 4xx other than 429: the bot may not post or upload there (not a member of a private channel…). */
 function isRefusedByServer(error: unknown): error is MattermostApiError {
-  return error instanceof MattermostApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+  return (
+    error instanceof MattermostApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 429
+  );
 }
 
 /** The result for the user alone, when the channel refuses the bot's post: as much text as one message holds. */
 function privateResult(answer: BridgeAnswer, botName: string, reason: string): string {
   const preface = `I could not post the result in this channel (${reason}); add me with \`/invite @${botName}\`. The result, for you only:\n\n`;
   const parts = splitMessage(answer.text, MAX_MESSAGE_LENGTH - preface.length - 100);
-  const cut = parts.length > 1 ? "\n\n(cut: the rest did not fit in one message)" : answer.files.length > 0 ? "\n\n(the files could not be attached)" : "";
+  const cut =
+    parts.length > 1
+      ? "\n\n(cut: the rest did not fit in one message)"
+      : answer.files.length > 0
+        ? "\n\n(the files could not be attached)"
+        : "";
   return `${preface}${parts[0] ?? ""}${cut}`;
 }

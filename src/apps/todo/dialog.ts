@@ -20,9 +20,28 @@ export function addItemDialog(): Dialog {
     submit_label: "Add",
     elements: [
       // 150 is the most a text element may take; longer items can be added with `/todo add`
-      { display_name: "Item", name: "text", type: "text", placeholder: "buy milk", max_length: TEXT_ELEMENT_MAX_LENGTH },
-      { display_name: "Due date", name: "due", type: "text", optional: true, placeholder: "YYYY-MM-DD", help_text: "e.g. 2026-12-01" },
-      { display_name: "Assignee", name: "assignee", type: "select", data_source: "users", optional: true },
+      {
+        display_name: "Item",
+        name: "text",
+        type: "text",
+        placeholder: "buy milk",
+        max_length: TEXT_ELEMENT_MAX_LENGTH,
+      },
+      {
+        display_name: "Due date",
+        name: "due",
+        type: "text",
+        optional: true,
+        placeholder: "YYYY-MM-DD",
+        help_text: "e.g. 2026-12-01",
+      },
+      {
+        display_name: "Assignee",
+        name: "assignee",
+        type: "select",
+        data_source: "users",
+        optional: true,
+      },
     ],
   };
 }
@@ -33,38 +52,55 @@ export function todoDialog(app: Composer, todo: () => TodoService): void {
 }
 
 async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<void> {
-  const field = (name: string) => (typeof ctx.submission[name] === "string" ? (ctx.submission[name] as string).trim() : "");
+  const field = (name: string) =>
+    typeof ctx.submission[name] === "string" ? (ctx.submission[name] as string).trim() : "";
   const errors: Record<string, string> = {};
   const text = normaliseItemText(field("text"));
   if (text === "") errors.text = "Write what is to be done, e.g. buy milk.";
-  else if (text.length > MAX_ITEM_LENGTH) errors.text = `This is ${text.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
+  else if (text.length > MAX_ITEM_LENGTH)
+    errors.text = `This is ${text.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
   const dueText = field("due");
   const due = dueText ? parseDueDate(dueText) : undefined;
-  if (dueText && !due) errors.due = `"${dueText}" is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01.`;
+  if (dueText && !due)
+    errors.due = `"${dueText}" is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01.`;
   const assigneeRef = field("assignee");
   const assignee = assigneeRef ? await findUser(ctx.client, assigneeRef) : undefined;
-  if (assigneeRef && !assignee) errors.assignee = `There is no user "${assigneeRef}": pick one from the list.`;
+  if (assigneeRef && !assignee)
+    errors.assignee = `There is no user "${assigneeRef}": pick one from the list.`;
   if (Object.keys(errors).length > 0) return ctx.reject(errors);
 
   // a submission carries the user's id only
   const me = await ctx.client.getUser(ctx.user.id);
-  const added = await todo.add(ctx.channel.id, { id: me.id, username: me.username }, text, { due, assignee });
-  // the item is saved: a failed confirmation must not look like a failed submission (a resubmit would add it twice)
-  await ctx.ephemeralPost(added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added)).catch((error: unknown) => {
-    ctx.logger.warn({ err: error, userId: ctx.user.id }, "todo: could not confirm an item added from the dialog");
+  const added = await todo.add(ctx.channel.id, { id: me.id, username: me.username }, text, {
+    due,
+    assignee,
   });
+  // the item is saved: a failed confirmation must not look like a failed submission (a resubmit would add it twice)
+  await ctx
+    .ephemeralPost(
+      added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added),
+    )
+    .catch((error: unknown) => {
+      ctx.logger.warn(
+        { err: error, userId: ctx.user.id },
+        "todo: could not confirm an item added from the dialog",
+      );
+    });
 }
 
 /** The user of a menu pick (an id) or a typed `@name`; undefined when the server knows no such user. */
 async function findUser(client: MattermostClient, ref: string): Promise<TodoUser | undefined> {
   // a 26-character name looks like an id: try it as both
-  const lookups = /^[a-z0-9]{26}$/.test(ref) ? [() => client.getUser(ref), () => client.getUserByUsername(ref)] : [() => client.getUserByUsername(ref)];
+  const lookups = /^[a-z0-9]{26}$/.test(ref)
+    ? [() => client.getUser(ref), () => client.getUserByUsername(ref)]
+    : [() => client.getUserByUsername(ref)];
   for (const lookup of lookups) {
     try {
       const user = await lookup();
       return { id: user.id, username: user.username };
     } catch (error) {
-      if (!(error instanceof MattermostApiError && (error.status === 404 || error.status === 400))) throw error;
+      if (!(error instanceof MattermostApiError && (error.status === 404 || error.status === 400)))
+        throw error;
     }
   }
   return undefined;

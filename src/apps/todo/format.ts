@@ -57,7 +57,9 @@ export function renderLine({ number, item }: NumberedItem): string {
     ...(item.due ? [`due ${formatDate(item.due)}`] : []),
     `@${item.createdByName} · ${formatTime(item.createdAt)}`,
   ].join(" · ");
-  return item.done ? `- **${number}.** ~~${text}~~ ✓ · ${details}` : `- **${number}.** ${text} · ${details}`;
+  return item.done
+    ? `- **${number}.** ~~${text}~~ ✓ · ${details}`
+    : `- **${number}.** ${text} · ${details}`;
 }
 
 /** `2026-12-01`: a due date is a day, stored as its UTC midnight. */

@@ -32,14 +32,22 @@ export function todo(options: { wordOnly?: boolean } = {}): App {
     },
   });
   const todos = () => {
-    if (!service) throw new Error("the todo app is not started: install it with bot.use(todo()) before bot.start()");
+    if (!service)
+      throw new Error(
+        "the todo app is not started: install it with bot.use(todo()) before bot.start()",
+      );
     return service;
   };
   app.on("message", async (ctx, next) => {
     const command = todoText(ctx, options.wordOnly ?? false);
     if (command === undefined) return next();
     // the key makes the add once per post: a post handled again after a kill adds nothing more
-    const answer = await todos().run({ listKey: ctx.channelId, user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name }, text: command, onceKey: ctx.onceKey("todo") });
+    const answer = await todos().run({
+      listKey: ctx.channelId,
+      user: { id: ctx.user.id, username: ctx.sender?.username ?? ctx.user.name },
+      text: command,
+      onceKey: ctx.onceKey("todo"),
+    });
     await ctx.reply(answer.text);
   });
   app.slash("/todo", todoSlash(todos));

@@ -24,7 +24,12 @@ export const todoMigrations: Record<string, Migration> = {
         .addColumn("due", "bigint")
         .addColumn("assignee", "text", (c) => c.notNull().defaultTo(""))
         .execute();
-      await db.schema.createIndex("todo_items_list_key").ifNotExists().on("todo_items").column("list_key").execute();
+      await db.schema
+        .createIndex("todo_items_list_key")
+        .ifNotExists()
+        .on("todo_items")
+        .column("list_key")
+        .execute();
       await db.schema
         .createTable("todo_views")
         .ifNotExists()
@@ -40,7 +45,10 @@ export const todoMigrations: Record<string, Migration> = {
   // `assignee` holds a user id; the name is kept beside it (as `created_by_name`) so a list renders without lookups
   "0003_todo_assignee_name": {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable("todo_items").addColumn("assignee_name", "text", (c) => c.notNull().defaultTo("")).execute();
+      await db.schema
+        .alterTable("todo_items")
+        .addColumn("assignee_name", "text", (c) => c.notNull().defaultTo(""))
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.alterTable("todo_items").dropColumn("assignee_name").execute();
@@ -52,8 +60,15 @@ export const todoMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // run again (interrupted halfway): the column may be there already
       const items = (await db.introspection.getTables()).find((t) => t.name === "todo_items");
-      if (!items?.columns.some((c) => c.name === "once_key")) await db.schema.alterTable("todo_items").addColumn("once_key", "text").execute();
-      await db.schema.createIndex("todo_items_once_key").ifNotExists().unique().on("todo_items").column("once_key").execute();
+      if (!items?.columns.some((c) => c.name === "once_key"))
+        await db.schema.alterTable("todo_items").addColumn("once_key", "text").execute();
+      await db.schema
+        .createIndex("todo_items_once_key")
+        .ifNotExists()
+        .unique()
+        .on("todo_items")
+        .column("once_key")
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropIndex("todo_items_once_key").ifExists().execute();

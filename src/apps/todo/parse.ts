@@ -1,11 +1,20 @@
 /** What a todo message asks for, before anything is looked up. */
 export type TodoCommand =
-  | { kind: "add"; text: string; /** true when the message had no command word */ implicit: boolean }
+  | {
+      kind: "add";
+      text: string /** true when the message had no command word */;
+      implicit: boolean;
+    }
   | { kind: "list" }
   | { kind: "done" | "undo" | "delete"; numbers: number[] }
   | { kind: "clear_done" }
   | { kind: "help" }
-  | { kind: "invalid"; command: "done" | "undo" | "delete" | "clear"; problem: "missing_number" | "not_a_number" | "unknown"; given: string };
+  | {
+      kind: "invalid";
+      command: "done" | "undo" | "delete" | "clear";
+      problem: "missing_number" | "not_a_number" | "unknown";
+      given: string;
+    };
 
 const ITEM_COMMANDS: Record<string, "done" | "undo" | "delete"> = {
   done: "done",
@@ -47,9 +56,11 @@ export function parseTodoCommand(text: string): TodoCommand {
   }
   const itemCommand = ITEM_COMMANDS[word];
   if (itemCommand) {
-    if (rest === "") return { kind: "invalid", command: itemCommand, problem: "missing_number", given: "" };
+    if (rest === "")
+      return { kind: "invalid", command: itemCommand, problem: "missing_number", given: "" };
     const numbers = parseNumbers(rest);
-    if (!numbers) return { kind: "invalid", command: itemCommand, problem: "not_a_number", given: rest };
+    if (!numbers)
+      return { kind: "invalid", command: itemCommand, problem: "not_a_number", given: rest };
     return { kind: itemCommand, numbers };
   }
   return { kind: "add", text: trimmed, implicit: true };
@@ -63,7 +74,8 @@ function parseNumbers(text: string): number[] | undefined {
     if (!range) return undefined;
     const from = Number(range[1]);
     const to = range[2] === undefined ? from : Number(range[2]);
-    for (let n = from; n <= to && numbers.length < MAX_NUMBERS; n++) if (!numbers.includes(n)) numbers.push(n);
+    for (let n = from; n <= to && numbers.length < MAX_NUMBERS; n++)
+      if (!numbers.includes(n)) numbers.push(n);
   }
   return numbers.length ? numbers : undefined;
 }
@@ -77,5 +89,9 @@ export function parseDueDate(text: string): Date | undefined {
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? date : undefined;
+  return date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day
+    ? date
+    : undefined;
 }

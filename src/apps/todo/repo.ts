@@ -47,9 +47,18 @@ export class TodoRepo {
         .returning("item_ids"),
     );
     // a second add with the same once key (its post handled again) inserts nothing
-    this.insertItem = prepareQuery(ITEM_COLUMNS, (p) => db.insertInto("todo_items").values(p).onConflict((oc) => oc.column("once_key").doNothing()));
-    this.itemByOnceKey = prepareQuery(["once_key"], (p) => db.selectFrom("todo_items").selectAll().where("once_key", "=", p.once_key));
-    this.saveViewIds = prepareQuery(["list_key", "item_ids"], (p) => db.updateTable("todo_views").set({ item_ids: p.item_ids }).where("list_key", "=", p.list_key));
+    this.insertItem = prepareQuery(ITEM_COLUMNS, (p) =>
+      db
+        .insertInto("todo_items")
+        .values(p)
+        .onConflict((oc) => oc.column("once_key").doNothing()),
+    );
+    this.itemByOnceKey = prepareQuery(["once_key"], (p) =>
+      db.selectFrom("todo_items").selectAll().where("once_key", "=", p.once_key),
+    );
+    this.saveViewIds = prepareQuery(["list_key", "item_ids"], (p) =>
+      db.updateTable("todo_views").set({ item_ids: p.item_ids }).where("list_key", "=", p.list_key),
+    );
   }
 
   /**
@@ -59,13 +68,25 @@ export class TodoRepo {
    * `onceKey` of an earlier one inserts nothing and returns the item that one made (its number
    * undefined when the list as last shown no longer has it).
    */
-  async add(item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">, onceKey?: string): Promise<{ item: TodoItem; number: number | undefined }> {
-    const created = { ...item, id: newId(item.createdAt.getTime()), done: false, doneAt: undefined, doneBy: "", deletedAt: undefined };
+  async add(
+    item: Omit<TodoItem, "id" | "done" | "doneAt" | "doneBy" | "deletedAt">,
+    onceKey?: string,
+  ): Promise<{ item: TodoItem; number: number | undefined }> {
+    const created = {
+      ...item,
+      id: newId(item.createdAt.getTime()),
+      done: false,
+      doneAt: undefined,
+      doneBy: "",
+      deletedAt: undefined,
+    };
     const at = item.createdAt.getTime();
     return this.store.transaction(async (trx) => {
       const { rows } = await trx.executeQuery(this.lockView({ list_key: item.listKey, at }));
       const ids = parseIds(rows[0]!.item_ids);
-      const inserted = await trx.executeQuery(this.insertItem({ ...toRow(created), once_key: onceKey ?? null }));
+      const inserted = await trx.executeQuery(
+        this.insertItem({ ...toRow(created), once_key: onceKey ?? null }),
+      );
       if (onceKey !== undefined && (inserted.numAffectedRows ?? 0n) === 0n) {
         const { rows: earlier } = await trx.executeQuery(this.itemByOnceKey({ once_key: onceKey }));
         const made = toItem(earlier[0]!);
@@ -73,7 +94,9 @@ export class TodoRepo {
         return { item: made, number: index === -1 ? undefined : index + 1 };
       }
       ids.push(created.id);
-      await trx.executeQuery(this.saveViewIds({ list_key: item.listKey, item_ids: JSON.stringify(ids) }));
+      await trx.executeQuery(
+        this.saveViewIds({ list_key: item.listKey, item_ids: JSON.stringify(ids) }),
+      );
       return { item: created, number: ids.length };
     });
   }
@@ -93,13 +116,22 @@ export class TodoRepo {
   }
 
   async get(listKey: string, id: string): Promise<TodoItem | undefined> {
-    const row = await this.db.selectFrom("todo_items").selectAll().where("id", "=", id).where("list_key", "=", listKey).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("todo_items")
+      .selectAll()
+      .where("id", "=", id)
+      .where("list_key", "=", listKey)
+      .executeTakeFirst();
     return row ? toItem(row) : undefined;
   }
 
   /** The ids in the order the list was last shown, or undefined if it never was. */
   async view(listKey: string): Promise<string[] | undefined> {
-    const row = await this.db.selectFrom("todo_views").select("item_ids").where("list_key", "=", listKey).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("todo_views")
+      .select("item_ids")
+      .where("list_key", "=", listKey)
+      .executeTakeFirst();
     return row ? parseIds(row.item_ids) : undefined;
   }
 
@@ -116,7 +148,11 @@ export class TodoRepo {
   async setDone(id: string, done: boolean, by: string, at: Date): Promise<boolean> {
     const result = await this.db
       .updateTable("todo_items")
-      .set(done ? { done: 1, done_at: at.getTime(), done_by: by } : { done: 0, done_at: null, done_by: "" })
+      .set(
+        done
+          ? { done: 1, done_at: at.getTime(), done_by: by }
+          : { done: 0, done_at: null, done_by: "" },
+      )
       .where("id", "=", id)
       .where("done", "=", done ? 0 : 1)
       .where("deleted_at", "is", null)
@@ -149,8 +185,20 @@ export class TodoRepo {
 }
 
 const ITEM_COLUMNS = [
-  "id", "list_key", "text", "done", "created_by", "created_by_name", "created_at",
-  "done_at", "done_by", "deleted_at", "due", "assignee", "assignee_name", "once_key",
+  "id",
+  "list_key",
+  "text",
+  "done",
+  "created_by",
+  "created_by_name",
+  "created_at",
+  "done_at",
+  "done_by",
+  "deleted_at",
+  "due",
+  "assignee",
+  "assignee_name",
+  "once_key",
 ] as const satisfies ReadonlyArray<keyof TodoItemsTable>;
 
 function parseIds(text: string): string[] {

@@ -30,7 +30,6 @@ export interface TodoViewsTable {
   updated_at: number;
 }
 
-
 export type TodoTables = {
   todo_items: TodoItemsTable;
   todo_views: TodoViewsTable;

@@ -1,5 +1,12 @@
 import type { Store } from "../../store/index.js";
-import { HELP_TEXT, escapeItemText, itemLabel, normaliseItemText, renderList, type NumberedItem } from "./format.js";
+import {
+  HELP_TEXT,
+  escapeItemText,
+  itemLabel,
+  normaliseItemText,
+  renderList,
+  type NumberedItem,
+} from "./format.js";
 import { parseTodoCommand, type TodoCommand } from "./parse.js";
 import { TodoRepo, type TodoItem } from "./repo.js";
 
@@ -19,9 +26,19 @@ export type AddOutcome =
   | { ok: false; reason: "empty" | "too_long"; length: number };
 
 export type ItemOutcome =
-  | { ok: true; change: "done" | "reopened" | "restored" | "deleted"; item: TodoItem; number: number | undefined }
+  | {
+      ok: true;
+      change: "done" | "reopened" | "restored" | "deleted";
+      item: TodoItem;
+      number: number | undefined;
+    }
   | { ok: false; reason: "no_such_item"; ref: ItemRef }
-  | { ok: false; reason: "already_done" | "not_done" | "deleted" | "already_deleted"; item: TodoItem; number: number | undefined };
+  | {
+      ok: false;
+      reason: "already_done" | "not_done" | "deleted" | "already_deleted";
+      item: TodoItem;
+      number: number | undefined;
+    };
 
 /** Longer items are refused: a list is for short lines. */
 export const MAX_ITEM_LENGTH = 1_000;
@@ -48,8 +65,20 @@ export class TodoService {
    * reply. `onceKey` (`ctx.onceKey("todo")`) makes an `add` happen once however often the
    * command runs with it: see `add`.
    */
-  async run(input: { listKey: string; user: TodoUser; text: string; onceKey?: string }): Promise<{ text: string }> {
-    return { text: await this.answer(input.listKey, input.user, parseTodoCommand(input.text), input.onceKey) };
+  async run(input: {
+    listKey: string;
+    user: TodoUser;
+    text: string;
+    onceKey?: string;
+  }): Promise<{ text: string }> {
+    return {
+      text: await this.answer(
+        input.listKey,
+        input.user,
+        parseTodoCommand(input.text),
+        input.onceKey,
+      ),
+    };
   }
 
   /**
@@ -57,10 +86,16 @@ export class TodoService {
    * with the `onceKey` of an earlier add adds nothing and answers with the item that one added
    * (its number undefined if the list as last shown no longer has it).
    */
-  async add(listKey: string, user: TodoUser, text: string, details: { due?: Date; assignee?: TodoUser; onceKey?: string } = {}): Promise<AddOutcome> {
+  async add(
+    listKey: string,
+    user: TodoUser,
+    text: string,
+    details: { due?: Date; assignee?: TodoUser; onceKey?: string } = {},
+  ): Promise<AddOutcome> {
     const clean = normaliseItemText(text);
     if (clean === "") return { ok: false, reason: "empty", length: 0 };
-    if (clean.length > MAX_ITEM_LENGTH) return { ok: false, reason: "too_long", length: clean.length };
+    if (clean.length > MAX_ITEM_LENGTH)
+      return { ok: false, reason: "too_long", length: clean.length };
     const { item, number } = await this.repo.add(
       {
         listKey,
@@ -80,7 +115,11 @@ export class TodoService {
   /** The list as it is shown (open items, then done ones), numbered; this becomes the order numbers refer to. */
   async list(listKey: string): Promise<NumberedItem[]> {
     const items = await this.repo.items(listKey);
-    await this.repo.saveView(listKey, items.map((i) => i.id), this.now());
+    await this.repo.saveView(
+      listKey,
+      items.map((i) => i.id),
+      this.now(),
+    );
     return items.map((item, i) => ({ number: i + 1, item }));
   }
 
@@ -90,8 +129,14 @@ export class TodoService {
     const { item, number } = found;
     const at = this.now();
     if (item.deletedAt) return { ok: false, reason: "deleted", item, number };
-    if (item.done || !(await this.repo.setDone(item.id, true, user.id, at))) return { ok: false, reason: "already_done", item, number };
-    return { ok: true, change: "done", item: { ...item, done: true, doneBy: user.id, doneAt: at }, number };
+    if (item.done || !(await this.repo.setDone(item.id, true, user.id, at)))
+      return { ok: false, reason: "already_done", item, number };
+    return {
+      ok: true,
+      change: "done",
+      item: { ...item, done: true, doneBy: user.id, doneAt: at },
+      number,
+    };
   }
 
   /** Reopens a done item, or restores a deleted one. */
@@ -103,8 +148,14 @@ export class TodoService {
       await this.repo.setDeleted(item.id, null);
       return { ok: true, change: "restored", item: { ...item, deletedAt: undefined }, number };
     }
-    if (!item.done || !(await this.repo.setDone(item.id, false, "", this.now()))) return { ok: false, reason: "not_done", item, number };
-    return { ok: true, change: "reopened", item: { ...item, done: false, doneBy: "", doneAt: undefined }, number };
+    if (!item.done || !(await this.repo.setDone(item.id, false, "", this.now())))
+      return { ok: false, reason: "not_done", item, number };
+    return {
+      ok: true,
+      change: "reopened",
+      item: { ...item, done: false, doneBy: "", doneAt: undefined },
+      number,
+    };
   }
 
   async remove(listKey: string, _user: TodoUser, ref: ItemRef): Promise<ItemOutcome> {
@@ -112,7 +163,8 @@ export class TodoService {
     if (!found.ok) return found;
     const { item, number } = found;
     const at = this.now();
-    if (item.deletedAt || !(await this.repo.setDeleted(item.id, at))) return { ok: false, reason: "already_deleted", item, number };
+    if (item.deletedAt || !(await this.repo.setDeleted(item.id, at)))
+      return { ok: false, reason: "already_deleted", item, number };
     return { ok: true, change: "deleted", item: { ...item, deletedAt: at }, number };
   }
 
@@ -124,9 +176,13 @@ export class TodoService {
   private async resolve(
     listKey: string,
     ref: ItemRef,
-  ): Promise<{ ok: true; item: TodoItem; number: number | undefined } | { ok: false; reason: "no_such_item"; ref: ItemRef }> {
+  ): Promise<
+    | { ok: true; item: TodoItem; number: number | undefined }
+    | { ok: false; reason: "no_such_item"; ref: ItemRef }
+  > {
     // never shown yet: numbers mean what `list` would show
-    const view = (await this.repo.view(listKey)) ?? (await this.list(listKey)).map((n) => n.item.id);
+    const view =
+      (await this.repo.view(listKey)) ?? (await this.list(listKey)).map((n) => n.item.id);
     const id = typeof ref === "number" ? view[ref - 1] : ref.id;
     const item = id === undefined ? undefined : await this.repo.get(listKey, id);
     if (!item) return { ok: false, reason: "no_such_item", ref };
@@ -134,7 +190,12 @@ export class TodoService {
     return { ok: true, item, number: index === -1 ? undefined : index + 1 };
   }
 
-  private async answer(listKey: string, user: TodoUser, command: TodoCommand, onceKey: string | undefined): Promise<string> {
+  private async answer(
+    listKey: string,
+    user: TodoUser,
+    command: TodoCommand,
+    onceKey: string | undefined,
+  ): Promise<string> {
     switch (command.kind) {
       case "help":
         return HELP_TEXT;
@@ -146,14 +207,18 @@ export class TodoService {
       }
       case "clear_done": {
         const { removed } = await this.clearDone(listKey, user);
-        return removed === 0 ? "There are no done items to remove." : `Removed ${removed} done item${removed === 1 ? "" : "s"}.`;
+        return removed === 0
+          ? "There are no done items to remove."
+          : `Removed ${removed} done item${removed === 1 ? "" : "s"}.`;
       }
       case "invalid":
         return invalidAnswer(command);
       case "done":
       case "undo":
       case "delete": {
-        const operation = { done: this.done, undo: this.undo, delete: this.remove }[command.kind].bind(this);
+        const operation = { done: this.done, undo: this.undo, delete: this.remove }[
+          command.kind
+        ].bind(this);
         const lines: string[] = [];
         let missing = false;
         for (const number of command.numbers) {
@@ -171,7 +236,8 @@ export class TodoService {
 /** The answer to an `add`: the new item's number, or what was wrong. */
 export function describeAdd(added: AddOutcome): string {
   if (added.ok) return `Added ${itemLabel(added.number, added.item)}`;
-  if (added.reason === "too_long") return `That item is ${added.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
+  if (added.reason === "too_long")
+    return `That item is ${added.length} characters long; please keep it under ${MAX_ITEM_LENGTH}.`;
   return "What should I add? Write the item after `add`, e.g. `add buy milk`.";
 }
 
@@ -191,7 +257,9 @@ export function describeOutcome(outcome: ItemOutcome): string {
     }
   }
   if (outcome.reason === "no_such_item") {
-    return typeof outcome.ref === "number" ? `There is no item #${outcome.ref}.` : "There is no such item (it may be on another list).";
+    return typeof outcome.ref === "number"
+      ? `There is no item #${outcome.ref}.`
+      : "There is no such item (it may be on another list).";
   }
   const name = outcome.number === undefined ? "That item" : `#${outcome.number}`;
   const text = escapeItemText(outcome.item.text);
@@ -210,6 +278,7 @@ export function describeOutcome(outcome: ItemOutcome): string {
 function invalidAnswer(command: Extract<TodoCommand, { kind: "invalid" }>): string {
   if (command.command === "clear") return "Did you mean `clear done`? It removes every done item.";
   const example = `\`${command.command} 2\``;
-  if (command.problem === "missing_number") return `\`${command.command}\` needs the number of an item, e.g. ${example}. \`list\` shows the numbers.`;
+  if (command.problem === "missing_number")
+    return `\`${command.command}\` needs the number of an item, e.g. ${example}. \`list\` shows the numbers.`;
   return `\`${command.command}\` needs the number of an item, and "${escapeItemText(command.given)}" is not a number. E.g. ${example}; \`list\` shows the numbers.`;
 }

@@ -7,7 +7,8 @@ import { interactiveList } from "./buttons.js";
 import { parseTodoCommand } from "./parse.js";
 import type { TodoService } from "./service.js";
 
-const SLASH_HINT = "Here, type them after `/todo`, e.g. `/todo add buy milk`; `/todo list` shows the list with buttons.";
+const SLASH_HINT =
+  "Here, type them after `/todo`, e.g. `/todo add buy milk`; `/todo list` shows the list with buttons.";
 
 /** The `/todo` handler; `todo` gives the service over the bot's (open) store. */
 export function todoSlash(todo: () => TodoService): (ctx: SlashContext) => Promise<void> {
@@ -20,7 +21,11 @@ export function todoSlash(todo: () => TodoService): (ctx: SlashContext) => Promi
       await ctx.respond({ response_type: "in_channel", text: message, attachments });
       return;
     }
-    const answer = await todo().run({ listKey, user: { id: ctx.user.id, username: ctx.user.name }, text });
+    const answer = await todo().run({
+      listKey,
+      user: { id: ctx.user.id, username: ctx.user.name },
+      text,
+    });
     const hint = kind === "help" ? `\n\n${SLASH_HINT}` : "";
     await ctx.respond({ response_type: "ephemeral", text: answer.text + hint });
   };

@@ -11,7 +11,11 @@ import { parseJson } from "../json.js";
 const spec = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
 export const ACTION_ERRORS = {
   actionId: spec("api.post.do_action.action_id.app_error", "Invalid action id.", 404),
-  integration: spec("api.post.do_action.action_integration.app_error", "Action integration error.", 400),
+  integration: spec(
+    "api.post.do_action.action_integration.app_error",
+    "Action integration error.",
+    400,
+  ),
 } as const;
 
 /** Props an integration's `update` cannot change or add (`model.PostActionRetainPropKeys`). */
@@ -26,7 +30,12 @@ export interface ActionClickResult {
 export class PostActions {
   constructor(private readonly context: IntegrationContext) {}
 
-  async click(userId: string, postId: string, actionId: string, selectedOption = ""): Promise<ActionClickResult> {
+  async click(
+    userId: string,
+    postId: string,
+    actionId: string,
+    selectedOption = "",
+  ): Promise<ActionClickResult> {
     const { world, posting, client, triggers } = this.context;
     const record = posting.record(postId);
     if (!record) fail(ERRORS.postMissing);
@@ -34,7 +43,8 @@ export class PostActions {
     if (!world.canRead(userId, channel)) fail(ERRORS.permissions);
     const action = findAction(record.props, actionId);
     const integration = posting.actionIntegrations.get(postId)?.get(actionId);
-    if (!action || !integration) fail(ACTION_ERRORS.actionId, `action=${action ? JSON.stringify(action) : "<nil>"}`);
+    if (!action || !integration)
+      fail(ACTION_ERRORS.actionId, `action=${action ? JSON.stringify(action) : "<nil>"}`);
 
     const retain: Record<string, unknown> = {};
     for (const key of RETAINED_PROPS) if (key in record.props) retain[key] = record.props[key];
@@ -83,7 +93,9 @@ export class PostActions {
     if (isRecord(response.update)) {
       const update = response.update;
       // the server replaces the message as sent (absent means empty) and the props unless absent
-      const patch: { message: string; props?: Record<string, unknown> } = { message: typeof update.message === "string" ? update.message : "" };
+      const patch: { message: string; props?: Record<string, unknown> } = {
+        message: typeof update.message === "string" ? update.message : "",
+      };
       if (isRecord(update.props)) {
         const props = { ...update.props };
         for (const key of RETAINED_PROPS) delete props[key];
@@ -103,11 +115,16 @@ export class PostActions {
   }
 }
 
-function findAction(props: Record<string, unknown>, actionId: string): Record<string, unknown> | undefined {
+function findAction(
+  props: Record<string, unknown>,
+  actionId: string,
+): Record<string, unknown> | undefined {
   const attachments = Array.isArray(props.attachments) ? props.attachments : [];
   for (const attachment of attachments) {
     if (!isRecord(attachment) || !Array.isArray(attachment.actions)) continue;
-    const found = attachment.actions.find((a): a is Record<string, unknown> => isRecord(a) && a.id === actionId);
+    const found = attachment.actions.find(
+      (a): a is Record<string, unknown> => isRecord(a) && a.id === actionId,
+    );
     if (found) return found;
   }
   return undefined;

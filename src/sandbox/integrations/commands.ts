@@ -61,13 +61,25 @@ export const COMMAND_ERRORS = {
   url: spec("model.command.is_valid.url.app_error", "Invalid URL.", 400),
   method: spec("model.command.is_valid.method.app_error", "Invalid Method.", 400),
   teamId: spec("model.command.is_valid.team_id.app_error", "Invalid team ID.", 400),
-  duplicate: spec("api.command.duplicate_trigger.app_error", "This trigger word is already in use. Please choose another word.", 400),
-  forbiddenChannel: spec("api.command.command_post.forbidden.app_error", "Specified user is not a member of specified channel.", 403),
+  duplicate: spec(
+    "api.command.duplicate_trigger.app_error",
+    "This trigger word is already in use. Please choose another word.",
+    400,
+  ),
+  forbiddenChannel: spec(
+    "api.command.command_post.forbidden.app_error",
+    "Specified user is not a member of specified channel.",
+    403,
+  ),
   invalidType: spec("api.context.invalid_param.app_error", "Invalid post.type parameter.", 400),
   webhookInvalid: spec("web.command_webhook.invalid.app_error", "Invalid webhook.", 400),
   webhookUsed: spec("app.command_webhook.try_use.invalid", "Invalid webhook.", 400),
   webhookParse: spec("web.command_webhook.parse.app_error", "Unable to parse incoming data.", 400),
-  disabled: spec("api.command.disabled.app_error", "Commands have been disabled by the system admin.", 501),
+  disabled: spec(
+    "api.command.disabled.app_error",
+    "Commands have been disabled by the system admin.",
+    501,
+  ),
 } as const;
 
 const notFound = (trigger: string) =>
@@ -76,13 +88,31 @@ const notFound = (trigger: string) =>
     `Command with a trigger of '${trigger}' not found. To send a message beginning with "/", try adding an empty space at the beginning of the message.`,
     404,
   );
-const failed = (trigger: string) => spec("api.command.execute_command.failed.app_error", `Command with a trigger of '${trigger}' failed.`, 500);
+const failed = (trigger: string) =>
+  spec(
+    "api.command.execute_command.failed.app_error",
+    `Command with a trigger of '${trigger}' failed.`,
+    500,
+  );
 const failedResponse = (trigger: string, status: string) =>
-  spec("api.command.execute_command.failed_resp.app_error", `Command with a trigger of '${trigger}' returned response ${status}.`, 500);
+  spec(
+    "api.command.execute_command.failed_resp.app_error",
+    `Command with a trigger of '${trigger}' returned response ${status}.`,
+    500,
+  );
 const postFailed = (trigger: string) =>
-  spec("api.command.execute_command.create_post_failed.app_error", `Command '${trigger}' failed to post response. Please contact your System Administrator.`, 500);
+  spec(
+    "api.command.execute_command.create_post_failed.app_error",
+    `Command '${trigger}' failed to post response. Please contact your System Administrator.`,
+    500,
+  );
 
-export type CommandInput = Partial<Omit<Command, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id" | "plugin_id">>;
+export type CommandInput = Partial<
+  Omit<
+    Command,
+    "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id" | "plugin_id"
+  >
+>;
 
 export class Commands {
   private readonly commands = new Map<string, Command>();
@@ -111,10 +141,18 @@ export class Commands {
     this.requireManager(creatorId);
     const now = Date.now();
     const command = this.validated({
-      id: newId(), token: newId(), create_at: now, update_at: now, delete_at: 0, creator_id: creatorId, plugin_id: "", ...defaults(input),
+      id: newId(),
+      token: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      creator_id: creatorId,
+      plugin_id: "",
+      ...defaults(input),
     });
     if (!this.context.world.teams.has(command.team_id)) fail(ERRORS.teamMissing);
-    if (this.teamCommands(command.team_id).some((c) => c.trigger === command.trigger)) fail(COMMAND_ERRORS.duplicate);
+    if (this.teamCommands(command.team_id).some((c) => c.trigger === command.trigger))
+      fail(COMMAND_ERRORS.duplicate);
     this.commands.set(command.id, command);
     return { ...command };
   }
@@ -125,16 +163,20 @@ export class Commands {
     if (customOnly && !manager) fail(ERRORS.permissions);
     if (!manager && !this.context.world.isTeamMember(teamId, userId)) fail(ERRORS.permissions);
     // disabled: the custom list is an error, the autocomplete list has no custom commands
-    if (!this.context.settings.enableCommands) return customOnly ? fail(COMMAND_ERRORS.disabled) : [];
+    if (!this.context.settings.enableCommands)
+      return customOnly ? fail(COMMAND_ERRORS.disabled) : [];
     const commands = this.teamCommands(teamId);
-    return manager ? commands.map((c) => ({ ...c })) : commands.filter((c) => c.auto_complete).map(sanitised);
+    return manager
+      ? commands.map((c) => ({ ...c }))
+      : commands.filter((c) => c.auto_complete).map(sanitised);
   }
 
   get(userId: string, id: string): Command {
     const command = this.commands.get(id);
     if (!command || command.delete_at !== 0) fail(COMMAND_ERRORS.missing);
     if (this.context.world.isAdmin(userId)) return { ...command };
-    if (!this.context.world.isTeamMember(command.team_id, userId) || !command.auto_complete) fail(COMMAND_ERRORS.missing);
+    if (!this.context.world.isTeamMember(command.team_id, userId) || !command.auto_complete)
+      fail(COMMAND_ERRORS.missing);
     return sanitised(command);
   }
 
@@ -142,8 +184,16 @@ export class Commands {
   update(userId: string, id: string, input: CommandInput): Command {
     this.requireManager(userId);
     const old = this.get(userId, id);
-    const updated = this.validated({ ...old, ...defaults(input), team_id: old.team_id, update_at: Date.now() });
-    if (this.teamCommands(updated.team_id).some((c) => c.trigger === updated.trigger && c.id !== id)) fail(COMMAND_ERRORS.duplicate);
+    const updated = this.validated({
+      ...old,
+      ...defaults(input),
+      team_id: old.team_id,
+      update_at: Date.now(),
+    });
+    if (
+      this.teamCommands(updated.team_id).some((c) => c.trigger === updated.trigger && c.id !== id)
+    )
+      fail(COMMAND_ERRORS.duplicate);
     this.commands.set(id, updated);
     return { ...updated };
   }
@@ -163,14 +213,23 @@ export class Commands {
   }
 
   /** `POST /commands/execute`: runs `/trigger text` in a channel as `userId`; the answer with a fresh trigger id. */
-  async execute(userId: string, input: { channel_id?: unknown; command?: unknown; root_id?: unknown; team_id?: unknown }): Promise<CommandResponse> {
+  async execute(
+    userId: string,
+    input: { channel_id?: unknown; command?: unknown; root_id?: unknown; team_id?: unknown },
+  ): Promise<CommandResponse> {
     const text = typeof input.command === "string" ? input.command : "";
-    if (text.length <= 1 || !text.startsWith("/") || !isValidId(input.channel_id)) fail(COMMAND_ERRORS.start);
+    if (text.length <= 1 || !text.startsWith("/") || !isValidId(input.channel_id))
+      fail(COMMAND_ERRORS.start);
     const channel = this.context.world.channels.get(input.channel_id);
     if (!channel) fail(ERRORS.channelMissing);
     if (!this.context.world.member(channel.id, userId)) fail(ERRORS.permissions);
     const teamId = channel.team_id || (typeof input.team_id === "string" ? input.team_id : "");
-    const args: CommandArgs = { userId, channelId: channel.id, teamId, rootId: typeof input.root_id === "string" ? input.root_id : "" };
+    const args: CommandArgs = {
+      userId,
+      channelId: channel.id,
+      teamId,
+      rootId: typeof input.root_id === "string" ? input.root_id : "",
+    };
 
     const parts = text.split(" ");
     const trigger = parts[0]!.slice(1).toLowerCase();
@@ -180,7 +239,13 @@ export class Commands {
     if (!command) fail(notFound(trigger));
 
     const { clientTriggerId, triggerId } = this.context.triggers.issue(userId);
-    const hook: CommandWebhook = { ...args, id: newId(), commandId: command.id, createAt: Date.now(), useCount: 0 };
+    const hook: CommandWebhook = {
+      ...args,
+      id: newId(),
+      commandId: command.id,
+      createAt: Date.now(),
+      useCount: 0,
+    };
     this.webhooks.set(hook.id, hook);
     const user = this.context.world.users.get(userId)!;
     const team = this.context.world.teams.get(teamId);
@@ -197,13 +262,23 @@ export class Commands {
       trigger_id: triggerId,
       response_url: `${this.context.siteUrl()}/hooks/commands/${hook.id}`,
     });
-    const headers: Record<string, string> = { Accept: "application/json", Authorization: `Token ${command.token}` };
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      Authorization: `Token ${command.token}`,
+    };
     let url = command.url;
     if (command.method === "G") url += (url.includes("?") ? "&" : "?") + fields;
     else headers["Content-Type"] = "application/x-www-form-urlencoded";
-    const answer = await this.context.client.send({ kind: "slash", method: command.method === "G" ? "GET" : "POST", url, headers, body: command.method === "G" ? undefined : fields });
+    const answer = await this.context.client.send({
+      kind: "slash",
+      method: command.method === "G" ? "GET" : "POST",
+      url,
+      headers,
+      body: command.method === "G" ? undefined : fields,
+    });
     if (!answer.ok) fail(failed(command.trigger), answer.error);
-    if (answer.statusCode !== 200) fail(failedResponse(command.trigger, answer.status), answer.body);
+    if (answer.statusCode !== 200)
+      fail(failedResponse(command.trigger, answer.status), answer.body);
     const response = parseCommandResponse(answer.contentType, answer.body);
     if (!response) fail(failed(command.trigger), "invalid JSON in the integration's answer");
     response.trigger_id = clientTriggerId;
@@ -217,14 +292,23 @@ export class Commands {
     if (!response) fail(COMMAND_ERRORS.webhookParse);
     const hook = this.webhooks.get(hookId);
     if (!hook) fail(COMMAND_ERRORS.webhookInvalid);
-    if (hook.useCount >= COMMAND_WEBHOOK_MAX_USES || Date.now() - hook.createAt > COMMAND_WEBHOOK_TTL_MS) fail(COMMAND_ERRORS.webhookUsed);
+    if (
+      hook.useCount >= COMMAND_WEBHOOK_MAX_USES ||
+      Date.now() - hook.createAt > COMMAND_WEBHOOK_TTL_MS
+    )
+      fail(COMMAND_ERRORS.webhookUsed);
     hook.useCount++;
     const command = this.commands.get(hook.commandId);
     if (!command || command.delete_at !== 0) fail(COMMAND_ERRORS.missing);
     this.handleResponse(command, hook, response, command.trigger);
   }
 
-  private handleResponse(command: Command, args: CommandArgs, response: CommandResponse, trigger: string): void {
+  private handleResponse(
+    command: Command,
+    args: CommandArgs,
+    response: CommandResponse,
+    trigger: string,
+  ): void {
     let lastError: unknown;
     for (const each of [response, ...(response.extra_responses ?? [])]) {
       try {
@@ -237,7 +321,11 @@ export class Commands {
   }
 
   /** `HandleCommandResponsePost` + `CreateCommandPost`: the post is the invoking user's, marked from_webhook. */
-  private responsePost(command: Command, args: CommandArgs, response: CommandResponse): Post | undefined {
+  private responsePost(
+    command: Command,
+    args: CommandArgs,
+    response: CommandResponse,
+  ): Post | undefined {
     const { world, posting, settings } = this.context;
     const props: Record<string, unknown> = { ...(response.props ?? {}) };
     let channelId = args.channelId;
@@ -245,21 +333,37 @@ export class Commands {
       if (!world.member(response.channel_id, args.userId)) fail(COMMAND_ERRORS.forbiddenChannel);
       channelId = response.channel_id;
     }
-    if (settings.enablePostUsernameOverride && (command.username || response.username)) props.override_username = command.username || response.username;
-    if (settings.enablePostIconOverride) props.override_icon_url = command.icon_url || response.icon_url;
+    if (settings.enablePostUsernameOverride && (command.username || response.username))
+      props.override_username = command.username || response.username;
+    if (settings.enablePostIconOverride)
+      props.override_icon_url = command.icon_url || response.icon_url;
     props.from_webhook = "true";
     if (response.type.startsWith("system_")) fail(COMMAND_ERRORS.invalidType);
-    const message = response.skip_slack_parsing ? response.text : slackLinksToMarkdown(response.text);
+    const message = response.skip_slack_parsing
+      ? response.text
+      : slackLinksToMarkdown(response.text);
     let type = response.type;
     if (response.attachments) {
       props.attachments = response.attachments;
       type ||= "slack_attachment";
     }
     if (response.response_type === "in_channel") {
-      return posting.create(args.userId, { channel_id: channelId, message, root_id: args.rootId, props }, { type, props });
+      return posting.create(
+        args.userId,
+        { channel_id: channelId, message, root_id: args.rootId, props },
+        { type, props },
+      );
     }
-    if ((response.response_type === "" || response.response_type === "ephemeral") && (response.text !== "" || response.attachments)) {
-      return posting.deliverEphemeral(args.userId, args.userId, { channel_id: channelId, message, root_id: args.rootId, props });
+    if (
+      (response.response_type === "" || response.response_type === "ephemeral") &&
+      (response.text !== "" || response.attachments)
+    ) {
+      return posting.deliverEphemeral(args.userId, args.userId, {
+        channel_id: channelId,
+        message,
+        root_id: args.rootId,
+        props,
+      });
     }
     return undefined;
   }
@@ -281,15 +385,27 @@ export class Commands {
   private validated(command: Command): Command {
     command.trigger = command.trigger.toLowerCase();
     if (!isValidId(command.team_id)) fail(COMMAND_ERRORS.teamId);
-    if (command.trigger.length < 1 || command.trigger.length > 128 || command.trigger.startsWith("/") || /\s/.test(command.trigger)) fail(COMMAND_ERRORS.trigger);
-    if (!/^https?:\/\/\S+$/.test(command.url) || command.url.length > 1024) fail(COMMAND_ERRORS.url);
+    if (
+      command.trigger.length < 1 ||
+      command.trigger.length > 128 ||
+      command.trigger.startsWith("/") ||
+      /\s/.test(command.trigger)
+    )
+      fail(COMMAND_ERRORS.trigger);
+    if (!/^https?:\/\/\S+$/.test(command.url) || command.url.length > 1024)
+      fail(COMMAND_ERRORS.url);
     if (command.method !== "P" && command.method !== "G") fail(COMMAND_ERRORS.method);
     return command;
   }
 }
 
 /** The settable fields of a body, typed, with the server's zero values. */
-function defaults(input: CommandInput | Record<string, unknown>): Omit<Command, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id" | "plugin_id"> {
+function defaults(
+  input: CommandInput | Record<string, unknown>,
+): Omit<
+  Command,
+  "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id" | "plugin_id"
+> {
   const body = input as Record<string, unknown>;
   const text = (name: string): string => stringField(body, name, true);
   return {
@@ -313,8 +429,12 @@ function sanitised(command: Command): Command {
 }
 
 /** `CommandResponseFromHTTPBody`: JSON when the content type says so, else the body is the text. */
-export function parseCommandResponse(contentType: string, body: string): CommandResponse | undefined {
-  if (contentType.split(";")[0]!.trim() !== "application/json") return commandResponse({ text: body });
+export function parseCommandResponse(
+  contentType: string,
+  body: string,
+): CommandResponse | undefined {
+  if (contentType.split(";")[0]!.trim() !== "application/json")
+    return commandResponse({ text: body });
   try {
     const parsed: unknown = parseJson(body);
     return isRecord(parsed) ? commandResponse(parsed) : undefined;
@@ -325,7 +445,8 @@ export function parseCommandResponse(contentType: string, body: string): Command
 
 /** Every field of `model.CommandResponse` with its zero value. */
 export function commandResponse(raw: Record<string, unknown>): CommandResponse {
-  const text = (name: string): string => (typeof raw[name] === "string" ? (raw[name] as string) : "");
+  const text = (name: string): string =>
+    typeof raw[name] === "string" ? (raw[name] as string) : "";
   return {
     response_type: text("response_type"),
     text: text("text"),
@@ -338,7 +459,8 @@ export function commandResponse(raw: Record<string, unknown>): CommandResponse {
     trigger_id: text("trigger_id"),
     skip_slack_parsing: raw.skip_slack_parsing === true,
     attachments: slackAttachments(raw.attachments),
-    extra_responses: Array.isArray(raw.extra_responses) ? raw.extra_responses.filter(isRecord).map(commandResponse) : null,
+    extra_responses: Array.isArray(raw.extra_responses)
+      ? raw.extra_responses.filter(isRecord).map(commandResponse)
+      : null,
   };
 }
-

@@ -9,8 +9,16 @@ import type { IntegrationContext } from "./context.js";
 import { isRecord } from "./slack.js";
 import { parseJson } from "../json.js";
 
-const JSON_ERROR: ErrorSpec = { id: "app.submit_interactive_dialog.json_error", message: "Encountered an error encoding JSON for the interactive dialog.", status: 400 };
-const INTEGRATION_ERROR: ErrorSpec = { id: "api.post.do_action.action_integration.app_error", message: "Action integration error.", status: 400 };
+const JSON_ERROR: ErrorSpec = {
+  id: "app.submit_interactive_dialog.json_error",
+  message: "Encountered an error encoding JSON for the interactive dialog.",
+  status: 400,
+};
+const INTEGRATION_ERROR: ErrorSpec = {
+  id: "api.post.do_action.action_integration.app_error",
+  message: "Action integration error.",
+  status: 400,
+};
 
 export interface DialogElement {
   display_name: string;
@@ -71,11 +79,19 @@ export class Dialogs {
     if (typeof body.url !== "string" || body.url === "") fail(invalidBodyParam("url"));
     if (typeof body.trigger_id !== "string") fail(invalidBodyParam("trigger_id"));
     const { clientTriggerId, userId } = this.context.triggers.verify(body.trigger_id);
-    const opened: OpenedDialog = { trigger_id: clientTriggerId, url: body.url, dialog: dialog(isRecord(body.dialog) ? body.dialog : {}) };
+    const opened: OpenedDialog = {
+      trigger_id: clientTriggerId,
+      url: body.url,
+      dialog: dialog(isRecord(body.dialog) ? body.dialog : {}),
+    };
     const list = this.opened.get(userId) ?? [];
     this.opened.set(userId, list);
     list.push(opened);
-    this.context.hub.broadcast({ event: "open_dialog", data: { dialog: JSON.stringify(opened) }, broadcast: target({ user_id: userId }) });
+    this.context.hub.broadcast({
+      event: "open_dialog",
+      data: { dialog: JSON.stringify(opened) },
+      broadcast: target({ user_id: userId }),
+    });
     return opened;
   }
 
@@ -90,7 +106,8 @@ export class Dialogs {
     if (typeof input.url !== "string" || input.url === "") fail(invalidBodyParam("url"));
     const channel = world.channels.get(input.channel_id);
     if (!channel || !world.canRead(userId, channel)) fail(ERRORS.permissions);
-    if (!world.isTeamMember(input.team_id, userId) && !world.isAdmin(userId)) fail(ERRORS.permissions);
+    if (!world.isTeamMember(input.team_id, userId) && !world.isAdmin(userId))
+      fail(ERRORS.permissions);
     const submission = isRecord(input.submission) ? input.submission : {};
     const request = {
       type: "dialog_submission",
@@ -100,7 +117,11 @@ export class Dialogs {
       channel_id: input.channel_id,
       team_id: input.team_id,
       // Go marshals a map with its keys sorted
-      submission: Object.fromEntries(Object.keys(submission).sort().map((k) => [k, submission[k]])),
+      submission: Object.fromEntries(
+        Object.keys(submission)
+          .sort()
+          .map((k) => [k, submission[k]]),
+      ),
       cancelled: input.cancelled === true,
     };
     const answer = await client.send({
@@ -122,7 +143,8 @@ export class Dialogs {
     const result: DialogSubmitResult = {};
     if (isRecord(parsed)) {
       if (typeof parsed.error === "string" && parsed.error !== "") result.error = parsed.error;
-      if (isRecord(parsed.errors) && Object.keys(parsed.errors).length > 0) result.errors = parsed.errors as Record<string, string>;
+      if (isRecord(parsed.errors) && Object.keys(parsed.errors).length > 0)
+        result.errors = parsed.errors as Record<string, string>;
     }
     return result;
   }
@@ -130,8 +152,10 @@ export class Dialogs {
 
 /** Every field of `model.Dialog` with its zero value. */
 function dialog(raw: Record<string, unknown>): Dialog {
-  const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === "string" ? (o[k] as string) : "");
-  const num = (o: Record<string, unknown>, k: string) => (typeof o[k] === "number" ? (o[k] as number) : 0);
+  const str = (o: Record<string, unknown>, k: string) =>
+    typeof o[k] === "string" ? (o[k] as string) : "";
+  const num = (o: Record<string, unknown>, k: string) =>
+    typeof o[k] === "number" ? (o[k] as number) : 0;
   return {
     callback_id: str(raw, "callback_id"),
     title: str(raw, "title"),
@@ -150,7 +174,11 @@ function dialog(raw: Record<string, unknown>): Dialog {
           min_length: num(e, "min_length"),
           max_length: num(e, "max_length"),
           data_source: str(e, "data_source"),
-          options: Array.isArray(e.options) ? e.options.filter(isRecord).map((o) => ({ text: str(o, "text"), value: str(o, "value") })) : null,
+          options: Array.isArray(e.options)
+            ? e.options
+                .filter(isRecord)
+                .map((o) => ({ text: str(o, "text"), value: str(o, "value") }))
+            : null,
         }))
       : null,
     submit_label: str(raw, "submit_label"),

@@ -28,7 +28,12 @@ export interface IncomingWebhook {
   channel_locked: boolean;
 }
 
-export type IncomingWebhookInput = Partial<Pick<IncomingWebhook, "channel_id" | "display_name" | "description" | "username" | "icon_url" | "channel_locked">>;
+export type IncomingWebhookInput = Partial<
+  Pick<
+    IncomingWebhook,
+    "channel_id" | "display_name" | "description" | "username" | "icon_url" | "channel_locked"
+  >
+>;
 
 const spec = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
 export const INCOMING_ERRORS = {
@@ -38,8 +43,16 @@ export const INCOMING_ERRORS = {
   parse: spec("model.incoming_hook.parse_data.app_error", "Unable to parse incoming data.", 400),
   channel: spec("web.incoming_webhook.channel.app_error", "Couldn't find the channel.", 400),
   user: spec("web.incoming_webhook.user.app_error", "Couldn't find the user.", 400),
-  locked: spec("web.incoming_webhook.channel_locked.app_error", "This webhook is not permitted to post to the requested channel.", 403),
-  permissions: spec("web.incoming_webhook.permissions.app_error", "Inappropriate channel permissions.", 403),
+  locked: spec(
+    "web.incoming_webhook.channel_locked.app_error",
+    "This webhook is not permitted to post to the requested channel.",
+    403,
+  ),
+  permissions: spec(
+    "web.incoming_webhook.permissions.app_error",
+    "Inappropriate channel permissions.",
+    403,
+  ),
 } as const;
 
 export class IncomingWebhooks {
@@ -57,7 +70,15 @@ export class IncomingWebhooks {
     const settings = fields(input);
     const channel = this.channelFor(creatorId, settings.channel_id);
     const now = Date.now();
-    const hook: IncomingWebhook = { id: newId(), create_at: now, update_at: now, delete_at: 0, user_id: creatorId, ...settings, team_id: channel.team_id };
+    const hook: IncomingWebhook = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      user_id: creatorId,
+      ...settings,
+      team_id: channel.team_id,
+    };
     this.hooks.set(hook.id, hook);
     return { ...hook };
   }
@@ -93,7 +114,10 @@ export class IncomingWebhooks {
 
   /** `POST /hooks/{id}`: the body as sent, read like the server (form `payload` or JSON). */
   receive(hookId: string, contentType: string, body: string): void {
-    const json = contentType.split(";")[0]!.trim() === "application/x-www-form-urlencoded" ? (new URLSearchParams(body).get("payload") ?? "") : body;
+    const json =
+      contentType.split(";")[0]!.trim() === "application/x-www-form-urlencoded"
+        ? (new URLSearchParams(body).get("payload") ?? "")
+        : body;
     let payload: unknown = {};
     if (json.trim() !== "") {
       try {
@@ -111,7 +135,8 @@ export class IncomingWebhooks {
     const { world } = this.context;
     const hook = this.hooks.get(hookId);
     if (!hook || hook.delete_at !== 0) fail(INCOMING_ERRORS.invalid);
-    const str = (name: string) => (typeof request[name] === "string" ? (request[name] as string) : "");
+    const str = (name: string) =>
+      typeof request[name] === "string" ? (request[name] as string) : "";
     const props: Record<string, unknown> = isRecord(request.props) ? { ...request.props } : {};
     props.webhook_display_name = hook.display_name;
     const text = str("text");
@@ -137,7 +162,8 @@ export class IncomingWebhooks {
     if (!channel) fail(INCOMING_ERRORS.channel);
     if (hook.channel_locked && channel.id !== hook.channel_id) fail(INCOMING_ERRORS.locked);
     if (!world.users.has(hook.user_id)) fail(INCOMING_ERRORS.user);
-    if (channel.type !== "O" && !world.canRead(hook.user_id, channel)) fail(INCOMING_ERRORS.permissions);
+    if (channel.type !== "O" && !world.canRead(hook.user_id, channel))
+      fail(INCOMING_ERRORS.permissions);
 
     // the hook's own username and icon apply when the payload has none
     createWebhookPost(this.context, {
@@ -176,7 +202,9 @@ export class IncomingWebhooks {
   }
 }
 
-function fields(input: IncomingWebhookInput): Omit<IncomingWebhook, "id" | "create_at" | "update_at" | "delete_at" | "user_id" | "team_id"> {
+function fields(
+  input: IncomingWebhookInput,
+): Omit<IncomingWebhook, "id" | "create_at" | "update_at" | "delete_at" | "user_id" | "team_id"> {
   const body = input as Record<string, unknown>;
   const text = (name: string): string => stringField(body, name, true);
   return {

@@ -8,7 +8,11 @@ import type { Services } from "../services.js";
 import { PostActions } from "./actions.js";
 import { Commands } from "./commands.js";
 import { Dialogs } from "./dialogs.js";
-import { DEFAULT_INTEGRATION_SETTINGS, type IntegrationContext, type IntegrationSettings } from "./context.js";
+import {
+  DEFAULT_INTEGRATION_SETTINGS,
+  type IntegrationContext,
+  type IntegrationSettings,
+} from "./context.js";
 import { IncomingWebhooks } from "./incoming-webhooks.js";
 import { IntegrationClient } from "./outbound.js";
 import { OutgoingWebhooks } from "./outgoing-webhooks.js";
@@ -28,7 +32,11 @@ export class Integrations {
   private readonly client: IntegrationClient;
   private siteUrl = "";
 
-  constructor(services: Services, overrides: Partial<IntegrationSettings> = {}, traffic?: TrafficLog) {
+  constructor(
+    services: Services,
+    overrides: Partial<IntegrationSettings> = {},
+    traffic?: TrafficLog,
+  ) {
     const settings = { ...DEFAULT_INTEGRATION_SETTINGS, ...overrides };
     this.settings = settings;
     this.client = new IntegrationClient(settings.timeoutMs, traffic);

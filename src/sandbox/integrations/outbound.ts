@@ -73,28 +73,43 @@ export class IntegrationClient {
       return Promise.resolve({ ok: false, error: `parse "${outbound.url}": invalid URL` });
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return Promise.resolve({ ok: false, error: `unsupported protocol scheme "${url.protocol.replace(":", "")}"` });
+      return Promise.resolve({
+        ok: false,
+        error: `unsupported protocol scheme "${url.protocol.replace(":", "")}"`,
+      });
     }
-    const headers: Record<string, string> = { "User-Agent": "Mattermost-Bot/1.1", ...outbound.headers };
-    if (outbound.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(outbound.body));
+    const headers: Record<string, string> = {
+      "User-Agent": "Mattermost-Bot/1.1",
+      ...outbound.headers,
+    };
+    if (outbound.body !== undefined)
+      headers["Content-Length"] = String(Buffer.byteLength(outbound.body));
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
-      const failed = (error: string) => resolve({ ok: false, error: `${outbound.method} ${outbound.url}: ${error}` });
-      const req = send(url, { method: outbound.method, headers, timeout: this.timeoutMs }, (res) => {
-        readLimited(res).then(
-          (body) =>
-            resolve({
-              ok: true,
-              statusCode: res.statusCode ?? 0,
-              status: `${res.statusCode} ${res.statusMessage ?? ""}`.trim(),
-              contentType: res.headers["content-type"] ?? "",
-              body,
-            }),
-          (error: Error) => failed(error.message),
-        );
-      });
+      const failed = (error: string) =>
+        resolve({ ok: false, error: `${outbound.method} ${outbound.url}: ${error}` });
+      const req = send(
+        url,
+        { method: outbound.method, headers, timeout: this.timeoutMs },
+        (res) => {
+          readLimited(res).then(
+            (body) =>
+              resolve({
+                ok: true,
+                statusCode: res.statusCode ?? 0,
+                status: `${res.statusCode} ${res.statusMessage ?? ""}`.trim(),
+                contentType: res.headers["content-type"] ?? "",
+                body,
+              }),
+            (error: Error) => failed(error.message),
+          );
+        },
+      );
       // the socket timeout is an idle timeout; the server's client has a total one: both end the call
-      const deadline = setTimeout(() => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)), this.timeoutMs);
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       req.on("timeout", () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
       req.on("error", (error) => failed(error.message));
       this.open.add(req);
@@ -116,14 +131,19 @@ function readLimited(res: IncomingMessage): Promise<string> {
       chunks.push(chunk);
       size += chunk.length;
     });
-    res.on("end", () => resolve(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8")));
+    res.on("end", () =>
+      resolve(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8")),
+    );
     res.on("error", reject);
   });
 }
 
 /** `url.Values.Encode()`: keys sorted, Go's `QueryEscape` (space as `+`, only `-_.~` left as is). */
 export function goFormEncode(values: Record<string, string>): string {
-  const escape = (text: string) => encodeURIComponent(text).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const escape = (text: string) =>
+    encodeURIComponent(text)
+      .replace(/%20/g, "+")
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return Object.keys(values)
     .sort()
     .map((key) => `${escape(key)}=${escape(values[key]!)}`)

@@ -18,21 +18,51 @@ import { parseJson } from "../json.js";
 /** As the server stores it; `trigger_when` 0: the first word is a trigger word, 1: it starts with one. */
 export type { OutgoingWebhook };
 
-export type OutgoingWebhookInput = Partial<Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id">>;
+export type OutgoingWebhookInput = Partial<
+  Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id">
+>;
 
 const spec = (id: string, message: string, status: number): ErrorSpec => ({ id, message, status });
 export const OUTGOING_ERRORS = {
   missing: spec("app.webhooks.get_outgoing.app_error", "Unable to get the webhook.", 404),
-  notOpen: spec("api.webhook.create_outgoing.not_open.app_error", "Outgoing webhooks can only be created for public channels.", 403),
-  otherTeam: spec("api.webhook.create_outgoing.permissions.app_error", "Invalid permissions to create outgoing webhook.", 403),
-  triggers: spec("api.webhook.create_outgoing.triggers.app_error", "Either trigger_words or channel_id must be set.", 400),
-  intersect: spec("api.webhook.create_outgoing.intersect.app_error", "Outgoing webhooks from the same channel cannot have the same trigger words/callback URLs.", 500),
+  notOpen: spec(
+    "api.webhook.create_outgoing.not_open.app_error",
+    "Outgoing webhooks can only be created for public channels.",
+    403,
+  ),
+  otherTeam: spec(
+    "api.webhook.create_outgoing.permissions.app_error",
+    "Invalid permissions to create outgoing webhook.",
+    403,
+  ),
+  triggers: spec(
+    "api.webhook.create_outgoing.triggers.app_error",
+    "Either trigger_words or channel_id must be set.",
+    400,
+  ),
+  intersect: spec(
+    "api.webhook.create_outgoing.intersect.app_error",
+    "Outgoing webhooks from the same channel cannot have the same trigger words/callback URLs.",
+    500,
+  ),
   callbacks: spec("model.outgoing_hook.is_valid.callback.app_error", "Invalid callback urls.", 400),
   words: spec("model.outgoing_hook.is_valid.words.app_error", "Invalid trigger words.", 400),
-  triggerWhen: spec("model.outgoing_hook.is_valid.trigger_when.app_error", "Invalid trigger when.", 400),
+  triggerWhen: spec(
+    "model.outgoing_hook.is_valid.trigger_when.app_error",
+    "Invalid trigger when.",
+    400,
+  ),
   teamId: spec("model.outgoing_hook.is_valid.team_id.app_error", "Invalid team ID.", 400),
-  contentType: spec("model.outgoing_hook.is_valid.content_type.app_error", "Invalid value for content_type.", 400),
-  disabled: spec("api.outgoing_webhook.disabled.app_error", "Outgoing webhooks have been disabled by the system admin.", 501),
+  contentType: spec(
+    "model.outgoing_hook.is_valid.content_type.app_error",
+    "Invalid value for content_type.",
+    400,
+  ),
+  disabled: spec(
+    "api.outgoing_webhook.disabled.app_error",
+    "Outgoing webhooks have been disabled by the system admin.",
+    501,
+  ),
 } as const;
 
 export class OutgoingWebhooks {
@@ -50,7 +80,9 @@ export class OutgoingWebhooks {
   moveUrls(from: string, to: string): number {
     let moved = 0;
     for (const hook of this.hooks.values()) {
-      hook.callback_urls = hook.callback_urls.map((url) => (url.startsWith(from) ? (moved++, to + url.slice(from.length)) : url));
+      hook.callback_urls = hook.callback_urls.map((url) =>
+        url.startsWith(from) ? (moved++, to + url.slice(from.length)) : url,
+      );
     }
     return moved;
   }
@@ -58,7 +90,15 @@ export class OutgoingWebhooks {
   create(creatorId: string, input: OutgoingWebhookInput): OutgoingWebhook {
     this.requireManager(creatorId);
     const now = Date.now();
-    const hook = this.validated({ id: newId(), token: newId(), create_at: now, update_at: now, delete_at: 0, creator_id: creatorId, ...fields(input) });
+    const hook = this.validated({
+      id: newId(),
+      token: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      creator_id: creatorId,
+      ...fields(input),
+    });
     this.hooks.set(hook.id, hook);
     return copy(hook);
   }
@@ -66,7 +106,13 @@ export class OutgoingWebhooks {
   list(userId: string, filter: { team_id?: string; channel_id?: string }): OutgoingWebhook[] {
     this.requireManager(userId);
     return this.live()
-      .filter((h) => (filter.channel_id ? h.channel_id === filter.channel_id : filter.team_id ? h.team_id === filter.team_id : true))
+      .filter((h) =>
+        filter.channel_id
+          ? h.channel_id === filter.channel_id
+          : filter.team_id
+            ? h.team_id === filter.team_id
+            : true,
+      )
       .map(copy);
   }
 
@@ -79,7 +125,10 @@ export class OutgoingWebhooks {
   update(userId: string, id: string, input: OutgoingWebhookInput): OutgoingWebhook {
     this.requireManager(userId);
     const old = this.find(id);
-    const updated = this.validated({ ...old, ...fields(input), team_id: old.team_id, update_at: Date.now() }, id);
+    const updated = this.validated(
+      { ...old, ...fields(input), team_id: old.team_id, update_at: Date.now() },
+      id,
+    );
     this.hooks.set(id, updated);
     return copy(updated);
   }
@@ -103,10 +152,15 @@ export class OutgoingWebhooks {
     if (!channel || channel.type !== "O") return;
     const firstWord = post.message.trim().split(/\s+/)[0] ?? "";
     for (const hook of this.live()) {
-      if (hook.team_id !== channel.team_id || (hook.channel_id !== "" && hook.channel_id !== post.channel_id)) continue;
+      if (
+        hook.team_id !== channel.team_id ||
+        (hook.channel_id !== "" && hook.channel_id !== post.channel_id)
+      )
+        continue;
       let triggerWord: string | undefined;
       if (hook.channel_id === post.channel_id && hook.trigger_words.length === 0) triggerWord = "";
-      else if (hook.trigger_when === 0) triggerWord = hook.trigger_words.find((w) => w === firstWord);
+      else if (hook.trigger_when === 0)
+        triggerWord = hook.trigger_words.find((w) => w === firstWord);
       else triggerWord = hook.trigger_words.find((w) => firstWord.startsWith(w));
       if (triggerWord === undefined) continue;
       for (const url of hook.callback_urls) this.track(this.deliver(hook, url, post, triggerWord));
@@ -118,7 +172,12 @@ export class OutgoingWebhooks {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  private async deliver(hook: OutgoingWebhook, url: string, post: Post, triggerWord: string): Promise<void> {
+  private async deliver(
+    hook: OutgoingWebhook,
+    url: string,
+    post: Post,
+    triggerWord: string,
+  ): Promise<void> {
     const { world } = this.context;
     const channel = world.channels.get(post.channel_id)!;
     const payload = {
@@ -144,7 +203,10 @@ export class OutgoingWebhooks {
       kind: "webhook",
       method: "POST",
       url,
-      headers: { "Content-Type": json ? "application/json" : "application/x-www-form-urlencoded", Accept: "application/json" },
+      headers: {
+        "Content-Type": json ? "application/json" : "application/x-www-form-urlencoded",
+        Accept: "application/json",
+      },
       body,
     });
     // the server does not look at the status: any JSON answer with text or attachments is posted
@@ -157,7 +219,10 @@ export class OutgoingWebhooks {
     }
     if (!isRecord(response)) return;
     const text = typeof response.text === "string" ? response.text : undefined;
-    const attachments = Array.isArray(response.attachments) && response.attachments.length > 0 ? response.attachments : undefined;
+    const attachments =
+      Array.isArray(response.attachments) && response.attachments.length > 0
+        ? response.attachments
+        : undefined;
     if (text === undefined && !attachments) return;
     const props: Record<string, unknown> = isRecord(response.props) ? { ...response.props } : {};
     props.webhook_display_name = hook.display_name;
@@ -214,8 +279,13 @@ export class OutgoingWebhooks {
     } else if (hook.trigger_words.length === 0) fail(OUTGOING_ERRORS.triggers);
     if (!isValidId(hook.team_id)) fail(OUTGOING_ERRORS.teamId);
     if (!world.teams.has(hook.team_id)) fail(ERRORS.teamMissing);
-    if (hook.callback_urls.length === 0 || hook.callback_urls.some((u) => !/^https?:\/\/\S+$/.test(u))) fail(OUTGOING_ERRORS.callbacks);
-    if (hook.trigger_words.some((w) => w.length === 0 || w.length > 128)) fail(OUTGOING_ERRORS.words);
+    if (
+      hook.callback_urls.length === 0 ||
+      hook.callback_urls.some((u) => !/^https?:\/\/\S+$/.test(u))
+    )
+      fail(OUTGOING_ERRORS.callbacks);
+    if (hook.trigger_words.some((w) => w.length === 0 || w.length > 128))
+      fail(OUTGOING_ERRORS.words);
     if (hook.trigger_when !== 0 && hook.trigger_when !== 1) fail(OUTGOING_ERRORS.triggerWhen);
     if (hook.content_type.length > 128) fail(OUTGOING_ERRORS.contentType);
     const clash = this.live().some(
@@ -223,19 +293,23 @@ export class OutgoingWebhooks {
         other.id !== selfId &&
         other.team_id === hook.team_id &&
         other.channel_id === hook.channel_id &&
-        (other.trigger_words.some((w) => hook.trigger_words.includes(w)) || (hook.trigger_words.length === 0 && other.trigger_words.length === 0)),
+        (other.trigger_words.some((w) => hook.trigger_words.includes(w)) ||
+          (hook.trigger_words.length === 0 && other.trigger_words.length === 0)),
     );
     if (clash) fail(OUTGOING_ERRORS.intersect);
     return hook;
   }
 }
 
-function fields(input: OutgoingWebhookInput): Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id"> {
+function fields(
+  input: OutgoingWebhookInput,
+): Omit<OutgoingWebhook, "id" | "token" | "create_at" | "update_at" | "delete_at" | "creator_id"> {
   const body = input as Record<string, unknown>;
   const text = (name: string): string => stringField(body, name, true);
   const words = (name: string): string[] => {
     const value = body[name] ?? [];
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) fail(invalidBodyParam(name));
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+      fail(invalidBodyParam(name));
     return [...value] as string[];
   };
   const when = body.trigger_when ?? 0;
@@ -255,5 +329,9 @@ function fields(input: OutgoingWebhookInput): Omit<OutgoingWebhook, "id" | "toke
 }
 
 function copy(hook: OutgoingWebhook): OutgoingWebhook {
-  return { ...hook, trigger_words: [...hook.trigger_words], callback_urls: [...hook.callback_urls] };
+  return {
+    ...hook,
+    trigger_words: [...hook.trigger_words],
+    callback_urls: [...hook.callback_urls],
+  };
 }

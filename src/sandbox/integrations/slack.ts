@@ -4,9 +4,21 @@
  */
 import { ATTACHMENT_DEFAULTS } from "../attachments.js";
 
-const ACTION_KEYS = ["id", "type", "name", "disabled", "style", "data_source", "options", "default_option", "integration", "cookie"];
+const ACTION_KEYS = [
+  "id",
+  "type",
+  "name",
+  "disabled",
+  "style",
+  "data_source",
+  "options",
+  "default_option",
+  "integration",
+  "cookie",
+];
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** `model.ParseSlackLinksToMarkdown`: `<https://x|label>` becomes `[label](https://x)`. */
 export function slackLinksToMarkdown(text: string): string {
@@ -19,9 +31,14 @@ export function slackAttachments(value: unknown): Array<Record<string, unknown>>
   return value.filter(isRecord).map((attachment) => {
     const out: Record<string, unknown> = {};
     for (const [key, fallback] of ATTACHMENT_DEFAULTS) out[key] = attachment[key] ?? fallback;
-    for (const [key, v] of Object.entries(attachment)) if (!(key in out) && key !== "actions") out[key] = v;
+    for (const [key, v] of Object.entries(attachment))
+      if (!(key in out) && key !== "actions") out[key] = v;
     if (Array.isArray(out.fields)) {
-      out.fields = out.fields.filter(isRecord).map((f) => ({ ...f, value: typeof f.value === "string" || f.value === undefined ? f.value : JSON.stringify(f.value) }));
+      out.fields = out.fields.filter(isRecord).map((f) => ({
+        ...f,
+        value:
+          typeof f.value === "string" || f.value === undefined ? f.value : JSON.stringify(f.value),
+      }));
     }
     if (Array.isArray(attachment.actions)) {
       out.actions = attachment.actions.filter(isRecord).map((action) => {

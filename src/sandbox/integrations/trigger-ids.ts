@@ -31,10 +31,21 @@ export class TriggerIds {
   /** The client trigger id and the user it was issued to; a 400 like the server's otherwise. */
   verify(triggerId: string): { clientTriggerId: string; userId: string } {
     if (!BASE64.test(triggerId)) {
-      fail(spec("interactive_message.decode_trigger_id.base64_decode_failed", "Failed to decode base64 for trigger ID for interactive dialog."));
+      fail(
+        spec(
+          "interactive_message.decode_trigger_id.base64_decode_failed",
+          "Failed to decode base64 for trigger ID for interactive dialog.",
+        ),
+      );
     }
     const parts = Buffer.from(triggerId, "base64").toString("utf8").split(":");
-    if (parts.length !== 4) fail(spec("interactive_message.decode_trigger_id.missing_data", "Trigger ID missing required data for interactive dialog."));
+    if (parts.length !== 4)
+      fail(
+        spec(
+          "interactive_message.decode_trigger_id.missing_data",
+          "Trigger ID missing required data for interactive dialog.",
+        ),
+      );
     const [clientTriggerId, userId, millis, signature] = parts as [string, string, string, string];
     if (Date.now() - (Number.parseInt(millis, 10) || 0) > this.ttlMs) {
       fail(
@@ -45,15 +56,36 @@ export class TriggerIds {
       );
     }
     if (!BASE64.test(signature)) {
-      fail(spec("interactive_message.decode_trigger_id.base64_decode_failed_signature", "Failed to decode base64 signature of trigger ID for interactive dialog."));
+      fail(
+        spec(
+          "interactive_message.decode_trigger_id.base64_decode_failed_signature",
+          "Failed to decode base64 signature of trigger ID for interactive dialog.",
+        ),
+      );
     }
     let valid = false;
     try {
-      valid = verify("sha256", Buffer.from(`${clientTriggerId}:${userId}:${millis}:`), this.publicKey, Buffer.from(signature, "base64"));
+      valid = verify(
+        "sha256",
+        Buffer.from(`${clientTriggerId}:${userId}:${millis}:`),
+        this.publicKey,
+        Buffer.from(signature, "base64"),
+      );
     } catch {
-      fail(spec("interactive_message.decode_trigger_id.signature_decode_failed", "Failed to decode the RSA signature of the trigger ID for interactive dialog."));
+      fail(
+        spec(
+          "interactive_message.decode_trigger_id.signature_decode_failed",
+          "Failed to decode the RSA signature of the trigger ID for interactive dialog.",
+        ),
+      );
     }
-    if (!valid) fail(spec("interactive_message.decode_trigger_id.verify_signature_failed", "Signature verification failed of trigger ID for interactive dialog."));
+    if (!valid)
+      fail(
+        spec(
+          "interactive_message.decode_trigger_id.verify_signature_failed",
+          "Signature verification failed of trigger ID for interactive dialog.",
+        ),
+      );
     return { clientTriggerId, userId };
   }
 }

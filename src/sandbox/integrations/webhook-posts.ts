@@ -8,7 +8,11 @@ import { fail, type ErrorSpec } from "../errors.js";
 import type { IntegrationContext } from "./context.js";
 import { slackAttachments, slackLinksToMarkdown } from "./slack.js";
 
-const INVALID_TYPE: ErrorSpec = { id: "api.context.invalid_param.app_error", message: "Invalid post.type parameter.", status: 400 };
+const INVALID_TYPE: ErrorSpec = {
+  id: "api.context.invalid_param.app_error",
+  message: "Invalid post.type parameter.",
+  status: 400,
+};
 const RESERVED = new Set(["override_icon_url", "override_username", "from_webhook"]);
 
 export interface WebhookPostInput {
@@ -26,7 +30,8 @@ export interface WebhookPostInput {
 export function createWebhookPost(context: IntegrationContext, input: WebhookPostInput): Post {
   if (input.type.startsWith("system_")) fail(INVALID_TYPE);
   const props: Record<string, unknown> = { from_webhook: "true" };
-  if (context.settings.enablePostUsernameOverride) props.override_username = input.overrideUsername || "webhook";
+  if (context.settings.enablePostUsernameOverride)
+    props.override_username = input.overrideUsername || "webhook";
   if (context.settings.enablePostIconOverride) {
     if (input.overrideIconUrl) props.override_icon_url = input.overrideIconUrl;
     if (input.overrideIconEmoji) props.override_icon_emoji = input.overrideIconEmoji;
@@ -43,7 +48,12 @@ export function createWebhookPost(context: IntegrationContext, input: WebhookPos
   }
   return context.posting.create(
     input.userId,
-    { channel_id: input.channelId, message: slackLinksToMarkdown(input.text), root_id: input.rootId, props },
+    {
+      channel_id: input.channelId,
+      message: slackLinksToMarkdown(input.text),
+      root_id: input.rootId,
+      props,
+    },
     { type, props },
     { triggerWebhooks: false },
   );

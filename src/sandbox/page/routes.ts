@@ -11,7 +11,11 @@ import { userWire } from "../wire.js";
 /** Where a new person lands, as a real team join puts them in these channels. */
 const JOINED_ON_ARRIVAL = ["town-square", "off-topic"];
 
-export function pageRoutes(app: FastifyInstance, { world, channels }: Services, traffic: TrafficLog): void {
+export function pageRoutes(
+  app: FastifyInstance,
+  { world, channels }: Services,
+  traffic: TrafficLog,
+): void {
   app.get("/sandbox/traffic", (request, reply) => {
     const after = Number((request.query as { after?: string }).after ?? 0);
     return reply.send(traffic.since(Number.isFinite(after) ? after : 0));
@@ -20,7 +24,11 @@ export function pageRoutes(app: FastifyInstance, { world, channels }: Services, 
   app.get("/sandbox/traffic/stream", (request, reply) => {
     reply.hijack();
     const out = reply.raw;
-    out.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
+    out.writeHead(200, {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache",
+      Connection: "keep-alive",
+    });
     const send = (entry: unknown) => out.write(`data: ${JSON.stringify(entry)}\n\n`);
     // what happened before the page connected first, then each new entry as it is recorded
     for (const entry of traffic.since(0)) send(entry);
@@ -29,13 +37,27 @@ export function pageRoutes(app: FastifyInstance, { world, channels }: Services, 
   });
 
   app.get("/sandbox/users", (_request, reply) =>
-    reply.send([...world.users.values()].map((u) => ({ id: u.id, username: u.username, is_bot: u.is_bot, roles: u.roles }))),
+    reply.send(
+      [...world.users.values()].map((u) => ({
+        id: u.id,
+        username: u.username,
+        is_bot: u.is_bot,
+        roles: u.roles,
+      })),
+    ),
   );
 
   app.post("/sandbox/users", (request, reply) => {
     const username = parseUsername(request.body);
-    if (!username) return reply.code(400).send({ message: 'Send {"username": "..."}: a-z, 0-9, . _ - (the password will be sandbox-<username>).' });
-    if (world.userByName(username)) return reply.code(400).send({ message: `A user named "${username}" already exists: switch to it instead.` });
+    if (!username)
+      return reply.code(400).send({
+        message:
+          'Send {"username": "..."}: a-z, 0-9, . _ - (the password will be sandbox-<username>).',
+      });
+    if (world.userByName(username))
+      return reply
+        .code(400)
+        .send({ message: `A user named "${username}" already exists: switch to it instead.` });
     let user;
     try {
       user = world.createUser({ username, password: `sandbox-${username}` });

@@ -31,14 +31,24 @@ export function servePage(app: FastifyInstance, dir = PAGE_DIR): void {
   const index = files.get("/index.html");
   app.get("/", (_request, reply) => {
     if (!index) {
-      return reply.code(503).type("text/plain; charset=utf-8").send("The sandbox page is not built: run `npm run build` (it bundles web/ into dist/web).\n");
+      return reply
+        .code(503)
+        .type("text/plain; charset=utf-8")
+        .send(
+          "The sandbox page is not built: run `npm run build` (it bundles web/ into dist/web).\n",
+        );
     }
     return reply.type(index.type).header("Cache-Control", "no-cache").send(index.data);
   });
   for (const [path, file] of files) {
     if (path === "/index.html") continue;
     // asset names carry a content hash: they never change
-    app.get(path, (_request, reply) => reply.type(file.type).header("Cache-Control", "public, max-age=31536000, immutable").send(file.data));
+    app.get(path, (_request, reply) =>
+      reply
+        .type(file.type)
+        .header("Cache-Control", "public, max-age=31536000, immutable")
+        .send(file.data),
+    );
   }
 }
 
@@ -49,7 +59,11 @@ function readPage(dir: string): Map<string, PageFile> {
     for (const name of readdirSync(at)) {
       const path = join(at, name);
       if (statSync(path).isDirectory()) walk(path);
-      else files.set(`/${relative(dir, path).split(sep).join("/")}`, { data: readFileSync(path), type: TYPES[extname(name)] ?? "application/octet-stream" });
+      else
+        files.set(`/${relative(dir, path).split(sep).join("/")}`, {
+          data: readFileSync(path),
+          type: TYPES[extname(name)] ?? "application/octet-stream",
+        });
     }
   };
   walk(dir);

@@ -12,7 +12,10 @@ export interface KeptWorld {
 }
 
 /** Opens the file into `tables`; call before the routes are added, so that the hook sees them all. */
-export async function keepWorld(path: string, options: { fresh?: boolean; logger: Logger; app: FastifyInstance; hub: Hub; tables: Table[] }): Promise<KeptWorld> {
+export async function keepWorld(
+  path: string,
+  options: { fresh?: boolean; logger: Logger; app: FastifyInstance; hub: Hub; tables: Table[] },
+): Promise<KeptWorld> {
   const { WorldKeeper } = await import("./keeper.js"); // better-sqlite3 is loaded only for a kept world
   const kept = WorldKeeper.open(path, options.tables, options);
   // a change is announced (an event) or asked for (a request that is not a read)

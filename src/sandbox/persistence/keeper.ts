@@ -34,7 +34,11 @@ export class WorldKeeper {
    * Opens the file and puts its world into the (empty) tables. `restored` is false for a new or
    * `fresh` file. Throws a `WorldFileError` when the file cannot be used.
    */
-  static open(path: string, tables: Table[], options: { fresh?: boolean; logger: Logger; delayMs?: number }): { keeper: WorldKeeper; restored: boolean } {
+  static open(
+    path: string,
+    tables: Table[],
+    options: { fresh?: boolean; logger: Logger; delayMs?: number },
+  ): { keeper: WorldKeeper; restored: boolean } {
     const file = WorldFile.open(path, options);
     const keeper = new WorldKeeper(file, tables, options.logger, options.delayMs ?? SAVE_DELAY_MS);
     const restored = !file.isEmpty();
@@ -64,14 +68,21 @@ export class WorldKeeper {
     const seen = new Set<string>();
     for (const table of this.tables) {
       if (table.rowsSince) {
-        for (const row of table.rowsSince(this.savedAt)) changes.push({ kind: table.kind, id: row.id, json: JSON.stringify(row.data), blob: row.blob });
+        for (const row of table.rowsSince(this.savedAt))
+          changes.push({
+            kind: table.kind,
+            id: row.id,
+            json: JSON.stringify(row.data),
+            blob: row.blob,
+          });
         continue;
       }
       for (const row of table.rows()) {
         const key = `${table.kind}\n${row.id}`;
         seen.add(key);
         const json = JSON.stringify(row.data);
-        if (this.saved.get(key) !== json) changes.push({ kind: table.kind, id: row.id, json, blob: row.blob });
+        if (this.saved.get(key) !== json)
+          changes.push({ kind: table.kind, id: row.id, json, blob: row.blob });
       }
     }
     for (const key of this.saved.keys()) {
@@ -83,7 +94,10 @@ export class WorldKeeper {
     try {
       this.file.write(changes);
     } catch (error) {
-      this.logger.error({ err: error, path: this.file.path }, "sandbox: saving the world failed; retrying on the next change");
+      this.logger.error(
+        { err: error, path: this.file.path },
+        "sandbox: saving the world failed; retrying on the next change",
+      );
       return;
     }
     this.savedAt = startedAt;
@@ -107,9 +121,15 @@ export class WorldKeeper {
     for (const table of this.tables) {
       const rows = this.file.rows(table.kind);
       try {
-        table.load(rows.map((r) => ({ id: r.id, data: JSON.parse(r.json) as unknown, blob: r.blob })));
+        table.load(
+          rows.map((r) => ({ id: r.id, data: JSON.parse(r.json) as unknown, blob: r.blob })),
+        );
       } catch (error) {
-        throw new WorldFileError(this.file.path, `its ${table.kind} records cannot be read (${(error as Error).message})`, { cause: error });
+        throw new WorldFileError(
+          this.file.path,
+          `its ${table.kind} records cannot be read (${(error as Error).message})`,
+          { cause: error },
+        );
       }
       if (!table.rowsSince) for (const r of rows) this.saved.set(`${table.kind}\n${r.id}`, r.json);
     }

@@ -18,9 +18,16 @@ export function postingTables(maps: PostingMaps): Table[] {
     {
       kind: "file",
       *rows() {
-        for (const { bytes, ...file } of maps.files.values()) yield { id: file.id, data: file, blob: bytes };
+        for (const { bytes, ...file } of maps.files.values())
+          yield { id: file.id, data: file, blob: bytes };
       },
-      load: (rows) => rows.forEach((row) => maps.files.set(row.id, { ...(row.data as Omit<FileRecord, "bytes">), bytes: row.blob ?? Buffer.alloc(0) })),
+      load: (rows) =>
+        rows.forEach((row) =>
+          maps.files.set(row.id, {
+            ...(row.data as Omit<FileRecord, "bytes">),
+            bytes: row.blob ?? Buffer.alloc(0),
+          }),
+        ),
     },
     {
       kind: "post",
@@ -28,7 +35,8 @@ export function postingTables(maps: PostingMaps): Table[] {
         for (const post of maps.posts.values()) yield { id: post.id, data: post };
       },
       *rowsSince(ms) {
-        for (const post of maps.posts.values()) if (post.update_at >= ms) yield { id: post.id, data: post };
+        for (const post of maps.posts.values())
+          if (post.update_at >= ms) yield { id: post.id, data: post };
       },
       load(rows) {
         for (const row of rows) {
@@ -58,7 +66,9 @@ export function postingTables(maps: PostingMaps): Table[] {
         }
       },
       load(rows) {
-        const reactions = rows.map((row) => row.data as ReactionRecord).sort((a, b) => a.create_at - b.create_at);
+        const reactions = rows
+          .map((row) => row.data as ReactionRecord)
+          .sort((a, b) => a.create_at - b.create_at);
         for (const r of reactions) {
           const list = maps.reactions.get(r.post_id);
           if (list) list.push(r);
@@ -69,9 +79,16 @@ export function postingTables(maps: PostingMaps): Table[] {
     {
       kind: "post_actions",
       *rows() {
-        for (const [postId, actions] of maps.actions) yield { id: postId, data: Object.fromEntries(actions) };
+        for (const [postId, actions] of maps.actions)
+          yield { id: postId, data: Object.fromEntries(actions) };
       },
-      load: (rows) => rows.forEach((row) => maps.actions.set(row.id, new Map(Object.entries(row.data as Record<string, ActionIntegration>)))),
+      load: (rows) =>
+        rows.forEach((row) =>
+          maps.actions.set(
+            row.id,
+            new Map(Object.entries(row.data as Record<string, ActionIntegration>)),
+          ),
+        ),
     },
   ];
 }

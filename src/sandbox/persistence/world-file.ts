@@ -32,7 +32,9 @@ export class WorldFile {
     private readonly db: Database.Database,
     readonly path: string,
   ) {
-    this.upsert = db.prepare("INSERT INTO records (kind, id, data, blob) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, blob = excluded.blob");
+    this.upsert = db.prepare(
+      "INSERT INTO records (kind, id, data, blob) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, blob = excluded.blob",
+    );
     this.remove = db.prepare("DELETE FROM records WHERE kind = ? AND id = ?");
   }
 
@@ -74,15 +76,26 @@ export class WorldFile {
       db?.close();
       if (error instanceof WorldFileError) throw error;
       const code = (error as { code?: string }).code;
-      if (code === "SQLITE_BUSY") throw new WorldFileError(path, "in use by another running sandbox", { cause: error, inUse: true });
-      if (code === "SQLITE_NOTADB") throw new WorldFileError(path, "not a sandbox world file (not an SQLite database)", { cause: error });
-      throw new WorldFileError(path, `cannot be opened: ${(error as Error).message}`, { cause: error });
+      if (code === "SQLITE_BUSY")
+        throw new WorldFileError(path, "in use by another running sandbox", {
+          cause: error,
+          inUse: true,
+        });
+      if (code === "SQLITE_NOTADB")
+        throw new WorldFileError(path, "not a sandbox world file (not an SQLite database)", {
+          cause: error,
+        });
+      throw new WorldFileError(path, `cannot be opened: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   /** The saved rows of one kind, their data as JSON text. */
   rows(kind: string): SavedRow[] {
-    const rows = this.db.prepare("SELECT id, data, blob FROM records WHERE kind = ?").all(kind) as Array<{ id: string; data: string; blob: Buffer | null }>;
+    const rows = this.db
+      .prepare("SELECT id, data, blob FROM records WHERE kind = ?")
+      .all(kind) as Array<{ id: string; data: string; blob: Buffer | null }>;
     return rows.map((r) => ({ id: r.id, json: r.data, blob: r.blob ?? undefined }));
   }
 
@@ -108,7 +121,11 @@ export class WorldFile {
 
 /** Creates the tables in a new file; refuses a file written in another format. */
 function checkFormat(db: Database.Database, path: string): void {
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
+      name: string;
+    }>
+  ).map((t) => t.name);
   if (tables.length === 0) {
     db.exec(`
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -118,9 +135,18 @@ function checkFormat(db: Database.Database, path: string): void {
     db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(WORLD_FORMAT));
     return;
   }
-  if (!tables.includes("meta") || !tables.includes("records")) throw new WorldFileError(path, "not a sandbox world file (an SQLite database of something else)");
-  const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
+  if (!tables.includes("meta") || !tables.includes("records"))
+    throw new WorldFileError(
+      path,
+      "not a sandbox world file (an SQLite database of something else)",
+    );
+  const format = (
+    db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined
+  )?.value;
   if (format !== String(WORLD_FORMAT)) {
-    throw new WorldFileError(path, `written by another version of mmbot (world format ${format ?? "unknown"}; this version reads format ${WORLD_FORMAT})`);
+    throw new WorldFileError(
+      path,
+      `written by another version of mmbot (world format ${format ?? "unknown"}; this version reads format ${WORLD_FORMAT})`,
+    );
   }
 }

@@ -31,13 +31,15 @@ export function worldTables(world: World): Table[] {
       kind: "team_member",
       *rows() {
         for (const teamId of world.teams.keys()) {
-          for (const userId of world.teamMemberIds(teamId)) yield { id: `${teamId}/${userId}`, data: { team_id: teamId, user_id: userId } };
+          for (const userId of world.teamMemberIds(teamId))
+            yield { id: `${teamId}/${userId}`, data: { team_id: teamId, user_id: userId } };
         }
       },
-      load: (rows) => rows.forEach((row) => {
-        const { team_id, user_id } = row.data as { team_id: string; user_id: string };
-        world.addToTeam(team_id, user_id);
-      }),
+      load: (rows) =>
+        rows.forEach((row) => {
+          const { team_id, user_id } = row.data as { team_id: string; user_id: string };
+          world.addToTeam(team_id, user_id);
+        }),
     },
     {
       kind: "channel",
@@ -50,7 +52,8 @@ export function worldTables(world: World): Table[] {
       kind: "channel_member",
       *rows() {
         for (const channelId of world.channels.keys()) {
-          for (const member of world.channelMembers(channelId)) yield { id: `${channelId}/${member.user_id}`, data: member };
+          for (const member of world.channelMembers(channelId))
+            yield { id: `${channelId}/${member.user_id}`, data: member };
         }
       },
       load: (rows) => rows.forEach((row) => world.putMember(row.data as MemberRecord)),

@@ -20,7 +20,11 @@ export function channelViewRoutes(app: FastifyInstance, { world, hub }: Services
     if (member) {
       member.last_viewed_at = Date.now();
       times[channelId] = member.last_viewed_at;
-      hub.broadcast({ event: "channel_viewed", data: { channel_id: channelId }, broadcast: target({ user_id: userId }) });
+      hub.broadcast({
+        event: "channel_viewed",
+        data: { channel_id: channelId },
+        broadcast: target({ user_id: userId }),
+      });
     }
     return { body: { status: "OK", last_viewed_at_times: times } };
   });

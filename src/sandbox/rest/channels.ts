@@ -22,16 +22,29 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     return channel;
   };
 
-  route(app, world, "GET", "/channels/:channel_id", (call) => ({ body: channelWire(readable(call.userId, idParam(call, "channel_id"))) }));
+  route(app, world, "GET", "/channels/:channel_id", (call) => ({
+    body: channelWire(readable(call.userId, idParam(call, "channel_id"))),
+  }));
 
   route(app, world, "POST", "/channels", (call) => {
     const body = objectBody(call, "channel");
     // no team is no permission on the server (it checks the team "" before anything else)
     const teamId = body.team_id === undefined ? "" : stringField(body, "team_id");
-    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
-    const type = body.type === "P" ? "P" : body.type === undefined || body.type === "O" ? "O" : fail(invalidBodyParam("type"));
+    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId))
+      fail(ERRORS.permissions);
+    const type =
+      body.type === "P"
+        ? "P"
+        : body.type === undefined || body.type === "O"
+          ? "O"
+          : fail(invalidBodyParam("type"));
     const channel = channels.create(
-      { team_id: teamId, name: stringField(body, "name"), display_name: stringField(body, "display_name", true) || undefined, type },
+      {
+        team_id: teamId,
+        name: stringField(body, "name"),
+        display_name: stringField(body, "display_name", true) || undefined,
+        type,
+      },
       call.userId,
     );
     return { status: 201, body: channel };
@@ -39,9 +52,11 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
 
   route(app, world, "POST", "/channels/direct", (call) => {
     const ids = call.json("user_ids");
-    if (!Array.isArray(ids) || ids.length !== 2 || !ids.every((id) => typeof id === "string")) fail(invalidBodyParam("user_ids"));
+    if (!Array.isArray(ids) || ids.length !== 2 || !ids.every((id) => typeof id === "string"))
+      fail(invalidBodyParam("user_ids"));
     const [a, b] = ids as [string, string];
-    if (a !== call.userId && b !== call.userId && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    if (a !== call.userId && b !== call.userId && !world.isAdmin(call.userId))
+      fail(ERRORS.permissions);
     const other = a === call.userId ? b : a;
     const creator = a === call.userId || b === call.userId ? call.userId : a;
     if (!world.users.has(other)) fail(ERRORS.directUser);
@@ -50,16 +65,26 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
 
   route(app, world, "POST", "/channels/group", (call) => {
     const ids = call.json("user_ids");
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string")) fail(invalidBodyParam("user_ids"));
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string"))
+      fail(invalidBodyParam("user_ids"));
     // the caller is added when not named, as the server does
-    const members = ids.includes(call.userId) ? (ids as string[]) : [...(ids as string[]), call.userId];
+    const members = ids.includes(call.userId)
+      ? (ids as string[])
+      : [...(ids as string[]), call.userId];
     return { status: 201, body: channels.group(members) };
   });
 
   route(app, world, "GET", "/channels/:channel_id/stats", (call) => {
     const channel = joined(call.userId, idParam(call, "channel_id"));
     const pinned = posting.pinned(channel.id).length;
-    return { body: { channel_id: channel.id, member_count: world.channelMembers(channel.id).length, guest_count: 0, pinnedpost_count: pinned } };
+    return {
+      body: {
+        channel_id: channel.id,
+        member_count: world.channelMembers(channel.id).length,
+        guest_count: 0,
+        pinnedpost_count: pinned,
+      },
+    };
   });
 
   route(app, world, "GET", "/channels/:channel_id/pinned", (call) => {
@@ -87,7 +112,12 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     const body = objectBody(call, "user_id");
     const userId = stringField(body, "user_id");
     if (channel.type === "D" || channel.type === "G") fail(ERRORS.permissions);
-    if (channel.type === "P" && !world.member(channel.id, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    if (
+      channel.type === "P" &&
+      !world.member(channel.id, call.userId) &&
+      !world.isAdmin(call.userId)
+    )
+      fail(ERRORS.permissions);
     if (!world.users.has(userId)) fail(ERRORS.userMissing);
     channels.add(channel.id, userId, call.userId);
     return { status: 201, body: memberWire(world.member(channel.id, userId)!, channel) };
@@ -98,7 +128,12 @@ export function channelRoutes(app: FastifyInstance, { world, posting, channels }
     const userId = idParam(call, "user_id");
     if (channel.type === "D" || channel.type === "G") fail(ERRORS.permissions);
     // leaving is always allowed; removing someone else takes membership (any member of an open channel may)
-    if (userId !== call.userId && !world.member(channel.id, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    if (
+      userId !== call.userId &&
+      !world.member(channel.id, call.userId) &&
+      !world.isAdmin(call.userId)
+    )
+      fail(ERRORS.permissions);
     channels.remove(channel.id, userId, call.userId);
     return { body: { status: "OK" } };
   });

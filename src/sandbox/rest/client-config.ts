@@ -196,76 +196,158 @@ const RECORDED: Readonly<Record<string, string>> = {
 
 /** What the server tells a client that has not signed in (a valid session gets every key). */
 const BEFORE_LOGIN: readonly string[] = [
-  "AboutLink", "AndroidAppDownloadLink", "AndroidLatestVersion", "AndroidMinVersion",
-  "AppDownloadLink", "AsymmetricSigningPublicKey", "BuildDate", "BuildEnterpriseReady", "BuildHash",
-  "BuildHashEnterprise", "BuildNumber", "CWSUrl", "CustomBrandText", "CustomDescriptionText",
-  "DefaultClientLocale", "DesktopLatestVersion", "DesktopMinVersion", "DiagnosticId",
-  "DiagnosticsEnabled", "EmailLoginButtonBorderColor", "EmailLoginButtonColor",
-  "EmailLoginButtonTextColor", "EnableAskCommunityLink", "EnableBotAccountCreation",
-  "EnableCustomBrand", "EnableCustomEmoji", "EnableDiagnostics", "EnableFile",
-  "EnableGuestAccounts", "EnableLdap", "EnableMultifactorAuthentication", "EnableOpenServer",
-  "EnableSaml", "EnableSignInWithEmail", "EnableSignInWithUsername", "EnableSignUpWithEmail",
-  "EnableSignUpWithGitLab", "EnableSignUpWithGoogle", "EnableSignUpWithOffice365",
-  "EnableSignUpWithOpenId", "EnableUserCreation", "EnforceMultifactorAuthentication",
-  "FeatureFlagAppsEnabled", "FeatureFlagCloudDelinquentEmailJobsEnabled",
-  "FeatureFlagCollapsedThreads", "FeatureFlagCustomDataRetentionEnabled",
-  "FeatureFlagEnableRemoteClusterService", "FeatureFlagPluginApps", "FeatureFlagPluginFocalboard",
-  "FeatureFlagPluginIncidentManagement", "FeatureFlagTestBoolFeature", "FeatureFlagTestFeature",
-  "FeatureFlagTimedDND", "FileLevel", "GuestAccountsEnforceMultifactorAuthentication",
-  "HasImageProxy", "HelpLink", "IosAppDownloadLink", "IosLatestVersion", "IosMinVersion",
-  "LdapLoginButtonBorderColor", "LdapLoginButtonColor", "LdapLoginButtonTextColor",
-  "LdapLoginFieldName", "NoAccounts", "OpenIdButtonColor", "OpenIdButtonText",
-  "PasswordMinimumLength", "PasswordRequireLowercase", "PasswordRequireNumber",
-  "PasswordRequireSymbol", "PasswordRequireUppercase", "PluginsEnabled", "PrivacyPolicyLink",
-  "ReportAProblemLink", "SamlLoginButtonBorderColor", "SamlLoginButtonColor", "SamlLoginButtonText",
-  "SamlLoginButtonTextColor", "SiteName", "SupportEmail", "TelemetryId", "TermsOfServiceLink",
-  "Version", "WebsocketPort", "WebsocketSecurePort", "WebsocketURL"
+  "AboutLink",
+  "AndroidAppDownloadLink",
+  "AndroidLatestVersion",
+  "AndroidMinVersion",
+  "AppDownloadLink",
+  "AsymmetricSigningPublicKey",
+  "BuildDate",
+  "BuildEnterpriseReady",
+  "BuildHash",
+  "BuildHashEnterprise",
+  "BuildNumber",
+  "CWSUrl",
+  "CustomBrandText",
+  "CustomDescriptionText",
+  "DefaultClientLocale",
+  "DesktopLatestVersion",
+  "DesktopMinVersion",
+  "DiagnosticId",
+  "DiagnosticsEnabled",
+  "EmailLoginButtonBorderColor",
+  "EmailLoginButtonColor",
+  "EmailLoginButtonTextColor",
+  "EnableAskCommunityLink",
+  "EnableBotAccountCreation",
+  "EnableCustomBrand",
+  "EnableCustomEmoji",
+  "EnableDiagnostics",
+  "EnableFile",
+  "EnableGuestAccounts",
+  "EnableLdap",
+  "EnableMultifactorAuthentication",
+  "EnableOpenServer",
+  "EnableSaml",
+  "EnableSignInWithEmail",
+  "EnableSignInWithUsername",
+  "EnableSignUpWithEmail",
+  "EnableSignUpWithGitLab",
+  "EnableSignUpWithGoogle",
+  "EnableSignUpWithOffice365",
+  "EnableSignUpWithOpenId",
+  "EnableUserCreation",
+  "EnforceMultifactorAuthentication",
+  "FeatureFlagAppsEnabled",
+  "FeatureFlagCloudDelinquentEmailJobsEnabled",
+  "FeatureFlagCollapsedThreads",
+  "FeatureFlagCustomDataRetentionEnabled",
+  "FeatureFlagEnableRemoteClusterService",
+  "FeatureFlagPluginApps",
+  "FeatureFlagPluginFocalboard",
+  "FeatureFlagPluginIncidentManagement",
+  "FeatureFlagTestBoolFeature",
+  "FeatureFlagTestFeature",
+  "FeatureFlagTimedDND",
+  "FileLevel",
+  "GuestAccountsEnforceMultifactorAuthentication",
+  "HasImageProxy",
+  "HelpLink",
+  "IosAppDownloadLink",
+  "IosLatestVersion",
+  "IosMinVersion",
+  "LdapLoginButtonBorderColor",
+  "LdapLoginButtonColor",
+  "LdapLoginButtonTextColor",
+  "LdapLoginFieldName",
+  "NoAccounts",
+  "OpenIdButtonColor",
+  "OpenIdButtonText",
+  "PasswordMinimumLength",
+  "PasswordRequireLowercase",
+  "PasswordRequireNumber",
+  "PasswordRequireSymbol",
+  "PasswordRequireUppercase",
+  "PluginsEnabled",
+  "PrivacyPolicyLink",
+  "ReportAProblemLink",
+  "SamlLoginButtonBorderColor",
+  "SamlLoginButtonColor",
+  "SamlLoginButtonText",
+  "SamlLoginButtonTextColor",
+  "SiteName",
+  "SupportEmail",
+  "TelemetryId",
+  "TermsOfServiceLink",
+  "Version",
+  "WebsocketPort",
+  "WebsocketSecurePort",
+  "WebsocketURL",
 ];
 
 const bool = (value: boolean): string => String(value);
 
-export function clientConfigRoutes(app: FastifyInstance, { world, posting }: Services, integrations: ClientConfigSource): void {
-  route(app, world, "GET", "/config/client", (call) => {
-    checkFormat(call, "configuration");
-    const { settings } = integrations;
-    const [, build = ""] = /^5\.37\.0\.(.*)$/.exec(SERVER_VERSION) ?? [];
-    const config: Record<string, string> = {
-      ...RECORDED,
-      SiteURL: siteUrl(call),
-      Version: "5.37.0",
-      BuildNumber: build,
-      BuildHash: build,
-      BuildDate: "",
-      BuildHashEnterprise: "",
-      BuildEnterpriseReady: "false",
-      MaxPostSize: String(posting.maxPostSize),
-      EnableCommands: bool(settings.enableCommands),
-      EnableOutgoingWebhooks: bool(settings.enableOutgoingWebhooks),
-      EnablePostUsernameOverride: bool(settings.enablePostUsernameOverride),
-      EnablePostIconOverride: bool(settings.enablePostIconOverride),
-      NoAccounts: bool(world.users.size === 0),
-      // no telemetry, no GIF picker, no signing key: empty, as a server without them sends
-      DiagnosticId: "",
-      TelemetryId: "",
-      InstallationDate: "",
-      AsymmetricSigningPublicKey: "",
-      GfycatApiKey: "",
-      GfycatApiSecret: "",
-    };
-    if (call.sessionUserId !== undefined) return { body: config };
-    return { body: Object.fromEntries(BEFORE_LOGIN.map((key) => [key, config[key] ?? ""])) };
-  }, { public: true });
+export function clientConfigRoutes(
+  app: FastifyInstance,
+  { world, posting }: Services,
+  integrations: ClientConfigSource,
+): void {
+  route(
+    app,
+    world,
+    "GET",
+    "/config/client",
+    (call) => {
+      checkFormat(call, "configuration");
+      const { settings } = integrations;
+      const [, build = ""] = /^5\.37\.0\.(.*)$/.exec(SERVER_VERSION) ?? [];
+      const config: Record<string, string> = {
+        ...RECORDED,
+        SiteURL: siteUrl(call),
+        Version: "5.37.0",
+        BuildNumber: build,
+        BuildHash: build,
+        BuildDate: "",
+        BuildHashEnterprise: "",
+        BuildEnterpriseReady: "false",
+        MaxPostSize: String(posting.maxPostSize),
+        EnableCommands: bool(settings.enableCommands),
+        EnableOutgoingWebhooks: bool(settings.enableOutgoingWebhooks),
+        EnablePostUsernameOverride: bool(settings.enablePostUsernameOverride),
+        EnablePostIconOverride: bool(settings.enablePostIconOverride),
+        NoAccounts: bool(world.users.size === 0),
+        // no telemetry, no GIF picker, no signing key: empty, as a server without them sends
+        DiagnosticId: "",
+        TelemetryId: "",
+        InstallationDate: "",
+        AsymmetricSigningPublicKey: "",
+        GfycatApiKey: "",
+        GfycatApiSecret: "",
+      };
+      if (call.sessionUserId !== undefined) return { body: config };
+      return { body: Object.fromEntries(BEFORE_LOGIN.map((key) => [key, config[key] ?? ""])) };
+    },
+    { public: true },
+  );
 
-  route(app, world, "GET", "/license/client", (call) => {
-    checkFormat(call, "license");
-    return { body: { IsLicensed: "false" } };
-  }, { public: true });
+  route(
+    app,
+    world,
+    "GET",
+    "/license/client",
+    (call) => {
+      checkFormat(call, "license");
+      return { body: { IsLicensed: "false" } };
+    },
+    { public: true },
+  );
 }
 
 /** 501 without `format`, 400 with another than `old` (the server says "in request body"). */
 function checkFormat(call: Call, what: "configuration" | "license"): void {
   const format = call.query.format ?? "";
-  if (format === "") fail(what === "license" ? ERRORS.clientLicenseFormat : ERRORS.clientConfigFormat);
+  if (format === "")
+    fail(what === "license" ? ERRORS.clientLicenseFormat : ERRORS.clientConfigFormat);
   if (format !== "old") fail(invalidBodyParam("format"));
 }
 

@@ -6,4 +6,11 @@ import { statusRoutes } from "./statuses.js";
 import { userListRoutes } from "./user-lists.js";
 import { userRoutes } from "./users.js";
 
-export const clientRoutes = [userRoutes, userListRoutes, myTeamRoutes, statusRoutes, preferenceRoutes, sessionRoutes];
+export const clientRoutes = [
+  userRoutes,
+  userListRoutes,
+  myTeamRoutes,
+  statusRoutes,
+  preferenceRoutes,
+  sessionRoutes,
+];

@@ -8,7 +8,6 @@ import { fileWire } from "../wire.js";
 import { idParam } from "./params.js";
 
 export function fileRoutes(app: FastifyInstance, { world, posting }: Services): void {
-
   route(app, world, "POST", "/files", (call) => {
     const userId = call.userId;
     const contentType = call.headers["content-type"] ?? "";
@@ -16,16 +15,33 @@ export function fileRoutes(app: FastifyInstance, { world, posting }: Services): 
       // the server's other way: the body is the file, `channel_id` and `filename` are in the query
       const channelId = call.query.channel_id ?? "";
       if (!channelId) fail(invalidBodyParam("channel_id"));
-      return { status: 201, body: { file_infos: [fileWire(posting.upload(userId, channelId, call.query.filename, call.raw()))], client_ids: null } };
+      return {
+        status: 201,
+        body: {
+          file_infos: [
+            fileWire(posting.upload(userId, channelId, call.query.filename, call.raw())),
+          ],
+          client_ids: null,
+        },
+      };
     }
     const parts = parseMultipart(contentType, call.raw());
     if (!parts) fail(invalidBodyParam("multipart"));
-    const channelId = parts.find((p) => p.name === "channel_id" && p.filename === undefined)?.data.toString("utf8") ?? call.query.channel_id ?? "";
+    const channelId =
+      parts
+        .find((p) => p.name === "channel_id" && p.filename === undefined)
+        ?.data.toString("utf8") ??
+      call.query.channel_id ??
+      "";
     if (!channelId) fail(invalidBodyParam("channel_id"));
     const files = parts.filter((p) => p.name === "files" && p.filename !== undefined);
     if (files.length === 0) fail(ERRORS.fileNoFiles);
-    const clientIds = parts.filter((p) => p.name === "client_ids").map((p) => p.data.toString("utf8"));
-    const infos = files.map((p) => fileWire(posting.upload(userId, channelId, p.filename!, p.data)));
+    const clientIds = parts
+      .filter((p) => p.name === "client_ids")
+      .map((p) => p.data.toString("utf8"));
+    const infos = files.map((p) =>
+      fileWire(posting.upload(userId, channelId, p.filename!, p.data)),
+    );
     return { status: 201, body: { file_infos: infos, client_ids: clientIds } };
   });
 

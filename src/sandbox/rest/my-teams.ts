@@ -27,7 +27,15 @@ export function myTeamRoutes(app: FastifyInstance, { world }: Services): void {
     const excluded = call.query.exclude_team ?? "";
     // the sandbox keeps no read marks: a member has read its channels (msg_count = total, see memberWire)
     const unread = world.teamsOf(id).filter((team) => team.id !== excluded);
-    return { body: unread.map((team) => ({ team_id: team.id, msg_count: 0, mention_count: 0, mention_count_root: 0, msg_count_root: 0 })) };
+    return {
+      body: unread.map((team) => ({
+        team_id: team.id,
+        msg_count: 0,
+        mention_count: 0,
+        mention_count_root: 0,
+        msg_count_root: 0,
+      })),
+    };
   });
 
   route(app, world, "GET", "/users/:user_id/teams/:team_id/channels/members", (call) => {
@@ -41,5 +49,14 @@ export function myTeamRoutes(app: FastifyInstance, { world }: Services): void {
 
 /** `model.TeamMember`: the sandbox's team members all have the default team scheme's user role. */
 export function teamMemberWire(teamId: string, userId: string) {
-  return { team_id: teamId, user_id: userId, roles: "team_user", delete_at: 0, scheme_guest: false, scheme_user: true, scheme_admin: false, explicit_roles: "" };
+  return {
+    team_id: teamId,
+    user_id: userId,
+    roles: "team_user",
+    delete_at: 0,
+    scheme_guest: false,
+    scheme_user: true,
+    scheme_admin: false,
+    explicit_roles: "",
+  };
 }

@@ -23,7 +23,14 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     // an array decodes into an empty post on the server: no channel, hence 403, not 400
     const json = call.json("post");
     const body = Array.isArray(json) ? {} : objectBody(call, "post");
-    return { status: 201, body: posting.createAsUser(call.userId, toCreateInput(body), call.query.set_online !== "false") };
+    return {
+      status: 201,
+      body: posting.createAsUser(
+        call.userId,
+        toCreateInput(body),
+        call.query.set_online !== "false",
+      ),
+    };
   });
 
   route(app, world, "POST", "/posts/ephemeral", (call) => {
@@ -57,7 +64,11 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     const body = objectBody(call, "post");
     if (body.id !== undefined && body.id !== postId) fail(invalidBodyParam("id"));
     // an update replaces what a patch would leave: props (from_bot gone too) and is_pinned
-    const patch = { ...patchOf(body), props: patchOf(body).props ?? {}, is_pinned: body.is_pinned === true };
+    const patch = {
+      ...patchOf(body),
+      props: patchOf(body).props ?? {},
+      is_pinned: body.is_pinned === true,
+    };
     return { body: posting.edit(call.userId, postId, patch) };
   });
 
@@ -75,9 +86,20 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     const userId = idParam(call, "user_id", true);
     if (userId !== call.userId) fail(ERRORS.permissions);
     // flagged posts are `flagged_post` preferences named by the post's id
-    const flagged = preferences.of(userId).filter((p) => p.category === "flagged_post" && p.value === "true").map((p) => posting.record(p.name));
-    const readable = flagged.filter((r): r is PostRecord => r !== undefined && world.canRead(userId, world.channels.get(r.channel_id)!));
-    return { body: postListOf(posting, readable.sort((a, b) => b.create_at - a.create_at)) };
+    const flagged = preferences
+      .of(userId)
+      .filter((p) => p.category === "flagged_post" && p.value === "true")
+      .map((p) => posting.record(p.name));
+    const readable = flagged.filter(
+      (r): r is PostRecord =>
+        r !== undefined && world.canRead(userId, world.channels.get(r.channel_id)!),
+    );
+    return {
+      body: postListOf(
+        posting,
+        readable.sort((a, b) => b.create_at - a.create_at),
+      ),
+    };
   });
 
   route(app, world, "POST", "/teams/:team_id/posts/search", (call) => {
@@ -89,13 +111,17 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
       fail(ERRORS.searchBody);
     }
     if (typeof body.terms !== "string") fail(ERRORS.searchBody);
-    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
+    if (!world.isTeamMember(teamId, call.userId) && !world.isAdmin(call.userId))
+      fail(ERRORS.permissions);
     const found = posting.search(call.userId, teamId, body.terms, body.is_or_search === true);
     const page = typeof body.page === "number" ? body.page : 0;
     const perPage = typeof body.per_page === "number" ? body.per_page : 60;
     const picked = found.slice(page * perPage, (page + 1) * perPage);
     // no search highlighting: `matches` is null, as the server sends it without a search engine
-    return { body: { ...postListOf(posting, picked), matches: null }, headers: { "Cache-Control": "no-cache, no-store, must-revalidate" } };
+    return {
+      body: { ...postListOf(posting, picked), matches: null },
+      headers: { "Cache-Control": "no-cache, no-store, must-revalidate" },
+    };
   });
 
   route(app, world, "DELETE", "/posts/:post_id", (call) => {
@@ -113,14 +139,21 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     return { body: posting.react(userId, postId, emoji) };
   });
 
-  route(app, world, "GET", "/posts/:post_id/reactions", (call) => ({ body: posting.reactionsOf(readable(call).id) }));
+  route(app, world, "GET", "/posts/:post_id/reactions", (call) => ({
+    body: posting.reactionsOf(readable(call).id),
+  }));
 }
 
 function toCreateInput(body: Record<string, unknown>): CreatePostInput {
   const fileIds = body.file_ids;
-  if (fileIds !== undefined && !(Array.isArray(fileIds) && fileIds.every((id) => typeof id === "string"))) fail(invalidBodyParam("file_ids"));
+  if (
+    fileIds !== undefined &&
+    !(Array.isArray(fileIds) && fileIds.every((id) => typeof id === "string"))
+  )
+    fail(invalidBodyParam("file_ids"));
   const props = body.props;
-  if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) fail(invalidBodyParam("props"));
+  if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props)))
+    fail(invalidBodyParam("props"));
   return {
     // a post without channel_id is refused as one in a channel the caller may not post in (403), as on the server
     channel_id: stringField(body, "channel_id", true),
@@ -132,11 +165,16 @@ function toCreateInput(body: Record<string, unknown>): CreatePostInput {
   };
 }
 
-function patchOf(body: Record<string, unknown>): { message?: string; props?: Record<string, unknown>; is_pinned?: boolean } {
+function patchOf(body: Record<string, unknown>): {
+  message?: string;
+  props?: Record<string, unknown>;
+  is_pinned?: boolean;
+} {
   const patch: { message?: string; props?: Record<string, unknown>; is_pinned?: boolean } = {};
   if (body.message !== undefined) patch.message = stringField(body, "message");
   if (body.props !== undefined) {
-    if (typeof body.props !== "object" || body.props === null || Array.isArray(body.props)) fail(invalidBodyParam("props"));
+    if (typeof body.props !== "object" || body.props === null || Array.isArray(body.props))
+      fail(invalidBodyParam("props"));
     patch.props = body.props as Record<string, unknown>;
   }
   if (typeof body.is_pinned === "boolean") patch.is_pinned = body.is_pinned;

@@ -7,7 +7,10 @@ import type { Services } from "../services.js";
 import { target } from "../world.js";
 import { idParam } from "./params.js";
 
-export function preferenceRoutes(app: FastifyInstance, { world, preferences, hub }: Services): void {
+export function preferenceRoutes(
+  app: FastifyInstance,
+  { world, preferences, hub }: Services,
+): void {
   /** The user whose preferences these are: only that user or a system admin (`edit_other_users`). */
   const owner = (call: Call): string => {
     const id = idParam(call, "user_id", true);
@@ -15,7 +18,9 @@ export function preferenceRoutes(app: FastifyInstance, { world, preferences, hub
     return id;
   };
 
-  route(app, world, "GET", "/users/:user_id/preferences", (call) => ({ body: preferences.of(owner(call)) }));
+  route(app, world, "GET", "/users/:user_id/preferences", (call) => ({
+    body: preferences.of(owner(call)),
+  }));
 
   route(app, world, "GET", "/users/:user_id/preferences/:category", (call) => {
     const id = owner(call);
@@ -28,7 +33,11 @@ export function preferenceRoutes(app: FastifyInstance, { world, preferences, hub
     const id = owner(call);
     const list = preferenceList(call);
     preferences.save(id, list);
-    hub.broadcast({ event: "preferences_changed", data: { preferences: JSON.stringify(list) }, broadcast: target({ user_id: id }) });
+    hub.broadcast({
+      event: "preferences_changed",
+      data: { preferences: JSON.stringify(list) },
+      broadcast: target({ user_id: id }),
+    });
     return { body: { status: "OK" } };
   });
 
@@ -36,7 +45,11 @@ export function preferenceRoutes(app: FastifyInstance, { world, preferences, hub
     const id = owner(call);
     const list = preferenceList(call);
     preferences.remove(id, list);
-    hub.broadcast({ event: "preferences_deleted", data: { preferences: JSON.stringify(list) }, broadcast: target({ user_id: id }) });
+    hub.broadcast({
+      event: "preferences_deleted",
+      data: { preferences: JSON.stringify(list) },
+      broadcast: target({ user_id: id }),
+    });
     return { body: { status: "OK" } };
   });
 }
@@ -52,6 +65,11 @@ function preferenceList(call: Call): Preference[] {
       if (typeof value !== "string") fail(invalidBodyParam("preferences"));
       return value;
     };
-    return { user_id: text("user_id"), category: text("category"), name: text("name"), value: text("value") };
+    return {
+      user_id: text("user_id"),
+      category: text("category"),
+      name: text("name"),
+      value: text("value"),
+    };
   });
 }

@@ -19,20 +19,33 @@ export function sessionRoutes(app: FastifyInstance, { world }: Services): void {
     const userId = idParam(call, "user_id", true);
     if (userId !== call.userId && !world.isAdmin(call.userId)) fail(ERRORS.permissions);
     const user = world.users.get(userId);
-    const sessions = world.tokensOf(userId).filter((r): r is TokenRecord & { usedAt: number } => r.usedAt !== undefined);
+    const sessions = world
+      .tokensOf(userId)
+      .filter((r): r is TokenRecord & { usedAt: number } => r.usedAt !== undefined);
     return {
       body: sessions.map((r) => ({
         id: r.id,
         token: "",
         create_at: r.usedAt,
-        expires_at: r.kind === "access" ? (r.expiresAt || r.usedAt + HUNDRED_YEARS_MS) : r.usedAt + 30 * 24 * 3_600_000,
+        expires_at:
+          r.kind === "access"
+            ? r.expiresAt || r.usedAt + HUNDRED_YEARS_MS
+            : r.usedAt + 30 * 24 * 3_600_000,
         last_activity_at: r.usedAt,
         user_id: userId,
         device_id: "",
         roles: user?.roles ?? "",
         is_oauth: false,
         expired_notify: false,
-        props: r.kind === "access" ? { type: "UserAccessToken", user_access_token_id: r.id, is_bot: user?.is_bot ? "true" : "", is_guest: "false" } : {},
+        props:
+          r.kind === "access"
+            ? {
+                type: "UserAccessToken",
+                user_access_token_id: r.id,
+                is_bot: user?.is_bot ? "true" : "",
+                is_guest: "false",
+              }
+            : {},
         team_members: [],
         local: false,
       })),

@@ -19,7 +19,13 @@ export interface StatusWire {
 /** Online while connected or active through the API; a user the server has no status for is offline. */
 export function statusOf(hub: Hub, userId: string): StatusWire {
   const online = hub.isOnline(userId);
-  return { user_id: userId, status: online ? "online" : "offline", manual: false, last_activity_at: online ? Date.now() : 0, dnd_end_time: 0 };
+  return {
+    user_id: userId,
+    status: online ? "online" : "offline",
+    manual: false,
+    last_activity_at: online ? Date.now() : 0,
+    dnd_end_time: 0,
+  };
 }
 
 export function statusRoutes(app: FastifyInstance, { world, hub }: Services): void {

@@ -16,13 +16,17 @@ export function teamRoutes(app: FastifyInstance, { world }: Services): void {
   };
 
   // the server lists the teams open to all (`allow_open_invite`, none here) and, to a system admin, every team
-  route(app, world, "GET", "/teams", (call) => ({ body: world.isAdmin(call.userId) ? [...world.teams.values()] : [] }));
+  route(app, world, "GET", "/teams", (call) => ({
+    body: world.isAdmin(call.userId) ? [...world.teams.values()] : [],
+  }));
 
   route(app, world, "GET", "/teams/:team_id/members", (call) => {
     const team = visible(call.userId, world.teams.get(idParam(call, "team_id")));
     const page = intQuery(call, "page", 0);
     const perPage = Math.min(intQuery(call, "per_page", 60), 200);
-    const ids = [...world.teamMemberIds(team.id)].sort().slice(page * perPage, (page + 1) * perPage);
+    const ids = [...world.teamMemberIds(team.id)]
+      .sort()
+      .slice(page * perPage, (page + 1) * perPage);
     return { body: ids.map((id) => teamMemberWire(team.id, id)) };
   });
 
@@ -37,7 +41,11 @@ export function teamRoutes(app: FastifyInstance, { world }: Services): void {
     const team = visible(call.userId, world.teams.get(idParam(call, "team_id")));
     const page = intQuery(call, "page", 0);
     const perPage = Math.min(intQuery(call, "per_page", 60), 200);
-    const open = byDisplayName([...world.channels.values()].filter((c) => c.team_id === team.id && c.type === "O" && c.delete_at === 0));
+    const open = byDisplayName(
+      [...world.channels.values()].filter(
+        (c) => c.team_id === team.id && c.type === "O" && c.delete_at === 0,
+      ),
+    );
     return { body: open.slice(page * perPage, (page + 1) * perPage).map(channelWire) };
   });
 
@@ -48,7 +56,9 @@ export function teamRoutes(app: FastifyInstance, { world }: Services): void {
 
   route(app, world, "GET", "/teams/name/:name", (call) => {
     const userId = call.userId;
-    return { body: visible(userId, world.teamByName(call.params.name ?? ""), ERRORS.teamNameMissing) };
+    return {
+      body: visible(userId, world.teamByName(call.params.name ?? ""), ERRORS.teamNameMissing),
+    };
   });
 
   const channelByName = (userId: string, team: Team, name: string) => {
@@ -60,7 +70,11 @@ export function teamRoutes(app: FastifyInstance, { world }: Services): void {
 
   route(app, world, "GET", "/teams/name/:team_name/channels/name/:channel_name", (call) => {
     const userId = call.userId;
-    const team = visible(userId, world.teamByName(call.params.team_name ?? ""), ERRORS.teamNameMissing);
+    const team = visible(
+      userId,
+      world.teamByName(call.params.team_name ?? ""),
+      ERRORS.teamNameMissing,
+    );
     return channelByName(userId, team, call.params.channel_name ?? "");
   });
 

@@ -49,10 +49,16 @@ function filtered(world: World, call: Call, isOnline: (userId: string) => boolea
   const viewer = call.userId;
   const sort = q.sort ?? "";
   if (q.not_in_channel && !q.in_team) fail(invalidUrlParam("team_id"));
-  if (!["", "last_activity_at", "create_at", "status"].includes(sort)) fail(invalidUrlParam("sort"));
-  if ((sort === "last_activity_at" || sort === "create_at") && (!q.in_team || q.not_in_team || q.in_channel || q.not_in_channel)) fail(invalidUrlParam("sort"));
+  if (!["", "last_activity_at", "create_at", "status"].includes(sort))
+    fail(invalidUrlParam("sort"));
+  if (
+    (sort === "last_activity_at" || sort === "create_at") &&
+    (!q.in_team || q.not_in_team || q.in_channel || q.not_in_channel)
+  )
+    fail(invalidUrlParam("sort"));
   if (sort === "status" && !q.in_channel) fail(invalidUrlParam("sort"));
-  const canViewTeam = (teamId: string) => world.isTeamMember(teamId, viewer) || world.isAdmin(viewer);
+  const canViewTeam = (teamId: string) =>
+    world.isTeamMember(teamId, viewer) || world.isAdmin(viewer);
   const canReadChannel = (channelId: string) => {
     const channel = world.channels.get(channelId);
     return channel !== undefined && world.canRead(viewer, channel);
@@ -88,7 +94,8 @@ function filtered(world: World, call: Call, isOnline: (userId: string) => boolea
 
 /** `page` and `per_page` read as the server does: a bad value is the default, a large one the maximum. */
 function paging(call: Call): { page: number; perPage: number } {
-  const number = (raw: string | undefined) => (raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined);
+  const number = (raw: string | undefined) =>
+    raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
   const page = number(call.query.page) ?? 0;
   const perPage = Math.min(number(call.query.per_page) ?? PER_PAGE_DEFAULT, PER_PAGE_MAXIMUM);
   return { page, perPage };

@@ -8,14 +8,26 @@ import { byDisplayName, channelWire, userWire } from "../wire.js";
 import { idParam } from "./params.js";
 
 export function userRoutes(app: FastifyInstance, { world, posting }: Services): void {
-  route(app, world, "POST", "/users/login", (call) => {
-    const body = objectBody(call, "login_id");
-    const loginId = stringField(body, "login_id", true);
-    const password = stringField(body, "password", true);
-    const user = world.userByName(loginId) ?? [...world.users.values()].find((u) => u.email === loginId.toLowerCase());
-    if (!user || user.is_bot || user.password !== password) fail(ERRORS.loginInvalid);
-    return { body: userWire(user, true), headers: { Token: world.issueToken(user.id, { kind: "login" }) } };
-  }, { public: true });
+  route(
+    app,
+    world,
+    "POST",
+    "/users/login",
+    (call) => {
+      const body = objectBody(call, "login_id");
+      const loginId = stringField(body, "login_id", true);
+      const password = stringField(body, "password", true);
+      const user =
+        world.userByName(loginId) ??
+        [...world.users.values()].find((u) => u.email === loginId.toLowerCase());
+      if (!user || user.is_bot || user.password !== password) fail(ERRORS.loginInvalid);
+      return {
+        body: userWire(user, true),
+        headers: { Token: world.issueToken(user.id, { kind: "login" }) },
+      };
+    },
+    { public: true },
+  );
 
   route(app, world, "GET", "/users/:user_id", (call) => {
     const id = idParam(call, "user_id", true);
@@ -35,7 +47,10 @@ export function userRoutes(app: FastifyInstance, { world, posting }: Services): 
   route(app, world, "GET", "/users/:user_id/image", (call) => {
     const id = idParam(call, "user_id", true);
     if (!world.users.has(id)) fail(ERRORS.userMissing);
-    return { bytes: { data: defaultAvatar(id), contentType: "image/png" }, headers: { "Cache-Control": "max-age=86400, private" } };
+    return {
+      bytes: { data: defaultAvatar(id), contentType: "image/png" },
+      headers: { "Cache-Control": "max-age=86400, private" },
+    };
   });
 
   route(app, world, "GET", "/users/:user_id/teams", (call) => {

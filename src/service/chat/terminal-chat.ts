@@ -43,12 +43,18 @@ export async function runChat(options: ChatOptions): Promise<void> {
   const url = options.url.replace(/\/+$/, "");
   const output = options.output ?? process.stdout;
   const username = options.user ?? "alice";
-  const token = options.token ?? (await logIn(url, username, options.password ?? `sandbox-${username}`));
+  const token =
+    options.token ?? (await logIn(url, username, options.password ?? `sandbox-${username}`));
   const client = new MattermostClient({ url, token, retry: { attempts: 2 } });
   const me = await client.getMe();
   const team = await firstTeam(client);
   const terminal = options.terminal ?? Boolean((output as NodeJS.WriteStream).isTTY);
-  const rl = createInterface({ input: options.input ?? process.stdin, output, terminal, prompt: "" });
+  const rl = createInterface({
+    input: options.input ?? process.stdin,
+    output,
+    terminal,
+    prompt: "",
+  });
   const view = new ChatView(me, (text) => printAbove(rl, output, terminal, text));
   const session = new ChatSession(client, me, team, view);
 
@@ -69,14 +75,22 @@ export async function runChat(options: ChatOptions): Promise<void> {
         refreshPrompt();
       });
     });
-    rl.on("close", () => void queue.then(() => resolve(), () => resolve()));
+    rl.on(
+      "close",
+      () =>
+        void queue.then(
+          () => resolve(),
+          () => resolve(),
+        ),
+    );
   });
 
   const receiver = new WebSocketFeed({
     url,
     token,
     client,
-    onEnvelope: (event) => void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
+    onEnvelope: (event) =>
+      void session.onEvent(event).catch((error) => view.notice(`(${describe(error)})`)),
     onStateChange: (state) => {
       if (state === "reconnecting") view.notice("(connection lost, reconnecting…)");
     },
@@ -113,8 +127,13 @@ class ChatSession {
   ) {}
 
   prompt(): string {
-    const where = this.channel.type === "D" ? `@${this.view.directPartnerName(this.channel)}` : `~${this.channel.name}`;
-    return this.threadRoot ? `${where} (thread #${this.view.numberOf(this.threadRoot.id)})> ` : `${where}> `;
+    const where =
+      this.channel.type === "D"
+        ? `@${this.view.directPartnerName(this.channel)}`
+        : `~${this.channel.name}`;
+    return this.threadRoot
+      ? `${where} (thread #${this.view.numberOf(this.threadRoot.id)})> `
+      : `${where}> `;
   }
 
   async open(name: string): Promise<void> {
@@ -125,7 +144,11 @@ class ChatSession {
   async input(line: string): Promise<"quit" | undefined> {
     if (line === "") return undefined;
     if (!line.startsWith("/")) {
-      await this.client.createPost({ channel_id: this.channel.id, message: line, root_id: this.threadRoot?.id ?? "" });
+      await this.client.createPost({
+        channel_id: this.channel.id,
+        message: line,
+        root_id: this.threadRoot?.id ?? "",
+      });
       return undefined;
     }
     const [command = "", ...args] = line.slice(1).split(/\s+/);
@@ -155,18 +178,32 @@ class ChatSession {
           return undefined;
         }
         const post = this.view.postNumbered(Number(arg.replace(/^#/, "")));
-        if (!post) throw new MmbotError("chat_usage", `there is no post #${arg} (numbers are shown before each post)`);
+        if (!post)
+          throw new MmbotError(
+            "chat_usage",
+            `there is no post #${arg} (numbers are shown before each post)`,
+          );
         this.threadRoot = post.root_id ? await this.client.getPost(post.root_id) : post;
-        if (this.threadRoot.channel_id !== this.channel.id) await this.switchTo(await this.client.getChannel(this.threadRoot.channel_id));
+        if (this.threadRoot.channel_id !== this.channel.id)
+          await this.switchTo(await this.client.getChannel(this.threadRoot.channel_id));
         return undefined;
       }
       case "click": {
         const [postNumber, buttonNumber] = args.map((a) => Number(a.replace(/^#/, "")));
         const post = this.view.postNumbered(postNumber ?? NaN);
         const action = this.view.actionsOf(postNumber ?? NaN)[(buttonNumber ?? NaN) - 1];
-        if (!post || !action) throw new MmbotError("chat_usage", "usage: /click <post number> <button number>, as shown: [1 Done]");
-        if (action.type === "select") throw new MmbotError("chat_usage", "menus can't be used here: use the Mattermost app");
-        await this.client.request("POST", `/posts/${post.id}/actions/${encodeURIComponent(action.id)}`, {});
+        if (!post || !action)
+          throw new MmbotError(
+            "chat_usage",
+            "usage: /click <post number> <button number>, as shown: [1 Done]",
+          );
+        if (action.type === "select")
+          throw new MmbotError("chat_usage", "menus can't be used here: use the Mattermost app");
+        await this.client.request(
+          "POST",
+          `/posts/${post.id}/actions/${encodeURIComponent(action.id)}`,
+          {},
+        );
         return undefined;
       }
       case "history":
@@ -179,12 +216,21 @@ class ChatSession {
           // a DM's display_name is "" on a real server: its name holds the two user ids
           if (c.type === "D") await this.view.learnDirect(c, this.client);
         }
-        this.view.notice(mine.map((c) => (c.type === "D" ? `  @${this.view.directPartnerName(c)}` : `  ~${c.name}`)).join("\n"));
+        this.view.notice(
+          mine
+            .map((c) => (c.type === "D" ? `  @${this.view.directPartnerName(c)}` : `  ~${c.name}`))
+            .join("\n"),
+        );
         return undefined;
       }
       default:
         // anything else is a slash command for the server (e.g. /todo list), as the web app does
-        await this.client.request("POST", "/commands/execute", { channel_id: this.channel.id, team_id: this.team.id, command: line, root_id: this.threadRoot?.id ?? "" });
+        await this.client.request("POST", "/commands/execute", {
+          channel_id: this.channel.id,
+          team_id: this.team.id,
+          command: line,
+          root_id: this.threadRoot?.id ?? "",
+        });
         return undefined;
     }
   }
@@ -207,7 +253,9 @@ class ChatSession {
       this.view.ephemeral(post, await this.client.getUser(post.user_id).catch(() => undefined));
     } else if (event.name === "open_dialog" && typeof event.data.dialog === "string") {
       const opened = JSON.parse(event.data.dialog) as { dialog?: { title?: string } };
-      this.view.notice(`(the integration opened a dialog "${opened.dialog?.title ?? ""}": dialogs need the Mattermost app)`);
+      this.view.notice(
+        `(the integration opened a dialog "${opened.dialog?.title ?? ""}": dialogs need the Mattermost app)`,
+      );
     } else if (event.name === "typing") {
       const userId = String(event.data.user_id ?? "");
       if (userId !== this.me.id && event.broadcast.channel_id === this.channel.id) {
@@ -227,7 +275,11 @@ class ChatSession {
     if (channel.type === "D") await this.view.learnDirect(channel, this.client);
     this.channel = channel;
     this.threadRoot = undefined;
-    this.view.notice(channel.type === "D" ? `— direct messages with @${this.view.directPartnerName(channel)} —` : `— ~${channel.name} —`);
+    this.view.notice(
+      channel.type === "D"
+        ? `— direct messages with @${this.view.directPartnerName(channel)} —`
+        : `— ~${channel.name} —`,
+    );
   }
 
   private async channelOf(id: string): Promise<Channel> {
@@ -250,12 +302,19 @@ async function logIn(url: string, username: string, password: string): Promise<s
       body: JSON.stringify({ login_id: username, password }),
     });
   } catch (error) {
-    throw new MmbotError("chat_unreachable", `cannot reach ${url}: is the sandbox running? Start it with "npm start" in another terminal`, { cause: error });
+    throw new MmbotError(
+      "chat_unreachable",
+      `cannot reach ${url}: is the sandbox running? Start it with "npm start" in another terminal`,
+      { cause: error },
+    );
   }
   const token = response.headers.get("token");
   if (!response.ok || !token) {
     const body = (await response.json().catch(() => ({}))) as { message?: string };
-    throw new MmbotError("chat_login", `login as ${username} failed (${response.status}): ${body.message ?? "no reason given"}; use --password, or --token with a personal access token`);
+    throw new MmbotError(
+      "chat_login",
+      `login as ${username} failed (${response.status}): ${body.message ?? "no reason given"}; use --password, or --token with a personal access token`,
+    );
   }
   return token;
 }
@@ -267,7 +326,12 @@ async function firstTeam(client: MattermostClient): Promise<Team> {
 }
 
 /** Prints a line above the prompt without breaking what the user is typing. */
-function printAbove(rl: Interface, output: NodeJS.WritableStream, terminal: boolean, text: string): void {
+function printAbove(
+  rl: Interface,
+  output: NodeJS.WritableStream,
+  terminal: boolean,
+  text: string,
+): void {
   if (!terminal) {
     output.write(`${text}\n`);
     return;
@@ -279,6 +343,7 @@ function printAbove(rl: Interface, output: NodeJS.WritableStream, terminal: bool
 
 function describe(error: unknown): string {
   // the server's own words, without our method and path
-  if (error instanceof MattermostApiError && typeof error.body === "object" && error.body.message) return error.body.message;
+  if (error instanceof MattermostApiError && typeof error.body === "object" && error.body.message)
+    return error.body.message;
   return error instanceof Error ? error.message : String(error);
 }

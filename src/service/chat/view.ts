@@ -45,7 +45,11 @@ export class ChatView {
     this.numbers.set(post.id, n);
     this.byNumber.set(n, post);
     this.typingShownAt.delete(sender.id);
-    const where = inOpenChannel ? "" : channel.type === "D" ? `[@${this.directPartnerName(channel)}] ` : `[~${channel.name}] `;
+    const where = inOpenChannel
+      ? ""
+      : channel.type === "D"
+        ? `[@${this.directPartnerName(channel)}] `
+        : `[~${channel.name}] `;
     const root = post.root_id ? this.numbers.get(post.root_id) : undefined;
     const thread = post.root_id ? `  ↳ ${root ? `re #${root} ` : "in a thread "}` : "";
     const time = new Date(post.create_at).toTimeString().slice(0, 5);
@@ -72,8 +76,15 @@ export class ChatView {
     const lines = [head + first, ...rest.map((line) => indent + line)];
     let k = 0;
     for (const attachment of attachmentsOf(post)) {
-      for (const line of [attachment.title, attachment.text].filter(Boolean).join("\n").split("\n").filter(Boolean)) lines.push(`${indent}| ${line}`);
-      const actions = (attachment.actions ?? []).map((action) => `[${++k} ${action.name}${action.type === "select" ? " ▾" : ""}]`);
+      for (const line of [attachment.title, attachment.text]
+        .filter(Boolean)
+        .join("\n")
+        .split("\n")
+        .filter(Boolean))
+        lines.push(`${indent}| ${line}`);
+      const actions = (attachment.actions ?? []).map(
+        (action) => `[${++k} ${action.name}${action.type === "select" ? " ▾" : ""}]`,
+      );
       if (actions.length) lines.push(`${indent}| ${actions.join(" ")}`);
     }
     return lines.join("\n");
@@ -84,7 +95,9 @@ export class ChatView {
     const [first = "", ...rest] = post.message.split("\n");
     // a slash command's answer comes "from" whoever ran it: no name then
     const from = sender && sender.id !== this.me.id ? `${sender.username}: ` : "";
-    this.print([`   (only you) ${from}${first}`, ...rest.map((line) => `              ${line}`)].join("\n"));
+    this.print(
+      [`   (only you) ${from}${first}`, ...rest.map((line) => `              ${line}`)].join("\n"),
+    );
   }
 
   typing(user: UserProfile): void {

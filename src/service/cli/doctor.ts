@@ -17,7 +17,12 @@ export interface DoctorReport {
   ok: boolean;
   /** The server checked; null when there is none (or the configuration does not load). */
   server: { url: string; origin: string } | null;
-  checks: Array<{ name: string; status: "ok" | "warn" | "fail"; message: string; fix: string | null }>;
+  checks: Array<{
+    name: string;
+    status: "ok" | "warn" | "fail";
+    message: string;
+    fix: string | null;
+  }>;
 }
 
 const NO_TARGET: CheckResult = {
@@ -33,16 +38,28 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
     config = loadCommandConfig(flags.config);
   } catch (error) {
     if (!(flags.json && error instanceof ConfigError)) throw error;
-    return printReport(null, [{ name: "config", ok: false, label: error.message, fix: "fix the configuration as the message says (see the README's configuration section)" }]);
+    return printReport(null, [
+      {
+        name: "config",
+        ok: false,
+        label: error.message,
+        fix: "fix the configuration as the message says (see the README's configuration section)",
+      },
+    ]);
   }
   const target = doctorTarget(config);
   // checked as `mmbot start` runs it: in its own sandbox everybody may use the bot
   if (target?.sandbox) config.policy.allowed_users ??= "*";
-  const options: DoctorOptions = { integrationsToken: flags.token ?? process.env.MMBOT_ADMIN_TOKEN };
+  const options: DoctorOptions = {
+    integrationsToken: flags.token ?? process.env.MMBOT_ADMIN_TOKEN,
+  };
   if (flags.json) {
     if (!target) return printReport(null, [NO_TARGET]);
     const { checkAll } = await import("../doctor-checks.js");
-    return printReport({ url: target.url, origin: target.origin }, await checkAll(config, target, options));
+    return printReport(
+      { url: target.url, origin: target.origin },
+      await checkAll(config, target, options),
+    );
   }
   if (!target) {
     console.log(`✗ ${NO_TARGET.label}\n    fix: ${NO_TARGET.fix}`);
@@ -54,7 +71,15 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
 
 /** Prints the JSON document; exit code 1 when a check failed (warnings do not count). */
 function printReport(server: DoctorReport["server"], results: CheckResult[]): number {
-  const checks = results.map((r) => ({ name: r.name, status: r.ok ? "ok" : r.warn ? "warn" : "fail", message: r.label, fix: r.fix ?? null }) as const);
+  const checks = results.map(
+    (r) =>
+      ({
+        name: r.name,
+        status: r.ok ? "ok" : r.warn ? "warn" : "fail",
+        message: r.label,
+        fix: r.fix ?? null,
+      }) as const,
+  );
   const report: DoctorReport = { ok: checks.every((c) => c.status !== "fail"), server, checks };
   console.log(JSON.stringify(report, null, 2));
   return report.ok ? 0 : 1;

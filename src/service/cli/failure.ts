@@ -13,14 +13,18 @@ import { createLogger, flushLog, isPretty, LOG_FORMATS, type LogFormat } from ".
 export async function reportFailure(error: unknown): Promise<number> {
   if (error instanceof MattermostApiError) {
     // as the server gave it: status, error id, message, request id (to find it in the server's log)
-    const detail = [error.serverErrorId, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
+    const detail = [error.serverErrorId, error.requestId && `request ${error.requestId}`]
+      .filter(Boolean)
+      .join(", ");
     console.error(`mmbot: the server refused: ${error.message}${detail ? ` (${detail})` : ""}`);
   } else if (error instanceof MmbotError) {
     console.error(`mmbot: ${error.message}`);
   } else {
     const ref = randomBytes(4).toString("hex");
     const where = await logUnexpected(error, ref);
-    console.error(`mmbot: unexpected error: ${error instanceof Error ? error.message : String(error)} (ref ${ref}; the detail is ${where})`);
+    console.error(
+      `mmbot: unexpected error: ${error instanceof Error ? error.message : String(error)} (ref ${ref}; the detail is ${where})`,
+    );
   }
   return 1;
 }
@@ -33,7 +37,10 @@ async function logUnexpected(error: unknown, ref: string): Promise<string> {
   const format = process.env.MMBOT_LOG_FORMAT as LogFormat | undefined;
   if (isPretty(format && LOG_FORMATS.includes(format) ? format : "auto")) {
     const file = join(tmpdir(), `mmbot-error-${ref}.log`);
-    pino({ name: "mmbot" }, pino.destination({ dest: file, sync: true })).error({ err: error, ref }, "unexpected error");
+    pino({ name: "mmbot" }, pino.destination({ dest: file, sync: true })).error(
+      { err: error, ref },
+      "unexpected error",
+    );
     return `in ${file}`;
   }
   const logger = createLogger({ level: "info", format: "json" });

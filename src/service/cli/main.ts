@@ -6,7 +6,9 @@ import { CommanderError } from "@commander-js/extra-typings";
 import { reportFailure } from "./failure.js";
 import { buildProgram } from "./program.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(
+  readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+) as { version: string };
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;

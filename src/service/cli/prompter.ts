@@ -34,7 +34,14 @@ export class Prompter {
   }
 
   /** Asks until `check` accepts the answer (it returns the problem, or undefined); Enter gives `fallback`. */
-  async ask(question: string, options: { fallback?: string; secret?: boolean; check?: (answer: string) => string | undefined } = {}): Promise<string> {
+  async ask(
+    question: string,
+    options: {
+      fallback?: string;
+      secret?: boolean;
+      check?: (answer: string) => string | undefined;
+    } = {},
+  ): Promise<string> {
     for (;;) {
       const shown = options.fallback && !options.secret ? ` [${options.fallback}]` : "";
       this.output.write(`${question}${shown}: `);
@@ -42,9 +49,14 @@ export class Prompter {
       const next = await this.lines.next();
       this.muted = false;
       // what a terminal would have echoed: a transcript of answers from a pipe reads as a dialogue
-      if (!this.terminal) this.output.write(`${options.secret ? "(hidden)" : (next.value?.trim() ?? "")}\n`);
+      if (!this.terminal)
+        this.output.write(`${options.secret ? "(hidden)" : (next.value?.trim() ?? "")}\n`);
       else if (options.secret) this.output.write("\n");
-      if (next.done) throw new MmbotError("INIT_INPUT", `the input ended before an answer to "${question}" (without questions: mmbot init --yes with the answers as flags, see mmbot init --help)`);
+      if (next.done)
+        throw new MmbotError(
+          "INIT_INPUT",
+          `the input ended before an answer to "${question}" (without questions: mmbot init --yes with the answers as flags, see mmbot init --help)`,
+        );
       const answer = next.value.trim() || options.fallback || "";
       const problem = options.check?.(answer);
       if (problem === undefined) return answer;

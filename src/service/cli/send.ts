@@ -2,7 +2,12 @@
 import { readFileSync } from "node:fs";
 import { MmbotError } from "../../errors.js";
 import { MattermostClient } from "../../mattermost/rest.js";
-import { parsePayload, sendAsBot, sendToIncomingWebhook, type MessagePayload } from "../../mattermost/send-without-bot.js";
+import {
+  parsePayload,
+  sendAsBot,
+  sendToIncomingWebhook,
+  type MessagePayload,
+} from "../../mattermost/send-without-bot.js";
 import { UsageError } from "./usage-error.js";
 import { doctorTarget, loadCommandConfig, NO_SERVER } from "./target.js";
 
@@ -16,9 +21,11 @@ export interface SendFlags {
 }
 
 export async function send(words: string[], flags: SendFlags): Promise<number> {
-  if (!flags.webhook && !flags.channel) throw new UsageError("say where to: --webhook URL, or --channel NAME (as the bot)");
+  if (!flags.webhook && !flags.channel)
+    throw new UsageError("say where to: --webhook URL, or --channel NAME (as the bot)");
   let payload: MessagePayload = {};
-  if (flags.json !== undefined) payload = parsePayload(readPayload(flags.json), flags.json === "-" ? "stdin" : flags.json);
+  if (flags.json !== undefined)
+    payload = parsePayload(readPayload(flags.json), flags.json === "-" ? "stdin" : flags.json);
   if (words.length > 0) payload.text = words.join(" ");
   if (flags.webhook) {
     await sendToIncomingWebhook(flags.webhook, payload);
@@ -39,7 +46,8 @@ function readPayload(source: string): string {
   try {
     return readFileSync(source === "-" ? 0 : source, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new MmbotError("SEND_PAYLOAD", `--json ${source}: no such file`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new MmbotError("SEND_PAYLOAD", `--json ${source}: no such file`, { cause: error });
     throw error;
   }
 }

@@ -7,5 +7,7 @@ export async function setup(flags: { config?: string; token?: string }): Promise
   const target = doctorTarget(config);
   if (!target) throw new MmbotError("SETUP_SERVER", NO_SERVER);
   const { runSetup, setupTarget } = await import("../setup/command.js");
-  return runSetup(config, setupTarget(target, flags.token, process.env), (line) => console.log(line));
+  return runSetup(config, setupTarget(target, flags.token, process.env), (line) =>
+    console.log(line),
+  );
 }

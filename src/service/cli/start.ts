@@ -33,7 +33,9 @@ export async function start(config: Config): Promise<number> {
     allowedUsers ??= "*"; // the sandbox is yours alone: everybody in it may use the bot
     recordFile = sandboxRecordFile(config);
     if (!writeSandboxRecord(recordFile, { url, bot_token: token, pid: process.pid })) {
-      logger.warn(`${recordFile} belongs to another running mmbot start: left as it is (mmbot chat and doctor find that one, not this sandbox)`);
+      logger.warn(
+        `${recordFile} belongs to another running mmbot start: left as it is (mmbot chat and doctor find that one, not this sandbox)`,
+      );
       recordFile = undefined;
     }
     if (started.busyPort !== undefined) {
@@ -47,11 +49,21 @@ export async function start(config: Config): Promise<number> {
       `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
       `       open ${url}/ in a browser: the channels, buttons, dialogs and an event log of every request`,
     );
-  } else if (allowedUsers === undefined || (Array.isArray(allowedUsers) && allowedUsers.length === 0)) {
-    logger.warn('policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).');
+  } else if (
+    allowedUsers === undefined ||
+    (Array.isArray(allowedUsers) && allowedUsers.length === 0)
+  ) {
+    logger.warn(
+      'policy.allowed_users is empty: the bot will answer nobody. Set it to usernames or "*" (env MMBOT_POLICY_ALLOWED_USERS).',
+    );
   }
 
-  const { bot, sources } = await botFromConfig(config, { url, token, allowedUsers: allowedUsers ?? [] }, logger, http);
+  const { bot, sources } = await botFromConfig(
+    config,
+    { url, token, allowedUsers: allowedUsers ?? [] },
+    logger,
+    http,
+  );
   await bot.start(...sources);
   const ms = Math.round(performance.now() - startedAt);
   logger.info({ startToConnectedMs: ms }, "ready");
@@ -87,13 +99,17 @@ export async function start(config: Config): Promise<number> {
  * Starts the sandbox on sandbox.port; when that port is taken, on a free one (the next ports
  * first, tried by binding), and says which port was busy (`busyPort`).
  */
-async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: Sandbox; busyPort?: number }> {
+async function startSandbox(
+  config: Config,
+  logger: Logger,
+): Promise<{ sandbox: Sandbox; busyPort?: number }> {
   // the sandbox (fastify and all) is loaded only when no server is configured: it weighs on
   // start time and memory of a bot that talks to a real server
   const { Sandbox, WorldFileError } = await import("../../sandbox/index.js");
   const { sandboxDataFile } = await import("../embedded-sandbox.js");
   const { host, port, fresh } = config.sandbox;
-  const startOn = (p: number) => Sandbox.start({ host, port: p, logger, file: sandboxDataFile(config), fresh });
+  const startOn = (p: number) =>
+    Sandbox.start({ host, port: p, logger, file: sandboxDataFile(config), fresh });
   try {
     try {
       return { sandbox: await startOn(port) };
@@ -103,11 +119,21 @@ async function startSandbox(config: Config, logger: Logger): Promise<{ sandbox: 
     }
   } catch (error) {
     if (error instanceof WorldFileError) {
-      const fix = error.inUse ? "Stop the other mmbot start" : 'Start empty with "npm start -- --fresh" (it replaces the file)';
-      throw new MmbotError("SANDBOX_DATA", `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`, { cause: error });
+      const fix = error.inUse
+        ? "Stop the other mmbot start"
+        : 'Start empty with "npm start -- --fresh" (it replaces the file)';
+      throw new MmbotError(
+        "SANDBOX_DATA",
+        `the sandbox's world file ${error.message}. ${fix}, or set sandbox.data (env MMBOT_SANDBOX_DATA) to another file`,
+        { cause: error },
+      );
     }
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new MmbotError("SANDBOX_PORT", `sandbox.port ${port} is in use, and so was the free port found next. Pick another: mmbot start --port <port>`, { cause: error });
+      throw new MmbotError(
+        "SANDBOX_PORT",
+        `sandbox.port ${port} is in use, and so was the free port found next. Pick another: mmbot start --port <port>`,
+        { cause: error },
+      );
     }
     throw error;
   }

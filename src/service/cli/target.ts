@@ -67,10 +67,21 @@ export function readSandboxRecord(config: Config): SandboxRecord | undefined {
 
 export function doctorTarget(config: Config): (DoctorTarget & { sandbox?: boolean }) | undefined {
   if (config.mattermost.url && config.mattermost.bot_token) {
-    return { url: config.mattermost.url, token: config.mattermost.bot_token, origin: "configured server" };
+    return {
+      url: config.mattermost.url,
+      token: config.mattermost.bot_token,
+      origin: "configured server",
+    };
   }
   const record = readSandboxRecord(config);
-  return record ? { url: record.url, token: record.bot_token, origin: `the sandbox started by mmbot start (${sandboxRecordFile(config)})`, sandbox: true } : undefined;
+  return record
+    ? {
+        url: record.url,
+        token: record.bot_token,
+        origin: `the sandbox started by mmbot start (${sandboxRecordFile(config)})`,
+        sandbox: true,
+      }
+    : undefined;
 }
 
 /** The configuration a command was pointed at: `--config`, else `mmbot.toml` if present, and the environment. */
@@ -79,4 +90,5 @@ export function loadCommandConfig(path: string | undefined): Config {
 }
 
 /** Every command that needs a server says the same when there is none. */
-export const NO_SERVER = "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start";
+export const NO_SERVER =
+  "no Mattermost server configured and no sandbox running: set MATTERMOST_URL and MATTERMOST_BOT_TOKEN, or start one with npm start";

@@ -51,7 +51,8 @@ export interface RegisterInput {
 
 export const slashKey = (c: SlashCommandConfig) => `${c.team}/${c.trigger}`;
 export const slashLabel = (c: SlashCommandConfig) => `/${c.trigger} in team ${c.team}`;
-export const outgoingKey = (h: OutgoingWebhookConfig) => `${h.team}/${h.channel ?? "*"}/${h.trigger_words.join(",")}`;
+export const outgoingKey = (h: OutgoingWebhookConfig) =>
+  `${h.team}/${h.channel ?? "*"}/${h.trigger_words.join(",")}`;
 export const outgoingLabel = (h: OutgoingWebhookConfig) =>
   `outgoing webhook ${h.trigger_words.length ? `[${h.trigger_words.join(", ")}]` : "(every post)"} in team ${h.team}${h.channel ? ` ~${h.channel}` : ""}`;
 
@@ -60,7 +61,10 @@ export const outgoingLabel = (h: OutgoingWebhookConfig) =>
  * repeat (the feature is off, the token lacks the permission) is explained once, and the other
  * items of that kind are not tried.
  */
-export async function registerIntegrations(input: RegisterInput, onItem: (item: Registered | Failed) => void): Promise<{ registered: Registered[]; failed: Failed[] }> {
+export async function registerIntegrations(
+  input: RegisterInput,
+  onItem: (item: Registered | Failed) => void,
+): Promise<{ registered: Registered[]; failed: Failed[] }> {
   const registered: Registered[] = [];
   const failed: Failed[] = [];
   const teams = new Map<string, Promise<Team>>();
@@ -69,7 +73,12 @@ export async function registerIntegrations(input: RegisterInput, onItem: (item: 
     return teams.get(ref)!;
   };
   const refused = new Set<IntegrationKind>();
-  const attempt = async (kind: IntegrationKind, key: string, label: string, work: () => Promise<Omit<Registered, "kind" | "key" | "label">>) => {
+  const attempt = async (
+    kind: IntegrationKind,
+    key: string,
+    label: string,
+    work: () => Promise<Omit<Registered, "kind" | "key" | "label">>,
+  ) => {
     const fail = (reason: string) => {
       const item = { kind, key, label, reason };
       failed.push(item);
@@ -96,7 +105,16 @@ export async function registerIntegrations(input: RegisterInput, onItem: (item: 
   for (const [i, declared] of input.outgoingWebhooks.entries()) {
     await attempt("outgoing", outgoingKey(declared), outgoingLabel(declared), async () => {
       const found = await team(declared.team, `http.outgoing_webhooks[${i}].team`);
-      const channelId = declared.channel ? (await findChannel(input.client, found, declared.channel, `http.outgoing_webhooks[${i}].channel`)).id : "";
+      const channelId = declared.channel
+        ? (
+            await findChannel(
+              input.client,
+              found,
+              declared.channel,
+              `http.outgoing_webhooks[${i}].channel`,
+            )
+          ).id
+        : "";
       return registerOutgoingWebhook(input, declared, found.id, channelId);
     });
   }
@@ -105,41 +123,87 @@ export async function registerIntegrations(input: RegisterInput, onItem: (item: 
 
 async function registerCommand(input: RegisterInput, declared: SlashCommandConfig, teamId: string) {
   const wanted = commandBody(declared, teamId, input.publicUrl);
-  const existing = (await listCommands(input.client, teamId)).find((c) => c.trigger === declared.trigger);
+  const existing = (await listCommands(input.client, teamId)).find(
+    (c) => c.trigger === declared.trigger,
+  );
   if (!existing) {
     const created = await input.client.request<Command>("POST", "/commands", wanted);
     return { outcome: "created" as const, url: created.url, token: created.token };
   }
-  requireOwned(input, existing, [existing.url], `/${declared.trigger} already exists in team ${declared.team}`);
-  if (sameSettings(existing, wanted)) return { outcome: "unchanged" as const, url: existing.url, token: existing.token };
-  const updated = await input.client.request<Command>("PUT", `/commands/${existing.id}`, { ...existing, ...wanted });
+  requireOwned(
+    input,
+    existing,
+    [existing.url],
+    `/${declared.trigger} already exists in team ${declared.team}`,
+  );
+  if (sameSettings(existing, wanted))
+    return { outcome: "unchanged" as const, url: existing.url, token: existing.token };
+  const updated = await input.client.request<Command>("PUT", `/commands/${existing.id}`, {
+    ...existing,
+    ...wanted,
+  });
   return { outcome: "updated" as const, url: updated.url, token: updated.token };
 }
 
-async function registerOutgoingWebhook(input: RegisterInput, declared: OutgoingWebhookConfig, teamId: string, channelId: string) {
+async function registerOutgoingWebhook(
+  input: RegisterInput,
+  declared: OutgoingWebhookConfig,
+  teamId: string,
+  channelId: string,
+) {
   const wanted = outgoingWebhookBody(declared, teamId, channelId, input.publicUrl);
   const clashing = (await listOutgoingWebhooks(input.client, teamId)).filter(
     (h) =>
       h.channel_id === channelId &&
-      (h.trigger_words.some((w) => declared.trigger_words.includes(w)) || (h.trigger_words.length === 0 && declared.trigger_words.length === 0)),
+      (h.trigger_words.some((w) => declared.trigger_words.includes(w)) ||
+        (h.trigger_words.length === 0 && declared.trigger_words.length === 0)),
   );
   const existing = clashing.find((h) => owned(input, h, h.callback_urls)) ?? clashing[0];
   if (!existing) {
     const created = await input.client.request<OutgoingWebhook>("POST", "/hooks/outgoing", wanted);
-    return { outcome: "created" as const, url: created.callback_urls.join(" "), token: created.token };
+    return {
+      outcome: "created" as const,
+      url: created.callback_urls.join(" "),
+      token: created.token,
+    };
   }
-  requireOwned(input, existing, existing.callback_urls, `an outgoing webhook with trigger words [${existing.trigger_words.join(", ")}] already exists in team ${declared.team}`);
-  if (sameSettings(existing, wanted)) return { outcome: "unchanged" as const, url: existing.callback_urls.join(" "), token: existing.token };
-  const updated = await input.client.request<OutgoingWebhook>("PUT", `/hooks/outgoing/${existing.id}`, { ...existing, ...wanted });
-  return { outcome: "updated" as const, url: updated.callback_urls.join(" "), token: updated.token };
+  requireOwned(
+    input,
+    existing,
+    existing.callback_urls,
+    `an outgoing webhook with trigger words [${existing.trigger_words.join(", ")}] already exists in team ${declared.team}`,
+  );
+  if (sameSettings(existing, wanted))
+    return {
+      outcome: "unchanged" as const,
+      url: existing.callback_urls.join(" "),
+      token: existing.token,
+    };
+  const updated = await input.client.request<OutgoingWebhook>(
+    "PUT",
+    `/hooks/outgoing/${existing.id}`,
+    { ...existing, ...wanted },
+  );
+  return {
+    outcome: "updated" as const,
+    url: updated.callback_urls.join(" "),
+    token: updated.token,
+  };
 }
 
 /** Ours: registered by this token's user, or already pointing at this bot. Anything else is somebody else's integration. */
 function owned(input: RegisterInput, existing: { creator_id: string }, urls: string[]): boolean {
-  return existing.creator_id === input.me.id || urls.some((u) => u.startsWith(`${input.publicUrl}/`));
+  return (
+    existing.creator_id === input.me.id || urls.some((u) => u.startsWith(`${input.publicUrl}/`))
+  );
 }
 
-function requireOwned(input: RegisterInput, existing: { creator_id: string }, urls: string[], what: string): void {
+function requireOwned(
+  input: RegisterInput,
+  existing: { creator_id: string },
+  urls: string[],
+  what: string,
+): void {
   if (owned(input, existing, urls)) return;
   throw new MmbotError(
     "SETUP_CONFLICT",

@@ -11,24 +11,36 @@ import type { OutgoingWebhookConfig, SlashCommandConfig } from "../integrations-
 const ID = /^[a-z0-9]{26}$/;
 const PAGE = 200;
 
-
 export async function findTeam(client: MattermostClient, ref: string, key: string): Promise<Team> {
   try {
     return await (ID.test(ref) ? client.getTeam(ref) : client.getTeamByName(ref));
   } catch (error) {
     if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) {
-      throw new MmbotError("SETUP_TEAM", `${key} = "${ref}": no such team visible to this token (use the team name from its URL, e.g. https://chat.example.com/<team>/channels/town-square)`, { cause: error });
+      throw new MmbotError(
+        "SETUP_TEAM",
+        `${key} = "${ref}": no such team visible to this token (use the team name from its URL, e.g. https://chat.example.com/<team>/channels/town-square)`,
+        { cause: error },
+      );
     }
     throw error;
   }
 }
 
-export async function findChannel(client: MattermostClient, team: Team, ref: string, key: string): Promise<Channel> {
+export async function findChannel(
+  client: MattermostClient,
+  team: Team,
+  ref: string,
+  key: string,
+): Promise<Channel> {
   try {
     return await (ID.test(ref) ? client.getChannel(ref) : client.getChannelByName(team.id, ref));
   } catch (error) {
     if (error instanceof MattermostApiError && (error.status === 404 || error.status === 403)) {
-      throw new MmbotError("SETUP_CHANNEL", `${key} = "${ref}": no such public channel in team ${team.name} (use its name from the URL, e.g. town-square)`, { cause: error });
+      throw new MmbotError(
+        "SETUP_CHANNEL",
+        `${key} = "${ref}": no such public channel in team ${team.name} (use its name from the URL, e.g. town-square)`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -38,10 +50,16 @@ export function listCommands(client: MattermostClient, teamId: string): Promise<
   return client.request<Command[]>("GET", `/commands?team_id=${teamId}&custom_only=true`);
 }
 
-export async function listOutgoingWebhooks(client: MattermostClient, teamId: string): Promise<OutgoingWebhook[]> {
+export async function listOutgoingWebhooks(
+  client: MattermostClient,
+  teamId: string,
+): Promise<OutgoingWebhook[]> {
   const all: OutgoingWebhook[] = [];
   for (let page = 0; ; page++) {
-    const batch = await client.request<OutgoingWebhook[]>("GET", `/hooks/outgoing?team_id=${teamId}&page=${page}&per_page=${PAGE}`);
+    const batch = await client.request<OutgoingWebhook[]>(
+      "GET",
+      `/hooks/outgoing?team_id=${teamId}&page=${page}&per_page=${PAGE}`,
+    );
     all.push(...batch);
     if (batch.length < PAGE) return all;
   }
@@ -62,7 +80,12 @@ export function commandBody(declared: SlashCommandConfig, teamId: string, public
   };
 }
 
-export function outgoingWebhookBody(declared: OutgoingWebhookConfig, teamId: string, channelId: string, publicUrl: string) {
+export function outgoingWebhookBody(
+  declared: OutgoingWebhookConfig,
+  teamId: string,
+  channelId: string,
+  publicUrl: string,
+) {
   return {
     team_id: teamId,
     channel_id: channelId,
@@ -80,7 +103,8 @@ export function sameSettings(existing: object, wanted: object): boolean {
   const have = existing as Record<string, unknown>;
   return Object.entries(wanted).every(([key, value]) => {
     const current = have[key];
-    if (Array.isArray(value) && Array.isArray(current)) return value.length === current.length && value.every((v) => current.includes(v));
+    if (Array.isArray(value) && Array.isArray(current))
+      return value.length === current.length && value.every((v) => current.includes(v));
     return current === value;
   });
 }

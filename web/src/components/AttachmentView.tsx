@@ -16,7 +16,17 @@ export function AttachmentView(props: { post: Post; attachment: Attachment }) {
     <div class="attachment" style={{ borderLeftColor: colour(a.color) }}>
       {a.pretext && <div class="markdown" dangerouslySetInnerHTML={md(a.pretext)} />}
       {a.author_name && <div class="att-author">{a.author_name}</div>}
-      {a.title && <div class="att-title">{a.title_link ? <a href={a.title_link} target="_blank" rel="noreferrer">{a.title}</a> : a.title}</div>}
+      {a.title && (
+        <div class="att-title">
+          {a.title_link ? (
+            <a href={a.title_link} target="_blank" rel="noreferrer">
+              {a.title}
+            </a>
+          ) : (
+            a.title
+          )}
+        </div>
+      )}
       {a.text && <div class="markdown" dangerouslySetInnerHTML={md(a.text)} />}
       {a.fields && a.fields.length > 0 && (
         <dl class="fields">
@@ -28,9 +38,15 @@ export function AttachmentView(props: { post: Post; attachment: Attachment }) {
           ))}
         </dl>
       )}
-      {a.image_url && <img class="att-image" src={a.image_url} alt={a.title ?? "attachment image"} />}
+      {a.image_url && (
+        <img class="att-image" src={a.image_url} alt={a.title ?? "attachment image"} />
+      )}
       {a.actions && a.actions.length > 0 && (
-        <div class="actions">{a.actions.map((action) => <ActionView key={action.id} post={props.post} action={action} />)}</div>
+        <div class="actions">
+          {a.actions.map((action) => (
+            <ActionView key={action.id} post={props.post} action={action} />
+          ))}
+        </div>
       )}
       {a.footer && <div class="att-footer">{a.footer}</div>}
     </div>
@@ -52,17 +68,34 @@ function ActionView(props: { post: Post; action: Action }) {
       action.data_source === "users"
         ? [...s.users.values()].map((u) => ({ text: u.username, value: u.id }))
         : action.data_source === "channels"
-          ? s.channels.filter((c) => c.type === "O").map((c) => ({ text: c.display_name, value: c.id }))
+          ? s.channels
+              .filter((c) => c.type === "O")
+              .map((c) => ({ text: c.display_name, value: c.id }))
           : (action.options ?? []);
     return (
-      <select aria-label={action.name} disabled={busy} value={action.default_option ?? ""} onChange={(e) => void click((e.target as HTMLSelectElement).value)}>
-        <option value="" disabled>{action.name}</option>
-        {options.map((o) => <option key={o.value} value={o.value}>{o.text}</option>)}
+      <select
+        aria-label={action.name}
+        disabled={busy}
+        value={action.default_option ?? ""}
+        onChange={(e) => void click((e.target as HTMLSelectElement).value)}
+      >
+        <option value="" disabled>
+          {action.name}
+        </option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.text}
+          </option>
+        ))}
       </select>
     );
   }
   return (
-    <button class={`action ${action.style ?? "default"}`} disabled={busy} onClick={() => void click()}>
+    <button
+      class={`action ${action.style ?? "default"}`}
+      disabled={busy}
+      onClick={() => void click()}
+    >
       {action.name}
     </button>
   );
@@ -70,5 +103,10 @@ function ActionView(props: { post: Post; action: Action }) {
 
 /** Slack's named colours, else the colour as given. */
 function colour(color: string | undefined): string {
-  return ({ good: "#3db887", warning: "#ffbc1f", danger: "#d24b4e" } as Record<string, string>)[color ?? ""] ?? (color || "#dddddd");
+  return (
+    ({ good: "#3db887", warning: "#ffbc1f", danger: "#d24b4e" } as Record<string, string>)[
+      color ?? ""
+    ] ??
+    (color || "#dddddd")
+  );
 }

@@ -12,9 +12,14 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
   const [picked, setPicked] = useState(0);
   const fileInput = useRef<HTMLInputElement>(null);
   const trigger = /^\/(\S*)$/.exec(text)?.[1];
-  const suggestions = trigger === undefined ? [] : store.state.commands.filter((c) => c.trigger.startsWith(trigger.toLowerCase()));
+  const suggestions =
+    trigger === undefined
+      ? []
+      : store.state.commands.filter((c) => c.trigger.startsWith(trigger.toLowerCase()));
   const typedCommand = /^\/(\S+)\s/.exec(text)?.[1];
-  const hint = typedCommand ? store.state.commands.find((c) => c.trigger === typedCommand) : undefined;
+  const hint = typedCommand
+    ? store.state.commands.find((c) => c.trigger === typedCommand)
+    : undefined;
   const listId = `commands-${props.rootId ?? "channel"}`;
 
   const send = async () => {
@@ -31,8 +36,13 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
   const onKeyDown = (e: KeyboardEvent) => {
     if (suggestions.length > 0 && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
       e.preventDefault();
-      setPicked((picked + (e.key === "ArrowDown" ? 1 : suggestions.length - 1)) % suggestions.length);
-    } else if (suggestions.length > 0 && (e.key === "Tab" || (e.key === "Enter" && `/${suggestions[picked]?.trigger}` !== text))) {
+      setPicked(
+        (picked + (e.key === "ArrowDown" ? 1 : suggestions.length - 1)) % suggestions.length,
+      );
+    } else if (
+      suggestions.length > 0 &&
+      (e.key === "Tab" || (e.key === "Enter" && `/${suggestions[picked]?.trigger}` !== text))
+    ) {
       e.preventDefault();
       complete(picked);
     } else if (e.key === "Enter" && !e.shiftKey) {
@@ -45,17 +55,33 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
       {suggestions.length > 0 && (
         <ul class="suggestions" role="listbox" id={listId} aria-label="Slash commands">
           {suggestions.map((c, i) => (
-            <li key={c.trigger} role="option" aria-selected={i === picked} onMouseDown={(e) => (e.preventDefault(), complete(i))}>
+            <li
+              key={c.trigger}
+              role="option"
+              aria-selected={i === picked}
+              onMouseDown={(e) => (e.preventDefault(), complete(i))}
+            >
               <strong>/{c.trigger}</strong> <span class="hint">{c.auto_complete_hint}</span>
               <div class="description">{c.auto_complete_desc || c.description}</div>
             </li>
           ))}
         </ul>
       )}
-      {hint && <div class="command-hint">/{hint.trigger} {hint.auto_complete_hint}</div>}
+      {hint && (
+        <div class="command-hint">
+          /{hint.trigger} {hint.auto_complete_hint}
+        </div>
+      )}
       {files.length > 0 && (
         <ul class="pending-files" aria-label="Files to send">
-          {files.map((f) => <li key={f.name}>📎 {f.name} <button class="quiet" onClick={() => setFiles(files.filter((x) => x !== f))}>Remove {f.name}</button></li>)}
+          {files.map((f) => (
+            <li key={f.name}>
+              📎 {f.name}{" "}
+              <button class="quiet" onClick={() => setFiles(files.filter((x) => x !== f))}>
+                Remove {f.name}
+              </button>
+            </li>
+          ))}
         </ul>
       )}
       <div class="box">
@@ -69,13 +95,24 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
           onInput={(e) => {
             setText((e.target as HTMLTextAreaElement).value);
             setPicked(0);
-            if (!(e.target as HTMLTextAreaElement).value.startsWith("/")) store.typing(props.rootId);
+            if (!(e.target as HTMLTextAreaElement).value.startsWith("/"))
+              store.typing(props.rootId);
           }}
           onKeyDown={onKeyDown}
         />
-        <input ref={fileInput} type="file" multiple hidden onChange={(e) => setFiles([...files, ...((e.target as HTMLInputElement).files ?? [])])} />
-        <button class="quiet" title="Attach files" onClick={() => fileInput.current?.click()}>Attach files</button>
-        <button class="primary" onClick={() => void send()}>Send</button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => setFiles([...files, ...((e.target as HTMLInputElement).files ?? [])])}
+        />
+        <button class="quiet" title="Attach files" onClick={() => fileInput.current?.click()}>
+          Attach files
+        </button>
+        <button class="primary" onClick={() => void send()}>
+          Send
+        </button>
       </div>
     </div>
   );

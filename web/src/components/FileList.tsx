@@ -4,7 +4,13 @@ import type { FileInfo } from "../types";
 import { useStore } from "../use-store";
 
 export function FileList(props: { files: FileInfo[] }) {
-  return <ul class="files">{props.files.map((f) => <FileView key={f.id} file={f} />)}</ul>;
+  return (
+    <ul class="files">
+      {props.files.map((f) => (
+        <FileView key={f.id} file={f} />
+      ))}
+    </ul>
+  );
 }
 
 function FileView({ file }: { file: FileInfo }) {
@@ -14,7 +20,10 @@ function FileView({ file }: { file: FileInfo }) {
   useEffect(() => {
     if (!image || !store.api) return;
     let url: string | undefined;
-    void store.api.fileBlob(file.id).then((blob) => setPreview((url = URL.createObjectURL(blob))), () => undefined);
+    void store.api.fileBlob(file.id).then(
+      (blob) => setPreview((url = URL.createObjectURL(blob))),
+      () => undefined,
+    );
     return () => url && URL.revokeObjectURL(url);
   }, [file.id]);
   const download = async () => {
@@ -28,12 +37,19 @@ function FileView({ file }: { file: FileInfo }) {
   return (
     <li class="file">
       {preview && <img src={preview} alt={file.name} />}
-      <span class="file-name">📄 {file.name}</span> <span class="file-size">{formatSize(file.size)}</span>
-      <button class="quiet" onClick={() => void download()}>Download {file.name}</button>
+      <span class="file-name">📄 {file.name}</span>{" "}
+      <span class="file-size">{formatSize(file.size)}</span>
+      <button class="quiet" onClick={() => void download()}>
+        Download {file.name}
+      </button>
     </li>
   );
 }
 
 function formatSize(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

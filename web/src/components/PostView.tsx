@@ -18,16 +18,33 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
   const author = s.users.get(post.user_id);
   const name = post.props.override_username ?? author?.username ?? "someone";
   const mine = post.user_id === s.me?.id;
-  const time = new Date(post.create_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = new Date(post.create_at).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   const system = SYSTEM_TYPES.test(post.type) && !post.ephemeral;
   const attachments = post.props.attachments ?? [];
   const reactions = groupReactions(post, s.me?.id ?? "");
   const label = `${name} at ${time}${post.ephemeral ? " (only visible to you)" : ""}`;
 
-  if (system) return <article class="post system" aria-label={label}><div class="body markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(post.message, s.me?.username ?? "") }} /></article>;
+  if (system)
+    return (
+      <article class="post system" aria-label={label}>
+        <div
+          class="body markdown"
+          dangerouslySetInnerHTML={{ __html: renderMarkdown(post.message, s.me?.username ?? "") }}
+        />
+      </article>
+    );
   return (
-    <article class={`post${post.ephemeral ? " ephemeral" : ""}${mine ? " mine" : ""}`} aria-label={label} data-post-id={post.id}>
-      <div class="avatar" aria-hidden="true">{author?.is_bot ? "🤖" : name.slice(0, 1).toUpperCase()}</div>
+    <article
+      class={`post${post.ephemeral ? " ephemeral" : ""}${mine ? " mine" : ""}`}
+      aria-label={label}
+      data-post-id={post.id}
+    >
+      <div class="avatar" aria-hidden="true">
+        {author?.is_bot ? "🤖" : name.slice(0, 1).toUpperCase()}
+      </div>
       <div class="content">
         <div class="meta">
           <strong class="author">{name}</strong>
@@ -36,24 +53,55 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
           {post.edit_at > 0 && <span class="edited">(edited)</span>}
           {post.ephemeral && <span class="only-you">(Only visible to you)</span>}
           {post.root_id && !props.inThread && (
-            <button class="link" onClick={() => void store.openThread(post.root_id)}>replied in a thread</button>
+            <button class="link" onClick={() => void store.openThread(post.root_id)}>
+              replied in a thread
+            </button>
           )}
         </div>
         {editing !== undefined ? (
-          <form class="edit" onSubmit={(e) => (e.preventDefault(), void store.editPost(post.id, editing).then(() => setEditing(undefined)))}>
-            <textarea aria-label="Edit message" value={editing} onInput={(e) => setEditing((e.target as HTMLTextAreaElement).value)} />
-            <button class="primary" type="submit">Save</button>
-            <button type="button" onClick={() => setEditing(undefined)}>Cancel</button>
+          <form
+            class="edit"
+            onSubmit={(e) => (
+              e.preventDefault(),
+              void store.editPost(post.id, editing).then(() => setEditing(undefined))
+            )}
+          >
+            <textarea
+              aria-label="Edit message"
+              value={editing}
+              onInput={(e) => setEditing((e.target as HTMLTextAreaElement).value)}
+            />
+            <button class="primary" type="submit">
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(undefined)}>
+              Cancel
+            </button>
           </form>
         ) : (
-          post.message && <div class="body markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(post.message, s.me?.username ?? "") }} />
+          post.message && (
+            <div
+              class="body markdown"
+              dangerouslySetInnerHTML={{
+                __html: renderMarkdown(post.message, s.me?.username ?? ""),
+              }}
+            />
+          )
         )}
-        {attachments.map((a, i) => <AttachmentView key={i} post={post} attachment={a} />)}
+        {attachments.map((a, i) => (
+          <AttachmentView key={i} post={post} attachment={a} />
+        ))}
         {post.metadata?.files && <FileList files={post.metadata.files} />}
         {reactions.length > 0 && (
           <div class="reactions">
             {reactions.map((r) => (
-              <button key={r.emoji} class={`reaction${r.mine ? " mine" : ""}`} aria-pressed={r.mine} title={`:${r.emoji}:`} onClick={() => void store.toggleReaction(post, r.emoji)}>
+              <button
+                key={r.emoji}
+                class={`reaction${r.mine ? " mine" : ""}`}
+                aria-pressed={r.mine}
+                title={`:${r.emoji}:`}
+                onClick={() => void store.toggleReaction(post, r.emoji)}
+              >
                 {emojiFor(r.emoji) ?? `:${r.emoji}:`} {r.count}
               </button>
             ))}
@@ -61,14 +109,35 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
         )}
         {!post.ephemeral && (
           <div class="post-actions">
-            {!props.inThread && <button class="quiet" onClick={() => void store.openThread(post.root_id || post.id)}>{post.reply_count ? `Reply (${post.reply_count})` : "Reply"}</button>}
-            <button class="quiet" aria-expanded={picking} onClick={() => setPicking(!picking)}>Add reaction</button>
-            {mine && <button class="quiet" onClick={() => setEditing(post.message)}>Edit message</button>}
-            {mine && <button class="quiet" onClick={() => void store.deletePost(post.id)}>Delete message</button>}
+            {!props.inThread && (
+              <button class="quiet" onClick={() => void store.openThread(post.root_id || post.id)}>
+                {post.reply_count ? `Reply (${post.reply_count})` : "Reply"}
+              </button>
+            )}
+            <button class="quiet" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              Add reaction
+            </button>
+            {mine && (
+              <button class="quiet" onClick={() => setEditing(post.message)}>
+                Edit message
+              </button>
+            )}
+            {mine && (
+              <button class="quiet" onClick={() => void store.deletePost(post.id)}>
+                Delete message
+              </button>
+            )}
             {picking && (
               <span class="picker" role="group" aria-label="Reactions">
                 {QUICK_REACTIONS.map((e) => (
-                  <button key={e} class="quiet" aria-label={`React with ${e}`} onClick={() => (setPicking(false), void store.toggleReaction(post, e))}>{emojiFor(e)}</button>
+                  <button
+                    key={e}
+                    class="quiet"
+                    aria-label={`React with ${e}`}
+                    onClick={() => (setPicking(false), void store.toggleReaction(post, e))}
+                  >
+                    {emojiFor(e)}
+                  </button>
                 ))}
               </span>
             )}
@@ -79,7 +148,10 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
   );
 }
 
-function groupReactions(post: Post, me: string): Array<{ emoji: string; count: number; mine: boolean }> {
+function groupReactions(
+  post: Post,
+  me: string,
+): Array<{ emoji: string; count: number; mine: boolean }> {
   const groups = new Map<string, { emoji: string; count: number; mine: boolean }>();
   for (const r of post.metadata?.reactions ?? []) {
     const group = groups.get(r.emoji_name) ?? { emoji: r.emoji_name, count: 0, mine: false };

@@ -7,19 +7,44 @@ export function Sidebar() {
   const store = useStore();
   const s = store.state;
   const [newName, setNewName] = useState("");
-  const channels = s.channels.filter((c) => c.type === "O" || c.type === "P").sort((a, b) => store.channelName(a).localeCompare(store.channelName(b)));
-  const people = [...s.users.values()].filter((u) => u.id !== s.me?.id).sort((a, b) => a.username.localeCompare(b.username));
-  const directWith = (userId: string): Channel | undefined => s.channels.find((c) => c.type === "D" && store.directPartner(c) === userId);
-  const entry = (key: string, label: string, channel: Channel | undefined, onClick: () => void, prefix: string) => {
+  const channels = s.channels
+    .filter((c) => c.type === "O" || c.type === "P")
+    .sort((a, b) => store.channelName(a).localeCompare(store.channelName(b)));
+  const people = [...s.users.values()]
+    .filter((u) => u.id !== s.me?.id)
+    .sort((a, b) => a.username.localeCompare(b.username));
+  const directWith = (userId: string): Channel | undefined =>
+    s.channels.find((c) => c.type === "D" && store.directPartner(c) === userId);
+  const entry = (
+    key: string,
+    label: string,
+    channel: Channel | undefined,
+    onClick: () => void,
+    prefix: string,
+  ) => {
     const unread = channel !== undefined && s.unread.has(channel.id);
     const mentions = channel ? (s.mentions.get(channel.id) ?? 0) : 0;
     const current = channel?.id === s.currentChannelId;
     return (
       <li key={key}>
-        <button class={`entry${unread ? " unread" : ""}${current ? " current" : ""}`} aria-current={current ? "page" : undefined} onClick={onClick}>
-          <span class="prefix" aria-hidden="true">{prefix}</span>
+        <button
+          class={`entry${unread ? " unread" : ""}${current ? " current" : ""}`}
+          aria-current={current ? "page" : undefined}
+          onClick={onClick}
+        >
+          <span class="prefix" aria-hidden="true">
+            {prefix}
+          </span>
           {label}
-          {mentions > 0 && <span class="badge" title={`${mentions} mention${mentions > 1 ? "s" : ""}`} aria-hidden="true">{mentions}</span>}
+          {mentions > 0 && (
+            <span
+              class="badge"
+              title={`${mentions} mention${mentions > 1 ? "s" : ""}`}
+              aria-hidden="true"
+            >
+              {mentions}
+            </span>
+          )}
         </button>
       </li>
     );
@@ -30,19 +55,59 @@ export function Sidebar() {
       <form class="who" onSubmit={(e) => e.preventDefault()}>
         <label>
           Signed in as
-          <select value={s.me?.username} onChange={(e) => void store.signIn((e.target as HTMLSelectElement).value)}>
-            {[...s.users.values()].filter((u) => !u.is_bot).map((u) => <option key={u.id} value={u.username}>{u.username}</option>)}
+          <select
+            value={s.me?.username}
+            onChange={(e) => void store.signIn((e.target as HTMLSelectElement).value)}
+          >
+            {[...s.users.values()]
+              .filter((u) => !u.is_bot)
+              .map((u) => (
+                <option key={u.id} value={u.username}>
+                  {u.username}
+                </option>
+              ))}
           </select>
         </label>
         <div class="add-user">
-          <input aria-label="New user name" placeholder="new user…" value={newName} onInput={(e) => setNewName((e.target as HTMLInputElement).value)} />
-          <button type="button" disabled={!newName.trim()} onClick={() => (setNewName(""), void store.addUser(newName))}>Add user</button>
+          <input
+            aria-label="New user name"
+            placeholder="new user…"
+            value={newName}
+            onInput={(e) => setNewName((e.target as HTMLInputElement).value)}
+          />
+          <button
+            type="button"
+            disabled={!newName.trim()}
+            onClick={() => (setNewName(""), void store.addUser(newName))}
+          >
+            Add user
+          </button>
         </div>
       </form>
       <h2>Channels</h2>
-      <ul>{channels.map((c) => entry(c.id, store.channelName(c), c, () => void store.selectChannel(c.id), c.type === "P" ? "🔒" : "#"))}</ul>
+      <ul>
+        {channels.map((c) =>
+          entry(
+            c.id,
+            store.channelName(c),
+            c,
+            () => void store.selectChannel(c.id),
+            c.type === "P" ? "🔒" : "#",
+          ),
+        )}
+      </ul>
       <h2>Direct messages</h2>
-      <ul>{people.map((u) => entry(u.id, u.username, directWith(u.id), () => void store.openDirect(u.id), u.is_bot ? "🤖" : "●"))}</ul>
+      <ul>
+        {people.map((u) =>
+          entry(
+            u.id,
+            u.username,
+            directWith(u.id),
+            () => void store.openDirect(u.id),
+            u.is_bot ? "🤖" : "●",
+          ),
+        )}
+      </ul>
     </nav>
   );
 }

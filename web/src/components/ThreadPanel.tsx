@@ -11,11 +11,21 @@ export function ThreadPanel(props: { rootId: string }) {
     <aside class="thread" aria-label="Thread">
       <header class="channel-header">
         <h2>Thread</h2>
-        <button class="quiet" onClick={() => store.closeThread()}>Close thread</button>
+        <button class="quiet" onClick={() => store.closeThread()}>
+          Close thread
+        </button>
       </header>
-      <div class="posts">{posts.map((p) => <PostView key={p.id} post={p} inThread />)}</div>
+      <div class="posts">
+        {posts.map((p) => (
+          <PostView key={p.id} post={p} inThread />
+        ))}
+      </div>
       <Composer label="Reply" placeholder="Reply…" rootId={props.rootId} />
-      <div class="typing" aria-live="polite">{typing.length > 0 ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…` : ""}</div>
+      <div class="typing" aria-live="polite">
+        {typing.length > 0
+          ? `${typing.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`
+          : ""}
+      </div>
     </aside>
   );
 }

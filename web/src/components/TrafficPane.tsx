@@ -15,7 +15,9 @@ export function TrafficPane() {
   const [openSeq, setOpenSeq] = useState<number | undefined>(undefined);
   const box = useRef<HTMLDivElement>(null);
   // recorded as they finish; shown in the order they started (a slash command's call inside its execute)
-  const entries = store.state.traffic.filter((e) => filter === "all" || (filter === "api") === (e.kind === "api")).sort((a, b) => a.at - b.at || a.seq - b.seq);
+  const entries = store.state.traffic
+    .filter((e) => filter === "all" || (filter === "api") === (e.kind === "api"))
+    .sort((a, b) => a.at - b.at || a.seq - b.seq);
   useEffect(() => box.current?.scrollTo({ top: box.current.scrollHeight }), [entries.length]);
   return (
     <section class="traffic" aria-label="Event log">
@@ -23,7 +25,10 @@ export function TrafficPane() {
         <h2>Event log</h2>
         <label>
           Show
-          <select value={filter} onChange={(e) => setFilter((e.target as HTMLSelectElement).value as Filter)}>
+          <select
+            value={filter}
+            onChange={(e) => setFilter((e.target as HTMLSelectElement).value as Filter)}
+          >
             <option value="all">everything</option>
             <option value="integrations">requests to integrations</option>
             <option value="api">API calls to the sandbox</option>
@@ -33,11 +38,24 @@ export function TrafficPane() {
       <div class="traffic-rows" ref={box}>
         <table>
           <thead>
-            <tr><th>time</th><th>kind</th><th>method</th><th>path</th><th>status</th><th>ms</th><th>user</th></tr>
+            <tr>
+              <th>time</th>
+              <th>kind</th>
+              <th>method</th>
+              <th>path</th>
+              <th>status</th>
+              <th>ms</th>
+              <th>user</th>
+            </tr>
           </thead>
           <tbody>
             {entries.map((e) => (
-              <Row key={e.seq} entry={e} open={openSeq === e.seq} onToggle={() => setOpenSeq(openSeq === e.seq ? undefined : e.seq)} />
+              <Row
+                key={e.seq}
+                entry={e}
+                open={openSeq === e.seq}
+                onToggle={() => setOpenSeq(openSeq === e.seq ? undefined : e.seq)}
+              />
             ))}
           </tbody>
         </table>
@@ -48,14 +66,23 @@ export function TrafficPane() {
 
 function Row(props: { entry: TrafficEntry; open: boolean; onToggle: () => void }) {
   const e = props.entry;
-  const time = new Date(e.at).toLocaleTimeString([], { hour12: false }) + `.${String(e.at % 1000).padStart(3, "0")}`;
+  const time =
+    new Date(e.at).toLocaleTimeString([], { hour12: false }) +
+    `.${String(e.at % 1000).padStart(3, "0")}`;
   const failed = e.status === 0 || e.status >= 400;
   const detail = e.direction === "out";
   return (
     <>
-      <tr class={`${e.direction}${failed ? " failed" : ""}`} onClick={detail ? props.onToggle : undefined}>
+      <tr
+        class={`${e.direction}${failed ? " failed" : ""}`}
+        onClick={detail ? props.onToggle : undefined}
+      >
         <td>{time}</td>
-        <td><span class={`kind kind-${e.direction}`}>{e.direction === "out" ? `→ ${e.kind}` : "api"}</span></td>
+        <td>
+          <span class={`kind kind-${e.direction}`}>
+            {e.direction === "out" ? `→ ${e.kind}` : "api"}
+          </span>
+        </td>
         <td>{e.method}</td>
         <td class="url">{e.url}</td>
         <td>{e.status || e.error || "—"}</td>
