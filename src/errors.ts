@@ -99,3 +99,40 @@ export class ConfigError extends MmbotError {
     super("CONFIG", message, options);
   }
 }
+
+/**
+ * A package mmbot loads only for what uses it (pg for a PostgreSQL store, prom-client for
+ * metrics: optional peer dependencies) was needed and is not installed.
+ */
+export class MissingPackageError extends MmbotError {
+  readonly packageName: string;
+  constructor(packageName: string, neededFor: string, options?: { cause?: unknown }) {
+    super(
+      "MISSING_PACKAGE",
+      `${neededFor} needs the package ${packageName}, which is not installed: run npm install ${packageName}`,
+      options,
+    );
+    this.packageName = packageName;
+  }
+}
+
+/**
+ * Loads an optional peer dependency (`load` is its dynamic `import()`); its absence becomes a
+ * MissingPackageError naming it and what needed it. Any other failure is rethrown unchanged.
+ */
+export async function importOptional<T>(
+  packageName: string,
+  neededFor: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const missing =
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+      String((error as Error).message).includes(`'${packageName}'`);
+    if (missing) throw new MissingPackageError(packageName, neededFor, { cause: error });
+    throw error;
+  }
+}

@@ -4,12 +4,12 @@
  * the apps (the bridges, the todo bot, the agent). The
  * service layer, unlike the library, may name configuration keys in what it says.
  */
-import { agent } from "../apps/agent/index.js";
 import { todo } from "../apps/todo/index.js";
 import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
 import { agentApiKey, type Config } from "./config.js";
+import { importOptional } from "../errors.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
@@ -51,8 +51,12 @@ export function mattermostSource(mattermost: Config["mattermost"]): Source {
   return new AutoSource({ polling });
 }
 
-/** The `[agent]` section as the agent app. */
-export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: string | undefined) {
+/** The `[agent]` section as the agent app (loaded only for a bot that has one). */
+export async function agentFromConfig(
+  section: NonNullable<Config["agent"]>,
+  apiKey: string | undefined,
+) {
+  const { agent } = await import("../apps/agent/index.js");
   return agent({
     url: section.url,
     model: section.model,
@@ -94,7 +98,13 @@ export async function botFromConfig(
   const metricsListen = config.metrics.listen;
   // prom-client is loaded only by a bot that serves metrics: it weighs on start time and memory
   const metricsModule =
-    metricsListen || httpOptions?.listen ? await import("../metrics/index.js") : undefined;
+    metricsListen || httpOptions?.listen
+      ? await importOptional(
+          "prom-client",
+          "the bot's metrics (metrics.listen or [http])",
+          () => import("../metrics/index.js"),
+        )
+      : undefined;
   const metrics = metricsModule && new metricsModule.BotMetrics();
   const bot = new Bot({
     url: server.url,
@@ -122,7 +132,7 @@ export async function botFromConfig(
   if (config.bridge.length > 0) bot.use(bridgeFromConfig(config.bridge)); // before the todo app, which takes every other mention
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model
   bot.use(todo({ wordOnly: config.agent !== undefined }));
-  if (config.agent) bot.use(agentFromConfig(config.agent, agentApiKey(config)));
+  if (config.agent) bot.use(await agentFromConfig(config.agent, agentApiKey(config)));
   const alsoServe =
     metricsModule && metrics && !metricsListen
       ? metricsModule.metricsRequestHandler(

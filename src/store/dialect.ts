@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { DialectAdapter, Dialect, SqliteDatabase, SqliteStatement } from "kysely";
+import { importOptional } from "../errors.js";
 import type { Logger } from "../log.js";
 import { kysely } from "./kysely.js";
 import type { StoreTarget } from "./url.js";
@@ -28,7 +29,12 @@ export async function createDialect(target: StoreTarget, logger: Logger): Promis
     database.pragma("busy_timeout = 5000");
     return new LockingSqliteDialect(database);
   }
-  const { default: pg } = await import("pg");
+  // pg is an optional peer dependency: only a PostgreSQL store needs it
+  const { default: pg } = await importOptional(
+    "pg",
+    "a PostgreSQL store (postgres:// URL)",
+    () => import("pg"),
+  );
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max: 10,
