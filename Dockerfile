@@ -15,11 +15,15 @@ COPY package.json package-lock.json ./
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # one layer per lockfile: every dependency (for tsc), and a pruned copy for the runtime without
 # what only a build needs: better-sqlite3's sources and objects (its addon is kept), and
-# typescript, which stays through the prune as @mattermost/types' optional peer (types only)
+# typescript, which stays through the prune as @mattermost/types' optional peer (types only).
+# The service uses pg and prom-client, the library's optional peers (dev dependencies here): the
+# pruned copy's package.json makes them dependencies so the prune keeps them.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3 \
  && mkdir /prod && cp -a package.json package-lock.json node_modules /prod/ \
- && cd /prod && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && cd /prod \
+ && node -e "const p = require('./package.json'); for (const n in p.peerDependencies) { p.dependencies[n] = p.peerDependencies[n]; delete p.devDependencies[n]; } require('fs').writeFileSync('package.json', JSON.stringify(p, null, 2))" \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && cd node_modules/better-sqlite3 \
  && mv build/Release/better_sqlite3.node . && rm -rf build deps src \
  && mkdir -p build/Release && mv better_sqlite3.node build/Release/ \
