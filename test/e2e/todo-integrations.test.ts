@@ -221,6 +221,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       h.sandbox.submitDialog(alice, {
         url: opened.url,
         callback_id: "todoadd",
+        state: opened.dialog.state,
         channel_id: channel,
         team_id: h.seed.team.id,
         submission,
@@ -244,6 +245,11 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       channel_id: channel,
       message: "Added #1: book the venue. `/todo list` shows the list.",
     });
+    // the list the dialog was opened from is redrawn with the new item, as a Done click redraws it
+    expect(attachmentsOf(h.sandbox.getPost(list.id)!).map((a) => a.text)).toEqual([
+      expect.stringMatching(/^\*\*1\.\*\* book the venue/),
+      "",
+    ]);
     expect(await submit({ text: "send invites", assignee: "@alice" })).toEqual({});
 
     const shown = await listPost(channel);
