@@ -101,7 +101,11 @@ export async function say(page: Page, text: string): Promise<void> {
 /** Opens the page as `user` and waits until it is signed in. */
 export async function signedIn(page: Page, url: string, user = "alice"): Promise<void> {
   await page.goto(user === "alice" ? url : `${url}/?user=${user}`);
-  await expect
-    .poll(() => page.getByRole("combobox", { name: "Signed in as" }).inputValue())
-    .toBe(user);
+  // a plain wait: expect.poll works only inside a test, and this also runs in beforeAll
+  await page.locator("main.channel").waitFor();
+  const who = page.getByRole("combobox", { name: "Signed in as" });
+  for (let tries = 0; (await who.inputValue()) !== user; tries++) {
+    if (tries === 200) throw new Error(`the page did not sign in as ${user}`);
+    await page.waitForTimeout(50);
+  }
 }

@@ -128,12 +128,13 @@ describe.skipIf(!hasChromium)(
       await screenshot("dialog-submitted");
 
       // a thread reply: the bot answers in the side panel's thread
-      await messages()
+      // the post's actions show on hover, as in Mattermost
+      const asked = messages()
         .locator("article")
         .filter({ hasText: "@todobot add buy milk" })
-        .first()
-        .getByRole("button", { name: /^Reply/ })
-        .click();
+        .first();
+      await asked.hover();
+      await asked.getByRole("button", { name: "Reply", exact: true }).click();
       const thread = page.getByRole("complementary", { name: "Thread" });
       const reply = thread.getByRole("textbox", { name: "Reply" });
       await reply.fill("@todobot list");
@@ -180,6 +181,7 @@ describe.skipIf(!hasChromium)(
           .filter({ hasText: "hello from bob" })
           .getAttribute("data-post-id");
         const bobsPost = bobPage.locator(`article[data-post-id="${id}"]`);
+        await bobsPost.hover();
         await bobsPost.getByRole("button", { name: "Edit message" }).click();
         await bobsPost.getByRole("textbox", { name: "Edit message" }).fill("hello again from bob");
         await bobsPost.getByRole("button", { name: "Save" }).click();
@@ -190,6 +192,7 @@ describe.skipIf(!hasChromium)(
           .waitFor();
 
         const edited = page.locator(`article[data-post-id="${id}"]`);
+        await edited.hover();
         await edited.getByRole("button", { name: "Add reaction" }).click();
         await edited.getByRole("button", { name: "React with +1" }).click();
         await bobsPost.getByRole("button", { name: "👍 1" }).waitFor();
@@ -200,6 +203,7 @@ describe.skipIf(!hasChromium)(
         await messages().locator("article.ephemeral").first().waitFor();
         expect(await messages(bobPage).locator("article.ephemeral").count()).toBe(0);
 
+        await bobsPost.hover();
         await bobsPost.getByRole("button", { name: "Delete message" }).click();
         await edited.waitFor({ state: "detached" });
       } finally {
