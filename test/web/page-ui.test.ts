@@ -267,14 +267,14 @@ describe.skipIf(!hasChromium)(
       for (const width of [1400, 700]) {
         await page.setViewportSize({ width, height: width === 1400 ? 800 : 900 });
         shots[width] = join(ARTIFACTS, `sandbox-page-${width}.png`);
-        await page.screenshot({ path: shots[width] });
+        await page.screenshot({ path: shots[width], animations: "disabled" });
       }
       await page.setViewportSize({ width: 1400, height: 900 });
       expect(pngWidth(shots[1400]!)).toBe(1400);
       expect(pngWidth(shots[700]!)).toBe(700);
       if (process.env.MMBOT_DOCS_SCREENSHOT === "1") {
-        await page.setViewportSize({ width: 1100, height: 640 });
-        await page.screenshot({ path: DOCS_IMAGE });
+        await page.setViewportSize({ width: 1100, height: 760 });
+        await page.screenshot({ path: DOCS_IMAGE, animations: "disabled" });
         await page.setViewportSize({ width: 1400, height: 900 });
         expect(statSync(DOCS_IMAGE).size).toBeLessThan(150_000);
       }
