@@ -1,6 +1,7 @@
 /**
- * A sandbox with the todo bot (WebSocket and HTTP sources, so slash commands, buttons and
- * dialogs work) and Debian's Chromium driven by playwright-core, for the page's browser tests.
+ * A sandbox with a bot, the todo bot unless told otherwise (WebSocket and HTTP sources, so
+ * slash commands, buttons and dialogs work), and Debian's Chromium driven by playwright-core,
+ * for the page's browser tests.
  * Needs the page built (`npm run build`, which `npm test` runs first).
  */
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -32,9 +33,14 @@ export interface PageHarness {
   close(): Promise<void>;
 }
 
-export async function startPageHarness(
-  viewport = { width: 1400, height: 900 },
-): Promise<PageHarness> {
+export interface PageHarnessOptions {
+  viewport?: { width: number; height: number };
+  /** The bot's apps (default: the todo bot). */
+  apps?: (bot: Bot) => void;
+}
+
+export async function startPageHarness(options: PageHarnessOptions = {}): Promise<PageHarness> {
+  const { viewport = { width: 1400, height: 900 }, apps = (bot) => void bot.use(todo()) } = options;
   expect(existsSync(join(PAGE_DIR, "index.html")), "the page is built: run npm run build").toBe(
     true,
   );
@@ -52,7 +58,7 @@ export async function startPageHarness(
     policy: { allowedUsers: "*" },
     triggerWords,
   });
-  bot.use(todo());
+  apps(bot);
   await bot.start(new WebSocketSource(), new HttpSource(httpOptions));
   // an empty profile of its own (playwright passes it as --user-data-dir)
   const browser = await chromium.launchPersistentContext(
