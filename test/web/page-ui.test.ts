@@ -227,6 +227,10 @@ describe.skipIf(!hasChromium)(
         await expect.poll(() => channel("ops").isVisible()).toBe(false);
         const toggle = page.getByRole("button", { name: "Channels" });
         await toggle.click();
+        await channel("ops").waitFor();
+        await page.keyboard.press("Escape");
+        await expect.poll(() => channel("ops").isVisible()).toBe(false);
+        await toggle.click();
         await channel("ops").click();
         await expect
           .poll(() => page.getByRole("heading", { level: 1 }).textContent())

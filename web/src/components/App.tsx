@@ -16,6 +16,12 @@ export function App() {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   // picking a channel (or a DM) is what the folded sidebar was opened for
   useEffect(() => setSidebarOpen(false), [s.currentChannelId]);
+  useEffect(() => {
+    if (!sidebarOpen) return;
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setSidebarOpen(false);
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [sidebarOpen]);
   if (!s.me) return <main class="loading">{s.notice || "Connecting to the sandbox…"}</main>;
   return (
     <div

@@ -55,7 +55,12 @@ export function PostMenu(props: {
         </button>
       )}
       {picking && (
-        <div class="picker" role="group" aria-label="Reactions">
+        <div
+          class="picker"
+          role="group"
+          aria-label="Reactions"
+          onKeyDown={(e) => e.key === "Escape" && setPicking(false)}
+        >
           {QUICK_REACTIONS.map((name) => (
             <button
               key={name}
