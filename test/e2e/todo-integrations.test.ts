@@ -258,6 +258,12 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       expect.stringMatching(/^\*\*2\.\*\* send invites · for @alice · @alice · /),
       "",
     ]);
+    // the list the dialog was opened from has the same, signed buttons: a click on them works
+    expect(attachmentsOf(h.sandbox.getPost(list.id)!).map((a) => a.text)).toEqual(
+      attachmentsOf(shown).map((a) => a.text),
+    );
+    await h.sandbox.clickAction(alice, list.id, "tododone1");
+    expect(h.sandbox.getPost(list.id)!.message).toContain("~~book the venue~~");
   });
 
   it("a message starting with the trigger word reaches the bot through the outgoing webhook; it answers in the thread", async () => {
