@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)(
       await empty.getByRole("button", { name: "/todo help" }).waitFor();
       await empty.getByRole("button", { name: "@todobot help" }).click();
       const box = page.getByRole("textbox", { name: "Message" });
-      expect(await box.inputValue()).toBe("@todobot help");
+      await expect.poll(() => box.inputValue()).toBe("@todobot help");
       await box.press("Enter");
       await empty.waitFor({ state: "detached" });
 
@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)(
       await post.waitFor();
       const edit = post.getByRole("button", { name: "Edit message" });
       await page.mouse.move(1, 1);
-      expect(await shownOpacity(edit)).toBe(0);
+      await expect.poll(() => shownOpacity(edit)).toBe(0);
       await post.hover();
       await expect.poll(() => shownOpacity(edit)).toBe(1);
 
@@ -207,7 +207,7 @@ describe.skipIf(!hasChromium)(
       await fold.click();
       await rows.waitFor({ state: "hidden" });
       expect(await fold.textContent()).toMatch(/^Event log \(\d+\)$/);
-      expect(await listHeight()).toBeGreaterThan(before + 100);
+      await expect.poll(listHeight).toBeGreaterThan(before + 100);
       await page.reload();
       await log.getByRole("button", { name: /^Event log/ }).waitFor();
       expect(

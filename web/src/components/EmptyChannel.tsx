@@ -1,7 +1,7 @@
 /**
  * A channel with nothing said yet: what to type to get going. The page knows the bots (the
  * sandbox's users) and the team's slash commands, not what each bot understands, so it
- * suggests what most bots answer (`help`) and each command's own hint.
+ * suggests what most bots answer: `help`, to each bot and after each command.
  */
 import type { Channel } from "../types";
 import { useStore } from "../use-store";
@@ -19,7 +19,9 @@ export function EmptyChannel(props: { channel: Channel }) {
     ...(partner?.is_bot ? ["help"] : partner ? [] : bots.map((b) => `@${b.username} help`)),
     ...s.commands.map((c) => `/${c.trigger} help`),
   ].slice(0, MOST_SHOWN);
-  const place = partner ? `your conversation with ${partner.username}` : `~${props.channel.name}`;
+  const place = partner
+    ? `your conversation with ${partner.username}`
+    : store.channelName(props.channel);
   return (
     <section class="empty-channel" aria-label="Nothing here yet">
       <h2>This is the start of {place}</h2>
