@@ -40,6 +40,7 @@ export {
   type SlashAnswer,
   type Dialog,
   type DialogElement,
+  type PostUpdate,
 } from "./bot/interaction-context.js";
 export { fromWireEvent, messageEnvelope } from "./bot/envelope.js";
 export type * from "./bot/envelope.js";

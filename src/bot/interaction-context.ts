@@ -55,6 +55,13 @@ export interface DialogElement {
   options?: { text: string; value: string }[];
 }
 
+/** A post's new message and props (`attachments` are signed for the channel, like a reply's). */
+export interface PostUpdate {
+  message: string;
+  props?: Record<string, unknown>;
+  attachments?: MessageAttachment[];
+}
+
 /** The base of the interactions: the open HTTP answer and what has been said into it. */
 export abstract class InteractionContext<E extends InteractionEnvelope> extends Context<E> {
   constructor(
@@ -68,6 +75,15 @@ export abstract class InteractionContext<E extends InteractionEnvelope> extends 
   /** The request is still open: an answer now goes inline. */
   get answeringInline(): boolean {
     return this.slot.isOpen;
+  }
+
+  /** The body of a post update: the props as given, the attachments signed. */
+  protected updateBody(update: PostUpdate): { message: string; props: Record<string, unknown> } {
+    const props = {
+      ...update.props,
+      ...(update.attachments && { attachments: this.signed(update.attachments) }),
+    };
+    return { message: update.message, props };
   }
 
   /** The body collected so far, taken when the handlers finish or the deadline passes. @internal */
@@ -182,16 +198,8 @@ export class ActionContext extends InteractionContext<ActionEnvelope> {
    * Replaces the clicked post's message and props (no `props`/`attachments` = the buttons go away).
    * @example await ctx.update({ message: "Todo list (1 done)", attachments: [...] })
    */
-  async update(update: {
-    message: string;
-    props?: Record<string, unknown>;
-    attachments?: MessageAttachment[];
-  }): Promise<void> {
-    const props = {
-      ...update.props,
-      ...(update.attachments && { attachments: this.signed(update.attachments) }),
-    };
-    const body = { message: update.message, props };
+  async update(update: PostUpdate): Promise<void> {
+    const body = this.updateBody(update);
     if (this.slot.isOpen) this.pending.update = body;
     else await this.client.patchPost(this.postId, body);
   }
@@ -251,6 +259,16 @@ export class DialogContext extends InteractionContext<DialogEnvelope> {
   override async ephemeral(text: string): Promise<void> {
     if (this.slot.isOpen && !this.cancelled) this.rejection = { error: text };
     else await super.ephemeral(text);
+  }
+
+  /**
+   * Replaces a post's message and props over REST, e.g. the list whose button opened the dialog
+   * (give its id as the dialog's `state`: a submission names no post). The bot needs the right
+   * to edit that post: its own, or anyone's with `edit_others_posts`.
+   * @example await ctx.updatePost(ctx.dialogState, { message: "Todo list", attachments: [...] })
+   */
+  async updatePost(postId: string, update: PostUpdate): Promise<void> {
+    await this.client.patchPost(postId, this.updateBody(update));
   }
 
   /** A private message, even while the dialog is open (e.g. a confirmation after a valid submission). */

@@ -1,7 +1,8 @@
 /**
  * Profile pictures: the server draws a default one (the initial on a colour); the sandbox
  * answers a plain square PNG in a colour picked from the user id, enough for clients that
- * show avatars.
+ * show avatars. The page shows an SVG instead: the initial on that colour, or a robot's face
+ * for a bot, drawn with shapes so that it needs no emoji font.
  */
 import { crc32, deflateSync } from "node:zlib";
 
@@ -18,12 +19,39 @@ const cache = new Map<number, Buffer>();
 
 /** The PNG bytes of `userId`'s default picture. */
 export function defaultAvatar(userId: string): Buffer {
-  let hash = 0;
-  for (const c of userId) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  const index = hash % PALETTE.length;
+  const index = paletteIndex(userId);
   let png = cache.get(index);
   if (!png) cache.set(index, (png = squarePng(PALETTE[index]!)));
   return png;
+}
+
+/** The page's picture of a user: a round SVG with the initial, or a robot's face for a bot. */
+export function avatarSvg(user: { id: string; username: string; is_bot: boolean }): string {
+  const [r, g, b] = PALETTE[paletteIndex(user.id)]!;
+  const fill = `rgb(${r},${g},${b})`;
+  const face = user.is_bot
+    ? // antenna, head, eyes and mouth: shapes only
+      '<line x1="32" y1="12" x2="32" y2="20" stroke="#fff" stroke-width="3"/>' +
+      '<circle cx="32" cy="11" r="3.5" fill="#fff"/>' +
+      '<rect x="14" y="20" width="36" height="28" rx="7" fill="#fff"/>' +
+      `<circle cx="25" cy="32" r="4" fill="${fill}"/><circle cx="39" cy="32" r="4" fill="${fill}"/>` +
+      `<rect x="24" y="40" width="16" height="3" rx="1.5" fill="${fill}"/>`
+    : `<text x="32" y="43" text-anchor="middle" font-family="sans-serif" font-size="30" font-weight="700" fill="#fff">${escapeXml(initialOf(user.username))}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}" viewBox="0 0 64 64"><circle cx="32" cy="32" r="32" fill="${fill}"/>${face}</svg>`;
+}
+
+function initialOf(username: string): string {
+  return (username.match(/[a-z0-9]/i)?.[0] ?? "?").toUpperCase();
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function paletteIndex(userId: string): number {
+  let hash = 0;
+  for (const c of userId) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return hash % PALETTE.length;
 }
 
 function squarePng([r, g, b]: [number, number, number]): Buffer {

@@ -221,6 +221,7 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       h.sandbox.submitDialog(alice, {
         url: opened.url,
         callback_id: "todoadd",
+        state: opened.dialog.state,
         channel_id: channel,
         team_id: h.seed.team.id,
         submission,
@@ -244,6 +245,11 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       channel_id: channel,
       message: "Added #1: book the venue. `/todo list` shows the list.",
     });
+    // the list the dialog was opened from is redrawn with the new item, as a Done click redraws it
+    expect(attachmentsOf(h.sandbox.getPost(list.id)!).map((a) => a.text)).toEqual([
+      expect.stringMatching(/^\*\*1\.\*\* book the venue/),
+      "",
+    ]);
     expect(await submit({ text: "send invites", assignee: "@alice" })).toEqual({});
 
     const shown = await listPost(channel);
@@ -252,6 +258,12 @@ describe("todo bot through slash commands, buttons, dialogs and outgoing webhook
       expect.stringMatching(/^\*\*2\.\*\* send invites · for @alice · @alice · /),
       "",
     ]);
+    // the list the dialog was opened from has the same, signed buttons: a click on them works
+    expect(attachmentsOf(h.sandbox.getPost(list.id)!).map((a) => a.text)).toEqual(
+      attachmentsOf(shown).map((a) => a.text),
+    );
+    await h.sandbox.clickAction(alice, list.id, "tododone1");
+    expect(h.sandbox.getPost(list.id)!.message).toContain("~~book the venue~~");
   });
 
   it("a message starting with the trigger word reaches the bot through the outgoing webhook; it answers in the thread", async () => {

@@ -1,7 +1,7 @@
 /**
  * What the sandbox serves its page, over real HTTP: the built files at the root URL, the traffic
  * log (API calls and requests to integrations, as a list and as a live stream), the people to
- * switch between and adding one, and marking a channel viewed for the unread marks.
+ * switch between and adding one, their pictures, and marking a channel viewed for the unread marks.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -213,5 +213,24 @@ describe("the page's endpoints", () => {
       { channel_id: channel.id },
     );
     expect(forOther.status).toBe(403);
+  });
+
+  it("draws each user's picture as an SVG: a person's initial, a bot's face in shapes (no emoji font needed)", async () => {
+    const picture = async (id: string) => {
+      const answer = await fetch(`${sandbox.url}/sandbox/users/${id}/avatar.svg`);
+      return {
+        status: answer.status,
+        type: answer.headers.get("content-type"),
+        body: await answer.text(),
+      };
+    };
+    const alice = await picture(seed.users.alice.user.id);
+    expect(alice).toMatchObject({ status: 200, type: "image/svg+xml" });
+    expect(alice.body).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(alice.body).toMatch(/<text[^>]*>A<\/text>/);
+    const bot = await picture(seed.bot.user.id);
+    expect(bot.body).not.toContain("<text");
+    expect(bot.body).not.toMatch(/[\u{1F300}-\u{1FAFF}]/u);
+    expect(await picture("nosuchuser")).toMatchObject({ status: 404 });
   });
 });

@@ -5,24 +5,15 @@
  * log showing the requests the sandbox sent to the bot. Screenshots land in test-artifacts/page.
  * Needs the page built (`npm run build`, which `npm test` runs first).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { todo } from "../../src/apps/todo/index.js";
-import { Bot } from "../../src/bot/bot.js";
-import { registerSandboxIntegrations } from "../../src/service/embedded-sandbox.js";
-import { HttpSource } from "../../src/sources/http.js";
-import { WebSocketSource } from "../../src/sources/websocket.js";
-import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
-import { PAGE_DIR } from "../../src/sandbox/page/static.js";
+import type { Sandbox, SeedResult } from "../../src/sandbox/index.js";
 import { IntegrationServer } from "../sandbox/integration-server.js";
+import { ARTIFACTS, hasChromium, type PageHarness, startPageHarness } from "./page-harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = fileURLToPath(new URL("../../test-artifacts/page/", import.meta.url));
-const STEP_MS = 10_000;
+const SHOTS = join(ARTIFACTS, "page");
 /** Mattermost markdown: emphasis, emoji, a table and a code block. */
 const MARKDOWN = [
   "Shopping for the **office** party :tada:",
@@ -36,12 +27,12 @@ const MARKDOWN = [
   "```",
 ].join("\n");
 
-describe.skipIf(!existsSync(CHROMIUM))(
+describe.skipIf(!hasChromium)(
   "the sandbox page in Chromium (skipped when /usr/bin/chromium is absent)",
   () => {
+    let harness: PageHarness;
     let sandbox: Sandbox;
     let seed: SeedResult;
-    let bot: Bot;
     let browser: BrowserContext;
     let page: Page;
     let shot = 0;
@@ -52,51 +43,13 @@ describe.skipIf(!existsSync(CHROMIUM))(
     };
 
     beforeAll(async () => {
-      expect(existsSync(join(PAGE_DIR, "index.html")), "the page is built: run npm run build").toBe(
-        true,
-      );
+      harness = await startPageHarness();
+      ({ sandbox, seed, browser, page } = harness);
       mkdirSync(SHOTS, { recursive: true });
-      sandbox = await Sandbox.start();
-      seed = sandbox.seed();
-      const http = await registerSandboxIntegrations(sandbox, seed);
-      // the dialog's confirmation is an ephemeral post over REST, which needs the System Admin role
-      sandbox.setRoles(seed.bot.user.id, "system_user system_admin");
-      const { triggerWords, ...httpOptions } = http;
-      bot = new Bot({
-        url: sandbox.url,
-        token: seed.bot.token,
-        store: `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-page-")), "bot.db")}`,
-        policy: { allowedUsers: "*" },
-        triggerWords,
-      });
-      bot.use(todo());
-      await bot.start(new WebSocketSource(), new HttpSource(httpOptions));
-      // an empty profile of its own (playwright passes it as --user-data-dir)
-      browser = await chromium.launchPersistentContext(
-        mkdtempSync(join(tmpdir(), "mmbot-chromium-")),
-        {
-          executablePath: CHROMIUM,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-          viewport: { width: 1400, height: 900 },
-        },
-      );
-      page = browser.pages()[0] ?? (await browser.newPage());
-      page.setDefaultTimeout(STEP_MS);
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await bot?.stop();
-      await sandbox?.close();
+      await harness?.close();
     });
 
     const messages = (on = page) => on.getByRole("log", { name: "Messages" });
@@ -169,15 +122,19 @@ describe.skipIf(!existsSync(CHROMIUM))(
         .locator("article.ephemeral")
         .filter({ hasText: "Added #2: water the plants" });
       await confirmation.getByText("(Only visible to you)").waitFor();
+      // the list the dialog was opened from is redrawn with the new item, as a Done click redraws it
+      await list.getByText("water the plants").waitFor();
+      await list.getByRole("button", { name: "Done" }).waitFor();
       await screenshot("dialog-submitted");
 
       // a thread reply: the bot answers in the side panel's thread
-      await messages()
+      // the post's actions show on hover, as in Mattermost
+      const asked = messages()
         .locator("article")
         .filter({ hasText: "@todobot add buy milk" })
-        .first()
-        .getByRole("button", { name: /^Reply/ })
-        .click();
+        .first();
+      await asked.hover();
+      await asked.getByRole("button", { name: "Reply", exact: true }).click();
       const thread = page.getByRole("complementary", { name: "Thread" });
       const reply = thread.getByRole("textbox", { name: "Reply" });
       await reply.fill("@todobot list");
@@ -224,6 +181,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
           .filter({ hasText: "hello from bob" })
           .getAttribute("data-post-id");
         const bobsPost = bobPage.locator(`article[data-post-id="${id}"]`);
+        await bobsPost.hover();
         await bobsPost.getByRole("button", { name: "Edit message" }).click();
         await bobsPost.getByRole("textbox", { name: "Edit message" }).fill("hello again from bob");
         await bobsPost.getByRole("button", { name: "Save" }).click();
@@ -234,6 +192,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
           .waitFor();
 
         const edited = page.locator(`article[data-post-id="${id}"]`);
+        await edited.hover();
         await edited.getByRole("button", { name: "Add reaction" }).click();
         await edited.getByRole("button", { name: "React with +1" }).click();
         await bobsPost.getByRole("button", { name: "👍 1" }).waitFor();
@@ -244,6 +203,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await messages().locator("article.ephemeral").first().waitFor();
         expect(await messages(bobPage).locator("article.ephemeral").count()).toBe(0);
 
+        await bobsPost.hover();
         await bobsPost.getByRole("button", { name: "Delete message" }).click();
         await edited.waitFor({ state: "detached" });
       } finally {

@@ -47,6 +47,8 @@ export interface State {
   traffic: TrafficEntry[];
   /** The last thing that went wrong, shown until the next action. */
   notice: string;
+  /** Text for the channel's message box to take (a suggestion clicked), then cleared. */
+  draft: string | undefined;
 }
 
 const TOKEN_KEY = "mmbot-sandbox-token";
@@ -71,6 +73,7 @@ export class Store {
     commands: [],
     traffic: [],
     notice: "",
+    draft: undefined,
   };
   api: Api | undefined;
   private socket: Socket | undefined;
@@ -276,6 +279,12 @@ export class Store {
         file_ids: fileIds,
       });
     });
+  }
+
+  /** Puts `text` into the channel's message box (a suggestion of what to type). */
+  suggest(text: string): void {
+    this.state.draft = text;
+    this.changed();
   }
 
   editPost = (postId: string, message: string) =>

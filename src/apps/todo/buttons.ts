@@ -7,7 +7,6 @@
 import type { Composer } from "../../bot/composer.js";
 import type { ActionContext } from "../../bot/interaction-context.js";
 import { button, type MessageAttachment } from "../../http/attachments.js";
-import { addItemDialog } from "./dialog.js";
 import { renderHeader, renderLine } from "./format.js";
 import { describeOutcome, type NumberedItem, type TodoService } from "./service.js";
 
@@ -57,14 +56,12 @@ export function interactiveList(items: NumberedItem[]): {
   return { message, attachments: [...itemAttachments, addButton] };
 }
 
-/** One handler for every Done and Delete button of a list (the item is in the signed context), one for Add…. */
+/** One handler for every Done and Delete button of a list (the item is in the signed context); Add… is the dialog's (dialog.ts). */
 export function todoButtons(app: Composer, todo: () => TodoService): void {
   const itemButton = new RegExp(`^(${TODO_ACTIONS.done}|${TODO_ACTIONS.delete})\\d+$`);
   app.action(itemButton, (ctx) =>
     changeItem(ctx, todo(), ctx.match?.[1] === TODO_ACTIONS.done ? "done" : "delete"),
   );
-  // the trigger id expires within seconds: open the dialog before anything else
-  app.action(TODO_ACTIONS.add, (ctx) => ctx.openDialog(addItemDialog()));
 }
 
 async function changeItem(

@@ -1,11 +1,14 @@
 /**
  * The "Add…" dialog: the item's text, an optional due date and an optional assignee. Bad input
- * comes back as field errors, so the dialog stays open with the message under the field.
+ * comes back as field errors, so the dialog stays open with the message under the field. The
+ * list's Add… button opens it with the list post's id as its `state`, so that a valid submission
+ * redraws that list, as a Done click does (a submission itself names no post).
  */
 import type { Composer } from "../../bot/composer.js";
-import type { Dialog, DialogContext } from "../../bot/interaction-context.js";
+import type { ActionContext, Dialog, DialogContext } from "../../bot/interaction-context.js";
 import { MattermostApiError } from "../../errors.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
+import { interactiveList, TODO_ACTIONS } from "./buttons.js";
 import { normaliseItemText } from "./format.js";
 import { parseDueDate } from "./parse.js";
 import { describeAdd, MAX_ITEM_LENGTH, type TodoService, type TodoUser } from "./service.js";
@@ -13,9 +16,11 @@ import { describeAdd, MAX_ITEM_LENGTH, type TodoService, type TodoUser } from ".
 export const ADD_DIALOG_ID = "todoadd";
 const TEXT_ELEMENT_MAX_LENGTH = 150;
 
-export function addItemDialog(): Dialog {
+/** The dialog; `listPostId` (the list whose Add… was clicked) comes back as the submission's state. */
+export function addItemDialog(listPostId = ""): Dialog {
   return {
     callback_id: ADD_DIALOG_ID,
+    state: listPostId,
     title: "Add a to-do item",
     submit_label: "Add",
     elements: [
@@ -46,8 +51,10 @@ export function addItemDialog(): Dialog {
   };
 }
 
-/** Registers the dialog's submission handler. */
+/** Registers the list's Add… button, which opens the dialog, and the dialog's submission handler. */
 export function todoDialog(app: Composer, todo: () => TodoService): void {
+  // the trigger id expires within seconds: open the dialog before anything else
+  app.action(TODO_ACTIONS.add, (ctx: ActionContext) => ctx.openDialog(addItemDialog(ctx.postId)));
   app.dialog(ADD_DIALOG_ID, (ctx) => addFromDialog(ctx, todo()));
 }
 
@@ -75,7 +82,15 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<voi
     due,
     assignee,
   });
-  // the item is saved: a failed confirmation must not look like a failed submission (a resubmit would add it twice)
+  // the item is saved: a failed redraw or confirmation must not look like a failed submission
+  // (a resubmit would add it twice)
+  if (added.ok)
+    await redrawList(ctx, todo).catch((error: unknown) => {
+      ctx.logger.warn(
+        { err: error, postId: ctx.dialogState },
+        "todo: could not redraw the list the dialog was opened from",
+      );
+    });
   await ctx
     .ephemeralPost(
       added.ok ? `${describeAdd(added)}. \`/todo list\` shows the list.` : describeAdd(added),
@@ -86,6 +101,22 @@ async function addFromDialog(ctx: DialogContext, todo: TodoService): Promise<voi
         "todo: could not confirm an item added from the dialog",
       );
     });
+}
+
+/**
+ * Redraws the list post named by the dialog's state. The state comes back from the client as it
+ * was given, unsigned: only a list post (one with the Add… button) of this channel is redrawn.
+ */
+async function redrawList(ctx: DialogContext, todo: TodoService): Promise<void> {
+  const postId = ctx.dialogState;
+  if (!/^[a-z0-9]{26}$/.test(postId)) return; // opened by something other than a list's Add…
+  const post = await ctx.client.getPost(postId);
+  const attachments = (post.props?.attachments ?? []) as Array<{
+    actions?: Array<{ id?: string }>;
+  }>;
+  const isList = attachments.some((a) => a.actions?.some((b) => b.id === TODO_ACTIONS.add));
+  if (post.channel_id !== ctx.channel.id || !isList) return;
+  await ctx.updatePost(postId, interactiveList(await todo.list(ctx.channel.id)));
 }
 
 /** The user of a menu pick (an id) or a typed `@name`; undefined when the server knows no such user. */

@@ -1,9 +1,11 @@
 /**
  * The page's own endpoints under `/sandbox` (no Mattermost server has them): the traffic log,
- * as a list and as a live stream (Server-Sent Events), the people to switch between, and
- * adding one, so that allowed users and mention-only can be tried with a new face.
+ * as a list and as a live stream (Server-Sent Events), the people to switch between, adding
+ * one (so that allowed users and mention-only can be tried with a new face), and their
+ * pictures as the page shows them.
  */
 import type { FastifyInstance } from "fastify";
+import { avatarSvg } from "../avatar.js";
 import type { Services } from "../services.js";
 import type { TrafficLog } from "../traffic.js";
 import { userWire } from "../wire.js";
@@ -46,6 +48,16 @@ export function pageRoutes(
       })),
     ),
   );
+
+  // an <img> sends no token: a picture is no secret in a sandbox
+  app.get("/sandbox/users/:id/avatar.svg", (request, reply) => {
+    const user = world.users.get((request.params as { id: string }).id);
+    if (!user) return reply.code(404).send({ message: "No such user." });
+    return reply
+      .header("Content-Type", "image/svg+xml")
+      .header("Cache-Control", "max-age=3600")
+      .send(avatarSvg(user));
+  });
 
   app.post("/sandbox/users", (request, reply) => {
     const username = parseUsername(request.body);

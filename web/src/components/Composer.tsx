@@ -2,7 +2,7 @@
  * The message box: Enter sends (Shift+Enter a new line), a leading `/` runs a slash command with
  * autocomplete from the commands registered in the team, files can be attached.
  */
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../use-store";
 
 export function Composer(props: { label: string; placeholder: string; rootId?: string }) {
@@ -21,6 +21,14 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
     ? store.state.commands.find((c) => c.trigger === typedCommand)
     : undefined;
   const listId = `commands-${props.rootId ?? "channel"}`;
+  const box = useRef<HTMLTextAreaElement>(null);
+  const draft = props.rootId ? undefined : store.state.draft;
+  useEffect(() => {
+    if (draft === undefined) return;
+    store.state.draft = undefined;
+    setText(draft);
+    box.current?.focus();
+  }, [draft]);
 
   const send = async () => {
     if (!text.trim() && files.length === 0) return;
@@ -86,6 +94,7 @@ export function Composer(props: { label: string; placeholder: string; rootId?: s
       )}
       <div class="box">
         <textarea
+          ref={box}
           aria-label={props.label}
           placeholder={props.placeholder}
           rows={1}

@@ -1,11 +1,13 @@
 /** One post: author, time, message (markdown), attachments with their actions, files, reactions, and what you can do with it. */
 import { useState } from "preact/hooks";
-import { QUICK_REACTIONS, emojiFor } from "../emoji";
+import { emojiFor } from "../emoji";
 import { renderMarkdown } from "../markdown";
 import type { Post } from "../types";
 import { useStore } from "../use-store";
 import { AttachmentView } from "./AttachmentView";
+import { Avatar } from "./Avatar";
 import { FileList } from "./FileList";
+import { PostMenu } from "./PostMenu";
 
 const SYSTEM_TYPES = /^system_/;
 
@@ -38,13 +40,21 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
     );
   return (
     <article
-      class={`post${post.ephemeral ? " ephemeral" : ""}${mine ? " mine" : ""}`}
+      class={`post${post.ephemeral ? " ephemeral" : ""}${mine ? " mine" : ""}${picking ? " picking" : ""}`}
       aria-label={label}
       data-post-id={post.id}
     >
-      <div class="avatar" aria-hidden="true">
-        {author?.is_bot ? "🤖" : name.slice(0, 1).toUpperCase()}
-      </div>
+      {!post.ephemeral && editing === undefined && (
+        <PostMenu
+          post={post}
+          mine={mine}
+          inThread={props.inThread ?? false}
+          picking={picking}
+          setPicking={setPicking}
+          onEdit={() => setEditing(post.message)}
+        />
+      )}
+      <Avatar userId={author?.id} />
       <div class="content">
         <div class="meta">
           <strong class="author">{name}</strong>
@@ -107,41 +117,10 @@ export function PostView(props: { post: Post; previous?: Post; inThread?: boolea
             ))}
           </div>
         )}
-        {!post.ephemeral && (
-          <div class="post-actions">
-            {!props.inThread && (
-              <button class="quiet" onClick={() => void store.openThread(post.root_id || post.id)}>
-                {post.reply_count ? `Reply (${post.reply_count})` : "Reply"}
-              </button>
-            )}
-            <button class="quiet" aria-expanded={picking} onClick={() => setPicking(!picking)}>
-              Add reaction
-            </button>
-            {mine && (
-              <button class="quiet" onClick={() => setEditing(post.message)}>
-                Edit message
-              </button>
-            )}
-            {mine && (
-              <button class="quiet" onClick={() => void store.deletePost(post.id)}>
-                Delete message
-              </button>
-            )}
-            {picking && (
-              <span class="picker" role="group" aria-label="Reactions">
-                {QUICK_REACTIONS.map((e) => (
-                  <button
-                    key={e}
-                    class="quiet"
-                    aria-label={`React with ${e}`}
-                    onClick={() => (setPicking(false), void store.toggleReaction(post, e))}
-                  >
-                    {emojiFor(e)}
-                  </button>
-                ))}
-              </span>
-            )}
-          </div>
+        {!props.inThread && !post.root_id && (post.reply_count ?? 0) > 0 && (
+          <button class="link replies" onClick={() => void store.openThread(post.id)}>
+            {post.reply_count === 1 ? "1 reply" : `${post.reply_count} replies`}
+          </button>
         )}
       </div>
     </article>

@@ -1,7 +1,9 @@
 /** Channels and direct messages with unread marks, and who you are (switch, or add someone). */
+import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { Channel } from "../types";
 import { useStore } from "../use-store";
+import { Avatar } from "./Avatar";
 
 export function Sidebar() {
   const store = useStore();
@@ -20,7 +22,7 @@ export function Sidebar() {
     label: string,
     channel: Channel | undefined,
     onClick: () => void,
-    prefix: string,
+    prefix: JSX.Element | string,
   ) => {
     const unread = channel !== undefined && s.unread.has(channel.id);
     const mentions = channel ? (s.mentions.get(channel.id) ?? 0) : 0;
@@ -92,7 +94,7 @@ export function Sidebar() {
             store.channelName(c),
             c,
             () => void store.selectChannel(c.id),
-            c.type === "P" ? "🔒" : "#",
+            c.type === "P" ? <LockIcon /> : "#",
           ),
         )}
       </ul>
@@ -104,10 +106,25 @@ export function Sidebar() {
             u.username,
             directWith(u.id),
             () => void store.openDirect(u.id),
-            u.is_bot ? "🤖" : "●",
+            <Avatar userId={u.id} size={18} />,
           ),
         )}
       </ul>
     </nav>
+  );
+}
+
+/** A padlock drawn with shapes (an emoji would need an emoji font). */
+function LockIcon() {
+  return (
+    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+      <path
+        d="M3.5 5V3.5a2.5 2.5 0 0 1 5 0V5"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.4"
+      />
+      <rect x="2" y="5" width="8" height="6" rx="1" fill="currentColor" />
+    </svg>
   );
 }

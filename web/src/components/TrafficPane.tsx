@@ -1,7 +1,8 @@
 /**
  * The event log: every API call a client made to the sandbox (the page, the bot, anyone) and
  * every request the sandbox sent to an integration, live. A row opens to show the bodies sent
- * to and answered by the integration.
+ * to and answered by the integration. It folds down to its title bar (remembered by the
+ * browser; folded at first on a narrow window), which still counts the entries.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { TrafficEntry } from "../types";
@@ -9,21 +10,42 @@ import { useStore } from "../use-store";
 
 type Filter = "all" | "integrations" | "api";
 
+const OPEN_KEY = "mmbot-sandbox-log-open";
+const openAtFirst = () => {
+  const saved = localStorage.getItem(OPEN_KEY);
+  return saved === null ? window.innerWidth >= 900 : saved === "true";
+};
+
 export function TrafficPane() {
   const store = useStore();
   const [filter, setFilter] = useState<Filter>("all");
   const [openSeq, setOpenSeq] = useState<number | undefined>(undefined);
+  const [open, setOpen] = useState(openAtFirst);
+  const toggle = () => {
+    localStorage.setItem(OPEN_KEY, String(!open));
+    setOpen(!open);
+  };
   const box = useRef<HTMLDivElement>(null);
   // recorded as they finish; shown in the order they started (a slash command's call inside its execute)
   const entries = store.state.traffic
     .filter((e) => filter === "all" || (filter === "api") === (e.kind === "api"))
     .sort((a, b) => a.at - b.at || a.seq - b.seq);
-  useEffect(() => box.current?.scrollTo({ top: box.current.scrollHeight }), [entries.length]);
+  useEffect(() => box.current?.scrollTo({ top: box.current.scrollHeight }), [entries.length, open]);
   return (
-    <section class="traffic" aria-label="Event log">
+    <section class={`traffic${open ? " open" : ""}`} aria-label="Event log">
       <header>
-        <h2>Event log</h2>
-        <label>
+        <h2>
+          <button
+            class="quiet fold"
+            aria-expanded={open}
+            aria-controls="traffic-rows"
+            onClick={toggle}
+          >
+            <span class="chevron" aria-hidden="true" />
+            Event log <span class="count">({entries.length})</span>
+          </button>
+        </h2>
+        <label hidden={!open}>
           Show
           <select
             value={filter}
@@ -35,7 +57,7 @@ export function TrafficPane() {
           </select>
         </label>
       </header>
-      <div class="traffic-rows" ref={box}>
+      <div class="traffic-rows" id="traffic-rows" ref={box} hidden={!open}>
         <table>
           <thead>
             <tr>
