@@ -1,5 +1,5 @@
 // The bot of bot.ts against a real local Mattermost: npx vitest run
-import { WebSocketSource } from "mmbot";
+import { type MessageAttachment, WebSocketSource } from "mmbot";
 import { Sandbox, type SeedResult } from "mmbot/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createBot } from "./bot.js";
@@ -44,7 +44,8 @@ it("answers ping", async () => {
 
 it("asks about lunch with buttons, and a click updates the post", async () => {
   const post = await ask("@todobot lunch");
-  expect(post.props?.attachments?.[0]?.actions?.map((a) => a.name)).toEqual(["Yes", "No"]);
+  const [buttons] = post.props?.attachments as MessageAttachment[];
+  expect(buttons?.actions?.map((a) => a.name)).toEqual(["Yes", "No"]);
   await sandbox.clickAction(seed.users.bob.user.id, post.id, "yes");
   expect(sandbox.getPost(post.id)?.message).toBe("Lunch at noon? @bob says yes");
 });
