@@ -102,7 +102,7 @@ export async function runDoctor(
     print(
       r.ok
         ? `✓ ${r.label}`
-        : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`,
+        : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see docs/operating.md"}`,
     ),
   );
   const failed = results.filter((r) => !r.ok && !r.warn).length;
