@@ -42,6 +42,7 @@ describe.each(["websocket", "polling"])("first start over %s", (transport) => {
       message: "@todobot add while it was starting",
     });
     proxy.heal();
+    await bot.waitForLine(/reached http:\/\/127\.0\.0\.1:\d+ after \d+ s/); // said once it answers
     await bot.waitForLine(/connected to/);
 
     const reply = await sandbox.waitForPost(
