@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentApiKey, agentKeyWarning, loadConfig } from "../../src/service/config.js";
-import { ConfigError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
