@@ -11,6 +11,7 @@ export type UnreachableKind =
   | "tls-to-plain"
   | "plain-to-tls"
   | "timeout"
+  | "certificate"
   | "reset"
   | "server-error"
   | "other";
@@ -61,6 +62,12 @@ export function whyUnreachable(error: unknown, url: string): Unreachable {
           text: `TLS spoken to ${host}, which answers plain HTTP: the address should start with http://`,
         }
       : { kind: "other", text: messages[0] ?? String(error) };
+  const certCode = [...codes].find((c) => /CERT|SELF_SIGNED|ALTNAME/.test(c));
+  if (certCode)
+    return {
+      kind: "certificate",
+      text: `the TLS certificate of ${host} is not trusted (${certCode}: self-signed, expired, or for another name?); a private CA is trusted with NODE_EXTRA_CA_CERTS=<its certificate file>`,
+    };
   if (
     protocol === "http:" &&
     (codes.has("HPE_INVALID_CONSTANT") ||

@@ -57,7 +57,7 @@ async function startUntilRetried(url: string): Promise<string> {
 
 /** The warning lines about reaching the server; asserts there is exactly one and no stack trace. */
 function theOneWarning(stderr: string): string {
-  const lines = stderr.split("\n").filter((line) => line.includes("cannot reach http"));
+  const lines = stderr.split("\n").filter((line) => /cannot reach https?:/.test(line));
   expect(lines, stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
   expect(stderr).not.toContain("retrying in"); // the client's per-attempt warnings
@@ -127,6 +127,14 @@ describe("mmbot start, the server cannot be reached", () => {
     const port = await listen(createHttpsServer(tls, (_, res) => res.end("tls")));
     const line = theOneWarning(await startUntilRetried(`http://127.0.0.1:${port}`));
     expect(line).toContain("then the address should start with https://");
+  });
+
+  it("https:// to a server whose certificate is not trusted: says so, and how to trust a private CA", async () => {
+    const port = await listen(createHttpsServer(tls, (_, res) => res.end("tls")));
+    const line = theOneWarning(await startUntilRetried(`https://127.0.0.1:${port}`));
+    expect(line).toContain(
+      `the TLS certificate of 127.0.0.1:${port} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed, expired, or for another name?); a private CA is trusted with NODE_EXTRA_CA_CERTS=`,
+    );
   });
 
   it("a server that accepts and never answers: timeout", async () => {
