@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { isTokenRefusal, TokenRefusedError } from "../errors.js";
+import { isTokenRefusal, MattermostApiError, MmbotError, TokenRefusedError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import { isRetryableError } from "../mattermost/retry.js";
+import { whyUnreachable } from "../mattermost/unreachable.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
 import { openStore, type Store } from "../store/index.js";
@@ -67,6 +68,8 @@ export interface BotOptions {
   tokenCheckMs?: number;
   /** The fix said when the token is refused (default: give the bot a valid access token). */
   tokenFix?: string;
+  /** What to do when the server cannot be reached at start, said after the likely cause (default: check the server's address). */
+  unreachableFix?: string;
 }
 
 export const DEFAULT_ANSWER_WITHIN_MS = 2_500;
@@ -161,7 +164,10 @@ export class Bot extends Composer {
     }
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    const me = await whoAmI(client, logger, options.tokenFix ?? DEFAULT_TOKEN_FIX);
+    const me = await whoAmI(client, logger, {
+      tokenFix: options.tokenFix ?? DEFAULT_TOKEN_FIX,
+      unreachableFix: options.unreachableFix ?? "check the server's address (url)",
+    });
     const runtime: BotRuntime = {
       client,
       token: options.token,
@@ -382,26 +388,54 @@ async function storeAnswers(store: Store): Promise<{ ok: boolean; reason?: strin
 /**
  * The bot's own user. A server that is down, restarting or busy when the bot starts is waited
  * for (as the WebSocket's first connection is), so a bot restarted during an outage comes up
- * with it instead of exiting; a refused token (a 4xx) fails at once.
+ * with it instead of exiting; a refused token (a 4xx) fails at once. While it waits, one log
+ * line per change of cause (refused, DNS, TLS, timeout, …) with its fix, not one per attempt.
  */
 async function whoAmI(
   client: MattermostClient,
   logger: Logger,
-  tokenFix: string,
+  fixes: { tokenFix: string; unreachableFix: string },
 ): Promise<UserProfile> {
   const backoff = new Backoff(500, 10_000);
+  let lastKind: string | undefined;
+  const since = Date.now();
   for (;;) {
     try {
-      return await client.getMe();
+      // one try each: the client's own retries would log every attempt
+      const me = await client.getMe({ fresh: true, once: true });
+      if (lastKind !== undefined)
+        logger.info(
+          { url: client.url, waitedMs: Date.now() - since },
+          `reached ${client.url} after ${Math.round((Date.now() - since) / 1000)} s`,
+        );
+      return me;
     } catch (error) {
-      if (isTokenRefusal(error)) throw new TokenRefusedError(error, tokenFix);
+      if (isTokenRefusal(error)) throw new TokenRefusedError(error, fixes.tokenFix);
+      if (error instanceof MattermostApiError && (error.status === 404 || error.status === 405))
+        throw new MmbotError(
+          "NOT_MATTERMOST",
+          `${client.url} answered GET /api/v4/users/me with HTTP ${error.status}: not a Mattermost server's address (a path too many, another web server?); fix: ${fixes.unreachableFix}`,
+          { cause: error },
+        );
       if (!isRetryableError(error)) throw error;
       const delay = backoff.next();
-      logger.warn(
-        { err: error, retryInMs: delay, attempt: backoff.attempts },
-        "cannot reach the server to learn who the bot is; trying again",
-      );
+      const why = whyUnreachable(error, client.url);
+      if (why.kind !== lastKind) {
+        lastKind = why.kind;
+        logger.warn(
+          { cause: why.kind, detail: errorText(error) },
+          `cannot reach ${client.url}: ${why.text}; fix: ${fixes.unreachableFix}; trying again until it answers`,
+        );
+      } else
+        logger.debug(
+          { url: client.url, cause: why.kind, attempt: backoff.attempts, retryInMs: delay },
+          "still cannot reach the server",
+        );
       await sleep(delay);
     }
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

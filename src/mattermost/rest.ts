@@ -170,11 +170,13 @@ export class MattermostClient {
   /**
    * The token's own user; cached for the client's life. `fresh` asks the server again (and
    * caches the answer): whether the token is still accepted, for a token that can expire.
+   * `once` (with `fresh`): one try, not retried, for a caller with a wait loop of its own.
    */
-  getMe(options: { fresh?: boolean } = {}): Promise<UserProfile> {
+  getMe(options: { fresh?: boolean; once?: boolean } = {}): Promise<UserProfile> {
     if (options.fresh) {
       // a refusal leaves the user known before in the cache: who the bot is has not changed
-      return this.request<UserProfile>("GET", "/users/me", undefined, this.quick).then((user) => {
+      const callOptions = options.once ? { ...this.quick, idempotent: false } : this.quick;
+      return this.request<UserProfile>("GET", "/users/me", undefined, callOptions).then((user) => {
         this.me = Promise.resolve(user);
         this.users.set(user.id, user);
         return user;

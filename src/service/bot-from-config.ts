@@ -17,7 +17,7 @@ import { AutoSource } from "../sources/auto.js";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.js";
 import { PollingSource } from "../sources/polling.js";
 import { WebSocketSource } from "../sources/websocket.js";
-import { SERVICE_TOKEN_FIX } from "./bot-token.js";
+import { SERVICE_TOKEN_FIX, SERVICE_UNREACHABLE_FIX } from "./bot-token.js";
 import { bridgeFromConfig } from "./bridge-config.js";
 
 /** What the service says where the library would not name a key. */
@@ -127,7 +127,8 @@ export async function botFromConfig(
     // a message sent while the process was starting (config, store, waiting for the server) is answered
     startedAt: Math.floor(performance.timeOrigin),
     tokenCheckMs: config.mattermost.token_check_interval_ms,
-    tokenFix: SERVICE_TOKEN_FIX,
+    tokenFix: `${SERVICE_TOKEN_FIX}; run \`mmbot doctor\` to check it`,
+    unreachableFix: SERVICE_UNREACHABLE_FIX,
   });
   if (config.bridge.length > 0) bot.use(bridgeFromConfig(config.bridge)); // before the todo app, which takes every other mention
   // with an agent, the todo app keeps only what names it by the word todo; every other mention goes to the model

@@ -8,6 +8,10 @@ import type { MattermostClient } from "../mattermost/rest.js";
 export const SERVICE_TOKEN_FIX =
   "set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working";
 
+/** What to do when the server cannot be reached at start, naming the configuration key. */
+export const SERVICE_UNREACHABLE_FIX =
+  "check mattermost.url (env MATTERMOST_URL), or run `mmbot doctor`";
+
 /** A session made from a token never expires sooner than this when the token has no expiry (model.SessionUserAccessTokenExpiryHours, 100 years). */
 const NO_EXPIRY_AFTER_MS = 99 * 365 * 24 * 3_600_000;
 

@@ -261,7 +261,7 @@ const schema = z.strictObject({
         )
         .optional()
         .describe(
-          "The name of the environment variable holding the API key, never the key. Unset: requests carry no Authorization header.",
+          "The name of the environment variable holding the API key, never the key. Unset, or the variable unset or empty: requests carry no Authorization header (mmbot start warns when the variable is unset or empty).",
         ),
       system_prompt: z
         .string()
@@ -459,7 +459,6 @@ export function loadConfig(
     config.http.trigger_words = [...new Set([...config.http.trigger_words, ...words])];
   }
   checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
-  checkAgentKey(config, env, existsSync(path) ? path : "configuration");
   return config;
 }
 
@@ -483,13 +482,18 @@ function checkBridgeTriggers(config: Config, source: string): void {
   }
 }
 
-/** The variable `agent.api_key_env` names must be set: a key forgotten would fail every answer. */
-function checkAgentKey(config: Config, env: NodeJS.ProcessEnv, source: string): void {
+/**
+ * The variable `agent.api_key_env` names, when it is unset or empty: the requests then go
+ * without an Authorization header (right for a local model server), and `mmbot start` says so
+ * once. Undefined when there is nothing to say.
+ */
+export function agentKeyWarning(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const name = config.agent?.api_key_env;
-  if (name === undefined || (env[name] ?? "") !== "") return;
-  throw new ConfigError(
-    `${source}: agent.api_key_env = ${JSON.stringify(name)}: the environment variable ${name} is not set; set it to the API key (or leave api_key_env out for an endpoint without a key)\n  example: ${EXAMPLES["agent.api_key_env"]}`,
-  );
+  if (name === undefined || (env[name] ?? "") !== "") return undefined;
+  return `agent.api_key_env names ${name}, which is ${name in env ? "empty" : "not set"}: the requests to ${config.agent?.url} go without an Authorization header (right for a local model server; for a hosted API set ${name} to the key)`;
 }
 
 /** The API key of `[agent]`, read from the variable it names (never kept in the configuration). */

@@ -2,6 +2,7 @@ import WebSocket from "ws";
 import { agentApiKey, type Config } from "./config.js";
 import { isTokenRefusal, MattermostApiError } from "../errors.js";
 import { MattermostClient } from "../mattermost/rest.js";
+import { whyUnreachable } from "../mattermost/unreachable.js";
 import type { Channel, UserProfile } from "../mattermost/types.js";
 import { readIntegrationTokens, type IntegrationTokens } from "../http/stored-tokens.js";
 import type { CheckResult } from "./setup/check-result.js";
@@ -102,7 +103,7 @@ export async function runDoctor(
     print(
       r.ok
         ? `✓ ${r.label}`
-        : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see the README"}`,
+        : `${r.warn ? "!" : "✗"} ${r.label}\n    fix: ${r.fix ?? "see docs/operating.md"}`,
     ),
   );
   const failed = results.filter((r) => !r.ok && !r.warn).length;
@@ -146,12 +147,11 @@ async function checkPing(client: MattermostClient): Promise<CheckResult> {
       fix: "the server reports itself unhealthy; check its logs",
     };
   } catch (error) {
+    // the likely cause in words (refused, DNS, TLS, timeout), as mmbot start says it
     const why =
       error instanceof MattermostApiError
         ? `HTTP ${error.status}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+        : `${whyUnreachable(error, client.url).text}; ${error instanceof Error ? error.message : String(error)}`;
     return {
       name: "server",
       ok: false,

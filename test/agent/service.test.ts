@@ -7,8 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentApiKey, loadConfig } from "../../src/service/config.js";
-import { ConfigError } from "../../src/errors.js";
+import { agentApiKey, agentKeyWarning, loadConfig } from "../../src/service/config.js";
 import { silentLogger } from "../../src/log.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
@@ -89,12 +88,17 @@ describe("[agent] configuration", () => {
     expect(() =>
       loadConfig({ path: configFile(`${AGENT}api_key_env = "sk-123-abc"\n`), env: {} }),
     ).toThrow(/agent\.api_key_env = "sk-123-abc": expected the NAME of an environment variable/);
-    expect(() =>
-      loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} }),
-    ).toThrow(ConfigError);
-    expect(() =>
-      loadConfig({ path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`), env: {} }),
-    ).toThrow(/the environment variable NOT_SET_HERE is not set/);
+    // a variable unset or empty is no error (a local model server needs no key): a warning at start
+    const unset = loadConfig({
+      path: configFile(`${AGENT}api_key_env = "NOT_SET_HERE"\n`),
+      env: {},
+    });
+    expect(agentApiKey(unset, {})).toBeUndefined();
+    expect(agentKeyWarning(unset, {})).toMatch(
+      /^agent\.api_key_env names NOT_SET_HERE, which is not set: the requests to .* go without an Authorization header/,
+    );
+    expect(agentKeyWarning(unset, { NOT_SET_HERE: "" })).toMatch(/which is empty/);
+    expect(agentKeyWarning(unset, { NOT_SET_HERE: "sk-1" })).toBeUndefined();
     expect(() => loadConfig({ path: configFile(`${AGENT}temperature = 5\n`), env: {} })).toThrow(
       /agent\.temperature = 5: expected at most 2/,
     );

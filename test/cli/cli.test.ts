@@ -187,6 +187,10 @@ describe("mmbot doctor against a configured server", () => {
     expect(result.stdout).toMatch(
       /✗ http:\/\/127\.0\.0\.1:9 is not reachable as a Mattermost server .*\n    fix: check mattermost\.url/,
     );
+    // the likely cause in words, as mmbot start says it
+    expect(result.stdout).toContain(
+      "is not reachable as a Mattermost server (connection refused: nothing listens on 127.0.0.1:9 (is the server running, is the port right?); ",
+    );
     // and a fresh store: it opens, but nothing has migrated it yet
     expect(result.stdout).toMatch(
       /✗ store sqlite:.*b\.db: opens, \d+ migration\(s\) pending\n    fix: run mmbot start once/,

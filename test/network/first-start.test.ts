@@ -36,12 +36,13 @@ describe.each(["websocket", "polling"])("first start over %s", (transport) => {
       token: seed.bot.token,
       env: { MATTERMOST_TRANSPORT: transport },
     });
-    await bot.waitForLine(/cannot reach the server/);
+    await bot.waitForLine(/cannot reach http:\/\/127\.0\.0\.1:\d+: /);
     const during = sandbox.post(alice, {
       channel_id: channel,
       message: "@todobot add while it was starting",
     });
     proxy.heal();
+    await bot.waitForLine(/reached http:\/\/127\.0\.0\.1:\d+ after \d+ s/); // said once it answers
     await bot.waitForLine(/connected to/);
 
     const reply = await sandbox.waitForPost(

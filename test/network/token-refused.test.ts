@@ -37,7 +37,7 @@ describe("a token refused", () => {
     const lines = bot.lines.filter((l) => /token was refused/.test(l.text));
     expect(lines).toHaveLength(1);
     expect(lines[0]!.text).toBe(
-      "mmbot: the token was refused (expired or revoked?): GET /api/v4/users/me → 401: Invalid or expired session, please login again. Fix: set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working",
+      "mmbot: the token was refused (expired or revoked?): GET /api/v4/users/me → 401: Invalid or expired session, please login again. Fix: set mattermost.bot_token (env MATTERMOST_BOT_TOKEN) to the bot's access token; tokens revoked in the System Console, or past their expiry, stop working; run `mmbot doctor` to check it",
     );
   });
 });

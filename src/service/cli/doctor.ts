@@ -43,7 +43,7 @@ export async function doctor(flags: DoctorFlags): Promise<number> {
         name: "config",
         ok: false,
         label: error.message,
-        fix: "fix the configuration as the message says (see the README's configuration section)",
+        fix: "fix the configuration as the message says (see docs/config.md)",
       },
     ]);
   }

@@ -17,7 +17,7 @@ const str = (value: string) => JSON.stringify(value);
 export function renderInitFile(answers: InitAnswers): string {
   const lines = [
     "# Written by mmbot init. Every key can also be set by environment (MMBOT_<SECTION>_<KEY>);",
-    "# the README's configuration section lists them. Check it against the server: mmbot doctor",
+    "# docs/config.md lists them. Check it against the server: mmbot doctor",
     "",
     "[mattermost]",
     `url = ${str(answers.url)}`,

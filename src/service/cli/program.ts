@@ -22,7 +22,7 @@ export function buildProgram(version: string, exitWith: (code: number) => void):
     .addHelpText(
       "after",
       "\nConfiguration: mmbot.toml (or --config), every key also settable by environment\n" +
-        "(MATTERMOST_URL, MATTERMOST_BOT_TOKEN, DATABASE_URL, MMBOT_<SECTION>_<KEY>). See the README.\n" +
+        "(MATTERMOST_URL, MATTERMOST_BOT_TOKEN, DATABASE_URL, MMBOT_<SECTION>_<KEY>). See docs/operating.md and docs/config.md.\n" +
         "Exit codes: 0 done, 1 failed (a check, the server, the configuration), 2 bad command line.\n" +
         examples("mmbot start", "mmbot init", "mmbot doctor --json", "mmbot start --help"),
     );

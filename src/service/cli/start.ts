@@ -1,6 +1,7 @@
 /** `mmbot start`: the todo bot (and the bridge), against the configured server or a sandbox it starts. */
 import { createServer } from "node:net";
-import type { Config } from "../config.js";
+import { agentKeyWarning, type Config } from "../config.js";
+import { firstThingsToType, whatRuns } from "./banner.js";
 import { MmbotError } from "../../errors.js";
 import { createLogger, flushLog, type Logger } from "../../log.js";
 import type { Sandbox } from "../../sandbox/index.js";
@@ -58,6 +59,8 @@ export async function start(config: Config): Promise<number> {
     );
   }
 
+  const keyWarning = agentKeyWarning(config);
+  if (keyWarning) logger.warn(keyWarning);
   const { bot, sources } = await botFromConfig(
     config,
     { url, token, allowedUsers: allowedUsers ?? [] },
@@ -67,17 +70,14 @@ export async function start(config: Config): Promise<number> {
   await bot.start(...sources);
   const ms = Math.round(performance.now() - startedAt);
   logger.info({ startToConnectedMs: ms }, "ready");
-  banner.push(`mmbot: @${bot.user.username} connected to ${url} in ${ms} ms`);
+  const name = bot.user.username;
+  banner.push(`mmbot: @${name} connected to ${url} in ${ms} ms`);
+  banner.push(...whatRuns(config, name).map((line) => `       ${line}`));
   if (sandbox) {
     banner.push(
       "",
-      "Talk to it from a second terminal:",
-      "  npx mmbot chat                 # you are alice, in ~town-square",
-      "  @todobot add buy milk          # in a channel, mention the bot",
-      "  /dm todobot                    # or open a DM and just type: list, done 1, help",
-      "  /todo list                     # the slash command: the list with Done/Delete buttons",
-      "  /click 1 2                     # click button [2 …] of post #1",
-      "  /join off-topic, todo add x    # the outgoing webhook (trigger word todo) in ~off-topic",
+      "Talk to it from a second terminal (or in the browser page above):",
+      ...firstThingsToType(config, name),
       "",
       "Press Ctrl-C to stop.",
     );
