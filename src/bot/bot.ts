@@ -389,7 +389,8 @@ async function whoAmI(
   logger: Logger,
   tokenFix: string,
 ): Promise<UserProfile> {
-  const backoff = new Backoff(500, 10_000);
+  // at most 3 s apart: one GET a try, and a server back between faults is met soon
+  const backoff = new Backoff(500, 3_000);
   for (;;) {
     try {
       return await client.getMe();
