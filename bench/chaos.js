@@ -39,6 +39,13 @@ export const FAULT_KINDS = [
   "path-drip",
 ];
 
+/**
+ * A REST fault is a moment of trouble: the next 1-3 calls of its path within these 5 s get it.
+ * (Armed until used, the faults of a path only a starting bot calls, `/users/me`, piled up and
+ * all met the process restarted a minute later.)
+ */
+const REST_FAULT_WITHIN_MS = 5_000;
+
 /** What a proxy answers a WebSocket upgrade it won't pass with. */
 const UPGRADE_REFUSALS = [400, 403, 405, 426, 501, 502];
 
@@ -384,14 +391,18 @@ function applyFault(sandbox, proxy, { kind, params }) {
         path: params.path,
         answer: 429,
         count: params.count,
+        withinMs: REST_FAULT_WITHIN_MS,
         retryAfterSeconds: 1,
       });
     case "rest-500":
-      return f.failRest({ path: params.path, answer: 500, count: params.count });
     case "rest-502":
-      return f.failRest({ path: params.path, answer: 502, count: params.count });
     case "rest-timeout":
-      return f.failRest({ path: params.path, answer: "timeout", count: params.count });
+      return f.failRest({
+        path: params.path,
+        answer: kind === "rest-timeout" ? "timeout" : Number(kind.slice(5)),
+        count: params.count,
+        withinMs: REST_FAULT_WITHIN_MS,
+      });
     case "delay-rest":
       return f.delayRest({ ms: params.ms, count: params.count });
     case "restart":
