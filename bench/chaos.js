@@ -39,6 +39,13 @@ export const FAULT_KINDS = [
   "path-drip",
 ];
 
+/**
+ * A REST fault is a moment of trouble: the next 1-3 calls of its path within these 5 s get it.
+ * (Armed until used, the faults of a path only a starting bot calls, `/users/me`, piled up and
+ * all met the process restarted a minute later.)
+ */
+const REST_FAULT_WITHIN_MS = 5_000;
+
 /** What a proxy answers a WebSocket upgrade it won't pass with. */
 const UPGRADE_REFUSALS = [400, 403, 405, 426, 501, 502];
 
@@ -135,6 +142,7 @@ export async function runChaos(options = {}) {
       });
 
     const faultCounts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
+    const faultTimes = []; // { at, kind }: the timeline's faults
     const t0 = Date.now();
     let lastFaultAt = t0;
     const faultRun = (async () => {
@@ -142,6 +150,7 @@ export async function runChaos(options = {}) {
         await sleep(t0 + fault.at - Date.now());
         applyFault(sandbox, proxy, fault);
         faultCounts[fault.kind]++;
+        faultTimes.push({ at: Date.now(), kind: fault.kind });
         lastFaultAt = Date.now();
       }
     })();
@@ -228,6 +237,7 @@ export async function runChaos(options = {}) {
         max: percentile(tally.latencies, 1),
       },
       stuck,
+      timeline: timeline(t0, sent, tally.answeredAt, faultTimes),
       lostTokens: tally.lostTokens.slice(0, 10),
       duplicatedTokens: tally.duplicatedTokens.slice(0, 10),
       postedTwice: tally.postedTwice,
@@ -381,14 +391,18 @@ function applyFault(sandbox, proxy, { kind, params }) {
         path: params.path,
         answer: 429,
         count: params.count,
+        withinMs: REST_FAULT_WITHIN_MS,
         retryAfterSeconds: 1,
       });
     case "rest-500":
-      return f.failRest({ path: params.path, answer: 500, count: params.count });
     case "rest-502":
-      return f.failRest({ path: params.path, answer: 502, count: params.count });
     case "rest-timeout":
-      return f.failRest({ path: params.path, answer: "timeout", count: params.count });
+      return f.failRest({
+        path: params.path,
+        answer: kind === "rest-timeout" ? "timeout" : Number(kind.slice(5)),
+        count: params.count,
+        withinMs: REST_FAULT_WITHIN_MS,
+      });
     case "delay-rest":
       return f.delayRest({ ms: params.ms, count: params.count });
     case "restart":
@@ -449,6 +463,7 @@ function countReplies(sandbox, world, sent) {
   const lostTokens = [];
   const duplicatedTokens = [];
   const latencies = [];
+  const answeredAt = []; // { at: the message's create_at, latency }
   for (const message of sent) {
     const list = replies.get(message.token);
     if (!list) {
@@ -462,7 +477,9 @@ function countReplies(sandbox, world, sent) {
         `${message.token} (${list.map((p) => `${p.id} at +${((p.create_at - message.createAt) / 1000).toFixed(1)} s`).join(", ")})`,
       );
     }
-    latencies.push(Math.min(...list.map((p) => p.create_at)) - message.createAt);
+    const latency = Math.min(...list.map((p) => p.create_at)) - message.createAt;
+    latencies.push(latency);
+    answeredAt.push({ at: message.createAt, latency });
   }
   const postedTwice = [...asked.values()].filter((n) => n > 1).length;
   return {
@@ -473,6 +490,7 @@ function countReplies(sandbox, world, sent) {
     duplicatedTokens,
     other,
     latencies,
+    answeredAt,
     postedTwice,
   };
 }
@@ -525,6 +543,31 @@ export async function stuckRows(storeUrl) {
   return counts;
 }
 
+/**
+ * Five-second slices of the posting time: messages posted in each, how many were answered, their
+ * latency (p50, max) and the faults that hit in it; printed with CHAOS_TIMELINE=1, to see which
+ * faults the latency follows.
+ */
+function timeline(t0, sent, answeredAt, faultTimes) {
+  const slice = (at) => Math.max(0, Math.floor((at - t0) / 5_000));
+  const rows = [];
+  const row = (i) => (rows[i] ??= { posted: 0, latencies: [], faults: {} });
+  for (const message of sent) row(slice(message.createAt)).posted++;
+  for (const { at, latency } of answeredAt) row(slice(at)).latencies.push(latency);
+  for (const { at, kind } of faultTimes) {
+    const faults = row(slice(at)).faults;
+    faults[kind] = (faults[kind] ?? 0) + 1;
+  }
+  return [...rows].map((r, i) => {
+    const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+    const faults = Object.entries(r?.faults ?? {})
+      .map(([k, n]) => (n > 1 ? `${k}×${n}` : k))
+      .join(" ");
+    const l = r?.latencies ?? [];
+    return `${String(i * 5).padStart(4)} s: ${String(r?.posted ?? 0).padStart(3)} posted, ${String(l.length).padStart(3)} answered${l.length ? `, p50 ${s(percentile(l, 0.5))}, max ${s(percentile(l, 1))}` : ""}${faults ? ` | ${faults}` : ""}`;
+  });
+}
+
 function percentile(values, p) {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -551,6 +594,7 @@ export function formatReport(f) {
     `reply latency:   p50 ${s(f.latencyMs.p50)}, p99 ${s(f.latencyMs.p99)}, max ${s(f.latencyMs.max)}`,
     `stuck in store:  ${f.stuck.total} (claims unfinished ${f.stuck.unfinishedClaims}, outbox pending ${f.stuck.pendingOutbox}, outbox failed ${f.stuck.failedOutbox})`,
     `run time:        ${s(f.durationMs)}`,
+    ...(process.env.CHAOS_TIMELINE ? ["timeline:", ...f.timeline.map((l) => `  ${l}`)] : []),
     f.passed ? "PASS: every message answered exactly once, nothing stuck" : "FAIL",
   ];
   return lines.join("\n");

@@ -396,13 +396,14 @@ async function whoAmI(
   logger: Logger,
   fixes: { tokenFix: string; unreachableFix: string },
 ): Promise<UserProfile> {
-  const backoff = new Backoff(500, 10_000);
+  // at most 3 s apart: one GET a try, and a server back between faults is met soon
+  const backoff = new Backoff(500, 3_000);
   let lastKind: string | undefined;
   const since = Date.now();
   for (;;) {
     try {
-      // one try each: the client's own retries would log every attempt
-      const me = await client.getMe({ fresh: true, once: true });
+      // one try each (a fresh getMe is not retried): the client's own retries would log every attempt
+      const me = await client.getMe({ fresh: true });
       if (lastKind !== undefined)
         logger.info(
           { url: client.url, waitedMs: Date.now() - since },

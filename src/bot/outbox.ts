@@ -20,9 +20,13 @@ export interface OutboxRuntime {
 }
 
 export interface OutboxOptions {
-  /** How often entries left pending (a crash, the server down) are tried again. */
+  /**
+   * How often entries left pending (a crash, the server down) are looked for (default 5 s). An
+   * entry whose try failed is tried again sooner: half a second after its first failure, then
+   * twice as long each time, up to this interval.
+   */
   retryIntervalMs?: number;
-  /** After this many failed tries an entry is given up and logged as failed. */
+  /** After this many failed tries an entry is given up and logged as failed (default 20: about 90 s of failures). */
   maxAttempts?: number;
   /** An entry older than this is looked for among the channel's posts before it is sent again (default 20 s; see PENDING_ID_MEMORY_MS). */
   pendingIdMemoryMs?: number;
@@ -36,6 +40,10 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly inFlight = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** The sooner sweep after a failed try (`retrySoon`). */
+  private soonTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private sweepAgain = false;
   private readonly retryIntervalMs: number;
   private readonly maxAttempts: number;
   private readonly pendingIdMemoryMs: number;
@@ -48,7 +56,7 @@ export class Outbox {
   ) {
     this.store = runtime.store.outbox;
     this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
-    this.maxAttempts = options.maxAttempts ?? 10;
+    this.maxAttempts = options.maxAttempts ?? 20;
     this.pendingIdMemoryMs = options.pendingIdMemoryMs ?? PENDING_ID_MEMORY_MS;
   }
 
@@ -152,11 +160,52 @@ export class Outbox {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soonTimer);
     this.timer = undefined;
+    this.soonTimer = undefined;
   }
 
-  /** Tries every pending entry once more; used by the timer and at start. */
-  async flushPending(): Promise<void> {
+  /** How long after its last failed try an entry is tried again: 0.5 s, 1 s, 2 s… up to the sweep interval. */
+  private retryDelayMs(attempts: number): number {
+    return Math.min(this.retryIntervalMs, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+  }
+
+  /**
+   * A try failed: sweep again once the entry is due, not at the next interval. In a storm the
+   * server comes back for seconds at a time; an answer that waited up to 5 s for the sweep
+   * often missed the window.
+   */
+  private retrySoon(attempts: number): void {
+    if (!this.timer || this.soonTimer) return; // not started (a test's outbox), or one is set
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.flushPending();
+    }, this.retryDelayMs(attempts));
+    this.soonTimer.unref();
+  }
+
+  /**
+   * Tries every pending entry that is due once more; used by the timers and at start. Each
+   * channel's entries go in order, and one that fails (or is not due, or is being sent) holds
+   * the rest of its channel for this round; channels go side by side, so a try that hangs in
+   * one channel holds no other. One round at a time: a call during a round runs another after it.
+   */
+  flushPending(): Promise<void> {
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
+    this.sweeping = this.sweep().finally(() => {
+      this.sweeping = undefined;
+      if (this.sweepAgain) {
+        this.sweepAgain = false;
+        void this.flushPending();
+      }
+    });
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
     let pending: OutboxEntry[];
     try {
       pending = await this.store.pending(100);
@@ -164,15 +213,33 @@ export class Outbox {
       this.runtime.logger.error({ err: error }, "outbox: cannot read pending entries");
       return;
     }
+    const byChannel = new Map<string, OutboxEntry[]>();
     for (const entry of pending) {
-      if (this.inFlight.has(entry.id)) continue;
-      try {
-        await this.deliver(entry);
-      } catch (error) {
-        // logged in deliver(); the entry stays for the next round or is marked failed
-        if (isTokenRefusal(error)) return; // the rest would be refused the same way
-      }
+      const list = byChannel.get(entry.channel_id) ?? [];
+      list.push(entry);
+      byChannel.set(entry.channel_id, list);
     }
+    const now = Date.now();
+    let soonest: number | undefined;
+    let tokenRefused = false;
+    const sendChannel = async (entries: OutboxEntry[]) => {
+      for (const entry of entries) {
+        if (tokenRefused || this.inFlight.has(entry.id)) return;
+        if (entry.attempts > 0 && now - entry.updated_at < this.retryDelayMs(entry.attempts)) {
+          soonest = Math.min(soonest ?? Infinity, entry.attempts);
+          return; // not due yet
+        }
+        try {
+          await this.deliver(entry);
+        } catch (error) {
+          // logged in deliver(); the entry stays for the next round or is marked failed
+          if (isTokenRefusal(error)) tokenRefused = true; // the rest would be refused the same way
+          return;
+        }
+      }
+    };
+    await Promise.all([...byChannel.values()].map(sendChannel));
+    if (soonest !== undefined) this.retrySoon(soonest);
   }
 
   /** Posts one entry and records the outcome, after `stored` when the entry is still being written. */
@@ -210,6 +277,7 @@ export class Outbox {
         .catch((e: unknown) =>
           this.runtime.logger.error({ err: e }, "outbox: cannot record a failure"),
         );
+      if (!final && !tokenRefused) this.retrySoon(entry.attempts + 1);
       this.runtime.logger[final ? "error" : tokenRefused ? "debug" : "warn"](
         {
           err: error,
@@ -232,6 +300,8 @@ export class Outbox {
  * server/channels/app/post.go), counted from that try, which came after the entry was made.
  */
 const PENDING_ID_MEMORY_MS = 20_000;
+/** An entry's first failed try is followed by another this soon (then twice as long each time). */
+const FIRST_RETRY_MS = 500;
 /** Each post carries its entry's id, to be found again once the server has forgotten the `pending_post_id`. */
 export const OUTBOX_ID_PROP = "mmbot_outbox_id";
 

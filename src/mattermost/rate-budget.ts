@@ -16,7 +16,7 @@
  * first answer comes, one call goes at a time: a burst at start would otherwise meet a server
  * whose limit the budget has not heard of yet. A server whose answers carry no rate-limit
  * headers has its limiter off (Mattermost's default): nothing waits then, until a header or a
- * 429 shows a limit.
+ * 429 shows a limit, and again once a few answers in a row come without headers.
  */
 import type { Logger } from "../log.js";
 
@@ -59,6 +59,9 @@ export interface BudgetTicket {
   failed(): void;
 }
 
+/** Answers in a row without rate-limit headers that end pacing (see `answeredBare`). */
+const BARE_ANSWERS_TO_STOP_PACING = 5;
+
 const systemClock: BudgetClock = {
   now: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -93,6 +96,8 @@ export class RateBudget {
   private probing = true;
   /** Whether the server limits: undefined until an answer says; false while answers carry no headers. */
   private serverLimits: boolean | undefined;
+  /** Answers without rate-limit headers in a row while pacing. */
+  private bareAnswers = 0;
 
   constructor(options: RateBudgetOptions) {
     if (!(options.requestsPerSecond > 0))
@@ -183,7 +188,9 @@ export class RateBudget {
         if (server || refused) {
           if (this.serverLimits === false) this.restart();
           this.serverLimits = true;
-        } else this.serverLimits ??= false;
+          this.bareAnswers = 0;
+        } else if (this.serverLimits === true) this.answeredBare();
+        else this.serverLimits ??= false;
         if (server) this.follow(server);
         if (this.waiting > 0) this.schedule();
       },
@@ -193,13 +200,33 @@ export class RateBudget {
     };
   }
 
+  /**
+   * An answer without rate-limit headers while pacing. Mattermost's limiter puts them on every
+   * answer it lets through (`setRateLimitHeaders` in server/channels/app/ratelimit.go), so a run
+   * of answers without them means no limiter stands before this server's answers: the refusal
+   * came from something else (a proxy, a fault) or the limiter was turned off. Pacing stops then;
+   * without this, one stray 429 held the bot to the configured rate for the rest of its life.
+   */
+  private answeredBare(): void {
+    if (++this.bareAnswers < BARE_ANSWERS_TO_STOP_PACING) return;
+    this.serverLimits = false;
+    this.serverLimit = undefined;
+    this.serverRate = undefined;
+    this.window = undefined;
+    this.tokens = this.capacity;
+    this.logger.info(
+      { answers: this.bareAnswers },
+      `rate budget: the server's answers carry no rate-limit headers (${this.bareAnswers} in a row); calls no longer wait`,
+    );
+  }
+
   /** Lets the waiting calls through that the budget allows, and sets a timer for the next one. */
   private schedule(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.refill();
     const now = this.clock.now();
-    while (this.tokens >= 1 && this.waiting > 0 && this.mayStart) {
+    while ((this.tokens >= 1 || this.serverLimits === false) && this.waiting > 0 && this.mayStart) {
       const waiter = (this.queues.first.shift() ?? this.queues.edit.shift())!;
       if (this.episode) this.episode.waited++;
       waiter.grant(this.grant());

@@ -91,6 +91,8 @@ export interface RequestOptions {
   text?: boolean;
   /** How long each try waits for the answer (default: the client's `timeoutMs`). */
   timeoutMs?: number;
+  /** Tries at most (default: the client's retry attempts when idempotent, else 1). */
+  attempts?: number;
   /**
    * Its turn when calls wait for the rate budget: `first` (default) before `edit`; a `typing`
    * call is not sent (and resolves with undefined) when the budget is short.
@@ -169,14 +171,15 @@ export class MattermostClient {
 
   /**
    * The token's own user; cached for the client's life. `fresh` asks the server again (and
-   * caches the answer): whether the token is still accepted, for a token that can expire.
-   * `once` (with `fresh`): one try, not retried, for a caller with a wait loop of its own.
+   * caches the answer): whether the token is still accepted, for a token that can expire. That
+   * question is asked once, not retried: who asks it (a refused upgrade, the token watch) waits
+   * on the verdict, and a server that does not answer says nothing about the token.
    */
-  getMe(options: { fresh?: boolean; once?: boolean } = {}): Promise<UserProfile> {
+  getMe(options: { fresh?: boolean } = {}): Promise<UserProfile> {
     if (options.fresh) {
       // a refusal leaves the user known before in the cache: who the bot is has not changed
-      const callOptions = options.once ? { ...this.quick, idempotent: false } : this.quick;
-      return this.request<UserProfile>("GET", "/users/me", undefined, callOptions).then((user) => {
+      const once = { ...this.quick, attempts: 1 };
+      return this.request<UserProfile>("GET", "/users/me", undefined, once).then((user) => {
         this.me = Promise.resolve(user);
         this.users.set(user.id, user);
         return user;
@@ -440,7 +443,7 @@ export class MattermostClient {
       ? path
       : `/api/v4${path.startsWith("/") ? "" : "/"}${path}`;
     const idempotent = options.idempotent ?? SAFE_METHODS.has(verb);
-    const attempts = idempotent ? this.retry.attempts : 1;
+    const attempts = options.attempts ?? (idempotent ? this.retry.attempts : 1);
     const priority = options.priority ?? "first";
     for (let attempt = 0; ; attempt++) {
       let ticket: BudgetTicket | undefined;

@@ -52,9 +52,9 @@ export interface WebSocketReceiverOptions {
   onStateChange?: (state: ConnectionState, detail?: StateDetail) => void;
   /** Events may have been missed that the server will not replay: at the first `hello`, a new connection, a sequence gap. */
   onMissed?: (reason: MissedReason) => void;
-  /** A WebSocket ping frame goes out after this long without a frame (default 3 s). */
+  /** A WebSocket ping frame goes out after this long without a frame (default 1 s). */
   pingIntervalMs?: number;
-  /** No frame or pong this long after a ping → the socket is dead: reconnect (default 10 s). */
+  /** No frame or pong this long after a ping → the socket is dead: reconnect (default 3 s). */
   pongTimeoutMs?: number;
   /** Reconnect delays: a fifth of the outage so far, at least `initialMs` (250), at most `maxMs` (30 s), jittered. */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -65,6 +65,8 @@ export interface WebSocketReceiverOptions {
 }
 
 const ACTION_TIMEOUT_MS = 10_000;
+/** The upgrade's answer is waited for this long (a TCP connect that hangs, a proxy that never answers). */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** A connection healthy this long ends the outage: the next drop starts again with short delays. */
 const STABLE_MS = 2_000;
 /** The largest frame taken from the server (16 MiB); a bigger one closes the socket (1009) and it reconnects. */
@@ -146,8 +148,11 @@ export class WebSocketReceiver {
   constructor(options: WebSocketReceiverOptions) {
     this.options = options;
     this.logger = options.logger ?? silentLogger();
-    this.pingIntervalMs = options.pingIntervalMs ?? 3_000;
-    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
+    // A dead path (a NAT that forgot the connection, a proxy gone silent) is found within ~4 s:
+    // a ping (a few bytes) after a second without frames, and its pong (answered by the server's
+    // read loop, gorilla's default ping handler) due within 3 s. A false alarm costs a resume.
+    this.pingIntervalMs = options.pingIntervalMs ?? 1_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 3_000;
     this.authFailureDelayMs = options.authFailureDelayMs ?? 60_000;
     this.maxBackoffMs = options.backoff?.maxMs ?? 30_000;
     this.backoff = new Backoff(options.backoff?.initialMs ?? 250, this.maxBackoffMs);
@@ -249,7 +254,7 @@ export class WebSocketReceiver {
       : base;
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${this.options.token}` },
-      handshakeTimeout: this.pongTimeoutMs,
+      handshakeTimeout: Math.max(this.pongTimeoutMs, HANDSHAKE_TIMEOUT_MS),
       // ws accepts 100 MiB frames by default; Mattermost's largest (a post with its props) is far below this
       maxPayload: MAX_FRAME_BYTES,
     });

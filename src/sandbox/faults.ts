@@ -23,6 +23,12 @@ export interface RestFaultRule {
   answer: RestFaultAnswer;
   /** How many matching calls get it (default 1). */
   count?: number;
+  /**
+   * Armed this long at most (default: until used): a failure of a moment, which calls made
+   * later no longer meet. Without it, a path only some client calls (a starting bot's
+   * `/users/me`) meets every failure armed since, however long ago.
+   */
+  withinMs?: number;
   /** For 429: the `Retry-After` seconds (default 1); `X-RateLimit-Reset` is at least this. */
   retryAfterSeconds?: number;
 }
@@ -40,6 +46,8 @@ interface Armed<T> {
   rule: T;
   pattern: RegExp;
   left: number;
+  /** No longer armed from this time (ms since the epoch). */
+  until?: number;
 }
 
 /** The paths faults apply to: a client's API calls, not the page or these controls. */
@@ -117,7 +125,12 @@ export class Faults {
 
   /** The next `count` REST calls matching the rule get its answer. */
   failRest(rule: RestFaultRule): void {
-    this.failures.push({ rule, pattern: toPattern(rule.path), left: rule.count ?? 1 });
+    this.failures.push({
+      rule,
+      pattern: toPattern(rule.path),
+      left: rule.count ?? 1,
+      until: rule.withinMs === undefined ? undefined : Date.now() + rule.withinMs,
+    });
   }
 
   /** REST calls (matching `path`) are answered `ms` later. */
@@ -242,6 +255,9 @@ function take<T extends { method?: string }>(
   path: string,
   method: string,
 ): Armed<T> | undefined {
+  const now = Date.now();
+  for (let i = armed.length - 1; i >= 0; i--)
+    if (armed[i]!.until !== undefined && armed[i]!.until! <= now) armed.splice(i, 1);
   const index = armed.findIndex(
     (a) => a.pattern.test(path) && (!a.rule.method || a.rule.method.toUpperCase() === method),
   );

@@ -198,6 +198,8 @@ export interface CatchUpOptions {
  * at its start.
  */
 export class CatchUp {
+  /** The channels of the last listing that worked: read when a listing fails (and read again after). */
+  private knownChannels: string[] | undefined;
   private running = false;
   private stopped = false;
   private queuedSince: number | undefined;
@@ -217,6 +219,27 @@ export class CatchUp {
     void this.run(since, reason);
   }
 
+  /**
+   * The channels to read. Listing them is two calls or more, each of which can fail in a storm;
+   * the posts of the channels known from the last listing need none of them, so a failed listing
+   * reads those now (`listed` false: the catch-up is owed again until a listing works).
+   */
+  private async channels(): Promise<{ channels: string[]; listed: boolean }> {
+    const { client, logger } = this.options;
+    try {
+      const list = this.options.watchedChannels ?? (() => allMyChannels(client));
+      this.knownChannels = await list();
+      return { channels: this.knownChannels, listed: true };
+    } catch (error) {
+      if (!this.knownChannels) throw error;
+      logger.warn(
+        { err: error, channels: this.knownChannels.length },
+        "catch-up: cannot list the bot's channels; reading those known, and again once they can be listed",
+      );
+      return { channels: this.knownChannels, listed: false };
+    }
+  }
+
   /** No more reads or retries; one in flight hands nothing over any more. */
   stop(): void {
     this.stopped = true;
@@ -228,7 +251,7 @@ export class CatchUp {
     this.running = true;
     let retry = false;
     try {
-      const channels = await (this.options.watchedChannels ?? (() => allMyChannels(client)))();
+      const { channels, listed } = await this.channels();
       const result = await readMissedPosts(client, channels, since, logger);
       let emitted = 0;
       for (const envelope of result.envelopes)
@@ -237,7 +260,8 @@ export class CatchUp {
         { reason, since, channels: channels.length, emitted },
         `websocket: catch-up done (${emitted} missed posts)`,
       );
-      retry = result.failed.length > 0;
+      // read from a listing that failed, a channel joined since is still to read: again, later
+      retry = result.failed.length > 0 || !listed;
     } catch (error) {
       logger.warn({ err: error, reason }, "websocket: catch-up failed; will retry");
       retry = true;
@@ -272,6 +296,9 @@ export async function allMyChannels(client: MattermostClient): Promise<string[]>
   return [...ids];
 }
 
+/** Channels a catch-up reads at once. */
+const READS_AT_ONCE = 4;
+
 export interface MissedPosts {
   /** Oldest first. */
   envelopes: MessageEnvelope[];
@@ -291,17 +318,25 @@ export async function readMissedPosts(
 ): Promise<MissedPosts> {
   const posts: { post: Post; channel: Channel | undefined }[] = [];
   const failed: string[] = [];
-  for (const channelId of channelIds) {
-    try {
-      const fresh = await postsCreatedSince(client, channelId, sinceMs);
-      if (fresh.length === 0) continue;
-      const channel = await client.getChannel(channelId).catch(() => undefined);
-      for (const post of fresh) posts.push({ post, channel });
-    } catch (error) {
-      logger.warn({ err: error, channelId }, `catch-up: cannot read posts of channel ${channelId}`);
-      failed.push(channelId);
+  // a few channels at once: the reads fit in a shorter window of a server that comes and goes
+  const queue = [...channelIds];
+  const reader = async () => {
+    for (let channelId = queue.shift(); channelId; channelId = queue.shift()) {
+      try {
+        const fresh = await postsCreatedSince(client, channelId, sinceMs);
+        if (fresh.length === 0) continue;
+        const channel = await client.getChannel(channelId).catch(() => undefined);
+        for (const post of fresh) posts.push({ post, channel });
+      } catch (error) {
+        logger.warn(
+          { err: error, channelId },
+          `catch-up: cannot read posts of channel ${channelId}`,
+        );
+        failed.push(channelId);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, channelIds.length) }, reader));
   posts.sort((a, b) => byCreation(a.post, b.post));
   const me = await client.getMe().catch(() => undefined);
   const envelopes: MessageEnvelope[] = [];

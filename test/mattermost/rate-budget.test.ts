@@ -163,6 +163,30 @@ describe("rate budget: the bucket", () => {
     expect(after.granted).toEqual(["a", "b", "c"]);
   });
 
+  it("stops pacing when the answers after a 429 carry no rate-limit headers (the refusal was not the server's limiter)", async () => {
+    const { clock, budget: b, log } = budget(2, 2);
+    (await b.take()).answered(undefined);
+    (await b.take()).answered(undefined, true); // a proxy's (or a fault's) 429, without headers
+    let granted = 0;
+    const answerBare = (t: BudgetTicket) => (granted++, t.answered(undefined));
+    for (let i = 0; i < 20; i++) void b.take().then(answerBare);
+    await flush();
+    expect(granted).toBe(2); // paced at 2/s
+    await clock.advance(2_000); // paced, 4 more by now: the fifth answer without headers in a row...
+    expect(granted).toBe(20); // ...ended the pacing, and everything waiting went at once
+    expect(log.lines.map((l) => l.msg)).toContain(
+      "rate budget: the server's answers carry no rate-limit headers (5 in a row); calls no longer wait",
+    );
+    (await b.take()).answered(undefined, true); // a 429 again: pacing again
+    const after = track(b, [
+      ["a", "first"],
+      ["b", "first"],
+      ["c", "first"],
+    ]);
+    await flush();
+    expect(after.granted).toEqual(["a", "b"]);
+  });
+
   it("refuses a rate that is not a positive number", () => {
     expect(() => new RateBudget({ requestsPerSecond: 0, logger: logged().logger })).toThrow(
       /requestsPerSecond/,

@@ -94,6 +94,14 @@ describe("sandbox faults: REST", () => {
     expect((await me(sandbox, seed.bot.token)).status).toBe(200);
   });
 
+  it("a failure armed for a moment (withinMs) meets only the calls made within it", async () => {
+    const { sandbox, seed } = await world();
+    sandbox.faults.failRest({ path: "/users/me", answer: 500, count: 5, withinMs: 300 });
+    expect((await me(sandbox, seed.bot.token)).status).toBe(500);
+    await sleep(400);
+    expect((await me(sandbox, seed.bot.token)).status).toBe(200);
+  });
+
   it("never answers a call armed with a timeout (the client gives up), and answers the next", async () => {
     const { sandbox, seed } = await world();
     sandbox.faults.failRest({ path: "/users/me", answer: "timeout" });
