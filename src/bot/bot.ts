@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
 import { MattermostClient } from "../mattermost/rest.js";
+import { versionLabel } from "../mattermost/server-info.js";
 import { isRetryableError } from "../mattermost/retry.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
@@ -162,6 +163,11 @@ export class Bot extends Composer {
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
     const me = await whoAmI(client, logger, options.tokenFix ?? DEFAULT_TOKEN_FIX);
+    const server = await client.serverInfo();
+    logger.info(
+      { version: server.version || undefined, maxPostSize: server.maxPostSize },
+      `Mattermost server ${versionLabel(server)}`,
+    );
     const runtime: BotRuntime = {
       client,
       token: options.token,
@@ -169,6 +175,7 @@ export class Bot extends Composer {
       outbox: new Outbox({ client, logger, observer, store }),
       logger,
       me,
+      server,
       observer,
       policy: this.policy,
       texts: { ...defaultTexts, ...options.texts },
@@ -332,6 +339,7 @@ export class Bot extends Composer {
         text: message,
         props,
         fileIds: options.fileIds,
+        limit: this.started().server.maxPostSize,
       }),
     );
   }

@@ -140,6 +140,7 @@ export class Context<E extends Envelope = Envelope> {
       text: options.text,
       props,
       fileIds: options.fileIds,
+      limit: this.runtime.server.maxPostSize,
     });
     return this.runtime.outbox.send(entries.map((e) => ({ ...e, once: this.once.nextEntry() })));
   }
