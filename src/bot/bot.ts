@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
 import { MattermostClient } from "../mattermost/rest.js";
-import { versionLabel } from "../mattermost/server-info.js";
+import { versionLabel, type ServerInfo } from "../mattermost/server-info.js";
 import { isRetryableError } from "../mattermost/retry.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
 import { kysely } from "../store/kysely.js";
@@ -15,6 +15,7 @@ import { Composer } from "./composer.js";
 import type { Envelope } from "./envelope.js";
 import type { BotObserver, Readiness } from "./observer.js";
 import { Outbox, postEntries } from "./outbox.js";
+import { warnLostOverrides } from "./override-check.js";
 import { Pipeline, type BotErrorHandler } from "./pipeline.js";
 import { defaultPolicy, type Policy } from "./policy.js";
 import type { BotRuntime } from "./runtime.js";
@@ -135,6 +136,11 @@ export class Bot extends Composer {
   /** The bot's own user, known after `init()`/`start()`. */
   get user(): UserProfile {
     return this.started().me;
+  }
+
+  /** The server (version, `MaxPostSize`, override settings), read once by `init()`/`start()`. */
+  get server(): ServerInfo {
+    return this.started().server;
   }
 
   /** The bot's store (SQLite or PostgreSQL), open after `init()`/`start()`; apps keep their data there. */
@@ -308,7 +314,7 @@ export class Bot extends Composer {
 
   /**
    * Sends a post as the bot through the outbox, outside any handler. Long text is split at
-   * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
+   * the server's limit (its `MaxPostSize`); `fileIds` (from `client.uploadFile`) go with the last part.
    */
   async send(
     channelId: string,
@@ -320,8 +326,10 @@ export class Bot extends Composer {
       fileIds?: string[];
     } = {},
   ): Promise<Post[]> {
-    const { outbox, interactionUrls: urls } = this.started();
+    const runtime = this.started();
+    const { outbox, interactionUrls: urls } = runtime;
     let props = options.props;
+    warnLostOverrides(runtime, props);
     if (options.attachments) {
       if (!urls && options.attachments.some((a) => a.actions?.length))
         throw new Error("buttons and menus need an HTTP source on the bot, started");
@@ -339,7 +347,7 @@ export class Bot extends Composer {
         text: message,
         props,
         fileIds: options.fileIds,
-        limit: this.started().server.maxPostSize,
+        limit: runtime.server.maxPostSize,
       }),
     );
   }

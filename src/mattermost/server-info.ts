@@ -127,7 +127,7 @@ export function featureSupport(info: ServerInfo, token: { isBot: boolean }): Fea
   for (const prop of ["override_username", "override_icon_url"]) {
     const loss = overrideLoss(info, prop, token);
     out.push({
-      feature: `${prop} (mmbot send's username / icon_url)`,
+      feature: `${prop} (a post's username / icon_url)`,
       works: loss === undefined,
       note: loss ?? "kept",
     });
