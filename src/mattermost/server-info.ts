@@ -97,12 +97,23 @@ export function overrideLoss(
   return undefined;
 }
 
-/** What a feature needs of the server: a line for `mmbot doctor` and the one warning the bot logs. */
+/** Whether a feature works on this server, and how: a line of `mmbot doctor`. */
 export interface FeatureSupport {
-  feature: string;
+  /** Stable, for scripts: `long-answers`, `websocket-resume`, `override_username`, … */
+  key: string;
   works: boolean;
-  /** Why not, or what it does on this version. */
+  /** What it does here, or why it does not work. */
   note: string;
+}
+
+/** The versions mmbot is tested against (the sandbox's profiles): 5.37, 10.11, 11.x, 12.0. */
+export function isTestedVersion(info: ServerInfo): boolean {
+  return (
+    (info.major === 5 && info.minor === 37) ||
+    (info.major === 10 && info.minor === 11) ||
+    info.major === 11 ||
+    (info.major === 12 && info.minor === 0)
+  );
 }
 
 /**
@@ -110,34 +121,30 @@ export interface FeatureSupport {
  * prints. Each follows a fact of docs/compatibility.md.
  */
 export function featureSupport(info: ServerInfo, token: { isBot: boolean }): FeatureSupport[] {
-  const out: FeatureSupport[] = [];
+  const out: FeatureSupport[] = [
+    {
+      key: "long-answers",
+      works: true,
+      note: `split and streamed at ${info.maxPostSize} characters a post (MaxPostSize)`,
+    },
+  ];
+  // mmbot copes either way: what a new connection missed is read over REST (catch-up)
   out.push({
-    feature: "long answers",
+    key: "websocket-resume",
     works: true,
-    note: `split and streamed at ${info.maxPostSize} characters a post (MaxPostSize)`,
-  });
-  const reliable = !info.known || atLeast(info, 6, 3);
-  out.push({
-    feature: "WebSocket resume",
-    works: reliable,
-    note: reliable
-      ? "events missed during a short drop are replayed (connection_id + sequence_number)"
-      : "only with ServiceSettings.EnableReliableWebSockets on (5.x); else missed posts are read over REST",
+    note: atLeast(info, 6, 3)
+      ? "events missed in a short drop are replayed (connection_id + sequence_number)"
+      : "only with ServiceSettings.EnableReliableWebSockets on (off by default on 5.x); otherwise what a drop missed is read over REST",
   });
   for (const prop of ["override_username", "override_icon_url"]) {
     const loss = overrideLoss(info, prop, token);
-    out.push({
-      feature: `${prop} (a post's username / icon_url)`,
-      works: loss === undefined,
-      note: loss ?? "kept",
-    });
+    out.push({ key: prop, works: loss === undefined, note: loss ?? "kept on the bot's posts" });
   }
-  const expiry = atLeast(info, 11, 9);
   out.push({
-    feature: "token expiry",
+    key: "token-expiry",
     works: true,
-    note: expiry
-      ? "personal access tokens can expire (11.9+); an expired token gets 401"
+    note: atLeast(info, 11, 9)
+      ? "tokens can expire (11.9+): the token's expiry is shown above when the server gives it"
       : "tokens do not expire on this version",
   });
   return out;
