@@ -155,6 +155,14 @@ describe("props reserved for integrations (model.ContainsIntegrationsReservedPro
       detailed_error:
         "Cannot use props reserved for integrations. props: [from_webhook override_username]",
     });
+    // the permission is checked first (api4/post.go createPostChecks): a channel alice is not in is a 403
+    const secret = sandbox.createChannel({ team_id: seed.team.id, name: "secret", type: "P" });
+    const elsewhere = await api(sandbox, "/posts", session, {
+      channel_id: secret.id,
+      message: "hi",
+      props: reserved,
+    });
+    expect(elsewhere.status).toBe(403);
     const plain = await api(sandbox, "/posts", session, {
       channel_id: seed.channels.offTopic.id,
       message: "hi",

@@ -26,6 +26,9 @@ export function postRoutes(app: FastifyInstance, services: Services): void {
     const json = call.json("post");
     const body = Array.isArray(json) ? {} : objectBody(call, "post");
     const input = toCreateInput(body);
+    // the server checks the permission first (api4/post.go createPostChecks), then the props
+    const channel = world.channels.get(input.channel_id);
+    if (!channel || !world.canAct(call.userId, channel)) fail(ERRORS.permissions);
     input.props = reservedPropsRule(call, input.props, services);
     return {
       status: 201,
