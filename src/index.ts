@@ -75,6 +75,13 @@ export { AutoSource, type AutoSourceOptions, type AutoMode } from "./sources/aut
 // Talking to Mattermost directly
 export { MattermostClient } from "./mattermost/rest.js";
 export type { RestObserver } from "./mattermost/rest.js";
+export {
+  atLeast,
+  featureSupport,
+  isTestedVersion,
+  serverInfoFrom,
+} from "./mattermost/server-info.js";
+export type { FeatureSupport, ServerInfo } from "./mattermost/server-info.js";
 export { WebSocketReceiver } from "./mattermost/websocket.js";
 export type * from "./mattermost/types.js";
 export {

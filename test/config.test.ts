@@ -97,6 +97,17 @@ describe("configuration", () => {
     );
   });
 
+  it("takes sandbox.version from the file or MMBOT_SANDBOX_VERSION (default 12.0) and refuses one the sandbox does not play, naming the key", () => {
+    expect(loadConfig({ env: {} }).sandbox.version).toBe("12.0");
+    expect(
+      loadConfig({ path: file(`[sandbox]\nversion = "5.37"\n`), env: {} }).sandbox.version,
+    ).toBe("5.37");
+    expect(loadConfig({ env: { MMBOT_SANDBOX_VERSION: "11.10" } }).sandbox.version).toBe("11.10");
+    expect(() => loadConfig({ env: { MMBOT_SANDBOX_VERSION: "9.0" } })).toThrow(
+      /sandbox\.version[\s\S]*version = "10\.11"/,
+    );
+  });
+
   it("takes the rate budget from the file or the environment (0 = off) and refuses a negative or non-numeric one, naming the key", () => {
     expect(loadConfig({ path: "/x", env: {} }).mattermost.max_requests_per_second).toBe(8);
     expect(

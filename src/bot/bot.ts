@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
 import { Backoff, sleep } from "../mattermost/backoff.js";
 import { MattermostClient } from "../mattermost/rest.js";
+import { versionLabel, type ServerInfo } from "../mattermost/server-info.js";
 import { isRetryableError } from "../mattermost/retry.js";
 import { whyUnreachable } from "../mattermost/unreachable.js";
 import type { Post, UserProfile } from "../mattermost/types.js";
@@ -15,6 +16,7 @@ import { Composer } from "./composer.js";
 import type { Envelope } from "./envelope.js";
 import type { BotObserver, Readiness } from "./observer.js";
 import { Outbox, postEntries } from "./outbox.js";
+import { warnLostOverrides } from "./override-check.js";
 import { Pipeline, type BotErrorHandler } from "./pipeline.js";
 import { defaultPolicy, type Policy } from "./policy.js";
 import type { BotRuntime } from "./runtime.js";
@@ -139,6 +141,11 @@ export class Bot extends Composer {
     return this.started().me;
   }
 
+  /** The server (version, `MaxPostSize`, override settings), read once by `init()`/`start()`. */
+  get server(): ServerInfo {
+    return this.started().server;
+  }
+
   /** The bot's store (SQLite or PostgreSQL), open after `init()`/`start()`; apps keep their data there. */
   get store(): Store {
     return this.started().store;
@@ -168,6 +175,11 @@ export class Bot extends Composer {
       tokenFix: options.tokenFix ?? DEFAULT_TOKEN_FIX,
       unreachableFix: options.unreachableFix ?? "check the server's address (url)",
     });
+    const server = await client.serverInfo();
+    logger.info(
+      { version: server.version || undefined, maxPostSize: server.maxPostSize },
+      `Mattermost server ${versionLabel(server)}`,
+    );
     const runtime: BotRuntime = {
       client,
       token: options.token,
@@ -175,6 +187,7 @@ export class Bot extends Composer {
       outbox: new Outbox({ client, logger, observer, store }),
       logger,
       me,
+      server,
       observer,
       policy: this.policy,
       texts: { ...defaultTexts, ...options.texts },
@@ -307,7 +320,7 @@ export class Bot extends Composer {
 
   /**
    * Sends a post as the bot through the outbox, outside any handler. Long text is split at
-   * Mattermost's limit; `fileIds` (from `client.uploadFile`) go with the last part.
+   * the server's limit (its `MaxPostSize`); `fileIds` (from `client.uploadFile`) go with the last part.
    */
   async send(
     channelId: string,
@@ -319,8 +332,10 @@ export class Bot extends Composer {
       fileIds?: string[];
     } = {},
   ): Promise<Post[]> {
-    const { outbox, interactionUrls: urls } = this.started();
+    const runtime = this.started();
+    const { outbox, interactionUrls: urls } = runtime;
     let props = options.props;
+    warnLostOverrides(runtime, props);
     if (options.attachments) {
       if (!urls && options.attachments.some((a) => a.actions?.length))
         throw new Error("buttons and menus need an HTTP source on the bot, started");
@@ -338,6 +353,7 @@ export class Bot extends Composer {
         text: message,
         props,
         fileIds: options.fileIds,
+        limit: runtime.server.maxPostSize,
       }),
     );
   }

@@ -19,6 +19,7 @@ import type {
 } from "./envelope.js";
 import { isAddressed, stripLeadingMention } from "./policy.js";
 import { postEntries } from "./outbox.js";
+import { warnLostOverrides } from "./override-check.js";
 import type { BotRuntime } from "./runtime.js";
 import { streamReply, type StreamReplyOptions } from "./stream-reply.js";
 import { stripTriggerWord } from "./trigger-words.js";
@@ -134,12 +135,14 @@ export class Context<E extends Envelope = Envelope> {
     const props = options.attachments
       ? { ...options.props, attachments: this.signed(options.attachments) }
       : options.props;
+    warnLostOverrides(this.runtime, props);
     const entries = postEntries({
       channelId: this.channelId,
       rootId,
       text: options.text,
       props,
       fileIds: options.fileIds,
+      limit: this.runtime.server.maxPostSize,
     });
     return this.runtime.outbox.send(entries.map((e) => ({ ...e, once: this.once.nextEntry() })));
   }

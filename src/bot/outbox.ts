@@ -312,8 +312,8 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
- * The outbox entries of one answer: the text split at Mattermost's limit, props and files on
- * the last part (under the whole text).
+ * The outbox entries of one answer: the text split at the server's limit (`limit`, its
+ * `MaxPostSize`; default 16383), props and files on the last part (under the whole text).
  */
 export function postEntries(input: {
   channelId: string;
@@ -321,8 +321,9 @@ export function postEntries(input: {
   text: string;
   props?: Record<string, unknown>;
   fileIds?: string[];
+  limit?: number;
 }): NewOutboxEntry[] {
-  const chunks = splitMessage(input.text);
+  const chunks = splitMessage(input.text, input.limit);
   return chunks.map((message, i) => ({
     kind: "post" as const,
     channel_id: input.channelId,

@@ -8,6 +8,7 @@ import type { MessageAttachment } from "../http/attachments.js";
 import type { DialogBinding } from "../http/signature.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
+import type { ServerInfo } from "../mattermost/server-info.js";
 import type { UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 import type { Envelope } from "./envelope.js";
@@ -47,6 +48,11 @@ export interface BotRuntime {
   readonly logger: Logger;
   /** The bot's own user. */
   readonly me: UserProfile;
+  /**
+   * The server: its version, the longest message it takes (answers are split there) and its
+   * override settings, read once at start (`client.serverInfo()`).
+   */
+  readonly server: ServerInfo;
   /** The bot's observer, if any (e.g. `BotMetrics`: an app or a source may add metrics of its own, `metricsOf`). */
   readonly observer: BotObserver | undefined;
   readonly policy: Policy;

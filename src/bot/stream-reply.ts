@@ -18,7 +18,8 @@ import type { BotRuntime } from "./runtime.js";
 import { layoutStream, streamPartLimit } from "./stream-layout.js";
 
 /** What a stream needs of the bot's runtime. */
-export type StreamRuntime = Pick<BotRuntime, "client" | "outbox" | "logger">;
+export type StreamRuntime = Pick<BotRuntime, "client" | "outbox" | "logger"> &
+  Partial<Pick<BotRuntime, "server">>;
 
 /** Where the answer goes. */
 export interface StreamTarget {
@@ -256,6 +257,7 @@ class StreamWriter {
       rootId: this.target.rootId,
       text: missing,
       props: this.target.props,
+      limit: this.runtime.server?.maxPostSize,
     });
     const scope = this.target.once?.scope;
     await this.runtime.outbox.send(

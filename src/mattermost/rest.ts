@@ -22,6 +22,12 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from "./retry.js";
+import {
+  DEFAULT_MAX_POST_SIZE,
+  serverInfoFrom,
+  UNKNOWN_SERVER,
+  type ServerInfo,
+} from "./server-info.js";
 import { TtlCache } from "./ttl-cache.js";
 import type {
   ApiErrorBody,
@@ -105,7 +111,6 @@ export const DEFAULT_MAX_REQUESTS_PER_SECOND = 8;
 
 const CHANNEL_CACHE_TTL_MS = 30_000;
 /** Mattermost 5.x's post limit (the `Message` column), when the server does not say its own. */
-export const DEFAULT_MAX_POST_SIZE = 16_383;
 const SAFE_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE"]);
 
 /** A `429`/`5xx` response's wait hint, kept beside the error it belongs to. */
@@ -138,7 +143,7 @@ export class MattermostClient {
   private readonly usernames: TtlCache<UserProfile>;
   private readonly channels = new TtlCache<Channel>(CHANNEL_CACHE_TTL_MS);
   private me: Promise<UserProfile> | undefined;
-  private postSize: Promise<number> | undefined;
+  private info: Promise<ServerInfo> | undefined;
 
   constructor(options: RestClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
@@ -204,30 +209,45 @@ export class MattermostClient {
   }
 
   /**
-   * The longest message the server takes: `MaxPostSize` of the client config (16383 on 5.37,
-   * more where the column is wider). Asked once for the client's life; when the server does not
-   * say (an error, no such field) it is {@link DEFAULT_MAX_POST_SIZE}, which every 5.x server takes.
+   * What the bot knows of its server (version, `MaxPostSize`, override settings): one
+   * `GET /config/client`, asked once for the client's life. When the server does not answer it
+   * is {@link UNKNOWN_SERVER} (a 5.x limit, every feature assumed), with a warning.
    */
-  maxPostSize(): Promise<number> {
-    this.postSize ??= this.getClientConfig().then(
+  serverInfo(): Promise<ServerInfo> {
+    // the quick timeout: a bot starting in a storm waits on this before it listens
+    this.info ??= this.request<Record<string, string>>(
+      "GET",
+      "/config/client?format=old",
+      undefined,
+      this.quick,
+    ).then(
       (config) => {
-        const size = Number(config.MaxPostSize);
-        if (Number.isInteger(size) && size > 0) return size;
-        this.logger.warn(
-          { maxPostSize: config.MaxPostSize, fallback: DEFAULT_MAX_POST_SIZE },
-          "the server's client config has no usable MaxPostSize; using the 5.x limit",
-        );
-        return DEFAULT_MAX_POST_SIZE;
+        const info = serverInfoFrom(config);
+        if (String(info.maxPostSize) !== config.MaxPostSize)
+          this.logger.warn(
+            { maxPostSize: config.MaxPostSize, fallback: DEFAULT_MAX_POST_SIZE },
+            "the server's client config has no usable MaxPostSize; using the 5.x limit",
+          );
+        return info;
       },
       (error: unknown) => {
         this.logger.warn(
           { err: error, fallback: DEFAULT_MAX_POST_SIZE },
-          "cannot read the server's MaxPostSize; using the 5.x limit",
+          "cannot read the server's version and MaxPostSize; using the 5.x limit",
         );
-        return DEFAULT_MAX_POST_SIZE;
+        return UNKNOWN_SERVER;
       },
     );
-    return this.postSize;
+    return this.info;
+  }
+
+  /**
+   * The longest message the server takes: `MaxPostSize` of the client config (16383 on 5.37,
+   * more where the column is wider), from {@link serverInfo}; {@link DEFAULT_MAX_POST_SIZE}
+   * when the server does not say.
+   */
+  maxPostSize(): Promise<number> {
+    return this.serverInfo().then((info) => info.maxPostSize);
   }
 
   /** A user by id (cached). */

@@ -5,6 +5,7 @@
  */
 import { MattermostApiError, MmbotError, TransportError } from "../errors.js";
 import type { MattermostClient } from "./rest.js";
+import { overrideLoss, versionLabel } from "./server-info.js";
 import type { Channel, Post } from "./types.js";
 
 /** What an incoming webhook accepts (and the subset of a post the REST path uses). */
@@ -110,16 +111,45 @@ export interface ChannelTarget {
   rootId?: string;
 }
 
-/** Posts as the token's user (the bot) through the REST API. */
+/** The payload's fields that become override props of a post made over REST. */
+const OVERRIDE_FIELDS = {
+  username: "override_username",
+  icon_url: "override_icon_url",
+  icon_emoji: "override_icon_emoji",
+} as const;
+
+/**
+ * Posts as the token's user (the bot) through the REST API. `username`, `icon_url` and
+ * `icon_emoji` become the post's override props; where the server will not honour one (its
+ * setting is off, or 12.0 and a personal access token) `warn` is told once, naming the field
+ * and the server's version: the post goes anyway, the server deciding.
+ */
 export async function sendAsBot(
   client: MattermostClient,
   target: ChannelTarget,
   payload: MessagePayload,
+  options: { warn?: (message: string) => void } = {},
 ): Promise<Post> {
   requireContent(payload);
   const channel = await resolveChannel(client, target);
   const props: Record<string, unknown> = { ...payload.props };
   if (payload.attachments) props.attachments = payload.attachments;
+  const named: [string, string][] = [];
+  for (const [field, prop] of Object.entries(OVERRIDE_FIELDS)) {
+    const value = payload[field as keyof typeof OVERRIDE_FIELDS];
+    if (typeof value === "string" && value !== "") {
+      props[prop] = value;
+      named.push([field, prop]);
+    } else if (prop in props) named.push([`props.${prop}`, prop]);
+  }
+  if (named.length > 0 && options.warn) {
+    const [server, me] = await Promise.all([client.serverInfo(), client.getMe()]);
+    for (const [field, prop] of named) {
+      const loss = overrideLoss(server, prop, { isBot: me.is_bot === true });
+      if (loss)
+        options.warn(`${field}: will not show on Mattermost ${versionLabel(server)}: ${loss}`);
+    }
+  }
   return client.createPost({
     channel_id: channel.id,
     message: payload.text ?? "",

@@ -13,11 +13,11 @@ import {
   type ErrorSpec,
 } from "./errors.js";
 import { newId } from "./ids.js";
-import { SERVER_VERSION } from "./wire.js";
 import type { World } from "./world.js";
 import { parseJson } from "./json.js";
 
 const BODY_LIMIT = 64 * 1024 * 1024;
+const SANDBOX_5_37_VERSION_ID = "5.37.0.sandbox";
 const INVALID = Symbol("invalid JSON");
 
 /** One request as a route handler sees it. */
@@ -29,6 +29,11 @@ export interface Call {
   readonly userId: string;
   /** The caller if the request carries a valid session, else undefined (public routes that answer both). */
   readonly sessionUserId: string | undefined;
+  /**
+   * What the caller's session is: a bot's token, a person's personal access token, or a password
+   * login (model.Session: `IsBotUser`, `IsUserAccessToken`; the first two are integrations').
+   */
+  readonly sessionKind: "bot" | "access" | "login" | undefined;
   /** The body parsed as JSON; a 400 naming `what` when it is missing or malformed. */
   json(what: string): unknown;
   /** The raw body bytes (multipart uploads). */
@@ -46,8 +51,14 @@ export interface Answer {
 /** Integration routes wait for the integration's answer, hence a promise is allowed. */
 export type Handler = (call: Call) => Answer | Promise<Answer>;
 
-/** Creates the fastify app with the catch-all body parser, the 404 and the error handler. */
-export function createHttpApp(logger: Logger): FastifyInstance {
+/**
+ * Creates the fastify app with the catch-all body parser, the 404 and the error handler;
+ * `versionId` is the `X-Version-Id` of every answer (the version played).
+ */
+export function createHttpApp(
+  logger: Logger,
+  versionId = SANDBOX_5_37_VERSION_ID,
+): FastifyInstance {
   // ids too long for fastify's router (100 characters by default) reach the routes, which refuse them as the server does (400)
   const app = Fastify({
     logger: false,
@@ -62,7 +73,7 @@ export function createHttpApp(logger: Logger): FastifyInstance {
   app.addHook("onRequest", (request, reply, done) => {
     reply
       .header("X-Request-ID", request.id)
-      .header("X-Version-Id", SERVER_VERSION)
+      .header("X-Version-Id", versionId)
       .header("Vary", "Accept-Encoding");
     // the server's API handler marks every GET answer as stale at once
     if (request.method === "GET") reply.header("Expires", "0");
@@ -149,8 +160,15 @@ function makeCall(request: FastifyRequest, world: World): Call {
       return userId;
     },
     get sessionUserId() {
-      const token = /^(?:bearer|token)\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+      const token = bearer(request);
       return token === undefined ? undefined : world.userIdForToken(token);
+    },
+    get sessionKind() {
+      const token = bearer(request);
+      const userId = token === undefined ? undefined : world.userIdForToken(token);
+      if (token === undefined || userId === undefined) return undefined;
+      if (world.users.get(userId)?.is_bot) return "bot";
+      return world.tokenRecord(token)?.kind;
     },
     json(what) {
       if (parsed === undefined) {
@@ -168,6 +186,10 @@ function makeCall(request: FastifyRequest, world: World): Call {
       return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     },
   };
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  return /^(?:bearer|token)\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
 }
 
 /** A JSON object or a 400 naming `what`. */

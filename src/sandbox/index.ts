@@ -1,6 +1,7 @@
 /**
- * A faithful local Mattermost (5.37 REST v4 and WebSocket), in memory (or kept in a file, see
- * `SandboxOptions.file`), for tests, `mmbot start` and `mmbot chat`.
+ * A faithful local Mattermost (REST v4 and WebSocket), in memory (or kept in a file, see
+ * `SandboxOptions.file`), for tests, `mmbot start` and `mmbot chat`. It plays 5.37 (from
+ * recordings), 10.11, 11.10 or 12.0 (`SandboxOptions.version`, default the newest; see versions.ts).
  *
  * @example
  * const sandbox = await Sandbox.start();
@@ -57,6 +58,7 @@ import { WebSocketEndpoint } from "./websocket.js";
 import { channelWire, userWire } from "./wire.js";
 import { TrafficLog, type TrafficEntry } from "./traffic.js";
 import { World } from "./world.js";
+import { versionProfile, type SandboxVersion, type VersionProfile } from "./versions.js";
 
 export type { SeedResult, SeededUser } from "./seed.js";
 export type { Command, CommandInput, CommandResponse } from "./integrations/commands.js";
@@ -75,8 +77,25 @@ export type { Faults, RestDelayRule, RestFaultAnswer, RestFaultRule } from "./fa
 export type { RateLimitSettings } from "./rate-limit.js";
 export type { TrafficEntry, TrafficKind } from "./traffic.js";
 export { WorldFileError } from "./persistence/world-file-error.js";
+export {
+  DEFAULT_SANDBOX_VERSION,
+  SANDBOX_VERSIONS,
+  type SandboxVersion,
+  type VersionProfile,
+} from "./versions.js";
 
 export interface SandboxOptions {
+  /**
+   * The Mattermost version played: "5.37", "10.11", "11.10" or "12.0" (default: "12.0", the
+   * newest). It sets the version strings, whether WebSockets can be unreliable, token expiry and
+   * what happens to props reserved for integrations (see versions.ts and docs/compatibility.md).
+   */
+  version?: SandboxVersion;
+  /**
+   * `ServiceSettings.EnableHardenedMode` (10.11 and later; default off, as on a server): a
+   * session that is not an integration's posting a prop reserved for integrations gets 400.
+   */
+  hardenedMode?: boolean;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: an ephemeral port. */
@@ -89,7 +108,8 @@ export interface SandboxOptions {
   /**
    * `ServiceSettings.EnableReliableWebSockets` (default true, as on the recorded server). False is
    * a 5.37 server's default: `hello` has an empty `connection_id`, nothing is resumed, events sent
-   * while a client was away are lost to it (REST is the only way to catch up).
+   * while a client was away are lost to it (REST is the only way to catch up). 5.37 only: later
+   * servers always resume (the setting is gone), so false with another `version` is refused.
    */
   reliableWebSockets?: boolean;
   /** Server settings for integrations (timeout of calls to integrations, trigger id lifetime, overrides). */
@@ -127,6 +147,8 @@ export class Sandbox {
   readonly restored: boolean;
   /** Fault injection: dropped, refused and silent WebSockets, failing and slow REST, cuts, restarts. */
   readonly faults: Faults;
+  /** The Mattermost version played (`SandboxOptions.version`). */
+  readonly profile: VersionProfile;
 
   private constructor(
     services: Services,
@@ -140,6 +162,7 @@ export class Sandbox {
     faults: Faults,
   ) {
     this.faults = faults;
+    this.profile = services.profile;
     this.world = services.world;
     this.hub = services.hub;
     this.posting = services.posting;
@@ -151,6 +174,15 @@ export class Sandbox {
   /** Starts the HTTP and WebSocket server (empty world: call `seed()` or build one). */
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
     const logger = options.logger ?? silentLogger();
+    const profile = versionProfile(options.version);
+    if (options.reliableWebSockets === false && profile.alwaysReliable)
+      throw new TypeError(
+        `reliableWebSockets: false is a 5.x setting; Mattermost ${profile.currentVersion} always resumes WebSockets (use version: "5.37")`,
+      );
+    if (options.hardenedMode && !profile.hardenedMode)
+      throw new TypeError(
+        `hardenedMode: Mattermost ${profile.currentVersion} has no hardened mode`,
+      );
     if (
       options.maxPostSize !== undefined &&
       !(Number.isInteger(options.maxPostSize) && options.maxPostSize > 0)
@@ -169,11 +201,13 @@ export class Sandbox {
       posting,
       channels: new Channels(world, posting, hub),
       preferences: new Preferences(world),
+      profile,
+      hardenedMode: options.hardenedMode ?? false,
     };
     const traffic = new TrafficLog();
     const integrations = new Integrations(services, options.integrations, traffic);
     const seedSlot: SeedSlot = {};
-    const app = createHttpApp(logger);
+    const app = createHttpApp(logger, profile.versionId);
     const tables = [
       ...worldTables(world),
       ...posting.tables(),
@@ -211,6 +245,8 @@ export class Sandbox {
         pingIntervalMs: 60_000,
         pongWaitMs: 100_000,
         reliable: options.reliableWebSockets ?? true,
+        currentVersion: profile.currentVersion,
+        versionId: profile.versionId,
       },
       faults,
     );
@@ -286,8 +322,32 @@ export class Sandbox {
    */
   createAccessToken(userId: string, options: { expires_at?: number } = {}): string {
     this.requireUser(userId);
+    if (options.expires_at) this.requireExpiry(userId);
     this.changed();
     return this.world.issueToken(userId, { expiresAt: options.expires_at ?? 0 });
+  }
+
+  /**
+   * Makes a token's time come, as on a server whose clock passed its `expires_at`: every REST call
+   * with it gets 401 (`api.context.session_expired.app_error`), as the server answers an expired
+   * token (model.UserAccessToken.IsExpired). Only on a version whose tokens expire (personal
+   * access tokens: 11.9 and later; a bot's: 12.0). False when there is no such token.
+   */
+  expireToken(token: string): boolean {
+    const record = this.world.tokenRecord(token);
+    if (!record) return false;
+    this.requireExpiry(record.userId);
+    record.expiresAt = Date.now();
+    return true;
+  }
+
+  private requireExpiry(userId: string): void {
+    const bot = this.world.users.get(userId)?.is_bot === true;
+    const { profile } = this;
+    if (!profile.tokenExpiry || (bot && !profile.botTokenExpiry))
+      throw new TypeError(
+        `tokens of ${bot ? "bot accounts" : "users"} do not expire on Mattermost ${profile.currentVersion} (${bot ? "12.0" : "11.9"} and later)`,
+      );
   }
 
   /**

@@ -11,13 +11,10 @@ import { Connection, type Hub } from "./hub.js";
 import { isValidId, newId } from "./ids.js";
 import type { Faults } from "./faults.js";
 import type { Posting } from "./posting.js";
-import { SERVER_VERSION } from "./wire.js";
 import { target, type World } from "./world.js";
 import { parseJson } from "./json.js";
 
 export const WEBSOCKET_PATH = "/api/v4/websocket";
-/** `model.CurrentVersion`, as the `ping` reply carries it. */
-const CURRENT_VERSION = SERVER_VERSION.split(".").slice(0, 3).join(".");
 /** model.SocketMaxMessageSizeKb: the read limit of the server (8 * 1024 bytes, despite its name); a bigger frame from a client closes the socket with 1009. */
 const SOCKET_MAX_MESSAGE_BYTES = 8 * 1024;
 
@@ -31,6 +28,10 @@ export interface WebSocketOptions {
    * `connection_id` and a reconnect is a new connection, whatever its query says.
    */
   reliable: boolean;
+  /** `model.CurrentVersion`, as the `ping` reply carries it. */
+  currentVersion: string;
+  /** `hello`'s `server_version` and the `X-Version-Id` of a refused upgrade. */
+  versionId: string;
 }
 
 interface ClientAction {
@@ -93,19 +94,21 @@ export class WebSocketEndpoint {
     if (url.pathname !== WEBSOCKET_PATH)
       return refuse(
         socket,
+        this.options.versionId,
         ERRORS.notFoundRoute,
         `There doesn't appear to be an api call for the url='${url.pathname}'.`,
       );
     const fault = this.faults.upgradeFault(request, socket);
     if (fault === "cut" || fault === "limited") return;
-    if (!this.available || fault === "refused") return refuse(socket, ERRORS.websocketUnavailable);
+    if (!this.available || fault === "refused")
+      return refuse(socket, this.options.versionId, ERRORS.websocketUnavailable);
     const header = request.headers.authorization;
     let userId: string | undefined;
     let token: string | undefined;
     if (header) {
       token = /^(?:bearer|token)\s+(\S+)$/i.exec(header)?.[1];
       userId = token === undefined ? undefined : this.world.userIdForToken(token);
-      if (!userId) return refuse(socket, ERRORS.sessionExpired);
+      if (!userId) return refuse(socket, this.options.versionId, ERRORS.sessionExpired);
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       // a frame that breaks the protocol (too big, bad opcode, invalid UTF-8): ws has sent the close
@@ -195,7 +198,7 @@ export class WebSocketEndpoint {
       event: "hello",
       data: {
         connection_id: this.options.reliable ? connection.id : "",
-        server_version: SERVER_VERSION,
+        server_version: this.options.versionId,
       },
       broadcast: target({ user_id: connection.userId }),
     });
@@ -240,7 +243,7 @@ export class WebSocketEndpoint {
           node_id: "",
           server_time: Date.now(),
           text: "pong",
-          version: CURRENT_VERSION,
+          version: this.options.currentVersion,
         });
       case "get_statuses": {
         const statuses: Record<string, string> = {};
@@ -302,12 +305,12 @@ function reply(
 }
 
 /** Answers an upgrade request with an HTTP error and the JSON error body. */
-function refuse(socket: Duplex, spec: ErrorSpec, detailedError = ""): void {
+function refuse(socket: Duplex, versionId: string, spec: ErrorSpec, detailedError = ""): void {
   const requestId = newId();
   const body = JSON.stringify(errorBody(spec, requestId, detailedError));
   socket.end(
     `HTTP/1.1 ${spec.status} ${STATUS_TEXT[spec.status] ?? "Error"}\r\n` +
-      `Content-Type: application/json\r\nX-Request-Id: ${requestId}\r\nX-Version-Id: ${SERVER_VERSION}\r\n` +
+      `Content-Type: application/json\r\nX-Request-Id: ${requestId}\r\nX-Version-Id: ${versionId}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -14,8 +14,6 @@ import type {
   UserProfile,
 } from "../mattermost/types.js";
 
-export const SERVER_VERSION = "5.37.0.sandbox";
-
 export interface UserRecord {
   id: string;
   create_at: number;

@@ -151,6 +151,11 @@ export class World {
     return record.userId;
   }
 
+  /** The record of a token, whether the server still accepts it or not. */
+  tokenRecord(token: string): TokenRecord | undefined {
+    return this.tokens.get(token);
+  }
+
   /** The records of a user's tokens. */
   tokensOf(userId: string): TokenRecord[] {
     return [...this.tokens.values()].filter((r) => r.userId === userId);

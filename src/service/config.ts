@@ -5,6 +5,7 @@ import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
 import { CLAIM_LEASE_MS } from "../bot/claims.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
+import { DEFAULT_SANDBOX_VERSION, SANDBOX_VERSIONS } from "../sandbox/versions.js";
 import {
   INTEGRATION_EXAMPLES,
   outgoingWebhooksSchema,
@@ -177,8 +178,14 @@ const schema = z.strictObject({
         .describe(
           "Start the sandbox empty, discarding what the file held (`mmbot start --fresh` for one run).",
         ),
+      version: z
+        .enum(SANDBOX_VERSIONS)
+        .default(DEFAULT_SANDBOX_VERSION)
+        .describe(
+          `The Mattermost version the sandbox plays: ${SANDBOX_VERSIONS.map((v) => `"${v}"`).join(", ")} (its version strings, token expiry, what it does with override props; see docs/compatibility.md).`,
+        ),
     })
-    .default({ host: "127.0.0.1", port: 8075, fresh: false })
+    .default({ host: "127.0.0.1", port: 8075, fresh: false, version: DEFAULT_SANDBOX_VERSION })
     .describe("The built-in Mattermost sandbox, used when no server is configured."),
   // present (in the file or as MMBOT_HTTP_* variables) = receive Mattermost's HTTP integrations
   http: z
@@ -380,6 +387,8 @@ export const EXAMPLES: Record<string, string> = {
   "sandbox.port": "port = 8075",
   "sandbox.data": 'data = "./data/sandbox.db"   # where npm start keeps the sandbox\'s world',
   "sandbox.fresh": "fresh = true   # start the sandbox empty every time",
+  "sandbox.version": 'version = "10.11"   # play the extended support release',
+
   "http.listen": 'listen = "127.0.0.1:3000"',
   "http.public_url": 'public_url = "https://bot.example.com"   # where Mattermost reaches the bot',
   "http.outgoing_webhook_tokens": 'outgoing_webhook_tokens = ["<token shown by Mattermost>"]',

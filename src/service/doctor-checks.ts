@@ -4,6 +4,7 @@ import { isTokenRefusal, MattermostApiError } from "../errors.js";
 import { MattermostClient } from "../mattermost/rest.js";
 import { whyUnreachable } from "../mattermost/unreachable.js";
 import type { Channel, UserProfile } from "../mattermost/types.js";
+import { featureSupport, isTestedVersion } from "../mattermost/server-info.js";
 import { readIntegrationTokens, type IntegrationTokens } from "../http/stored-tokens.js";
 import type { CheckResult } from "./setup/check-result.js";
 import {
@@ -59,6 +60,7 @@ export async function checkAll(
     const me = await checkToken(client);
     report(me.result);
     if (me.user) {
+      for (const r of await checkServerVersion(client, me.user)) report(r);
       if (me.user.is_bot) report(checkEphemeralRole(me.user));
       for (const r of await checkChannels(client, me.user, config.policy.channels)) report(r);
       for (const r of await checkAllowedUsers(client, config.policy.allowed_users)) report(r);
@@ -159,6 +161,54 @@ async function checkPing(client: MattermostClient): Promise<CheckResult> {
       fix: "check mattermost.url (env MATTERMOST_URL): scheme, host and port of the server, without /api/v4",
     };
   }
+}
+
+/**
+ * The server's version and, for this token, what works there and what does not (one warning per
+ * feature that does not): from the client config, as the bot reads it at start.
+ */
+async function checkServerVersion(
+  client: MattermostClient,
+  me: UserProfile,
+): Promise<CheckResult[]> {
+  const info = await client.serverInfo();
+  if (!info.known)
+    return [
+      {
+        name: "server-version",
+        ok: false,
+        warn: true,
+        label: `the server did not say its version (GET /api/v4/config/client): mmbot assumes a 5.x server (${info.maxPostSize} characters a post)`,
+        fix: "check that the server is Mattermost and that a proxy does not block /api/v4/config/client",
+      },
+    ];
+  const features = featureSupport(info, { isBot: me.is_bot === true });
+  const works = features.filter((f) => f.works).map((f) => `${f.key}: ${f.note}`);
+  const build = info.buildNumber ? ` (build ${info.buildNumber})` : "";
+  const results: CheckResult[] = [
+    isTestedVersion(info)
+      ? {
+          name: "server-version",
+          ok: true,
+          label: `Mattermost ${info.version}${build}; works here: ${works.join("; ")}`,
+        }
+      : {
+          name: "server-version",
+          ok: false,
+          warn: true,
+          label: `Mattermost ${info.version}${build} is not a version mmbot is tested against (5.37, 10.11, 11.x, 12.0); works here: ${works.join("; ")}`,
+          fix: "see docs/compatibility.md for what differs between versions",
+        },
+  ];
+  for (const feature of features.filter((f) => !f.works))
+    results.push({
+      name: `feature:${feature.key}`,
+      ok: false,
+      warn: true,
+      label: `${feature.key} does not work on Mattermost ${info.version}: ${feature.note}`,
+      fix: "see docs/compatibility.md",
+    });
+  return results;
 }
 
 /** `create_post_ephemeral` is the System Admin role's only (5.37): without it, private answers go as DMs. */

@@ -228,6 +228,30 @@ describe("mmbot send through the REST API as the bot", () => {
     expect(sandbox.thread(post!.id).map((p) => p.message)).toContain("and verified");
   });
 
+  it("sends username as the post's override; with a person's token on 12.0 it warns once on stderr, naming the field and the version", async () => {
+    const file = join(tempDir(), "as-monitor.json");
+    writeFileSync(file, JSON.stringify({ text: "nightly done", username: "monitor" }));
+    const asBot = await runCli(["send", "--channel", "ops", "--json", file], {
+      cwd: tempDir(),
+      env: env(),
+    });
+    expect(asBot.stderr).toBe("");
+    expect(asBot.code).toBe(0);
+    const botPost = sandbox
+      .channelPosts(seed.channels.ops.id)
+      .find((p) => p.message === "nightly done" && p.user_id === seed.bot.user.id);
+    expect(botPost?.props?.override_username).toBe("monitor");
+
+    const asPerson = await runCli(["send", "--channel", "ops", "--json", file], {
+      cwd: tempDir(),
+      env: { ...env(), MATTERMOST_BOT_TOKEN: seed.users.alice.token },
+    });
+    expect(asPerson.code).toBe(0);
+    expect(asPerson.stderr.trim()).toBe(
+      "warning: username: will not show on Mattermost 12.0.0: Mattermost 12.0.0 ignores it on posts made with a personal access token (use a bot account's token)",
+    );
+  });
+
   it("posts a JSON payload with attachments from stdin", async () => {
     const payload = JSON.stringify({
       text: "build #42",

@@ -53,6 +53,7 @@ describe("mmbot doctor --json", () => {
     expect(report.checks.map((c) => c.name)).toEqual([
       "server",
       "token",
+      "server-version",
       "ephemeral-posts",
       "channel:town-square",
       "channel:ops",
@@ -187,4 +188,56 @@ describe("mmbot doctor --json", () => {
       ],
     });
   });
+});
+
+describe("mmbot doctor --json: the server's version and what works there", () => {
+  it.each([
+    [
+      "5.37",
+      "Mattermost 5.37.0 (build sandbox); works here: long-answers: split and streamed at 16383 characters a post",
+    ],
+    [
+      "12.0",
+      "Mattermost 12.0.0 (build sandbox); works here: long-answers: split and streamed at 16383 characters a post",
+    ],
+  ] as const)(
+    "prints %s's version; a user's token on 12.0 is warned that its overrides will not show",
+    async (version, line) => {
+      const sandbox = await Sandbox.start({ version });
+      try {
+        const seed = sandbox.seed();
+        const storeUrl = `sqlite:${join(tempDir(), "bot.db")}`;
+        await (await openServiceStore(storeUrl)).close();
+        const env = (token: string) => ({
+          MATTERMOST_URL: sandbox.url,
+          MATTERMOST_BOT_TOKEN: token,
+          DATABASE_URL: storeUrl,
+        });
+        const asBot = await doctorJson(env(seed.bot.token));
+        const check = asBot.report.checks.find((c) => c.name === "server-version");
+        expect(check).toMatchObject({ status: "ok", message: expect.stringContaining(line) });
+        expect(check?.message).toContain(
+          version === "5.37" ? "tokens do not expire on this version" : "tokens can expire (11.9+)",
+        );
+        expect(asBot.report.checks.filter((c) => c.name.startsWith("feature:"))).toEqual([]);
+
+        const asPerson = await doctorJson(env(seed.users.alice.token));
+        const features = asPerson.report.checks.filter((c) => c.name.startsWith("feature:"));
+        expect(features.map((c) => [c.name, c.status])).toEqual(
+          version === "12.0"
+            ? [
+                ["feature:override_username", "warn"],
+                ["feature:override_icon_url", "warn"],
+              ]
+            : [],
+        );
+        if (version === "12.0")
+          expect(features[0]?.message).toBe(
+            "override_username does not work on Mattermost 12.0.0: Mattermost 12.0.0 ignores it on posts made with a personal access token (use a bot account's token)",
+          );
+      } finally {
+        await sandbox.close();
+      }
+    },
+  );
 });

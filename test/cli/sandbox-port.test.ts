@@ -91,6 +91,19 @@ describe("the sandbox's port", () => {
     await stop(run);
   });
 
+  it("plays the Mattermost version sandbox.version says (MMBOT_SANDBOX_VERSION), the newest (12.0) when unset", async () => {
+    for (const [env, full] of [
+      [{}, "12.0.0"],
+      [{ MMBOT_SANDBOX_VERSION: "10.11" }, "10.11.0"],
+    ] as const) {
+      const run = await startCli(tempDir(), ["--port", "0"], env);
+      expect(run.stdout()).toContain(`(version ${full}, sandbox.version;`);
+      const answer = await fetch(`${run.url}/api/v4/system/ping`);
+      expect(answer.headers.get("x-version-id")?.startsWith(`${full}.`)).toBe(true);
+      await stop(run);
+    }
+  });
+
   it("mmbot start --port runs it on that port; a port that is not a number is a usage error", async () => {
     const port = await freePort();
     const run = await startCli(tempDir(), ["--port", String(port)], {});

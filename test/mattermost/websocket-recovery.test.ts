@@ -168,7 +168,7 @@ describe("reconnecting: back quickly after a cut, a restart", () => {
  */
 describe("a server without reliable WebSockets (the 5.37 default): every reconnect is a new connection", () => {
   it("after a silent socket, catches up over REST: the post made meanwhile arrives once", async () => {
-    const { sandbox, seed } = await world({ reliableWebSockets: false });
+    const { sandbox, seed } = await world({ version: "5.37", reliableWebSockets: false }); // unreliable WebSockets exist only on 5.x
     const { receiver, posted, firstAfter } = connect(sandbox, seed.bot.token, {
       pingIntervalMs: 300,
       pongTimeoutMs: 1_000,
@@ -188,7 +188,7 @@ describe("a server without reliable WebSockets (the 5.37 default): every reconne
   });
 
   it("after a cut, catches up over REST: the post made during the cut arrives once", async () => {
-    const { sandbox, seed } = await world({ reliableWebSockets: false });
+    const { sandbox, seed } = await world({ version: "5.37", reliableWebSockets: false }); // unreliable WebSockets exist only on 5.x
     const { receiver, posted } = connect(sandbox, seed.bot.token);
     await receiver.start();
     sandbox.faults.cut(1_000);

@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MattermostClient } from "../../src/mattermost/rest.js";
-import { Sandbox } from "../../src/sandbox/index.js";
+import { Sandbox, type SandboxVersion } from "../../src/sandbox/index.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function started(options: { maxPostSize?: number } = {}) {
+async function started(options: { maxPostSize?: number; version?: SandboxVersion } = {}) {
   const sandbox = await Sandbox.start(options);
   cleanups.push(() => sandbox.close());
   return { sandbox, seed: sandbox.seed() };
@@ -24,22 +24,32 @@ const get = (sandbox: Sandbox, query: string, token?: string) =>
   });
 
 describe("GET /config/client", () => {
-  it("answers a session with the full client config, every value a string, MaxPostSize 16383 by default", async () => {
-    const { sandbox, seed } = await started();
-    const response = await get(sandbox, "?format=old", seed.bot.token);
-    expect(response.status).toBe(200);
-    const config = (await response.json()) as Record<string, unknown>;
-    expect(config).toMatchObject({
-      MaxPostSize: "16383",
-      Version: "5.37.0",
-      SiteURL: sandbox.url,
-      NoAccounts: "false",
-    });
-    expect(Object.values(config).every((v) => typeof v === "string")).toBe(true);
-  });
+  // model.CurrentVersion (server/public/model/version.go) is the config's Version; MaxPostSize
+  // is PostMessageMaxRunesV2 (65535 / 4) on every version (server/public/model/post.go)
+  it.each([
+    ["5.37", "5.37.0"],
+    ["10.11", "10.11.0"],
+    ["11.10", "11.10.0"],
+    ["12.0", "12.0.0"],
+  ] as const)(
+    "answers a session with the full client config, every value a string, MaxPostSize 16383 by default (%s)",
+    async (version, full) => {
+      const { sandbox, seed } = await started({ version });
+      const response = await get(sandbox, "?format=old", seed.bot.token);
+      expect(response.status).toBe(200);
+      const config = (await response.json()) as Record<string, unknown>;
+      expect(config).toMatchObject({
+        MaxPostSize: "16383",
+        Version: full,
+        SiteURL: sandbox.url,
+        NoAccounts: "false",
+      });
+      expect(Object.values(config).every((v) => typeof v === "string")).toBe(true);
+    },
+  );
 
   it("answers without a session (or with an unknown token) with the limited config: no MaxPostSize", async () => {
-    const { sandbox } = await started();
+    const { sandbox } = await started({ version: "5.37" });
     for (const token of [undefined, "not-a-token"]) {
       const response = await get(sandbox, "?format=old", token);
       expect(response.status).toBe(200);

@@ -17,7 +17,8 @@ const logged: string[] = [];
 const hadWebSocket = "WebSocket" in globalThis;
 
 beforeAll(async () => {
-  sandbox = await Sandbox.start();
+  // asserts the 5.37 server's version in ping's reply
+  sandbox = await Sandbox.start({ version: "5.37" });
   seed = sandbox.seed();
   // Node 20 has no global WebSocket; the client checks `WebSocket.OPEN`, as in a browser
   if (!hadWebSocket) Object.assign(globalThis, { WebSocket });

@@ -203,7 +203,7 @@ describe("the bot's connection, scenario by scenario (fixtures/ws/bot-connection
   const ops = () => seed.channels.ops.id;
 
   beforeAll(async () => {
-    sandbox = await Sandbox.start();
+    sandbox = await Sandbox.start({ version: "5.37" }); // the recordings are a 5.37 server's
     seed = sandbox.seed();
     integration = await IntegrationServer.start();
     for (const [role, id] of Object.entries({
@@ -605,7 +605,7 @@ describe("a person's connection: replies to actions (fixtures/ws/human-connectio
   let seed: SeedResult;
 
   beforeAll(async () => {
-    sandbox = await Sandbox.start();
+    sandbox = await Sandbox.start({ version: "5.37" }); // the recordings are a 5.37 server's
     seed = sandbox.seed();
   });
   afterAll(() => sandbox.close());
@@ -653,7 +653,7 @@ describe("reliable reconnect (fixtures/ws/reliable-reconnect.json)", () => {
   let seed: SeedResult;
 
   beforeAll(async () => {
-    sandbox = await Sandbox.start();
+    sandbox = await Sandbox.start({ version: "5.37" }); // the recordings are a 5.37 server's
     seed = sandbox.seed();
   });
   afterAll(() => sandbox.close());
@@ -728,7 +728,7 @@ describe("a member removed from a channel", () => {
   let sandbox: Sandbox;
   let seed: SeedResult;
   beforeAll(async () => {
-    sandbox = await Sandbox.start();
+    sandbox = await Sandbox.start({ version: "5.37" }); // the recordings are a 5.37 server's
     seed = sandbox.seed();
   });
   afterAll(() => sandbox.close());

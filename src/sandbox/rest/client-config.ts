@@ -12,7 +12,6 @@ import { ERRORS, fail, invalidBodyParam } from "../errors.js";
 import { route, type Call } from "../http.js";
 import type { IntegrationSettings } from "../integrations/context.js";
 import type { Services } from "../services.js";
-import { SERVER_VERSION } from "../wire.js";
 
 /** What the client configuration says of the sandbox's integrations. */
 export interface ClientConfigSource {
@@ -289,7 +288,7 @@ const bool = (value: boolean): string => String(value);
 
 export function clientConfigRoutes(
   app: FastifyInstance,
-  { world, posting }: Services,
+  { world, posting, profile }: Services,
   integrations: ClientConfigSource,
 ): void {
   route(
@@ -300,11 +299,11 @@ export function clientConfigRoutes(
     (call) => {
       checkFormat(call, "configuration");
       const { settings } = integrations;
-      const [, build = ""] = /^5\.37\.0\.(.*)$/.exec(SERVER_VERSION) ?? [];
+      const build = profile.buildNumber;
       const config: Record<string, string> = {
         ...RECORDED,
         SiteURL: siteUrl(call),
-        Version: "5.37.0",
+        Version: profile.currentVersion,
         BuildNumber: build,
         BuildHash: build,
         BuildDate: "",

@@ -7,8 +7,10 @@ import { postListOf, threadPosts } from "../post-lists.js";
 import type { Services } from "../services.js";
 import type { PostRecord } from "../wire.js";
 import { idParam } from "./params.js";
+import { reservedPropsRule } from "./reserved-props.js";
 
-export function postRoutes(app: FastifyInstance, { world, posting, preferences }: Services): void {
+export function postRoutes(app: FastifyInstance, services: Services): void {
+  const { world, posting, preferences } = services;
   /** A post the caller may read: 404 when missing, 403 when its channel is not readable. */
   const readable = (call: Call): PostRecord => {
     const userId = call.userId;
@@ -23,13 +25,14 @@ export function postRoutes(app: FastifyInstance, { world, posting, preferences }
     // an array decodes into an empty post on the server: no channel, hence 403, not 400
     const json = call.json("post");
     const body = Array.isArray(json) ? {} : objectBody(call, "post");
+    const input = toCreateInput(body);
+    // the server checks the permission first (api4/post.go createPostChecks), then the props
+    const channel = world.channels.get(input.channel_id);
+    if (!channel || !world.canAct(call.userId, channel)) fail(ERRORS.permissions);
+    input.props = reservedPropsRule(call, input.props, services);
     return {
       status: 201,
-      body: posting.createAsUser(
-        call.userId,
-        toCreateInput(body),
-        call.query.set_online !== "false",
-      ),
+      body: posting.createAsUser(call.userId, input, call.query.set_online !== "false"),
     };
   });
 

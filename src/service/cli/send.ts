@@ -37,7 +37,9 @@ export async function send(words: string[], flags: SendFlags): Promise<number> {
   const server = doctorTarget(config);
   if (!server) throw new MmbotError("SEND_SERVER", NO_SERVER);
   const client = new MattermostClient({ url: server.url, token: server.token });
-  const post = await sendAsBot(client, { channel, team: flags.team, rootId: flags.root }, payload);
+  const post = await sendAsBot(client, { channel, team: flags.team, rootId: flags.root }, payload, {
+    warn: (message) => console.error(`warning: ${message}`),
+  });
   console.log(`posted ${post.id} in ${channel}`);
   return 0;
 }

@@ -46,7 +46,7 @@ export async function start(config: Config): Promise<number> {
       );
     }
     banner.push(
-      `mmbot: sandbox Mattermost running at ${url} (${sandbox.restored ? "the world kept in" : "a new world, kept in"} ${sandboxDataFile(config)}; npm start -- --fresh starts empty)`,
+      `mmbot: sandbox Mattermost running at ${url} (version ${sandbox.profile.currentVersion}, sandbox.version; ${sandbox.restored ? "the world kept in" : "a new world, kept in"} ${sandboxDataFile(config)}; npm start -- --fresh starts empty)`,
       `       team "${seed.team.name}", channels ~town-square ~off-topic ~ops, users alice, bob, admin (password sandbox-<name>)`,
       `       open ${url}/ in a browser: the channels, buttons, dialogs and an event log of every request`,
     );
@@ -107,9 +107,9 @@ async function startSandbox(
   // start time and memory of a bot that talks to a real server
   const { Sandbox, WorldFileError } = await import("../../sandbox/index.js");
   const { sandboxDataFile } = await import("../embedded-sandbox.js");
-  const { host, port, fresh } = config.sandbox;
+  const { host, port, fresh, version } = config.sandbox;
   const startOn = (p: number) =>
-    Sandbox.start({ host, port: p, logger, file: sandboxDataFile(config), fresh });
+    Sandbox.start({ host, port: p, logger, file: sandboxDataFile(config), fresh, version });
   try {
     try {
       return { sandbox: await startOn(port) };
