@@ -8,7 +8,7 @@
 import { messageEnvelope, type MessageEnvelope } from "../bot/envelope.js";
 import type { Logger } from "../log.js";
 import type { MattermostClient } from "../mattermost/rest.js";
-import type { Channel, Post } from "../mattermost/types.js";
+import type { Channel, Post, UserProfile } from "../mattermost/types.js";
 import type { Store } from "../store/index.js";
 
 /** Where catch-up resumes: the newest `create_at` (ms) of the posts seen. Persist it to survive restarts. */
@@ -339,9 +339,18 @@ export async function readMissedPosts(
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, channelIds.length) }, reader));
   posts.sort((a, b) => byCreation(a.post, b.post));
   const me = await client.getMe().catch(() => undefined);
+  // each sender asked once, all at once: asked post by post, a user the server would not give
+  // cost every one of their posts the client's retries (a storm's backlog: minutes)
+  const senders = new Map<string, Promise<UserProfile | undefined>>();
+  for (const { post } of posts)
+    if (!senders.has(post.user_id))
+      senders.set(
+        post.user_id,
+        client.getUser(post.user_id).catch(() => undefined),
+      );
   const envelopes: MessageEnvelope[] = [];
   for (const { post, channel } of posts) {
-    const sender = await client.getUser(post.user_id).catch(() => undefined);
+    const sender = await senders.get(post.user_id);
     envelopes.push(messageEnvelope(post, { source: "catchup", channel, sender, me }));
   }
   return { envelopes, failed };

@@ -17,7 +17,7 @@ afterEach(async () => {
 describe("a catch-up whose channel listing fails", () => {
   it("reads the channels known from the last listing: a mention posted while the socket was down is answered", async () => {
     // no resume: every reconnection is a new connection, and what was missed comes from a catch-up
-    h = await startHarness({ sandbox: { reliableWebSockets: false } });
+    h = await startHarness({ sandbox: { version: "5.37", reliableWebSockets: false } });
     const channel = h.seed.channels.ops.id;
     const warm = h.say("alice", channel, "@todobot add first");
     expect((await h.replyTo(warm)).message).toMatch(/Added #1: first/);
