@@ -17,6 +17,8 @@ export function buildProgram(version: string, exitWith: (code: number) => void):
     .exitOverride() // errors come back as exceptions: the caller picks the exit code (2 for usage)
     .description("Mattermost bots: run one, check its configuration against the server, talk to it")
     .version(version, "-V, --version", "print the version")
+    // the program's own options come before a command: `mmbot sandbox --version 10.11` is the sandbox's
+    .enablePositionalOptions()
     .helpOption("-h, --help", "show this help")
     .helpCommand("help [command]", "show the help of a command")
     .addHelpText(
@@ -67,14 +69,46 @@ export function buildProgram(version: string, exitWith: (code: number) => void):
         ]);
         const config = loadCommandConfig(flags.config);
         if (flags.fresh) config.sandbox.fresh = true;
-        if (flags.port !== undefined) {
-          if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65535)
-            throw new UsageError(
-              `--port expects a port number from 0 to 65535, not "${flags.port}"`,
-            );
-          config.sandbox.port = Number(flags.port);
-        }
+        if (flags.port !== undefined) config.sandbox.port = portFlag(flags.port);
         return start(config);
+      }),
+    );
+
+  program
+    .command("sandbox")
+    .description(
+      "run the sandbox alone: a local Mattermost with its browser page, for a bot of your own (kept in data/sandbox.db)",
+    )
+    .option("-c, --config <path>", CONFIG_HELP)
+    .option("--fresh", "start empty (what the sandbox's data file held is replaced)")
+    .option("--port <port>", "its port (default: sandbox.port, 8075; 0 picks a free one)")
+    .option("--version <version>", "the Mattermost version it plays (default: sandbox.version)")
+    .addHelpText(
+      "after",
+      examples(
+        "mmbot sandbox",
+        "mmbot sandbox --port 8090 --fresh",
+        "mmbot sandbox --version 10.11",
+      ),
+    )
+    .action(async (flags, command) =>
+      run(command, async () => {
+        const [{ runSandbox }, { loadCommandConfig }, { SANDBOX_VERSIONS }] = await Promise.all([
+          import("./sandbox.js"),
+          import("./target.js"),
+          import("../../sandbox/versions.js"),
+        ]);
+        const config = loadCommandConfig(flags.config);
+        if (flags.fresh) config.sandbox.fresh = true;
+        if (flags.port !== undefined) config.sandbox.port = portFlag(flags.port);
+        if (flags.version !== undefined) {
+          if (!(SANDBOX_VERSIONS as readonly string[]).includes(flags.version))
+            throw new UsageError(
+              `--version expects one of ${SANDBOX_VERSIONS.join(", ")}, not "${flags.version}"`,
+            );
+          config.sandbox.version = flags.version as (typeof SANDBOX_VERSIONS)[number];
+        }
+        return runSandbox(config);
       }),
     );
 
@@ -224,4 +258,11 @@ function usageError(
     .trim()
     .replace(/\s*\n\s*/g, " ");
   return `${path}: ${reason}\nUsage: ${path} ${command.usage()}\nRun "${path} --help" for the ${command.parent ? "options and examples" : "commands"}.\n`;
+}
+
+/** `--port`'s value: a port number from 0 to 65535. */
+function portFlag(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--port expects a port number from 0 to 65535, not "${value}"`);
+  return Number(value);
 }

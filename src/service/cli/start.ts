@@ -99,7 +99,7 @@ export async function start(config: Config): Promise<number> {
  * Starts the sandbox on sandbox.port; when that port is taken, on a free one (the next ports
  * first, tried by binding), and says which port was busy (`busyPort`).
  */
-async function startSandbox(
+export async function startSandbox(
   config: Config,
   logger: Logger,
 ): Promise<{ sandbox: Sandbox; busyPort?: number }> {
