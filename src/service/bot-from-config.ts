@@ -10,6 +10,7 @@ import { Bot } from "../bot/bot.js";
 import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
 import { agentApiKey, type Config } from "./config.js";
+import { mcpFromConfig } from "./agent-mcp-config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
@@ -65,6 +66,10 @@ export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: s
     followThreadsMinutes: section.follow_threads_minutes,
     allowedUsers: section.allowed_users,
     channels: section.channels,
+    tools: mcpFromConfig(section.mcp),
+    approvers: section.approvers,
+    approvalTimeoutMs: section.approval_timeout_seconds * 1000,
+    toolResultMaxChars: section.tool_result_max_chars,
   });
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
+import { MCP_EXAMPLES, mcpServersSchema } from "./agent-mcp-config.js";
 import { CLAIM_LEASE_MS } from "../bot/claims.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
@@ -308,6 +309,30 @@ const schema = z.strictObject({
         .describe(
           "Where the agent answers, on top of policy.channels; empty: wherever the bot answers.",
         ),
+      approvers: usersFromEnv()
+        .default([])
+        .describe(
+          'Who may approve a tool call whose policy is ask, besides the person who asked ("*": anyone in the channel).',
+        ),
+      approval_timeout_seconds: z.coerce
+        .number()
+        .positive("expected a number of seconds above 0")
+        .max(86_400, "expected at most 86400 (a day)")
+        .default(600)
+        .describe("An approval not decided in this time refuses the call (the model is told)."),
+      tool_result_max_chars: z.coerce
+        .number()
+        .int("expected a whole number")
+        .min(1_000, "expected at least 1000")
+        .default(65_536)
+        .describe(
+          "A tool's result sent to the model is cut to this many characters (with a note saying so).",
+        ),
+      mcp: mcpServersSchema
+        .default([])
+        .describe(
+          "MCP servers whose tools the model may call: a local server (command, started as a child process, stdio) or a remote one (url, streamable HTTP). Their tools are offered as <name>__<tool>; a server that fails is restarted with backoff, its tools withdrawn meanwhile.",
+        ),
     })
     .optional()
     .describe(
@@ -402,6 +427,12 @@ export const EXAMPLES: Record<string, string> = {
   "agent.follow_threads_minutes": "follow_threads_minutes = 60",
   "agent.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*"',
   "agent.channels": 'channels = ["ask-the-bot"]',
+  "agent.approvers": 'approvers = ["carol"]   # besides the person who asked; or "*"',
+  "agent.approval_timeout_seconds": "approval_timeout_seconds = 600",
+  "agent.tool_result_max_chars": "tool_result_max_chars = 65536",
+  ...Object.fromEntries(
+    Object.entries(MCP_EXAMPLES).map(([key, example]) => [`agent.${key}`, example]),
+  ),
   "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(
     Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example]),
@@ -529,7 +560,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<str
   for (const [section, sectionSchema] of Object.entries(sections)) {
     const inner = (sectionSchema as unknown as { def: { innerType: z.ZodType } }).def.innerType;
     if (!(inner instanceof z.ZodObject)) continue; // arrays of tables (bridge) come from the file only
-    for (const key of Object.keys(inner.shape)) {
+    for (const [key, keySchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      if (isTableArray(keySchema)) continue; // [[section.key]] tables come from the file only
       const dotted = `${section}.${key}`;
       const name = envNames(dotted).find((n) => env[n] !== undefined && env[n] !== "");
       if (name === undefined) continue;
@@ -540,6 +572,16 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<str
     }
   }
   return fromEnv;
+}
+
+/** An array of tables (`[[agent.mcp]]`), defaults looked through. */
+function isTableArray(schema: z.ZodType): boolean {
+  let t: z.ZodType | undefined = schema;
+  for (let i = 0; t && i < 5; i++) {
+    if (t instanceof z.ZodArray) return t.element instanceof z.ZodObject;
+    t = (t as unknown as { def: { innerType?: z.ZodType } }).def.innerType;
+  }
+  return false;
 }
 
 /**

@@ -11,13 +11,13 @@ import { attachedTexts } from "./files.js";
 import { buildHistory } from "./history.js";
 import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
-import { runToolCall, toolSpecs, type AgentTool } from "./tools.js";
+import { runToolCall, toolSpecs, type ApproveCall, type Toolbox } from "./tools.js";
 
 export interface AnswerSettings {
   endpoint: ModelEndpoint;
   systemPrompt: string;
   historyMaxTokens: number;
-  tools: readonly AgentTool[];
+  tools: Toolbox;
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
   /** A last change to what is sent (after the budget cut). */
@@ -35,11 +35,12 @@ export interface AnswerInput {
   root: string;
   signal: AbortSignal;
   logger: Logger;
+  /** Asks a person about a call whose policy is `ask`. */
+  approve?: ApproveCall;
 }
 
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
-  const specs = toolSpecs(settings.tools);
   let produced = false;
   let tail = ""; // the end of what is written, so that a line of its own comes after one blank line
   const gap = () => (!produced || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n");
@@ -54,7 +55,14 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         );
         let text = "";
         let calls: ToolCall[] = [];
-        for await (const event of streamChat(settings.endpoint, messages, signal, specs)) {
+        // asked each round: an MCP server's tools come and go with it
+        const tools = settings.tools.offered();
+        for await (const event of streamChat(
+          settings.endpoint,
+          messages,
+          signal,
+          toolSpecs(tools),
+        )) {
           if ("toolCalls" in event) calls = event.toolCalls;
           else {
             produced = true;
@@ -83,7 +91,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           messages.push({
             role: "tool",
             tool_call_id: call.id,
-            content: await runToolCall(settings.tools, call, context, logger),
+            content: await runToolCall(tools, call, context, logger, input.approve),
           });
           if (signal.aborted) throw new StoppedError();
         }

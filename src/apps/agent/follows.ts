@@ -6,6 +6,7 @@
  */
 import type { Kysely, Migration } from "kysely";
 import type { Store } from "../../store/index.js";
+import { approvalMigration } from "./approvals.js";
 
 type FollowTables = {
   agent_follows: { root_id: string; last_at: number | string };
@@ -32,6 +33,7 @@ export const agentMigrations: Record<string, Migration> = {
       await db.schema.dropTable("agent_follows").execute();
     },
   },
+  "0002_agent_approvals": approvalMigration,
 };
 
 /** Idle follows are deleted every this many touches. */

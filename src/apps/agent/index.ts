@@ -5,8 +5,10 @@ import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
 import type { ChatMessage } from "./model-client.js";
-import type { AgentTool } from "./tools.js";
+import { Toolbox, type AgentTool } from "./tools.js";
 import { agentMigrations, Follows } from "./follows.js";
+import { APPROVAL_ACTIONS, Approvals } from "./approvals.js";
+import type { McpConnectionOptions, McpServerSpec } from "./mcp.js";
 import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
 
@@ -14,6 +16,9 @@ export { listModels } from "./model-client.js";
 export { ModelError } from "./model-error.js";
 export type { ChatMessage, ToolCall } from "./model-client.js";
 export type { AgentTool, ToolCallContext } from "./tools.js";
+export { mcpServer, McpConnection, toolFullName } from "./mcp.js";
+export type { McpServerOptions, McpServerSpec, McpTool } from "./mcp.js";
+export { globMatches, toolPolicy, type ToolPolicy } from "./policy.js";
 
 export interface AgentOptions {
   /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
@@ -38,8 +43,16 @@ export interface AgentOptions {
   editIntervalMs?: number;
   /** How often "typing…" is repeated until the first text (default 3000 ms). */
   typingIntervalMs?: number;
-  /** Tools the model may call; their results go back to it. */
-  tools?: AgentTool[];
+  /** Tools the model may call (TypeScript tools, and MCP servers made with `mcpServer()`); their results go back to it. */
+  tools?: (AgentTool | McpServerSpec)[];
+  /** Who may approve a tool call besides the person who asked (usernames or ids; `*` anyone). */
+  approvers?: "*" | string[];
+  /** An approval not decided in this time refuses the call (default 10 min). */
+  approvalTimeoutMs?: number;
+  /** A tool's result sent to the model is cut to this many characters (default 65536). */
+  toolResultMaxChars?: number;
+  /** How MCP servers are restarted and waited for. */
+  mcpConnection?: McpConnectionOptions;
   /** Rounds of tool calls in one answer (default 4). */
   maxToolRounds?: number;
   /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
@@ -63,19 +76,42 @@ const STOP_EMOJI = "octagonal_sign";
 export function agent(options: AgentOptions): App {
   let logger: Logger | undefined;
   let followStore: Follows | undefined;
+  let approvals: Approvals | undefined;
+  let receivesClicks = () => false;
+  const tools = options.tools ?? [];
+  const toolbox = new Toolbox(
+    tools.filter((t): t is AgentTool => !("kind" in t)),
+    tools.filter((t): t is McpServerSpec => "kind" in t && t.kind === "mcp"),
+    options.toolResultMaxChars,
+    options.mcpConnection,
+  );
   const threads = new Threads((error) =>
     logger?.error({ err: error }, "agent: an answer could not be posted"),
   );
   const app = new App({
     name: "agent",
     migrations: agentMigrations,
-    start: (runtime) => {
+    start: async (runtime) => {
       logger = runtime.logger;
       followStore = new Follows(runtime.store, (options.followThreadsMinutes ?? 60) * 60_000);
+      approvals = new Approvals(
+        runtime.store,
+        {
+          approvers: options.approvers ?? [],
+          timeoutMs: options.approvalTimeoutMs ?? 600_000,
+        },
+        runtime.logger,
+      );
+      receivesClicks = () => runtime.interactionUrls !== undefined;
       void runtime.client.maxPostSize(); // asked now, so the first answer does not wait for it
+      await toolbox.start(runtime.logger); // the first question finds the servers' tools listed
     },
     // a stopping bot ends the answers still running: their text so far lands, marked stopped
-    stop: () => threads.stopAll(),
+    stop: async () => {
+      approvals?.stopAll();
+      await threads.stopAll();
+      await toolbox.close();
+    },
     // under mention_only the threads it follows still reach it
     followsThread: (rootId) => follows().isFollowing(rootId),
   });
@@ -91,7 +127,7 @@ export function agent(options: AgentOptions): App {
     },
     systemPrompt: options.systemPrompt ?? "",
     historyMaxTokens: options.historyMaxTokens ?? 6_000,
-    tools: options.tools ?? [],
+    tools: toolbox,
     maxToolRounds: options.maxToolRounds ?? 4,
     transformHistory: options.transformHistory,
   };
@@ -153,6 +189,23 @@ export function agent(options: AgentOptions): App {
         root,
         signal: run.controller.signal,
         logger: ctx.logger,
+        approve: (tool, args) =>
+          approvals!.ask({
+            tool: tool.name,
+            args,
+            asker: ctx.user,
+            rootId: root,
+            signal: run.controller.signal,
+            buttons: receivesClicks(),
+            post: async (message, attachments) => {
+              const [post] = await ctx.reply({ text: message, attachments, inThread: true });
+              threads.addPost(run, post!.id); // a 🛑 on the approval stops the answer too
+              return post!.id;
+            },
+            patch: (postId, message) =>
+              ctx.client.patchPost(postId, { message, props: {} }).then(() => {}),
+            react: (postId, emoji) => ctx.client.addReaction(ctx.me.id, postId, emoji),
+          }),
       });
       const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
       await ctx.stream(chunks, {
@@ -169,7 +222,11 @@ export function agent(options: AgentOptions): App {
 
   app.on("reaction", async (ctx: ReactionContext, next) => {
     if (ctx.added && ctx.emoji === STOP_EMOJI && threads.stopByPost(ctx.postId)) return;
+    if (approvals && ctx.user.id !== ctx.me.id && (await approvals.onReaction(ctx))) return;
     return next();
   });
+  app.action(new RegExp(`^(${APPROVAL_ACTIONS.approve}|${APPROVAL_ACTIONS.deny})$`), (ctx) =>
+    approvals!.onClick(ctx),
+  );
   return app;
 }
