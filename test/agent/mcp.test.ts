@@ -353,3 +353,105 @@ describe("the agent with MCP servers, and approvals in the thread", () => {
     expect(failures).toHaveLength(1);
   }, 30_000);
 });
+
+describe("approvals with reactions, where the bot receives no clicks (no HTTP source)", () => {
+  let h: Harness;
+  let model: OpenAiTestServer;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "mmbot-mcp-react-"));
+    model = await OpenAiTestServer.start();
+    model.otherwise(() => ({ chunks: ["Done."] }));
+    h = await startHarness({
+      setup: (bot) =>
+        void bot.use(
+          agent({
+            url: model.url,
+            model: "test-model",
+            approvers: ["bob"],
+            tools: [
+              mcpServer({
+                name: "fs",
+                command: process.execPath,
+                args: [FILESYSTEM_SERVER, folder],
+              }),
+            ],
+          }),
+        ),
+    });
+    h.sandbox.setRoles(h.seed.bot.user.id, "system_user system_admin");
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await model?.close();
+  });
+
+  const write = (id: string, file: string) => ({
+    chunks: [],
+    toolCalls: [
+      {
+        id,
+        name: "fs__write_file",
+        arguments: JSON.stringify({ path: join(folder, file), content: "by reaction" }),
+      },
+    ],
+  });
+  const approvalOf = (question: Post) =>
+    until(
+      () => h.botPostsInThread(question).find((p) => p.message.includes("Approval needed")),
+      "the approval post",
+      5_000,
+    );
+
+  it("asks with ✅/❌ on the approval post; a not-allowed reaction is refused privately, an approver's ✅ runs the call", async () => {
+    model.next(write("r1", "reacted.txt"), { chunks: ["Written."] });
+    const question = h.say("alice", h.seed.channels.townSquare.id, "@todobot write reacted.txt");
+    const approval = await approvalOf(question);
+    expect(approval.message).toContain(
+      "@alice, @bob may react :white_check_mark: to approve or :x: to deny",
+    );
+    expect(actionsOf(approval)).toEqual([]);
+    const admin = h.seed.users.admin.user.id;
+    h.sandbox.react(admin, approval.id, "white_check_mark");
+    await until(
+      () =>
+        h.sandbox
+          .ephemeralPosts(admin)
+          .find((p) => p.message.includes("You may not decide this approval")),
+      "the private refusal",
+      5_000,
+    );
+    expect(existsSync(join(folder, "reacted.txt"))).toBe(false);
+    h.sandbox.react(h.seed.users.bob.user.id, approval.id, "white_check_mark");
+    await until(
+      () => yes(existsSync(join(folder, "reacted.txt"))),
+      "the call run after the approval",
+      5_000,
+    );
+    await until(
+      () => yes(h.sandbox.getPost(approval.id)!.message.includes("**Approved** by @bob")),
+      "the post updated",
+      5_000,
+    );
+  });
+
+  it("❌ by the asker refuses the call", async () => {
+    model.next(write("r2", "refused.txt"), { chunks: ["Not written."] });
+    const question = h.say("alice", h.seed.channels.townSquare.id, "@todobot write refused.txt");
+    const approval = await approvalOf(question);
+    h.sandbox.react(h.seed.users.alice.user.id, approval.id, "x");
+    const request = await model.waitForRequest(
+      (r) =>
+        r.body.messages?.some((m) => (m as { tool_call_id?: string }).tool_call_id === "r2") ??
+        false,
+    );
+    expect(toolMessage(request)).toBe("refused: @alice denied it. The call was not run.");
+    expect(existsSync(join(folder, "refused.txt"))).toBe(false);
+    await until(
+      () => yes(h.sandbox.getPost(approval.id)!.message.includes("**Denied** by @alice")),
+      "the post updated",
+      5_000,
+    );
+  });
+});

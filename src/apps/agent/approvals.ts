@@ -225,7 +225,11 @@ export class Approvals {
       .where("post_id", "=", ctx.postId)
       .executeTakeFirst();
     if (!row) return false;
-    const outcome = await this.decide(row.id, ctx.user, ctx.emoji === APPROVE_EMOJI);
+    // a reaction event names the user by id only
+    const user = ctx.user.name
+      ? ctx.user
+      : { id: ctx.user.id, name: (await ctx.client.getUser(ctx.user.id)).username };
+    const outcome = await this.decide(row.id, user, ctx.emoji === APPROVE_EMOJI);
     const waiter = this.waiters.get(row.id);
     if (outcome.message !== undefined && !waiter)
       await this.patchStored(ctx, outcome.message).catch(() => {});
