@@ -19,6 +19,11 @@ export const APPROVAL_ACTIONS = { approve: "agentapprove", deny: "agentdeny" } a
 export const APPROVE_EMOJI = "white_check_mark";
 export const DENY_EMOJI = "x";
 
+/** The waiting instance says it is alive, and reads decisions made elsewhere, this often. */
+const WATCH_INTERVAL_MS = 1_000;
+/** A waiter not heard of for this long is gone (its instance was killed). */
+const ALIVE_MS = 5_000;
+
 /** The arguments shown in the post are cut to this many characters. */
 const ARGS_SHOWN_MAX = 1_500;
 
@@ -36,6 +41,8 @@ type ApprovalTables = {
     decided_by: string | null;
     decided_at: number | string | null;
     expires_at: number | string;
+    /** When the instance that waits last said so: a click elsewhere decides through the store. */
+    alive_at: number | string;
   };
 };
 
@@ -54,6 +61,7 @@ export const approvalMigration: Migration = {
       .addColumn("decided_by", "text")
       .addColumn("decided_at", "bigint")
       .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .addColumn("alive_at", "bigint", (c) => c.notNull().defaultTo(0))
       .execute();
     await db.schema
       .createIndex("agent_approvals_post_id")
@@ -107,6 +115,7 @@ const approvalTables = (store: Store) => store.db.withTables<ApprovalTables>();
 export class Approvals {
   private readonly waiters = new Map<string, Waiter>();
   private readonly db: ReturnType<typeof approvalTables>;
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     store: Store,
@@ -153,12 +162,14 @@ export class Approvals {
         decided_by: null,
         decided_at: null,
         expires_at: Date.now() + this.settings.timeoutMs,
+        alive_at: Date.now(),
       })
       .execute();
     let resolveDecision!: (d: Decision) => void;
     const decided = new Promise<Decision>((resolve) => (resolveDecision = resolve));
     const waiter: Waiter = { request, postId: "", decide: (d) => resolveDecision(d) };
     this.waiters.set(id, waiter);
+    this.watch();
     try {
       waiter.postId = await request.post(message, attachments);
       await this.db
@@ -241,10 +252,71 @@ export class Approvals {
    * The bot stops: every waiting call is refused, but the approvals stay pending in the store
    * with their buttons, as after a crash: a click after the restart is told they expired.
    */
-  stopAll(): void {
-    const waiting = [...this.waiters.values()];
+  async stopAll(): Promise<void> {
+    const waiting = [...this.waiters.entries()];
     this.waiters.clear(); // before the answers are aborted: their abort must not close the approvals
-    for (const waiter of waiting) waiter.decide({ state: "stopped" });
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    for (const [, waiter] of waiting) waiter.decide({ state: "stopped" });
+    if (waiting.length === 0) return;
+    // no one waits for them any more: a click elsewhere is told they expired, not kept waiting
+    await this.db
+      .updateTable("agent_approvals")
+      .set({ alive_at: 0 })
+      .where(
+        "id",
+        "in",
+        waiting.map(([id]) => id),
+      )
+      .execute()
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, "agent: pending approvals not marked as unwatched"),
+      );
+  }
+
+  /**
+   * While calls wait here: every second, says so in the store and reads the decisions another
+   * instance took (a click that reached it), for the waiting answers to go on.
+   */
+  private watch(): void {
+    if (this.watchTimer) return;
+    this.watchTimer = setInterval(() => void this.poll(), WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    const ids = [...this.waiters.keys()];
+    if (ids.length === 0) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = undefined;
+      return;
+    }
+    try {
+      await this.db
+        .updateTable("agent_approvals")
+        .set({ alive_at: Date.now() })
+        .where("id", "in", ids)
+        .where("state", "=", "pending")
+        .execute();
+      const decided = await this.db
+        .selectFrom("agent_approvals")
+        .select(["id", "state", "decided_by"])
+        .where("id", "in", ids)
+        .where("state", "!=", "pending")
+        .execute();
+      for (const row of decided) {
+        const waiter = this.waiters.get(row.id);
+        if (!waiter) continue;
+        this.waiters.delete(row.id);
+        const name = row.decided_by ?? "someone";
+        waiter.decide({
+          state: row.state as Decision["state"],
+          by: { id: "", name },
+        });
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, "agent: pending approvals could not be read");
+    }
   }
 
   private async decide(
@@ -265,7 +337,11 @@ export class Approvals {
         privately: `You may not decide this approval: only ${this.decidersText(undefined)} may.`,
       };
     const waiter = this.waiters.get(id);
-    const stillWaited = waiter !== undefined && Date.now() < Number(row.expires_at);
+    // waited for here, or by another instance that said so lately (it reads the decision from the store)
+    const now = Date.now();
+    const stillWaited =
+      now < Number(row.expires_at) &&
+      (waiter !== undefined || now - Number(row.alive_at) < ALIVE_MS);
     const decision: Decision = stillWaited
       ? { state: approve ? "approved" : "denied", by: user }
       : { state: "expired" };

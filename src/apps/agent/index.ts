@@ -108,8 +108,9 @@ export function agent(options: AgentOptions): App {
     },
     // a stopping bot ends the answers still running: their text so far lands, marked stopped
     stop: async () => {
-      approvals?.stopAll();
+      const stopping = approvals?.stopAll(); // the waiting calls refused before the answers are aborted
       await threads.stopAll();
+      await stopping;
       await toolbox.close();
     },
     // under mention_only the threads it follows still reach it
