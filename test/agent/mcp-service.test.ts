@@ -161,6 +161,31 @@ describe("MCP servers, reached", () => {
     }
   }, 30_000);
 
+  it("lists the tools again when the server says they changed", async () => {
+    const connection = new McpConnection(
+      {
+        name: "grow",
+        command: process.execPath,
+        args: [join(import.meta.dirname, "../fixtures/mcp/growing-server.mjs")],
+      },
+      silentLogger(),
+    );
+    try {
+      await connection.start();
+      expect(connection.tools.map((t) => t.fullName)).toEqual(["grow__grow"]);
+      await connection.call("grow", {}, new AbortController().signal, 1000);
+      await until(
+        () => yes(connection.tools.some((t) => t.fullName === "grow__extra")),
+        "the new tool listed",
+        5_000,
+      );
+      const extra = await connection.call("extra", {}, new AbortController().signal, 1000);
+      expect(extra.text).toBe("extra ran");
+    } finally {
+      await connection.close();
+    }
+  }, 30_000);
+
   it("a server that dies offers no tools until it is back, and a call meanwhile is told why", async () => {
     let changes = 0;
     const connection = new McpConnection(
