@@ -70,6 +70,12 @@ export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: s
     approvers: section.approvers,
     approvalTimeoutMs: section.approval_timeout_seconds * 1000,
     toolResultMaxChars: section.tool_result_max_chars,
+    statusReactions: section.status_reactions && {
+      received: section.reaction_received,
+      tool: section.reaction_tool,
+      done: section.reaction_done,
+      failed: section.reaction_failed,
+    },
   });
 }
 

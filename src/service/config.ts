@@ -328,6 +328,43 @@ const schema = z.strictObject({
         .describe(
           "A tool's result sent to the model is cut to this many characters (with a note saying so).",
         ),
+      status_reactions: boolFromEnv
+        .default(true)
+        .describe(
+          "Reactions of the bot on the question as the work goes (received, working on a tool, done, failed), each replacing the one before; false: none.",
+        ),
+      reaction_received: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("eyes")
+        .describe('The question was received ("": no reaction at this stage).'),
+      reaction_tool: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("hammer_and_wrench")
+        .describe("A tool is running (or waits for an approval)."),
+      reaction_done: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("white_check_mark")
+        .describe("The answer is complete."),
+      reaction_failed: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("warning")
+        .describe("The answer failed (the thread says why)."),
       mcp: mcpServersSchema
         .default([])
         .describe(
@@ -427,6 +464,11 @@ export const EXAMPLES: Record<string, string> = {
   "agent.follow_threads_minutes": "follow_threads_minutes = 60",
   "agent.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*"',
   "agent.channels": 'channels = ["ask-the-bot"]',
+  "agent.status_reactions": "status_reactions = false   # no reactions on the question",
+  "agent.reaction_received": 'reaction_received = "eyes"',
+  "agent.reaction_tool": 'reaction_tool = "hammer_and_wrench"',
+  "agent.reaction_done": 'reaction_done = "white_check_mark"',
+  "agent.reaction_failed": 'reaction_failed = "warning"',
   "agent.approvers": 'approvers = ["carol"]   # besides the person who asked; or "*"',
   "agent.approval_timeout_seconds": "approval_timeout_seconds = 600",
   "agent.tool_result_max_chars": "tool_result_max_chars = 65536",

@@ -37,6 +37,8 @@ export interface AnswerInput {
   logger: Logger;
   /** Asks a person about a call whose policy is `ask`. */
   approve?: ApproveCall;
+  /** Told as the answer goes: a tool runs, the model is asked again after tools, the end. */
+  onStage?: (stage: "tool" | "thinking" | "done" | "failed" | "stopped") => void;
 }
 
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
@@ -71,14 +73,19 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
             yield event.text;
           }
         }
-        if (calls.length === 0) return;
+        if (calls.length === 0) {
+          input.onStage?.("done");
+          return;
+        }
         if (round >= settings.maxToolRounds) {
+          input.onStage?.("failed");
           yield `${gap()}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
           return;
         }
         messages.push({ role: "assistant", content: text || null, tool_calls: calls });
         for (const call of calls) {
           // a tool step is a line of its own, after what is already written
+          input.onStage?.("tool");
           yield `${gap()}_Using the tool ${call.function.name}…_\n\n`;
           produced = true;
           tail = "\n\n";
@@ -95,10 +102,12 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           });
           if (signal.aborted) throw new StoppedError();
         }
+        input.onStage?.("thinking");
       }
     } catch (error) {
       if (error instanceof StoppedError || signal.aborted) {
         logger.info({ produced }, "agent: the answer was stopped");
+        input.onStage?.("stopped");
         yield `${gap()}_(stopped)_`;
         return;
       }
@@ -133,6 +142,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         },
         "agent: the model request failed",
       );
+      input.onStage?.("failed");
       yield `${gap()}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
       return;
     }

@@ -17,6 +17,8 @@ import type { Store } from "../../store/index.js";
 /** Action ids: letters and digits only (Mattermost routes nothing else). */
 export const APPROVAL_ACTIONS = { approve: "agentapprove", deny: "agentdeny" } as const;
 export const APPROVE_EMOJI = "white_check_mark";
+/** The approval's id in its post's props: a reaction may come before the post's id is stored. */
+const APPROVAL_PROP = "agent_approval";
 export const DENY_EMOJI = "x";
 
 /** The waiting instance says it is alive, and reads decisions made elsewhere, this often. */
@@ -84,7 +86,11 @@ export interface ApprovalRequest {
   /** Aborted by `!stop`, 🛑 or the bot stopping: the call is refused. */
   signal: AbortSignal;
   /** Posts the approval in the thread; resolves with the post's id. */
-  post(message: string, attachments: MessageAttachment[] | undefined): Promise<string>;
+  post(
+    message: string,
+    attachments: MessageAttachment[] | undefined,
+    props: Record<string, unknown>,
+  ): Promise<string>;
   /** Replaces the approval post's text (the buttons go away). */
   patch(postId: string, message: string): Promise<void>;
   /** Adds the bot's reaction to the post (the reactions mode). */
@@ -171,7 +177,7 @@ export class Approvals {
     this.waiters.set(id, waiter);
     this.watch();
     try {
-      waiter.postId = await request.post(message, attachments);
+      waiter.postId = await request.post(message, attachments, { [APPROVAL_PROP]: id });
       await this.db
         .updateTable("agent_approvals")
         .set({ post_id: waiter.postId })
@@ -230,11 +236,12 @@ export class Approvals {
   /** A ✅ or ❌ added to an approval post (where there are no buttons). */
   async onReaction(ctx: ReactionContext): Promise<boolean> {
     if (!ctx.added || (ctx.emoji !== APPROVE_EMOJI && ctx.emoji !== DENY_EMOJI)) return false;
-    const row = await this.db
-      .selectFrom("agent_approvals")
-      .select("id")
-      .where("post_id", "=", ctx.postId)
-      .executeTakeFirst();
+    const row =
+      (await this.db
+        .selectFrom("agent_approvals")
+        .select("id")
+        .where("post_id", "=", ctx.postId)
+        .executeTakeFirst()) ?? (await this.approvalOfPost(ctx));
     if (!row) return false;
     // a reaction event names the user by id only
     const user = ctx.user.name
@@ -246,6 +253,13 @@ export class Approvals {
       await this.patchStored(ctx, outcome.message).catch(() => {});
     if (outcome.privately) await ctx.ephemeral(outcome.privately);
     return true;
+  }
+
+  /** The approval a post of the bot carries in its props (none for any other post). */
+  private async approvalOfPost(ctx: ReactionContext): Promise<{ id: string } | undefined> {
+    const post = await ctx.client.getPost(ctx.postId).catch(() => undefined);
+    const id = post?.user_id === ctx.me.id ? post.props?.[APPROVAL_PROP] : undefined;
+    return typeof id === "string" ? { id } : undefined;
   }
 
   /**

@@ -11,6 +11,8 @@ import { APPROVAL_ACTIONS, Approvals } from "./approvals.js";
 import type { McpConnectionOptions, McpServerSpec } from "./mcp.js";
 import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
+import { DEFAULT_STATUS_REACTIONS, QuestionStatus, type StatusReactions } from "./status.js";
+import { betweenRounds } from "./typing.js";
 
 export { listModels } from "./model-client.js";
 export { ModelError } from "./model-error.js";
@@ -19,6 +21,7 @@ export type { AgentTool, ToolCallContext } from "./tools.js";
 export { mcpServer, McpConnection, toolFullName } from "./mcp.js";
 export type { McpServerOptions, McpServerSpec, McpTool } from "./mcp.js";
 export { globMatches, toolPolicy, type ToolPolicy } from "./policy.js";
+export { DEFAULT_STATUS_REACTIONS, type StatusReactions } from "./status.js";
 
 export interface AgentOptions {
   /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
@@ -53,6 +56,8 @@ export interface AgentOptions {
   toolResultMaxChars?: number;
   /** How MCP servers are restarted and waited for. */
   mcpConnection?: McpConnectionOptions;
+  /** Reactions on the question as the work goes (default 👀, 🛠, ✅, ⚠️); `false`: none. */
+  statusReactions?: StatusReactions | false;
   /** Rounds of tool calls in one answer (default 4). */
   maxToolRounds?: number;
   /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
@@ -179,9 +184,22 @@ export function agent(options: AgentOptions): App {
     }
     await follows().touch(root);
     const question = ctx.post;
+    const status = new QuestionStatus(
+      options.statusReactions ?? DEFAULT_STATUS_REACTIONS,
+      (emoji) => ctx.client.addReaction(ctx.me.id, question.id, emoji),
+      (emoji) => ctx.client.removeReaction(ctx.me.id, question.id, emoji),
+      ctx.logger,
+    );
+    status.set("received");
     // the answer is part of the post's handling: its claim is held until the answer is in, and a
     // post handled again after a kill edits the posts of the first run's answer (`once`)
     const answering = threads.enqueue(root, question.id, async (run) => {
+      const typing = betweenRounds(
+        () => ctx.client.sendTyping(ctx.me.id, ctx.channelId, root),
+        options.typingIntervalMs ?? 3_000,
+        ctx.logger,
+      );
+      let ending: "done" | "failed" | "stopped" | undefined;
       const text = answerText({
         settings,
         client: ctx.client,
@@ -190,6 +208,12 @@ export function agent(options: AgentOptions): App {
         root,
         signal: run.controller.signal,
         logger: ctx.logger,
+        onStage: (stage) => {
+          if (stage === "thinking") typing.start();
+          else typing.stop();
+          if (stage === "tool") status.set(stage);
+          else if (stage !== "thinking") ending = stage; // shown once the answer's text is all in
+        },
         approve: (tool, args) =>
           approvals!.ask({
             tool: tool.name,
@@ -198,8 +222,8 @@ export function agent(options: AgentOptions): App {
             rootId: root,
             signal: run.controller.signal,
             buttons: receivesClicks(),
-            post: async (message, attachments) => {
-              const [post] = await ctx.reply({ text: message, attachments, inThread: true });
+            post: async (message, attachments, props) => {
+              const [post] = await ctx.reply({ text: message, attachments, props, inThread: true });
               threads.addPost(run, post!.id); // a 🛑 on the approval stops the answer too
               return post!.id;
             },
@@ -208,14 +232,24 @@ export function agent(options: AgentOptions): App {
             react: (postId, emoji) => ctx.client.addReaction(ctx.me.id, postId, emoji),
           }),
       });
-      const chunks = options.transformAnswer ? options.transformAnswer(text, question) : text;
-      await ctx.stream(chunks, {
-        inThread: true,
-        once: "agent",
-        editIntervalMs: options.editIntervalMs,
-        typingIntervalMs: options.typingIntervalMs ?? 3_000,
-        onPost: (post) => threads.addPost(run, post.id),
-      });
+      const pieces = typing.stoppedByText(text);
+      const chunks = options.transformAnswer ? options.transformAnswer(pieces, question) : pieces;
+      try {
+        await ctx.stream(chunks, {
+          inThread: true,
+          once: "agent",
+          editIntervalMs: options.editIntervalMs,
+          typingIntervalMs: options.typingIntervalMs ?? 3_000,
+          onPost: (post) => threads.addPost(run, post.id),
+        });
+      } catch (error) {
+        ending = "failed"; // the answer could not be posted whole
+        throw error;
+      } finally {
+        typing.stop();
+        status.set(ending ?? "failed");
+        await status.settled();
+      }
       await follows().touch(root);
     });
     ctx.holdUntil(answering);
