@@ -232,6 +232,14 @@ describe("the agent with MCP servers, and approvals in the thread", () => {
     expect(updated.message).toMatch(/\*\*Approved\*\* by @bob at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(actionsOf(updated)).toEqual([]); // the buttons are gone
     await until(() => yes(threadText(question).includes("Written.")), "the answer", 5_000);
+    // the next turn's history: the answer, not the approval post (the bot's question to a person)
+    h.say("alice", h.seed.channels.townSquare.id, "thanks, and now?", question.id);
+    const next = await model.waitForRequest(
+      (r) => r.body.messages?.at(-1)?.content === "alice: thanks, and now?",
+    );
+    const history = (next.body.messages ?? []).map((m) => m.content).join("\n");
+    expect(history).toContain("Written.");
+    expect(history).not.toContain("Approval needed");
   });
 
   it("Deny by the asker refuses the call and tells the model", async () => {

@@ -17,8 +17,11 @@ import type { Store } from "../../store/index.js";
 /** Action ids: letters and digits only (Mattermost routes nothing else). */
 export const APPROVAL_ACTIONS = { approve: "agentapprove", deny: "agentdeny" } as const;
 export const APPROVE_EMOJI = "white_check_mark";
-/** The approval's id in its post's props: a reaction may come before the post's id is stored. */
-const APPROVAL_PROP = "agent_approval";
+/**
+ * The approval's id in its post's props: a reaction may come before the post's id is stored,
+ * and the thread's history leaves approval posts out (they are the bot's questions, not its answers).
+ */
+export const APPROVAL_PROP = "agent_approval";
 export const DENY_EMOJI = "x";
 
 /** The waiting instance says it is alive, and reads decisions made elsewhere, this often. */
@@ -91,8 +94,8 @@ export interface ApprovalRequest {
     attachments: MessageAttachment[] | undefined,
     props: Record<string, unknown>,
   ): Promise<string>;
-  /** Replaces the approval post's text (the buttons go away). */
-  patch(postId: string, message: string): Promise<void>;
+  /** Replaces the approval post's text and props (the buttons go away). */
+  patch(postId: string, message: string, props: Record<string, unknown>): Promise<void>;
   /** Adds the bot's reaction to the post (the reactions mode). */
   react(postId: string, emoji: string): Promise<void>;
   /** Buttons (the bot receives clicks) or reactions. */
@@ -229,7 +232,8 @@ export class Approvals {
     }
     const approve = ctx.actionId === APPROVAL_ACTIONS.approve;
     const outcome = await this.decide(id, ctx.user, approve);
-    if (outcome.message !== undefined) await ctx.update({ message: outcome.message });
+    if (outcome.message !== undefined)
+      await ctx.update({ message: outcome.message, props: { [APPROVAL_PROP]: id } });
     if (outcome.privately) await ctx.ephemeral(outcome.privately);
   }
 
@@ -250,7 +254,7 @@ export class Approvals {
     const outcome = await this.decide(row.id, user, ctx.emoji === APPROVE_EMOJI);
     const waiter = this.waiters.get(row.id);
     if (outcome.message !== undefined && !waiter)
-      await this.patchStored(ctx, outcome.message).catch(() => {});
+      await this.patchStored(ctx, outcome.message, row.id).catch(() => {});
     if (outcome.privately) await ctx.ephemeral(outcome.privately);
     return true;
   }
@@ -364,7 +368,8 @@ export class Approvals {
     const message = `${questionText(row.tool, row.args)}\n${decisionText(decision, row.tool)}`;
     if (waiter) {
       waiter.decide(decision);
-      if (!waiter.request.buttons) await waiter.request.patch(waiter.postId, message);
+      if (!waiter.request.buttons)
+        await waiter.request.patch(waiter.postId, message, { [APPROVAL_PROP]: id });
     }
     return stillWaited
       ? { message }
@@ -405,6 +410,7 @@ export class Approvals {
         await waiter.request.patch(
           postId,
           `${questionText(row.tool, row.args)}\n${decisionText(decision, row.tool)}`,
+          { [APPROVAL_PROP]: id },
         );
       }
     } catch (error) {
@@ -413,8 +419,8 @@ export class Approvals {
     waiter.decide(decision);
   }
 
-  private async patchStored(ctx: ReactionContext, message: string): Promise<void> {
-    await ctx.client.patchPost(ctx.postId, { message, props: {} });
+  private async patchStored(ctx: ReactionContext, message: string, id: string): Promise<void> {
+    await ctx.client.patchPost(ctx.postId, { message, props: { [APPROVAL_PROP]: id } });
   }
 
   private decidersText(askerName: string | undefined): string {

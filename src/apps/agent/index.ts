@@ -227,8 +227,8 @@ export function agent(options: AgentOptions): App {
               threads.addPost(run, post!.id); // a 🛑 on the approval stops the answer too
               return post!.id;
             },
-            patch: (postId, message) =>
-              ctx.client.patchPost(postId, { message, props: {} }).then(() => {}),
+            patch: (postId, message, props) =>
+              ctx.client.patchPost(postId, { message, props }).then(() => {}),
             react: (postId, emoji) => ctx.client.addReaction(ctx.me.id, postId, emoji),
           }),
       });
