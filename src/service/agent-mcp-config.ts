@@ -109,3 +109,41 @@ export function mcpFromConfig(servers: readonly McpServerConfig[]): McpServerSpe
     }),
   );
 }
+
+/** One `[[agent.channels]]` table: where the agent speaks, and how. */
+export const agentChannelSchema = z.strictObject({
+  channel: z
+    .string()
+    .min(1, "expected a channel name or id, or dm")
+    .describe("A channel name or id; dm: direct messages."),
+  mode: z
+    .enum(["mention", "threads", "root_posts", "all"], {
+      error: 'expected "mention", "threads", "root_posts" or "all"',
+    })
+    .default("mention")
+    .describe(
+      "mention: a mention starts it, it follows the thread until idle; threads: as mention, but every reply of a thread it was summoned to is answered, idle or not (30 days); root_posts: every new root post is answered; all: every post. Modes other than mention need [policy] mention_only = false (the default).",
+    ),
+  system_prompt: z.string().optional().describe("Instead of agent.system_prompt, here."),
+  model: z
+    .string()
+    .min(1, "expected a model name")
+    .optional()
+    .describe("Instead of agent.model, here."),
+  allowed_users: z
+    .union([z.literal("*"), z.array(z.string())], {
+      error: 'expected "*" (everybody) or a list of usernames, e.g. ["alice", "bob"]',
+    })
+    .optional()
+    .describe("Who may summon it here, instead of agent.allowed_users."),
+});
+
+export type AgentChannelConfig = z.output<typeof agentChannelSchema>;
+
+export const CHANNEL_EXAMPLES: Record<string, string> = {
+  "channels.channel": 'channel = "support"   # or its id, or "dm"',
+  "channels.mode": 'mode = "threads"',
+  "channels.system_prompt": 'system_prompt = "You answer customers\' questions about Acme."',
+  "channels.model": 'model = "qwen2.5-32b-instruct"',
+  "channels.allowed_users": 'allowed_users = ["alice", "bob"]',
+};

@@ -65,7 +65,17 @@ export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: s
     historyMaxTokens: section.history_max_tokens,
     followThreadsMinutes: section.follow_threads_minutes,
     allowedUsers: section.allowed_users,
-    channels: section.channels,
+    channels: section.channels.map((c) =>
+      typeof c === "string"
+        ? c
+        : {
+            channel: c.channel,
+            mode: c.mode,
+            systemPrompt: c.system_prompt,
+            model: c.model,
+            allowedUsers: c.allowed_users,
+          },
+    ),
     tools: mcpFromConfig(section.mcp),
     approvers: section.approvers,
     approvalTimeoutMs: section.approval_timeout_seconds * 1000,

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
-import { MCP_EXAMPLES, mcpServersSchema } from "./agent-mcp-config.js";
+import {
+  agentChannelSchema,
+  CHANNEL_EXAMPLES,
+  MCP_EXAMPLES,
+  mcpServersSchema,
+} from "./agent-mcp-config.js";
 import { CLAIM_LEASE_MS } from "../bot/claims.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
@@ -304,10 +309,14 @@ const schema = z.strictObject({
       allowed_users: usersFromEnv()
         .default("*")
         .describe("Who may reach the model, on top of policy.allowed_users."),
-      channels: listFromEnv
+      channels: z
+        .union([listFromEnv, z.array(agentChannelSchema)], {
+          error:
+            'expected a list of channel names, e.g. ["ops"], or [[agent.channels]] tables with channel = "ops"',
+        })
         .default([])
         .describe(
-          "Where the agent answers, on top of policy.channels; empty: wherever the bot answers.",
+          "Where the agent answers, on top of policy.channels; empty: wherever the bot answers. Names or ids, or [[agent.channels]] tables with a mode, system prompt, model and allowed users per channel (and for dm).",
         ),
       approvers: usersFromEnv()
         .default([])
@@ -473,7 +482,10 @@ export const EXAMPLES: Record<string, string> = {
   "agent.approval_timeout_seconds": "approval_timeout_seconds = 600",
   "agent.tool_result_max_chars": "tool_result_max_chars = 65536",
   ...Object.fromEntries(
-    Object.entries(MCP_EXAMPLES).map(([key, example]) => [`agent.${key}`, example]),
+    Object.entries({ ...MCP_EXAMPLES, ...CHANNEL_EXAMPLES }).map(([key, example]) => [
+      `agent.${key}`,
+      example,
+    ]),
   ),
   "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(
@@ -637,7 +649,7 @@ function describeIssues(
   file: { path: string; text: string } | undefined,
   fromEnv: Map<string, string>,
 ): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.flatMap(tableIssues).map((issue) => {
     // bridge.0.program reads as bridge[0].program; examples are by key without the index
     const key = issue.path
       .map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`))
@@ -679,6 +691,20 @@ function describeIssues(
     return `${source}: ${stated}: ${expectation(issue)}${env}${example}`;
   });
   return lines.join("\n");
+}
+
+/**
+ * A key that takes a list of names or a list of tables (agent.channels) fails as a whole union:
+ * when tables were written, their own issues (a bad mode) say more, under their full paths.
+ */
+function tableIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const deepest = issue.errors
+    .filter((option) => option.length > 0 && option.every((i) => i.path.length > 1))
+    .at(0);
+  return deepest
+    ? deepest.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue)
+    : [issue];
 }
 
 /** What was expected, in words: zod's own "Invalid input…" becomes "expected a number" and the like. */

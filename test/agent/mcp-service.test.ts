@@ -96,6 +96,38 @@ describe("[[agent.mcp]] in mmbot.toml", () => {
   });
 });
 
+describe("[[agent.channels]] in mmbot.toml", () => {
+  it("reads per-channel modes, and still a list of names; a bad mode is named", () => {
+    const tables = loadConfig({
+      path: configFile(
+        `${AGENT}[[agent.channels]]\nchannel = "support"\nmode = "root_posts"\nsystem_prompt = "Be kind."\nmodel = "big"\nallowed_users = ["alice"]\n[[agent.channels]]\nchannel = "dm"\n`,
+      ),
+      env: {},
+    }).agent!.channels;
+    expect(tables).toEqual([
+      {
+        channel: "support",
+        mode: "root_posts",
+        system_prompt: "Be kind.",
+        model: "big",
+        allowed_users: ["alice"],
+      },
+      { channel: "dm", mode: "mention" },
+    ]);
+    expect(
+      loadConfig({ path: configFile(`${AGENT}channels = ["ops"]\n`), env: {} }).agent!.channels,
+    ).toEqual(["ops"]);
+    expect(() =>
+      loadConfig({
+        path: configFile(`${AGENT}[[agent.channels]]\nchannel = "ops"\nmode = "always"\n`),
+        env: {},
+      }),
+    ).toThrow(
+      /agent\.channels\[0\]\.mode = "always": expected "mention", "threads", "root_posts" or "all"/,
+    );
+  });
+});
+
 describe("tool policies", () => {
   it("matches globs, an exact name first, then the first pattern written, then the server's policy, then readOnlyHint", () => {
     expect(globMatches("read_*", "read_text_file")).toBe(true);

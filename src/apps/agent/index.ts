@@ -1,6 +1,5 @@
 import { App } from "../../bot/app.js";
 import type { MessageContext, ReactionContext } from "../../bot/context.js";
-import { inChannels, isAllowed } from "../../bot/policy.js";
 import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
@@ -13,6 +12,7 @@ import { isCommand } from "./history.js";
 import { Threads } from "./threads.js";
 import { DEFAULT_STATUS_REACTIONS, QuestionStatus, type StatusReactions } from "./status.js";
 import { betweenRounds } from "./typing.js";
+import { addressedByMode, channelSetting, mayUse, type AgentChannel } from "./channels.js";
 
 export { listModels } from "./model-client.js";
 export { ModelError } from "./model-error.js";
@@ -22,6 +22,7 @@ export { mcpServer, McpConnection, toolFullName } from "./mcp.js";
 export type { McpServerOptions, McpServerSpec, McpTool } from "./mcp.js";
 export { globMatches, toolPolicy, type ToolPolicy } from "./policy.js";
 export { DEFAULT_STATUS_REACTIONS, type StatusReactions } from "./status.js";
+export { CHANNEL_MODES, type AgentChannel, type ChannelMode } from "./channels.js";
 
 export interface AgentOptions {
   /** An OpenAI-compatible base URL: `POST {url}/chat/completions` with `stream: true`. */
@@ -40,8 +41,8 @@ export interface AgentOptions {
   followThreadsMinutes?: number;
   /** Usernames or ids who may reach the model, on top of the bot's policy (default everyone). */
   allowedUsers?: "*" | string[];
-  /** Channel names or ids where the agent answers, on top of the policy (default everywhere). */
-  channels?: string[];
+  /** Channel names or ids where the agent answers, on top of the policy (default everywhere), or settings per channel. */
+  channels?: (string | AgentChannel)[];
   /** The time between two edits of a streamed answer (default 1000 ms). */
   editIntervalMs?: number;
   /** How often "typing…" is repeated until the first text (default 3000 ms). */
@@ -137,15 +138,17 @@ export function agent(options: AgentOptions): App {
     maxToolRounds: options.maxToolRounds ?? 4,
     transformHistory: options.transformHistory,
   };
+  const channelSettings = (options.channels ?? []).map(
+    (c): AgentChannel => (typeof c === "string" ? { channel: c } : c),
+  );
+  const channelNames = channelSettings.map((c) => c.channel).filter((c) => c !== "dm");
   /** Why the agent will not answer this user here, or undefined when it will. */
-  const refusal = (ctx: MessageContext): string | undefined => {
-    const channels = options.channels ?? [];
-    if (!ctx.isDirect && !inChannels(ctx.channelId, ctx.channel.name, channels)) {
-      return `The assistant does not answer in this channel; it answers in: ${channels.join(", ")}, and in direct messages.`;
+  const refusal = (ctx: MessageContext, setting: AgentChannel | undefined): string | undefined => {
+    if (!ctx.isDirect && channelNames.length > 0 && !setting) {
+      return `The assistant does not answer in this channel; it answers in: ${channelNames.join(", ")}, and in direct messages.`;
     }
-    if (
-      !isAllowed(ctx.user.id, ctx.sender?.username ?? ctx.user.name, options.allowedUsers ?? "*")
-    ) {
+    const user = { id: ctx.user.id, name: ctx.sender?.username ?? ctx.user.name };
+    if (!mayUse(setting, options.allowedUsers ?? "*", user)) {
       return "Sorry, you are not allowed to ask the assistant. Ask an admin to add you to its allowed users.";
     }
     return undefined;
@@ -161,10 +164,20 @@ export function agent(options: AgentOptions): App {
 
   app.on("message", async (ctx, next) => {
     const root = ctx.rootId;
+    const setting = channelSetting(channelSettings, {
+      channelId: ctx.channelId,
+      channelName: ctx.channel.name,
+      isDirect: ctx.isDirect,
+    });
+    const mode = setting?.mode ?? "mention";
+    const isRootPost = ctx.post.root_id === "";
+    const addressed = ctx.isMention || (setting !== undefined && addressedByMode(mode, isRootPost));
     const following =
-      !ctx.isMention && ctx.post.root_id !== "" && (await follows().isFollowing(root));
-    if (!ctx.isMention && !following) return next();
-    const refused = refusal(ctx);
+      !addressed &&
+      !isRootPost &&
+      (await follows().isFollowing(root, Date.now(), mode === "threads"));
+    if (!addressed && !following) return next();
+    const refused = refusal(ctx, setting);
     if (refused) {
       if (ctx.isMention) await ctx.ephemeral(refused); // a follower's post is not addressed to the bot: no answer at all
       return;
@@ -200,8 +213,13 @@ export function agent(options: AgentOptions): App {
         ctx.logger,
       );
       let ending: "done" | "failed" | "stopped" | undefined;
+      const here: AnswerSettings = {
+        ...settings,
+        systemPrompt: setting?.systemPrompt ?? settings.systemPrompt,
+        endpoint: { ...settings.endpoint, model: setting?.model ?? settings.endpoint.model },
+      };
       const text = answerText({
-        settings,
+        settings: here,
         client: ctx.client,
         me: ctx.me,
         question,
@@ -248,9 +266,9 @@ export function agent(options: AgentOptions): App {
       } finally {
         typing.stop();
         status.set(ending ?? "failed");
-        await status.settled();
       }
       await follows().touch(root);
+      await status.settled(); // the run ends with its reactions in (a 🛑 meanwhile finds no run)
     });
     ctx.holdUntil(answering);
   });
