@@ -136,6 +136,10 @@ export const agentChannelSchema = z.strictObject({
     })
     .optional()
     .describe("Who may summon it here, instead of agent.allowed_users."),
+  mcp: z
+    .array(z.string())
+    .optional()
+    .describe("Only these [[agent.mcp]] servers' tools here (their names); unset: every server's."),
 });
 
 export type AgentChannelConfig = z.output<typeof agentChannelSchema>;
@@ -146,4 +150,5 @@ export const CHANNEL_EXAMPLES: Record<string, string> = {
   "channels.system_prompt": 'system_prompt = "You answer customers\' questions about Acme."',
   "channels.model": 'model = "qwen2.5-32b-instruct"',
   "channels.allowed_users": 'allowed_users = ["alice", "bob"]',
+  "channels.mcp": 'mcp = ["fs"]   # [] for no MCP tools here',
 };

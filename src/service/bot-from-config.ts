@@ -74,6 +74,7 @@ export function agentFromConfig(section: NonNullable<Config["agent"]>, apiKey: s
             systemPrompt: c.system_prompt,
             model: c.model,
             allowedUsers: c.allowed_users,
+            mcpServers: c.mcp,
           },
     ),
     tools: mcpFromConfig(section.mcp),

@@ -545,6 +545,7 @@ export function loadConfig(
   }
   checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
   checkAgentKey(config, env, existsSync(path) ? path : "configuration");
+  checkChannelServers(config, existsSync(path) ? path : "configuration");
   return config;
 }
 
@@ -575,6 +576,19 @@ function checkAgentKey(config: Config, env: NodeJS.ProcessEnv, source: string): 
   throw new ConfigError(
     `${source}: agent.api_key_env = ${JSON.stringify(name)}: the environment variable ${name} is not set; set it to the API key (or leave api_key_env out for an endpoint without a key)\n  example: ${EXAMPLES["agent.api_key_env"]}`,
   );
+}
+
+/** A channel's `mcp` names servers of `[[agent.mcp]]`: a typo would silently give it no tools. */
+function checkChannelServers(config: Config, source: string): void {
+  const servers = (config.agent?.mcp ?? []).map((s) => s.name);
+  for (const [i, channel] of (config.agent?.channels ?? []).entries()) {
+    if (typeof channel === "string") continue;
+    const unknown = (channel.mcp ?? []).find((name) => !servers.includes(name));
+    if (unknown === undefined) continue;
+    throw new ConfigError(
+      `${source}: agent.channels[${i}].mcp names "${unknown}", which no [[agent.mcp]] server is (they are: ${servers.join(", ") || "none"})\n  example: ${EXAMPLES["agent.channels.mcp"]}`,
+    );
+  }
 }
 
 /** The API key of `[agent]`, read from the variable it names (never kept in the configuration). */

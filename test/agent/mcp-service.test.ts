@@ -126,6 +126,19 @@ describe("[[agent.channels]] in mmbot.toml", () => {
       /agent\.channels\[0\]\.mode = "always": expected "mention", "threads", "root_posts" or "all"/,
     );
   });
+
+  it("stops the start when a channel names an MCP server that is not declared", () => {
+    expect(() =>
+      loadConfig({
+        path: configFile(
+          `${AGENT}[[agent.mcp]]\nname = "fs"\ncommand = "x"\n[[agent.channels]]\nchannel = "ops"\nmcp = ["filesystem"]\n`,
+        ),
+        env: {},
+      }),
+    ).toThrow(
+      /agent\.channels\[0\]\.mcp names "filesystem", which no \[\[agent\.mcp\]\] server is \(they are: fs\)/,
+    );
+  });
 });
 
 describe("tool policies", () => {

@@ -90,6 +90,7 @@ describe("the agent with MCP servers, and approvals in the thread", () => {
             approvers: ["bob"],
             approvalTimeoutMs: APPROVAL_TIMEOUT_MS,
             mcpConnection: { restartDelayMs: 200, maxRestartDelayMs: 400 },
+            channels: ["town-square", { channel: "ops", mcpServers: ["every"] }],
             tools: [
               mcpServer({
                 name: "fs",
@@ -154,6 +155,15 @@ describe("the agent with MCP servers, and approvals in the thread", () => {
     ).find((t) => t.function.name === "fs__read_text_file");
     expect(Object.keys(spec!.function.parameters.properties)).toContain("path");
     await until(() => yes(threadText(question).includes("Done.")), "the answer", 5_000);
+  });
+
+  it("a channel may have only some servers' tools", async () => {
+    h.say("alice", h.seed.channels.ops.id, "@todobot which tools here?");
+    const request = await model.waitForRequest((r) =>
+      (r.body.messages ?? []).some((m) => m.content?.includes("which tools here?")),
+    );
+    expect(toolNames(request)).toContain("every__echo");
+    expect(toolNames(request).some((name) => name.startsWith("fs__"))).toBe(false);
   });
 
   it("runs a read-only tool at once and gives its result to the model", async () => {

@@ -18,6 +18,8 @@ export interface AnswerSettings {
   systemPrompt: string;
   historyMaxTokens: number;
   tools: Toolbox;
+  /** Only these MCP servers' tools (by name); unset: every server's. */
+  mcpServers?: readonly string[];
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
   /** A last change to what is sent (after the budget cut). */
@@ -58,7 +60,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         let text = "";
         let calls: ToolCall[] = [];
         // asked each round: an MCP server's tools come and go with it
-        const tools = settings.tools.offered();
+        const tools = settings.tools.offered(settings.mcpServers);
         for await (const event of streamChat(
           settings.endpoint,
           messages,

@@ -25,6 +25,8 @@ export interface AgentChannel {
   model?: string;
   /** Who may summon it here (usernames or ids, `*` everyone), instead of the agent's `allowedUsers`. */
   allowedUsers?: "*" | string[];
+  /** Only these MCP servers' tools here (their names); unset: every server's. */
+  mcpServers?: string[];
 }
 
 /** The setting of this channel (a DM: the `dm` entry), or undefined. */

@@ -216,6 +216,7 @@ export function agent(options: AgentOptions): App {
       const here: AnswerSettings = {
         ...settings,
         systemPrompt: setting?.systemPrompt ?? settings.systemPrompt,
+        mcpServers: setting?.mcpServers,
         endpoint: { ...settings.endpoint, model: setting?.model ?? settings.endpoint.model },
       };
       const text = answerText({

@@ -73,8 +73,11 @@ export class Toolbox {
     await Promise.all(this.connections.map((c) => c.close()));
   }
 
-  /** Every tool offered now: the local ones, then each running server's (refused ones left out). */
-  offered(): OfferedTool[] {
+  /**
+   * Every tool offered now: the local ones, then each running server's (refused ones left out);
+   * `servers`: only those MCP servers' (a channel's own choice).
+   */
+  offered(servers?: readonly string[]): OfferedTool[] {
     const local = this.local.map(
       (t): OfferedTool => ({
         name: t.name,
@@ -84,7 +87,10 @@ export class Toolbox {
         run: async (args, context) => t.run(args, context),
       }),
     );
-    const remote = this.connections.flatMap((connection) =>
+    const chosen = servers
+      ? this.connections.filter((c) => servers.includes(c.server.name))
+      : this.connections;
+    const remote = chosen.flatMap((connection) =>
       connection.tools.map(
         (t): OfferedTool => ({
           name: t.fullName,
