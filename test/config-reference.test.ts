@@ -21,6 +21,7 @@ function sample(key: KeyDoc): { text: string; value: unknown } {
     "agent.temperature": 0.5,
     "agent.timeout_seconds": 30,
     "agent.follow_threads_minutes": 15,
+    "agent.approval_timeout_seconds": 90,
   };
   if (numbers[key.key] !== undefined)
     return { text: String(numbers[key.key]), value: numbers[key.key] };

@@ -406,6 +406,17 @@ export class MattermostClient {
     return answer !== undefined;
   }
 
+  /** Removes the user's reaction (`DELETE /users/{user_id}/posts/{post_id}/reactions/{emoji_name}`); none there is harmless. */
+  async removeReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    const emoji = encodeURIComponent(emojiName.replace(/^:|:$/g, ""));
+    await this.request<unknown>(
+      "DELETE",
+      `/users/${userId}/posts/${postId}/reactions/${emoji}`,
+      undefined,
+      { idempotent: true, ...this.quick },
+    );
+  }
+
   /** Adds a reaction (a reaction is keyed by user, post and emoji, so a repeat is harmless). */
   async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
     await this.request<unknown>(

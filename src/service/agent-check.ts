@@ -1,8 +1,10 @@
 /**
- * `mmbot doctor`'s look at the `[agent]` endpoint: `GET {url}/models` answers, accepts the key,
+ * `mmbot doctor`'s look at the `[agent]` endpoint (and, below, its MCP servers): `GET {url}/models` answers, accepts the key,
  * and lists the model. The key is never printed.
  */
-import { listModels, ModelError } from "../apps/agent/index.js";
+import { listModels, McpConnection, ModelError, toolPolicy } from "../apps/agent/index.js";
+import { silentLogger } from "../log.js";
+import { mcpFromConfig } from "./agent-mcp-config.js";
 import type { Config } from "./config.js";
 import type { CheckResult } from "./setup/check-result.js";
 
@@ -62,4 +64,48 @@ export async function checkAgentEndpoint(
       fix: "check agent.url: it is the base URL, usually ending in /v1",
     };
   }
+}
+
+/**
+ * `mmbot doctor`'s look at each `[[agent.mcp]]` server: started (or reached), its tools listed
+ * with their policy, then closed.
+ */
+export async function checkMcpServers(
+  servers: NonNullable<Config["agent"]>["mcp"],
+  timeoutMs = 30_000,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const spec of await mcpFromConfig(servers)) {
+    const name = `agent-mcp:${spec.name}`;
+    const what = spec.command
+      ? `MCP server ${spec.name} (${[spec.command, ...(spec.args ?? [])].join(" ")})`
+      : `MCP server ${spec.name} (${spec.url})`;
+    const connection = new McpConnection(spec, silentLogger(), {
+      connectTimeoutMs: timeoutMs,
+      restartDelayMs: 3_600_000, // the doctor looks once
+    });
+    try {
+      await connection.start();
+      if (!connection.up) {
+        results.push({
+          name,
+          ok: false,
+          label: `${what} did not start: ${connection.lastError ?? "no answer"}`,
+          fix: spec.command
+            ? `check agent.mcp "${spec.name}": command, args, env and cwd (run the command by hand: it should wait for MCP on stdin)`
+            : `check agent.mcp "${spec.name}": url and headers, and that the server runs`,
+        });
+        continue;
+      }
+      const tools = connection.tools.map((t) => `${t.fullName} (${toolPolicy(spec, t)})`);
+      results.push({
+        name,
+        ok: true,
+        label: `${what} lists ${tools.length} tool${tools.length === 1 ? "" : "s"}${tools.length ? `: ${tools.join(", ")}` : ""}`,
+      });
+    } finally {
+      await connection.close();
+    }
+  }
+  return results;
 }

@@ -10,6 +10,7 @@ import type { Source } from "../bot/source.js";
 import type { BotTexts } from "../bot/texts.js";
 import { agentApiKey, type Config } from "./config.js";
 import { importOptional } from "../errors.js";
+import { mcpFromConfig } from "./agent-mcp-config.js";
 import type { Logger } from "../log.js";
 import { mountPathOf } from "../http/routes.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
@@ -68,7 +69,28 @@ export async function agentFromConfig(
     historyMaxTokens: section.history_max_tokens,
     followThreadsMinutes: section.follow_threads_minutes,
     allowedUsers: section.allowed_users,
-    channels: section.channels,
+    channels: section.channels.map((c) =>
+      typeof c === "string"
+        ? c
+        : {
+            channel: c.channel,
+            mode: c.mode,
+            systemPrompt: c.system_prompt,
+            model: c.model,
+            allowedUsers: c.allowed_users,
+            mcpServers: c.mcp,
+          },
+    ),
+    tools: await mcpFromConfig(section.mcp),
+    approvers: section.approvers,
+    approvalTimeoutMs: section.approval_timeout_seconds * 1000,
+    toolResultMaxChars: section.tool_result_max_chars,
+    statusReactions: section.status_reactions && {
+      received: section.reaction_received,
+      tool: section.reaction_tool,
+      done: section.reaction_done,
+      failed: section.reaction_failed,
+    },
   });
 }
 

@@ -49,7 +49,22 @@ export function describeConfig(): TableDoc[] {
     for (const [key, keySchema] of Object.entries(asObject(inner, section).shape)) {
       const dotted = `${section}.${key}`;
       const keyInner = unwrap(keySchema as z.ZodType).schema;
-      if (keyInner instanceof z.ZodArray && keyInner.element instanceof z.ZodObject) {
+      // a list of strings or of tables (agent.channels): the key, and its tables too
+      const tables =
+        keyInner instanceof z.ZodUnion
+          ? (keyInner.options as z.ZodType[]).find(
+              (o): o is z.ZodArray<z.ZodObject> =>
+                o instanceof z.ZodArray && o.element instanceof z.ZodObject,
+            )
+          : undefined;
+      if (tables) {
+        keys.push(keyDoc(dotted, `[${section}]`, keySchema as z.ZodType, true));
+        nested.push({
+          table: `[[${dotted}]]`,
+          description: (keySchema as z.ZodType).description ?? missing(dotted, "description"),
+          keys: tableKeys(`[[${dotted}]]`, tables.element),
+        });
+      } else if (keyInner instanceof z.ZodArray && keyInner.element instanceof z.ZodObject) {
         const table = `[[${dotted}]]`;
         nested.push({
           table,
@@ -159,6 +174,7 @@ function typeOf(schema: z.ZodType): { type: string; envFormat?: string } {
     return { type: [...schema.values].map((v) => JSON.stringify(v)).join(" | ") };
   if (schema instanceof z.ZodArray)
     return { type: `list of ${plural(typeOf(schema.element as z.ZodType).type)}` };
+  if (schema instanceof z.ZodObject) return { type: "tables" };
   if (schema instanceof z.ZodRecord)
     return { type: `table of ${plural(typeOf(schema.valueType as z.ZodType).type)}` };
   throw new Error(

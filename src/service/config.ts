@@ -2,6 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { BRIDGE_EXAMPLES, bridgesSchema } from "./bridge-config.js";
+import {
+  agentChannelSchema,
+  CHANNEL_EXAMPLES,
+  MCP_EXAMPLES,
+  mcpServersSchema,
+} from "./agent-mcp-config.js";
 import { CLAIM_LEASE_MS } from "../bot/claims.js";
 import { ConfigError } from "../errors.js";
 import { LOG_FORMATS } from "../log.js";
@@ -310,10 +316,75 @@ const schema = z.strictObject({
       allowed_users: usersFromEnv()
         .default("*")
         .describe("Who may reach the model, on top of policy.allowed_users."),
-      channels: listFromEnv
+      channels: z
+        .union([listFromEnv, z.array(agentChannelSchema)], {
+          error:
+            'expected a list of channel names, e.g. ["ops"], or [[agent.channels]] tables with channel = "ops"',
+        })
         .default([])
         .describe(
-          "Where the agent answers, on top of policy.channels; empty: wherever the bot answers.",
+          "Where the agent answers, on top of policy.channels; empty: wherever the bot answers. Names or ids, or [[agent.channels]] tables with a mode, system prompt, model and allowed users per channel (and for dm).",
+        ),
+      approvers: usersFromEnv()
+        .default([])
+        .describe(
+          'Who may approve a tool call whose policy is ask, besides the person who asked ("*": anyone in the channel).',
+        ),
+      approval_timeout_seconds: z.coerce
+        .number()
+        .positive("expected a number of seconds above 0")
+        .max(86_400, "expected at most 86400 (a day)")
+        .default(600)
+        .describe("An approval not decided in this time refuses the call (the model is told)."),
+      tool_result_max_chars: z.coerce
+        .number()
+        .int("expected a whole number")
+        .min(1_000, "expected at least 1000")
+        .default(65_536)
+        .describe(
+          "A tool's result sent to the model is cut to this many characters (with a note saying so).",
+        ),
+      status_reactions: boolFromEnv
+        .default(true)
+        .describe(
+          "Reactions of the bot on the question as the work goes (received, working on a tool, done, failed), each replacing the one before; false: none.",
+        ),
+      reaction_received: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("eyes")
+        .describe('The question was received ("": no reaction at this stage).'),
+      reaction_tool: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("hammer_and_wrench")
+        .describe("A tool is running (or waits for an approval)."),
+      reaction_done: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("white_check_mark")
+        .describe("The answer is complete."),
+      reaction_failed: z
+        .string()
+        .regex(
+          /^[a-z0-9_+-]*$/,
+          'expected an emoji name such as eyes (without colons), or "" for none',
+        )
+        .default("warning")
+        .describe("The answer failed (the thread says why)."),
+      mcp: mcpServersSchema
+        .default([])
+        .describe(
+          "MCP servers whose tools the model may call: a local server (command, started as a child process, stdio) or a remote one (url, streamable HTTP). Their tools are offered as <name>__<tool>; a server that fails is restarted with backoff, its tools withdrawn meanwhile.",
         ),
     })
     .optional()
@@ -411,6 +482,20 @@ export const EXAMPLES: Record<string, string> = {
   "agent.follow_threads_minutes": "follow_threads_minutes = 60",
   "agent.allowed_users": 'allowed_users = ["alice", "bob"]   # or "*"',
   "agent.channels": 'channels = ["ask-the-bot"]',
+  "agent.status_reactions": "status_reactions = false   # no reactions on the question",
+  "agent.reaction_received": 'reaction_received = "eyes"',
+  "agent.reaction_tool": 'reaction_tool = "hammer_and_wrench"',
+  "agent.reaction_done": 'reaction_done = "white_check_mark"',
+  "agent.reaction_failed": 'reaction_failed = "warning"',
+  "agent.approvers": 'approvers = ["carol"]   # besides the person who asked; or "*"',
+  "agent.approval_timeout_seconds": "approval_timeout_seconds = 600",
+  "agent.tool_result_max_chars": "tool_result_max_chars = 65536",
+  ...Object.fromEntries(
+    Object.entries({ ...MCP_EXAMPLES, ...CHANNEL_EXAMPLES }).map(([key, example]) => [
+      `agent.${key}`,
+      example,
+    ]),
+  ),
   "log.format": 'format = "auto"   # or "json" (JSON lines), "pretty" (readable lines)',
   ...Object.fromEntries(
     Object.entries(INTEGRATION_EXAMPLES).map(([key, example]) => [`http.${key}`, example]),
@@ -468,6 +553,7 @@ export function loadConfig(
     config.http.trigger_words = [...new Set([...config.http.trigger_words, ...words])];
   }
   checkBridgeTriggers(config, existsSync(path) ? path : "configuration");
+  checkChannelServers(config, existsSync(path) ? path : "configuration");
   return config;
 }
 
@@ -503,6 +589,19 @@ export function agentKeyWarning(
   const name = config.agent?.api_key_env;
   if (name === undefined || (env[name] ?? "") !== "") return undefined;
   return `agent.api_key_env names ${name}, which is ${name in env ? "empty" : "not set"}: the requests to ${config.agent?.url} go without an Authorization header (right for a local model server; for a hosted API set ${name} to the key)`;
+}
+
+/** A channel's `mcp` names servers of `[[agent.mcp]]`: a typo would silently give it no tools. */
+function checkChannelServers(config: Config, source: string): void {
+  const servers = (config.agent?.mcp ?? []).map((s) => s.name);
+  for (const [i, channel] of (config.agent?.channels ?? []).entries()) {
+    if (typeof channel === "string") continue;
+    const unknown = (channel.mcp ?? []).find((name) => !servers.includes(name));
+    if (unknown === undefined) continue;
+    throw new ConfigError(
+      `${source}: agent.channels[${i}].mcp names "${unknown}", which no [[agent.mcp]] server is (they are: ${servers.join(", ") || "none"})\n  example: ${EXAMPLES["agent.channels.mcp"]}`,
+    );
+  }
 }
 
 /** The API key of `[agent]`, read from the variable it names (never kept in the configuration). */
@@ -542,7 +641,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<str
   for (const [section, sectionSchema] of Object.entries(sections)) {
     const inner = (sectionSchema as unknown as { def: { innerType: z.ZodType } }).def.innerType;
     if (!(inner instanceof z.ZodObject)) continue; // arrays of tables (bridge) come from the file only
-    for (const key of Object.keys(inner.shape)) {
+    for (const [key, keySchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      if (isTableArray(keySchema)) continue; // [[section.key]] tables come from the file only
       const dotted = `${section}.${key}`;
       const name = envNames(dotted).find((n) => env[n] !== undefined && env[n] !== "");
       if (name === undefined) continue;
@@ -553,6 +653,16 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<str
     }
   }
   return fromEnv;
+}
+
+/** An array of tables (`[[agent.mcp]]`), defaults looked through. */
+function isTableArray(schema: z.ZodType): boolean {
+  let t: z.ZodType | undefined = schema;
+  for (let i = 0; t && i < 5; i++) {
+    if (t instanceof z.ZodArray) return t.element instanceof z.ZodObject;
+    t = (t as unknown as { def: { innerType?: z.ZodType } }).def.innerType;
+  }
+  return false;
 }
 
 /**
@@ -566,7 +676,7 @@ function describeIssues(
   file: { path: string; text: string } | undefined,
   fromEnv: Map<string, string>,
 ): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.flatMap(tableIssues).map((issue) => {
     // bridge.0.program reads as bridge[0].program; examples are by key without the index
     const key = issue.path
       .map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`))
@@ -608,6 +718,20 @@ function describeIssues(
     return `${source}: ${stated}: ${expectation(issue)}${env}${example}`;
   });
   return lines.join("\n");
+}
+
+/**
+ * A key that takes a list of names or a list of tables (agent.channels) fails as a whole union:
+ * when tables were written, their own issues (a bad mode) say more, under their full paths.
+ */
+function tableIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const deepest = issue.errors
+    .filter((option) => option.length > 0 && option.every((i) => i.path.length > 1))
+    .at(0);
+  return deepest
+    ? deepest.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue)
+    : [issue];
 }
 
 /** What was expected, in words: zod's own "Invalid input…" becomes "expected a number" and the like. */

@@ -14,7 +14,7 @@ import {
   checkWebhookChannels,
 } from "./setup/check.js";
 import { openStore } from "../store/index.js";
-import { checkAgentEndpoint } from "./agent-check.js";
+import { checkAgentEndpoint, checkMcpServers } from "./agent-check.js";
 import { SERVICE_TOKEN_FIX, tokenExpiry } from "./bot-token.js";
 import { serviceApps } from "./service-store.js";
 
@@ -89,6 +89,7 @@ export async function checkAll(
     if (config.http.public_url) report(await checkHealthz(config.http.public_url));
   }
   if (config.agent) report(await checkAgentEndpoint(config.agent, agentApiKey(config)));
+  if (config.agent) for (const result of await checkMcpServers(config.agent.mcp)) report(result);
   report(await checkStore(config.store.url));
   return results;
 }

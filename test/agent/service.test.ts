@@ -208,3 +208,96 @@ describe("mmbot doctor's agent check", () => {
     });
   });
 });
+
+describe("examples/agent-mcp.toml", () => {
+  let sandbox: Sandbox;
+  let seed: SeedResult;
+  let model: OpenAiTestServer;
+  let service: ServiceBot;
+
+  beforeAll(async () => {
+    model = await OpenAiTestServer.start();
+    model.otherwise(() => ({ chunks: ["Done."] }));
+    sandbox = await Sandbox.start();
+    seed = sandbox.seed();
+    const config = loadConfig({
+      path: join(import.meta.dirname, "../../examples/agent-mcp.toml"),
+      env: {},
+    });
+    // as it is, but for the model (the test server) and a free port for the receiver
+    config.agent!.url = model.url;
+    config.http!.listen = `127.0.0.1:${await freePort()}`;
+    config.store.url = `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-agent-mcp-")), "bot.db")}`;
+    service = await botFromConfig(
+      config,
+      { url: sandbox.url, token: seed.bot.token, allowedUsers: "*" },
+      silentLogger(),
+    );
+    await service.bot.start(...service.sources);
+  }, 60_000);
+  afterAll(async () => {
+    await service?.bot.stop();
+    await sandbox?.close();
+    await model?.close();
+  });
+
+  it("starts the filesystem MCP server on examples/: the model lists the folder at once, and a write asks for approval", async () => {
+    model.next(
+      {
+        chunks: [],
+        toolCalls: [
+          {
+            id: "ls1",
+            name: "fs__list_directory",
+            arguments: JSON.stringify({ path: join(import.meta.dirname, "../../examples") }),
+          },
+        ],
+      },
+      { chunks: ["Listed."] },
+      {
+        chunks: [],
+        toolCalls: [
+          {
+            id: "w1",
+            name: "fs__write_file",
+            arguments: '{"path":"examples/never-written.txt","content":"x"}',
+          },
+        ],
+      },
+    );
+    const question = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.townSquare.id,
+      message: "@todobot what is in the folder?",
+    });
+    const listed = await model.waitForRequest(
+      (r) => r.body.messages?.some((m) => m.role === "tool") ?? false,
+      20_000,
+    );
+    const names = (listed.body.tools as { function: { name: string } }[]).map(
+      (t) => t.function.name,
+    );
+    expect(names).toContain("fs__write_file");
+    expect(names).not.toContain("fs__move_file");
+    expect(listed.body.messages?.find((m) => m.role === "tool")?.content).toContain(
+      "agent-mcp.toml",
+    );
+    const second = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.townSquare.id,
+      message: "@todobot write a file",
+    });
+    const approval = await until(
+      () =>
+        sandbox
+          .thread(second.id)
+          .find((p) => p.user_id === seed.bot.user.id && p.message.includes("Approval needed")),
+      "the approval post",
+      10_000,
+    );
+    expect(approval.message).toContain("@alice, @admin may approve or deny it below");
+    await until(
+      () => sandbox.thread(question.id).find((p) => p.message.includes("Listed.")),
+      "the first answer",
+      5_000,
+    );
+  }, 60_000);
+});

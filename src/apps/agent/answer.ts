@@ -11,13 +11,15 @@ import { attachedTexts } from "./files.js";
 import { buildHistory } from "./history.js";
 import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
-import { runToolCall, toolSpecs, type AgentTool } from "./tools.js";
+import { runToolCall, toolSpecs, type ApproveCall, type Toolbox } from "./tools.js";
 
 export interface AnswerSettings {
   endpoint: ModelEndpoint;
   systemPrompt: string;
   historyMaxTokens: number;
-  tools: readonly AgentTool[];
+  tools: Toolbox;
+  /** Only these MCP servers' tools (by name); unset: every server's. */
+  mcpServers?: readonly string[];
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
   /** A last change to what is sent (after the budget cut). */
@@ -35,11 +37,14 @@ export interface AnswerInput {
   root: string;
   signal: AbortSignal;
   logger: Logger;
+  /** Asks a person about a call whose policy is `ask`. */
+  approve?: ApproveCall;
+  /** Told as the answer goes: a tool runs, the model is asked again after tools, the end. */
+  onStage?: (stage: "tool" | "thinking" | "done" | "failed" | "stopped") => void;
 }
 
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
-  const specs = toolSpecs(settings.tools);
   let produced = false;
   let tail = ""; // the end of what is written, so that a line of its own comes after one blank line
   const gap = () => (!produced || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n");
@@ -54,7 +59,14 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         );
         let text = "";
         let calls: ToolCall[] = [];
-        for await (const event of streamChat(settings.endpoint, messages, signal, specs)) {
+        // asked each round: an MCP server's tools come and go with it
+        const tools = settings.tools.offered(settings.mcpServers);
+        for await (const event of streamChat(
+          settings.endpoint,
+          messages,
+          signal,
+          toolSpecs(tools),
+        )) {
           if ("toolCalls" in event) calls = event.toolCalls;
           else {
             produced = true;
@@ -63,14 +75,19 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
             yield event.text;
           }
         }
-        if (calls.length === 0) return;
+        if (calls.length === 0) {
+          input.onStage?.("done");
+          return;
+        }
         if (round >= settings.maxToolRounds) {
+          input.onStage?.("failed");
           yield `${gap()}⚠️ I stopped after ${settings.maxToolRounds} rounds of tool calls without an answer.`;
           return;
         }
         messages.push({ role: "assistant", content: text || null, tool_calls: calls });
         for (const call of calls) {
           // a tool step is a line of its own, after what is already written
+          input.onStage?.("tool");
           yield `${gap()}_Using the tool ${call.function.name}…_\n\n`;
           produced = true;
           tail = "\n\n";
@@ -83,14 +100,16 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           messages.push({
             role: "tool",
             tool_call_id: call.id,
-            content: await runToolCall(settings.tools, call, context, logger),
+            content: await runToolCall(tools, call, context, logger, input.approve),
           });
           if (signal.aborted) throw new StoppedError();
         }
+        input.onStage?.("thinking");
       }
     } catch (error) {
       if (error instanceof StoppedError || signal.aborted) {
         logger.info({ produced }, "agent: the answer was stopped");
+        input.onStage?.("stopped");
         yield `${gap()}_(stopped)_`;
         return;
       }
@@ -125,6 +144,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
         },
         "agent: the model request failed",
       );
+      input.onStage?.("failed");
       yield `${gap()}⚠️ ${failureText(failure, { model: settings.endpoint.model, timeoutSeconds: Math.round(settings.endpoint.timeoutMs / 1000) })}`;
       return;
     }

@@ -6,6 +6,7 @@
  */
 import type { Kysely, Migration } from "kysely";
 import type { Store } from "../../store/index.js";
+import { approvalMigration } from "./approvals.js";
 
 type FollowTables = {
   agent_follows: { root_id: string; last_at: number | string };
@@ -32,7 +33,11 @@ export const agentMigrations: Record<string, Migration> = {
       await db.schema.dropTable("agent_follows").execute();
     },
   },
+  "0002_agent_approvals": approvalMigration,
 };
+
+/** Follows idle this long are deleted (a `threads` channel follows its threads until then). */
+export const FOLLOW_KEPT_MS = 30 * 24 * 3600_000;
 
 /** Idle follows are deleted every this many touches. */
 const PRUNE_EVERY = 200;
@@ -50,13 +55,14 @@ export class Follows {
     this.db = followTables(store);
   }
 
-  async isFollowing(root: string, now = Date.now()): Promise<boolean> {
+  /** `forever`: followed however long the thread has been idle (a channel in `threads` mode; kept 30 days). */
+  async isFollowing(root: string, now = Date.now(), forever = false): Promise<boolean> {
     const row = await this.db
       .selectFrom("agent_follows")
       .select("last_at")
       .where("root_id", "=", root)
       .executeTakeFirst();
-    return row !== undefined && now - Number(row.last_at) < this.followMs;
+    return row !== undefined && (forever || now - Number(row.last_at) < this.followMs);
   }
 
   /** A message in the thread: following goes on for the follow time from now. */
@@ -69,7 +75,7 @@ export class Follows {
     if (++this.touches % PRUNE_EVERY === 0)
       await this.db
         .deleteFrom("agent_follows")
-        .where("last_at", "<", now - this.followMs)
+        .where("last_at", "<", now - Math.max(this.followMs, FOLLOW_KEPT_MS))
         .execute();
   }
 

@@ -5,6 +5,7 @@
  * edited; the system prompt first, the question last, the oldest turns dropped to fit.
  */
 import type { Post } from "../../mattermost/types.js";
+import { APPROVAL_PROP } from "./approvals.js";
 import type { ChatMessage } from "./model-client.js";
 
 export interface HistoryInput {
@@ -63,6 +64,8 @@ export function buildHistory(input: HistoryInput): { messages: ChatMessage[]; dr
 
 function turnOf(post: Post, input: HistoryInput): ChatMessage | undefined {
   if (post.user_id === input.botId) {
+    if (post.props?.[APPROVAL_PROP] !== undefined) return undefined; // the bot's question to a person
+
     const content = post.message
       .split("\n")
       .filter((line) => !NOTICE.test(line.trim()))
