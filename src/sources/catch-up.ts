@@ -45,6 +45,31 @@ export function storeCursor(store: Store): CatchUpCursor {
   };
 }
 
+/** The bot's channels as last listed, kept: what a catch-up reads when listing them fails. */
+export interface ChannelMemory {
+  load(): Promise<string[] | undefined>;
+  save(channelIds: string[]): Promise<void>;
+}
+
+const CHANNELS_KEY = "catchup.channels";
+
+/** The channels kept in the bot's store: a process restarted in a storm has them before any listing works. */
+export function storeChannels(store: Store): ChannelMemory {
+  return {
+    load: async () => {
+      const value = await store.kv.get(CHANNELS_KEY);
+      if (value === undefined) return undefined;
+      try {
+        const ids: unknown = JSON.parse(value);
+        return Array.isArray(ids) && ids.every((id) => typeof id === "string") ? ids : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    save: (ids) => store.kv.set(CHANNELS_KEY, JSON.stringify(ids)),
+  };
+}
+
 /**
  * The posts handed to the bot and not yet taken (claimed, or dropped): the position kept in the
  * store stays below the oldest of them. The cursor in memory may run ahead (what is queued will
@@ -183,6 +208,8 @@ export interface CatchUpOptions {
   cursor: SourceCursor;
   /** Channels to read (default: all of the bot's channels, DMs included, listed at each catch-up). */
   watchedChannels?: () => Promise<string[]>;
+  /** Where the last listing is kept (default: only in memory, for this process). */
+  channelMemory?: ChannelMemory;
   /** A catch-up starts this long before the cursor, for posts committed out of order. */
   overlapMs: number;
   /** Wait before reading again what could not be read. */
@@ -225,12 +252,21 @@ export class CatchUp {
    * reads those now (`listed` false: the catch-up is owed again until a listing works).
    */
   private async channels(): Promise<{ channels: string[]; listed: boolean }> {
-    const { client, logger } = this.options;
+    const { client, logger, channelMemory } = this.options;
     try {
       const list = this.options.watchedChannels ?? (() => allMyChannels(client));
-      this.knownChannels = await list();
-      return { channels: this.knownChannels, listed: true };
+      const listed = await list();
+      if (channelMemory && listed.join() !== this.knownChannels?.join())
+        await channelMemory
+          .save(listed)
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, "catch-up: cannot keep the bot's channels in the store"),
+          );
+      this.knownChannels = listed;
+      return { channels: listed, listed: true };
     } catch (error) {
+      // a process restarted in a storm: the channels its last run listed
+      this.knownChannels ??= await channelMemory?.load().catch(() => undefined);
       if (!this.knownChannels) throw error;
       logger.warn(
         { err: error, channels: this.knownChannels.length },

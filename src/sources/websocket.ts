@@ -17,7 +17,9 @@ import {
   CatchUp,
   memoryCursor,
   SourceCursor,
+  storeChannels,
   storeCursor,
+  type ChannelMemory,
   type CatchUpCursor,
 } from "./catch-up.js";
 
@@ -38,6 +40,8 @@ export interface WebSocketFeedOptions
   firstStartSince?: number;
   /** Channels to catch up (default: all of the user's channels, DMs included, read at each catch-up). */
   watchedChannels?: () => Promise<string[]>;
+  /** Where the channels last listed are kept, for a catch-up whose listing fails (default: in memory). */
+  channelMemory?: ChannelMemory;
   /** Catch-up starts this long before the cursor, for posts committed out of order (default 10 s). */
   catchUpOverlapMs?: number;
 }
@@ -71,6 +75,7 @@ export class WebSocketFeed {
       logger: this.logger,
       cursor: this.cursor,
       watchedChannels: options.watchedChannels,
+      channelMemory: options.channelMemory,
       overlapMs,
       retryMs: Math.min(5_000, options.backoff?.maxMs ?? 5_000),
       hand: (envelope) => this.deliver(envelope),
@@ -180,6 +185,7 @@ export class WebSocketSource implements Source {
         this.options.onStateChange?.(state, detail);
       },
       cursor: storeCursor(store),
+      channelMemory: storeChannels(store),
       firstStartSince: host.startedAt,
       // the pipeline logs its own failures; a rejection here would be a bug in it. Settled once
       // the post is taken, so that the cursor kept in the store never passes a queued post.

@@ -33,4 +33,20 @@ describe("a catch-up whose channel listing fails", () => {
     expect(reply.message).toMatch(/Added #2: while the socket was down/);
     h.sandbox.faults.clear();
   }, 30_000);
+
+  it("after a restart, reads the channels its last run listed (kept in the store)", async () => {
+    h = await startHarness({ sandbox: { version: "5.37", reliableWebSockets: false } });
+    const channel = h.seed.channels.ops.id;
+    const warm = h.say("alice", channel, "@todobot add first");
+    expect((await h.replyTo(warm)).message).toMatch(/Added #1: first/);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // the first catch-up listed the channels
+
+    await h.bot.stop();
+    const missed = h.say("alice", channel, "@todobot add while the bot was stopped");
+    h.sandbox.faults.failRest({ path: "^/api/v4/users/me/teams", answer: 500, count: 100_000 });
+    await h.restartBot();
+    const reply = await h.replyTo(missed, { timeoutMs: 15_000 });
+    expect(reply.message).toMatch(/Added #2: while the bot was stopped/);
+    h.sandbox.faults.clear();
+  }, 40_000);
 });
