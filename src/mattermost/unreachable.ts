@@ -77,7 +77,7 @@ export function whyUnreachable(error: unknown, url: string): Unreachable {
   )
     return {
       kind: "plain-to-tls",
-      text: `plain HTTP sent to ${host}, which did not answer it (a TLS port? then the address should start with https://)`,
+      text: `plain HTTP sent to ${host}, which closed the connection without answering (a TLS port? then the address should start with https://; or the server or a proxy cut it)`,
     };
   if (names.includes("TimeoutError") || names.includes("AbortError") || codes.has("ETIMEDOUT"))
     return {
