@@ -7,7 +7,7 @@
 import type { Logger } from "../../log.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Post, UserProfile } from "../../mattermost/types.js";
-import { attachedTexts } from "./files.js";
+import { attachedFiles, type VisionLimits } from "./files.js";
 import { buildHistory } from "./history.js";
 import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
@@ -22,6 +22,8 @@ export interface AnswerSettings {
   mcpServers?: readonly string[];
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
+  /** Images attached to the thread's posts go to the model, within these limits; unset: named only. */
+  vision?: VisionLimits;
   /** A last change to what is sent (after the budget cut). */
   transformHistory?: (
     messages: ChatMessage[],
@@ -46,12 +48,19 @@ export interface AnswerInput {
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
   let produced = false;
+  let noticed = false; // the files left out are said once, before any answer text
   let tail = ""; // the end of what is written, so that a line of its own comes after one blank line
-  const gap = () => (!produced || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n");
+  const gap = () =>
+    !(produced || noticed) || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n";
   let dropExtra = 0;
   for (let attempt = 0; ; attempt++) {
     try {
-      const { messages, dropped } = await history(input, dropExtra);
+      const { messages, dropped, notice } = await history(input, dropExtra);
+      if (notice && !noticed) {
+        noticed = true;
+        tail = "\n\n";
+        yield `${notice}\n\n`;
+      }
       for (let round = 0; ; round++) {
         logger.info(
           { model: settings.endpoint.model, turns: messages.length, dropped, attempt, round },
@@ -165,18 +174,21 @@ async function history(input: AnswerInput, dropExtra: number) {
       ),
     );
   }
-  const attachments = await attachedTexts(client, posts, me.id, input.logger);
-  const built = buildHistory({
-    posts,
-    question,
-    botId: me.id,
-    botUsername: me.username,
-    systemPrompt: settings.systemPrompt,
-    names,
-    attachments,
-    maxTokens: settings.historyMaxTokens,
-    dropExtra,
-  });
+  const files = await attachedFiles(client, posts, question, me.id, input.logger, settings.vision);
+  const built = {
+    notice: files.notice,
+    ...buildHistory({
+      posts,
+      question,
+      botId: me.id,
+      botUsername: me.username,
+      systemPrompt: settings.systemPrompt,
+      names,
+      attachments: files.byPost,
+      maxTokens: settings.historyMaxTokens,
+      dropExtra,
+    }),
+  };
   return settings.transformHistory
     ? { ...built, messages: await settings.transformHistory(built.messages, question) }
     : built;
