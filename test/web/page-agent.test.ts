@@ -2,10 +2,16 @@
  * The agent through the page, in Chromium, against the scripted OpenAI-compatible test server:
  * a person stops a streaming answer by picking 🛑 in the reaction picker, as they would in
  * Mattermost. The request to the model is aborted and the page shows the answer marked stopped.
+ * And a tool call that needs approval (the MCP project's filesystem server, a real child
+ * process): the person clicks Approve on the approval post, the file is written, and the post
+ * says who approved it, in place, its buttons gone.
  */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agent } from "../../src/apps/agent/index.js";
+import { agent, mcpServer } from "../../src/apps/agent/index.js";
 import { OpenAiTestServer } from "../helpers/openai-server.js";
 import {
   hasChromium,
@@ -22,6 +28,11 @@ describe.skipIf(!hasChromium)(
     let harness: PageHarness;
     let model: OpenAiTestServer;
     let page: Page;
+    const folder = mkdtempSync(join(tmpdir(), "mmbot-page-fs-"));
+    const FILESYSTEM_SERVER = join(
+      import.meta.dirname,
+      "../../node_modules/@modelcontextprotocol/server-filesystem/dist/index.js",
+    );
 
     beforeAll(async () => {
       model = await OpenAiTestServer.start();
@@ -34,6 +45,13 @@ describe.skipIf(!hasChromium)(
               allowedUsers: ["alice"],
               timeoutMs: 30_000,
               editIntervalMs: 200,
+              tools: [
+                mcpServer({
+                  name: "fs",
+                  command: process.execPath,
+                  args: [FILESYSTEM_SERVER, folder],
+                }),
+              ],
             }),
           ),
       });
@@ -68,6 +86,42 @@ describe.skipIf(!hasChromium)(
       await answer.getByRole("button", { name: "🛑 1" }).waitFor();
       await model.waitForRequest((r) => r === request && r.aborted, 5_000);
       await answer.getByText("(stopped)").waitFor();
+    }, 30_000);
+
+    it("runs a tool call once Approve is clicked on the approval post, which then says who approved it", async () => {
+      const target = join(folder, "from-the-page.txt");
+      model.next(
+        {
+          chunks: [],
+          toolCalls: [
+            {
+              id: "page1",
+              name: "fs__write_file",
+              arguments: JSON.stringify({ path: target, content: "approved on the page" }),
+            },
+          ],
+        },
+        { chunks: ["The file is written."] },
+      );
+      await page
+        .getByRole("navigation", { name: "Channels" })
+        .getByRole("button", { name: "ops", exact: true })
+        .click();
+      await say(page, "@todobot write the file");
+      const question = messagesOf(page)
+        .locator("article")
+        .filter({ hasText: "@todobot write the file" });
+      await question.hover();
+      await question.getByRole("button", { name: "Reply", exact: true }).click();
+      const thread = page.getByRole("complementary", { name: "Thread" });
+      const approval = thread.locator("article").filter({ hasText: "fs__write_file" });
+      await approval.getByText("from-the-page.txt").first().waitFor();
+      expect(existsSync(target)).toBe(false); // it waits for a person
+      await approval.getByRole("button", { name: "Approve" }).click();
+      await approval.getByText(/Approved by @alice at/).waitFor();
+      expect(await approval.getByRole("button", { name: "Approve" }).count()).toBe(0);
+      await thread.getByText("The file is written.").waitFor();
+      expect(readFileSync(target, "utf8")).toBe("approved on the page");
     }, 30_000);
   },
 );
