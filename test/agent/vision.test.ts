@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { agent } from "../../src/apps/agent/index.js";
+import { agent, mcpServer } from "../../src/apps/agent/index.js";
 import { MattermostClient } from "../../src/mattermost/rest.js";
 import type { Post } from "../../src/mattermost/types.js";
 import { loadConfig } from "../../src/service/config.js";
@@ -22,6 +22,11 @@ const DOT_PNG = Buffer.from(
 );
 /** The docs' screenshot: a real PNG of 133 KB, over the test's 0.1 MB limit. */
 const BIG_PNG = readFileSync(new URL("../../docs/images/sandbox-page.png", import.meta.url));
+
+const EVERYTHING = join(
+  import.meta.dirname,
+  "../../node_modules/@modelcontextprotocol/server-everything/dist",
+);
 
 type Part = { type: string; text?: string; image_url?: { url: string } };
 const lastTurn = (r: RecordedRequest) => r.body.messages?.at(-1)?.content as string | Part[];
@@ -43,6 +48,13 @@ describe("the agent with vision", () => {
             model: "test-model",
             vision: { maxImages: 2, maxImageBytes: 104_858 },
             editIntervalMs: 100,
+            tools: [
+              mcpServer({
+                name: "every",
+                command: process.execPath,
+                args: [join(EVERYTHING, "index.js"), "stdio"],
+              }),
+            ],
           }),
         ),
     });
@@ -126,6 +138,33 @@ describe("the agent with vision", () => {
       (earlier.content as unknown as Part[]).filter((p) => p.type === "image_url"),
     ).toHaveLength(2);
     expect(followUp.root_id).toBe(question.id);
+  });
+
+  it("passes an MCP tool's image to the model as an image part after the tool's result", async () => {
+    const { MCP_TINY_IMAGE } = (await import(join(EVERYTHING, "tools/get-tiny-image.js"))) as {
+      MCP_TINY_IMAGE: string;
+    };
+    model.next({
+      chunks: [],
+      toolCalls: [{ id: "img1", name: "every__get-tiny-image", arguments: "{}" }],
+    });
+    const question = await ask("@todobot show me the logo", []);
+    await answer(question, /\[end\]$/);
+    const after = model.chats.find((r) =>
+      r.body.messages?.some(
+        (m) => m.role === "tool" && (m as { tool_call_id?: string }).tool_call_id === "img1",
+      ),
+    )!;
+    const messages = after.body.messages!;
+    const tool = messages.findIndex((m) => m.role === "tool");
+    expect(messages[tool]!.content).toContain("[image image/png, ");
+    expect(messages[tool + 1]).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "(the images the tools returned)" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${MCP_TINY_IMAGE}` } },
+      ],
+    });
   });
 });
 

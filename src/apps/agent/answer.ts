@@ -9,9 +9,21 @@ import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Post, UserProfile } from "../../mattermost/types.js";
 import { attachedFiles, type VisionLimits } from "./files.js";
 import { buildHistory } from "./history.js";
-import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
+import {
+  streamChat,
+  type ChatMessage,
+  type ImagePart,
+  type ModelEndpoint,
+  type ToolCall,
+} from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
-import { runToolCall, toolSpecs, type ApproveCall, type Toolbox } from "./tools.js";
+import {
+  runToolCall,
+  toolSpecs,
+  type ApproveCall,
+  type Toolbox,
+  type ToolOutput,
+} from "./tools.js";
 
 export interface AnswerSettings {
   endpoint: ModelEndpoint;
@@ -94,6 +106,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           return;
         }
         messages.push({ role: "assistant", content: text || null, tool_calls: calls });
+        const images: ImagePart[] = []; // the tools' images, for a model that takes them
         for (const call of calls) {
           // a tool step is a line of its own, after what is already written
           input.onStage?.("tool");
@@ -106,13 +119,17 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
             rootId: input.root,
             signal,
           };
-          messages.push({
-            role: "tool",
-            tool_call_id: call.id,
-            content: await runToolCall(tools, call, context, logger, input.approve),
-          });
+          const output = await runToolCall(tools, call, context, logger, input.approve);
+          messages.push({ role: "tool", tool_call_id: call.id, content: output.text });
+          images.push(...toolImages(output, settings.vision, images.length));
           if (signal.aborted) throw new StoppedError();
         }
+        // a tool message carries text only (OpenAI's format): its images follow as a user turn
+        if (images.length)
+          messages.push({
+            role: "user",
+            content: [{ type: "text", text: "(the images the tools returned)" }, ...images],
+          });
         input.onStage?.("thinking");
       }
     } catch (error) {
@@ -158,6 +175,22 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
       return;
     }
   }
+}
+
+/** A tool's images within the vision limits (none without vision); its text already names them all. */
+function toolImages(
+  output: ToolOutput,
+  vision: VisionLimits | undefined,
+  already: number,
+): ImagePart[] {
+  if (!vision) return [];
+  return output.images
+    .filter((image) => Math.floor((image.data.length * 3) / 4) <= vision.maxImageBytes)
+    .slice(0, Math.max(0, vision.maxImages - already))
+    .map((image) => ({
+      type: "image_url",
+      image_url: { url: `data:${image.mimeType};base64,${image.data}` },
+    }));
 }
 
 async function history(input: AnswerInput, dropExtra: number) {
