@@ -4,8 +4,9 @@
 // REST calls; from the model's first token to the first visible post: p50, p99, cut into its
 // three shares (model → bot, the bot's own, the bot's POST → the sandbox's event) by a probe
 // loaded into the bot's process (bench/agent-probe.js); the bot's RSS and heap after a GC after
-// each round, all rounds in one process (flat memory).
-//   npm run bench:agent      (THREADS=50 CHUNKS=40 DELAY_MS=100 ROUNDS=5 to change the load;
+// each round, all rounds in one process: over 500 answers by default, the start and the end
+// side by side (flat memory, or not).
+//   npm run bench:agent      (THREADS=50 CHUNKS=40 DELAY_MS=100 ROUNDS=10 to change the load;
 //                             CPU_PROF=dir writes the bot's CPU profile there)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { Sandbox } from "../dist/sandbox/index.js";
 const THREADS = Number(process.env.THREADS ?? 50);
 const CHUNKS = Number(process.env.CHUNKS ?? 40);
 const DELAY_MS = Number(process.env.DELAY_MS ?? 100);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
 
 // the model: streams CHUNKS words per answer and notes when the first one was written
 const firstToken = new Map(); // question tag → performance.now()
@@ -196,6 +197,19 @@ console.log(
 );
 console.log(
   `bot after a GC${afterGc[0].gc ? "" : " (no gc exposed)"}: RSS ${afterGc.map((r) => mb(r.rss)).join(" → ")} MB; heap used ${afterGc.map((r) => mb(r.heapUsed)).join(" → ")} MB`,
+);
+// the first round warms up (modules, caches, pools): flat means the rounds after it do not grow
+const settled = afterGc[1] ?? afterGc[0];
+const end = afterGc.at(-1);
+const growth = (end.rss - settled.rss) / 1024 / 1024;
+const middle = afterGc[Math.floor((afterGc.length - 1) / 2)] ?? settled; // after half the rounds
+const lastHalf = (end.rss - middle.rss) / 1024 / 1024;
+const signed = (n) => `${n >= 0 ? "+" : ""}${n.toFixed(1)}`;
+console.log(
+  `RSS over ${THREADS * ROUNDS} answers, after a GC: start ${mb(afterGc[0].rss)} MB, after the first round ${mb(settled.rss)} MB, end ${mb(end.rss)} MB (${signed(growth)} MB since the first round, ${signed(lastHalf)} MB over the last half: ${Math.abs(lastHalf) <= 5 ? "flat" : "NOT flat"}); heap ${mb(settled.heapUsed)} → ${mb(end.heapUsed)} MB`,
+);
+console.log(
+  `first token → first visible text p99 ${pct(all.latency, 99).toFixed(1)} ms, of which the bot's share p99 ${pct(all.bot, 99).toFixed(1)} ms`,
 );
 await sandbox.close();
 model.close();

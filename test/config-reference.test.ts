@@ -22,6 +22,8 @@ function sample(key: KeyDoc): { text: string; value: unknown } {
     "agent.timeout_seconds": 30,
     "agent.follow_threads_minutes": 15,
     "agent.approval_timeout_seconds": 90,
+    "agent.vision_max_images": 8,
+    "agent.vision_max_image_mb": 2.5,
   };
   if (numbers[key.key] !== undefined)
     return { text: String(numbers[key.key]), value: numbers[key.key] };

@@ -18,6 +18,8 @@ export interface HttpAnswer {
   status: number;
   headers: { get(name: string): string | null };
   text: string;
+  /** The body as it came, when asked for as bytes (`text` is then empty). */
+  bytes?: Buffer;
 }
 
 /** How long one request may wait: for a new connection to open, then for the whole answer. */
@@ -59,6 +61,7 @@ export class HttpTransport {
   /**
    * Sends one request with a string body (or none); rejects on network failure, when a new
    * connection is not open within `connectMs`, or when the answer is not in `answerMs` after.
+   * `asBytes`: the body is kept as bytes, not decoded (a file's content).
    */
   send(
     method: string,
@@ -66,6 +69,7 @@ export class HttpTransport {
     headers: Record<string, string>,
     body: string | undefined,
     timeouts: RequestTimeouts,
+    asBytes = false,
   ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
@@ -82,14 +86,12 @@ export class HttpTransport {
         res.on("end", () => {
           clearTimeout(timer);
           this.heard(socket);
-          const text =
-            chunks.length === 1
-              ? chunks[0]!.toString("utf8")
-              : Buffer.concat(chunks).toString("utf8");
+          const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
           resolve({
             status: res.statusCode ?? 0,
             headers: { get: (name) => headerValue(res.headers[name.toLowerCase()]) },
-            text,
+            text: asBytes ? "" : whole.toString("utf8"),
+            bytes: asBytes ? whole : undefined,
           });
         });
       });

@@ -95,6 +95,8 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Resolve with the body's text as it came, never parsed as JSON. */
   text?: boolean;
+  /** Resolve with the body's bytes (a `Uint8Array`), never decoded: a file's content. */
+  bytes?: boolean;
   /** How long each try waits for the answer (default: the client's `timeoutMs`). */
   timeoutMs?: number;
   /** Tries at most (default: the client's retry attempts when idempotent, else 1). */
@@ -313,6 +315,11 @@ export class MattermostClient {
     return this.request<string>("GET", `/files/${enc(id)}`, undefined, { text: true });
   }
 
+  /** A file's content as bytes (`GET /files/{id}`), e.g. an image. */
+  getFileBytes(id: string): Promise<Uint8Array> {
+    return this.request<Uint8Array>("GET", `/files/${enc(id)}`, undefined, { bytes: true });
+  }
+
   /** The root and every reply of the thread containing `postId`. */
   getThread(postId: string): Promise<PostList> {
     return this.request<PostList>("GET", `/posts/${enc(postId)}/thread`);
@@ -488,7 +495,7 @@ export class MattermostClient {
           verb,
           fullPath,
           body,
-          options.text ?? false,
+          options.bytes ? "bytes" : options.text ? "text" : "json",
           options.timeoutMs ?? this.timeoutMs,
           ticket,
         );
@@ -515,7 +522,7 @@ export class MattermostClient {
     method: string,
     path: string,
     body: unknown,
-    asText: boolean,
+    as: "json" | "text" | "bytes",
     timeoutMs: number,
     ticket: BudgetTicket | undefined,
   ): Promise<T> {
@@ -540,12 +547,24 @@ export class MattermostClient {
           body: payload,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        response = { status: answer.status, headers: answer.headers, text: await answer.text() };
+        response =
+          as === "bytes"
+            ? {
+                status: answer.status,
+                headers: answer.headers,
+                text: "",
+                bytes: Buffer.from(await answer.arrayBuffer()),
+              }
+            : { status: answer.status, headers: answer.headers, text: await answer.text() };
       } else {
-        response = await this.transport.send(method, this.url + path, headers, payload, {
-          connectMs: this.connectMs,
-          answerMs: timeoutMs,
-        });
+        response = await this.transport.send(
+          method,
+          this.url + path,
+          headers,
+          payload,
+          { connectMs: this.connectMs, answerMs: timeoutMs },
+          as === "bytes",
+        );
       }
     } catch (error) {
       const timedOut =
@@ -558,8 +577,13 @@ export class MattermostClient {
     this.observer?.response?.(method, response.status, path);
     const limit: ServerRateLimit | undefined = rateLimitInfo(response.status, response.headers);
     ticket?.answered(limit, response.status === 429);
-    const text = response.text;
-    if (asText && response.status >= 200 && response.status < 300) return text as T;
+    const ok = response.status >= 200 && response.status < 300;
+    if (as === "bytes" && ok) {
+      const bytes = response.bytes ?? Buffer.alloc(0);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) as T; // a view, not a Buffer
+    }
+    const text = response.bytes ? response.bytes.toString("utf8") : response.text;
+    if (as === "text" && ok) return text as T;
     const parsed = parseBody(text);
     if (response.status >= 200 && response.status < 300) return parsed as T;
     const error = new MattermostApiError({

@@ -85,6 +85,10 @@ export async function agentFromConfig(
     approvers: section.approvers,
     approvalTimeoutMs: section.approval_timeout_seconds * 1000,
     toolResultMaxChars: section.tool_result_max_chars,
+    vision: section.vision && {
+      maxImages: section.vision_max_images,
+      maxImageBytes: Math.round(section.vision_max_image_mb * 1_048_576),
+    },
     statusReactions: section.status_reactions && {
       received: section.reaction_received,
       tool: section.reaction_tool,

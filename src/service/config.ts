@@ -344,6 +344,26 @@ const schema = z.strictObject({
         .describe(
           "A tool's result sent to the model is cut to this many characters (with a note saying so).",
         ),
+      vision: boolFromEnv
+        .default(false)
+        .describe(
+          "Images attached to the thread's posts (PNG, JPEG, GIF, WebP) go to the model as image parts; only for a model that takes images. false: they are named, not sent.",
+        ),
+      vision_max_images: z.coerce
+        .number()
+        .int("expected a whole number")
+        .min(1, "expected 1 or more")
+        .max(20, "expected at most 20")
+        .default(4)
+        .describe(
+          "Images sent in one request at most, the newest first; the question's images left out are said in the thread.",
+        ),
+      vision_max_image_mb: z.coerce
+        .number()
+        .positive("expected a number of megabytes above 0")
+        .max(20, "expected at most 20")
+        .default(5)
+        .describe("An image larger than this is not sent (said in the thread)."),
       status_reactions: boolFromEnv
         .default(true)
         .describe(
@@ -490,6 +510,9 @@ export const EXAMPLES: Record<string, string> = {
   "agent.approvers": 'approvers = ["carol"]   # besides the person who asked; or "*"',
   "agent.approval_timeout_seconds": "approval_timeout_seconds = 600",
   "agent.tool_result_max_chars": "tool_result_max_chars = 65536",
+  "agent.vision": "vision = true   # the model takes images (e.g. gpt-4o, qwen2.5-vl)",
+  "agent.vision_max_images": "vision_max_images = 4",
+  "agent.vision_max_image_mb": "vision_max_image_mb = 5",
   ...Object.fromEntries(
     Object.entries({ ...MCP_EXAMPLES, ...CHANNEL_EXAMPLES }).map(([key, example]) => [
       `agent.${key}`,

@@ -50,7 +50,7 @@ describe("buildHistory", () => {
     expect(messages.at(-1)).toEqual({ role: "user", content: "alice: the question" });
     expect(messages.reduce((n, m) => n + estimateTokens(m), 0)).toBeLessThanOrEqual(400);
     expect(dropped).toBeGreaterThan(10);
-    const kept = messages.slice(1, -1).map((m) => Number(/turn (\d+)/.exec(m.content ?? "")![1]));
+    const kept = messages.slice(1, -1).map((m) => Number(/turn (\d+)/.exec(String(m.content))![1]));
     expect(kept).toEqual([...kept].sort((a, b) => a - b));
     expect(kept.at(-1)).toBe(19); // the newest kept
   });

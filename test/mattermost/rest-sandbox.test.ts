@@ -108,6 +108,17 @@ describe("MattermostClient against the sandbox", () => {
     expect(withFile.file_ids).toEqual([info.id]);
   });
 
+  it("downloads a file's bytes as they are, over node:http and over a given fetch", async () => {
+    const bytes = new Uint8Array(256).map((_, i) => i); // every byte value: nothing decoded as text
+    const info = await bot.uploadFile(seed.channels.ops.id, "all.bin", bytes);
+    expect(await bot.getFileBytes(info.id)).toEqual(bytes);
+    const viaFetch = new MattermostClient({ url: sandbox.url, token: seed.bot.token, fetch });
+    expect(await viaFetch.getFileBytes(info.id)).toEqual(bytes);
+    const missing = await bot.getFileBytes("nosuchfile000000000000000a").catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(MattermostApiError);
+    expect(missing).toMatchObject({ status: 404 });
+  });
+
   it("types the server's refusals", async () => {
     const stranger = new MattermostClient({ url: sandbox.url, token: "nosuchtoken00000000000000" });
     const unauthorized = await stranger.getMe().catch((e: unknown) => e);

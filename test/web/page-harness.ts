@@ -60,6 +60,26 @@ export async function startPageHarness(options: PageHarnessOptions = {}): Promis
   });
   apps(bot);
   await bot.start(new WebSocketSource(), new HttpSource(httpOptions));
+  const { browser, page } = await launchChromium(viewport);
+  return {
+    sandbox,
+    seed,
+    bot,
+    browser,
+    page,
+    async close() {
+      await browser.close();
+      await bot.stop();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Debian's Chromium, headless, on an empty profile of its own; its first page. */
+export async function launchChromium(
+  viewport = { width: 1400, height: 900 },
+): Promise<{ browser: BrowserContext; page: Page }> {
+  mkdirSync(ARTIFACTS, { recursive: true });
   // an empty profile of its own (playwright passes it as --user-data-dir)
   const browser = await chromium.launchPersistentContext(
     mkdtempSync(join(tmpdir(), "mmbot-chromium-")),
@@ -80,18 +100,7 @@ export async function startPageHarness(options: PageHarnessOptions = {}): Promis
   );
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(STEP_MS);
-  return {
-    sandbox,
-    seed,
-    bot,
-    browser,
-    page,
-    async close() {
-      await browser.close();
-      await bot.stop();
-      await sandbox.close();
-    },
-  };
+  return { browser, page };
 }
 
 /** The channel's message list. */

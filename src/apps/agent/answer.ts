@@ -7,11 +7,23 @@
 import type { Logger } from "../../log.js";
 import type { MattermostClient } from "../../mattermost/rest.js";
 import type { Post, UserProfile } from "../../mattermost/types.js";
-import { attachedTexts } from "./files.js";
+import { attachedFiles, type VisionLimits } from "./files.js";
 import { buildHistory } from "./history.js";
-import { streamChat, type ChatMessage, type ModelEndpoint, type ToolCall } from "./model-client.js";
+import {
+  streamChat,
+  type ChatMessage,
+  type ImagePart,
+  type ModelEndpoint,
+  type ToolCall,
+} from "./model-client.js";
 import { failureText, ModelError, StoppedError } from "./model-error.js";
-import { runToolCall, toolSpecs, type ApproveCall, type Toolbox } from "./tools.js";
+import {
+  runToolCall,
+  toolSpecs,
+  type ApproveCall,
+  type Toolbox,
+  type ToolOutput,
+} from "./tools.js";
 
 export interface AnswerSettings {
   endpoint: ModelEndpoint;
@@ -22,6 +34,8 @@ export interface AnswerSettings {
   mcpServers?: readonly string[];
   /** Rounds of tool calls before the answer is ended. */
   maxToolRounds: number;
+  /** Images attached to the thread's posts go to the model, within these limits; unset: named only. */
+  vision?: VisionLimits;
   /** A last change to what is sent (after the budget cut). */
   transformHistory?: (
     messages: ChatMessage[],
@@ -46,12 +60,19 @@ export interface AnswerInput {
 export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   const { settings, signal, logger } = input;
   let produced = false;
+  let noticed = false; // the files left out are said once, before any answer text
   let tail = ""; // the end of what is written, so that a line of its own comes after one blank line
-  const gap = () => (!produced || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n");
+  const gap = () =>
+    !(produced || noticed) || tail.endsWith("\n\n") ? "" : tail.endsWith("\n") ? "\n" : "\n\n";
   let dropExtra = 0;
   for (let attempt = 0; ; attempt++) {
     try {
-      const { messages, dropped } = await history(input, dropExtra);
+      const { messages, dropped, notice } = await history(input, dropExtra);
+      if (notice && !noticed) {
+        noticed = true;
+        tail = "\n\n";
+        yield `${notice}\n\n`;
+      }
       for (let round = 0; ; round++) {
         logger.info(
           { model: settings.endpoint.model, turns: messages.length, dropped, attempt, round },
@@ -85,6 +106,7 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
           return;
         }
         messages.push({ role: "assistant", content: text || null, tool_calls: calls });
+        const images: ImagePart[] = []; // the tools' images, for a model that takes them
         for (const call of calls) {
           // a tool step is a line of its own, after what is already written
           input.onStage?.("tool");
@@ -97,13 +119,17 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
             rootId: input.root,
             signal,
           };
-          messages.push({
-            role: "tool",
-            tool_call_id: call.id,
-            content: await runToolCall(tools, call, context, logger, input.approve),
-          });
+          const output = await runToolCall(tools, call, context, logger, input.approve);
+          messages.push({ role: "tool", tool_call_id: call.id, content: output.text });
+          images.push(...toolImages(output, settings.vision, images.length));
           if (signal.aborted) throw new StoppedError();
         }
+        // a tool message carries text only (OpenAI's format): its images follow as a user turn
+        if (images.length)
+          messages.push({
+            role: "user",
+            content: [{ type: "text", text: "(the images the tools returned)" }, ...images],
+          });
         input.onStage?.("thinking");
       }
     } catch (error) {
@@ -151,6 +177,22 @@ export async function* answerText(input: AnswerInput): AsyncGenerator<string> {
   }
 }
 
+/** A tool's images within the vision limits (none without vision); its text already names them all. */
+function toolImages(
+  output: ToolOutput,
+  vision: VisionLimits | undefined,
+  already: number,
+): ImagePart[] {
+  if (!vision) return [];
+  return output.images
+    .filter((image) => Math.floor((image.data.length * 3) / 4) <= vision.maxImageBytes)
+    .slice(0, Math.max(0, vision.maxImages - already))
+    .map((image) => ({
+      type: "image_url",
+      image_url: { url: `data:${image.mimeType};base64,${image.data}` },
+    }));
+}
+
 async function history(input: AnswerInput, dropExtra: number) {
   const { client, me, question, root, settings } = input;
   const thread = await client.getThread(root);
@@ -165,18 +207,21 @@ async function history(input: AnswerInput, dropExtra: number) {
       ),
     );
   }
-  const attachments = await attachedTexts(client, posts, me.id, input.logger);
-  const built = buildHistory({
-    posts,
-    question,
-    botId: me.id,
-    botUsername: me.username,
-    systemPrompt: settings.systemPrompt,
-    names,
-    attachments,
-    maxTokens: settings.historyMaxTokens,
-    dropExtra,
-  });
+  const files = await attachedFiles(client, posts, question, me.id, input.logger, settings.vision);
+  const built = {
+    notice: files.notice,
+    ...buildHistory({
+      posts,
+      question,
+      botId: me.id,
+      botUsername: me.username,
+      systemPrompt: settings.systemPrompt,
+      names,
+      attachments: files.byPost,
+      maxTokens: settings.historyMaxTokens,
+      dropExtra,
+    }),
+  };
   return settings.transformHistory
     ? { ...built, messages: await settings.transformHistory(built.messages, question) }
     : built;

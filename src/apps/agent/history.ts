@@ -6,6 +6,7 @@
  */
 import type { Post } from "../../mattermost/types.js";
 import { APPROVAL_PROP } from "./approvals.js";
+import type { PostFiles } from "./files.js";
 import type { ChatMessage } from "./model-client.js";
 
 export interface HistoryInput {
@@ -18,19 +19,28 @@ export interface HistoryInput {
   /** Usernames by user id. */
   names: ReadonlyMap<string, string>;
   maxTokens: number;
-  /** Text of attached files to add to a post's turn, by post id. */
-  attachments?: ReadonlyMap<string, string>;
+  /** Attached files to add to a post's turn (their text, and images), by post id. */
+  attachments?: ReadonlyMap<string, PostFiles>;
   /** Turns to leave out beyond the budget (after a "context too long"). */
   dropExtra?: number;
 }
 
 /** Lines the bot adds about its own answer, not part of what it said. */
-const NOTICE = /^(⚠️ .*|_\(stopped\)_|_Leaving this thread\..*_|_Using the tool .*…_)$/;
+const NOTICE =
+  /^(⚠️ .*|_\(stopped\)_|_Leaving this thread\..*_|_Using the tool .*…_|_Not sent to the model: .*_)$/;
+
+/** What an image is counted as: a rough figure (a high-detail 1024×1024 image is 765 tokens on OpenAI's models). */
+const IMAGE_TOKENS = 1_000;
 
 /** A rough token count (about four characters a token, and a few per message). */
 export function estimateTokens(message: ChatMessage): number {
   const calls = "tool_calls" in message ? JSON.stringify(message.tool_calls).length : 0;
-  return Math.ceil(((message.content ?? "").length + calls) / 4) + 4;
+  const content = message.content ?? "";
+  const size =
+    typeof content === "string"
+      ? content.length
+      : content.reduce((n, p) => n + (p.type === "text" ? p.text.length : IMAGE_TOKENS * 4), 0);
+  return Math.ceil((size + calls) / 4) + 4;
 }
 
 export function buildHistory(input: HistoryInput): { messages: ChatMessage[]; dropped: number } {
@@ -76,9 +86,11 @@ function turnOf(post: Post, input: HistoryInput): ChatMessage | undefined {
   const text = withoutMention(post.message, input.botUsername);
   if (isCommand(text)) return undefined;
   const files = input.attachments?.get(post.id);
-  const content = [text, files].filter(Boolean).join("\n\n");
+  const content = [text, files?.text].filter(Boolean).join("\n\n");
   if (content === "") return undefined;
-  return { role: "user", content: `${input.names.get(post.user_id) ?? post.user_id}: ${content}` };
+  const said = `${input.names.get(post.user_id) ?? post.user_id}: ${content}`;
+  if (!files?.images.length) return { role: "user", content: said };
+  return { role: "user", content: [{ type: "text", text: said }, ...files.images] };
 }
 
 /** `!stop` and `!leave` talk to the bot, not to the model. */

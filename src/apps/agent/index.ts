@@ -3,6 +3,7 @@ import type { MessageContext, ReactionContext } from "../../bot/context.js";
 import type { Logger } from "../../log.js";
 import type { Post } from "../../mattermost/types.js";
 import { answerText, type AnswerSettings } from "./answer.js";
+import { DEFAULT_VISION_LIMITS, type VisionLimits } from "./files.js";
 import type { ChatMessage } from "./model-client.js";
 import { Toolbox, type AgentTool } from "./tools.js";
 import { agentMigrations, Follows } from "./follows.js";
@@ -16,7 +17,8 @@ import { addressedByMode, channelSetting, mayUse, type AgentChannel } from "./ch
 
 export { listModels } from "./model-client.js";
 export { ModelError } from "./model-error.js";
-export type { ChatMessage, ToolCall } from "./model-client.js";
+export type { ChatMessage, ContentPart, ImagePart, ToolCall } from "./model-client.js";
+export type { VisionLimits } from "./files.js";
 export type { AgentTool, ToolCallContext } from "./tools.js";
 export { mcpServer, McpConnection, toolFullName } from "./mcp.js";
 export type { McpServerOptions, McpServerSpec, McpTool } from "./mcp.js";
@@ -59,6 +61,12 @@ export interface AgentOptions {
   mcpConnection?: McpConnectionOptions;
   /** Reactions on the question as the work goes (default 👀, 🛠, ✅, ⚠️); `false`: none. */
   statusReactions?: StatusReactions | false;
+  /**
+   * Images attached to the thread's posts go to the model as image parts (PNG, JPEG, GIF, WebP;
+   * default at most 4 a request, 5 MB each); the question's images left out are said in the
+   * thread. Off (default): images are named, not sent. Only for a model that takes images.
+   */
+  vision?: boolean | Partial<VisionLimits>;
   /** Rounds of tool calls in one answer (default 4). */
   maxToolRounds?: number;
   /** Changes the messages sent (after the history is built and cut), e.g. to add context. */
@@ -136,6 +144,9 @@ export function agent(options: AgentOptions): App {
     historyMaxTokens: options.historyMaxTokens ?? 6_000,
     tools: toolbox,
     maxToolRounds: options.maxToolRounds ?? 4,
+    vision: options.vision
+      ? { ...DEFAULT_VISION_LIMITS, ...(options.vision === true ? {} : options.vision) }
+      : undefined,
     transformHistory: options.transformHistory,
   };
   const channelSettings = (options.channels ?? []).map(

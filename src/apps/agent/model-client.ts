@@ -7,9 +7,19 @@ import { ModelError, StoppedError } from "./model-error.js";
 import { sseData } from "./sse.js";
 
 export type ChatMessage =
-  | { role: "system" | "user" | "assistant"; content: string }
+  | { role: "system" | "assistant"; content: string }
+  | { role: "user"; content: string | ContentPart[] }
   | { role: "assistant"; content: string | null; tool_calls: ToolCall[] }
   | { role: "tool"; tool_call_id: string; content: string };
+
+/** A part of a user turn with images (OpenAI's chat format, which the compatible servers take). */
+export type ContentPart = { type: "text"; text: string } | ImagePart;
+
+/** An image, as a `data:` URL (`data:image/png;base64,…`). */
+export interface ImagePart {
+  type: "image_url";
+  image_url: { url: string };
+}
 
 /** A call the model asks for, as the API spells it. */
 export interface ToolCall {

@@ -31,13 +31,19 @@ export interface AgentTool {
   policy?: ToolPolicy;
 }
 
+/** What a call gives the model: text, and images (an MCP tool's; sent only with vision on). */
+export interface ToolOutput {
+  text: string;
+  images: { mimeType: string; data: string }[];
+}
+
 /** A tool as offered, whatever its origin. */
 export interface OfferedTool {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
   policy: ToolPolicy;
-  run(args: Record<string, unknown>, context: ToolCallContext): Promise<string>;
+  run(args: Record<string, unknown>, context: ToolCallContext): Promise<ToolOutput>;
 }
 
 /** A call about to run that needs a person's yes: the answer is undefined (approved) or why not. */
@@ -84,7 +90,7 @@ export class Toolbox {
         description: t.description,
         parameters: t.parameters,
         policy: t.policy ?? "allow",
-        run: async (args, context) => t.run(args, context),
+        run: async (args, context) => ({ text: await t.run(args, context), images: [] }),
       }),
     );
     const chosen = servers
@@ -97,8 +103,8 @@ export class Toolbox {
           description: t.description,
           parameters: t.inputSchema,
           policy: toolPolicy(connection.server, t),
-          run: async (args, context) =>
-            (await connection.call(t.name, args, context.signal, this.maxResultChars)).text,
+          run: (args, context) =>
+            connection.call(t.name, args, context.signal, this.maxResultChars),
         }),
       ),
     );
@@ -113,24 +119,27 @@ export function toolSpecs(tools: readonly OfferedTool[]): ToolSpec[] {
   }));
 }
 
-/** Runs one call (after its approval, when its policy asks for one); whatever happens, a text for the model. */
+/** Runs one call (after its approval, when its policy asks for one); whatever happens, something for the model. */
 export async function runToolCall(
   tools: readonly OfferedTool[],
   call: ToolCall,
   context: ToolCallContext,
   logger: Logger,
   approve?: ApproveCall,
-): Promise<string> {
+): Promise<ToolOutput> {
+  const told = (text: string): ToolOutput => ({ text, images: [] });
   const tool = tools.find((t) => t.name === call.function.name);
   if (!tool)
-    return `error: there is no tool named ${call.function.name} (or it is not available now)`;
+    return told(`error: there is no tool named ${call.function.name} (or it is not available now)`);
   let args: Record<string, unknown>;
   try {
     args = call.function.arguments.trim()
       ? (JSON.parse(call.function.arguments) as Record<string, unknown>)
       : {};
   } catch {
-    return `error: the arguments are not valid JSON: ${call.function.arguments.slice(0, 200)}`;
+    return told(
+      `error: the arguments are not valid JSON: ${call.function.arguments.slice(0, 200)}`,
+    );
   }
   if (tool.policy === "ask") {
     const refused = approve
@@ -138,7 +147,7 @@ export async function runToolCall(
       : "this tool needs a person's approval and none can be asked here";
     if (refused !== undefined) {
       logger.info({ tool: tool.name }, "agent: a tool call was not approved");
-      return `refused: ${refused} The call was not run.`;
+      return told(`refused: ${refused} The call was not run.`);
     }
   }
   try {
@@ -148,6 +157,6 @@ export async function runToolCall(
   } catch (error) {
     if (context.signal.aborted) throw error;
     logger.warn({ tool: tool.name, err: error }, "agent: a tool failed");
-    return `error: ${error instanceof Error ? error.message : String(error)}`;
+    return told(`error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
