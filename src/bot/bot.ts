@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { isTokenRefusal, MattermostApiError, MmbotError, TokenRefusedError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { MessageAttachment } from "../http/attachments.js";
@@ -171,10 +171,17 @@ export class Bot extends Composer {
     }
     const apps = this.apps;
     for (const app of apps) await store.migrateApp(app);
-    const me = await whoAmI(client, logger, {
-      tokenFix: options.tokenFix ?? DEFAULT_TOKEN_FIX,
-      unreachableFix: options.unreachableFix ?? "check the server's address (url)",
-    });
+    const kept = await keptIdentity(store, options.token);
+    const me = await whoAmI(
+      client,
+      logger,
+      {
+        tokenFix: options.tokenFix ?? DEFAULT_TOKEN_FIX,
+        unreachableFix: options.unreachableFix ?? "check the server's address (url)",
+      },
+      kept,
+    );
+    if (me !== kept) await keepIdentity(store, options.token, me, logger);
     const server = await client.serverInfo();
     logger.info(
       { version: server.version || undefined, maxPostSize: server.maxPostSize },
@@ -411,6 +418,7 @@ async function whoAmI(
   client: MattermostClient,
   logger: Logger,
   fixes: { tokenFix: string; unreachableFix: string },
+  kept?: UserProfile,
 ): Promise<UserProfile> {
   // at most 3 s apart: one GET a try, and a server back between faults is met soon
   const backoff = new Backoff(500, 3_000);
@@ -435,8 +443,17 @@ async function whoAmI(
           { cause: error },
         );
       if (!isRetryableError(error)) throw error;
-      const delay = backoff.next();
       const why = whyUnreachable(error, client.url);
+      if (kept) {
+        // a restart in an outage listens at once: the sources wait for the server themselves,
+        // and a token refused since is found by the WebSocket's and the token watch's checks
+        logger.warn(
+          { cause: why.kind, detail: errorText(error) },
+          `cannot reach ${client.url}: ${why.text}; starting as @${kept.username} (known from the last run) and waiting for the server`,
+        );
+        return kept;
+      }
+      const delay = backoff.next();
       if (why.kind !== lastKind) {
         lastKind = why.kind;
         logger.warn(
@@ -451,6 +468,36 @@ async function whoAmI(
       await sleep(delay);
     }
   }
+}
+
+/** Where the bot's own user is kept, by token (a hash of it: never the token itself). */
+function identityKey(token: string): string {
+  return `bot.identity.${createHash("sha256").update(token).digest("hex").slice(0, 16)}`;
+}
+
+/** The bot's own user as its last run learnt it with this token, if any. */
+async function keptIdentity(store: Store, token: string): Promise<UserProfile | undefined> {
+  try {
+    const value = await store.kv.get(identityKey(token));
+    const user = value === undefined ? undefined : (JSON.parse(value) as UserProfile);
+    return typeof user?.id === "string" && typeof user.username === "string" ? user : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the bot's own user for the next start: one restarted while the server is away need not wait for it. */
+async function keepIdentity(
+  store: Store,
+  token: string,
+  me: UserProfile,
+  logger: Logger,
+): Promise<void> {
+  await store.kv
+    .set(identityKey(token), JSON.stringify(me))
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, "cannot keep the bot's own user in the store"),
+    );
 }
 
 function errorText(error: unknown): string {

@@ -51,6 +51,43 @@ describe("a bot started while the server is away", () => {
     expect(reply.message).toBe("Added #1: after the cut");
   });
 
+  it("restarted while /users/me fails, starts at once as the user its last run learnt, and answers", async () => {
+    const sandbox = await Sandbox.start();
+    cleanups.push(() => sandbox.close());
+    const seed = sandbox.seed();
+    const store = `sqlite:${join(mkdtempSync(join(tmpdir(), "mmbot-away-")), "bot.db")}`;
+    const make = () => {
+      const bot = new Bot({
+        url: sandbox.url,
+        token: seed.bot.token,
+        store,
+        policy: { allowedUsers: "*" },
+      });
+      bot.use(todo());
+      return bot;
+    };
+    const first = make();
+    await first.start(new WebSocketSource(harnessWebSocketOptions));
+    await first.stop();
+
+    // the one call a start waited on fails for as long as the test runs; the rest of the server works
+    sandbox.faults.failRest({ path: "^/api/v4/users/me$", answer: 502, count: 100_000 });
+    const second = make();
+    cleanups.push(() => second.stop());
+    await second.start(new WebSocketSource(harnessWebSocketOptions));
+    expect(second.user.username).toBe("todobot");
+    const post = sandbox.post(seed.users.alice.user.id, {
+      channel_id: seed.channels.ops.id,
+      message: "@todobot add while /users/me fails",
+    });
+    const reply = await sandbox.waitForPost(
+      (p) => p.user_id === seed.bot.user.id && p.root_id === post.id,
+      { timeoutMs: 10_000 },
+    );
+    expect(reply.message).toBe("Added #1: while /users/me fails");
+    sandbox.faults.clear();
+  }, 30_000);
+
   it("fails at once on a refused token", async () => {
     const sandbox = await Sandbox.start();
     cleanups.push(() => sandbox.close());
