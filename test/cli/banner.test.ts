@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLI, until } from "../helpers/cli.js";
+import { askAsAlice, CLI, until } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 import { OpenAiTestServer } from "../helpers/openai-server.js";
 
@@ -43,32 +43,9 @@ async function start(args: string[], env: Record<string, string>): Promise<Start
   return { url, stdout, stderr: () => stderr };
 }
 
-/** alice posts `message` in ~town-square, as a person would; resolves to the bot's reply once it matches `expected` (answers stream in edits). */
+/** alice posts `message` in ~town-square, as a person would; resolves to the bot's reply once it matches `expected`. */
 async function ask(url: string, message: string, expected: RegExp): Promise<string> {
-  const login = await fetch(`${url}/api/v4/users/login`, {
-    method: "POST",
-    body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }),
-  });
-  const headers = { Authorization: `Bearer ${login.headers.get("token")}` };
-  const channel = (await (
-    await fetch(`${url}/api/v4/teams/name/acme/channels/name/town-square`, { headers })
-  ).json()) as { id: string };
-  const post = (await (
-    await fetch(`${url}/api/v4/posts`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ channel_id: channel.id, message }),
-    })
-  ).json()) as { id: string };
-  const reply = await until(async () => {
-    const thread = (await (
-      await fetch(`${url}/api/v4/posts/${post.id}/thread`, { headers })
-    ).json()) as { posts: Record<string, { message: string; root_id: string }> };
-    return Object.values(thread.posts).find(
-      (p) => p.root_id === post.id && expected.test(p.message),
-    );
-  }, "the bot's reply");
-  return reply.message;
+  return (await askAsAlice(url, message, expected)).reply.message;
 }
 
 describe("mmbot start --config examples/agent.toml", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type SeedResult } from "../../src/sandbox/index.js";
 import { openServiceStore } from "../../src/service/service-store.js";
-import { CLI, runCli, until } from "../helpers/cli.js";
+import { askAsAlice, CLI, runCli, until } from "../helpers/cli.js";
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "mmbot-cli-"));
@@ -46,27 +46,7 @@ describe("mmbot start with nothing configured", () => {
     expect(existsSync(join(cwd, "data", "sandbox.json"))).toBe(true);
 
     // alice, as a person would: log in, post in town-square, read the bot's answer in the thread
-    const login = await fetch(`${url}/api/v4/users/login`, {
-      method: "POST",
-      body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }),
-    });
-    const headers = { Authorization: `Bearer ${login.headers.get("token")}` };
-    const channel = (await (
-      await fetch(`${url}/api/v4/teams/name/acme/channels/name/town-square`, { headers })
-    ).json()) as { id: string };
-    const post = (await (
-      await fetch(`${url}/api/v4/posts`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ channel_id: channel.id, message: "@todobot add buy milk" }),
-      })
-    ).json()) as { id: string };
-    const reply = await until(async () => {
-      const thread = (await (
-        await fetch(`${url}/api/v4/posts/${post.id}/thread`, { headers })
-      ).json()) as { posts: Record<string, { message: string; root_id: string }> };
-      return Object.values(thread.posts).find((p) => p.root_id === post.id);
-    }, "the bot's reply");
+    const { reply } = await askAsAlice(url, "@todobot add buy milk");
     expect(reply.message).toBe("Added #1: buy milk");
 
     const doctor = await runCli(["doctor"], { cwd });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI, runCli, until } from "../helpers/cli.js";
+import { askAsAlice as ask, CLI, runCli, until } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -72,42 +72,6 @@ async function runUntilOpen(dir: string, script: string, env: Record<string, str
     `the Open line (output: ${out})`,
     20_000,
   );
-}
-
-/** alice, over the API as a person's client: logs in, posts in ~town-square, returns the bot's reply once it matches. */
-async function ask(url: string, message: string, expected: RegExp) {
-  const login = await fetch(`${url}/api/v4/users/login`, {
-    method: "POST",
-    body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }),
-  });
-  const headers = { Authorization: `Bearer ${login.headers.get("token")}` };
-  const channel = (await (
-    await fetch(`${url}/api/v4/teams/name/acme/channels/name/town-square`, { headers })
-  ).json()) as { id: string };
-  const question = (await (
-    await fetch(`${url}/api/v4/posts`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ channel_id: channel.id, message }),
-    })
-  ).json()) as { id: string };
-  type Post = {
-    id: string;
-    message: string;
-    root_id: string;
-    props?: { attachments?: { actions?: { id: string; name: string }[] }[] };
-  };
-  const reply = await until(async () => {
-    const thread = (await (
-      await fetch(`${url}/api/v4/posts/${question.id}/thread`, { headers })
-    ).json()) as {
-      posts: Record<string, Post>;
-    };
-    return Object.values(thread.posts).find(
-      (p) => p.root_id === question.id && expected.test(p.message),
-    );
-  }, `a reply matching ${expected}`);
-  return { reply, headers };
 }
 
 describe("the code the docs show", () => {

@@ -42,3 +42,47 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A post as the helpers below read it from the server. */
+export interface ThreadPost {
+  id: string;
+  message: string;
+  root_id: string;
+  props?: { attachments?: { actions?: { id: string; name: string }[] }[] };
+}
+
+/**
+ * alice of a running sandbox, over the API as a person's client: logs in, posts `message` in
+ * ~town-square and waits for the bot's reply in its thread that matches `expected` (answers
+ * stream in edits). Returns the reply and alice's request headers.
+ */
+export async function askAsAlice(
+  url: string,
+  message: string,
+  expected: RegExp = /(?:)/,
+): Promise<{ reply: ThreadPost; headers: Record<string, string> }> {
+  const login = await fetch(`${url}/api/v4/users/login`, {
+    method: "POST",
+    body: JSON.stringify({ login_id: "alice", password: "sandbox-alice" }),
+  });
+  const headers = { Authorization: `Bearer ${login.headers.get("token")}` };
+  const channel = (await (
+    await fetch(`${url}/api/v4/teams/name/acme/channels/name/town-square`, { headers })
+  ).json()) as { id: string };
+  const question = (await (
+    await fetch(`${url}/api/v4/posts`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ channel_id: channel.id, message }),
+    })
+  ).json()) as { id: string };
+  const reply = await until(async () => {
+    const thread = (await (
+      await fetch(`${url}/api/v4/posts/${question.id}/thread`, { headers })
+    ).json()) as { posts: Record<string, ThreadPost> };
+    return Object.values(thread.posts).find(
+      (p) => p.root_id === question.id && expected.test(p.message),
+    );
+  }, `a reply matching ${expected}`);
+  return { reply, headers };
+}
