@@ -206,8 +206,13 @@ export class MattermostClient {
   }
 
   /** `GET /config/client?format=old`: the settings a client may know, every value a string. */
-  getClientConfig(): Promise<Record<string, string>> {
-    return this.request<Record<string, string>>("GET", "/config/client?format=old");
+  getClientConfig(options: RequestOptions = {}): Promise<Record<string, string>> {
+    return this.request<Record<string, string>>(
+      "GET",
+      "/config/client?format=old",
+      undefined,
+      options,
+    );
   }
 
   /**
@@ -217,12 +222,7 @@ export class MattermostClient {
    */
   serverInfo(): Promise<ServerInfo> {
     // the quick timeout: a bot starting in a storm waits on this before it listens
-    this.info ??= this.request<Record<string, string>>(
-      "GET",
-      "/config/client?format=old",
-      undefined,
-      this.quick,
-    ).then(
+    this.info ??= this.getClientConfig(this.quick).then(
       (config) => {
         const info = serverInfoFrom(config);
         if (String(info.maxPostSize) !== config.MaxPostSize)
@@ -585,7 +585,7 @@ export class MattermostClient {
     const text = response.bytes ? response.bytes.toString("utf8") : response.text;
     if (as === "text" && ok) return text as T;
     const parsed = parseBody(text);
-    if (response.status >= 200 && response.status < 300) return parsed as T;
+    if (ok) return parsed as T;
     const error = new MattermostApiError({
       status: response.status,
       method,

@@ -27,7 +27,8 @@ export const ATTACHMENT_DEFAULTS: Array<[string, unknown]> = [
   ["footer_icon", ""],
   ["ts", null],
 ];
-const ACTION_KEYS = [
+/** An action's keys, in the order an answer writes them. */
+export const ACTION_KEYS = [
   "id",
   "type",
   "name",

@@ -375,21 +375,33 @@ export async function readMissedPosts(
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, channelIds.length) }, reader));
   posts.sort((a, b) => byCreation(a.post, b.post));
   const me = await client.getMe().catch(() => undefined);
-  // each sender asked once, all at once: asked post by post, a user the server would not give
-  // cost every one of their posts the client's retries (a storm's backlog: minutes)
-  const senders = new Map<string, Promise<UserProfile | undefined>>();
-  for (const { post } of posts)
-    if (!senders.has(post.user_id))
-      senders.set(
-        post.user_id,
-        client.getUser(post.user_id).catch(() => undefined),
-      );
+  const senderOf = senderLookup(client);
+  for (const { post } of posts) void senderOf(post.user_id); // all at once
   const envelopes: MessageEnvelope[] = [];
   for (const { post, channel } of posts) {
-    const sender = await senders.get(post.user_id);
+    const sender = await senderOf(post.user_id);
     envelopes.push(messageEnvelope(post, { source: "catchup", channel, sender, me }));
   }
   return { envelopes, failed };
+}
+
+/**
+ * The senders of one read's posts, each asked once (undefined when the server would not give
+ * it): asked post by post, a user the server would not give cost every one of their posts the
+ * client's retries (a storm's backlog: minutes).
+ */
+export function senderLookup(
+  client: MattermostClient,
+): (userId: string) => Promise<UserProfile | undefined> {
+  const senders = new Map<string, Promise<UserProfile | undefined>>();
+  return (userId) => {
+    let sender = senders.get(userId);
+    if (!sender) {
+      sender = client.getUser(userId).catch(() => undefined);
+      senders.set(userId, sender);
+    }
+    return sender;
+  };
 }
 
 /** A channel's posts created (not only edited) since `sinceMs`, not deleted, oldest first. */

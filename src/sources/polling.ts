@@ -8,8 +8,8 @@
 import { messageEnvelope } from "../bot/envelope.js";
 import type { Source, SourceHost } from "../bot/source.js";
 import { TransportError } from "../errors.js";
-import type { Channel, Team, UserProfile } from "../mattermost/types.js";
-import { postsCreatedSince, SourceCursor, storeCursor } from "./catch-up.js";
+import type { Channel, Team } from "../mattermost/types.js";
+import { postsCreatedSince, senderLookup, SourceCursor, storeCursor } from "./catch-up.js";
 
 export interface PollingSourceOptions {
   /** Time between the starts of two rounds (default 2000 ms). */
@@ -204,16 +204,10 @@ export class PollingSource implements Source {
   private async readChannel(channel: Channel, sinceMs: number): Promise<number> {
     const host = this.host!;
     let handed = 0;
-    // each sender asked once a read: a user the server would not give costs one try, not one a post
-    const senders = new Map<string, Promise<UserProfile | undefined>>();
+    const senderOf = senderLookup(host.client);
     for (const post of await postsCreatedSince(host.client, channel.id, sinceMs)) {
       if (host.hasSeen(post.id) || post.user_id === host.me.id) continue;
-      if (!senders.has(post.user_id))
-        senders.set(
-          post.user_id,
-          host.client.getUser(post.user_id).catch(() => undefined),
-        );
-      const sender = await senders.get(post.user_id);
+      const sender = await senderOf(post.user_id);
       const envelope = messageEnvelope(post, { source: "polling", channel, sender, me: host.me });
       handed++;
       // the pipeline logs its own failures; a rejection here would be a bug in it

@@ -2,20 +2,10 @@
  * Slack-compatible pieces of integration answers: `<url|text>` links and message attachments
  * as the server re-serialises them (`model.SlackAttachment`, actions keeping their integration).
  */
-import { ATTACHMENT_DEFAULTS } from "../attachments.js";
+import { ACTION_KEYS as POST_ACTION_KEYS, ATTACHMENT_DEFAULTS } from "../attachments.js";
 
-const ACTION_KEYS = [
-  "id",
-  "type",
-  "name",
-  "disabled",
-  "style",
-  "data_source",
-  "options",
-  "default_option",
-  "integration",
-  "cookie",
-];
+/** A post's action keys, and what a Slack-compatible answer's actions keep besides. */
+const ACTION_KEYS = [...POST_ACTION_KEYS, "integration", "cookie"];
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
