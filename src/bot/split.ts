@@ -1,5 +1,10 @@
-/** Mattermost rejects a message over 16,383 characters (runes) with a 400. */
-export const MAX_MESSAGE_LENGTH = 16_383;
+import { DEFAULT_MAX_POST_SIZE } from "../mattermost/server-info.js";
+
+/**
+ * Mattermost rejects a message over 16,383 characters (runes) with a 400, unless its
+ * `MaxPostSize` says more: the default limit, the same number as the server profile's.
+ */
+export const MAX_MESSAGE_LENGTH = DEFAULT_MAX_POST_SIZE;
 
 const FENCE = /^\s*(`{3,}|~{3,})(.*)$/;
 
